@@ -1,0 +1,35 @@
+# wbsetup — `make run` serves the wizard; `make test` installs what the tests need and runs them all.
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+
+.PHONY: run test bench system-deps lint clean demo
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/wbsetup serve
+
+demo: $(STAMP)
+	$(BIN)/wbsetup demo
+
+# MariaDB, Chromium and docker-compose from Debian's packages when missing (as root).
+system-deps:
+	@sh scripts/system-deps.sh
+
+lint: $(STAMP)
+	$(BIN)/hadolint Dockerfile
+
+test: $(STAMP) system-deps lint
+	$(BIN)/pytest
+
+bench: $(STAMP) system-deps
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .test-services

@@ -1,0 +1,328 @@
+"""The answers model (SPEC §2): the single source of truth for the web forms, the answers file,
+its JSON Schema, the checks and the artifacts.
+
+Every section forbids unknown keys; every key but `schema` and `profile` is optional while editing
+(a check whose inputs are missing reports `skip`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Iterator, Literal, Mapping
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from app.secret import EnvRef, Secret, UnresolvedSecret
+
+STEPS = ("hardware", "database", "object_store", "tls", "deploy")
+
+# Kubernetes resource.Quantity grammar (k8s.io/apimachinery/pkg/api/resource).
+QUANTITY = r"^[+]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+HOSTNAME = r"^[A-Za-z0-9_]([A-Za-z0-9_.:-]{0,251}[A-Za-z0-9_\]])?$|^\[[0-9A-Fa-f:.]+\]$"
+PEM = dict(json_schema_extra={"widget": "pem"}, max_length=65536)
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _field(title: str, description: str = "", **kw) -> Any:
+    return Field(default=kw.pop("default", None), title=title, description=description, **kw)
+
+
+class AppNodes(Section):
+    nodes: int | None = _field("Application nodes", "How many W&B application nodes", ge=1, le=1000)
+    arch: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")] | None = _field(
+        "CPU architecture", "uname -m of the nodes (x86_64 / amd64 required)")
+    cpu_cores: int | None = _field("CPU cores", "Per node", ge=1, le=4096)
+    memory_gib: float | None = _field("Memory (GiB)", "Per node", gt=0, le=65536)
+    disk_gb: float | None = _field("Root disk (GB)", "Root disk size", gt=0, le=10_000_000)
+    disk_mbps: float | None = _field("Disk bandwidth (Mbps)", "Root disk sequential write, megabits/s",
+                                     gt=0, le=10_000_000)
+    nics: int | None = _field("Network interfaces", "Interfaces of at least the link speed below", ge=0, le=64)
+    nic_gbps: float | None = _field("Link speed (Gbps)", "Per interface", gt=0, le=10_000)
+
+
+class DatabaseNode(Section):
+    cpu_cores: int | None = _field("CPU cores", "", ge=1, le=4096)
+    memory_gib: float | None = _field("Memory (GiB)", "", gt=0, le=65536)
+    disk_gb: float | None = _field("Disk (GB)", "Data disk size", gt=0, le=10_000_000)
+    disk_mbps: float | None = _field("Disk bandwidth (Mbps)", "Sequential write, megabits/s", gt=0, le=10_000_000)
+    nics: int | None = _field("Network interfaces", "", ge=0, le=64)
+    nic_gbps: float | None = _field("Link speed (Gbps)", "", gt=0, le=10_000)
+
+
+class Hardware(Section):
+    app: AppNodes = Field(default_factory=AppNodes, title="Application nodes")
+    database: DatabaseNode = Field(default_factory=DatabaseNode, title="Database server")
+
+
+class Database(Section):
+    host: Annotated[str, Field(pattern=HOSTNAME)] | None = _field("Host", "MySQL server host name or IP")
+    port: int = _field("Port", "", default=3306, ge=1, le=65535)
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,64}$")] = _field(
+        "Database name", "Letters, digits and _ (at most 64)", default="wandb_local")
+    user: Annotated[str, Field(pattern=r"^[\x20-\x7e]{1,32}$")] = _field(
+        "User", "The application user (1–32 printable characters)", default="wandb_local")
+    password: Secret("The application user's password", title="Password")
+    tls: Literal["disabled", "preferred", "required", "verify-ca", "verify-identity"] = _field(
+        "TLS", "How the connection to MySQL is encrypted and verified", default="preferred")
+    ca_pem: str | None = _field("CA certificate (PEM)", "For verify-ca / verify-identity", **PEM)
+    admin_user: Annotated[str, Field(pattern=r"^[\x20-\x7e]{1,32}$")] | None = _field(
+        "Admin user", "Only for the “apply bootstrap” action")
+    admin_password: Secret("Only for the “apply bootstrap” action", title="Admin password")
+
+
+class ObjectStore(Section):
+    endpoint: str | None = _field("Endpoint", "http(s)://host[:port] of the S3 API", max_length=2048)
+    bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = _field(
+        "Bucket", "S3 bucket name")
+    region: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = _field(
+        "Region", "The bucket's region (AWS_REGION)", default="us-east-1")
+    access_key: Annotated[str, Field(pattern=r"^[\x20-\x7e]{1,256}$")] | None = _field("Access key", "")
+    secret_key: Secret("The secret access key", title="Secret key")
+    ca_pem: str | None = _field("CA certificate (PEM)", "Private CA of the store (W&B then needs customCACerts)",
+                                **PEM)
+    path_style: bool = _field("Path-style addressing", "host/bucket instead of bucket.host", default=True)
+    kms_key: Annotated[str, Field(max_length=2048)] | None = _field("KMS key", "Leave empty outside AWS")
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        v = v.rstrip("/")
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("an http:// or https:// URL such as https://s3.acme.internal:9000")
+        if parts.path or parts.query or parts.fragment or parts.username:
+            raise ValueError("scheme, host and port only (no path, query or credentials)")
+        _port(parts)
+        return v
+
+
+class TLS(Section):
+    mode: Literal["provided", "external", "cert-manager", "none"] = _field(
+        "TLS mode", "Who terminates TLS for W&B", default="provided")
+    cert_pem: str | None = _field("Certificate chain (PEM)", "Leaf first, then intermediates", **PEM)
+    key_pem: Secret("The leaf's private key (PEM)", title="Private key (PEM)", widget="pem", max_length=65536)
+    ca_pem: str | None = _field("Extra trust anchor (PEM)", "Optional CA used only for validation", **PEM)
+    issuer: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")] | None = _field(
+        "ClusterIssuer", "cert-manager mode: the ClusterIssuer name")
+
+
+class Deploy(Section):
+    target: Literal["kubernetes", "helm-operator", "docker-compose"] = _field(
+        "Deploy target", "", default="kubernetes")
+    image: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._/:-]{0,254}$")] = _field(
+        "Image", "Without the tag", default="wandb/local")
+    version: Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")] | None = _field(
+        "Version", "Image tag, e.g. 0.70.0")
+    namespace: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")] = _field(
+        "Namespace", "Kubernetes namespace", default="wandb")
+    replicas: int = _field("Replicas", "", default=1, ge=1, le=100)
+    service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = _field("Service type", "", default="ClusterIP")
+    ingress_class: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")] = _field(
+        "Ingress class", "", default="nginx")
+    cpu_request: Annotated[str, Field(pattern=QUANTITY)] = _field("CPU request", "", default="2")
+    memory_request: Annotated[str, Field(pattern=QUANTITY)] = _field("Memory request", "", default="4Gi")
+    cpu_limit: Annotated[str, Field(pattern=QUANTITY)] = _field("CPU limit", "", default="4")
+    memory_limit: Annotated[str, Field(pattern=QUANTITY)] = _field("Memory limit", "", default="8Gi")
+    kubeconfig: Secret("kubeconfig for the live cluster checks", title="kubeconfig", widget="pem",
+                       max_length=262144)
+    context: Annotated[str, Field(max_length=253)] | None = _field("Context", "Default: the current-context")
+
+
+class Answers(Section):
+    """One installation ("profile")."""
+
+    schema_: Literal[1] = Field(alias="schema", title="Answers schema version")
+    profile: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")] = Field(
+        title="Profile", description="Lower-case letters, digits and - (at most 63)")
+    requirements: Literal["current", "baseline-8.0.28"] = _field(
+        "Requirements", "Which W&B requirement set to check against", default="current")
+    language: Literal["en", "ko"] = _field("Language", "UI default and runbook language", default="en")
+    host: str | None = _field("W&B host", "The URL users type: https://wandb.acme.internal", max_length=2048)
+    license: Secret("W&B license", title="License", widget="pem", max_length=65536)
+    hardware: Hardware = Field(default_factory=Hardware)
+    database: Database = Field(default_factory=Database)
+    object_store: ObjectStore = Field(default_factory=ObjectStore)
+    tls: TLS = Field(default_factory=TLS)
+    deploy: Deploy = Field(default_factory=Deploy)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=True)
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if v.endswith("/") and urlsplit(v).path == "/":
+            v = v[:-1]
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("http(s)://hostname[:port], e.g. https://wandb.acme.internal")
+        if parts.path or parts.query or parts.fragment or "@" in parts.netloc:
+            raise ValueError("http(s)://hostname[:port] only: no path, query, fragment or user")
+        _port(parts)
+        return v
+
+    # -- secrets ---------------------------------------------------------------------------------
+    def secrets(self) -> Iterator[tuple[str, Any]]:
+        """(dotted path, value) of every secret field, present or not."""
+        for path in SECRET_FIELDS:
+            yield path, get_path(self, path)
+
+    def resolved(self, env: Mapping[str, str], *, strict: bool = True) -> "Answers":
+        """A copy whose {env: VAR} references are replaced by the variables' values.
+
+        strict: an unset variable raises UnresolvedSecret naming the field and the variable;
+        otherwise the secret is left absent (its checks then skip as "input missing").
+        """
+        doc = self.to_document(secrets="plain")
+        for path, value in self.secrets():
+            if isinstance(value, EnvRef):
+                if value.env in env:
+                    set_doc_path(doc, path, env[value.env])
+                elif strict:
+                    raise UnresolvedSecret(path, value.env)
+                else:
+                    set_doc_path(doc, path, None)
+        return Answers.model_validate(doc)
+
+    def to_document(self, *, secrets: Literal["refs", "plain"] = "refs") -> dict:
+        """A plain dict for YAML/JSON. secrets="refs" writes every literal secret as an
+        {env: PLACEHOLDER} reference (SPEC §2 export); "plain" reveals literals."""
+        doc = json.loads(self.model_dump_json(by_alias=True, exclude_none=True))
+        for path, value in self.secrets():
+            if value is None:
+                continue
+            if isinstance(value, EnvRef):
+                set_doc_path(doc, path, {"env": value.env})
+            elif secrets == "plain":
+                set_doc_path(doc, path, value.get_secret_value())
+            else:
+                set_doc_path(doc, path, {"env": SECRET_PLACEHOLDERS[path]})
+        return _prune_empty(doc)
+
+
+def _port(parts) -> None:
+    try:
+        parts.port
+    except ValueError as exc:
+        raise ValueError("the port must be a number 1–65535") from exc
+
+
+def _prune_empty(doc: dict) -> dict:
+    out = {}
+    for k, v in doc.items():
+        if isinstance(v, dict):
+            v = _prune_empty(v)
+            if not v:
+                continue
+        out[k] = v
+    return out
+
+
+# The six secret fields and the names their placeholders and {env: …} references use.
+SECRET_PLACEHOLDERS: dict[str, str] = {
+    "license": "WANDB_LICENSE",
+    "database.password": "WANDB_DB_PASSWORD",
+    "database.admin_password": "WANDB_DB_ADMIN_PASSWORD",
+    "object_store.secret_key": "WANDB_S3_SECRET_KEY",
+    "tls.key_pem": "WANDB_TLS_KEY",
+    "deploy.kubeconfig": "WANDB_KUBECONFIG",
+}
+SECRET_FIELDS = tuple(SECRET_PLACEHOLDERS)
+
+
+def get_path(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        obj = obj.get(part) if isinstance(obj, dict) else getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def set_doc_path(doc: dict, path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for part in parents:
+        doc = doc.setdefault(part, {})
+    if value is None:
+        doc.pop(last, None)
+    else:
+        doc[last] = value
+
+
+class AnswersError(ValueError):
+    """An invalid answers document; `errors` are "path: message" lines."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def format_errors(exc: ValidationError) -> list[str]:
+    lines = []
+    for err in exc.errors(include_url=False):
+        path = ".".join(str(p) for p in err["loc"]) or "(document)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        msg = msg.removeprefix("Value error, ")
+        lines.append(f"{path}: {msg}")
+    return lines
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """{dotted path: message} for forms."""
+    out: dict[str, str] = {}
+    for line in format_errors(exc):
+        path, _, msg = line.partition(": ")
+        out.setdefault(path, msg)
+    return out
+
+
+def parse_document(doc: Any) -> Answers:
+    if not isinstance(doc, dict):
+        raise AnswersError(["(document): the answers file must be a mapping of keys to values"])
+    try:
+        return Answers.model_validate(doc)
+    except ValidationError as exc:
+        raise AnswersError(format_errors(exc)) from None
+
+
+def loads(text: str) -> Answers:
+    """Parse an answers file (YAML, or JSON which is YAML too)."""
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise AnswersError([f"(document): not valid YAML or JSON{where}"]) from None
+    return parse_document(doc)
+
+
+def load(path: str) -> Answers:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return loads(fh.read())
+    except OSError as exc:
+        raise AnswersError([f"{path}: cannot read the answers file ({exc.strerror})"]) from None
+    except UnicodeDecodeError:
+        raise AnswersError([f"{path}: the answers file is not UTF-8 text"]) from None
+
+
+def json_schema() -> dict:
+    schema = Answers.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "wbsetup answers"
+    return schema
+
+
+__all__ = ["Answers", "AnswersError", "SecretStr", "EnvRef", "STEPS", "SECRET_FIELDS", "SECRET_PLACEHOLDERS",
+           "loads", "load", "parse_document", "json_schema", "format_errors", "field_errors", "get_path"]

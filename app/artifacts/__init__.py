@@ -1,0 +1,1 @@
+"""Artifacts: builders that turn answers into data, serialised by `serialize`, assembled by `bundle`."""

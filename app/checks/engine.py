@@ -1,0 +1,280 @@
+"""The check engine: registry, concurrent runner, timeouts, dependencies, ignore (SPEC §3–4).
+
+A check is a small function `fn(ctx) -> Outcome` (sync or async) registered under a stable id.
+The runner owns every policy: all selected checks start at once; a check waits only for the checks
+it depends on; each has its own timeout; a crash or timeout becomes an `error` result; `--ignore`
+downgrades a `fail` to `warn` without hiding it. Blocking drivers run in a dedicated thread pool
+(never on the event loop) and must set socket timeouts of their own (`ctx.timeout`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Iterable, Mapping
+
+from app.answers import STEPS, Answers, get_path
+
+STATUSES = ("pass", "warn", "fail", "skip", "error")
+_RANK = {"pass": 0, "skip": 1, "warn": 2, "fail": 3, "error": 4}
+
+# Checks wait on networks, not CPUs: a pool wide enough that every check of every step can run at
+# once (asyncio's default pool has only cpu+4 threads).
+_POOL = ThreadPoolExecutor(max_workers=64, thread_name_prefix="wbsetup-check")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a check judged. `observed`/`expected` are short printable values."""
+
+    status: str
+    message: str = ""
+    hint: str = ""
+    observed: Any = None
+    expected: Any = None
+
+
+def passed(message: str = "", observed: Any = None, expected: Any = None) -> Outcome:
+    return Outcome("pass", message, "", observed, expected)
+
+
+def warn(message: str, hint: str = "", observed: Any = None, expected: Any = None) -> Outcome:
+    return Outcome("warn", message, hint, observed, expected)
+
+
+def fail(message: str, hint: str = "", observed: Any = None, expected: Any = None) -> Outcome:
+    return Outcome("fail", message, hint, observed, expected)
+
+
+def skip(message: str) -> Outcome:
+    return Outcome("skip", message)
+
+
+def error(message: str, hint: str = "") -> Outcome:
+    return Outcome("error", message, hint)
+
+
+@dataclass
+class Context:
+    """What a check may read. `facts` is shared by the checks of one run (e.g. a connection's
+    variables gathered once by `database.connect`)."""
+
+    answers: Answers
+    requirements: dict
+    timeout: float
+    facts: dict = field(default_factory=dict)
+    node_reports: list = field(default_factory=list)
+
+    @property
+    def req(self) -> dict:
+        return self.requirements
+
+
+CheckFn = Callable[[Context], Outcome | Awaitable[Outcome]]
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    title: str
+    fn: CheckFn
+    depends: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()  # dotted answers paths that must be set, else `skip`
+
+    @property
+    def step(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def check(id: str, title: str, *, depends: Iterable[str] = (), needs: Iterable[str] = ()):
+    """Register `fn` as check `id` (decorator)."""
+    step = id.split(".", 1)[0]
+    if step not in STEPS:
+        raise ValueError(f"check id {id!r} must start with a step: {STEPS}")
+
+    def register(fn: CheckFn) -> CheckFn:
+        if id in REGISTRY:
+            raise ValueError(f"duplicate check id {id!r}")
+        REGISTRY[id] = Check(id, title, fn, tuple(depends), tuple(needs))
+        return fn
+
+    return register
+
+
+def checks_for(steps: Iterable[str] | None = None) -> list[Check]:
+    """Registered checks of `steps` (all by default), in step order, then registration order."""
+    import app.checks  # noqa: F401  (registers every step module)
+
+    wanted = list(steps) if steps else list(STEPS)
+    return [c for s in STEPS if s in wanted for c in REGISTRY.values() if c.step == s]
+
+
+@dataclass
+class Result:
+    id: str
+    step: str
+    status: str
+    title: str
+    message: str = ""
+    hint: str = ""
+    observed: Any = None
+    expected: Any = None
+    duration_ms: int = 0
+    ignored: bool = False
+    original_status: str | None = None
+    ignore_reason: str | None = None
+
+    def to_dict(self) -> dict:
+        d = {
+            "id": self.id, "step": self.step, "status": self.status, "title": self.title,
+            "message": self.message, "hint": self.hint, "observed": self.observed,
+            "expected": self.expected, "duration_ms": self.duration_ms, "ignored": self.ignored,
+        }
+        if self.ignored:
+            d["original_status"] = self.original_status
+            if self.ignore_reason:
+                d["ignore_reason"] = self.ignore_reason
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> "Result":
+        names = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+@dataclass
+class Report:
+    profile: str
+    requirements: str
+    results: list[Result]
+    duration_ms: int = 0
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {s: 0 for s in STATUSES}
+        for r in self.results:
+            counts[r.status] += 1
+        return counts
+
+    def exit_code(self, strict: bool = False) -> int:
+        bad = {"fail", "error"} | ({"warn"} if strict else set())
+        return 1 if any(r.status in bad for r in self.results) else 0
+
+    def to_dict(self) -> dict:
+        return {
+            "schema": 1, "profile": self.profile, "requirements": self.requirements,
+            "duration_ms": self.duration_ms, "summary": self.summary,
+            "checks": [r.to_dict() for r in self.results],
+        }
+
+
+def worst(statuses: Iterable[str]) -> str | None:
+    statuses = list(statuses)
+    return max(statuses, key=_RANK.__getitem__) if statuses else None
+
+
+def _scrub(value: Any, secrets: list[str]) -> Any:
+    """Replace any secret text in a message/observed value (a driver's error text could echo one)."""
+    if isinstance(value, str):
+        for s in secrets:
+            value = value.replace(s, "********")
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_scrub(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, secrets) for k, v in value.items()}
+    return value
+
+
+async def _call(c: Check, ctx: Context) -> Outcome:
+    if inspect.iscoroutinefunction(c.fn):
+        return await c.fn(ctx)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_POOL, c.fn, ctx)
+
+
+async def run_checks(
+    answers: Answers,
+    *,
+    steps: Iterable[str] | None = None,
+    only: Iterable[str] | None = None,
+    timeout: float = 5.0,
+    ignore: Mapping[str, str | None] | Iterable[str] = (),
+    requirements: dict | None = None,
+    node_reports: list | None = None,
+    on_result: Callable[[Result], Any] | None = None,
+) -> Report:
+    """Run the checks of `steps` (or exactly the ids in `only`) concurrently.
+
+    `answers` must already have its secret references resolved. `on_result` is called (in the
+    event loop) as each result is final, for streaming.
+    """
+    from app import requirements as req_profiles
+
+    ignore = dict(ignore) if isinstance(ignore, Mapping) else {i: None for i in ignore}
+    selected = checks_for(steps)
+    if only is not None:
+        wanted = set(only)
+        selected = [c for c in checks_for(None) if c.id in wanted]
+    ctx = Context(answers, requirements or req_profiles.load(answers.requirements), timeout,
+                  node_reports=list(node_reports or []))
+    secrets = [v.get_secret_value() for _, v in answers.secrets()
+               if v is not None and hasattr(v, "get_secret_value") and len(v.get_secret_value()) >= 4]
+    ids = {c.id for c in selected}
+    done: dict[str, asyncio.Future] = {c.id: asyncio.get_running_loop().create_future() for c in selected}
+
+    async def run_one(c: Check) -> Result:
+        outcome, started = await _judge(c, ctx, ids, done)
+        result = Result(
+            id=c.id, step=c.step, status=outcome.status, title=c.title,
+            message=_scrub(outcome.message, secrets), hint=_scrub(outcome.hint, secrets),
+            observed=_scrub(outcome.observed, secrets), expected=outcome.expected,
+            duration_ms=int((time.perf_counter() - started) * 1000),
+        )
+        if result.status == "fail" and c.id in ignore:
+            result.original_status, result.status, result.ignored = "fail", "warn", True
+            result.ignore_reason = ignore[c.id]
+        done[c.id].set_result(outcome.status)  # dependants see the real status, not the downgrade
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    t0 = time.perf_counter()
+    results = await asyncio.gather(*(run_one(c) for c in selected))
+    return Report(answers.profile, answers.requirements, list(results), int((time.perf_counter() - t0) * 1000))
+
+
+async def _judge(c: Check, ctx: Context, ids: set[str], done: dict[str, asyncio.Future]) -> tuple[Outcome, float]:
+    """The check's outcome and when its own work started (after its dependencies finished)."""
+    for dep in c.depends:
+        if dep in ids:
+            status = await done[dep]
+            if status not in ("pass", "warn"):
+                return skip(f"skipped: {dep} did not pass ({status})"), time.perf_counter()
+    started = time.perf_counter()
+    missing = [p for p in c.needs if get_path(ctx.answers, p) in (None, "")]
+    if missing:
+        return skip(f"input missing: {', '.join(missing)}"), started
+    return await _guarded(c, ctx), started
+
+
+async def _guarded(c: Check, ctx: Context) -> Outcome:
+    try:
+        outcome = await asyncio.wait_for(_call(c, ctx), timeout=ctx.timeout)
+    except asyncio.TimeoutError:
+        return error(f"timed out after {ctx.timeout:g} s", "Check that the service is reachable, or raise --timeout")
+    except Exception as exc:  # a crashing check is a result, never a hole
+        return error(f"check crashed: {type(exc).__name__}: {exc}")
+    if not isinstance(outcome, Outcome) or outcome.status not in STATUSES:
+        return error(f"check returned an invalid outcome: {outcome!r}")
+    return outcome
+
+
+def run_checks_sync(answers: Answers, **kw) -> Report:
+    return asyncio.run(run_checks(answers, **kw))

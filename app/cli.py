@@ -1,0 +1,184 @@
+"""The `wbsetup` command line (SPEC §3): thin — parse, call the library, print, exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from app import answers as answers_mod
+from app.answers import STEPS, AnswersError
+from app.secret import UnresolvedSecret
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors exit 2 (argparse's default too), with help hint
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _die(lines: list[str] | str) -> int:
+    for line in [lines] if isinstance(lines, str) else lines:
+        print(f"wbsetup: {line}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="wbsetup", description="Installation wizard for self-hosted W&B Server")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    s = sub.add_parser("serve", help="run the web wizard")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8080)
+
+    v = sub.add_parser("validate", help="run the live checks of an answers file")
+    v.add_argument("answers")
+    v.add_argument("--step", action="append", choices=STEPS, dest="steps")
+    v.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    v.add_argument("--ignore", action="append", default=[], metavar="ID")
+    v.add_argument("--strict", action="store_true")
+    v.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS")
+    v.add_argument("--node-report", action="append", default=[], metavar="FILE", dest="node_reports")
+
+    r = sub.add_parser("render", help="write the deployment bundle")
+    r.add_argument("answers")
+    r.add_argument("--out", required=True, metavar="DIR")
+    r.add_argument("--redact", action="store_true")
+    r.add_argument("--archive", choices=("zip", "tar.gz"))
+
+    sub.add_parser("schema", help="print the answers JSON Schema")
+
+    i = sub.add_parser("import", help="store an answers file as its profile")
+    i.add_argument("answers")
+    e = sub.add_parser("export", help="print a stored profile as YAML")
+    e.add_argument("profile")
+    e.add_argument("--include-secrets", action="store_true")
+
+    pr = sub.add_parser("probe", help="measure this host (or, with --node, what a node needs)")
+    pr.add_argument("--json", action="store_true")
+    pr.add_argument("--node", metavar="ANSWERS")
+    pr.add_argument("--role", choices=("app", "client"), default="app")
+    pr.add_argument("--name")
+
+    d = sub.add_parser("demo", help="serve the wizard against simulated infrastructure")
+    d.add_argument("--host", default="127.0.0.1")
+    d.add_argument("--port", type=int, default=8080)
+
+    sub.add_parser("rotate-key", help="re-encrypt stored secrets with a new key")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = globals()[f"cmd_{args.command.replace('-', '_')}"]
+    try:
+        return handler(args) or EXIT_OK
+    except AnswersError as exc:
+        return _die(exc.errors)
+    except UnresolvedSecret as exc:
+        return _die(str(exc))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _load_resolved(path: str):
+    answers = answers_mod.load(path)
+    return answers.resolved(os.environ)
+
+
+def cmd_validate(args) -> int:
+    from app.checks import report as fmt
+    from app.checks.engine import run_checks_sync
+
+    if args.timeout <= 0 or args.timeout > 600:
+        return _die("--timeout: a number of seconds between 0 and 600")
+    answers = _load_resolved(args.answers)
+    node_reports = []
+    if args.node_reports:
+        from app.nodes import load_reports
+
+        node_reports = load_reports(args.node_reports, answers.profile)
+    report = run_checks_sync(answers, steps=args.steps, timeout=args.timeout, ignore=args.ignore,
+                             node_reports=node_reports)
+    sys.stdout.write(fmt.FORMATS[args.format](report))
+    return report.exit_code(strict=args.strict)
+
+
+def cmd_schema(args) -> int:
+    print(json.dumps(answers_mod.json_schema(), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_render(args) -> int:
+    from app.artifacts.bundle import write_bundle
+
+    answers = answers_mod.load(args.answers)
+    if not args.redact:
+        answers = answers.resolved(os.environ)
+    path = write_bundle(answers, args.out, redact=args.redact, archive=args.archive)
+    print(path)
+    return EXIT_OK
+
+
+def _store():
+    from app.settings import Settings
+    from app.store import Store
+
+    return Store.open(Settings.from_env())
+
+
+def cmd_import(args) -> int:
+    answers = answers_mod.load(args.answers)
+    _store().save_answers(answers, replace=True)
+    print(f"stored profile {answers.profile}")
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from app.artifacts.serialize import dump_yaml
+
+    answers = _store().get_answers(args.profile)
+    if answers is None:
+        return _die(f"unknown profile {args.profile!r}")
+    sys.stdout.write(dump_yaml(answers.to_document(secrets="plain" if args.include_secrets else "refs")))
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    from app.web.server import serve
+
+    return serve(args.host, args.port)
+
+
+def cmd_demo(args) -> int:
+    from app.demo import run_demo
+
+    return run_demo(args.host, args.port)
+
+
+def cmd_probe(args) -> int:
+    from app import probe
+
+    if args.node:
+        answers = answers_mod.load(args.node)
+        print(json.dumps(probe.node_report(answers, role=args.role, name=args.name), indent=2))
+        return EXIT_OK
+    facts = probe.measure()
+    print(json.dumps(facts, indent=2) if args.json else probe.describe(facts))
+    return EXIT_OK
+
+
+def cmd_rotate_key(args) -> int:
+    from app.settings import Settings
+    from app.store import Store
+
+    count = Store.open(Settings.from_env()).rotate_key()
+    print(f"re-encrypted {count} secret values with a new key")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
