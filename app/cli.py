@@ -164,7 +164,9 @@ def cmd_probe(args) -> int:
 
     if args.node:
         answers = answers_mod.load(args.node)
-        print(json.dumps(probe.node_report(answers, role=args.role, name=args.name), indent=2))
+        from app.nodes import node_report
+
+        print(json.dumps(node_report(answers.resolved(os.environ, strict=False), role=args.role, name=args.name), indent=2))
         return EXIT_OK
     facts = probe.measure()
     print(json.dumps(facts, indent=2) if args.json else probe.describe(facts))
