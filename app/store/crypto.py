@@ -1,0 +1,66 @@
+"""Encryption of secrets at rest (Fernet), with the key from WBSETUP_SECRET_KEY or a 0600 key file."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+KEY_FILE = "secret.key"
+
+
+class KeyError_(RuntimeError):
+    """The configured key cannot decrypt the stored secrets (or is malformed)."""
+
+
+def load_or_create_key(secret_key: str | None, data_dir: Path) -> bytes:
+    """The Fernet key: WBSETUP_SECRET_KEY if set, else data_dir/secret.key (created 0600)."""
+    if secret_key:
+        key = secret_key.strip().encode()
+        _validate(key, "WBSETUP_SECRET_KEY")
+        return key
+    path = Path(data_dir) / KEY_FILE
+    if path.exists():
+        key = path.read_bytes().strip()
+        _validate(key, str(path))
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key + b"\n")
+    return key
+
+
+def _validate(key: bytes, where: str) -> None:
+    try:
+        Fernet(key)
+    except (ValueError, TypeError):
+        raise KeyError_(f"{where}: not a Fernet key (32 url-safe base64-encoded bytes; "
+                        "generate one with: python -c 'from cryptography.fernet import Fernet; "
+                        "print(Fernet.generate_key().decode())')") from None
+
+
+class SecretBox:
+    """Encrypts and decrypts secret field values. Extra keys decrypt only (key rotation)."""
+
+    def __init__(self, key: bytes, *old_keys: bytes):
+        self._key = key
+        self._fernet = MultiFernet([Fernet(key), *(Fernet(k) for k in old_keys)])
+
+    def encrypt(self, plain: str) -> str:
+        return self._fernet.encrypt(plain.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except (InvalidToken, ValueError):
+            raise KeyError_("the secret key cannot decrypt the stored secrets: WBSETUP_SECRET_KEY (or the "
+                            "key file) differs from the key they were saved with") from None
+
+    def digest(self, text: str) -> str:
+        """A keyed digest (so a digest of answers with secrets reveals nothing offline)."""
+        return hmac.new(self._key, text.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -1,0 +1,74 @@
+"""State store tables. Created and changed only by Alembic migrations (migrations/versions)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Profile(SQLModel, table=True):
+    """One installation. `document` is the answers as JSON with secrets encrypted ({"$fernet": …})."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=63, unique=True, index=True)
+    document: str = Field(sa_column=Column(Text, nullable=False))
+    version: int = 1
+    last_step: str = Field(default="hardware", max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CheckRun(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    steps: str = Field(max_length=255)  # comma-separated step names, or "check:<id>"
+    digest: str = Field(max_length=64)  # keyed digest of the inputs, to mark results stale
+    status: str = Field(default="running", max_length=16)  # running | done
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    expected: int = 0  # number of checks in the run
+
+
+class CheckResult(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="checkrun.id", index=True)
+    check_id: str = Field(max_length=128)
+    step: str = Field(max_length=32)
+    status: str = Field(max_length=16)
+    data: str = Field(sa_column=Column(Text, nullable=False))  # Result.to_dict() as JSON
+    finished_at: datetime = Field(default_factory=utcnow)
+
+
+class IgnoredCheck(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("profile_id", "check_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    check_id: str = Field(max_length=128)
+    reason: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ProbeToken(SQLModel, table=True):
+    """One-time, profile-bound, expiring token for the hardware/node probe upload (hash only)."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    role: str = Field(max_length=16)
+    purpose: str = Field(default="hardware", max_length=16)  # hardware | node
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class NodeReport(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    node: str = Field(max_length=253)
+    role: str = Field(max_length=16)
+    measured_at: datetime
+    data: str = Field(sa_column=Column(Text, nullable=False))
