@@ -151,7 +151,8 @@ def _timed_write(folder, buf, budget, seconds, direct):
     fd = os.open(name, flags, 0o600)
     try:
         written, start = 0, time.monotonic()
-        while written < budget and time.monotonic() - start < seconds:
+        # At least one chunk, so a zero or tiny `seconds` still yields a number.
+        while written == 0 or (written < budget and time.monotonic() - start < seconds):
             written += os.write(fd, buf)
             if not direct:  # keep buffered writes honest (and the final fsync short)
                 os.fsync(fd)

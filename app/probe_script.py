@@ -31,7 +31,7 @@ HEREDOC = "WBSETUP_PROBE_EOF"  # delimiter of the embedded program; must not be 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
 
 
-def node_main(base_url, token, role, disk_seconds=2.0):
+def node_main(upload_url, token, role, disk_seconds=2.0):
     """Entry point of the served program (runs on the node, so stdlib only, Python 3.6 syntax):
     measure, then upload with the token, or print the JSON for pasting. Exit status 0 either way
     unless the upload was attempted and failed (3) — the JSON is printed in that case too."""
@@ -45,9 +45,8 @@ def node_main(base_url, token, role, disk_seconds=2.0):
     payload = {"token": token, "role": role, "node": socket.gethostname(), "facts": dict(facts)}
     sys.stderr.write(describe(facts) + "\n\n")  # noqa: F821
     if token:
-        url = base_url.rstrip("/") + "/probe/upload"
         request = urllib.request.Request(
-            url, data=json.dumps(payload).encode("utf-8"), method="POST",
+            upload_url, data=json.dumps(payload).encode("utf-8"), method="POST",
             headers={"Content-Type": "application/json", "User-Agent": "wbsetup-probe"})
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
@@ -56,14 +55,14 @@ def node_main(base_url, token, role, disk_seconds=2.0):
                 message = json.loads(body).get("message") or "accepted"
             except (ValueError, AttributeError):
                 message = "accepted"
-            sys.stderr.write("Uploaded to {}: {}\n".format(url, message))
+            sys.stderr.write("Uploaded to {}: {}\n".format(upload_url, message))
             return 0
         except urllib.error.HTTPError as exc:
             detail = exc.read(500).decode("utf-8", "replace").strip()
             reason = "HTTP {} {}".format(exc.code, detail or exc.reason)
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = str(getattr(exc, "reason", None) or exc)
-        sys.stderr.write("Upload to {} failed: {}\nPaste this JSON into the wizard instead:\n".format(url, reason))
+        sys.stderr.write("Upload to {} failed: {}\nPaste this JSON into the wizard instead:\n".format(upload_url, reason))
         payload["token"] = None  # a pasted report needs no credential; never show the token around
         print(json.dumps(payload, indent=2))
         return 3
@@ -82,7 +81,7 @@ def probe_program(base_url: str, token: str | None, role: str, *, disk_seconds: 
         inspect.getsource(probe),
         inspect.getsource(node_main),
         "raise SystemExit(node_main({!r}, {!r}, {!r}, {!r}))".format(
-            base_url.rstrip("/"), token, role, float(disk_seconds)),
+            base_url.rstrip("/") + UPLOAD_PATH, token, role, float(disk_seconds)),
         "",
     ])
     if HEREDOC in source.splitlines():

@@ -185,3 +185,9 @@ def test_describe(facts, lines):
     for line in lines:
         assert line in text.splitlines()
     assert text.splitlines()[-1] == "  - disk_mbps: why"
+
+
+def test_zero_seconds_still_measures_one_chunk(tmp_path):
+    notes: list[str] = []
+    assert probe.disk_mbps(str(tmp_path), 0, 256, notes) > 0
+    assert notes[0].startswith("disk_mbps: direct I/O, 4 MB in ")  # exactly one 4 MiB chunk

@@ -149,3 +149,17 @@ def test_program_is_one_implementation_and_old_python_syntax():
 def test_script_refuses_unsafe_inputs(base_url, token, role, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         probe_script(base_url, token, role)
+
+
+@pytest.mark.parametrize("seconds", [0, -1, 31])
+def test_disk_seconds_bounded(seconds):
+    with pytest.raises(ValueError, match="disk_seconds"):
+        probe_program("http://h", None, "app", disk_seconds=seconds)
+
+
+def test_base_url_with_path_prefix(tmp_path, recorder):
+    """A wizard behind a reverse proxy under /wbsetup: the upload goes below that prefix."""
+    handler, base = recorder
+    proc = _run_sh(probe_script(base + "/wbsetup/", new_token(), "app", disk_seconds=0.1), tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert [p for p, _, _ in handler.posts] == ["/wbsetup/probe/upload"]
