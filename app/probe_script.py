@@ -1,0 +1,136 @@
+"""The node probe script the wizard serves (SPEC §4.1, issue 4): POSIX sh + python3 stdlib only.
+
+The script is generated, not maintained by hand: it embeds the source of app/probe.py (the same
+measurement code `wbsetup probe` runs) plus `node_main` below, then calls `node_main` with the
+wizard's URL, the one-time token and the role. With a token it POSTs
+`{"token", "role", "node", "facts"}` to `{base_url}/probe/upload` (urllib, 10 s timeout); without a
+token, or when the upload fails, it prints the JSON for pasting into the wizard.
+
+Routes the wizard needs (the lead wires them; neither may require a session cookie or CSRF token —
+the node has neither; the one-time token is the credential):
+- GET  SCRIPT_PATH?token=T  → text/x-shellscript from `probe_script(base_url, T, role_of_T)`;
+  serving it must NOT consume the token (curl may retry);
+- POST UPLOAD_PATH          → `app.probe_tokens.parse_upload(body)`, look up `token_hash(token)`,
+  `app.probe_tokens.token_problem(...)`, mark used, store `facts_to_section(role, facts)`;
+  answer JSON `{"ok": true, "message": "..."}` (the script prints `message`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import shlex
+from urllib.parse import quote, urlsplit
+
+from app import probe
+
+SCRIPT_PATH = "/probe/script"
+UPLOAD_PATH = "/probe/upload"
+ROLES = ("app", "database")
+HEREDOC = "WBSETUP_PROBE_EOF"  # delimiter of the embedded program; must not be a line of it
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
+
+
+def node_main(upload_url, token, role, disk_seconds=2.0):
+    """Entry point of the served program (runs on the node, so stdlib only, Python 3.6 syntax):
+    measure, then upload with the token, or print the JSON for pasting. Exit status 0 either way
+    unless the upload was attempted and failed (3) — the JSON is printed in that case too."""
+    import json
+    import socket
+    import sys
+    import urllib.error
+    import urllib.request
+
+    facts = measure(disk_seconds=disk_seconds)  # noqa: F821 — defined by the embedded app/probe.py
+    payload = {"token": token, "role": role, "node": socket.gethostname(), "facts": dict(facts)}
+    sys.stderr.write(describe(facts) + "\n\n")  # noqa: F821
+    if token:
+        request = urllib.request.Request(
+            upload_url, data=json.dumps(payload).encode("utf-8"), method="POST",
+            headers={"Content-Type": "application/json", "User-Agent": "wbsetup-probe"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                body = response.read(4096).decode("utf-8", "replace")
+            try:
+                message = json.loads(body).get("message") or "accepted"
+            except (ValueError, AttributeError):
+                message = "accepted"
+            sys.stderr.write("Uploaded to {}: {}\n".format(upload_url, message))
+            return 0
+        except urllib.error.HTTPError as exc:
+            detail = exc.read(500).decode("utf-8", "replace").strip()
+            reason = "HTTP {} {}".format(exc.code, detail or exc.reason)
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = str(getattr(exc, "reason", None) or exc)
+        sys.stderr.write("Upload to {} failed: {}\nPaste this JSON into the wizard instead:\n".format(upload_url, reason))
+        payload["token"] = None  # a pasted report needs no credential; never show the token around
+        print(json.dumps(payload, indent=2))
+        return 3
+    sys.stderr.write("Paste this JSON into the wizard:\n")
+    print(json.dumps(payload, indent=2))
+    return 0
+
+
+def probe_program(base_url: str, token: str | None, role: str, *, disk_seconds: float = 2.0) -> str:
+    """The Python program (stdlib only) the node runs: app/probe.py + node_main + the call."""
+    _validate(base_url, token, role)
+    if not 0 < disk_seconds <= 30:
+        raise ValueError("disk_seconds must be between 0 and 30")
+    source = "\n".join([
+        "# wbsetup node probe — generated from app/probe.py; measures this host and reports to the wizard.",
+        inspect.getsource(probe),
+        inspect.getsource(node_main),
+        "raise SystemExit(node_main({!r}, {!r}, {!r}, {!r}))".format(
+            base_url.rstrip("/") + UPLOAD_PATH, token, role, float(disk_seconds)),
+        "",
+    ])
+    if HEREDOC in source.splitlines():
+        raise RuntimeError(f"the probe source contains the heredoc delimiter {HEREDOC}")
+    return source
+
+
+def probe_script(base_url: str, token: str | None, role: str, *, disk_seconds: float = 2.0) -> str:
+    """The POSIX sh script served at SCRIPT_PATH (`curl -fsS URL | sh`)."""
+    program = probe_program(base_url, token, role, disk_seconds=disk_seconds)
+    return "\n".join([
+        "#!/bin/sh",
+        "# wbsetup hardware probe: needs only sh and python3 (standard library); installs nothing.",
+        f"# It measures this node and {'uploads the result to ' + base_url if token else 'prints JSON'}"
+        f" as the {role} role; the temp file it writes to measure the disk is removed.",
+        "set -eu",
+        'if ! command -v python3 >/dev/null 2>&1; then',
+        '  echo "wbsetup probe: python3 is required (install it, or enter the values by hand)" >&2',
+        "  exit 1",
+        "fi",
+        f"exec python3 - <<'{HEREDOC}'",
+        program.rstrip("\n"),
+        HEREDOC,
+        "",
+    ])
+
+
+def script_url(base_url: str, token: str) -> str:
+    """Where the wizard serves the script for `token`."""
+    _validate(base_url, token, "app")
+    return f"{base_url.rstrip('/')}{SCRIPT_PATH}?token={quote(token, safe='')}"
+
+
+def usage(base_url: str, token: str, role: str) -> dict[str, str]:
+    """The commands the UI shows: `online` (curl | sh, uploads with the token) and `airgapped`
+    (a copy-paste heredoc that prints JSON to paste back; no network needed)."""
+    return {
+        "online": f"curl -fsS {shlex.quote(script_url(base_url, token))} | sh",
+        "airgapped": f"python3 - <<'{HEREDOC}'\n{probe_program(base_url, None, role).rstrip()}\n{HEREDOC}\n",
+    }
+
+
+def _validate(base_url: str, token: str | None, role: str) -> None:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"base_url must be an http(s) URL without query or fragment, not {base_url!r}")
+    if any(c.isspace() or c in "'\"\\`$" for c in base_url):
+        raise ValueError("base_url must not contain spaces, quotes, backslashes, backticks or $")
+    if token is not None and not _TOKEN_RE.match(token):
+        raise ValueError("token must be a URL-safe token (app.probe_tokens.new_token())")
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
