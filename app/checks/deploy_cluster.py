@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import functools
 
+from app import kubeconfig as kc
 from app.checks import _kube as k
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
+from app.secret import reveal
 
 CONNECT = "deploy.cluster.connect"
 OPERATOR_CRD = "weightsandbiases.apps.wandb.com"
@@ -82,7 +84,7 @@ async def connect(ctx: Context) -> Outcome:
         return k.failure(exc, ctx)
     version = str(info.get("gitVersion") or f"v{info.get('major')}.{info.get('minor')}")
     ctx.facts["kube.version"] = version
-    server = k.kc.server(k.reveal(ctx.answers.deploy.kubeconfig), ctx.answers.deploy.context)
+    server = kc.server(reveal(ctx.answers.deploy.kubeconfig), ctx.answers.deploy.context)
     return passed(f"{server} answers: Kubernetes {version}", observed=version)
 
 
