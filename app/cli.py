@@ -160,14 +160,14 @@ def cmd_demo(args) -> int:
 
 
 def cmd_probe(args) -> int:
-    from app import probe
-
     if args.node:
         answers = answers_mod.load(args.node)
         from app.nodes import node_report
 
         print(json.dumps(node_report(answers.resolved(os.environ, strict=False), role=args.role, name=args.name), indent=2))
         return EXIT_OK
+    from app import probe
+
     facts = probe.measure()
     print(json.dumps(facts, indent=2) if args.json else probe.describe(facts))
     return EXIT_OK

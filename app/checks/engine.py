@@ -240,7 +240,7 @@ async def run_checks(
         if result.status == "fail" and c.id in ignore:
             result.original_status, result.status, result.ignored = "fail", "warn", True
             result.ignore_reason = ignore[c.id]
-        done[c.id].set_result(outcome.status)  # dependants see the real status, not the downgrade
+        done[c.id].set_result(outcome)  # dependants see the real outcome, not the downgrade
         if on_result is not None:
             on_result(result)
         return result
@@ -254,7 +254,9 @@ async def _judge(c: Check, ctx: Context, ids: set[str], done: dict[str, asyncio.
     """The check's outcome and when its own work started (after its dependencies finished)."""
     for dep in c.depends:
         if dep in ids:
-            status = await done[dep]
+            status = (dep_outcome := await done[dep]).status
+            if status == "skip":  # say why, e.g. what input to provide
+                return skip(f"skipped: {dep} was skipped ({dep_outcome.message})"), time.perf_counter()
             if status not in ("pass", "warn"):
                 return skip(f"skipped: {dep} did not pass ({status})"), time.perf_counter()
     started = time.perf_counter()

@@ -1,0 +1,186 @@
+"""Helpers of the live cluster checks: the lightkube client, causes of connection failures,
+Kubernetes quantities and version rules. Private (not a step module)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import ssl
+from contextlib import asynccontextmanager
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
+
+from app import kubeconfig as kc
+from app.checks.engine import Context, Outcome, fail, skip
+from app.secret import reveal
+
+TARGETS = ("kubernetes", "helm-operator")
+NO_KUBECONFIG = ("no kubeconfig: provide deploy.kubeconfig (the kubeconfig text, or {env: VARIABLE}; "
+                 "kubectl config view --raw --minify) to check the cluster live")
+
+# --- quantities (k8s.io/apimachinery/pkg/api/resource) -------------------------------------------
+_SUFFIX = {"": 1, "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "k": 10**3, "M": 10**6,
+           "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30,
+           "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_QUANTITY = re.compile(r"^\s*\+?([0-9]+(?:\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i|[numkMGTPE])?\s*$")
+
+
+def quantity(text: str | int | float) -> Decimal:
+    """A Kubernetes quantity ("500m", "4Gi", "1e3", 2) as a Decimal of base units; ValueError if bad."""
+    m = _QUANTITY.match(str(text))
+    if not m:
+        raise ValueError(f"not a Kubernetes quantity: {text!r}")
+    number, suffix = Decimal(m.group(1)), m.group(2) or ""
+    try:
+        if suffix[:1] in ("e", "E"):
+            return number * (Decimal(10) ** int(suffix[1:]))
+        return number * Decimal(_SUFFIX[suffix])
+    except (InvalidOperation, KeyError):
+        raise ValueError(f"not a Kubernetes quantity: {text!r}") from None
+
+
+# --- versions -----------------------------------------------------------------------------------
+def parse_version(text: str) -> tuple[int, int] | None:
+    """(major, minor) of "v1.34.1", "v1.27.3-gke.100", "1.29" (None if it cannot be read)."""
+    m = re.match(r"^v?(\d+)\.(\d+)", str(text or "").strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def judge_version(version: tuple[int, int], rules: list[dict]) -> dict:
+    """The first rule (ordered, newest first) whose `min` the version reaches."""
+    for rule in rules:
+        if version >= parse_version(str(rule["min"])):
+            return rule
+    return rules[-1]
+
+
+# --- preconditions and the client ----------------------------------------------------------------
+def precondition(ctx: Context) -> Outcome | None:
+    """skip for targets without a cluster or without a kubeconfig; None when the check can run."""
+    target = ctx.answers.deploy.target
+    if target not in TARGETS:
+        return skip(f"target {target}: no Kubernetes cluster to check")
+    if not reveal(ctx.answers.deploy.kubeconfig):
+        return skip(NO_KUBECONFIG)
+    return None
+
+
+def budget(ctx: Context) -> float:
+    """Seconds a cluster check may spend: inside the runner's timeout, so our own message wins."""
+    return max(0.5, ctx.timeout * 0.8)
+
+
+def config(ctx: Context):
+    """The lightkube SingleConfig of the chosen context (raises KubeconfigError)."""
+    return kc.single_config(reveal(ctx.answers.deploy.kubeconfig), ctx.answers.deploy.context)
+
+
+@asynccontextmanager
+async def client(ctx: Context):
+    """A lightkube AsyncClient whose every request is bounded by budget(ctx).
+
+    trust_env=False: proxy variables of the wizard host must not silently reroute cluster traffic.
+    """
+    import httpx2
+    from lightkube import AsyncClient
+
+    c = AsyncClient(config=config(ctx), timeout=httpx2.Timeout(budget(ctx)), trust_env=False)
+    try:
+        yield c
+    finally:
+        await c.close()
+
+
+@asynccontextmanager
+async def raw_client(ctx: Context):
+    """A plain httpx2 AsyncClient with the kubeconfig's server, CA and credentials (for /version)."""
+    import httpx2
+    from lightkube.config import client_adapter
+
+    params = client_adapter.ConnectionParams(timeout=httpx2.Timeout(budget(ctx)), trust_env=False)
+    c = client_adapter.AsyncClient(config(ctx), params)
+    try:
+        yield c
+    finally:
+        await c.aclose()
+
+
+# --- why a request failed ------------------------------------------------------------------------
+def _chain(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def status_code(exc: BaseException) -> int | None:
+    """The HTTP status of a lightkube ApiError / httpx status error (None otherwise)."""
+    response = getattr(exc, "response", None)
+    return getattr(response, "status_code", None) if response is not None else None
+
+
+def cause(exc: BaseException) -> str:
+    """One of: dns, refused, timeout, tls, unauthorised, forbidden, http, other."""
+    import httpx2
+
+    code = status_code(exc)
+    if code == 401:
+        return "unauthorised"
+    if code == 403:
+        return "forbidden"
+    if code is not None:
+        return "http"
+    for e in _chain(exc):
+        if isinstance(e, (asyncio.TimeoutError, TimeoutError, httpx2.TimeoutException, socket.timeout)):
+            return "timeout"
+        if isinstance(e, socket.gaierror):
+            return "dns"
+        if isinstance(e, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(e):
+            return "tls"
+        if isinstance(e, ConnectionRefusedError) or "Connection refused" in str(e):
+            return "refused"
+        if isinstance(e, ssl.SSLError):
+            return "tls"
+    text = " ".join(str(e) for e in _chain(exc))
+    if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return "dns"
+    return "other"
+
+
+def failure(exc: BaseException, ctx: Context) -> Outcome:
+    """A fail outcome naming the cause of a failed API request, with the fix."""
+    if isinstance(exc, kc.KubeconfigError):
+        return fail(str(exc), "Provide a kubeconfig with a token or client certificate: "
+                              "kubectl config view --raw --minify --context CONTEXT")
+    try:
+        url = urlsplit(kc.server(reveal(ctx.answers.deploy.kubeconfig), ctx.answers.deploy.context))
+        host, port = url.hostname or "?", url.port or (443 if url.scheme == "https" else 80)
+    except kc.KubeconfigError:
+        host, port = "?", 443
+    kind = cause(exc)
+    ctx_hint = f" --context {ctx.answers.deploy.context}" if ctx.answers.deploy.context else ""
+    table = {
+        "dns": (f"DNS: the API server name {host} does not resolve from this machine",
+                f"Fix the server URL in the kubeconfig or add {host} to DNS (/etc/hosts) on the wizard host"),
+        "refused": (f"connection refused by the API server at {host}:{port}",
+                    f"Check that kube-apiserver runs and a firewall allows TCP {port} inbound to {host} from this machine"),
+        "timeout": (f"timed out after {budget(ctx):g} s waiting for the API server at {host}:{port}",
+                    f"Allow TCP {port} inbound to {host} from this machine (firewall), or raise --timeout"),
+        "tls": (f"TLS: the API server certificate of {host} is not trusted by the kubeconfig's CA",
+                f"Use the cluster's own CA: kubectl config view --raw --minify{ctx_hint} (certificate-authority-data)"),
+        "unauthorised": ("unauthorised (401): the API server rejected the kubeconfig's credentials",
+                         "Use a valid token (kubectl create token SERVICEACCOUNT -n NAMESPACE) or client certificate"),
+        "forbidden": ("forbidden (403): the credentials were not allowed this read",
+                      "Grant read access: kubectl create clusterrolebinding wbsetup-view --clusterrole=view --user=USER"),
+    }
+    message, hint = table.get(kind, (f"the API server request failed: {type(exc).__name__}: {_short(exc)}",
+                                     f"Check the API server at {host}:{port}"))
+    return fail(message, hint, observed=kind)
+
+
+def _short(exc: BaseException) -> str:
+    status = getattr(exc, "status", None)
+    text = getattr(status, "message", None) or str(exc)
+    return text.splitlines()[0][:200] if text else ""

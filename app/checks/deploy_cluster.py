@@ -1,0 +1,286 @@
+"""Live cluster checks `deploy.cluster.*` (SPEC §4.5 "The cluster, live").
+
+Read-only: only GETs, LISTs and SelfSubjectAccessReviews (which the API server answers without
+storing anything). Each check opens its own short-lived lightkube AsyncClient and bounds all of its
+requests by `_kube.budget(ctx)` (inside the runner's per-check timeout), so a silent API server gives
+our own "timed out" message. Facts gathered by `deploy.cluster.connect` (the server version) are
+shared through `ctx.facts`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+from app import kubeconfig as kc
+from app.checks import _kube as k
+from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
+from app.secret import reveal
+
+CONNECT = "deploy.cluster.connect"
+OPERATOR_CRD = "weightsandbiases.apps.wandb.com"
+OPERATOR_INSTALL = ("helm repo add wandb https://charts.wandb.ai && "
+                    "helm upgrade --install operator wandb/operator -n wandb-cr --create-namespace")
+CERT_MANAGER_INSTALL = ("helm upgrade --install cert-manager jetstack/cert-manager -n cert-manager "
+                        "--create-namespace --set crds.enabled=true")
+
+
+def cluster_check(id: str, title: str):
+    """Register an async `fn(ctx, client) -> Outcome` as a cluster check that depends on connect,
+    skips without a cluster/kubeconfig, and turns request failures into a fail naming the cause."""
+
+    def register(fn):
+        @functools.wraps(fn)
+        async def run(ctx: Context) -> Outcome:
+            pre = k.precondition(ctx)
+            if pre is not None:
+                return pre
+            try:
+                async with k.client(ctx) as client:
+                    return await asyncio.wait_for(fn(ctx, client), k.budget(ctx))
+            except Exception as exc:  # noqa: BLE001 — every failure becomes a result naming its cause
+                return k.failure(exc, ctx)
+
+        check(id, title, depends=[CONNECT])(run)
+        return fn
+
+    return register
+
+
+# --- connect ------------------------------------------------------------------------------------
+def _access_review(verb: str, resource: str, group: str = "", namespace: str | None = None):
+    from lightkube.models.authorization_v1 import ResourceAttributes, SelfSubjectAccessReviewSpec
+    from lightkube.resources.authorization_v1 import SelfSubjectAccessReview
+
+    attrs = ResourceAttributes(verb=verb, resource=resource, group=group, namespace=namespace)
+    return SelfSubjectAccessReview(spec=SelfSubjectAccessReviewSpec(resourceAttributes=attrs))
+
+
+@check(CONNECT, "Cluster: API server connection")
+async def connect(ctx: Context) -> Outcome:
+    """GET /version (the server answers), then a SelfSubjectAccessReview (the credentials are
+    accepted: anonymous requests get 403 there, bad ones 401 everywhere)."""
+    pre = k.precondition(ctx)
+    if pre is not None:
+        return pre
+
+    async def work() -> dict:
+        async with k.raw_client(ctx) as http:
+            response = await http.get("/version")
+            response.raise_for_status()
+            info = response.json()
+        async with k.client(ctx) as client:
+            await client.create(_access_review("get", "namespaces"))
+        return info
+
+    try:
+        info = await asyncio.wait_for(work(), k.budget(ctx))
+    except Exception as exc:  # noqa: BLE001
+        if k.cause(exc) == "forbidden":
+            return fail("forbidden (403): the API server does not accept the kubeconfig's credentials "
+                        "(requests are treated as anonymous)",
+                        "Use a kubeconfig whose user the cluster knows: kubectl config view --raw --minify",
+                        observed="forbidden")
+        return k.failure(exc, ctx)
+    version = str(info.get("gitVersion") or f"v{info.get('major')}.{info.get('minor')}")
+    ctx.facts["kube.version"] = version
+    server = kc.server(reveal(ctx.answers.deploy.kubeconfig), ctx.answers.deploy.context)
+    return passed(f"{server} answers: Kubernetes {version}", observed=version)
+
+
+@cluster_check("deploy.cluster.version", "Cluster: Kubernetes version")
+async def version(ctx: Context, client) -> Outcome:
+    text = ctx.facts.get("kube.version", "")
+    parsed = k.parse_version(text)
+    rules = ctx.req["cluster"]["version"]
+    expected = f">= {rules[0]['min']}"
+    if parsed is None:
+        return warn(f"the API server reports an unreadable version {text!r}",
+                    "Check kubectl version", observed=text, expected=expected)
+    rule = k.judge_version(parsed, rules)
+    message = rule.get("message", "Kubernetes {version}").format(version=text, need=rules[0]["min"])
+    outcome = {"pass": passed, "warn": warn, "fail": fail}[rule["status"]]
+    if rule["status"] == "pass":
+        return passed(message, observed=text, expected=expected)
+    return outcome(message, rule["hint"].format(need=rules[0]["min"]), observed=text, expected=expected)
+
+
+# --- nodes --------------------------------------------------------------------------------------
+def _unfit(node, cpu, memory) -> tuple[str, str | None]:
+    """(architecture, why the node cannot run one replica or None)."""
+    labels = node.metadata.labels or {}
+    status = node.status
+    arch = labels.get("kubernetes.io/arch") or (status.nodeInfo.architecture if status and status.nodeInfo else "?")
+    ready = any(c.type == "Ready" and c.status == "True" for c in (status.conditions or [])) if status else False
+    taints = [t.key for t in (node.spec.taints or []) if t.effect in ("NoSchedule", "NoExecute")] if node.spec else []
+    alloc = (status.allocatable or {}) if status else {}
+    if arch != "amd64":
+        return arch, f"{arch} (W&B images are x86-64 only)"
+    if not ready:
+        return arch, "not Ready"
+    if node.spec and node.spec.unschedulable:
+        return arch, "cordoned (unschedulable)"
+    if taints:
+        return arch, f"tainted {', '.join(taints)}"
+    try:
+        if k.quantity(alloc.get("cpu", "0")) < cpu:
+            return arch, f"allocatable cpu {alloc.get('cpu', 0)}"
+        if k.quantity(alloc.get("memory", "0")) < memory:
+            return arch, f"allocatable memory {alloc.get('memory', 0)}"
+    except ValueError:
+        return arch, "allocatable resources unreadable"
+    return arch, None
+
+
+@cluster_check("deploy.cluster.nodes", "Cluster: nodes that can run W&B")
+async def nodes(ctx: Context, client) -> Outcome:
+    from lightkube.resources.core_v1 import Node
+
+    d = ctx.answers.deploy
+    cpu, memory = k.quantity(d.cpu_request), k.quantity(d.memory_request)
+    per_arch: dict[str, int] = {}
+    fit, unfit = [], []
+    async for node in client.list(Node):
+        arch, why = _unfit(node, cpu, memory)
+        per_arch[arch] = per_arch.get(arch, 0) + 1
+        (unfit.append(f"{node.metadata.name}: {why}") if why else fit.append(node.metadata.name))
+    expected = f">= {d.replicas} Ready, schedulable amd64 nodes with {d.cpu_request} CPU and {d.memory_request} allocatable"
+    shown = ", ".join(f"{n} {a}" for a, n in sorted(per_arch.items())) or "no nodes"
+    hint = (f"Add Ready amd64 nodes with at least {d.cpu_request} CPU and {d.memory_request} memory allocatable "
+            f"(kubectl get nodes -L kubernetes.io/arch; kubectl uncordon NODE)")
+    others = f"; not usable: {'; '.join(unfit[:5])}" if unfit else ""
+    if len(fit) >= d.replicas:
+        return passed(f"{len(fit)} nodes can run a replica ({shown})", observed=per_arch, expected=expected)
+    if fit:
+        return warn(f"only {len(fit)} node(s) can run a replica, {d.replicas} replicas planned ({shown}){others}",
+                    hint, observed=per_arch, expected=expected)
+    return fail(f"no node can run a W&B replica ({shown}){others}", hint, observed=per_arch, expected=expected)
+
+
+# --- permissions --------------------------------------------------------------------------------
+RESOURCES = [("", "secrets"), ("", "services"), ("apps", "deployments"), ("networking.k8s.io", "ingresses")]
+
+
+def _name(group: str, resource: str) -> str:
+    return f"{resource}.{group}" if group else resource
+
+
+@cluster_check("deploy.cluster.permissions", "Cluster: permissions to deploy")
+async def permissions(ctx: Context, client) -> Outcome:
+    from lightkube.resources.core_v1 import Namespace
+
+    ns = ctx.answers.deploy.namespace
+    wanted = [(g, r, ns) for g, r in RESOURCES]
+    if ctx.answers.deploy.target == "helm-operator":
+        wanted.append(("apps.wandb.com", "weightsandbiases", ns))
+    note = ""
+    try:
+        await client.get(Namespace, ns)
+    except Exception as exc:  # noqa: BLE001
+        if k.status_code(exc) == 404:
+            wanted.append(("", "namespaces", None))
+            note = f" (namespace {ns} does not exist yet)"
+        elif k.status_code(exc) == 403:
+            note = f" (whether namespace {ns} exists could not be read)"
+        else:
+            raise
+    reviews = await asyncio.gather(*(client.create(_access_review("create", r, g, n)) for g, r, n in wanted))
+    denied = [f"create {_name(g, r)}" for (g, r, _), rev in zip(wanted, reviews) if not rev.status.allowed]
+    observed = {_name(g, r): rev.status.allowed for (g, r, _), rev in zip(wanted, reviews)}
+    if not denied:
+        return passed(f"allowed to create {', '.join(observed)} in {ns}{note}", observed=observed)
+    hint = (f"Grant them: kubectl create rolebinding wandb-deployer --clusterrole=admin --user=USER -n {ns}"
+            + (f"; and a cluster admin runs: kubectl create namespace {ns}" if ("", "namespaces", None) in wanted else ""))
+    return fail(f"denied in namespace {ns}: {', '.join(denied)}{note}", hint, observed=observed)
+
+
+# --- ingress class, operator, cert-manager --------------------------------------------------------
+@cluster_check("deploy.cluster.ingress_class", "Cluster: IngressClass")
+async def ingress_class(ctx: Context, client) -> Outcome:
+    from lightkube.resources.networking_v1 import IngressClass
+
+    name = ctx.answers.deploy.ingress_class
+    try:
+        obj = await client.get(IngressClass, name)
+        controller = obj.spec.controller if obj.spec else None
+        return passed(f"IngressClass {name} exists (controller {controller})", observed=name)
+    except Exception as exc:  # noqa: BLE001
+        if k.status_code(exc) == 403:
+            return warn(f"cannot read IngressClass {name} (forbidden)",
+                        "Check it yourself: kubectl get ingressclass", observed="forbidden")
+        if k.status_code(exc) != 404:
+            raise
+    try:
+        existing = [c.metadata.name async for c in client.list(IngressClass)]
+    except Exception as exc:  # noqa: BLE001
+        if k.status_code(exc) == 403:
+            return warn(f"IngressClass {name} not found and listing IngressClasses is forbidden",
+                        "Check it yourself: kubectl get ingressclass", observed="forbidden")
+        raise
+    shown = ", ".join(existing) or "none"
+    return fail(f"IngressClass {name} does not exist (existing: {shown})",
+                f"Set deploy.ingress_class to one of: {shown}, or install an ingress controller "
+                "(helm upgrade --install ingress-nginx ingress-nginx/ingress-nginx -n ingress-nginx --create-namespace)",
+                observed=existing, expected=name)
+
+
+@cluster_check("deploy.cluster.operator", "Cluster: W&B operator")
+async def operator(ctx: Context, client) -> Outcome:
+    from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
+
+    if ctx.answers.deploy.target != "helm-operator":
+        return skip(f"target {ctx.answers.deploy.target}: the W&B operator is used only by helm-operator")
+    try:
+        crd = await client.get(CustomResourceDefinition, OPERATOR_CRD)
+    except Exception as exc:  # noqa: BLE001
+        if k.status_code(exc) == 404:
+            return fail(f"CRD {OPERATOR_CRD} is absent: the W&B operator is not installed", OPERATOR_INSTALL,
+                        observed="absent", expected="Established")
+        if k.status_code(exc) == 403:
+            return warn(f"cannot read CRD {OPERATOR_CRD} (forbidden)",
+                        f"Check it yourself: kubectl get crd {OPERATOR_CRD}", observed="forbidden")
+        raise
+    conditions = (crd.status.conditions or []) if crd.status else []
+    if any(c.type == "Established" and c.status == "True" for c in conditions):
+        return passed(f"CRD {OPERATOR_CRD} is Established", observed="Established")
+    return fail(f"CRD {OPERATOR_CRD} exists but is not Established",
+                f"Check the operator: kubectl describe crd {OPERATOR_CRD}; then {OPERATOR_INSTALL}",
+                observed="not Established", expected="Established")
+
+
+def _cluster_issuer():
+    from lightkube.generic_resource import create_global_resource
+
+    return create_global_resource("cert-manager.io", "v1", "ClusterIssuer", "clusterissuers")
+
+
+@cluster_check("deploy.cluster.cert_manager", "Cluster: cert-manager ClusterIssuer")
+async def cert_manager(ctx: Context, client) -> Outcome:
+    tls = ctx.answers.tls
+    if tls.mode != "cert-manager":
+        return skip(f"tls.mode is {tls.mode}: cert-manager is not used")
+    if not tls.issuer:
+        return skip("input missing: tls.issuer (the ClusterIssuer name)")
+    try:
+        issuer = await client.get(_cluster_issuer(), tls.issuer)
+    except Exception as exc:  # noqa: BLE001
+        code = k.status_code(exc)
+        if code == 404:
+            details = getattr(getattr(exc, "status", None), "details", None)
+            if details is None or not getattr(details, "name", None):  # the resource type itself is unknown
+                return fail(f"ClusterIssuer {tls.issuer} is absent: cert-manager is not installed",
+                            CERT_MANAGER_INSTALL, observed="absent", expected="Ready")
+            return fail(f"ClusterIssuer {tls.issuer} is absent",
+                        f"Create it (kubectl apply -f clusterissuer.yaml) or set tls.issuer to one of: "
+                        "kubectl get clusterissuers", observed="absent", expected="Ready")
+        if code == 403:
+            return warn(f"cannot read ClusterIssuer {tls.issuer} (forbidden)",
+                        f"Check it yourself: kubectl get clusterissuer {tls.issuer}", observed="forbidden")
+        raise
+    conditions = (issuer.status or {}).get("conditions") or []
+    ready = next((c for c in conditions if c.get("type") == "Ready"), None)
+    if ready and ready.get("status") == "True":
+        return passed(f"ClusterIssuer {tls.issuer} is Ready", observed="Ready")
+    reason = (ready or {}).get("message") or (ready or {}).get("reason") or "no Ready condition"
+    return warn(f"ClusterIssuer {tls.issuer} is not Ready: {reason}",
+                f"Inspect it: kubectl describe clusterissuer {tls.issuer}", observed="not Ready", expected="Ready")

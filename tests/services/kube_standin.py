@@ -1,0 +1,340 @@
+"""A Kubernetes API **stand-in** (no kube-apiserver can run on these machines, TESTING.md).
+
+An HTTPS server (trustme certificate) with bearer-token and client-certificate authentication that
+answers the read-only calls of the `deploy.cluster.*` checks with objects shaped exactly as the real
+API returns them (lightkube decodes strictly): /version, Nodes, Namespaces, SelfSubjectAccessReviews,
+IngressClasses, CustomResourceDefinitions and cert-manager ClusterIssuers. Errors are v1 `Status`
+objects. One server per session; the `kube` fixture resets its state (`KubeState`) for each test.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import ssl
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import trustme
+import yaml
+
+TS = "2026-01-05T08:00:00Z"
+TOKEN = "standin-token-Zq9v7WbT3k"
+CRD_NAME = "weightsandbiases.apps.wandb.com"
+
+
+def node(name: str, arch: str = "amd64", cpu: str = "8", memory: str = "32Gi", ready: bool = True,
+         unschedulable: bool = False, taints: list | None = None) -> dict:
+    """A Node as `kubectl get node -o json` shows it (list items carry no kind/apiVersion)."""
+    spec: dict = {"podCIDR": "10.244.0.0/24", "podCIDRs": ["10.244.0.0/24"]}
+    if unschedulable:
+        spec["unschedulable"] = True
+    if taints:
+        spec["taints"] = taints
+    return {
+        "metadata": {"name": name, "uid": f"uid-{name}", "resourceVersion": "4711", "creationTimestamp": TS,
+                     "labels": {"kubernetes.io/arch": arch, "kubernetes.io/os": "linux",
+                                "kubernetes.io/hostname": name, "beta.kubernetes.io/arch": arch},
+                     "annotations": {"node.alpha.kubernetes.io/ttl": "0"}},
+        "spec": spec,
+        "status": {
+            "capacity": {"cpu": cpu, "memory": memory, "pods": "110", "ephemeral-storage": "102400Mi"},
+            "allocatable": {"cpu": cpu, "memory": memory, "pods": "110", "ephemeral-storage": "94371840Ki"},
+            "conditions": [
+                {"type": "MemoryPressure", "status": "False", "lastHeartbeatTime": TS, "lastTransitionTime": TS,
+                 "reason": "KubeletHasSufficientMemory", "message": "kubelet has sufficient memory available"},
+                {"type": "Ready", "status": "True" if ready else "False", "lastHeartbeatTime": TS,
+                 "lastTransitionTime": TS, "reason": "KubeletReady" if ready else "KubeletNotReady",
+                 "message": "kubelet is posting ready status" if ready else "container runtime network not ready"},
+            ],
+            "addresses": [{"type": "InternalIP", "address": "10.0.0.10"}, {"type": "Hostname", "address": name}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+            "nodeInfo": {"machineID": "0f1e2d3c", "systemUUID": "4b5a6978", "bootID": "8c9dabcd",
+                         "kernelVersion": "6.1.0-28-amd64", "osImage": "Debian GNU/Linux 12 (bookworm)",
+                         "containerRuntimeVersion": "containerd://1.7.24", "kubeletVersion": "v1.34.1",
+                         "kubeProxyVersion": "", "operatingSystem": "linux", "architecture": arch},
+        },
+    }
+
+
+def _meta(name: str) -> dict:
+    return {"name": name, "uid": f"uid-{name}", "resourceVersion": "815", "generation": 1, "creationTimestamp": TS}
+
+
+def status(code: int, reason: str, message: str, details: dict | None = None) -> dict:
+    """A v1 Status error object."""
+    doc = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
+           "reason": reason, "code": code}
+    if details is not None:
+        doc["details"] = details
+    return doc
+
+
+@dataclass
+class KubeState:
+    """What the stand-in cluster looks like; tests change fields before running the checks."""
+
+    version: str = "v1.34.1"
+    nodes: list = field(default_factory=lambda: [node("node-1"), node("node-2")])
+    denied: set = field(default_factory=set)        # e.g. {"secrets", "deployments.apps", "namespaces"}
+    forbidden: set = field(default_factory=set)     # resource plurals whose reads answer 403
+    namespaces: set = field(default_factory=lambda: {"default", "kube-system", "wandb"})
+    classes: list = field(default_factory=lambda: ["nginx"])
+    crd: str | None = "Established"                 # "Established", "pending" or None (absent)
+    cert_manager: bool = True                       # the ClusterIssuer resource type exists
+    issuers: dict = field(default_factory=dict)     # name -> True (Ready) / False
+    silent: bool = False                            # accept connections, never answer
+    requests: list = field(default_factory=list)    # (method, path) seen, to prove read-only use
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # keep pytest output clean
+        pass
+
+    @property
+    def st(self) -> KubeState:
+        return self.server.state
+
+    def _send(self, code: int, doc: dict) -> None:
+        body = json.dumps(doc).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _user(self) -> str | None:
+        auth = self.headers.get("Authorization", "")
+        if auth:
+            return "token-user" if auth == f"Bearer {TOKEN}" else "INVALID"
+        cert = self.connection.getpeercert()
+        if cert:
+            return dict(x[0] for x in cert["subject"]).get("commonName")
+        return None  # anonymous
+
+    def do_GET(self):
+        self._serve("GET")
+
+    def do_POST(self):
+        self._serve("POST")
+
+    def _serve(self, method: str) -> None:
+        self.st.requests.append((method, self.path))
+        if self.st.silent:
+            self.server.release.wait(30)
+            self.close_connection = True
+            return
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) if method == "POST" else b""
+        user = self._user()
+        if user == "INVALID":
+            return self._send(401, status(401, "Unauthorized", "Unauthorized"))
+        path = self.path.split("?", 1)[0]
+        if path == "/version":
+            major, minor = re.match(r"v(\d+)\.(\d+)", self.st.version).groups()
+            return self._send(200, {"major": major, "minor": minor, "gitVersion": self.st.version,
+                                    "gitCommit": "a1b2c3", "gitTreeState": "clean", "buildDate": TS,
+                                    "goVersion": "go1.24.6", "compiler": "gc", "platform": "linux/amd64"})
+        if user is None:
+            return self._send(403, status(403, "Forbidden", f'forbidden: User "system:anonymous" cannot {method} {path}'))
+        for pattern, fn in ROUTES:
+            m = re.fullmatch(pattern, path)
+            if m and fn.__name__.startswith(method.lower()):
+                return fn(self, body, *m.groups())
+        self._send(404, status(404, "NotFound", "the server could not find the requested resource", {}))
+
+    # -- routes --------------------------------------------------------------------------------
+    def _forbidden(self, plural: str, group: str, verb: str) -> bool:
+        if plural in self.st.forbidden:
+            self._send(403, status(403, "Forbidden", f'{plural}.{group} is forbidden: User "token-user" cannot '
+                                   f'{verb} resource "{plural}" in API group "{group}" at the cluster scope',
+                                   {"group": group, "kind": plural}))
+            return True
+        return False
+
+    def _not_found(self, plural: str, group: str, name: str) -> None:
+        full = f"{plural}.{group}" if group else plural
+        self._send(404, status(404, "NotFound", f'{full} "{name}" not found',
+                               {"name": name, "group": group, "kind": plural} if group else {"name": name, "kind": plural}))
+
+    def get_nodes(self, body):
+        if not self._forbidden("nodes", "", "list"):
+            self._send(200, {"kind": "NodeList", "apiVersion": "v1", "metadata": {"resourceVersion": "4711"},
+                             "items": self.st.nodes})
+
+    def get_namespace(self, body, name):
+        if self._forbidden("namespaces", "", "get"):
+            return
+        if name not in self.st.namespaces:
+            return self._not_found("namespaces", "", name)
+        self._send(200, {"kind": "Namespace", "apiVersion": "v1", "metadata": _meta(name),
+                         "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
+
+    def post_ssar(self, body):
+        review = json.loads(body)
+        attrs = review["spec"]["resourceAttributes"]
+        key = f"{attrs['resource']}.{attrs['group']}" if attrs.get("group") else attrs["resource"]
+        allowed = key not in self.st.denied
+        review.setdefault("metadata", {})["creationTimestamp"] = None
+        review["status"] = {"allowed": allowed} if allowed else {"allowed": False, "reason": ""}
+        review.update(kind="SelfSubjectAccessReview", apiVersion="authorization.k8s.io/v1")
+        self._send(201, review)
+
+    def _ingress_class(self, name: str) -> dict:
+        return {"metadata": _meta(name), "spec": {"controller": f"k8s.io/ingress-{name}"}}
+
+    def get_ingress_classes(self, body):
+        if not self._forbidden("ingressclasses", "networking.k8s.io", "list"):
+            self._send(200, {"kind": "IngressClassList", "apiVersion": "networking.k8s.io/v1",
+                             "metadata": {"resourceVersion": "9"},
+                             "items": [self._ingress_class(n) for n in self.st.classes]})
+
+    def get_ingress_class(self, body, name):
+        if self._forbidden("ingressclasses", "networking.k8s.io", "get"):
+            return
+        if name not in self.st.classes:
+            return self._not_found("ingressclasses", "networking.k8s.io", name)
+        self._send(200, {"kind": "IngressClass", "apiVersion": "networking.k8s.io/v1", **self._ingress_class(name)})
+
+    def get_crd(self, body, name):
+        if self._forbidden("customresourcedefinitions", "apiextensions.k8s.io", "get"):
+            return
+        if name != CRD_NAME or self.st.crd is None:
+            return self._not_found("customresourcedefinitions", "apiextensions.k8s.io", name)
+        names = {"plural": "weightsandbiases", "singular": "weightsandbiases", "kind": "WeightsAndBiases",
+                 "listKind": "WeightsAndBiasesList"}
+        established = self.st.crd == "Established"
+        self._send(200, {
+            "kind": "CustomResourceDefinition", "apiVersion": "apiextensions.k8s.io/v1", "metadata": _meta(name),
+            "spec": {"group": "apps.wandb.com", "names": names, "scope": "Namespaced", "conversion": {"strategy": "None"},
+                     "versions": [{"name": "v1", "served": True, "storage": True, "subresources": {"status": {}},
+                                   "schema": {"openAPIV3Schema": {"type": "object",
+                                                                  "x-kubernetes-preserve-unknown-fields": True}}}]},
+            "status": {"acceptedNames": names, "storedVersions": ["v1"], "conditions": [
+                {"type": "NamesAccepted", "status": "True", "lastTransitionTime": TS, "reason": "NoConflicts",
+                 "message": "no conflicts found"},
+                {"type": "Established", "status": "True" if established else "False", "lastTransitionTime": TS,
+                 "reason": "InitialNamesAccepted" if established else "Installing",
+                 "message": "the initial names have been accepted" if established else "the CRD is being installed"}]},
+        })
+
+    def get_issuer(self, body, name):
+        if not self.st.cert_manager:
+            return self._send(404, status(404, "NotFound", "the server could not find the requested resource", {}))
+        if self._forbidden("clusterissuers", "cert-manager.io", "get"):
+            return
+        if name not in self.st.issuers:
+            return self._not_found("clusterissuers", "cert-manager.io", name)
+        ready = self.st.issuers[name]
+        self._send(200, {
+            "apiVersion": "cert-manager.io/v1", "kind": "ClusterIssuer", "metadata": _meta(name),
+            "spec": {"acme": {"server": "https://acme.example.invalid/directory", "email": "ops@example.invalid",
+                              "privateKeySecretRef": {"name": f"{name}-account"},
+                              "solvers": [{"http01": {"ingress": {"ingressClassName": "nginx"}}}]}},
+            "status": {"acme": {}, "conditions": [
+                {"type": "Ready", "status": "True" if ready else "False", "lastTransitionTime": TS,
+                 "observedGeneration": 1, "reason": "ACMEAccountRegistered" if ready else "ErrRegisterACMEAccount",
+                 "message": "The ACME account was registered with the ACME server" if ready
+                 else "Failed to register ACME account: connection refused"}]},
+        })
+
+
+ROUTES = [
+    (r"/api/v1/nodes", _Handler.get_nodes),
+    (r"/api/v1/namespaces/([^/]+)", _Handler.get_namespace),
+    (r"/apis/authorization\.k8s\.io/v1/selfsubjectaccessreviews", _Handler.post_ssar),
+    (r"/apis/networking\.k8s\.io/v1/ingressclasses", _Handler.get_ingress_classes),
+    (r"/apis/networking\.k8s\.io/v1/ingressclasses/([^/]+)", _Handler.get_ingress_class),
+    (r"/apis/apiextensions\.k8s\.io/v1/customresourcedefinitions/([^/]+)", _Handler.get_crd),
+    (r"/apis/cert-manager\.io/v1/clusterissuers/([^/]+)", _Handler.get_issuer),
+]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, ssl_ctx: ssl.SSLContext):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.ssl_ctx = ssl_ctx
+        self.state = KubeState()
+        self.release = threading.Event()
+
+    def finish_request(self, request, client_address):
+        # TLS handshake in the connection's own thread, so a stalled client never blocks accept().
+        request.settimeout(10)
+        try:
+            request = self.ssl_ctx.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        super().finish_request(request, client_address)
+
+
+class KubeStandin:
+    """Handle given to tests: the URL, the CA, the state, and kubeconfig text builders."""
+
+    def __init__(self, server: _Server, ca: trustme.CA, other_ca: trustme.CA):
+        self.server, self.ca, self.other_ca = server, ca, other_ca
+        self.url = f"https://127.0.0.1:{server.server_address[1]}"
+        self.token = TOKEN
+
+    @property
+    def state(self) -> KubeState:
+        return self.server.state
+
+    def reset(self) -> None:
+        self.server.release.set()  # free handlers held by a silent test
+        self.server.state = KubeState()
+        self.server.release = threading.Event()
+
+    def client_cert(self, common_name: str = "kube-admin") -> tuple[str, str]:
+        """(certificate PEM, key PEM) of a client certificate issued by the cluster CA."""
+        cert = self.ca.issue_cert(f"{common_name}.users.invalid", common_name=common_name)
+        return cert.cert_chain_pems[0].bytes().decode(), cert.private_key_pem.bytes().decode()
+
+    def kubeconfig(self, *, token: str | None = TOKEN, trusted: bool = True, server: str | None = None,
+                   contexts: list[tuple[str, str]] | None = None, current: str | None = None,
+                   user: dict | None = None) -> str:
+        """kubeconfig text. `contexts`: [(context name, server URL)] (default one context "standin")."""
+        ca = (self.ca if trusted else self.other_ca).cert_pem.bytes()
+        contexts = contexts or [("standin", server or self.url)]
+        user = user if user is not None else ({"token": token} if token else {})
+        doc = {
+            "apiVersion": "v1", "kind": "Config", "preferences": {},
+            "current-context": current if current is not None else contexts[0][0],
+            "clusters": [{"name": f"cluster-{n}", "cluster": {"server": url,
+                          "certificate-authority-data": base64.b64encode(ca).decode()}} for n, url in contexts],
+            "contexts": [{"name": n, "context": {"cluster": f"cluster-{n}", "user": "user", "namespace": "default"}}
+                         for n, _ in contexts],
+            "users": [{"name": "user", "user": user}],
+        }
+        return yaml.safe_dump(doc)
+
+
+@pytest.fixture(scope="session")
+def kube_server():
+    ca, other_ca = trustme.CA(), trustme.CA()
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
+    ca.configure_trust(ctx)
+    ctx.verify_mode = ssl.CERT_OPTIONAL  # client certificates authenticate like the real API server
+    server = _Server(ctx)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    standin = KubeStandin(server, ca, other_ca)
+    yield standin
+    server.release.set()
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+@pytest.fixture
+def kube(kube_server):
+    """The Kubernetes API stand-in with a fresh state for this test."""
+    kube_server.reset()
+    yield kube_server
+    kube_server.reset()
