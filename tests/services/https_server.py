@@ -116,8 +116,8 @@ class Pki:
     """A private PKI: root → intermediate, and leaves issued by the intermediate."""
 
     def __init__(self, name: str = "wbsetup test"):
-        self.root = issue(f"{name} Root CA", ca=True, days=(-10, 3650))
-        self.intermediate = issue(f"{name} Intermediate CA", issuer=self.root, ca=True, days=(-10, 1825))
+        self.root = issue(f"{name} Root CA", ca=True, days=(-400, 3650))
+        self.intermediate = issue(f"{name} Intermediate CA", issuer=self.root, ca=True, days=(-400, 1825))
 
     def leaf(self, *sans: str, **kw) -> Issued:
         return issue(sans[0] if sans else "localhost", issuer=self.intermediate, sans=list(sans), **kw)
