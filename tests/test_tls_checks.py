@@ -167,3 +167,22 @@ def test_host_missing_skips():
 def test_dns(host, status, says):
     result = run(host, only=["tls.dns"], mode="external")["tls.dns"]
     assert (result.status, says in result.message) == (status, True), result.message
+
+
+def test_misordered_chain_fails_once_and_the_rest_skip(pki):
+    leaf = pki.leaf("localhost")
+    results = run("https://localhost", only=CERT_CHECKS, mode="provided",
+                  cert_pem=pki.intermediate.cert_pem + leaf.cert_pem, key_pem=leaf.key_pem, ca_pem=pki.root_pem)
+    assert results["tls.certificate"].status == "fail"
+    assert "CN=wbsetup test Intermediate CA" in results["tls.certificate"].message
+    for check_id in CERT_CHECKS[1:]:
+        assert (results[check_id].status, results[check_id].message) == (
+            "skip", "skipped: tls.cert_pem does not start with the leaf (see tls.certificate)")
+
+
+def test_out_of_order_intermediates_warn(pki, other_pki):
+    leaf = pki.leaf("localhost")
+    cert_pem = leaf.cert_pem + other_pki.intermediate.cert_pem
+    result = run("https://localhost", only=["tls.certificate"], mode="provided", cert_pem=cert_pem)["tls.certificate"]
+    assert result.status == "warn" and "did not issue certificate 1" in result.message
+

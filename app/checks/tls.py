@@ -46,7 +46,16 @@ def _provided(ctx: Context):
     chain = ctx.facts["tls.chain"]
     if isinstance(chain, _pem.PemProblem):
         return skip("skipped: tls.cert_pem does not parse (see tls.certificate)")
+    if _ca_first(chain):
+        return skip("skipped: tls.cert_pem does not start with the leaf (see tls.certificate)")
     return chain
+
+
+def _ca_first(chain: list) -> bool:
+    """The first certificate is a CA in front of a leaf (a misordered chain). A lone self-signed
+    certificate from `openssl req -x509` is marked CA too: tls.chain rejects that in W&B's words."""
+    first = chain[0]
+    return _x509.is_ca(first) and (not _x509.is_self_signed(first) or any(not _x509.is_ca(c) for c in chain[1:]))
 
 
 def _date(moment: datetime) -> str:
@@ -91,17 +100,14 @@ def dns(ctx: Context) -> Outcome:
 
 @check("tls.certificate", "Certificate chain")
 def certificate(ctx: Context) -> Outcome:
-    chain = _provided(ctx)
-    if isinstance(chain, Outcome):
-        problem = ctx.facts.get("tls.chain")
-        if isinstance(problem, _pem.PemProblem):
-            return fail(f"tls.cert_pem: {problem}", problem.hint)
-        return chain
+    outcome, chain = _provided(ctx), ctx.facts.get("tls.chain")
+    if isinstance(chain, _pem.PemProblem):
+        return fail(f"tls.cert_pem: {chain}", chain.hint)
+    if isinstance(outcome, Outcome) and not (isinstance(chain, list) and _ca_first(chain)):
+        return outcome
     leaf, rest = chain[0], chain[1:]
     observed = _x509.label(leaf)
-    # A self-signed certificate from `openssl req -x509` is marked CA; tls.chain rejects it in
-    # W&B's words. A CA certificate in front of a leaf is a misordered chain.
-    if _x509.is_ca(leaf) and (not _x509.is_self_signed(leaf) or any(not _x509.is_ca(c) for c in rest)):
+    if _ca_first(chain):
         return fail(f"the first certificate ({observed}) is a CA certificate, not the server's",
                     "Put the server (leaf) certificate first, then its intermediates: cat server.crt intermediate.crt",
                     observed=observed, expected="leaf first")
