@@ -100,3 +100,17 @@ def test_real_system_store_does_not_trust_a_private_pki(pki):
 def test_expired_leaf_is_judged_for_trust_within_its_validity(pki):
     leaf = pki.leaf("localhost", days=(-60, -30))
     assert _x509.verify_chain(leaf.cert, [pki.intermediate.cert], roots=(pki.root.cert,)).trust == "system"
+
+
+def test_client_only_certificate_is_not_a_server_certificate(pki):
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    leaf = pki.leaf("localhost", eku=(ExtendedKeyUsageOID.CLIENT_AUTH,))
+    verdict = _x509.verify_chain(leaf.cert, [pki.intermediate.cert], roots=(pki.root.cert,))
+    assert verdict.trust == "untrusted" and "serverAuth" in verdict.detail
+
+
+def test_summarize_chain_for_the_form_preview(pki):
+    leaf = pki.leaf("localhost", "127.0.0.1", key="rsa")
+    first, second = _x509.summarize_chain(pki.chain_pem(leaf))
+    assert (first["sans"], first["key"], first["ca"]) == (["DNS:localhost", "IP:127.0.0.1"], "RSA 2048", False)
+    assert second["subject"] == "CN=wbsetup test Intermediate CA,O=wbsetup tests" and second["ca"] is True

@@ -264,3 +264,21 @@ def _diagnose(leaf, intermediates, anchors) -> tuple[str, str]:
                     "which is not a trusted root")
         current = parents[0]
     return "invalid", ""
+
+
+def summarize_chain(text: str) -> list[dict]:
+    """A preview of a PEM chain for the web form: one dict per certificate (subject, issuer, SANs,
+    validity, key, CA flag, short SHA-256). Raises _pem.PemProblem for unusable text."""
+    from app.checks._pem import describe_key, load_certificates
+
+    out = []
+    for cert in load_certificates(text):
+        dns, ips = sans(cert)
+        out.append({
+            "subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(),
+            "sans": [f"DNS:{n}" for n in dns] + [f"IP:{i}" for i in ips],
+            "not_before": cert.not_valid_before_utc.isoformat(), "not_after": cert.not_valid_after_utc.isoformat(),
+            "key": describe_key(cert.public_key()), "ca": is_ca(cert), "self_signed": is_self_signed(cert),
+            "sha256": fingerprint(cert),
+        })
+    return out

@@ -74,7 +74,8 @@ def _name(cn: str) -> x509.Name:
 
 
 def issue(cn: str, *, issuer: Issued | None = None, ca: bool = False, sans: list[str] = (),
-          key: str = "ec", days: tuple[int, int] = (-1, 90), san_ext: bool = True) -> Issued:
+          key: str = "ec", days: tuple[int, int] = (-1, 90), san_ext: bool = True,
+          eku=(ExtendedKeyUsageOID.SERVER_AUTH,)) -> Issued:
     """A certificate for `cn`, signed by `issuer` (self-signed when None). `sans` are DNS names or
     IP literals; `days` = (not_before, not_after) relative to now."""
     private = make_key(key)
@@ -96,7 +97,7 @@ def issue(cn: str, *, issuer: Issued | None = None, ca: bool = False, sans: list
     else:
         builder = builder.add_extension(x509.KeyUsage(True, isinstance(private, rsa.RSAPrivateKey), False, False,
                                                       False, False, False, False, False), critical=True)
-        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        builder = builder.add_extension(x509.ExtendedKeyUsage(list(eku)), critical=False)
         if san_ext:
             names = [x509.IPAddress(ipaddress.ip_address(s)) if _is_ip(s) else x509.DNSName(s)
                      for s in (sans or [cn])]
