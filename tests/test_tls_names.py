@@ -114,3 +114,16 @@ def test_summarize_chain_for_the_form_preview(pki):
     first, second = _x509.summarize_chain(pki.chain_pem(leaf))
     assert (first["sans"], first["key"], first["ca"]) == (["DNS:localhost", "IP:127.0.0.1"], "RSA 2048", False)
     assert second["subject"] == "CN=wbsetup test Intermediate CA,O=wbsetup tests" and second["ca"] is True
+
+
+def test_trustme_chain_with_critical_san_and_eku_verifies():
+    """trustme (like some private CAs) marks SAN and EKU critical; browsers accept that, so do we."""
+    import trustme
+    from cryptography import x509
+
+    ca = trustme.CA()
+    issued = ca.create_child_ca().issue_cert("localhost")
+    leaf, intermediate = x509.load_pem_x509_certificates(b"".join(p.bytes() for p in issued.cert_chain_pems))
+    root = x509.load_pem_x509_certificate(ca.cert_pem.bytes())
+    assert _x509.verify_chain(leaf, [intermediate], roots=(root,)).trust == "system"
+    assert _x509.name_match(leaf, "localhost").ok
