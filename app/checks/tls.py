@@ -1,0 +1,272 @@
+"""TLS and host checks (SPEC §4.4).
+
+Every mode runs `tls.host`, `tls.dns` and `tls.served`; the certificate checks run only when the
+certificate is provided (mode `provided`) and otherwise skip saying why. The provided material is
+parsed once per run (ctx.facts) by `_provided`, so each check judges one thing and a broken
+certificate makes the others skip with a pointer to `tls.certificate`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from app.checks import _pem, _served, _x509
+from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
+from app.secret import reveal
+
+NOT_PROVIDED = {
+    "external": "tls.mode is external: the load balancer or ingress holds the certificate; tls.served checks it",
+    "cert-manager": "tls.mode is cert-manager: the certificate is issued in the cluster; tls.served checks it",
+    "none": "tls.mode is none: there is no certificate",
+}
+SELF_SIGNED = "W&B does not support self-signed certificates"
+TRUSTED_CA_HINT = "Use a certificate from a publicly trusted CA (e.g. Let's Encrypt)"
+DEFAULT_PORT = {"http": 80, "https": 443}
+
+
+def _host(ctx: Context) -> tuple[str, str, int]:
+    """(scheme, host name, port) of `host` (validated by the answers model)."""
+    parts = urlsplit(ctx.answers.host)
+    return parts.scheme, parts.hostname or "", parts.port or DEFAULT_PORT.get(parts.scheme, 443)
+
+
+def _provided(ctx: Context):
+    """The parsed chain (list, leaf first), or the skip Outcome saying why there is none."""
+    tls = ctx.answers.tls
+    if tls.mode != "provided":
+        return skip(NOT_PROVIDED[tls.mode])
+    if not tls.cert_pem:
+        return skip("input missing: tls.cert_pem")
+    if "tls.chain" not in ctx.facts:
+        try:
+            ctx.facts["tls.chain"] = _pem.load_certificates(tls.cert_pem)
+        except _pem.PemProblem as exc:
+            ctx.facts["tls.chain"] = exc
+    chain = ctx.facts["tls.chain"]
+    if isinstance(chain, _pem.PemProblem):
+        return skip("skipped: tls.cert_pem does not parse (see tls.certificate)")
+    if _ca_first(chain):
+        return skip("skipped: tls.cert_pem does not start with the leaf (see tls.certificate)")
+    return chain
+
+
+def _ca_first(chain: list) -> bool:
+    """The first certificate is a CA in front of a leaf (a misordered chain). A lone self-signed
+    certificate from `openssl req -x509` is marked CA too: tls.chain rejects that in W&B's words."""
+    first = chain[0]
+    return _x509.is_ca(first) and (not _x509.is_self_signed(first) or any(not _x509.is_ca(c) for c in chain[1:]))
+
+
+def _date(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@check("tls.host", "W&B host URL", needs=["host"])
+def host(ctx: Context) -> Outcome:
+    value, mode = ctx.answers.host, ctx.answers.tls.mode
+    parts = urlsplit(value)
+    if parts.scheme not in DEFAULT_PORT or not parts.hostname or parts.path or parts.query or parts.fragment:
+        return fail(f"host {value} is not an http(s) URL without a path",
+                    "Set host to the URL users type, e.g. https://wandb.acme.internal", observed=value)
+    https_host = f"https://{parts.netloc}"
+    if mode == "none":
+        why = ("W&B should be served over TLS" if parts.scheme == "http" else
+               f"host is {value} but tls.mode is none, so nothing terminates TLS")
+        return warn(f"{why} (tls.mode is none)",
+                    f"Choose tls.mode provided, external or cert-manager and set host to {https_host}",
+                    observed=value, expected="https with a TLS mode")
+    if parts.scheme == "http":
+        return warn(f"W&B should be served over TLS: host is {value}",
+                    f"Set host to {https_host} and terminate TLS at the load balancer or ingress",
+                    observed=value, expected="https://…")
+    return passed(value, observed=value)
+
+
+@check("tls.dns", "Host name resolves", needs=["host"])
+def dns(ctx: Context) -> Outcome:
+    _, name, port = _host(ctx)
+    if _x509.ip_literal(name):
+        return passed(f"{name} is an IP address; nothing to resolve", observed=name)
+    try:
+        addrs = _served.resolve(name, port, ctx.timeout * 0.9)
+    except OSError as exc:  # socket.gaierror, TimeoutError
+        return warn(f"{name} does not resolve from this machine ({exc})",
+                    f"Add DNS A/AAAA records for {name}: browsers, SDK clients and the load balancer must resolve it",
+                    observed=str(exc), expected="an address")
+    shown = ", ".join(a[1][0] for a in addrs)
+    return passed(f"{name} → {shown}", observed=shown)
+
+
+@check("tls.certificate", "Certificate chain")
+def certificate(ctx: Context) -> Outcome:
+    outcome, chain = _provided(ctx), ctx.facts.get("tls.chain")
+    if isinstance(chain, _pem.PemProblem):
+        return fail(f"tls.cert_pem: {chain}", chain.hint)
+    if isinstance(outcome, Outcome) and not (isinstance(chain, list) and _ca_first(chain)):
+        return outcome
+    leaf, rest = chain[0], chain[1:]
+    observed = _x509.label(leaf)
+    if _ca_first(chain):
+        return fail(f"the first certificate ({observed}) is a CA certificate, not the server's",
+                    "Put the server (leaf) certificate first, then its intermediates: cat server.crt intermediate.crt",
+                    observed=observed, expected="leaf first")
+    problems = []
+    for i, (child, parent) in enumerate(zip(chain, rest), 2):
+        if child.issuer != parent.subject:
+            problems.append(f"certificate {i} ({_x509.label(parent)}) did not issue certificate {i - 1}")
+            break
+    key = leaf.public_key()
+    kind = _pem.describe_key(key)
+    if kind in ("Ed25519", "Ed448"):
+        problems.append(f"the leaf has an {kind} key, which browsers do not accept for TLS")
+    elif kind.startswith("RSA") and key.key_size < 2048:
+        problems.append(f"the leaf has an {kind}-bit key; browsers need at least 2048 bits")
+    extra = f" + {len(rest)} intermediate(s)" if rest else ""
+    if problems:
+        return warn(f"{observed}{extra}: {'; '.join(problems)}",
+                    "Order the chain leaf → intermediate(s) and use an RSA ≥ 2048 or ECDSA key",
+                    observed=observed)
+    return passed(f"{observed} ({kind}) issued by {leaf.issuer.rfc4514_string() or '-'}{extra}", observed=observed)
+
+
+@check("tls.key_match", "Private key matches the certificate")
+def key_match(ctx: Context) -> Outcome:
+    chain = _provided(ctx)
+    if isinstance(chain, Outcome):
+        return chain
+    text = reveal(ctx.answers.tls.key_pem)
+    if not text:
+        return skip("input missing: tls.key_pem")
+    try:
+        key = _pem.load_private_key(text)
+    except _pem.PemProblem as exc:
+        return fail(f"tls.key_pem: {exc}", exc.hint)
+    leaf_key = chain[0].public_key()
+    if _pem.spki(key) == _pem.spki(leaf_key):
+        return passed(f"the {_pem.describe_key(key)} key matches {_x509.label(chain[0])}",
+                      observed=_pem.describe_key(key))
+    return fail(f"the private key ({_pem.describe_key(key)}) does not match the leaf's public key "
+                f"({_pem.describe_key(leaf_key)})",
+                "Use the key the certificate was issued for: `openssl x509 -noout -pubkey -in cert.pem` and "
+                "`openssl pkey -pubout -in key.pem` must print the same",
+                observed=_pem.describe_key(key), expected=_pem.describe_key(leaf_key))
+
+
+@check("tls.hostname", "Certificate covers the host name")
+def hostname(ctx: Context) -> Outcome:
+    chain = _provided(ctx)
+    if isinstance(chain, Outcome):
+        return chain
+    if not ctx.answers.host:
+        return skip("input missing: host")
+    _, name, _ = _host(ctx)
+    match = _x509.name_match(chain[0], name)
+    san = f"IP:{name}" if _x509.ip_literal(name) else f"DNS:{name}"
+    if match.cn_only:
+        return warn(f"{name} matches only the subject {match.how}; the certificate has no subjectAltName, "
+                    "which browsers require", f"Reissue the certificate with subjectAltName {san}",
+                    observed=match.how, expected=san)
+    if match.ok:
+        return passed(f"{name} is covered by {match.how}", observed=match.how, expected=name)
+    return fail(f"{name} is not covered by the certificate: {match.how}",
+                f"Issue a certificate whose subjectAltName includes {san}", observed=match.how, expected=san)
+
+
+@check("tls.expiry", "Certificate validity dates")
+def expiry(ctx: Context) -> Outcome:
+    chain = _provided(ctx)
+    if isinstance(chain, Outcome):
+        return chain
+    leaf, now = chain[0], datetime.now(timezone.utc)
+    start, end = leaf.not_valid_before_utc, leaf.not_valid_after_utc
+    span = f"{_date(start)} – {_date(end)}"
+    warn_days = ctx.req.get("tls", {}).get("expiry_warn_days", 30)
+    if now < start:
+        return fail(f"the certificate is not valid yet: valid from {_date(start)}",
+                    "Check this machine's clock, or use a certificate that is valid now",
+                    observed=span, expected=f"valid at {_date(now)}")
+    if now > end:
+        return fail(f"the certificate expired on {_date(end)} ({(now - end).days} days ago)",
+                    "Renew the certificate", observed=span, expected=f"valid at {_date(now)}")
+    left = (end - now).days
+    if left < warn_days:
+        return warn(f"the certificate expires on {_date(end)}, in {left} days",
+                    "Renew it now (or automate renewal, e.g. cert-manager)",
+                    observed=span, expected=f">= {warn_days} days left")
+    return passed(f"valid {span} ({left} days left)", observed=span)
+
+
+@check("tls.chain", "Certificate chain is trusted")
+def chain_(ctx: Context) -> Outcome:
+    chain = _provided(ctx)
+    if isinstance(chain, Outcome):
+        return chain
+    leaf = chain[0]
+    if _x509.is_self_signed(leaf):
+        return fail(f"{SELF_SIGNED}: {_x509.label(leaf)} is self-signed", TRUSTED_CA_HINT,
+                    observed="self-signed", expected="issued by a trusted CA")
+    extra = []
+    if ctx.answers.tls.ca_pem:
+        try:
+            extra = _pem.load_certificates(ctx.answers.tls.ca_pem)
+        except _pem.PemProblem as exc:
+            return fail(f"tls.ca_pem: {exc}", exc.hint)
+    verdict = _x509.verify_chain(leaf, chain[1:], extra_roots=extra)
+    if verdict.trust == "system":
+        return passed(f"trusted by the system store: {verdict.detail}", observed=verdict.detail)
+    if verdict.trust == "extra":
+        return warn(f"trusted only through tls.ca_pem, not the system store: {verdict.detail}",
+                    "Every browser, SDK client and W&B itself must trust that CA (W&B: customCACerts); "
+                    "or use a publicly trusted certificate", observed=verdict.detail, expected="system trust store")
+    hint = {
+        "missing-intermediate": "Append your CA's intermediate certificate(s) after the leaf in tls.cert_pem",
+        "untrusted-root": TRUSTED_CA_HINT + ", or set tls.ca_pem to your private root CA",
+        "no-san": "Reissue the certificate with a subjectAltName for the host",
+    }.get(verdict.reason, TRUSTED_CA_HINT)
+    return fail(f"the chain does not verify: {verdict.detail}", hint, observed=verdict.reason or "untrusted",
+                expected="system trust store")
+
+
+@check("tls.served", "Certificate served at the host", needs=["host"])
+def served(ctx: Context) -> Outcome:
+    tls = ctx.answers.tls
+    scheme, name, port = _host(ctx)
+    if tls.mode == "none":
+        return skip("tls.mode is none: W&B is not served over TLS")
+    if scheme != "https":
+        return skip(f"host is {ctx.answers.host}: nothing to check over TLS")
+    try:
+        got = _served.served_certificate(name, port, timeout=ctx.timeout * 0.9, cadata=tls.ca_pem)
+    except (_served.Unreachable, TimeoutError) as exc:
+        return skip(f"https://{name}:{port} does not answer yet ({exc})")
+    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError: it answers, but not TLS
+        return warn(f"https://{name}:{port} answers but the TLS handshake fails ({exc})",
+                    f"Make {name}:{port} terminate TLS with the W&B certificate", observed=str(exc))
+    return _judge_served(ctx, got, name)
+
+
+def _judge_served(ctx: Context, got: _served.Served, name: str) -> Outcome:
+    cert = got.cert
+    seen = f"{_x509.label(cert)} (SHA-256 {_x509.fingerprint(cert)}) at {got.address}"
+    problems, notes = [], []
+    if got.trust == "extra":
+        notes.append("trusted only through tls.ca_pem")
+    elif got.trust != "system":
+        problems.append(f"not trusted ({got.trust_error or got.trust})")
+    match = _x509.name_match(cert, name)
+    if not match.ok or match.cn_only:
+        problems.append(f"does not cover {name} ({match.how})")
+    chain = _provided(ctx)
+    if isinstance(chain, list):
+        if cert == chain[0]:
+            notes.append("equals tls.cert_pem's leaf")
+        else:
+            problems.append(f"differs from tls.cert_pem's leaf ({_x509.label(chain[0])}, "
+                            f"SHA-256 {_x509.fingerprint(chain[0])})")
+    if problems:
+        return warn(f"served certificate {seen}: {'; '.join(problems)}",
+                    f"Install the W&B certificate and its intermediates on whatever answers at {name} "
+                    "(ingress / load balancer), then re-run", observed=_x509.fingerprint(cert))
+    return passed(f"{seen}, trusted, covers {name}" + (f"; {'; '.join(notes)}" if notes else ""),
+                  observed=_x509.fingerprint(cert))
