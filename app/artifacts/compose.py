@@ -65,7 +65,7 @@ def interpolated(compose_text: str) -> list[str]:
 def env_file(names: list[str]) -> str:
     """docker-compose/.env declaring the interpolated variables, to be filled in."""
     lines = [
-        "# Secrets docker-compose.yaml reads; fill in each value (README.md, \"Secrets\").",
+        "# Secrets docker-compose.yaml reads; fill in each value (README.md, \"Secrets and placeholders\").",
         "# The shell environment wins over this file. Inside MYSQL and BUCKET URLs a value must be",
         "# percent-encoded; write each value unquoted, on one line.",
     ]
