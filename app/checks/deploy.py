@@ -87,10 +87,12 @@ def validate_compose(text: str) -> str | None:
 
     schema = compose_schema()
     validator = jsonschema.validators.validator_for(schema)(schema)
-    errors = sorted(validator.iter_errors(yaml.safe_load(text)), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        return f"{_path(errors[0].absolute_path)}: {errors[0].message}"
-    return None
+    # The most specific error first: a bad value rather than the "unevaluated properties"
+    # complaint its parent raises because of it, then the deepest path.
+    errors = sorted(validator.iter_errors(yaml.safe_load(text)),
+                    key=lambda e: (e.validator == "unevaluatedProperties", -len(e.absolute_path),
+                                   list(map(str, e.absolute_path))))
+    return f"{_path(errors[0].absolute_path)}: {errors[0].message}" if errors else None
 
 
 @check("deploy.artifacts", "Rendered manifests")
