@@ -1,0 +1,110 @@
+"""kubernetes/wandb.yaml: Namespace, Secret(s), Deployment, Service, Ingress (SPEC §6).
+
+Improves on the seed's example (REFERENCE.md): secrets in a Secret read through secretKeyRef, a
+pinned image, ingressClassName, an unlimited proxy body size, probes that allow 10 minutes of
+migrations, and a TLS block from the provided certificate or a cert-manager ClusterIssuer.
+"""
+
+from __future__ import annotations
+
+from app.answers import Answers
+from app.artifacts.serialize import dump_yaml_all
+from app.artifacts.wandb_env import APP_PORT, SECRET_ENV, host_parts, is_ip, wandb_env
+from app.secret import reveal
+
+NAME = "wandb"
+SECRET_NAME = "wandb-secrets"
+TLS_SECRET_NAME = "wandb-tls"
+LABELS = {"app.kubernetes.io/name": "wandb", "app.kubernetes.io/instance": NAME}
+STARTUP_SECONDS = 600  # W&B runs its migrations before /ready answers (REFERENCE.md)
+
+
+def image_ref(answers: Answers) -> str:
+    return f"{answers.deploy.image}:{answers.deploy.version or 'latest'}"
+
+
+def _meta(answers: Answers, name: str) -> dict:
+    return {"name": name, "namespace": answers.deploy.namespace, "labels": dict(LABELS)}
+
+
+def _probe(path: str, period: int, failures: int) -> dict:
+    return {"httpGet": {"path": path, "port": "http"}, "periodSeconds": period, "timeoutSeconds": 5,
+            "failureThreshold": failures}
+
+
+def deployment(answers: Answers) -> dict:
+    d = answers.deploy
+    env = []
+    for key, value in wandb_env(answers).items():
+        if key in SECRET_ENV:
+            env.append({"name": key, "valueFrom": {"secretKeyRef": {"name": SECRET_NAME, "key": key}}})
+        else:
+            env.append({"name": key, "value": value})
+    container = {
+        "name": "wandb",
+        "image": image_ref(answers),
+        "imagePullPolicy": "IfNotPresent",
+        "env": env,
+        "ports": [{"name": "http", "containerPort": APP_PORT, "protocol": "TCP"}],
+        "startupProbe": _probe("/ready", 10, STARTUP_SECONDS // 10),
+        "livenessProbe": _probe("/healthz", 10, 3),
+        "readinessProbe": _probe("/ready", 5, 3),
+        "resources": {"requests": {"cpu": d.cpu_request, "memory": d.memory_request},
+                      "limits": {"cpu": d.cpu_limit, "memory": d.memory_limit}},
+    }
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(answers, NAME),
+        "spec": {
+            "replicas": d.replicas,
+            "strategy": {"type": "RollingUpdate"},
+            "selector": {"matchLabels": dict(LABELS)},
+            "template": {"metadata": {"labels": dict(LABELS)}, "spec": {"containers": [container]}},
+        },
+    }
+
+
+def ingress(answers: Answers) -> dict:
+    _, hostname, _ = host_parts(answers)
+    annotations = {"nginx.ingress.kubernetes.io/proxy-body-size": "0"}  # W&B uploads large files
+    tls = answers.tls
+    if tls.mode == "cert-manager" and tls.issuer:
+        annotations["cert-manager.io/cluster-issuer"] = tls.issuer
+    rule: dict = {"http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {
+        "service": {"name": NAME, "port": {"name": "http"}}}}]}}
+    # An Ingress rule's host must be a DNS name; an IP HOST gets a rule for every host name.
+    if hostname and not is_ip(hostname):
+        rule = {"host": hostname, **rule}
+    spec: dict = {"ingressClassName": answers.deploy.ingress_class, "rules": [rule]}
+    if tls.mode in ("provided", "cert-manager") and hostname and not is_ip(hostname):
+        spec["tls"] = [{"hosts": [hostname], "secretName": TLS_SECRET_NAME}]
+    meta = _meta(answers, NAME)
+    meta["annotations"] = annotations
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": meta, "spec": spec}
+
+
+def kubernetes_docs(answers: Answers) -> list[dict]:
+    """The documents of kubernetes/wandb.yaml, in apply order. `answers` is the masked copy."""
+    env = wandb_env(answers)
+    docs = [
+        {"apiVersion": "v1", "kind": "Namespace",
+         "metadata": {"name": answers.deploy.namespace, "labels": dict(LABELS)}},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(answers, SECRET_NAME), "type": "Opaque",
+         # stringData: the API server stores exactly these strings (base64 is its business).
+         "stringData": {key: env[key] for key in SECRET_ENV}},
+    ]
+    if answers.tls.mode == "provided":
+        docs.append({"apiVersion": "v1", "kind": "Secret", "metadata": _meta(answers, TLS_SECRET_NAME),
+                     "type": "kubernetes.io/tls",
+                     "stringData": {"tls.crt": answers.tls.cert_pem or "", "tls.key": reveal(answers.tls.key_pem) or ""}})
+    docs += [
+        deployment(answers),
+        {"apiVersion": "v1", "kind": "Service", "metadata": _meta(answers, NAME),
+         "spec": {"type": answers.deploy.service_type, "selector": dict(LABELS),
+                  "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]}},
+        ingress(answers),
+    ]
+    return docs
+
+
+def kubernetes_yaml(answers: Answers) -> str:
+    return dump_yaml_all(kubernetes_docs(answers))

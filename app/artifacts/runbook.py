@@ -1,0 +1,71 @@
+"""Prose artifacts through Jinja: the README runbook (en/ko) and the human-readable check report.
+
+Only prose goes through templates (StrictUndefined: a missing name is a bug, not an empty
+string); every command argument that comes from the answers is shell-quoted by the `sh` filter.
+"""
+
+from __future__ import annotations
+
+import shlex
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from app.answers import SECRET_PLACEHOLDERS, Answers, get_path
+from app.artifacts.compose import PROJECT_DIR, published_ports, uses_nginx
+from app.artifacts.kubernetes import NAME, SECRET_NAME, TLS_SECRET_NAME, image_ref
+from app.artifacts.wandb_env import host_parts
+from app.secret import EnvRef
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "artifacts"
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
+                      autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+                      keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["sh"] = lambda v: shlex.quote(str(v))
+    return env
+
+
+def placeholder_rows(answers: Answers, used: set[str], where: dict[str, list[str]]) -> list[dict]:
+    """One row per placeholder in the bundle: name, field, the variable answers.yaml reads, files."""
+    rows = []
+    for path, name in SECRET_PLACEHOLDERS.items():
+        if name not in used:
+            continue
+        value = get_path(answers, path)
+        env = value.env if isinstance(value, EnvRef) else name
+        rows.append({"name": name, "placeholder": "${" + name + "}", "field": path, "env": env,
+                     "files": where.get(name, [])})
+    return rows
+
+
+def runbook(answers: Answers, *, files: list[str], placeholders: list[dict], redacted: bool) -> str:
+    """README.md: ordered, copy-pasteable steps for answers.deploy.target in answers.language."""
+    db, store, tls, d = answers.database, answers.object_store, answers.tls, answers.deploy
+    scheme, hostname, port = host_parts(answers)
+    ctx = {
+        "profile": answers.profile, "target": d.target, "host": answers.host or "",
+        "hostname": hostname, "redacted": redacted, "files": files, "placeholders": placeholders,
+        "image": image_ref(answers), "version": d.version, "namespace": d.namespace, "name": NAME,
+        "secret_name": SECRET_NAME, "tls_secret_name": TLS_SECRET_NAME,
+        "tls_mode": tls.mode, "issuer": tls.issuer or "",
+        "db": {"host": db.host or "", "port": db.port, "name": db.name, "user": db.user,
+               "admin": db.admin_user or "root"},
+        "store": {"endpoint": store.endpoint or "", "bucket": store.bucket or "", "region": store.region,
+                  "private_ca": bool(store.ca_pem)},
+        "project_dir": PROJECT_DIR, "nginx": uses_nginx(answers), "ports": published_ports(answers),
+        "has": {p: p in files for p in ("sql/bootstrap.sql", "sql/parameters.sql", "mysql/wandb.cnf",
+                                        "object-store/cors.json", "object-store/minio-setup.sh",
+                                        "docker-compose/.env", "report/validation.html")},
+        "http_host": scheme == "http",
+    }
+    return _env().get_template(f"README.{answers.language}.md.j2").render(ctx)
+
+
+def report_html(report: dict, *, language: str = "en") -> str:
+    """report/validation.html: the `validate --format json` report, readable offline."""
+    return _env().get_template("validation.html.j2").render(report=report, language=language)

@@ -1,0 +1,119 @@
+"""Deploy checks judged offline (SPEC §4.5): the image tag, the resources, the rendered artifacts.
+
+The live cluster checks (deploy.cluster.*) and node checks (deploy.node.*) live in their own modules.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from app.artifacts.quantity import GIB, QuantityError, format_bytes, parse_quantity
+from app.checks.engine import Context, Outcome, check, fail, passed, warn
+
+COMPOSE_SCHEMA = ("check_jsonschema", "builtin_schemas/vendor/compose-spec.json")
+
+
+@check("deploy.version", "Image version", needs=["deploy.version"])
+def version(ctx: Context) -> Outcome:
+    d = ctx.answers.deploy
+    if d.version.lower() == "latest":
+        return warn(f"{d.image}:latest is not pinned: every restart may pull another W&B release",
+                    f"Set deploy.version to a release tag, e.g. 0.70.0 ({d.image}:<version>)",
+                    observed=d.version, expected="a pinned tag")
+    return passed(f"{d.image}:{d.version}", observed=d.version, expected="a pinned tag")
+
+
+@check("deploy.resources", "Requests and limits")
+def resource_limits(ctx: Context) -> Outcome:
+    d = ctx.answers.deploy
+    values = {}
+    for key in ("cpu_request", "cpu_limit", "memory_request", "memory_limit"):
+        try:
+            values[key] = parse_quantity(getattr(d, key))
+        except QuantityError as exc:
+            return fail(f"deploy.{key}: {exc}", f"Write deploy.{key} as a Kubernetes quantity such as 2, 500m or 8Gi",
+                        observed=getattr(d, key))
+    observed = f"cpu {d.cpu_request}/{d.cpu_limit}, memory {d.memory_request}/{d.memory_limit}"
+    over = [f"{kind} request {getattr(d, kind + '_request')} > limit {getattr(d, kind + '_limit')}"
+            for kind in ("cpu", "memory") if values[f"{kind}_request"] > values[f"{kind}_limit"]]
+    if over:
+        return fail("; ".join(over), "Lower the request or raise the limit so that requests ≤ limits",
+                    observed=observed, expected="requests <= limits")
+    node_gib = ctx.answers.hardware.app.memory_gib
+    if node_gib is not None and values["memory_limit"] > node_gib * GIB:
+        return warn(f"memory limit {d.memory_limit} ({format_bytes(values['memory_limit'])}) is above the "
+                    f"application node's {node_gib:g} GiB",
+                    f"Lower deploy.memory_limit to at most {node_gib:g} GiB minus the system's share, or use larger nodes",
+                    observed=observed, expected=f"memory limit <= {node_gib:g} GiB")
+    return passed(observed, observed=observed, expected="requests <= limits")
+
+
+@lru_cache(maxsize=1)
+def compose_schema() -> dict:
+    """The Compose Specification schema bundled with check-jsonschema (no network)."""
+    package, path = COMPOSE_SCHEMA
+    return json.loads(resources.files(package).joinpath(path).read_text(encoding="utf-8"))
+
+
+def _path(parts) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".") or "(document)"
+
+
+def validate_kubernetes(text: str, version: str | None = None) -> str | None:
+    """The first schema error of a multi-document Kubernetes YAML ("Kind/name: path: message"),
+    or None. Strict: unknown fields are errors. `version`: default the newest bundled schema."""
+    import kubernetes_validate
+    from kubernetes_validate.utils import ValidationError
+
+    version = version or kubernetes_validate.utils.latest_version()
+    for doc in yaml.safe_load_all(text):
+        where = f"{doc.get('kind')}/{doc.get('metadata', {}).get('name')}"
+        try:
+            kubernetes_validate.validate(doc, version, strict=True)
+        except ValidationError as exc:
+            return f"{where}: {_path(exc.absolute_path)}: {exc.message}"
+        except kubernetes_validate.utils.SchemaNotFoundError as exc:
+            return f"{where}: {exc.message}"
+    return None
+
+
+def validate_compose(text: str) -> str | None:
+    """The first Compose Specification error ("path: message"), or None."""
+    import jsonschema
+
+    schema = compose_schema()
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    # The most specific error first: a bad value rather than the "unevaluated properties"
+    # complaint its parent raises because of it, then the deepest path.
+    errors = sorted(validator.iter_errors(yaml.safe_load(text)),
+                    key=lambda e: (e.validator == "unevaluatedProperties", -len(e.absolute_path),
+                                   list(map(str, e.absolute_path))))
+    return f"{_path(errors[0].absolute_path)}: {errors[0].message}" if errors else None
+
+
+@check("deploy.artifacts", "Rendered manifests")
+def artifacts(ctx: Context) -> Outcome:
+    import kubernetes_validate
+
+    from app.artifacts.bundle import build_bundle
+
+    # Redacted: the check judges structure, and secrets never need to leave the answers for it.
+    tree = build_bundle(ctx.answers, redact=True)
+    k8s_version = kubernetes_validate.utils.latest_version()
+    problems = []
+    k8s = validate_kubernetes(tree["kubernetes/wandb.yaml"].decode(), k8s_version)
+    if k8s:
+        problems.append(f"kubernetes/wandb.yaml: {k8s}")
+    comp = validate_compose(tree["docker-compose/docker-compose.yaml"].decode())
+    if comp:
+        problems.append(f"docker-compose/docker-compose.yaml: {comp}")
+    expected = f"Kubernetes {k8s_version} schema (strict) and the Compose Specification"
+    if problems:
+        return fail(problems[0], "Correct the answers field behind this value and render again; "
+                    "if it persists, report it as a wbsetup bug", observed="; ".join(problems), expected=expected)
+    return passed(f"kubernetes/wandb.yaml valid for Kubernetes {k8s_version}; docker-compose.yaml valid",
+                  observed="valid", expected=expected)
