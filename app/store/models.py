@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from pydantic import NaiveDatetime
+
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -20,8 +22,8 @@ class Profile(SQLModel, table=True):
     document: str = Field(sa_column=Column(Text, nullable=False))
     version: int = 1
     last_step: str = Field(default="hardware", max_length=32)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class CheckRun(SQLModel, table=True):
@@ -30,8 +32,8 @@ class CheckRun(SQLModel, table=True):
     steps: str = Field(max_length=255)  # comma-separated step names, or "check:<id>"
     digest: str = Field(max_length=64)  # keyed digest of the inputs, to mark results stale
     status: str = Field(default="running", max_length=16)  # running | done
-    started_at: datetime = Field(default_factory=utcnow)
-    finished_at: datetime | None = None
+    started_at: NaiveDatetime = Field(default_factory=utcnow)
+    finished_at: NaiveDatetime | None = None
     expected: int = 0  # number of checks in the run
 
 
@@ -42,7 +44,7 @@ class CheckResult(SQLModel, table=True):
     step: str = Field(max_length=32)
     status: str = Field(max_length=16)
     data: str = Field(sa_column=Column(Text, nullable=False))  # Result.to_dict() as JSON
-    finished_at: datetime = Field(default_factory=utcnow)
+    finished_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class IgnoredCheck(SQLModel, table=True):
@@ -51,7 +53,7 @@ class IgnoredCheck(SQLModel, table=True):
     profile_id: int = Field(foreign_key="profile.id", index=True)
     check_id: str = Field(max_length=128)
     reason: str = Field(max_length=500)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class ProbeToken(SQLModel, table=True):
@@ -61,8 +63,8 @@ class ProbeToken(SQLModel, table=True):
     profile_id: int = Field(foreign_key="profile.id", index=True)
     role: str = Field(max_length=16)
     purpose: str = Field(default="hardware", max_length=16)  # hardware | node
-    expires_at: datetime
-    used_at: datetime | None = None
+    expires_at: NaiveDatetime
+    used_at: NaiveDatetime | None = None
 
 
 class NodeReport(SQLModel, table=True):
@@ -70,5 +72,16 @@ class NodeReport(SQLModel, table=True):
     profile_id: int = Field(foreign_key="profile.id", index=True)
     node: str = Field(max_length=253)
     role: str = Field(max_length=16)
-    measured_at: datetime
+    measured_at: NaiveDatetime
     data: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Measurement(SQLModel, table=True):
+    """Hardware facts measured by a probe on a node (role app | database), shown as "measured"."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    role: str = Field(max_length=16)
+    node: str = Field(max_length=253)
+    measured_at: NaiveDatetime
+    facts: str = Field(sa_column=Column(Text, nullable=False))

@@ -78,8 +78,18 @@ def upgrade() -> None:
         sa.Column("data", sa.Text(), nullable=False),
     )
     op.create_index("ix_nodereport_profile_id", "nodereport", ["profile_id"])
+    op.create_table(
+        "measurement",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("profile_id", sa.Integer(), sa.ForeignKey("profile.id"), nullable=False),
+        sa.Column("role", sa.String(16), nullable=False),
+        sa.Column("node", sa.String(253), nullable=False),
+        sa.Column("measured_at", sa.DateTime(), nullable=False),
+        sa.Column("facts", sa.Text(), nullable=False),
+    )
+    op.create_index("ix_measurement_profile_id", "measurement", ["profile_id"])
 
 
 def downgrade() -> None:
-    for table in ("nodereport", "probetoken", "ignoredcheck", "checkresult", "checkrun", "profile"):
+    for table in ("measurement", "nodereport", "probetoken", "ignoredcheck", "checkresult", "checkrun", "profile"):
         op.drop_table(table)
