@@ -1,0 +1,97 @@
+"""create_app(settings): the FastAPI application — routers, static files, auth, security headers."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.settings import Settings
+from app.store import Store
+from app.web import auth as auth_mod
+from app.web.templating import make_templates
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("wbsetup")
+MAX_BODY = 1 << 20  # 1 MiB: the largest legitimate form is a few PEM chains and a kubeconfig
+
+
+def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
+    store = Store.open(settings)
+    login_token = token or settings.token or secrets.token_urlsafe(24)
+    app = FastAPI(title="wbsetup", docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.store = store
+    app.state.login_token = login_token
+    app.state.auth = auth_mod.Auth(store.box._key, login_token, one_time=not (token or settings.token),
+                                   idle_seconds=settings.session_idle_seconds, secure=settings.secure_cookies)
+    app.state.tasks = set()
+    app.state.templates = make_templates(ROOT / "templates", app)
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+
+    from app.web import routes_checks, routes_probe, routes_profiles, routes_review, routes_steps
+
+    # Specific paths first: /p/{name}/{step} would otherwise match /p/{name}/review.
+    for module in (routes_profiles, routes_review, routes_checks, routes_probe, routes_steps):
+        app.include_router(module.router)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY:
+            return PlainTextResponse("request too large (at most 1 MiB)", status_code=413)
+        a: auth_mod.Auth = request.app.state.auth
+        sid = a.session_id(request)
+        request.state.sid = sid
+        if sid is None and not auth_mod.is_public(request.url.path):
+            if request.headers.get("hx-request") or "json" in request.headers.get("accept", ""):
+                response = PlainTextResponse("not logged in", status_code=401)
+            else:
+                response = RedirectResponse("/login", status_code=303)
+        else:
+            response = await call_next(request)
+            if sid is not None:
+                a.set_cookie(response, a.refreshed(sid))
+        for k, v in auth_mod.SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if request.headers.get("hx-request") or not request.headers.get("accept", "").startswith("text/html"):
+            return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
+        return app.state.templates.TemplateResponse(
+            request, "error.html", {"status": exc.status_code, "detail": exc.detail}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError):
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}"
+                             for e in exc.errors())
+        return PlainTextResponse(f"invalid request: {problems}", status_code=422)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception):  # never a traceback to the browser
+        log.error("unhandled error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        if isinstance(exc, auth_mod_key_error()):
+            return PlainTextResponse(str(exc), status_code=500)
+        return PlainTextResponse("internal error; see the server log", status_code=500)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz():
+        return JSONResponse({"status": "ok"})
+
+    return app
+
+
+def auth_mod_key_error():
+    from app.store.crypto import KeyError_
+
+    return KeyError_

@@ -1,0 +1,100 @@
+"""Login token, signed session cookie, CSRF tokens, security headers (SPEC §5).
+
+The session is a signed, timestamped cookie (itsdangerous) keyed from the secret key, so several
+wizard processes sharing one state store and key accept each other's sessions. The CSRF token is an
+HMAC of the session id; every state-changing request must carry it (header X-CSRF-Token, which htmx
+sends from <body hx-headers>, or the form field csrf_token).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+
+from fastapi import HTTPException, Request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+COOKIE = "wbsetup_session"
+PUBLIC_PREFIXES = ("/healthz", "/login", "/static/", "/probe/script", "/probe/upload")
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+class Auth:
+    def __init__(self, key: bytes, token: str, *, one_time: bool, idle_seconds: int, secure: bool):
+        self._key = hmac.new(key, b"wbsetup-session", hashlib.sha256).digest()
+        self._serializer = URLSafeTimedSerializer(self._key, salt="session")
+        self._token = token
+        self._one_time = one_time
+        self._used = False
+        self.idle_seconds = idle_seconds
+        self.secure = secure
+        self._failures: list[float] = []
+
+    # -- login ------------------------------------------------------------------------------------
+    def check_token(self, candidate: str) -> bool:
+        """Constant-time token check; a random token works once, WBSETUP_TOKEN every time.
+        Repeated failures are rate-limited (10 a minute)."""
+        now = time.monotonic()
+        self._failures = [t for t in self._failures if now - t < 60]
+        if len(self._failures) >= 10:
+            raise HTTPException(429, "too many failed login attempts; wait a minute")
+        ok = hmac.compare_digest(candidate.encode(), self._token.encode()) and not (self._one_time and self._used)
+        if ok:
+            self._used = self._one_time
+        else:
+            self._failures.append(now)
+        return ok
+
+    def new_session(self) -> str:
+        return self._serializer.dumps({"sid": secrets.token_urlsafe(18)})
+
+    def session_id(self, request: Request) -> str | None:
+        cookie = request.cookies.get(COOKIE)
+        if not cookie:
+            return None
+        try:
+            data = self._serializer.loads(cookie, max_age=self.idle_seconds)
+        except (BadSignature, SignatureExpired):
+            return None
+        return data.get("sid") if isinstance(data, dict) else None
+
+    def refreshed(self, sid: str) -> str:
+        """The same session re-signed now (sliding idle expiry)."""
+        return self._serializer.dumps({"sid": sid})
+
+    def csrf_token(self, sid: str) -> str:
+        return hmac.new(self._key, f"csrf:{sid}".encode(), hashlib.sha256).hexdigest()
+
+    def set_cookie(self, response, value: str) -> None:
+        response.set_cookie(COOKIE, value, max_age=self.idle_seconds, httponly=True, samesite="strict",
+                            secure=self.secure, path="/")
+
+
+async def require_csrf(request: Request) -> None:
+    """Dependency for every state-changing route."""
+    auth: Auth = request.app.state.auth
+    sid = getattr(request.state, "sid", None)
+    if sid is None:
+        raise HTTPException(401, "not logged in")
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        ctype = request.headers.get("content-type", "")
+        if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            sent = (await request.form()).get("csrf_token")
+    if not isinstance(sent, str) or not hmac.compare_digest(sent, auth.csrf_token(sid)):
+        raise HTTPException(403, "missing or invalid CSRF token: reload the page and try again")
+
+
+def is_public(path: str) -> bool:
+    return path == "/healthz" or any(path.startswith(p) for p in PUBLIC_PREFIXES)

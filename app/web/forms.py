@@ -1,0 +1,132 @@
+"""Step forms generated from the answers model (its single source of truth): which fields each step
+shows, how each is rendered, and how a submitted form becomes an answers document."""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from app.answers import (TLS, AnswersError, AppNodes, Answers, Database, DatabaseNode, Deploy, ObjectStore,
+                         SECRET_FIELDS, get_path, parse_document, set_doc_path)
+from app.secret import EnvRef
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    prefix: str  # dotted path of the section ("" = top level)
+    model: type[BaseModel]
+    fields: tuple[str, ...] | None = None  # None = every field of the model
+
+
+STEP_TITLES = {
+    "hardware": "Hardware", "database": "Database", "object_store": "Object store",
+    "tls": "TLS and host", "deploy": "Deploy target", "review": "Review",
+}
+STEP_SECTIONS: dict[str, list[Section]] = {
+    "hardware": [
+        Section("Profile", "", Answers, ("requirements", "language")),
+        Section("Application nodes", "hardware.app", AppNodes),
+        Section("Database server", "hardware.database", DatabaseNode),
+    ],
+    "database": [Section("MySQL", "database", Database)],
+    "object_store": [Section("S3-compatible object store", "object_store", ObjectStore)],
+    "tls": [Section("W&B host", "", Answers, ("host",)), Section("TLS", "tls", TLS)],
+    "deploy": [Section("Deployment", "deploy", Deploy), Section("License", "", Answers, ("license",))],
+}
+
+
+@dataclass
+class Field:
+    path: str
+    name: str
+    title: str
+    help: str
+    widget: str  # text | number | select | checkbox | password | pem | textarea
+    options: tuple[str, ...] = ()
+    value: Any = None
+    secret_state: str | None = None  # for secrets: "stored", "env:VAR" or None
+    required: bool = False
+    step: str = "any"
+
+
+def _widget(annotation: Any, extra: dict) -> tuple[str, tuple[str, ...]]:
+    if extra.get("secret"):
+        return ("pem" if extra.get("widget") == "pem" else "password"), ()
+    if extra.get("widget") == "pem":
+        return "pem", ()
+    args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    for a in args:
+        if typing.get_origin(a) is Literal:
+            return "select", tuple(str(v) for v in typing.get_args(a))
+        if a is bool:
+            return "checkbox", ()
+        if a in (int, float):
+            return "number", ()
+    return "text", ()
+
+
+def fields_for(section: Section, answers: Answers) -> list[Field]:
+    out = []
+    for name, info in section.model.model_fields.items():
+        if section.fields is not None and name not in section.fields:
+            continue
+        alias = info.alias or name
+        path = f"{section.prefix}.{alias}" if section.prefix else alias
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        widget, options = _widget(info.annotation, extra)
+        value = get_path(answers, path)
+        f = Field(path=path, name=path, title=info.title or name, help=info.description or "", widget=widget,
+                  options=options)
+        if path in SECRET_FIELDS:
+            f.secret_state = (f"env:{value.env}" if isinstance(value, EnvRef) else "stored") if value else None
+        else:
+            f.value = value
+        args = typing.get_args(info.annotation)
+        if float in args or info.annotation is float:
+            f.step = "any"
+        elif int in args or info.annotation is int:
+            f.step = "1"
+        out.append(f)
+    return out
+
+
+def step_fields(step: str, answers: Answers) -> list[tuple[Section, list[Field]]]:
+    return [(s, fields_for(s, answers)) for s in STEP_SECTIONS[step]]
+
+
+def apply_form(step: str, stored: Answers, form: dict[str, str]) -> Answers:
+    """The answers after the submitted step form; raises AnswersError with field paths.
+
+    Empty inputs unset the key (defaults apply); an empty secret keeps the stored value unless its
+    "clear" box is ticked; nothing is saved by this function."""
+    doc = stored.to_document(secrets="plain")
+    for section, fields in step_fields(step, stored):
+        for f in fields:
+            raw = form.get(f.path)
+            if f.widget == "checkbox":
+                set_doc_path(doc, f.path, raw in ("on", "true", "1"))
+                continue
+            if f.path in SECRET_FIELDS:
+                if form.get(f"{f.path}__clear") in ("on", "true", "1"):
+                    set_doc_path(doc, f.path, None)
+                elif raw:
+                    set_doc_path(doc, f.path, raw.replace("\r\n", "\n") if f.widget == "pem" else raw)
+                continue
+            if raw is None:
+                continue
+            raw = raw.replace("\r\n", "\n") if f.widget == "pem" else raw.strip()
+            set_doc_path(doc, f.path, raw if raw != "" else None)
+    return parse_document(doc)
+
+
+def submitted_values(step: str, stored: Answers, form: dict[str, str]) -> dict[str, str]:
+    """What the user typed (secrets excluded), to re-render a rejected form without losing input."""
+    return {k: v for k, v in form.items() if k not in SECRET_FIELDS and not k.endswith("__clear")}
+
+
+__all__ = ["STEP_SECTIONS", "STEP_TITLES", "Field", "Section", "apply_form", "step_fields", "submitted_values",
+           "AnswersError"]

@@ -1,0 +1,62 @@
+"""The review page (answers summary, every check's latest result, artifact previews) and the bundle
+download — the same bytes `wbsetup render` writes for the profile."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+
+from app.answers import STEPS
+from app.artifacts.bundle import build_bundle
+from app.artifacts.manifest import targz_bytes, zip_bytes
+from app.artifacts.bundle import file_mode
+from app.artifacts.serialize import dump_yaml
+from app.checks.engine import Report, Result
+from app.web import runs
+from app.web.deps import StoreDep, load_profile, render
+from app.web.stepper import stepper
+
+router = APIRouter()
+
+
+def latest_report(store, answers) -> dict | None:
+    """The newest result of every check as a validation report (None when nothing has run)."""
+    results = []
+    for step in STEPS:
+        rows, _ = runs.rows(store, answers, step)
+        results += [Result.from_dict(r.result) for r in rows if r.result]
+    if not results:
+        return None
+    return Report(answers.profile, answers.requirements, results).to_dict()
+
+
+@router.get("/p/{name}/review")
+def review(request: Request, name: str, store: StoreDep):
+    answers, row = load_profile(store, name)
+    if row.last_step != "review":
+        store.set_last_step(name, "review")
+    all_rows = {step: runs.rows(store, answers, step)[0] for step in STEPS}
+    preview = build_bundle(runs.resolved(answers), redact=True)
+    from app.web.topology import topology_svg
+
+    return render(request, "review.html", {
+        "answers": answers, "profile": name, "step": "review", "stepper": stepper(store, answers),
+        "summary": dump_yaml(answers.to_document(secrets="refs")), "all_rows": all_rows,
+        "files": {p: c.decode("utf-8", errors="replace") for p, c in preview.items()},
+        "topology": topology_svg(answers, all_rows),
+    })
+
+
+@router.get("/p/{name}/bundle.{kind}")
+def download(name: str, kind: str, store: StoreDep, secrets: bool = False, report: bool = True):
+    if kind not in ("zip", "tar.gz"):
+        raise HTTPException(404, "bundle formats: zip, tar.gz")
+    answers, _ = load_profile(store, name)
+    redact = not secrets
+    tree = build_bundle(runs.resolved(answers), redact=redact,
+                        report=latest_report(store, answers) if report else None)
+    archiver = zip_bytes if kind == "zip" else targz_bytes
+    data = archiver(tree, lambda p: file_mode(p, redact))
+    media = "application/zip" if kind == "zip" else "application/gzip"
+    return Response(data, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}-bundle.{kind}"'})

@@ -1,0 +1,110 @@
+"""Check runs started from the web: run in the server's event loop, store each result as it finishes
+(the page polls and shows them as they arrive), and tell which results are stale."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from dataclasses import dataclass
+
+from app.answers import Answers
+from app.checks.engine import STATUSES, checks_for, run_checks
+from app.store import Store
+
+# What each step's checks read: a result is stale when any of these changed since it ran.
+STEP_INPUTS = {
+    "hardware": ("requirements", "hardware"),
+    "database": ("requirements", "database"),
+    "object_store": ("host", "object_store"),
+    "tls": ("host", "tls"),
+    "deploy": None,  # the artifacts read everything
+}
+
+
+def digest(store: Store, answers: Answers, step: str) -> str:
+    doc = answers.to_document(secrets="plain")
+    keys = STEP_INPUTS.get(step)
+    part = doc if keys is None else {k: doc.get(k) for k in keys}
+    return store.box.digest(json.dumps(part, sort_keys=True, ensure_ascii=False))
+
+
+def resolved(answers: Answers) -> Answers:
+    """Secret references resolve from the server's environment; unset ones count as missing input."""
+    return answers.resolved(os.environ, strict=False)
+
+
+def node_reports(store: Store, name: str) -> list[dict]:
+    return [r for _, r in store.node_reports(name)]
+
+
+def start(app, store: Store, answers: Answers, step: str, only: str | None, timeout: float) -> int:
+    """Start a run of `step` (or just check `only`) in the background; returns the run id."""
+    ids = [only] if only else None
+    selected = [c for c in checks_for([step]) if ids is None or c.id in ids]
+    run_id = store.start_run(answers.profile, step if not only else f"check:{only}", digest(store, answers, step),
+                             len(selected))
+    ignores = store.ignores(answers.profile)
+    reports = node_reports(store, answers.profile)
+
+    async def work():
+        try:
+            await run_checks(resolved(answers), steps=[step], only=ids, timeout=timeout, ignore=ignores,
+                             node_reports=reports,
+                             on_result=lambda r: store.add_result(run_id, r.to_dict()))
+        finally:
+            store.finish_run(run_id)
+            store.prune_runs(answers.profile)
+
+    task = asyncio.get_running_loop().create_task(work())
+    app.state.tasks.add(task)
+    task.add_done_callback(app.state.tasks.discard)
+    return run_id
+
+
+@dataclass
+class Row:
+    id: str
+    title: str
+    status: str  # a check status, or "pending" / "never"
+    result: dict | None
+    stale: bool = False
+    ignored_reason: str | None = None
+
+
+def rows(store: Store, answers: Answers, step: str, active_run: int | None = None) -> tuple[list[Row], dict]:
+    """One row per check of `step`: pending when the active run has not reported it yet, else its
+    newest result with the current ignore applied (ignoring is reversible without re-running)."""
+    latest = store.latest_results(answers.profile)
+    ignores = store.ignores(answers.profile)
+    current = digest(store, answers, step)
+    pending: set[str] = set()
+    done = True
+    if active_run is not None:
+        run, results = store.get_run(active_run)
+        done = run.status == "done"
+        reported = {r["id"] for r in results}
+        wanted = {c.id for c in checks_for([step])}
+        if run.steps.startswith("check:"):
+            wanted = {run.steps[6:]}
+        pending = set() if done else wanted - reported
+    out = []
+    for c in checks_for([step]):
+        if c.id in pending:
+            out.append(Row(c.id, c.title, "pending", None))
+            continue
+        if c.id not in latest:
+            out.append(Row(c.id, c.title, "never", None))
+            continue
+        result, run = latest[c.id]
+        result = dict(result)
+        original = result.get("original_status") or result["status"]
+        reason = ignores.get(c.id)
+        if original == "fail" and reason:
+            result.update(status="warn", ignored=True, original_status="fail", ignore_reason=reason)
+        elif result.get("ignored"):
+            result.update(status=original, ignored=False)
+        out.append(Row(c.id, c.title, result["status"], result, stale=run.digest != current, ignored_reason=reason))
+    counts = {s: sum(r.status == s for r in out) for s in (*STATUSES, "pending", "never")}
+    return out, {"done": done, "counts": counts, "total": len(out),
+                 "finished": len(out) - counts["pending"]}

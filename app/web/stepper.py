@@ -1,0 +1,31 @@
+"""Each step's state for the stepper, and the unresolved failures the Next button explains."""
+
+from __future__ import annotations
+
+from app.answers import STEPS, Answers
+from app.checks.engine import worst
+from app.store import Store
+from app.web import runs
+
+
+def stepper(store: Store, answers: Answers) -> dict[str, str]:
+    """step → "new" | "saved" | a check status (the worst of its latest results)."""
+    doc = answers.to_document()
+    out = {}
+    for step in STEPS:
+        rows, _ = runs.rows(store, answers, step)
+        status = worst(r.status for r in rows if r.status not in ("never", "pending", "skip"))
+        if status:
+            out[step] = status
+        else:
+            section = doc.get(step) or {}
+            out[step] = "saved" if section and step != "deploy" or store_has_runs(rows) else "new"
+    return out
+
+
+def store_has_runs(rows) -> bool:
+    return any(r.status not in ("never", "pending") for r in rows)
+
+
+def unresolved(rows) -> list:
+    return [r for r in rows if r.status in ("fail", "error")]
