@@ -17,8 +17,8 @@ BOXES = {
     "mysql": ("MySQL", ("database.", "hardware.database.")),
     "store": ("Object store", ("object_store.",)),
 }
-LAYOUT = {"clients": (20, 20), "ingress": (20, 130), "app": (20, 240), "mysql": (20, 350), "store": (330, 350)}
-W, H = 270, 70
+LAYOUT = {"clients": (20, 20), "ingress": (20, 140), "app": (20, 260), "mysql": (20, 380), "store": (380, 380)}
+W, H = 320, 84
 
 
 def _status(prefixes, rows_by_step) -> str:
@@ -39,7 +39,7 @@ def _subtitle(box: str, answers: Answers) -> str:
 
 
 def topology_svg(answers: Answers, rows_by_step: dict) -> str:
-    svg = ET.Element("svg", xmlns="http://www.w3.org/2000/svg", viewBox="0 0 640 440", role="img",
+    svg = ET.Element("svg", xmlns="http://www.w3.org/2000/svg", viewBox="0 0 720 484", role="img",
                      **{"aria-labelledby": "topo-title", "class": "topology"})
     ET.SubElement(svg, "title", id="topo-title").text = "Planned deployment, coloured by check status"
     defs = ET.SubElement(svg, "defs")
@@ -64,8 +64,8 @@ def topology_svg(answers: Answers, rows_by_step: dict) -> str:
         icon = ICONS.get(status, "?")
         ET.SubElement(g, "text", x=str(x + 12), y=str(y + 26), **{"class": "topo-label"}).text = f"{icon} {label}"
         ET.SubElement(g, "text", x=str(x + 12), y=str(y + 48), **{"class": "topo-sub"}).text = \
-            _subtitle(box, answers)[:48]
+            _subtitle(box, answers)[:44]
         if prefixes:
-            ET.SubElement(g, "text", x=str(x + W - 12), y=str(y + 26), **{"class": "topo-status",
-                                                                           "text-anchor": "end"}).text = status
+            ET.SubElement(g, "text", x=str(x + 12), y=str(y + 70), **{"class": "topo-status"}).text = \
+                f"checks: {status}"
     return ET.tostring(svg, encoding="unicode")
