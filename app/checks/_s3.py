@@ -30,7 +30,7 @@ from botocore.exceptions import (
 from app.answers import ObjectStore
 from app.secret import reveal
 
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()
 
 
 def budget(timeout: float) -> float:
@@ -108,12 +108,23 @@ def client(store: ObjectStore, timeout: float):
         # total_max_attempts=1 is exactly one request.
         retries={"total_max_attempts": 1, "mode": "standard"},
     )
-    # A private session: the default one is not thread-safe and reads ~/.aws; explicit keys win.
-    session = boto3.session.Session(
-        aws_access_key_id=store.access_key, aws_secret_access_key=reveal(store.secret_key) or "",
-        region_name=store.region,
-    )
-    return session.client("s3", endpoint_url=store.endpoint, config=config, verify=ca_file(store))
+    with _LOCK:  # boto3 sessions are not thread-safe; clients are
+        return _session().client(
+            "s3", endpoint_url=store.endpoint, config=config, verify=ca_file(store),
+            aws_access_key_id=store.access_key or "", aws_secret_access_key=reveal(store.secret_key) or "",
+        )
+
+
+_SESSION = None
+
+
+def _session():
+    """One boto3 session per process: it caches the parsed S3 service model, so only the first
+    client pays the ~0.3 s of loading it. Explicit keys, region and endpoint override its config."""
+    global _SESSION
+    if _SESSION is None:
+        _SESSION = boto3.session.Session()
+    return _SESSION
 
 
 def http(store: ObjectStore, timeout: float) -> httpx.Client:

