@@ -67,6 +67,44 @@ def test_bad_credentials_are_named(seaweedfs, store, check, status, needle):
     assert results["clock_skew"].status == "pass"  # independent of the credentials
 
 
+def test_valid_key_without_access_fails_bucket_not_credentials(seaweedfs):
+    from tests.services.seaweedfs import LIMITED_KEY, LIMITED_SECRET
+
+    bucket = seaweedfs.new_bucket(cors_origin=HOST)
+    results = run(answers_doc(seaweedfs, bucket, access_key=LIMITED_KEY, secret_key=LIMITED_SECRET))
+    assert results["credentials"].status == "pass"
+    assert results["bucket"].status == "fail"
+    assert "AccessDenied" in results["bucket"].message and "s3:ListBucket" in results["bucket"].hint
+
+
+def test_https_endpoint_serving_plain_http_fails_tls(seaweedfs):
+    port = seaweedfs.endpoint.rsplit(":", 1)[1]
+    results = run(answers_doc(seaweedfs, "wb-plain", endpoint=f"https://127.0.0.1:{port}"))
+    assert results["tls"].status == "fail"
+    assert "TLS handshake failed" in results["tls"].message
+    assert "serves TLS" in results["tls"].hint
+
+
+def test_scratch_object_is_deleted_when_a_later_step_fails(seaweedfs):
+    from app.checks.engine import Context
+    from app.checks.object_store import _client, _round_trip
+    from app.requirements import load
+
+    bucket = seaweedfs.new_bucket()
+    ctx = Context(parse_document(answers_doc(seaweedfs, bucket)), load("current"), 5.0)
+    s3 = _client(ctx)
+
+    def broken_get():
+        assert seaweedfs.keys(bucket) == ["wbsetup-check-x"]  # the put really happened
+        raise ConnectionError("network dropped")
+
+    outcome = _round_trip(ctx, "wbsetup-check-x",
+                          put=lambda data: s3.put_object(Bucket=bucket, Key="wbsetup-check-x", Body=data),
+                          get=broken_get)
+    assert outcome.status == "fail" and outcome.message.startswith("get of a scratch object failed")
+    assert seaweedfs.keys(bucket) == []
+
+
 def test_missing_bucket_fails_with_mc_mb_hint(seaweedfs):
     bucket = seaweedfs.new_bucket(create=False)
     results = run(answers_doc(seaweedfs, bucket))

@@ -7,8 +7,10 @@ bundle, which boto3 would use by default.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import shutil
 import socket
 import ssl
 import tempfile
@@ -66,24 +68,38 @@ def _system_bundle() -> str | None:
     return None
 
 
+_CA_FILES: dict[str, str] = {}
+
+
 def ca_file(store: ObjectStore) -> str | bool:
     """boto3's `verify`: a CA file holding the system trust store plus `ca_pem`.
 
-    The file is named by its content's hash and written once (a CA certificate is public, so it
-    may outlive the run); True (boto3's default bundle) when nothing better is known."""
+    boto3 only takes a path, so the bundle is written once per distinct `ca_pem` into a private
+    temporary directory removed when the process exits. True (boto3's default bundle) when no
+    system bundle is found and no `ca_pem` is given."""
     system = _system_bundle()
     if not store.ca_pem:
         return system or True
-    text = (open(system, encoding="utf-8", errors="replace").read() if system else "") + "\n" + store.ca_pem + "\n"
-    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
-    path = os.path.join(tempfile.gettempdir(), f"wbsetup-ca-{digest}.pem")
+    key = hashlib.sha256(f"{system}\0{store.ca_pem}".encode()).hexdigest()
     with _LOCK:
-        if not os.path.exists(path):
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".wbsetup-ca-")
+        if key not in _CA_FILES:
+            text = (open(system, encoding="utf-8", errors="replace").read() if system else "")
+            fd, path = tempfile.mkstemp(dir=_ca_dir(), suffix=".pem")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
-    return path
+                fh.write(text + "\n" + store.ca_pem + "\n")
+            _CA_FILES[key] = path
+        return _CA_FILES[key]
+
+
+_CA_DIR: str | None = None
+
+
+def _ca_dir() -> str:
+    global _CA_DIR
+    if _CA_DIR is None:
+        _CA_DIR = tempfile.mkdtemp(prefix="wbsetup-ca-")
+        atexit.register(shutil.rmtree, _CA_DIR, True)
+    return _CA_DIR
 
 
 def ssl_context(store: ObjectStore, *, with_ca: bool = True) -> ssl.SSLContext:

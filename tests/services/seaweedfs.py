@@ -26,6 +26,8 @@ from tests.services.net import free_port, wait_port
 
 ACCESS_KEY = "AKIAWBSETUPTEST00001"
 SECRET_KEY = "wJalr/XUtnFEMI+K7MDENG/bPxRfiCY=EXAMPLE"  # / + = like real keys
+# A second identity that may only read one unrelated bucket: a valid signature, denied elsewhere.
+LIMITED_KEY, LIMITED_SECRET = "AKIAWBSETUPLIMITED01", "limited+secret/key"
 DUMMY_ORIGIN = "http://no-global-cors.invalid"
 
 
@@ -85,7 +87,9 @@ def seaweedfs(tmp_path_factory) -> SeaweedFS:
     leaf.private_key_pem.write_to_path(str(d / "key.pem"))
     (d / "s3.json").write_text(json.dumps({"identities": [{
         "name": "admin", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-        "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}))
+        "actions": ["Admin", "Read", "Write", "List", "Tagging"]}, {
+        "name": "limited", "credentials": [{"accessKey": LIMITED_KEY, "secretKey": LIMITED_SECRET}],
+        "actions": ["Read:wb-limited-only"]}]}))
     http_port, https_port = free_port(), free_port()
     args = [
         weed_binary(), "mini", f"-dir={d / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
