@@ -228,7 +228,8 @@ def test_https_host_name_mismatch_fails(seaweedfs):
     results = run(answers_doc(seaweedfs, bucket, endpoint=f"https://127.0.0.1:{port}", ca_pem=seaweedfs.ca_pem))
     assert results["endpoint"].status == "pass"
     assert results["tls"].status == "fail"
-    assert "mismatch" in results["tls"].message
+    assert "does not name 127.0.0.1" in results["tls"].message and "mismatch" in results["tls"].message
+    assert "subjectAltName" in results["tls"].hint
     assert results["credentials"].status == "skip"
 
 

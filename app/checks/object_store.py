@@ -123,6 +123,10 @@ async def tls(ctx: Context) -> Outcome:
                         "trust store", observed="private CA", expected="publicly trusted")
         if result.ok:
             result = Handshake(False, "the leaf certificate is self-signed", verify_error=True)
+    if "mismatch" in result.reason:  # OpenSSL: "Hostname mismatch" / "IP address mismatch"
+        return fail(f"the certificate does not name {t.host} ({result.reason})",
+                    f"Issue the certificate with {t.host} in its subjectAltName, or use a name it covers",
+                    observed=result.reason, expected=t.host)
     return fail(f"the certificate is not trusted ({result.reason}): W&B does not support self-signed certificates",
                 "Serve the S3 API with a certificate issued by a CA (a private CA goes in object_store.ca_pem)",
                 observed=result.reason, expected="a verifiable chain")
