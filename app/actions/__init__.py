@@ -1,0 +1,1 @@
+"""Actions the wizard runs on request (never by `wbsetup validate`): they change infrastructure."""

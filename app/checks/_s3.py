@@ -1,0 +1,179 @@
+"""S3 plumbing shared by the object-store checks and actions: the boto3 client, trust, timeouts and
+error naming. Not a check module (underscore: not auto-registered).
+
+Trust is the *system* store (what W&B's Go runtime uses), plus `ca_pem` when given — not certifi's
+bundle, which boto3 would use by default.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import os
+import shutil
+import socket
+import ssl
+import tempfile
+import threading
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import boto3
+import httpx
+from botocore.config import Config
+from botocore.exceptions import (
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+    SSLError,
+)
+
+from app.answers import ObjectStore
+from app.secret import reveal
+
+_LOCK = threading.RLock()
+
+
+def budget(timeout: float) -> float:
+    """Socket timeout for one network operation: below the runner's per-check timeout, so a
+    silent server gives this check's own message instead of the runner's generic `error`."""
+    return max(0.1, timeout * 0.8)
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    host: str
+    port: int
+
+    @property
+    def https(self) -> bool:
+        return self.scheme == "https"
+
+
+def target(store: ObjectStore) -> Target:
+    """Scheme, host and port of the endpoint (the answers model already validated its shape)."""
+    parts = urlsplit(store.endpoint or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {store.endpoint!r}")
+    return Target(parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+
+
+def _system_bundle() -> str | None:
+    paths = ssl.get_default_verify_paths()
+    for path in (paths.cafile, paths.openssl_cafile):
+        if path and os.path.isfile(path):
+            return path
+    return None
+
+
+_CA_FILES: dict[str, str] = {}
+
+
+def ca_file(store: ObjectStore) -> str | bool:
+    """boto3's `verify`: a CA file holding the system trust store plus `ca_pem`.
+
+    boto3 only takes a path, so the bundle is written once per distinct `ca_pem` into a private
+    temporary directory removed when the process exits. True (boto3's default bundle) when no
+    system bundle is found and no `ca_pem` is given."""
+    system = _system_bundle()
+    if not store.ca_pem:
+        return system or True
+    key = hashlib.sha256(f"{system}\0{store.ca_pem}".encode()).hexdigest()
+    with _LOCK:
+        if key not in _CA_FILES:
+            text = (open(system, encoding="utf-8", errors="replace").read() if system else "")
+            fd, path = tempfile.mkstemp(dir=_ca_dir(), suffix=".pem")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n" + store.ca_pem + "\n")
+            _CA_FILES[key] = path
+        return _CA_FILES[key]
+
+
+_CA_DIR: str | None = None
+
+
+def _ca_dir() -> str:
+    global _CA_DIR
+    if _CA_DIR is None:
+        _CA_DIR = tempfile.mkdtemp(prefix="wbsetup-ca-")
+        atexit.register(shutil.rmtree, _CA_DIR, True)
+    return _CA_DIR
+
+
+def ssl_context(store: ObjectStore, *, with_ca: bool = True) -> ssl.SSLContext:
+    """A verifying client context: system trust store (+ `ca_pem` when `with_ca`)."""
+    ctx = ssl.create_default_context()
+    if with_ca and store.ca_pem:
+        ctx.load_verify_locations(cadata=store.ca_pem)
+    return ctx
+
+
+def client(store: ObjectStore, timeout: float):
+    """A boto3 S3 client: SigV4, the bucket's region, path or virtual-host addressing, one attempt,
+    socket timeouts below `timeout`."""
+    t = budget(timeout)
+    config = Config(
+        signature_version="s3v4",
+        region_name=store.region,
+        s3={"addressing_style": "path" if store.path_style else "virtual"},
+        connect_timeout=t,
+        read_timeout=t,
+        # botocore's legacy `max_attempts` counts *retries* (1 would mean two attempts);
+        # total_max_attempts=1 is exactly one request.
+        retries={"total_max_attempts": 1, "mode": "standard"},
+    )
+    with _LOCK:  # boto3 sessions are not thread-safe; clients are
+        return _session().client(
+            "s3", endpoint_url=store.endpoint, config=config, verify=ca_file(store),
+            aws_access_key_id=store.access_key or "", aws_secret_access_key=reveal(store.secret_key) or "",
+        )
+
+
+_SESSION = None
+
+
+def _session():
+    """One boto3 session per process: it caches the parsed S3 service model, so only the first
+    client pays the ~0.3 s of loading it. Explicit keys, region and endpoint override its config."""
+    global _SESSION
+    if _SESSION is None:
+        _SESSION = boto3.session.Session()
+    return _SESSION
+
+
+def http(store: ObjectStore, timeout: float) -> httpx.Client:
+    """A plain HTTP client (no SDK) trusting what boto3 trusts, for presigned URLs and preflights."""
+    verify = ssl_context(store) if target(store).https else True
+    return httpx.Client(timeout=budget(timeout), verify=verify, follow_redirects=False, trust_env=False)
+
+
+def error_code(exc: Exception) -> str | None:
+    """The S3 error code of a ClientError (e.g. NoSuchBucket), else None."""
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code") or str(
+            exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "")) or None
+    return None
+
+
+def describe(exc: Exception, timeout: float) -> str:
+    """A one-line cause for a transport failure (no secrets: these never carry credentials)."""
+    if isinstance(exc, (ReadTimeoutError, httpx.ReadTimeout, socket.timeout, TimeoutError)):
+        return f"the endpoint accepted the connection but sent no answer within {budget(timeout):g} s"
+    if isinstance(exc, (ConnectTimeoutError, httpx.ConnectTimeout)):
+        return f"no TCP connection within {budget(timeout):g} s"
+    if isinstance(exc, SSLError) or isinstance(exc, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        return f"TLS failed: {_short(exc)}"
+    if isinstance(exc, (EndpointConnectionError, httpx.ConnectError, ConnectionError)):
+        return f"cannot connect: {_short(exc)}"
+    if isinstance(exc, ClientError):
+        code = error_code(exc)
+        msg = exc.response.get("Error", {}).get("Message", "")
+        return f"{code}: {msg}".rstrip(": ")
+    return f"{type(exc).__name__}: {_short(exc)}"
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:300]
