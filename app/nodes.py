@@ -225,20 +225,11 @@ def listening_ports(proc: str = "/proc/net") -> list[int]:
 
 
 def published_ports(answers: Answers) -> list[int]:
-    """Host ports the docker-compose target publishes on an app node.
+    """Host ports the docker-compose target publishes on an app node: exactly what the rendered
+    compose file publishes (one source of truth, app.artifacts.compose)."""
+    from app.artifacts.compose import published_ports as compose_ports
 
-    Choice (to reconcile with the compose builder): the nginx proxy publishes 80, plus 443 when it
-    terminates TLS itself (tls.mode provided); when `host` names an explicit port, that port replaces
-    the default of its scheme. wandb/local's 8080 stays on the compose network (not published).
-    """
-    url = urlsplit(answers.host) if answers.host else None
-    explicit = url.port if url else None
-    ports = [80]
-    if answers.tls.mode == "provided":
-        ports.append(explicit if explicit and url.scheme == "https" else 443)
-    elif explicit and url.scheme == "http":
-        ports = [explicit]
-    return sorted(set(ports))
+    return compose_ports(answers)
 
 
 # --- reading reports back ------------------------------------------------------------------------

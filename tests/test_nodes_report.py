@@ -161,13 +161,18 @@ def test_docker_versions_on_this_machine():
 
 @pytest.mark.parametrize("mode, host, ports", [
     pytest.param("provided", "https://wandb.acme.internal", [80, 443], id="provided"),
-    pytest.param("none", "http://wandb.acme.internal", [80], id="none"),
-    pytest.param("external", "https://wandb.acme.internal", [80], id="external"),
+    pytest.param("none", "http://wandb.acme.internal", [8080], id="none-app-port"),
+    pytest.param("external", "https://wandb.acme.internal", [8080], id="external-app-port"),
     pytest.param("provided", "https://wandb.acme.internal:8443", [80, 8443], id="explicit-https-port"),
-    pytest.param("none", "http://wandb.acme.internal:8080", [8080], id="explicit-http-port"),
 ])
-def test_published_ports(mode, host, ports):
-    assert published_ports(parse_document({"schema": 1, "profile": "p", "host": host, "tls": {"mode": mode}})) == ports
+def test_published_ports_match_the_compose_file(mode, host, ports):
+    """deploy.node.ports must test exactly the host ports the rendered compose file publishes."""
+    from app.artifacts.compose import compose_document
+
+    answers = parse_document({"schema": 1, "profile": "p", "host": host, "tls": {"mode": mode}})
+    published = sorted({int(str(p).split(":")[0]) for svc in compose_document(answers)["services"].values()
+                        for p in svc.get("ports", [])})
+    assert published_ports(answers) == published == ports
 
 
 def _write(tmp_path, name, doc) -> str:
