@@ -35,10 +35,10 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
     app.state.templates = make_templates(ROOT / "templates", app)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
 
-    from app.web import routes_checks, routes_probe, routes_profiles, routes_review, routes_steps
+    from app.web import routes_actions, routes_checks, routes_probe, routes_profiles, routes_review, routes_steps
 
     # Specific paths first: /p/{name}/{step} would otherwise match /p/{name}/review.
-    for module in (routes_profiles, routes_review, routes_checks, routes_probe, routes_steps):
+    for module in (routes_profiles, routes_review, routes_checks, routes_probe, routes_actions, routes_steps):
         app.include_router(module.router)
 
     @app.middleware("http")
