@@ -66,7 +66,8 @@ class Verdict:
 
 def judge_version(v: ServerVersion, rules: dict) -> Verdict:
     """Judge a server version against a profile's `database.version` rules (first match wins)."""
-    fmt = {"flavor": v.flavor, "version": v.shown, "aurora": v.aurora_text or ""}
+    shown = f"{v.shown} (Aurora MySQL {v.aurora_text})" if v.aurora is not None else v.shown
+    fmt = {"flavor": v.flavor, "version": shown, "aurora": v.aurora_text or ""}
     if v.flavor == "MariaDB":
         r = rules["mariadb"]
         return Verdict(r["status"], r["message"].format(**fmt), r.get("hint", ""))

@@ -13,7 +13,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pymysql
@@ -149,10 +148,17 @@ def mariadb_tls(tmp_path_factory, db_ca):
         server.stop()
 
 
-def wait_until(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+def db_answers(port: int, *, requirements: str = "current", host: str = "127.0.0.1", **database):
+    """Answers for a database at 127.0.0.1:`port` (application user and password by default)."""
+    from app.answers import parse_document
+
+    db = {"host": host, "port": port, "name": APP_DB, "user": APP_USER, "password": APP_PASSWORD, **database}
+    return parse_document({"schema": 1, "profile": "db-test", "requirements": requirements, "database": db})
+
+
+def run_db_checks(answers, *ids: str, timeout: float = 5.0) -> dict:
+    """Run database checks (all, or `ids`); {id: Result}."""
+    from app.checks.engine import run_checks_sync
+
+    report = run_checks_sync(answers, steps=["database"], only=list(ids) or None, timeout=timeout)
+    return {r.id: r for r in report.results}

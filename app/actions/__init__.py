@@ -1,0 +1,17 @@
+"""Actions: things the wizard does to the infrastructure on an explicit click (never `validate`).
+
+Each action shows what it will do first and returns an ActionResult.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ActionResult:
+    """The outcome of an action. `statements` are what ran (or would have), secrets masked."""
+
+    ok: bool
+    message: str
+    statements: list[str] = field(default_factory=list)
