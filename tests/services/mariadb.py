@@ -18,8 +18,6 @@ from pathlib import Path
 import pymysql
 import pytest
 
-from tests.services.net import free_port, wait_port
-
 APP_DB, APP_USER, APP_PASSWORD = "wandb_local", "wandb_local", "app-Pass-1"
 
 TUNED_ARGS = (
@@ -34,6 +32,8 @@ class MariaDB:
     """One mariadbd in its own data directory on a free loopback port."""
 
     def __init__(self, base: Path, args: tuple[str, ...] = ()):
+        from tests.services.net import free_port  # lazily: net.py is a plugin registered after this one
+
         self.dir = base
         self.port = free_port()
         self.socket = str(base / "sock")
@@ -41,6 +41,8 @@ class MariaDB:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "MariaDB":
+        from tests.services.net import wait_port
+
         data = self.dir / "data"
         subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--user=root",
                         "--auth-root-authentication-method=normal", "--skip-test-db"],
