@@ -31,13 +31,14 @@ TUNED_ARGS = (
 class MariaDB:
     """One mariadbd in its own data directory on a free loopback port."""
 
-    def __init__(self, base: Path, args: tuple[str, ...] = ()):
+    def __init__(self, base: Path, args: tuple[str, ...] = (), defaults_file: Path | None = None):
         from tests.services.net import free_port  # lazily: net.py is a plugin registered after this one
 
         self.dir = base
         self.port = free_port()
         self.socket = str(base / "sock")
         self.args = args
+        self.defaults = f"--defaults-file={defaults_file}" if defaults_file else "--no-defaults"
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "MariaDB":
@@ -49,7 +50,7 @@ class MariaDB:
                        check=True, capture_output=True, timeout=60)
         args = [a.replace("$D", str(self.dir)) for a in self.args]
         self.proc = subprocess.Popen(
-            ["mariadbd", "--no-defaults", f"--datadir={data}", f"--socket={self.socket}",
+            ["mariadbd", self.defaults, f"--datadir={data}", f"--socket={self.socket}",
              f"--pid-file={self.dir / 'pid'}", f"--port={self.port}", "--bind-address=127.0.0.1",
              "--user=root", f"--log-error={self.dir / 'err'}", "--skip-name-resolve", *args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
