@@ -178,6 +178,15 @@ def test_account_and_database_cases(variations, user, password, name, check_id, 
     assert r.status == status, r.message
     if needle:
         assert needle in r.hint
+    assert "PASSWORD '*" not in r.message + str(r.observed)  # MariaDB's SHOW GRANTS prints the hash
+
+
+def test_role_grants_are_named(variations):
+    variations.sql("CREATE ROLE IF NOT EXISTS wandb_role", "GRANT ALL ON wandb_local.* TO wandb_role",
+                   "CREATE USER 'roleuser'@'%' IDENTIFIED BY 'pw-role'", "GRANT wandb_role TO 'roleuser'@'%'")
+    r = run_db_checks(db_answers(variations.port, user="roleuser", password="pw-role"),
+                      "database.connect", "database.grants")["database.grants"]
+    assert r.status == "fail" and "roles" in r.message
 
 
 # -- the full CLI flow -----------------------------------------------------------------------------

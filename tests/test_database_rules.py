@@ -161,3 +161,17 @@ MYSQL8_ROOT = ("GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, SHUT
 ])
 def test_has_all_privileges(grants, ok):
     assert has_all_privileges(grants, "wandb_local")[0] is ok
+
+
+@pytest.mark.parametrize("line, shown", [
+    pytest.param("GRANT USAGE ON *.* TO `u`@`%` IDENTIFIED BY PASSWORD '*6BB4837EB74329105EE4568DDA7DC67ED2CA2AD9'",
+                 "GRANT USAGE ON *.* TO `u`@`%` IDENTIFIED BY PASSWORD '…'", id="mariadb-hash"),
+    pytest.param("GRANT USAGE ON *.* TO `u`@`%` IDENTIFIED VIA ed25519 USING 'abc\\'d' WITH GRANT OPTION",
+                 "GRANT USAGE ON *.* TO `u`@`%` IDENTIFIED VIA ed25519 USING '…' WITH GRANT OPTION", id="plugin"),
+    pytest.param("GRANT ALL PRIVILEGES ON `wandb_local`.* TO `u`@`%`",
+                 "GRANT ALL PRIVILEGES ON `wandb_local`.* TO `u`@`%`", id="no-credentials"),
+])
+def test_redact_grant(line, shown):
+    from app.checks._dbrules import redact_grant
+
+    assert redact_grant(line) == shown

@@ -192,3 +192,16 @@ def split_account(current_user: str) -> tuple[str, str]:
     """'wandb_local@%' (CURRENT_USER()) -> ('wandb_local', '%')."""
     user, _, host = current_user.rpartition("@")
     return (user, host) if user else (current_user, "%")
+
+
+def redact_grant(line: str) -> str:
+    """A SHOW GRANTS line without credentials (MariaDB prints `IDENTIFIED BY PASSWORD '*hash'`)."""
+    at = re.search(r"\sIDENTIFIED\s", line, re.I)
+    if not at:
+        return line
+    return line[:at.start()] + re.sub(r"'(?:[^'\\]|\\.)*'", "'…'", line[at.start():])
+
+
+def is_role_grant(line: str) -> bool:
+    """`GRANT `role`@`%` TO …` (a role, no ON clause)."""
+    return re.match(r"^GRANT\s", line, re.I) is not None and re.search(r"\sON\s", line, re.I) is None

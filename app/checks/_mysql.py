@@ -60,6 +60,11 @@ def ssl_options(db: Database) -> dict:
     return {"ssl": ctx}
 
 
+def socket_budget(timeout: float) -> float:
+    """Socket timeout for one check: finish (and say why) before the runner's own timeout."""
+    return max(0.2, timeout * 0.8)
+
+
 def connect(db: Database, timeout: float, *, user: str | None = None, password: str | None = None,
             database: str | None = None) -> pymysql.connections.Connection:
     """A connection to `db` (as `user`/`password`, default the application user) with autocommit.
@@ -67,7 +72,7 @@ def connect(db: Database, timeout: float, *, user: str | None = None, password: 
     Raises pymysql errors or TLSConfigError; describe() turns them into a message.
     """
     pw = reveal(db.password) if password is None else password
-    budget = max(0.2, timeout * 0.8)  # finish (and say why) before the runner's own timeout
+    budget = socket_budget(timeout)
     return pymysql.connect(
         host=db.host, port=db.port, user=user or db.user,
         # PyMySQL encodes str passwords as latin-1 (non-ASCII would crash); servers hash the UTF-8
@@ -119,7 +124,7 @@ def describe(exc: BaseException, db: Database, timeout: float) -> Failure:
         return Failure("tls", f"TLS failure: {where} does not offer TLS",
                        "Enable TLS on the server (ssl_cert/ssl_key), or set database.tls to preferred")
     if isinstance(original, (TimeoutError, socket.timeout)) or "timed out" in text:
-        return Failure("timeout", f"timed out after {max(0.2, timeout * 0.8):g} s talking to {where}",
+        return Failure("timeout", f"timed out after {socket_budget(timeout):g} s talking to {where}",
                        "Check that the host and port are a MySQL server reachable from here (firewall, routing)")
     if code in (ER.ACCESS_DENIED_ERROR, ER.HOST_NOT_PRIVILEGED, ER.DBACCESS_DENIED_ERROR):
         # The server's text names the account and "using password: YES", never the password.

@@ -130,10 +130,12 @@ def grants(ctx: Context) -> Outcome:
     ok, line = rules.has_all_privileges(lines, name)
     expected = f"ALL PRIVILEGES ON {sql_ident(name)}.*"
     if ok:
-        return passed(f"{account}: {line}", observed=line, expected=expected)
+        return passed(f"{account}: {rules.redact_grant(line)}", observed=rules.redact_grant(line), expected=expected)
     user, host = rules.split_account(account)
-    shown = "; ".join(lines) or "no grants"
-    return fail(f"{account} lacks ALL PRIVILEGES on {name}.* (has: {shown})",
+    shown = "; ".join(rules.redact_grant(g) for g in lines) or "no grants"
+    # SHOW GRANTS FOR CURRENT_USER() does not expand roles (MySQL 8, MariaDB).
+    roles = " (privileges held through roles are not counted)" if any(rules.is_role_grant(g) for g in lines) else ""
+    return fail(f"{account} lacks ALL PRIVILEGES on {name}.*{roles} (has: {shown})",
                 f"GRANT ALL ON {sql_ident(name)}.* TO {sql_account(user, host)};", observed=shown, expected=expected)
 
 
@@ -142,27 +144,31 @@ def grants(ctx: Context) -> Outcome:
 def write(ctx: Context) -> Outcome:
     name = ctx.answers.database.name
     table = sql_ident(f"wbsetup_check_{secrets.token_hex(6)}")
+    grant = f"GRANT ALL ON {sql_ident(name)}.* TO {sql_account(ctx.answers.database.user)};"
     try:
         conn = _open(ctx, database=name)
     except pymysql.err.MySQLError as exc:
         return fail(f"cannot use database {name}: {exc.args[-1]}", BOOTSTRAP_HINT)
     token = secrets.token_hex(8)
     with closing(conn), conn.cursor() as cur:
-        step = "CREATE TABLE"
         try:
             cur.execute(f"CREATE TABLE {table} (id INT PRIMARY KEY, v VARCHAR(32)) ENGINE=InnoDB")
-            try:
-                step = "INSERT"
-                cur.execute(f"INSERT INTO {table} (id, v) VALUES (1, %s)", (token,))
-                step = "SELECT"
-                cur.execute(f"SELECT v FROM {table} WHERE id = 1")
-                row = cur.fetchone()
-            finally:
-                step = "DROP TABLE"  # always leave nothing behind
-                cur.execute(f"DROP TABLE IF EXISTS {table}")
         except pymysql.err.MySQLError as exc:
-            return fail(f"{step} in {name} failed: {exc.args[-1]}",
-                        f"GRANT ALL ON {sql_ident(name)}.* TO {sql_account(ctx.answers.database.user)};")
+            return fail(f"CREATE TABLE in {name} failed: {exc.args[-1]}", grant)
+        problem, row = None, None
+        try:
+            cur.execute(f"INSERT INTO {table} (id, v) VALUES (1, %s)", (token,))
+            cur.execute(f"SELECT v FROM {table} WHERE id = 1")
+            row = cur.fetchone()
+        except pymysql.err.MySQLError as exc:
+            problem = f"writing to a table in {name} failed: {exc.args[-1]}"
+        finally:
+            try:  # always leave nothing behind
+                cur.execute(f"DROP TABLE IF EXISTS {table}")
+            except pymysql.err.MySQLError as exc:
+                problem = problem or f"DROP TABLE {table} in {name} failed: {exc.args[-1]} (drop it by hand)"
+    if problem:
+        return fail(problem, grant)
     if row is None or row[0] != token:
         return fail(f"a row written to {name} read back as {row!r}", "Check the server's error log")
     return passed(f"created, wrote, read and dropped a table in {name}")
