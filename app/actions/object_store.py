@@ -6,20 +6,10 @@ app.artifacts.cors, so what is shown is what is applied.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from app.actions import ActionResult
 from app.answers import Answers, get_path
 from app.artifacts.cors import cors_rules, cors_xml
 from app.checks import _s3
-
-
-@dataclass
-class ActionResult:
-    """What an action did: `message` is one line for people, `detail` the store's answer."""
-
-    ok: bool
-    message: str
-    detail: str = ""
 
 
 def _missing(answers: Answers, *paths: str) -> ActionResult | None:

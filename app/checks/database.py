@@ -1,0 +1,227 @@
+"""Database checks (SPEC §4.2), live against the MySQL server.
+
+`database.connect` connects once, gathers the facts (version, server variables, Aurora version)
+into ctx.facts["database"]; the version and parameter checks judge those facts. The checks that
+need their own round trips (charset, grants, write, latency) open their own short connection, as
+checks run concurrently in threads. Rules are data: ctx.req["database"] (app/requirements/*.yaml).
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import statistics
+import time
+from contextlib import closing
+
+import pymysql
+
+from app.artifacts.serialize import sql_account, sql_ident
+from app.checks import _dbrules as rules
+from app.checks import _mysql
+from app.checks.engine import Context, Outcome, check, error, fail, passed, skip, warn
+
+NEEDS = ["database.host", "database.password"]
+AFTER_CONNECT = dict(depends=["database.connect"], needs=NEEDS)
+BOOTSTRAP_HINT = "Run sql/bootstrap.sql as an admin (or the wizard's “apply bootstrap” action)"
+
+
+def _open(ctx: Context, database: str | None = None):
+    return _mysql.connect(ctx.answers.database, ctx.timeout, database=database)
+
+
+def _live(fn):
+    """A server error in a check that connected before (database.connect passed) is an `error`
+    naming the cause, not a crash."""
+
+    @functools.wraps(fn)
+    def guarded(ctx: Context) -> Outcome:
+        try:
+            return fn(ctx)
+        except (pymysql.err.MySQLError, OSError) as exc:
+            f = _mysql.describe(exc, ctx.answers.database, ctx.timeout)
+            return error(f.message, f.hint)
+
+    return guarded
+
+
+def _facts(ctx: Context) -> dict | None:
+    return ctx.facts.get("database")
+
+
+def _version(facts: dict) -> rules.ServerVersion:
+    raw = facts.get("version") or facts.get("server_version") or ""
+    handshake = facts.get("server_version") or ""
+    if "aurora" in handshake.lower() and "aurora" not in raw.lower():
+        raw = handshake  # Aurora's VERSION() can be plain "8.0.32"; the handshake says more
+    return rules.parse_version(raw, facts.get("aurora_version"))
+
+
+@check("database.connect", "MySQL connection", needs=NEEDS)
+def connect(ctx: Context) -> Outcome:
+    db = ctx.answers.database
+    try:
+        conn = _open(ctx)
+    except (pymysql.err.MySQLError, _mysql.TLSConfigError, OSError) as exc:
+        f = _mysql.describe(exc, db, ctx.timeout)
+        return fail(f.message, f.hint, observed=f.cause)
+    with closing(conn):
+        try:
+            facts = _mysql.gather(conn)
+        except pymysql.err.MySQLError as exc:
+            return fail(f"connected, but cannot read the server's version and variables: {exc.args[-1]}",
+                        "Check that the user may run SELECT VERSION() and SHOW GLOBAL VARIABLES")
+    ctx.facts["database"] = facts
+    tls = f"TLS {facts['tls']}" if facts["tls"] else "unencrypted"
+    return passed(f"connected to {db.host}:{db.port} as {db.user} ({tls}); server {facts['version']}",
+                  observed=facts["version"])
+
+
+@check("database.version", "MySQL version", **AFTER_CONNECT)
+def version(ctx: Context) -> Outcome:
+    facts = _facts(ctx)
+    if facts is None:
+        return skip("skipped: database.connect gathered no facts")
+    v = _version(facts)
+    spec = ctx.req["database"]["version"]
+    verdict = rules.judge_version(v, spec)
+    if verdict.status == "pass":
+        return passed(verdict.message, observed=v.raw, expected=spec["expected"])
+    build = {"warn": warn, "fail": fail}[verdict.status]
+    return build(verdict.message, verdict.hint, observed=v.raw, expected=spec["expected"])
+
+
+@check("database.charset", "Database character set", **AFTER_CONNECT)
+@_live
+def charset(ctx: Context) -> Outcome:
+    name = ctx.answers.database.name
+    want = ctx.req["database"]["charset"]
+    expected = f"{want['charset']} / {want['collation']}"
+    create = (f"CREATE DATABASE IF NOT EXISTS {sql_ident(name)} CHARACTER SET {want['charset']} "
+              f"COLLATE {want['collation']};")
+    with closing(_open(ctx)) as conn, conn.cursor() as cur:
+        cur.execute("SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
+                    "WHERE SCHEMA_NAME = %s", (name,))
+        row = cur.fetchone()
+    if row is None:
+        return fail(f"database {name} does not exist (or {ctx.answers.database.user} cannot see it)",
+                    f"{BOOTSTRAP_HINT}: {create}", observed=None, expected=expected)
+    cs, coll = str(row[0]), str(row[1])
+    observed = f"{cs} / {coll}"
+    alter = f"ALTER DATABASE {sql_ident(name)} CHARACTER SET {want['charset']} COLLATE {want['collation']};"
+    if cs.lower() != want["charset"]:
+        return fail(f"database {name} uses character set {cs}; W&B needs {want['charset']}",
+                    f"{alter} (before W&B creates its tables)", observed=observed, expected=expected)
+    if coll.lower() != want["collation"]:
+        return warn(f"database {name} uses collation {coll}; W&B expects {want['collation']}", alter,
+                    observed=observed, expected=expected)
+    return passed(f"database {name}: {observed}", observed=observed, expected=expected)
+
+
+@check("database.grants", "Privileges of the W&B user", **AFTER_CONNECT)
+@_live
+def grants(ctx: Context) -> Outcome:
+    name = ctx.answers.database.name
+    with closing(_open(ctx)) as conn, conn.cursor() as cur:
+        cur.execute("SELECT CURRENT_USER()")
+        account = str(cur.fetchone()[0])
+        cur.execute("SHOW GRANTS FOR CURRENT_USER()")
+        lines = [str(r[0]) for r in cur.fetchall()]
+    ok, line = rules.has_all_privileges(lines, name)
+    expected = f"ALL PRIVILEGES ON {sql_ident(name)}.*"
+    if ok:
+        return passed(f"{account}: {rules.redact_grant(line)}", observed=rules.redact_grant(line), expected=expected)
+    user, host = rules.split_account(account)
+    shown = "; ".join(rules.redact_grant(g) for g in lines) or "no grants"
+    # SHOW GRANTS FOR CURRENT_USER() does not expand roles (MySQL 8, MariaDB).
+    roles = " (privileges held through roles are not counted)" if any(rules.is_role_grant(g) for g in lines) else ""
+    return fail(f"{account} lacks ALL PRIVILEGES on {name}.*{roles} (has: {shown})",
+                f"GRANT ALL ON {sql_ident(name)}.* TO {sql_account(user, host)};", observed=shown, expected=expected)
+
+
+@check("database.write", "Create, write, read and drop a table", **AFTER_CONNECT)
+@_live
+def write(ctx: Context) -> Outcome:
+    name = ctx.answers.database.name
+    table = sql_ident(f"wbsetup_check_{secrets.token_hex(6)}")
+    grant = f"GRANT ALL ON {sql_ident(name)}.* TO {sql_account(ctx.answers.database.user)};"
+    try:
+        conn = _open(ctx, database=name)
+    except pymysql.err.MySQLError as exc:
+        return fail(f"cannot use database {name}: {exc.args[-1]}", BOOTSTRAP_HINT)
+    token = secrets.token_hex(8)
+    with closing(conn), conn.cursor() as cur:
+        try:
+            cur.execute(f"CREATE TABLE {table} (id INT PRIMARY KEY, v VARCHAR(32)) ENGINE=InnoDB")
+        except pymysql.err.MySQLError as exc:
+            return fail(f"CREATE TABLE in {name} failed: {exc.args[-1]}", grant)
+        problem, row = None, None
+        try:
+            cur.execute(f"INSERT INTO {table} (id, v) VALUES (1, %s)", (token,))
+            cur.execute(f"SELECT v FROM {table} WHERE id = 1")
+            row = cur.fetchone()
+        except pymysql.err.MySQLError as exc:
+            problem = f"writing to a table in {name} failed: {exc.args[-1]}"
+        finally:
+            try:  # always leave nothing behind
+                cur.execute(f"DROP TABLE IF EXISTS {table}")
+            except pymysql.err.MySQLError as exc:
+                problem = problem or f"DROP TABLE {table} in {name} failed: {exc.args[-1]} (drop it by hand)"
+    if problem:
+        return fail(problem, grant)
+    if row is None or row[0] != token:
+        return fail(f"a row written to {name} read back as {row!r}", "Check the server's error log")
+    return passed(f"created, wrote, read and dropped a table in {name}")
+
+
+# -- server parameters -----------------------------------------------------------------------------
+
+PARAMETERS = ("binlog_format", "binlog_row_image", "sync_binlog", "innodb_flush_log_at_trx_commit",
+              "innodb_online_alter_log_max_size", "sort_buffer_size", "max_prepared_stmt_count")
+
+
+def _parameter(name: str):
+    def judge(ctx: Context) -> Outcome:
+        rule = ctx.req["database"]["parameters"].get(name)
+        if rule is None:
+            return skip(f"{name} is not part of the {ctx.answers.requirements} requirements")
+        facts = _facts(ctx)
+        if facts is None:
+            return skip("skipped: database.connect gathered no facts")
+        variables = facts.get("variables", {})
+        observed = variables.get(name)
+        expected = str(rule["value"]) if rule["compare"] == "equals" else f">= {rule['value']}"
+        v = rules.judge_parameter(name, observed, rule, _version(facts), variables.get("log_bin"))
+        if v.status == "pass":
+            return passed(v.message, observed=observed, expected=expected)
+        if v.status == "skip":
+            return skip(v.message)
+        return {"warn": warn, "fail": fail}[v.status](v.message, v.hint, observed=observed, expected=expected)
+
+    judge.__name__ = f"parameter_{name}"
+    return judge
+
+
+for _name in PARAMETERS:
+    check(f"database.{_name}", f"MySQL parameter {_name}", **AFTER_CONNECT)(_parameter(_name))
+
+
+@check("database.latency", "Round-trip latency", **AFTER_CONNECT)
+@_live
+def latency(ctx: Context) -> Outcome:
+    spec = ctx.req["database"]["latency"]
+    times = []
+    with closing(_open(ctx)) as conn, conn.cursor() as cur:
+        for _ in range(spec["samples"]):
+            t0 = time.perf_counter()
+            cur.execute("SELECT 1")
+            cur.fetchall()
+            times.append((time.perf_counter() - t0) * 1000)
+    median = round(statistics.median(times), 2)
+    shown = f"median of {len(times)} SELECT 1 round trips: {median:g} ms"
+    if median <= spec["max_ms"]:
+        return passed(shown, observed=median, expected=f"<= {spec['max_ms']} ms")
+    return warn(f"{shown} (W&B expects ≤ {spec['max_ms']} ms)",
+                "Place the database on the same low-latency network as the W&B nodes",
+                observed=median, expected=f"<= {spec['max_ms']} ms")
+
