@@ -34,9 +34,9 @@ def create_bucket(answers: Answers, timeout: float) -> ActionResult:
     except Exception as exc:
         code = _s3.error_code(exc)
         if code == "BucketAlreadyOwnedByYou":
-            return ActionResult(True, f"bucket {store.bucket} already exists (owned by this key)", code)
+            return ActionResult(True, f"bucket {store.bucket} already exists (owned by this key)", detail=code)
         return ActionResult(False, f"bucket {store.bucket} was not created: {_s3.describe(exc, timeout)}",
-                            code or type(exc).__name__)
+                            detail=code or type(exc).__name__)
     return ActionResult(True, f"bucket {store.bucket} created in {store.region}")
 
 
@@ -57,7 +57,7 @@ def apply_cors(answers: Answers, timeout: float) -> ActionResult:
         _s3.client(store, timeout).put_bucket_cors(Bucket=store.bucket, CORSConfiguration=cors_rules(answers))
     except Exception as exc:
         return ActionResult(False, f"the CORS policy was not applied to {store.bucket}: {_s3.describe(exc, timeout)}",
-                            _s3.error_code(exc) or type(exc).__name__)
+                            detail=_s3.error_code(exc) or type(exc).__name__)
     origin = cors_rules(answers)["CORSRules"][0]["AllowedOrigins"][0]
     return ActionResult(True, f"CORS policy applied to {store.bucket}: {origin} may GET, PUT and HEAD objects",
-                        cors_xml(answers))
+                        detail=cors_xml(answers))
