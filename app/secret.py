@@ -32,6 +32,10 @@ def _parse(max_length: int):
         if isinstance(value, str):
             if len(value) > max_length:
                 raise ValueError(f"at most {max_length} characters")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("not valid Unicode text (contains a lone surrogate such as \\ud83d)") from None
             return SecretStr(value)
         if isinstance(value, Mapping):
             if set(value) != {"env"}:
