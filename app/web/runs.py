@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from app.answers import Answers
 from app.checks.engine import STATUSES, checks_for, run_checks
 from app.store import Store
+from app.store.models import utcnow
 
 # What each step's checks read: a result is stale when any of these changed since it ran.
 STEP_INPUTS = {
@@ -80,9 +81,11 @@ def rows(store: Store, answers: Answers, step: str, active_run: int | None = Non
     current = digest(store, answers, step)
     pending: set[str] = set()
     done = True
+    elapsed = None
     if active_run is not None:
         run, results = store.get_run(active_run)
         done = run.status == "done"
+        elapsed = ((run.finished_at or utcnow()) - run.started_at).total_seconds()
         reported = {r["id"] for r in results}
         wanted = {c.id for c in checks_for([step])}
         if run.steps.startswith("check:"):
@@ -106,5 +109,5 @@ def rows(store: Store, answers: Answers, step: str, active_run: int | None = Non
             result.update(status=original, ignored=False)
         out.append(Row(c.id, c.title, result["status"], result, stale=run.digest != current, ignored_reason=reason))
     counts = {s: sum(r.status == s for r in out) for s in (*STATUSES, "pending", "never")}
-    return out, {"done": done, "counts": counts, "total": len(out),
+    return out, {"done": done, "counts": counts, "total": len(out), "elapsed": elapsed,
                  "finished": len(out) - counts["pending"]}
