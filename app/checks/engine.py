@@ -279,4 +279,11 @@ async def _guarded(c: Check, ctx: Context) -> Outcome:
 
 
 def run_checks_sync(answers: Answers, **kw) -> Report:
-    return asyncio.run(run_checks(answers, **kw))
+    """run_checks from synchronous code. When this thread already runs an event loop (e.g. inside
+    another framework), the run gets a fresh loop in a worker thread instead of failing."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run_checks(answers, **kw))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run_checks(answers, **kw)).result()
