@@ -20,7 +20,7 @@ def _demo(request: Request):
 
 def _context(request: Request, changed: str | None = None) -> dict:
     demo = _demo(request)
-    return {"faults": FAULTS, "active": demo.active, "demo": demo, "demo_profile": PROFILE,
+    return {"faults": FAULTS, "active": demo.active, "sim": demo, "demo_profile": PROFILE,
             "changed": BY_ID.get(changed) if changed else None, "timeout": demo.timeout}
 
 
