@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import secrets
 from pathlib import Path
@@ -38,7 +39,8 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
     from app.web import routes_actions, routes_checks, routes_probe, routes_profiles, routes_review, routes_steps
 
     # Specific paths first: /p/{name}/{step} would otherwise match /p/{name}/review.
-    for module in (routes_profiles, routes_review, routes_checks, routes_probe, routes_actions, routes_steps):
+    demo = (importlib.import_module("app.web.routes_demo"),) if settings.demo else ()  # /demo before /p/…
+    for module in (*demo, routes_profiles, routes_review, routes_checks, routes_probe, routes_actions, routes_steps):
         app.include_router(module.router)
 
     @app.middleware("http")

@@ -58,11 +58,17 @@ def _builders() -> dict[str, Callable[[Answers], str]]:
     }
 
 
-def build_bundle(answers: Answers, *, redact: bool = False, report: dict | None = None) -> dict[str, bytes]:
+DEMO_NOTICE = ("> **DEMO — simulated infrastructure.** Rendered by `wbsetup demo` against stand-ins on "
+               "loopback; do not deploy these files.\n\n")
+
+
+def build_bundle(answers: Answers, *, redact: bool = False, report: dict | None = None,
+                 demo: bool = False) -> dict[str, bytes]:
     """The bundle tree: {path: content}, sorted by path.
 
     `answers` should have its {env: …} references resolved unless `redact`; a secret that is
-    absent or unresolved renders as its placeholder `${NAME}` (see app.artifacts.redact)."""
+    absent or unresolved renders as its placeholder `${NAME}` (see app.artifacts.redact).
+    `demo`: rendered by `wbsetup demo`; README.md opens with the DEMO notice (paths unchanged)."""
     masked = mask(answers, redact=redact)
     texts: dict[str, str] = {}
     used: set[str] = set()
@@ -85,6 +91,8 @@ def build_bundle(answers: Answers, *, redact: bool = False, report: dict | None 
     files = sorted([*texts, "README.md", MANIFEST])
     rows = runbook.placeholder_rows(answers, used, {k: sorted(v) for k, v in where.items()})
     texts["README.md"] = runbook.runbook(answers, files=files, placeholders=rows, redacted=redact)
+    if demo:
+        texts["README.md"] = DEMO_NOTICE + texts["README.md"]
     tree = {path: texts[path].encode("utf-8") for path in sorted(texts)}
     tree[MANIFEST] = manifest(tree)
     return dict(sorted(tree.items()))

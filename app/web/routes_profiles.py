@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
@@ -13,17 +15,21 @@ from app.web.deps import PROFILE_NAME, Csrf, StoreDep, load_profile, redirect, r
 
 router = APIRouter()
 MAX_IMPORT = 512 * 1024
+LOCAL_PATH = re.compile(r"/(?![/.])[A-Za-z0-9_/.-]{0,200}")
 
 
 @router.get("/login")
-async def login(request: Request, token: str | None = None):
+async def login(request: Request, token: str | None = None, next: str | None = None):
     auth = request.app.state.auth
     if token is None:
         return render(request, "login.html", {"error": None})
     if not auth.check_token(token[:200]):
         return render(request, "login.html", {"error": "This login link is invalid or was already used. "
                                                        "Use the URL printed by `wbsetup serve`."}, 403)
-    response = RedirectResponse("/", status_code=303)
+    # `next`: a plain path on this server only (browsers drop tabs/newlines, so "/\t/evil" would be
+    # //evil): letters, digits and / _ . - after a single leading slash; never an open redirect.
+    local = next is not None and LOCAL_PATH.fullmatch(next) is not None
+    response = RedirectResponse(next if local else "/", status_code=303)
     auth.set_cookie(response, auth.new_session())
     return response
 

@@ -36,7 +36,7 @@ def review(request: Request, name: str, store: StoreDep):
     if row.last_step != "review":
         store.set_last_step(name, "review")
     all_rows = {step: runs.rows(store, answers, step)[0] for step in STEPS}
-    preview = build_bundle(runs.resolved(answers), redact=True)
+    preview = build_bundle(runs.resolved(answers), redact=True, demo=request.app.state.settings.demo)
     from app.web.topology import topology_svg
 
     return render(request, "review.html", {
@@ -48,13 +48,14 @@ def review(request: Request, name: str, store: StoreDep):
 
 
 @router.get("/p/{name}/bundle.{kind}")
-def download(name: str, kind: str, store: StoreDep, secrets: bool = False, report: bool = True):
+def download(request: Request, name: str, kind: str, store: StoreDep, secrets: bool = False, report: bool = True):
     if kind not in ("zip", "tar.gz"):
         raise HTTPException(404, "bundle formats: zip, tar.gz")
     answers, _ = load_profile(store, name)
     redact = not secrets
     tree = build_bundle(runs.resolved(answers), redact=redact,
-                        report=latest_report(store, answers) if report else None)
+                        report=latest_report(store, answers) if report else None,
+                        demo=request.app.state.settings.demo)
     archiver = zip_bytes if kind == "zip" else targz_bytes
     data = archiver(tree, lambda p: file_mode(p, redact))
     media = "application/zip" if kind == "zip" else "application/gzip"

@@ -1,0 +1,134 @@
+"""`wbsetup demo`: the wizard against simulated infrastructure on loopback (SPEC §8).
+
+`Demo` starts the stand-ins — a MySQL 8.4 stand-in (mysql-mimic), an S3 endpoint (moto) and an
+HTTPS endpoint for the W&B host with a certificate from a demo CA — and writes the prefilled demo
+profile into a store. `run_demo` serves the wizard on top of them with a throw-away state store and
+stops everything on Ctrl-C. Nothing listens anywhere but 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import tempfile
+from pathlib import Path
+
+from app.answers import parse_document
+from app.demo import faults
+from app.demo.https import HOST_NAME, DemoCA, DemoHTTPS
+from app.demo.mysql_standin import VERSION, MysqlStandin, StandinState
+from app.demo.profile import PROFILE, demo_answers
+from app.demo.s3 import BUCKET, REGION, DemoS3
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+__all__ = ["Demo", "run_demo", "PROFILE"]
+
+
+class Demo:
+    """The simulated infrastructure. `start()` it, `attach(store)` to write the demo profile, flip
+    faults with `set_fault(id, on)`, `stop()` it (idempotent); also a context manager."""
+
+    def __init__(self, *, timeout: float = 5.0):
+        self.timeout = timeout  # the wizard's check timeout: "slow database" is sized from it
+        self.version = VERSION
+        self.active: dict[str, bool] = {f.id: False for f in faults.FAULTS}
+        self.store = None
+        self.mysql_state = StandinState(password=secrets.token_urlsafe(18))
+        self.ca = DemoCA()
+        self._valid, self._expired = self.ca.valid(), self.ca.expired()
+        self.https = DemoHTTPS(self._valid)
+        self.host = f"https://{HOST_NAME}:{self.https.port}"
+        self.mysql = MysqlStandin(self.mysql_state)
+        self.s3 = DemoS3(origin=self.host)
+        self._started: list = []
+
+    # -- life cycle ---------------------------------------------------------------------------------
+    def start(self) -> "Demo":
+        try:
+            for service in (self.https, self.mysql, self.s3):
+                service.start()
+                self._started.append(service)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop every service that was started (listeners closed, threads joined)."""
+        while self._started:
+            service = self._started.pop()
+            try:
+                service.stop()
+            except Exception as exc:  # keep stopping the others
+                print(f"wbsetup demo: stopping {type(service).__name__} failed: {exc}", file=sys.stderr)
+
+    def __enter__(self) -> "Demo":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- the profile --------------------------------------------------------------------------------
+    def answers(self):
+        """The demo profile's answers for the current state (the expired certificate when that fault is on)."""
+        cert = self._expired if self.active["expired_cert"] else self._valid
+        return demo_answers(mysql_port=self.mysql.port, mysql_password=self.mysql_state.password,
+                            s3_endpoint=self.s3.endpoint, bucket=BUCKET, region=REGION,
+                            access_key=self.s3.access_key, secret_key=self.s3.secret_key, host=self.host,
+                            cert_pem=cert.cert_pem, key_pem=cert.key_pem, ca_pem=self.ca.cert_pem)
+
+    def attach(self, store) -> None:
+        """Write the demo profile into `store` (replacing one of that name) and keep it in step with
+        the certificate fault."""
+        self.store = store
+        store.save_answers(self.answers(), replace=True, last_step="hardware")
+
+    def set_certificate(self, *, expired: bool) -> None:
+        issued = self._expired if expired else self._valid
+        self.https.serve(issued)
+        if self.store is None:
+            return
+        from app.store import NotFound
+
+        try:
+            answers, row = self.store.get_profile(PROFILE)
+        except NotFound:
+            return  # the sales engineer deleted the demo profile: only the served certificate changes
+        doc = answers.to_document(secrets="plain")
+        doc["tls"] = {**doc.get("tls", {}), "cert_pem": issued.cert_pem, "key_pem": issued.key_pem}
+        self.store.save_answers(parse_document(doc), expected_version=row.version)
+
+    # -- faults -------------------------------------------------------------------------------------
+    def set_fault(self, fault_id: str, on: bool) -> None:
+        """Turn a fault (app.demo.faults.FAULTS) on or off; KeyError for an unknown id."""
+        faults.apply(self, fault_id, on)
+
+
+def run_demo(host: str = "127.0.0.1", port: int = 8080) -> int:
+    """Serve the wizard on `host:port` against a fresh Demo; returns the exit code (2: not loopback)."""
+    if host not in LOOPBACK:
+        print(f"wbsetup demo: refusing to listen on {host}: the demo serves on loopback only (127.0.0.1)",
+              file=sys.stderr)
+        return 2
+    import uvicorn
+    from cryptography.fernet import Fernet
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    with tempfile.TemporaryDirectory(prefix="wbsetup-demo-") as tmp, Demo() as demo:
+        settings = Settings(state_url=f"sqlite:///{Path(tmp) / 'state.db'}", secret_key=Fernet.generate_key().decode(),
+                            data_dir=Path(tmp), demo=True)
+        token = secrets.token_urlsafe(24)
+        app = create_app(settings, token=token)
+        app.state.demo = demo
+        demo.timeout = settings.check_timeout
+        demo.attach(app.state.store)
+        shown = f"[{host}]" if ":" in host else host
+        print("wbsetup demo: DEMO — simulated infrastructure on loopback "
+              f"(MySQL stand-in 127.0.0.1:{demo.mysql.port}, S3 {demo.s3.endpoint}, W&B host {demo.host})")
+        print(f"wbsetup demo: open http://{shown}:{port}/login?token={token}&next=/p/{PROFILE}/hardware", flush=True)
+        print(f"wbsetup demo: fault toggles at http://{shown}:{port}/demo — Ctrl-C stops everything", flush=True)
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    print("wbsetup demo: stopped; the demo state was discarded")
+    return 0

@@ -1,0 +1,49 @@
+"""The demo control panel (`wbsetup demo` only): the simulated infrastructure and its fault toggles."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, HTTPException, Request
+
+from app.demo import PROFILE
+from app.demo.faults import BY_ID, FAULTS
+from app.web.deps import Csrf, redirect, render
+
+router = APIRouter()
+
+
+def _demo(request: Request):
+    demo = getattr(request.app.state, "demo", None)
+    if demo is None:  # the router is registered only in demo mode; the services may not be attached
+        raise HTTPException(404, "no demo is running")
+    return demo
+
+
+def _context(request: Request, changed: str | None = None) -> dict:
+    demo = _demo(request)
+    return {"faults": FAULTS, "active": demo.active, "sim": demo, "demo_profile": PROFILE,
+            "changed": BY_ID.get(changed) if changed else None, "timeout": demo.timeout}
+
+
+@router.get("/demo")
+def panel(request: Request, changed: str | None = None):
+    return render(request, "demo.html", _context(request, changed), headers={"Vary": "HX-Request"})
+
+
+@router.post("/demo/faults/{fault_id}", dependencies=[Csrf])
+def toggle(request: Request, fault_id: str, on: bool = Form(...)):
+    """Turn one fault on or off, then show the panel saying which check to re-run."""
+    demo = _demo(request)
+    if fault_id not in BY_ID:
+        raise HTTPException(404, f"unknown fault {fault_id!r}")
+    demo.set_fault(fault_id, on)
+    return redirect(request, f"/demo?changed={fault_id}")
+
+
+@router.post("/demo/reset", dependencies=[Csrf])
+def reset(request: Request):
+    """Every fault off: back to the all-green demo."""
+    demo = _demo(request)
+    for fault in FAULTS:
+        if demo.active[fault.id]:
+            demo.set_fault(fault.id, False)
+    return redirect(request, "/demo")
