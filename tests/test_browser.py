@@ -55,6 +55,8 @@ def test_hardware_step_in_the_browser(live_server, page):
     assert status(page, "hardware.app.memory") == "pass"
     assert "W&B needs at least 4 cores" in page.inner_text("#checks tr[data-check='hardware.app.cpu']")
     assert "1 unresolved" in page.inner_text("[data-testid=unresolved]")
+    # the stepper follows the finished run without a reload
+    assert page.locator("#stepper li.current .badge.status-fail").count() == 1
     shot(page, "en-hardware")
 
 

@@ -10,14 +10,17 @@ from app.checks.engine import REGISTRY, checks_for
 from app.web import runs
 from app.web.deps import Csrf, StoreDep, load_profile, render
 from app.web.routes_profiles import require_step
-from app.web.stepper import unresolved
+from app.web.stepper import stepper, unresolved
 
 router = APIRouter()
 
 
 def _panel(request, store, answers, step, run_id):
     rows, progress = runs.rows(store, answers, step, run_id)
+    finished = run_id is not None and progress["done"]
     return render(request, "_checks.html", {
+        "stepper": stepper(store, answers) if finished else None,  # refresh the stepper's states
+
         "profile": answers.profile, "step": step, "rows": rows, "progress": progress,
         "run_id": run_id if not progress["done"] else None, "unresolved": unresolved(rows),
     })
