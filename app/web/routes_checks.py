@@ -19,7 +19,7 @@ def _panel(request, store, answers, step, run_id):
     rows, progress = runs.rows(store, answers, step, run_id)
     finished = run_id is not None and progress["done"]
     return render(request, "_checks.html", {
-        "stepper": stepper(store, answers) if finished else None,  # refresh the stepper's states
+        "stepper_oob": stepper(store, answers) if finished else None,  # refresh the stepper's states
 
         "profile": answers.profile, "step": step, "rows": rows, "progress": progress,
         "run_id": run_id if not progress["done"] else None, "unresolved": unresolved(rows),
