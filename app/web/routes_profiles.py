@@ -24,12 +24,13 @@ async def login(request: Request, token: str | None = None):
         return render(request, "login.html", {"error": "This login link is invalid or was already used. "
                                                        "Use the URL printed by `wbsetup serve`."}, 403)
     response = RedirectResponse("/", status_code=303)
-    auth.set_cookie(response, auth.new_session())
+    auth.set_cookie(response, auth.new_session(), request)
     return response
 
 
 @router.post("/logout", dependencies=[Csrf])
 async def logout(request: Request):
+    request.app.state.auth.revoke(request.state.sid)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
