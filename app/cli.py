@@ -10,6 +10,7 @@ import sys
 from app import answers as answers_mod
 from app.answers import STEPS, AnswersError
 from app.secret import UnresolvedSecret
+from app.store.crypto import KeyError_
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -79,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     except AnswersError as exc:
         return _die(exc.errors)
     except UnresolvedSecret as exc:
+        return _die(str(exc))
+    except KeyError_ as exc:  # wrong or malformed secret key: a message, not a traceback
         return _die(str(exc))
     except KeyboardInterrupt:
         return 130
