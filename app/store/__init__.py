@@ -23,6 +23,9 @@ from app.store.models import (CheckResult, CheckRun, IgnoredCheck, Measurement, 
 __all__ = ["Store", "Conflict", "NotFound", "KeyError_", "models"]
 
 
+MAX_ID = 2**63 - 1  # SQLite and MySQL BIGINT: a larger id from a URL can match nothing (and would overflow)
+
+
 class Conflict(RuntimeError):
     """The profile changed since the form was loaded (another tab or process saved first)."""
 
@@ -226,6 +229,8 @@ class Store:
             s.commit()
 
     def get_run(self, run_id: int) -> tuple[CheckRun, list[dict]]:
+        if not 0 < run_id <= MAX_ID:
+            raise NotFound(f"unknown check run {run_id}")
         with self.session() as s:
             run = s.get(CheckRun, run_id)
             if run is None:
@@ -319,6 +324,8 @@ class Store:
             return [(r.id, json.loads(r.data)) for r in rows]
 
     def delete_node_report(self, name: str, report_id: int) -> None:
+        if not 0 < report_id <= MAX_ID:
+            return
         with self.session() as s:
             row = self._row(s, name)
             s.exec(delete(NodeReport).where(NodeReport.profile_id == row.id, NodeReport.id == report_id))
