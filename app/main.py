@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.settings import Settings
 from app.store import Store
 from app.web import auth as auth_mod
+from app.web.asgi_guards import BodyLimit, CatchAll
 from app.web.templating import make_templates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +32,8 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
     app.state.store = store
     app.state.login_token = login_token
     app.state.auth = auth_mod.Auth(store.box._key, login_token, one_time=not (token or settings.token),
-                                   idle_seconds=settings.session_idle_seconds, secure=settings.secure_cookies)
+                                   idle_seconds=settings.session_idle_seconds, secure=settings.secure_cookies,
+                                   trusted_proxies=settings.trusted_proxies)
     app.state.tasks = set()
     app.state.templates = make_templates(ROOT / "templates", app)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
@@ -45,9 +47,6 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY:
-            return PlainTextResponse("request too large (at most 1 MiB)", status_code=413)
         a: auth_mod.Auth = request.app.state.auth
         sid = a.session_id(request)
         request.state.sid = sid
@@ -58,8 +57,8 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
                 response = RedirectResponse("/login", status_code=303)
         else:
             response = await call_next(request)
-            if sid is not None:
-                a.set_cookie(response, a.refreshed(sid))
+            if sid is not None and not a.revoked(sid):  # sliding expiry; not after logout
+                a.set_cookie(response, a.refreshed(sid), request)
         for k, v in auth_mod.SECURITY_HEADERS.items():
             response.headers.setdefault(k, v)
         if not request.url.path.startswith("/static/"):
@@ -85,6 +84,11 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
         if isinstance(exc, auth_mod_key_error()):
             return PlainTextResponse(str(exc), status_code=500)
         return PlainTextResponse("internal error; see the server log", status_code=500)
+
+    # Outermost: the body limit (also for chunked bodies), then the catcher that keeps exception text
+    # out of uvicorn's log (Starlette's ServerErrorMiddleware would re-raise after our handler).
+    app.add_middleware(BodyLimit, limit=MAX_BODY)
+    app.add_middleware(CatchAll)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz():

@@ -26,7 +26,8 @@ class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
     check_timeout: float = 5.0
     session_idle_seconds: int = 8 * 3600
-    secure_cookies: bool = False
+    secure_cookies: bool = False  # force the Secure cookie flag (otherwise: when the request is HTTPS)
+    trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-Proto is believed
     demo: bool = False
 
     @classmethod
@@ -37,6 +38,9 @@ class Settings:
             state_url=state_url,
             secret_key=os.environ.get("WBSETUP_SECRET_KEY") or None,
             token=os.environ.get("WBSETUP_TOKEN") or None,
+            secure_cookies=os.environ.get("WBSETUP_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            trusted_proxies=tuple(p.strip() for p in os.environ.get("WBSETUP_TRUSTED_PROXIES", "").split(",")
+                                  if p.strip()),
             data_dir=data_dir,
         )
         values.update(overrides)

@@ -8,18 +8,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.answers import SECRET_FIELDS, Answers, get_path, parse_document, set_doc_path
 from app.secret import EnvRef
 from app.settings import Settings
 from app.store import models
-from app.store.crypto import KeyError_, SecretBox, load_or_create_key
+from app.store.crypto import KeyError_, SecretBox, load_or_create_key, old_keys
 from app.store.db import make_engine, migrate
 from app.store.models import (CheckResult, CheckRun, IgnoredCheck, Measurement, NodeReport, Profile, ProbeToken,
                               utcnow)
 
 __all__ = ["Store", "Conflict", "NotFound", "KeyError_", "models"]
+
+
+MAX_ID = 2**63 - 1  # SQLite and MySQL BIGINT: a larger id from a URL can match nothing (and would overflow)
 
 
 class Conflict(RuntimeError):
@@ -48,7 +52,22 @@ class Store:
         engine = make_engine(settings.state_url)
         migrate(engine)
         key = load_or_create_key(settings.secret_key, settings.data_dir)
-        return cls(engine, SecretBox(key))
+        store = cls(engine, SecretBox(key, *old_keys(settings.secret_key, settings.data_dir)))
+        store.verify_key()
+        return store
+
+    def verify_key(self) -> None:
+        """Raise KeyError_ (a clear message, at start-up) when the key cannot decrypt a stored secret."""
+        with self.session() as s:
+            text = s.exec(select(Profile.document).where(Profile.document.contains('"$fernet"')).limit(1)).first()
+        if text is None:
+            return
+        doc = json.loads(text)
+        for path in SECRET_FIELDS:
+            value = get_path(doc, path)
+            if isinstance(value, dict) and "$fernet" in value:
+                self.box.decrypt(value["$fernet"])
+                return
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -100,7 +119,10 @@ class Store:
                 raise Conflict(f"a profile named {answers.profile!r} already exists")
             row = Profile(name=answers.profile, document=self._encode(answers))
             s.add(row)
-            s.commit()
+            try:
+                s.commit()
+            except IntegrityError:  # another process created it between our check and insert
+                raise Conflict(f"a profile named {answers.profile!r} already exists") from None
             return row
 
     def save_answers(self, answers: Answers, *, replace: bool = False, expected_version: int | None = None,
@@ -116,7 +138,11 @@ class Store:
                 if not replace:
                     raise NotFound(f"unknown profile {answers.profile!r}")
                 s.add(Profile(name=answers.profile, document=doc, last_step=last_step or "hardware"))
-                s.commit()
+                try:
+                    s.commit()
+                except IntegrityError:
+                    raise Conflict(f"profile {answers.profile!r} was created elsewhere at the same time; "
+                                   "reload and try again") from None
                 return 1
             values = {"document": doc, "version": row.version + 1, "updated_at": utcnow()}
             if last_step:
@@ -153,21 +179,31 @@ class Store:
             s.delete(row)
             s.commit()
 
-    def rotate_key(self, new_key: bytes) -> int:
-        """Re-encrypt every stored secret with `new_key`; returns how many values changed."""
+    def rotate_key(self, new_key: bytes, before_commit=None) -> int:
+        """Re-encrypt every stored secret with `new_key` in one transaction; returns how many values
+        changed. Rows are locked (MySQL) and their version bumped, so an editor still holding the old
+        key's ciphertext gets a conflict instead of overwriting. `before_commit()` runs inside the
+        transaction after re-encryption (the CLI writes the new key file there)."""
         new_box = SecretBox(new_key)
         count = 0
         with self.session() as s:
-            for row in s.exec(select(Profile)).all():
+            for row in s.exec(select(Profile).with_for_update()).all():
                 doc = json.loads(row.document)
+                changed = 0
                 for path in SECRET_FIELDS:
                     value = get_path(doc, path)
                     if isinstance(value, dict) and "$fernet" in value:
                         plain = self.box.decrypt(value["$fernet"])
                         set_doc_path(doc, path, {"$fernet": new_box.encrypt(plain)})
-                        count += 1
-                row.document = json.dumps(doc, ensure_ascii=False, sort_keys=True)
-                s.add(row)
+                        changed += 1
+                if changed:
+                    row.document = json.dumps(doc, ensure_ascii=False, sort_keys=True)
+                    row.version += 1
+                    s.add(row)
+                    count += changed
+            s.flush()
+            if before_commit is not None:
+                before_commit()
             s.commit()
         self.box = new_box
         return count
@@ -193,6 +229,8 @@ class Store:
             s.commit()
 
     def get_run(self, run_id: int) -> tuple[CheckRun, list[dict]]:
+        if not 0 < run_id <= MAX_ID:
+            raise NotFound(f"unknown check run {run_id}")
         with self.session() as s:
             run = s.get(CheckRun, run_id)
             if run is None:
@@ -286,6 +324,8 @@ class Store:
             return [(r.id, json.loads(r.data)) for r in rows]
 
     def delete_node_report(self, name: str, report_id: int) -> None:
+        if not 0 < report_id <= MAX_ID:
+            return
         with self.session() as s:
             row = self._row(s, name)
             s.exec(delete(NodeReport).where(NodeReport.profile_id == row.id, NodeReport.id == report_id))

@@ -10,10 +10,16 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 KEY_FILE = "secret.key"
+OLD_KEY_FILE = "secret.key.old"  # exists only while (or if interrupted while) `rotate-key` runs
 
 
 class KeyError_(RuntimeError):
     """The configured key cannot decrypt the stored secrets (or is malformed)."""
+
+
+WRONG_KEY = ("the secret key cannot decrypt the stored secrets: WBSETUP_SECRET_KEY (or the key file) differs "
+             "from the key they were saved with; set the key they were saved with (after `wbsetup rotate-key` "
+             "with WBSETUP_SECRET_KEY set, that is the key the command printed)")
 
 
 def load_or_create_key(secret_key: str | None, data_dir: Path) -> bytes:
@@ -35,6 +41,37 @@ def load_or_create_key(secret_key: str | None, data_dir: Path) -> bytes:
     return key
 
 
+def old_keys(secret_key: str | None, data_dir: Path) -> tuple[bytes, ...]:
+    """Decrypt-only keys: the previous key file left by an interrupted `rotate-key` (key-file mode).
+
+    Rotation writes the new key file before committing the re-encrypted rows and removes
+    secret.key.old after the commit; a crash in between leaves rows under either key, both readable."""
+    path = Path(data_dir) / OLD_KEY_FILE
+    if secret_key or not path.exists():
+        return ()
+    key = path.read_bytes().strip()
+    _validate(key, str(path))
+    return (key,)
+
+
+def write_key_file(path: Path, key: bytes) -> None:
+    """Write `key` to `path` atomically with mode 0600 (temp file, fsync, rename, fsync directory)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key + b"\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
 def _validate(key: bytes, where: str) -> None:
     try:
         Fernet(key)
@@ -49,6 +86,7 @@ class SecretBox:
 
     def __init__(self, key: bytes, *old_keys: bytes):
         self._key = key
+        self.old_keys = old_keys
         self._fernet = MultiFernet([Fernet(key), *(Fernet(k) for k in old_keys)])
 
     def encrypt(self, plain: str) -> str:
@@ -58,8 +96,7 @@ class SecretBox:
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, ValueError):
-            raise KeyError_("the secret key cannot decrypt the stored secrets: WBSETUP_SECRET_KEY (or the "
-                            "key file) differs from the key they were saved with") from None
+            raise KeyError_(WRONG_KEY) from None
 
     def digest(self, text: str) -> str:
         """A keyed digest (so a digest of answers with secrets reveals nothing offline)."""

@@ -4,6 +4,12 @@ The session is a signed, timestamped cookie (itsdangerous) keyed from the secret
 wizard processes sharing one state store and key accept each other's sessions. The CSRF token is an
 HMAC of the session id; every state-changing request must carry it (header X-CSRF-Token, which htmx
 sends from <body hx-headers>, or the form field csrf_token).
+
+The cookie gets the Secure flag when the request reached us over HTTPS: the request scheme itself,
+or X-Forwarded-Proto: https sent by a proxy whose address is listed in WBSETUP_TRUSTED_PROXIES (the
+header is ignored from anyone else, since a client could forge it). WBSETUP_SECURE_COOKIES=1 forces it.
+Logout revokes the session id in this process (the cookie is also deleted); sessions otherwise end
+after `idle_seconds` without a request.
 """
 
 from __future__ import annotations
@@ -31,7 +37,8 @@ SECURITY_HEADERS = {
 
 
 class Auth:
-    def __init__(self, key: bytes, token: str, *, one_time: bool, idle_seconds: int, secure: bool):
+    def __init__(self, key: bytes, token: str, *, one_time: bool, idle_seconds: int, secure: bool,
+                 trusted_proxies: tuple[str, ...] = ()):
         self._key = hmac.new(key, b"wbsetup-session", hashlib.sha256).digest()
         self._serializer = URLSafeTimedSerializer(self._key, salt="session")
         self._token = token
@@ -39,7 +46,9 @@ class Auth:
         self._used = False
         self.idle_seconds = idle_seconds
         self.secure = secure
+        self.trusted_proxies = frozenset(trusted_proxies)
         self._failures: list[float] = []
+        self._revoked: dict[str, float] = {}  # sid -> monotonic time after which it expires anyway
 
     # -- login ------------------------------------------------------------------------------------
     def check_token(self, candidate: str) -> bool:
@@ -67,7 +76,18 @@ class Auth:
             data = self._serializer.loads(cookie, max_age=self.idle_seconds)
         except (BadSignature, SignatureExpired):
             return None
-        return data.get("sid") if isinstance(data, dict) else None
+        sid = data.get("sid") if isinstance(data, dict) else None
+        return None if not isinstance(sid, str) or self.revoked(sid) else sid
+
+    def revoke(self, sid: str | None) -> None:
+        """Logout: this session id is refused from now on (until it would have expired anyway)."""
+        now = time.monotonic()
+        self._revoked = {k: t for k, t in self._revoked.items() if t > now}
+        if sid:
+            self._revoked[sid] = now + self.idle_seconds
+
+    def revoked(self, sid: str) -> bool:
+        return sid in self._revoked
 
     def refreshed(self, sid: str) -> str:
         """The same session re-signed now (sliding idle expiry)."""
@@ -76,9 +96,19 @@ class Auth:
     def csrf_token(self, sid: str) -> str:
         return hmac.new(self._key, f"csrf:{sid}".encode(), hashlib.sha256).hexdigest()
 
-    def set_cookie(self, response, value: str) -> None:
+    def is_https(self, request: Request | None) -> bool:
+        """Did the browser reach us over TLS (directly, or via a trusted TLS-terminating proxy)?"""
+        if request is None:
+            return False
+        if request.url.scheme == "https":
+            return True
+        peer = request.client.host if request.client else None
+        proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+        return peer in self.trusted_proxies and proto == "https"
+
+    def set_cookie(self, response, value: str, request: Request | None = None) -> None:
         response.set_cookie(COOKIE, value, max_age=self.idle_seconds, httponly=True, samesite="strict",
-                            secure=self.secure, path="/")
+                            secure=self.secure or self.is_https(request), path="/")
 
 
 async def require_csrf(request: Request) -> None:

@@ -30,12 +30,13 @@ async def login(request: Request, token: str | None = None, next: str | None = N
     # //evil): letters, digits and / _ . - after a single leading slash; never an open redirect.
     local = next is not None and LOCAL_PATH.fullmatch(next) is not None
     response = RedirectResponse(next if local else "/", status_code=303)
-    auth.set_cookie(response, auth.new_session())
+    auth.set_cookie(response, auth.new_session(), request)
     return response
 
 
 @router.post("/logout", dependencies=[Csrf])
 async def logout(request: Request):
+    request.app.state.auth.revoke(request.state.sid)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

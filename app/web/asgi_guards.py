@@ -1,0 +1,88 @@
+"""Pure-ASGI guards wrapped around the whole application: a request-body size limit that also covers
+chunked uploads (no Content-Length), and a last-resort error catcher that answers 500 without
+letting Starlette re-raise the exception to uvicorn (whose traceback log could carry input values)."""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger("wbsetup")
+
+
+async def _send_text(send, status: int, text: str) -> None:
+    body = text.encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimit:
+    """Refuse request bodies over `limit` bytes with 413, whether announced or streamed."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        message = f"request too large (at most {self.limit // 1024} KiB)"
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length", b"")
+        if length:
+            if not length.isdigit():
+                return await _send_text(send, 400, "invalid Content-Length header")
+            if int(length) > self.limit:
+                return await _send_text(send, 413, message)
+            return await self.app(scope, receive, send)
+        if scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+            return await self.app(scope, receive, send)
+        # Streamed body: read it (bounded) before the application sees it, then replay it.
+        chunks, size = [], 0
+        while True:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                return
+            chunks.append(msg.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.limit:
+                return await _send_text(send, 413, message)
+            if not msg.get("more_body"):
+                break
+        body, sent = b"".join(chunks), False
+
+        async def replay():
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return await self.app(scope, replay, send)
+
+
+class CatchAll:
+    """Any exception escaping the app becomes a plain 500, logged by type only (never its text)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracking_send(msg):
+            nonlocal started
+            started = started or msg["type"] == "http.response.start"
+            await send(msg)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:  # noqa: BLE001 - the point of this guard
+            log.error("unhandled error on %s %s: %s", scope.get("method"), scope.get("path"), type(exc).__name__)
+            if not started:
+                from app.store.crypto import KeyError_
+
+                text = str(exc) if isinstance(exc, KeyError_) else "internal error; see the server log"
+                await _send_text(send, 500, text)
