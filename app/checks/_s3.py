@@ -143,10 +143,37 @@ def _session():
     return _SESSION
 
 
+MAX_RESPONSE = 1 << 20  # the checks' own requests get small answers; never buffer a huge one
+
+
+class ResponseTooLarge(RuntimeError):
+    pass
+
+
+def _declared_size(response: httpx.Response) -> None:
+    length = response.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_RESPONSE:
+        raise ResponseTooLarge(f"the store answered with {length} bytes (at most {MAX_RESPONSE} expected)")
+
+
 def http(store: ObjectStore, timeout: float) -> httpx.Client:
-    """A plain HTTP client (no SDK) trusting what boto3 trusts, for presigned URLs and preflights."""
+    """A plain HTTP client (no SDK) trusting what boto3 trusts, for presigned URLs and preflights.
+    Outbound safety: it contacts only the URLs given (no redirects, no proxies from the environment)
+    and refuses declared bodies over MAX_RESPONSE; use `read_bounded` for bodies it must read."""
     verify = ssl_context(store) if target(store).https else True
-    return httpx.Client(timeout=budget(timeout), verify=verify, follow_redirects=False, trust_env=False)
+    return httpx.Client(timeout=budget(timeout), verify=verify, follow_redirects=False, trust_env=False,
+                        event_hooks={"response": [_declared_size]})
+
+
+def read_bounded(client: httpx.Client, method: str, url: str, **kw) -> tuple[httpx.Response, bytes]:
+    """Send a request and read at most MAX_RESPONSE bytes of the answer (chunked bodies too)."""
+    with client.stream(method, url, **kw) as response:
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > MAX_RESPONSE:
+                raise ResponseTooLarge(f"the store's answer exceeds {MAX_RESPONSE} bytes")
+        return response, bytes(body)
 
 
 def error_code(exc: Exception) -> str | None:

@@ -230,10 +230,11 @@ def read_write(ctx: Context) -> Outcome:
     return outcome or passed("put, get (same bytes) and delete of a scratch object succeeded")
 
 
-def _checked(r, what: str) -> bytes:
+def _checked(sent: tuple, what: str) -> bytes:
+    r, body = sent
     if not 200 <= r.status_code < 300:
-        raise RuntimeError(f"presigned {what} answered HTTP {r.status_code} {s3_error_code(r.content) or ''}".rstrip())
-    return r.content
+        raise RuntimeError(f"presigned {what} answered HTTP {r.status_code} {s3_error_code(body) or ''}".rstrip())
+    return body
 
 
 @check("object_store.presigned", "S3 presigned URLs", depends=[BUCKET], needs=SIGNED)
@@ -246,8 +247,8 @@ def presigned(ctx: Context) -> Outcome:
     with _s3.http(store, ctx.timeout) as http:  # plain HTTP, as browsers and training nodes use them
         outcome = _round_trip(
             ctx, key,
-            put=lambda data: _checked(http.put(put_url, content=data), "PUT"),
-            get=lambda: _checked(http.get(get_url), "GET"),
+            put=lambda data: _checked(_s3.read_bounded(http, "PUT", put_url, content=data), "PUT"),
+            get=lambda: _checked(_s3.read_bounded(http, "GET", get_url), "GET"),
         )
     return outcome or passed("a presigned PUT and GET round-tripped the same bytes over plain HTTP")
 
