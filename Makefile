@@ -36,7 +36,7 @@ bench: $(STAMP) system-deps
 i18n: $(STAMP)
 	$(BIN)/python scripts/i18n_strings.py
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o app/locale/messages.pot .
-	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale -l ko --no-location --omit-header --ignore-obsolete
+	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale -l ko --no-wrap --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .test-services

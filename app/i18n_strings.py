@@ -352,6 +352,20 @@ STRINGS = [
     _('Probe an application node'),
     # template data
     _('Probe the database server'),
+    # template data
+    _('This login link is invalid or was already used. Use the URL printed by `wbsetup serve`.'),
+    # template data
+    _('Profile name: lower-case letters, digits and - (start with a letter or digit, at most 63 characters), e.g. acme-prod'),
+    # template data
+    _('New profile name: lower-case letters, digits and - (at most 63)'),
+    # template data
+    _('Answers file too large (at most 512 KiB)'),
+    # template data
+    _('Answers file: not UTF-8 text'),
+    # template data
+    _('node report too large (at most 64 KiB)'),
+    # template data
+    _('node report: not JSON (upload the output of `wbsetup probe --node`)'),
     # check message or hint
     _('Provide a kubeconfig with a token or client certificate: kubectl config view --raw --minify --context CONTEXT'),
     # check message or hint

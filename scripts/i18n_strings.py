@@ -24,6 +24,14 @@ TEMPLATE_DATA = (
     "arch", "cpu_cores", "memory_gib", "disk_gb", "disk_mbps", "nics", "nic_gbps",
     "cores", "GiB", "GB", "Mbps", "Gbps",
     "Application nodes", "Database server", "Probe an application node", "Probe the database server",
+    # fixed error texts of app/web/routes_*.py, shown through tr() (keep in sync by hand)
+    "This login link is invalid or was already used. Use the URL printed by `wbsetup serve`.",
+    "Profile name: lower-case letters, digits and - (start with a letter or digit, at most 63 characters), e.g. acme-prod",
+    "New profile name: lower-case letters, digits and - (at most 63)",
+    "Answers file too large (at most 512 KiB)",
+    "Answers file: not UTF-8 text",
+    "node report too large (at most 64 KiB)",
+    "node report: not JSON (upload the output of `wbsetup probe --node`)",
 )
 
 
