@@ -4,7 +4,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test bench system-deps lint clean demo
+.PHONY: run test bench system-deps lint clean demo i18n
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,6 +30,13 @@ test: $(STAMP) system-deps lint
 
 bench: $(STAMP) system-deps
 	$(BIN)/python -m bench
+
+# Re-extract the UI strings into the catalog (then translate the new/fuzzy entries in
+# app/locale/ko/LC_MESSAGES/messages.po). The app compiles the .po in memory: no .mo to build.
+i18n: $(STAMP)
+	$(BIN)/python scripts/i18n_strings.py
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o app/locale/messages.pot .
+	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale -l ko --no-wrap --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .test-services

@@ -44,6 +44,9 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
     demo = (importlib.import_module("app.web.routes_demo"),) if settings.demo else ()  # /demo before /p/…
     for module in (*demo, routes_profiles, routes_review, routes_checks, routes_probe, routes_actions, routes_steps):
         app.include_router(module.router)
+    from app import i18n
+
+    app.include_router(i18n.router)  # GET /lang/{code}: the EN / 한국어 switcher
 
     @app.middleware("http")
     async def guard(request: Request, call_next):

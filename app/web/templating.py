@@ -1,4 +1,4 @@
-"""The one Jinja environment (autoescape on) and template helpers."""
+"""The one Jinja environment (autoescape on, gettext per request) and template helpers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from app import i18n
 from app.web.forms import STEP_TITLES
 
 STEPS_NAV = ("hardware", "database", "object_store", "tls", "deploy", "review")
@@ -14,9 +15,34 @@ ICONS = {"pass": "✔", "warn": "▲", "fail": "✖", "skip": "○", "error": "!
          "saved": "•", "new": "·"}
 
 
+class Templates(Jinja2Templates):
+    """Jinja2Templates that renders every page in the request's language (context variable `lang`)."""
+
+    def TemplateResponse(self, request: Request, name: str, context: dict | None = None, *args, **kw):  # noqa: N802
+        context = dict(context or {})
+        context.setdefault("lang", i18n.choose(request, profile_language(request, context)))
+        return super().TemplateResponse(request, name, context, *args, **kw)
+
+
+def profile_language(request: Request, context: dict) -> str | None:
+    """The `language` of the profile a page shows: from its answers, else loaded by the route's name."""
+    answers = context.get("answers")
+    if answers is not None:
+        return getattr(answers, "language", None)
+    name = request.path_params.get("name")
+    if not name or request.cookies.get(i18n.COOKIE):  # the cookie wins anyway: skip the lookup
+        return None
+    try:
+        answers, _ = request.app.state.store.get_profile(name)
+    except Exception:  # unknown or unreadable profile: its error page falls back to the browser's language
+        return None
+    return getattr(answers, "language", None)
+
+
 def make_templates(directory: Path, app) -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(directory))
+    templates = Templates(directory=str(directory))
     env = templates.env
+    i18n.install(env)
     env.globals.update(STEPS_NAV=STEPS_NAV, STEP_TITLES=STEP_TITLES, ICONS=ICONS, csrf=csrf, demo=lambda: app.state.settings.demo)
     env.trim_blocks = True
     env.lstrip_blocks = True
