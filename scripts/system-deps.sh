@@ -1,11 +1,13 @@
 #!/bin/sh
 # Installs the real test services' Debian packages when they are missing: MariaDB (MySQL protocol),
-# Debian's Chromium (Playwright drives it) and docker-compose 1.29 (`docker-compose config`).
+# Debian's Chromium (Playwright drives it), docker-compose 1.29 (`docker-compose config`) and a Korean font.
 set -eu
 missing=""
 command -v mariadbd >/dev/null 2>&1 || missing="$missing mariadb-server"
 [ -x /usr/lib/chromium/chromium ] || missing="$missing chromium"
 command -v docker-compose >/dev/null 2>&1 || missing="$missing docker-compose"
+# Korean glyphs for the Korean browser screenshots (Chromium shows boxes without a CJK font).
+[ -d /usr/share/fonts/truetype/nanum ] || missing="$missing fonts-nanum"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "system-deps: missing:$missing — install them (as root: apt-get install$missing)" >&2

@@ -144,3 +144,20 @@ def test_whole_wizard_against_real_services(live_server, page, mariadb_tuned, se
         everything = b"".join(z.read(n) for n in names)
     assert APP_PASSWORD.encode() not in everything and seaweedfs.secret_key.encode() not in everything
     assert re.search(rb"\$\{WANDB_DB_PASSWORD\}", everything)
+
+
+def test_korean_walk(live_server, page):
+    """The same first step in Korean: the browser's language picks the UI and the new profile's."""
+    page.set_extra_http_headers({"Accept-Language": "ko-KR,ko;q=0.9"})
+    page.goto(f"{live_server.url}/login?token={TOKEN}")
+    page.fill("#new-name", "acme-ko")
+    page.click("form[action='/profiles'] button[type=submit]")
+    assert page.get_attribute("html", "lang") == "ko"
+    page.fill("#f-hardware-app-cpu_cores", "2")
+    save(page)
+    run_checks(page)
+    assert status(page, "hardware.app.cpu") == "fail"
+    assert "점검 실행" in page.inner_text("[data-testid=run-checks]")
+    shot(page, "ko-hardware")
+    page.goto(f"{live_server.url}/p/acme-ko/review")
+    shot(page, "ko-review")

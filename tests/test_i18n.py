@@ -151,3 +151,11 @@ def test_translations_keep_placeholders():
 def test_unknown_code_clears_cookie(client):
     r = client.get("/lang/xx?next=/", follow_redirects=False)
     assert r.status_code == 303 and 'lang=""' in r.headers["set-cookie"]
+
+
+def test_new_profile_takes_the_browsers_language(client):
+    r = client.post_form("/profiles", {"name": "acme-ko"}, headers={"Accept-Language": "ko-KR,ko;q=0.9"},
+                         follow_redirects=False)
+    assert r.status_code == 303
+    assert client.app.state.store.get_answers("acme-ko").language == "ko"
+    assert "하드웨어" in client.get("/p/acme-ko/hardware").text

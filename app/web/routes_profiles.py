@@ -7,6 +7,7 @@ import re
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
+from app import i18n
 from app.answers import Answers, AnswersError, loads
 from app.artifacts.serialize import dump_yaml
 from app.store import Conflict
@@ -58,7 +59,8 @@ def create_profile(request: Request, store: StoreDep, name: str = Form(..., max_
         return _list_error(request, store, "Profile name: lower-case letters, digits and - (start with a letter or "
                                            "digit, at most 63 characters), e.g. acme-prod")
     try:
-        store.create_profile(Answers(schema=1, profile=name))
+        # A new profile starts in the language the operator is using (switcher or browser).
+        store.create_profile(Answers(schema=1, profile=name, language=i18n.choose(request)))
     except Conflict as exc:
         return _list_error(request, store, str(exc), 409)
     return redirect(request, f"/p/{name}/hardware")
