@@ -2,6 +2,7 @@
 versions, clone/delete — on SQLite and on a real MariaDB (WBSETUP_STATE_URL=mysql+pymysql://…)."""
 
 import json
+import uuid
 
 import pytest
 from sqlalchemy import inspect
@@ -28,11 +29,11 @@ def store(request, tmp_path):
         url = f"sqlite:///{tmp_path}/state.db"
     else:
         server = request.getfixturevalue("mariadb_default")
-        name = f"wbstate_{tmp_path.name[-12:].replace('-', '_')}"
+        name = f"wbstate_{uuid.uuid4().hex[:12]}"
+        user = f"st_{uuid.uuid4().hex[:10]}"  # the server is shared by the session: nothing reused
         server.sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        server.sql("CREATE USER IF NOT EXISTS 'wbstate'@'%' IDENTIFIED BY 'state-pw'",
-                   f"GRANT ALL ON `{name}`.* TO 'wbstate'@'%'")
-        url = f"mysql+pymysql://wbstate:state-pw@127.0.0.1:{server.port}/{name}"
+        server.sql(f"CREATE USER '{user}'@'%' IDENTIFIED BY 'state-pw'", f"GRANT ALL ON `{name}`.* TO '{user}'@'%'")
+        url = f"mysql+pymysql://{user}:state-pw@127.0.0.1:{server.port}/{name}"
     return Store.open(Settings(state_url=url, data_dir=tmp_path))
 
 
@@ -68,10 +69,8 @@ def test_optimistic_versions_clone_delete(store):
 def test_wrong_key_is_a_clear_error(tmp_path):
     url = f"sqlite:///{tmp_path}/state.db"
     Store.open(Settings(state_url=url, data_dir=tmp_path)).create_profile(loads(DOC))
-    other = Store.open(Settings(state_url=url, data_dir=tmp_path,
-                                secret_key="x" * 43 + "="))
-    with pytest.raises(KeyError_, match="cannot decrypt"):
-        other.get_answers("acme")
+    with pytest.raises(KeyError_, match="cannot decrypt"):  # checked at start-up, not on first use
+        Store.open(Settings(state_url=url, data_dir=tmp_path, secret_key="x" * 43 + "="))
 
 
 def test_key_file_is_private(tmp_path):
