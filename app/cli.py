@@ -10,7 +10,6 @@ import sys
 from app import answers as answers_mod
 from app.answers import STEPS, AnswersError
 from app.secret import UnresolvedSecret
-from app.store.crypto import KeyError_
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -81,8 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         return _die(exc.errors)
     except UnresolvedSecret as exc:
         return _die(str(exc))
-    except KeyError_ as exc:  # wrong or malformed secret key: a message, not a traceback
-        return _die(str(exc))
+    except Exception as exc:
+        # A wrong or malformed secret key: a message, not a traceback. Looked up lazily: importing
+        # app.store pulls SQLAlchemy and Alembic (~0.8 s), which `validate`/`render`/`schema` never need.
+        crypto = sys.modules.get("app.store.crypto")
+        if crypto is not None and isinstance(exc, crypto.KeyError_):
+            return _die(str(exc))
+        raise
     except KeyboardInterrupt:
         return 130
 

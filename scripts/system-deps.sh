@@ -6,6 +6,7 @@ missing=""
 command -v mariadbd >/dev/null 2>&1 || missing="$missing mariadb-server"
 [ -x /usr/lib/chromium/chromium ] || missing="$missing chromium"
 command -v docker-compose >/dev/null 2>&1 || missing="$missing docker-compose"
+command -v wrk >/dev/null 2>&1 || missing="$missing wrk"  # load generator for `make bench`
 # Korean glyphs for the Korean browser screenshots (Chromium shows boxes without a CJK font).
 [ -d /usr/share/fonts/truetype/nanum ] || missing="$missing fonts-nanum"
 [ -z "$missing" ] && exit 0

@@ -22,8 +22,9 @@ router = APIRouter()
 def latest_report(store, answers) -> dict | None:
     """The newest result of every check as a validation report (None when nothing has run)."""
     results = []
+    latest, ignores = store.latest_results(answers.profile), store.ignores(answers.profile)
     for step in STEPS:
-        rows, _ = runs.rows(store, answers, step)
+        rows, _ = runs.rows(store, answers, step, latest=latest, ignores=ignores)
         results += [Result.from_dict(r.result) for r in rows if r.result]
     if not results:
         return None
@@ -35,7 +36,8 @@ def review(request: Request, name: str, store: StoreDep):
     answers, row = load_profile(store, name)
     if row.last_step != "review":
         store.set_last_step(name, "review")
-    all_rows = {step: runs.rows(store, answers, step)[0] for step in STEPS}
+    latest, ignores = store.latest_results(name), store.ignores(name)  # once, not once per step
+    all_rows = {step: runs.rows(store, answers, step, latest=latest, ignores=ignores)[0] for step in STEPS}
     preview = build_bundle(runs.resolved(answers), redact=True, demo=request.app.state.settings.demo)
     from app.web.topology import topology_svg
 

@@ -73,12 +73,16 @@ class Row:
     ignored_reason: str | None = None
 
 
-def rows(store: Store, answers: Answers, step: str, active_run: int | None = None) -> tuple[list[Row], dict]:
+def rows(store: Store, answers: Answers, step: str, active_run: int | None = None, *,
+         latest: dict | None = None, ignores: dict | None = None) -> tuple[list[Row], dict]:
     """One row per check of `step`: pending when the active run has not reported it yet, else its
-    newest result with the current ignore applied (ignoring is reversible without re-running)."""
-    latest = store.latest_results(answers.profile)
-    ignores = store.ignores(answers.profile)
-    current = digest(store, answers, step)
+    newest result with the current ignore applied (ignoring is reversible without re-running).
+
+    `latest`/`ignores` (from `store.latest_results`/`store.ignores`) let a page that shows every
+    step read them once instead of once per step (bench/README.md: 4 queries and a digest per call)."""
+    latest = store.latest_results(answers.profile) if latest is None else latest
+    ignores = store.ignores(answers.profile) if ignores is None else ignores
+    current = digest(store, answers, step) if latest else None  # only results can be stale
     pending: set[str] = set()
     done = True
     elapsed = None

@@ -12,8 +12,9 @@ def stepper(store: Store, answers: Answers) -> dict[str, str]:
     """step → "new" | "saved" | a check status (the worst of its latest results)."""
     doc = answers.to_document()
     out = {}
+    latest, ignores = store.latest_results(answers.profile), store.ignores(answers.profile)
     for step in STEPS:
-        rows, _ = runs.rows(store, answers, step)
+        rows, _ = runs.rows(store, answers, step, latest=latest, ignores=ignores)
         status = worst(r.status for r in rows if r.status not in ("never", "pending", "skip"))
         if status:
             out[step] = status
