@@ -38,7 +38,7 @@ def review(request: Request, name: str, store: StoreDep):
         store.set_last_step(name, "review")
     latest, ignores = store.latest_results(name), store.ignores(name)  # once, not once per step
     all_rows = {step: runs.rows(store, answers, step, latest=latest, ignores=ignores)[0] for step in STEPS}
-    preview = build_bundle(runs.resolved(answers), redact=True, demo=request.app.state.settings.demo)
+    preview = _preview(request.app, answers, (row.id, row.version, row.updated_at))
     from app.web.topology import topology_svg
 
     return render(request, "review.html", {
@@ -63,3 +63,15 @@ def download(request: Request, name: str, kind: str, store: StoreDep, secrets: b
     media = "application/zip" if kind == "zip" else "application/gzip"
     return Response(data, media_type=media,
                     headers={"Content-Disposition": f'attachment; filename="{name}-bundle.{kind}"'})
+
+
+def _preview(app, answers, version: tuple) -> dict[str, bytes]:
+    """The redacted bundle preview, built once per saved version of a profile (it is the costliest
+    part of the review page and only changes when the answers do)."""
+    cache = app.state.__dict__.setdefault("preview_cache", {})
+    key = (answers.profile, version)  # id + version + updated_at: a re-created profile never hits
+    if key not in cache:
+        if len(cache) > 32:
+            cache.clear()
+        cache[key] = build_bundle(runs.resolved(answers), redact=True, demo=app.state.settings.demo)
+    return cache[key]
