@@ -25,7 +25,11 @@ system-deps:
 lint: $(STAMP)
 	$(BIN)/hadolint Dockerfile
 
-test: $(STAMP) system-deps lint
+# axe-core (npm) for the accessibility test; a test-only dependency, not served by the app.
+.test-deps/node_modules/axe-core/axe.min.js:
+	npm install --silent --no-audit --no-fund --prefix .test-deps axe-core@4.11
+
+test: $(STAMP) system-deps lint .test-deps/node_modules/axe-core/axe.min.js
 	$(BIN)/pytest
 
 bench: $(STAMP) system-deps
