@@ -118,11 +118,22 @@ def jinja_tr(ctx, message) -> str:
     return gettext_for(ctx.get("lang") or DEFAULT, str(message))
 
 
+@pass_context
+def jinja_tr_message(ctx, message) -> str:
+    """Translate a check message or hint that may carry values (see app/i18n_messages.py)."""
+    from app.i18n_messages import translate
+
+    if not message:
+        return message or ""
+    return translate(str(message), translations(ctx.get("lang") or DEFAULT).gettext)
+
+
 def install(env) -> None:
     """Enable {% trans %}, _() and tr() in `env`, translating per render from the context's `lang`."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(jinja_gettext, jinja_ngettext, newstyle=True)
     env.globals["tr"] = jinja_tr
+    env.globals["tr_message"] = jinja_tr_message
 
 
 def safe_next(target: str | None) -> str:
