@@ -76,3 +76,16 @@ def test_node_reports_upload_list_delete(client):
     rid = re.search(r"/node-reports/(\d+)/delete", page).group(1)
     client.post_form(f"/p/acme/node-reports/{rid}/delete", follow_redirects=False)
     assert 'data-node="app-7"' not in client.get("/p/acme/deploy").text
+
+
+def test_topology_shows_cluster_and_measured_nodes(client):
+    from app.answers import parse_document
+    from app.nodes import node_report
+
+    client.create("acme")
+    report = node_report(parse_document({"schema": 1, "profile": "acme"}), name="gpu-node-3", role="client")
+    client.post("/p/acme/node-reports", data={"csrf_token": client.csrf},
+                files={"file": ("r.json", json.dumps(report), "application/json")}, follow_redirects=False)
+    svg = client.get("/p/acme/review").text
+    assert 'data-box="cluster"' in svg and 'data-box="nodes"' in svg
+    assert "gpu-node-3" in svg and "✖ gpu-node-3" in svg  # nothing configured: the node reaches nothing

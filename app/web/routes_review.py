@@ -45,7 +45,7 @@ def review(request: Request, name: str, store: StoreDep):
         "answers": answers, "profile": name, "step": "review", "stepper": stepper(store, answers),
         "summary": dump_yaml(answers.to_document(secrets="refs")), "all_rows": all_rows,
         "files": {p: c.decode("utf-8", errors="replace") for p, c in preview.items()},
-        "topology": topology_svg(answers, all_rows),
+        "topology": topology_svg(answers, all_rows, [r for _, r in store.node_reports(name)]),
     })
 
 

@@ -13,11 +13,14 @@ from app.web.templating import ICONS
 BOXES = {
     "clients": ("Browsers and training nodes", ()),
     "ingress": ("Load balancer / ingress (TLS)", ("tls.",)),
-    "app": ("W&B application", ("hardware.app.", "deploy.")),
+    "app": ("W&B application", ("hardware.app.", "deploy.version", "deploy.resources", "deploy.artifacts")),
     "mysql": ("MySQL", ("database.", "hardware.database.")),
     "store": ("Object store", ("object_store.",)),
+    "cluster": ("Kubernetes cluster", ("deploy.cluster.",)),
+    "nodes": ("Measured nodes", ("deploy.node.",)),
 }
-LAYOUT = {"clients": (20, 20), "ingress": (20, 140), "app": (20, 260), "mysql": (20, 380), "store": (380, 380)}
+LAYOUT = {"clients": (20, 20), "ingress": (20, 140), "app": (20, 260), "mysql": (20, 380), "store": (380, 380),
+          "cluster": (380, 140), "nodes": (380, 260)}
 W, H = 320, 84
 
 
@@ -27,8 +30,24 @@ def _status(prefixes, rows_by_step) -> str:
     return worst(statuses) or "unknown"
 
 
-def _subtitle(box: str, answers: Answers) -> str:
+def node_ok(report: dict) -> bool:
+    """A node report shows no problem W&B would hit (database, store and host reachable, store TLS
+    usable)."""
+    reach = report.get("reach", {})
+    db_ok = report.get("role") != "app" or reach.get("database", {}).get("ok", False)
+    store = reach.get("object_store", {})
+    return bool(db_ok and store.get("ok") and store.get("tls") != "untrusted" and reach.get("host", {}).get("ok"))
+
+
+def _subtitle(box: str, answers: Answers, reports: list[dict]) -> str:
     a = answers
+    if box == "nodes":
+        if not reports:
+            return "none yet: wbsetup probe --node"
+        return " ".join(f"{'✔' if node_ok(r) else '✖'} {r.get('node')}" for r in reports)
+    if box == "cluster":
+        return f"namespace {a.deploy.namespace} · ingress {a.deploy.ingress_class}" if a.deploy.target != "docker-compose" \
+            else "not used (docker-compose target)"
     return {
         "clients": "presigned URLs go straight to the store",
         "ingress": f"{a.host or 'host not set'} · {a.tls.mode}",
@@ -38,8 +57,9 @@ def _subtitle(box: str, answers: Answers) -> str:
     }[box]
 
 
-def topology_svg(answers: Answers, rows_by_step: dict) -> str:
-    svg = ET.Element("svg", xmlns="http://www.w3.org/2000/svg", viewBox="0 0 720 484", role="img",
+def topology_svg(answers: Answers, rows_by_step: dict, reports: list[dict] | None = None) -> str:
+    reports = reports or []
+    svg = ET.Element("svg", xmlns="http://www.w3.org/2000/svg", viewBox="0 0 730 484", role="img",
                      **{"aria-labelledby": "topo-title", "class": "topology"})
     ET.SubElement(svg, "title", id="topo-title").text = "Planned deployment, coloured by check status"
     defs = ET.SubElement(svg, "defs")
@@ -47,14 +67,19 @@ def topology_svg(answers: Answers, rows_by_step: dict) -> str:
                            markerWidth="8", markerHeight="8", orient="auto-start-reverse")
     ET.SubElement(marker, "path", d="M 0 0 L 10 5 L 0 10 z", **{"class": "topo-arrowhead"})
     for a, b in (("clients", "ingress"), ("ingress", "app"), ("app", "mysql"), ("app", "store"), ("clients", "store")):
-        (x1, y1), (x2, y2) = LAYOUT[a], LAYOUT[b]
         if b == "store" and a == "clients":
-            line = dict(x1=str(x1 + W), y1=str(y1 + H / 2), x2=str(x2 + W / 2), y2=str(y2))
-        elif b == "store":
+            continue  # drawn below, around the right-hand column
+        (x1, y1), (x2, y2) = LAYOUT[a], LAYOUT[b]
+        if b == "store":
             line = dict(x1=str(x1 + W), y1=str(y1 + H / 2), x2=str(x2), y2=str(y2 + H / 2))
         else:
             line = dict(x1=str(x1 + W / 2), y1=str(y1 + H), x2=str(x2 + W / 2), y2=str(y2))
         ET.SubElement(svg, "line", **line, **{"class": "topo-edge", "marker-end": "url(#arrow)"})
+    # Presigned URLs: browsers and training nodes go straight to the store, around the right column.
+    (cx, cy), (sx, sy) = LAYOUT["clients"], LAYOUT["store"]
+    ET.SubElement(svg, "path", d=f"M {cx + W} {cy + H / 2} L {sx + W + 12} {cy + H / 2} L {sx + W + 12} {sy + H / 2} "
+                                  f"L {sx + W} {sy + H / 2}",
+                  **{"class": "topo-edge topo-direct", "fill": "none", "marker-end": "url(#arrow)"})
     for box, (label, prefixes) in BOXES.items():
         x, y = LAYOUT[box]
         status = _status(prefixes, rows_by_step) if prefixes else "unknown"
@@ -64,7 +89,7 @@ def topology_svg(answers: Answers, rows_by_step: dict) -> str:
         icon = ICONS.get(status, "?")
         ET.SubElement(g, "text", x=str(x + 12), y=str(y + 26), **{"class": "topo-label"}).text = f"{icon} {label}"
         ET.SubElement(g, "text", x=str(x + 12), y=str(y + 48), **{"class": "topo-sub"}).text = \
-            _subtitle(box, answers)[:44]
+            _subtitle(box, answers, reports)[:44]
         if prefixes:
             ET.SubElement(g, "text", x=str(x + 12), y=str(y + 70), **{"class": "topo-status"}).text = \
                 f"checks: {status}"
