@@ -54,3 +54,21 @@ def test_korean_checks_panel_shows_translated_message(client):
 
     client.post("/p/acme-ko/checks/hardware", headers={"X-CSRF-Token": client.csrf})
     assert wait_until(lambda: "애플리케이션 노드가 2 cores" in client.get("/p/acme-ko/checks/hardware").text)
+
+
+@pytest.mark.parametrize("message,expected", [
+    pytest.param("bucket wandb-files does not exist (NoSuchBucket)", "버킷 wandb-files 이(가) 없습니다", id="no-bucket"),
+    pytest.param("the secret key does not match access key AKIA1 (SignatureDoesNotMatch)", "시크릿 키가 액세스 키 AKIA1",
+                 id="bad-secret"),
+    pytest.param("bucket b1 is in eu-west-1, not us-east-1", "us-east-1 이(가) 아니라 eu-west-1", id="region"),
+    pytest.param("the certificate expired on 2026-01-02 (331 days ago)", "2026-01-02 에 만료", id="expired"),
+    pytest.param("W&B should be served over TLS: host is http://x", "W&B는 TLS로 제공해야 합니다", id="http-host"),
+])
+def test_object_store_and_tls_messages_translate(message, expected):
+    assert expected in translate(message, KO)
+
+
+def test_patterns_do_not_swallow_each_other():
+    """More specific shapes come first: the region mismatch is not read as the plain location."""
+    assert "아니라" in translate("bucket b1 is in eu-west-1, not us-east-1", KO)
+    assert translate("bucket b1 is in eu-west-1", KO) == "버킷 b1 의 리전: eu-west-1"
