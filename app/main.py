@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.settings import Settings
 from app.store import Store
+from app.store.crypto import KeyError_
 from app.web import auth as auth_mod
 from app.web.asgi_guards import BodyLimit, CatchAll
 from app.web.templating import make_templates
@@ -84,7 +85,7 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception):  # never a traceback to the browser
         log.error("unhandled error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
-        if isinstance(exc, auth_mod_key_error()):
+        if isinstance(exc, KeyError_):  # a wrong secret key: say so, it is the operator's to fix
             return PlainTextResponse(str(exc), status_code=500)
         return PlainTextResponse("internal error; see the server log", status_code=500)
 
@@ -99,8 +100,3 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
 
     return app
 
-
-def auth_mod_key_error():
-    from app.store.crypto import KeyError_
-
-    return KeyError_

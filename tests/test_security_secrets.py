@@ -11,9 +11,9 @@ import time
 import pytest
 from cryptography.fernet import Fernet
 
-from app.answers import Answers, parse_document
+from app.answers import parse_document
 from app.settings import Settings
-from app.store import KeyError_, Store
+from app.store import Store
 from tests.serve_proc import ROOT, ServeProc
 from tests.services.net import free_port
 

@@ -156,3 +156,14 @@ def test_restart_keeps_everything(tmp_path):
         r = c.get("/p/acme", follow_redirects=False)
         assert r.headers["location"] == "/p/acme/tls"  # resume where you left off
         assert 'value="https://wandb.example.com"' in c.get("/p/acme/tls").text
+
+
+def test_stepper_states_follow_the_answers(client):
+    from app.web.stepper import stepper
+
+    client.create("acme")
+    store = client.app.state.store
+    assert set(stepper(store, store.get_answers("acme")).values()) == {"new"}  # defaults are not "saved"
+    client.post_form("/p/acme/database", {"version": "1", "database.host": "db.example"}, follow_redirects=False)
+    states = stepper(store, store.get_answers("acme"))
+    assert states["database"] == "saved" and states["deploy"] == "new"

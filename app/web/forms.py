@@ -123,10 +123,5 @@ def apply_form(step: str, stored: Answers, form: dict[str, str]) -> Answers:
     return parse_document(doc)
 
 
-def submitted_values(step: str, stored: Answers, form: dict[str, str]) -> dict[str, str]:
-    """What the user typed (secrets excluded), to re-render a rejected form without losing input."""
-    return {k: v for k, v in form.items() if k not in SECRET_FIELDS and not k.endswith("__clear")}
-
-
-__all__ = ["STEP_SECTIONS", "STEP_TITLES", "Field", "Section", "apply_form", "step_fields", "submitted_values",
+__all__ = ["STEP_SECTIONS", "STEP_TITLES", "Field", "Section", "apply_form", "step_fields",
            "AnswersError"]

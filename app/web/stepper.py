@@ -11,6 +11,7 @@ from app.web import runs
 def stepper(store: Store, answers: Answers) -> dict[str, str]:
     """step → "new" | "saved" | a check status (the worst of its latest results)."""
     doc = answers.to_document()
+    blank = Answers(schema=1, profile=answers.profile).to_document()  # what "nothing entered yet" looks like
     out = {}
     latest, ignores = store.latest_results(answers.profile), store.ignores(answers.profile)
     for step in STEPS:
@@ -19,13 +20,9 @@ def stepper(store: Store, answers: Answers) -> dict[str, str]:
         if status:
             out[step] = status
         else:
-            section = doc.get(step) or {}
-            out[step] = "saved" if section and step != "deploy" or store_has_runs(rows) else "new"
+            ran = any(r.status == "skip" for r in rows)
+            out[step] = "saved" if ran or doc.get(step) != blank.get(step) else "new"
     return out
-
-
-def store_has_runs(rows) -> bool:
-    return any(r.status not in ("never", "pending") for r in rows)
 
 
 def unresolved(rows) -> list:
