@@ -264,17 +264,62 @@ class AnswersError(ValueError):
         self.errors = errors
 
 
+# What each field pattern allows, in words: a validation error names it instead of the regular expression.
+ALLOWED = {
+    r"^[A-Za-z0-9_-]{1,32}$": "letters, digits, _ and - (1–32 characters), e.g. x86_64",
+    HOSTNAME: "a host name or IP address, e.g. mysql.acme.internal, 10.0.0.5 or [fd00::5]",
+    r"^[A-Za-z0-9_]{1,64}$": "letters, digits and _ (1–64 characters), e.g. wandb_local",
+    r"^[\x20-\x7e]{1,32}$": "1–32 printable ASCII characters",
+    r"^[\x20-\x7e]{1,256}$": "1–256 printable ASCII characters",
+    r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$": "3–63 lower-case letters, digits, . and -, starting and ending with a letter or digit, e.g. wandb-files",
+    r"^[A-Za-z0-9_-]{1,64}$": "letters, digits, _ and - (1–64 characters), e.g. us-east-1",
+    r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$": "lower-case letters, digits, . and - (a Kubernetes object name), e.g. nginx",
+    r"^[a-z0-9][a-z0-9._/:-]{0,254}$": "an image name such as wandb/local or registry.acme.internal/wandb/local",
+    r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$": "a release tag such as 0.70.0",
+    r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$": "lower-case letters, digits and - (at most 63 characters), e.g. wandb",
+    QUANTITY: "a Kubernetes quantity such as 2, 500m, 4Gi or 512Mi",
+    r"^[a-z0-9][a-z0-9-]{0,62}$": "lower-case letters, digits and - (at most 63 characters), e.g. acme-prod",
+}
+
+
+def error_message(err: Mapping[str, Any]) -> str:
+    """One validation error in words an operator can act on: what is allowed, not pydantic's wording."""
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "string_pattern_mismatch":
+        allowed = ALLOWED.get(str(ctx.get("pattern")))
+        return f"not allowed here; use {allowed}" if allowed else err["msg"]
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        return "must be a whole number"
+    if kind in ("float_parsing", "float_type"):
+        return "must be a number"
+    if kind in ("bool_parsing", "bool_type"):
+        return "must be true or false"
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx['ge']:g}"
+    if kind == "greater_than":
+        return f"must be greater than {ctx['gt']:g}"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx['le']:g}"
+    if kind == "string_too_long":
+        return f"too long: at most {ctx['max_length']} characters"
+    if kind in ("literal_error", "enum"):
+        return f"must be one of {ctx['expected']}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "must be a mapping of keys to values"
+    if kind == "string_type":
+        return "must be text"
+    return err["msg"].removeprefix("Value error, ")
+
+
 def format_errors(exc: ValidationError) -> list[str]:
     lines = []
     for err in exc.errors(include_url=False):
         path = ".".join(str(p) for p in err["loc"]) or "(document)"
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        msg = msg.removeprefix("Value error, ")
-        lines.append(f"{path}: {msg}")
+        lines.append(f"{path}: {error_message(err)}")
     return lines
 
 

@@ -1,91 +1,100 @@
-"""Translating check messages and hints that carry values (the engine's and the checks' f-strings).
+"""Translating messages that carry values: check messages and hints, action results, form errors.
 
-Each entry pairs a pattern that recognises an English message with its message template, which is
-the catalog msgid (translated in app/locale/ko/LC_MESSAGES/messages.po). A message that matches no
-pattern and has no exact catalog entry stays English. Keep a pattern next to the f-string it mirrors
-in mind when rewording a check: tests/test_i18n_messages.py renders real outcomes through this table.
+Every f-string of the modules that produce such messages is listed as a message template in the
+generated app/i18n_strings.py (scripts/i18n_strings.py names each field after its expression, e.g.
+f"bucket {bucket} does not exist" → "bucket %(bucket)s does not exist"). The template is the catalog
+msgid; here each template becomes a pattern that recognises the English message and reads its values
+back, so results stored in English show in the reader's language. Values are translated too (a value
+may itself be a message or a "; "-separated list of them). A message that matches nothing stays English.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Callable
 
-# (pattern, msgid template) — the template's %(name)s fields are the pattern's named groups.
-PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in [
-    # app/checks/engine.py
-    (r"^input missing: (?P<fields>.+)$", "input missing: %(fields)s"),
-    (r"^skipped: (?P<dep>\S+) did not pass \((?P<status>\w+)\)$", "skipped: %(dep)s did not pass (%(status)s)"),
-    (r"^skipped: (?P<dep>\S+) was skipped \((?P<reason>.*)\)$", "skipped: %(dep)s was skipped (%(reason)s)"),
-    (r"^timed out after (?P<seconds>[\d.]+) s$", "timed out after %(seconds)s s"),
-    (r"^check crashed: (?P<detail>.+)$", "check crashed: %(detail)s"),
-    # app/checks/hardware.py
-    (r"^The application node has (?P<shown>.+?); W&B needs at least (?P<need>.+)$",
-     "The application node has %(shown)s; W&B needs at least %(need)s"),
-    (r"^The database server has (?P<shown>.+?); W&B needs at least (?P<need>.+)$",
-     "The database server has %(shown)s; W&B needs at least %(need)s"),
-    (r"^The application node has (?P<shown>.+?); W&B recommends dual (?P<gbps>.+) GbE or faster$",
-     "The application node has %(shown)s; W&B recommends dual %(gbps)s GbE or faster"),
-    (r"^The database server has (?P<shown>.+?); W&B recommends dual (?P<gbps>.+) GbE or faster$",
-     "The database server has %(shown)s; W&B recommends dual %(gbps)s GbE or faster"),
-    (r"^Give each node at least (?P<need>\S+) CPU cores$", "Give each node at least %(need)s CPU cores"),
-    (r"^Give each node at least (?P<need>\S+) GiB of memory$", "Give each node at least %(need)s GiB of memory"),
-    (r"^Use a disk of at least (?P<need>\S+) GB$", "Use a disk of at least %(need)s GB"),
-    (r"^(?P<arch>\S+) is not supported: W&B Server images are built for x86-64 only$",
-     "%(arch)s is not supported: W&B Server images are built for x86-64 only"),
-    # app/checks/object_store.py
-    (r"^(?P<where>\S+) \((?P<ip>[^)]+)\) accepts TCP connections$", "%(where)s (%(ip)s) accepts TCP connections"),
-    (r"^cannot connect to (?P<where>\S+): (?P<causes>.+)$", "cannot connect to %(where)s: %(causes)s"),
-    (r"^the store accepted a request signed with access key (?P<key>.+)$",
-     "the store accepted a request signed with access key %(key)s"),
-    (r"^the store does not know access key (?P<key>.+) \(InvalidAccessKeyId\)$",
-     "the store does not know access key %(key)s (InvalidAccessKeyId)"),
-    (r"^the secret key does not match access key (?P<key>.+) \(SignatureDoesNotMatch\)$",
-     "the secret key does not match access key %(key)s (SignatureDoesNotMatch)"),
-    (r"^bucket (?P<bucket>\S+) exists and can be listed$", "bucket %(bucket)s exists and can be listed"),
-    (r"^bucket (?P<bucket>\S+) does not exist \(NoSuchBucket\)$", "bucket %(bucket)s does not exist (NoSuchBucket)"),
-    (r"^bucket (?P<bucket>\S+) is in (?P<actual>\S+), not (?P<region>\S+)$",
-     "bucket %(bucket)s is in %(actual)s, not %(region)s"),
-    (r"^bucket (?P<bucket>\S+) is in (?P<actual>\S+)$", "bucket %(bucket)s is in %(actual)s"),
-    (r"^browsers at (?P<origin>\S+) may PUT and GET objects$", "browsers at %(origin)s may PUT and GET objects"),
-    (r"^the bucket refuses the browser preflight from (?P<origin>\S+) \((?P<detail>.*)\)$",
-     "the bucket refuses the browser preflight from %(origin)s (%(detail)s)"),
-    # app/checks/tls.py
-    (r"^W&B should be served over TLS: host is (?P<host>\S+)$", "W&B should be served over TLS: host is %(host)s"),
-    (r"^(?P<name>\S+) is covered by (?P<how>.+)$", "%(name)s is covered by %(how)s"),
-    (r"^(?P<name>\S+) is not covered by the certificate: (?P<how>.+)$",
-     "%(name)s is not covered by the certificate: %(how)s"),
-    (r"^the certificate expired on (?P<date>\S+) \((?P<days>\d+) days ago\)$",
-     "the certificate expired on %(date)s (%(days)s days ago)"),
-    (r"^the certificate is not valid yet: valid from (?P<date>\S+)$", "the certificate is not valid yet: valid from %(date)s"),
-    (r"^(?P<name>\S+) does not resolve from this machine \((?P<detail>.*)\)$",
-     "%(name)s does not resolve from this machine (%(detail)s)"),
-    # app/checks/_dbrules.py
-    (r"^(?P<name>[a-z_]+) is (?P<observed>[^;]+); W&B requires (?P<want>.+)$",
-     "%(name)s is %(observed)s; W&B requires %(want)s"),
-    (r"^(?P<name>[a-z_]+) is (?P<observed>[^;]+); W&B recommends at least (?P<want>.+)$",
-     "%(name)s is %(observed)s; W&B recommends at least %(want)s"),
-    (r"^(?P<name>[a-z_]+) is unknown: the server has no such variable$",
-     "%(name)s is unknown: the server has no such variable"),
-]]
+_FIELD = re.compile(r"%\((\w+)\)s")
+_MAX_DEPTH = 3
+_QUANTITY = re.compile(r"^([\d.,]+) ([a-z]+)$")
+
+
+def pattern_of(template: str) -> re.Pattern:
+    """The regular expression that matches what `template` % values renders."""
+    out, pos = ["^"], 0
+    for m in _FIELD.finditer(template):
+        out.append(re.escape(template[pos:m.start()].replace("%%", "%")))
+        if m.start() == pos and pos > 0:  # right after another field: an appended note (" (…)", "; …") or nothing
+            out.append(f"(?P<{m.group(1)}>(?:(?: \\(|; ).*?)?)")
+        else:
+            out.append(f"(?P<{m.group(1)}>.*?)")
+        pos = m.end()
+    out.append(re.escape(template[pos:].replace("%%", "%")) + "$")
+    return re.compile("".join(out), re.DOTALL)
+
+
+def _longest_literal(template: str) -> str:
+    return max((p.replace("%%", "%") for p in _FIELD.split(template)[::2]), key=len, default="")
+
+
+@lru_cache(maxsize=1)
+def patterns() -> list[tuple[re.Pattern, str, str]]:
+    """(pattern, template, longest literal) for every template, the most specific (most literal text)
+    first, so "bucket X is in Y, not Z" is tried before "bucket X is in Y"."""
+    from app.i18n_strings import TEMPLATES
+
+    literal = lambda t: len(_FIELD.sub("", t))  # noqa: E731
+    return [(pattern_of(t), t, _longest_literal(t)) for t in sorted(set(TEMPLATES), key=literal, reverse=True)]
 
 
 def translate(message: str, gettext: Callable[[str], str]) -> str:
-    """`message` in the language of `gettext`: an exact catalog entry, else a matching pattern's
-    translated template filled with the values, else the English message unchanged."""
-    if not message:
-        return message
+    """`message` in the language of `gettext`: an exact catalog entry, else a matching template's
+    translation filled with the (translated) values, else the English message unchanged."""
+    return _translate(message, gettext, 0) if message else message
+
+
+@lru_cache(maxsize=8192)
+def _translate(message: str, gettext: Callable[[str], str], depth: int) -> str:
     exact = gettext(message)
     if exact != message:
         return exact
-    for pattern, template in PATTERNS:
+    if depth >= _MAX_DEPTH:
+        return message
+    for pattern, template, anchor in patterns():
+        if anchor not in message:
+            continue
         m = pattern.match(message)
-        if m:
-            translated = gettext(template)
-            if translated == template:
-                return message
-            try:
-                return translated % m.groupdict()
-            except (KeyError, ValueError, TypeError):
-                return message
-    return message
+        if not m:
+            continue
+        translated = gettext(template)
+        if translated == template:
+            return message
+        values = {k: _value(v, gettext, depth + 1) for k, v in m.groupdict().items()}
+        try:
+            return translated % values
+        except (KeyError, ValueError, TypeError):
+            return message
+    return _split(message, gettext, depth)
+
+
+def _split(message: str, gettext: Callable[[str], str], depth: int) -> str:
+    """"PREFIX: REST" where no whole pattern matched (a field path, a node name or a sentence before
+    a command): each side in the reader's language, as far as either is known."""
+    head, sep, rest = message.partition(": ")
+    if not sep:
+        return message
+    left, right = _value(head, gettext, depth + 1), _value(rest, gettext, depth + 1)
+    return f"{left}{sep}{right}" if (left, right) != (head, rest) else message
+
+
+def _value(value: str, gettext: Callable[[str], str], depth: int) -> str:
+    """A field's value in the reader's language: a message of its own, or a "; "-list of messages."""
+    if not value or not any(c.isalpha() for c in value):
+        return value
+    whole = _translate(value, gettext, depth)
+    quantity = _QUANTITY.match(value)
+    if whole == value and quantity:  # "2 cores": the number, then the unit in the reader's language
+        return f"{quantity.group(1)} {gettext(quantity.group(2))}"
+    if whole == value and "; " in value:
+        return "; ".join(_translate(part, gettext, depth) for part in value.split("; "))
+    return whole

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.answers import error_message
 from app.settings import Settings
 from app.store import Store
 from app.store.crypto import KeyError_
@@ -78,7 +79,7 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}"
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {error_message(e)}"
                              for e in exc.errors())
         return PlainTextResponse(f"invalid request: {problems}", status_code=422)
 

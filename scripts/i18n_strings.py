@@ -9,6 +9,7 @@ Usage: python scripts/i18n_strings.py [--check]
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -20,36 +21,130 @@ OUT = ROOT / "app" / "i18n_strings.py"
 
 # Strings of templates that are data (tuples), not _() literals: hardware table rows, labels, statuses.
 TEMPLATE_DATA = (
-    "pass", "warn", "fail", "skip", "error", "pending", "never", "saved", "new",
+    "pass", "warn", "fail", "skip", "error", "pending", "never", "saved", "new", "unknown",
     "arch", "cpu_cores", "memory_gib", "disk_gb", "disk_mbps", "nics", "nic_gbps",
     "cores", "GiB", "GB", "Mbps", "Gbps",
     "Application nodes", "Database server", "Probe an application node", "Probe the database server",
-    # fixed error texts of app/web/routes_*.py, shown through tr() (keep in sync by hand)
-    "This login link is invalid or was already used. Use the URL printed by `wbsetup serve`.",
-    "Profile name: lower-case letters, digits and - (start with a letter or digit, at most 63 characters), e.g. acme-prod",
-    "New profile name: lower-case letters, digits and - (at most 63)",
-    "Answers file too large (at most 512 KiB)",
-    "Answers file: not UTF-8 text",
-    "node report too large (at most 64 KiB)",
-    "node report: not JSON (upload the output of `wbsetup probe --node`)",
+    "W&B application",  # the topology box
 )
 
 
-def fixed_check_texts() -> list[str]:
-    """Messages and hints written as plain literals in app/checks/*.py and the requirement files."""
-    out: list[str] = []
-    for path in sorted((ROOT / "app" / "checks").glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
-                    "passed", "warn", "fail", "skip", "error"):
-                args = list(node.args[:2]) + [k.value for k in node.keywords if k.arg in ("hint", "message")]
-                out += [a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str) and a.value]
+# Sources whose f-strings may reach the UI as a check message or hint, an action result or a form error.
+TEMPLATE_SOURCES = ("app/checks/*.py", "app/actions/*.py", "app/answers.py", "app/nodes.py", "app/probe_tokens.py",
+                    "app/kubeconfig.py", "app/web/routes_*.py", "app/web/forms.py", "app/web/auth.py",
+                    "app/web/topology.py")
+TEMPLATE_SKIP = ("report.py",)  # `wbsetup validate` reports stay English
+# A word of prose: two or more letters with a lower-case one (not part of a path, key or placeholder).
+_WORD = re.compile(r"(?<![\w./$%{-])(?=[A-Za-z'’]*[a-z])[A-Za-z][A-Za-z'’]+(?![\w/])")
+
+
+def placeholder_name(expr: ast.expr) -> str:
+    """A readable %(name)s for an f-string field, from its expression: `db.port` → port,
+    `want['charset']` → charset, `len(reports)` → n_reports, `', '.join(bad)` → bad."""
+    if isinstance(expr, ast.Name):
+        return expr.id.lstrip("_") or "value"
+    if isinstance(expr, ast.Attribute):
+        return "type" if expr.attr == "__name__" else expr.attr.strip("_") or "value"
+    if isinstance(expr, ast.Subscript):
+        key = expr.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return key.value
+        return placeholder_name(expr.value)
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        if isinstance(func, ast.Name) and func.id == "len" and expr.args:
+            return "n_" + placeholder_name(expr.args[0])
+        if isinstance(func, ast.Attribute) and func.attr in ("join", "get") and expr.args:
+            return placeholder_name(expr.args[0]) if func.attr == "join" else str(getattr(expr.args[0], "value", "value"))
+        return placeholder_name(func)
+    if isinstance(expr, ast.BoolOp):
+        return placeholder_name(expr.values[0])
+    if isinstance(expr, ast.IfExp):
+        return placeholder_name(expr.body)
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return re.sub(r"\W+", "_", expr.value).strip("_") or "value"
+    return "value"
+
+
+def fstring_template(node: ast.JoinedStr) -> str | None:
+    """The %(name)s template of an f-string, or None when it is not prose (SQL, a URL, a key)."""
+    parts, literal, used = [], [], {}
+    for value in node.values:
+        if isinstance(value, ast.Constant):
+            parts.append(str(value.value).replace("%", "%%"))
+            literal.append(str(value.value))
+        else:
+            name = re.sub(r"\W", "_", placeholder_name(value.value)) or "value"
+            used[name] = used.get(name, 0) + 1
+            if used[name] > 1:
+                name = f"{name}_{used[name]}"
+            parts.append(f"%({name})s")
+            literal.append(" ")
+    text = "".join(parts)
+    if "(?P<" in text or "filename=" in text or text.startswith("topo-"):  # a regex, a header, SVG classes
+        return None
+    if len(_WORD.findall("".join(literal))) < 2:  # not prose
+        return None
+    return text
+
+
+_FORMAT_FIELD = re.compile(r"\{(\w+)(?::[^}\s]*)?\}")
+
+
+def format_template(text: str) -> str | None:
+    """A str.format text (a requirement file's message, a hint table entry) as a %(name)s template."""
+    out = _FORMAT_FIELD.sub(lambda m: f"%({m.group(1)})s", text.replace("%", "%%"))
+    return out if len(_WORD.findall(_FIELD_RE.sub(" ", out))) >= 2 else None
+
+
+_FIELD_RE = re.compile(r"%\(\w+\)s")
+
+
+def is_prose(text: str) -> bool:
+    """Words for people, not a regular expression or a header value."""
+    if text.startswith(("^", "topo-", "url(")) or "\\s" in text or "(?" in text or "=()" in text:
+        return False
+    return len(_WORD.findall(text)) >= 2
+
+
+def code_texts() -> tuple[list[str], list[str]]:
+    """(fixed texts, message templates) that can reach the UI from code and requirement files: every
+    prose string literal (not a docstring) and every prose f-string of TEMPLATE_SOURCES, and every
+    message or hint of the requirement files. app/i18n_messages.py turns each template into a pattern
+    that recognises the English message it renders."""
+    fixed: list[str] = []
+    templates: list[str] = []
+
+    def add(text: str) -> None:
+        if _FORMAT_FIELD.search(text):
+            if t := format_template(text):
+                templates.append(t)
+        elif is_prose(text):
+            fixed.append(text)
+
+    for pattern in TEMPLATE_SOURCES:
+        for path in sorted(ROOT.glob(pattern)):
+            if path.name in TEMPLATE_SKIP:
+                continue
+            tree = ast.parse(path.read_text())
+            skip: set[int] = set()
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body \
+                        and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant):
+                    skip.add(id(node.body[0].value))  # docstring
+                elif isinstance(node, ast.JoinedStr):
+                    skip.update(id(v) for v in node.values)
+                    if t := fstring_template(node):
+                        templates.append(t)
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+                    add(node.value)
 
     def walk(doc):
         if isinstance(doc, dict):
             for k, v in doc.items():
-                if k == "hint" and isinstance(v, str) and "{" not in v:
-                    out.append(v)
+                if k in ("hint", "message") and isinstance(v, str):
+                    add(v)
                 else:
                     walk(v)
         elif isinstance(doc, list):
@@ -58,7 +153,7 @@ def fixed_check_texts() -> list[str]:
 
     for path in sorted((ROOT / "app" / "requirements").glob("*.yaml")):
         walk(yaml.safe_load(path.read_text()))
-    return out
+    return list(dict.fromkeys(fixed)), list(dict.fromkeys(templates))
 
 
 def collect() -> list[tuple[str, str]]:
@@ -78,7 +173,7 @@ def collect() -> list[tuple[str, str]]:
                         pairs.append((f"help {s.prefix}.{name}".replace(" .", " "), info.description))
     pairs += [(f"check {c.id}", c.title) for c in REGISTRY.values()]
     pairs += [("template data", t) for t in TEMPLATE_DATA]
-    pairs += [("check message or hint", t) for t in fixed_check_texts()]
+    pairs += [("message or hint", t) for t in code_texts()[0]]
     seen: set[str] = set()
     return [(c, m) for c, m in pairs if not (m in seen or seen.add(m))]
 
@@ -89,6 +184,11 @@ def render() -> str:
     for comment, msgid in collect():
         lines.append(f"    # {comment}")
         lines.append(f"    _({msgid!r}),")
+    lines.append("]")
+    lines += ["", "", "# Message templates of f-strings (app/i18n_messages.py matches English messages against them).",
+              "TEMPLATES = ["]
+    for template in code_texts()[1]:
+        lines.append(f"    _({template!r}),")
     lines.append("]")
     return "\n".join(lines) + "\n"
 

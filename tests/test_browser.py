@@ -70,21 +70,47 @@ def test_invalid_input_shows_the_field_error(live_server, page):
     shot(page, "en-hardware-error")
 
 
-def test_whole_wizard_against_real_services(live_server, page, mariadb_tuned, seaweedfs, pki, https_server):
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def assert_rows_read_in(page, lang: str) -> None:
+    """Every result that is not a pass explains itself in the page's language (message and hint)."""
+    if lang != "ko":
+        return
+    for row in page.locator("#checks tr[data-check]").all():
+        if row.get_attribute("data-status") in ("pass", "pending"):
+            continue
+        text = row.locator(".message").inner_text()
+        assert HANGUL.search(text), f"{row.get_attribute('data-check')}: {text}"
+        if row.locator(".hint code").count():  # the hint itself, not its "Fix:" label
+            hint = row.locator(".hint code").inner_text()
+            assert HANGUL.search(hint), f"{row.get_attribute('data-check')} hint: {hint}"
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_whole_wizard_against_real_services(live_server, page, mariadb_tuned, seaweedfs, pki, https_server, lang):
+    """From the login link to a downloaded bundle, in English and in Korean (the browser's language)."""
     leaf = pki.leaf("localhost")
     tls_port = https_server(pki.chain_pem(leaf), leaf.key_pem)
     host = f"https://localhost:{tls_port}"
     bucket = seaweedfs.new_bucket(cors_origin=host)
+    name = f"walk-{lang}"
+    page.set_extra_http_headers({"Accept-Language": "ko-KR,ko;q=0.9" if lang == "ko" else "en-US,en;q=0.9"})
 
+    page.goto(f"{live_server.url}/login")
+    shot(page, f"{lang}-login")
     page.goto(f"{live_server.url}/login?token={TOKEN}")
-    page.fill("#new-name", "walk")
-    page.click("text=Create")
+    shot(page, f"{lang}-profiles")
+    page.fill("#new-name", name)
+    page.click("form[action='/profiles'] button[type=submit]")
+    assert page.get_attribute("html", "lang") == lang
     for key, value in {"arch": "x86_64", "cpu_cores": "8", "memory_gib": "32", "disk_gb": "200",
                        "disk_mbps": "5000", "nics": "2", "nic_gbps": "10"}.items():
         page.fill(f"#f-hardware-app-{key}", value)
     save(page)
     run_checks(page)
     assert status(page, "hardware.app.cpu") == "pass"
+    shot(page, f"{lang}-hardware")
 
     page.click("[data-testid=next]")
     page.fill("#f-database-host", "127.0.0.1")
@@ -97,7 +123,8 @@ def test_whole_wizard_against_real_services(live_server, page, mariadb_tuned, se
     assert status(page, "database.connect") == "pass"
     assert status(page, "database.version") == "fail"  # MariaDB is not supported by W&B
     assert status(page, "database.binlog_format") == "pass"
-    shot(page, "en-database")
+    assert_rows_read_in(page, lang)
+    shot(page, f"{lang}-database")
 
     page.click("[data-testid=next]")
     page.fill("#f-object_store-endpoint", seaweedfs.endpoint)
@@ -105,7 +132,7 @@ def test_whole_wizard_against_real_services(live_server, page, mariadb_tuned, se
     page.fill("#f-object_store-access_key", seaweedfs.access_key)
     page.fill("#f-object_store-secret_key", seaweedfs.secret_key)
     save(page)
-    page.goto(f"{live_server.url}/p/walk/tls")
+    page.goto(f"{live_server.url}/p/{name}/tls")
     page.fill("#f-host", host)
     page.fill("#f-tls-cert_pem", pki.chain_pem(leaf))
     page.fill("#f-tls-key_pem", leaf.key_pem)
@@ -115,26 +142,29 @@ def test_whole_wizard_against_real_services(live_server, page, mariadb_tuned, se
     assert status(page, "tls.key_match") == "pass"
     assert status(page, "tls.hostname") == "pass"
     assert status(page, "tls.chain") == "warn"  # private CA: W&B needs customCACerts
-    shot(page, "en-tls")
+    assert_rows_read_in(page, lang)
+    shot(page, f"{lang}-tls")
 
-    page.goto(f"{live_server.url}/p/walk/object_store")
+    page.goto(f"{live_server.url}/p/{name}/object_store")
     run_checks(page)
     assert status(page, "object_store.credentials") == "pass"
     assert status(page, "object_store.presigned") == "pass"
     assert status(page, "object_store.cors") == "pass"
-    shot(page, "en-object-store")
+    assert_rows_read_in(page, lang)
+    shot(page, f"{lang}-object-store")
 
-    page.goto(f"{live_server.url}/p/walk/deploy")
+    page.goto(f"{live_server.url}/p/{name}/deploy")
     page.fill("#f-deploy-version", "0.70.0")
     save(page)
     run_checks(page)
     assert status(page, "deploy.version") == "pass"
     assert status(page, "deploy.artifacts") == "pass"
-    shot(page, "en-deploy")
+    assert_rows_read_in(page, lang)
+    shot(page, f"{lang}-deploy")
 
     page.click("[data-testid=next]")
     assert page.locator(".topology").count() == 1
-    shot(page, "en-review")
+    shot(page, f"{lang}-review")
     with page.expect_download() as dl:
         page.click("[data-testid=dl-zip]")
     data = Path(dl.value.path()).read_bytes()
@@ -158,6 +188,6 @@ def test_korean_walk(live_server, page):
     run_checks(page)
     assert status(page, "hardware.app.cpu") == "fail"
     assert "점검 실행" in page.inner_text("[data-testid=run-checks]")
-    shot(page, "ko-hardware")
+    shot(page, "ko-hardware-fail")
     page.goto(f"{live_server.url}/p/acme-ko/review")
-    shot(page, "ko-review")
+    shot(page, "ko-review-partial")

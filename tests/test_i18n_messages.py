@@ -1,49 +1,125 @@
-"""Check messages with values reach the Korean UI translated: real outcomes from the engine are
-rendered through app/i18n_messages.py's patterns and the Korean catalog."""
+"""Messages with values reach the Korean UI translated: every f-string of the modules that produce check
+messages, hints, action results and form errors is a catalog template (scripts/i18n_strings.py), and
+app/i18n_messages.py reads stored English messages back through those templates."""
+
+from __future__ import annotations
+
+import html
+import re
+import socket
 
 import pytest
 
 from app import i18n
-from app.answers import parse_document
+from app.answers import AnswersError, parse_document
 from app.checks.engine import run_checks_sync
-from app.i18n_messages import PATTERNS, translate
+from app.i18n_messages import pattern_of, patterns, translate
+from app.i18n_strings import TEMPLATES
 
 KO = i18n.translations("ko").gettext
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
-def results(doc):
-    return {r.id: r for r in run_checks_sync(parse_document({"schema": 1, "profile": "p", **doc}),
-                                             steps=["hardware"]).results}
+def korean(text: str) -> bool:
+    return bool(HANGUL.search(text))
 
 
-@pytest.mark.parametrize("check_id,doc,expected", [
-    pytest.param("hardware.app.cpu", {"hardware": {"app": {"cpu_cores": 2}}}, "애플리케이션 노드가 2 cores", id="cpu"),
-    pytest.param("hardware.database.memory", {"hardware": {"database": {"memory_gib": 16}}}, "데이터베이스 서버가 16 GiB",
-                 id="db-memory"),
-    pytest.param("hardware.app.arch", {"hardware": {"app": {"arch": "aarch64"}}}, "aarch64 아키텍처는 지원되지 않습니다",
-                 id="arch"),
-    pytest.param("hardware.app.disk", {}, "입력값이 없습니다: hardware.app.disk_gb", id="input-missing"),
-])
-def test_real_messages_translate(check_id, doc, expected):
-    result = results(doc)[check_id]
-    assert expected in translate(result.message, KO)
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-def test_hint_with_value_translates():
-    hint = results({"hardware": {"app": {"cpu_cores": 2}}})["hardware.app.cpu"].hint
-    assert translate(hint, KO) == "각 노드에 CPU 코어를 4개 이상 할당하세요"
+def test_every_template_is_translated_with_the_same_fields():
+    assert len(TEMPLATES) > 250
+    for template in TEMPLATES:
+        translated = KO(template)
+        fields = set(re.findall(r"%\((\w+)\)s", template))
+        assert set(re.findall(r"%\((\w+)\)s", translated)) == fields, template
 
 
-def test_every_pattern_template_is_translated_with_the_same_fields():
-    for _, template in PATTERNS:
-        assert KO(template) != template, template
-        fields = set(__import__("re").findall(r"%\((\w+)\)s", template))
-        assert set(__import__("re").findall(r"%\((\w+)\)s", KO(template))) == fields
+def test_pattern_reads_values_back():
+    p = pattern_of("bucket %(bucket)s is in %(actual)s, not %(region)s (100%% sure)")
+    m = p.match("bucket b.1 is in eu-west-1, not us-east-1 (100% sure)")
+    assert m and m.groupdict() == {"bucket": "b.1", "actual": "eu-west-1", "region": "us-east-1"}
+    assert not p.match("bucket b.1 is in eu-west-1")
+
+
+def test_more_specific_templates_come_first():
+    order = [t for _, t, _ in patterns()]
+    assert order.index("bucket %(bucket)s is in %(actual)s, not %(region)s") < order.index(
+        "bucket %(bucket)s is in %(actual)s")
+    assert "아니라" in translate("bucket b1 is in eu-west-1, not us-east-1", KO)
 
 
 def test_unknown_messages_stay_english():
     assert translate("something new happened", KO) == "something new happened"
-    assert translate("input missing: x", lambda s: s) == "input missing: x"  # English catalog
+    assert translate("input missing: x", lambda s: s) == "input missing: x"  # the English catalog
+    assert translate("", KO) == ""
+
+
+def test_values_are_translated_too():
+    """A value that is itself a message (here a ClusterIssuer note) is translated inside its sentence."""
+    text = translate("denied in namespace wandb: create deployments (namespace wandb does not exist yet)", KO)
+    assert korean(text) and "wandb" in text and "does not exist" not in text
+
+
+def test_path_prefixed_messages_translate_after_the_prefix():
+    text = translate("tls.cert_pem: this is a private key, not a certificate", KO)
+    assert text.startswith("tls.cert_pem: ") and korean(text)
+
+
+@pytest.mark.parametrize("message, values", [
+    pytest.param("bucket wandb-files does not exist (NoSuchBucket)", ["wandb-files", "NoSuchBucket"], id="no-bucket"),
+    pytest.param("the secret key does not match access key AKIA1 (SignatureDoesNotMatch)", ["AKIA1"], id="bad-secret"),
+    pytest.param("the certificate expired on 2026-01-02 (331 days ago)", ["2026-01-02", "331"], id="expired"),
+    pytest.param("W&B should be served over TLS: host is http://x", ["http://x"], id="http-host"),
+    pytest.param("app-1: Docker Engine not found", ["app-1"], id="node-docker"),
+    pytest.param("cannot reach the database db1:3306 from app-1: timed out", ["db1:3306", "app-1"], id="node-db"),
+    pytest.param("IngressClass nginx does not exist (existing: traefik)", ["nginx", "traefik"], id="ingress-class"),
+    pytest.param("MySQL 5.7.44 is too old: W&B Server needs MySQL 5.7 or 8.0.28+", ["5.7.44"], id="db-version"),
+    pytest.param("connection refused by 127.0.0.1:1", ["127.0.0.1:1"], id="db-refused"),
+])
+def test_messages_translate_with_their_values(message, values):
+    text = translate(message, KO)
+    assert korean(text), text
+    for v in values:
+        assert v in text
+
+
+def test_every_failure_of_a_dead_installation_reads_korean(tmp_path):
+    """Run every step against services that are not there (closed loopback ports): each message and hint
+    of a result that is not a pass shows in Korean, with its values."""
+    port = closed_port()
+    answers = parse_document({
+        "schema": 1, "profile": "dead", "host": f"https://127.0.0.1:{port}",
+        "hardware": {"app": {"cpu_cores": 2, "memory_gib": 4, "disk_gb": 20, "arch": "aarch64", "nics": 1,
+                             "nic_gbps": 1, "disk_mbps": 100},
+                     "database": {"cpu_cores": 2, "memory_gib": 4, "disk_gb": 20}},
+        "database": {"host": "127.0.0.1", "port": port, "user": "wandb", "password": "x"},
+        "object_store": {"endpoint": f"http://127.0.0.1:{port}", "bucket": "wandb-files", "access_key": "AK",
+                         "secret_key": "SK"},
+        "tls": {"mode": "external"},
+        "deploy": {"target": "kubernetes", "version": "latest", "kubeconfig": "apiVersion: v1\nkind: Config\n"},
+    })
+    report = run_checks_sync(answers, timeout=3)
+    english = []
+    for r in report.results:
+        if r.status == "pass":
+            continue
+        for text in (r.message, r.hint):
+            if text and not korean(translate(text, KO)):
+                english.append(f"{r.id}: {text}")
+    assert not english, english
+
+
+def test_form_errors_translate():
+    with pytest.raises(AnswersError) as err:
+        parse_document({"schema": 1, "profile": "p", "database": {"port": 70000, "name": "a-b", "tls": "x"},
+                        "deploy": {"cpu_request": "2 cores"}})
+    for line in err.value.errors:
+        path, _, message = line.partition(": ")
+        assert korean(translate(message, KO)), line
 
 
 def test_korean_checks_panel_shows_translated_message(client):
@@ -53,22 +129,16 @@ def test_korean_checks_panel_shows_translated_message(client):
     from tests.services.wizard import wait_until
 
     client.post("/p/acme-ko/checks/hardware", headers={"X-CSRF-Token": client.csrf})
-    assert wait_until(lambda: "애플리케이션 노드가 2 cores" in client.get("/p/acme-ko/checks/hardware").text)
+    expected = translate("The application node has 2 cores; W&B needs at least 4 cores", KO)
+    assert korean(expected)
+    assert wait_until(lambda: html.escape(expected, quote=False) in client.get("/p/acme-ko/checks/hardware").text)
 
 
-@pytest.mark.parametrize("message,expected", [
-    pytest.param("bucket wandb-files does not exist (NoSuchBucket)", "버킷 wandb-files 이(가) 없습니다", id="no-bucket"),
-    pytest.param("the secret key does not match access key AKIA1 (SignatureDoesNotMatch)", "시크릿 키가 액세스 키 AKIA1",
-                 id="bad-secret"),
-    pytest.param("bucket b1 is in eu-west-1, not us-east-1", "us-east-1 이(가) 아니라 eu-west-1", id="region"),
-    pytest.param("the certificate expired on 2026-01-02 (331 days ago)", "2026-01-02 에 만료", id="expired"),
-    pytest.param("W&B should be served over TLS: host is http://x", "W&B는 TLS로 제공해야 합니다", id="http-host"),
-])
-def test_object_store_and_tls_messages_translate(message, expected):
-    assert expected in translate(message, KO)
-
-
-def test_patterns_do_not_swallow_each_other():
-    """More specific shapes come first: the region mismatch is not read as the plain location."""
-    assert "아니라" in translate("bucket b1 is in eu-west-1, not us-east-1", KO)
-    assert translate("bucket b1 is in eu-west-1", KO) == "버킷 b1 의 리전: eu-west-1"
+def test_korean_form_error_on_the_step_page(client):
+    client.post_form("/profiles", {"name": "acme-ko2"}, headers={"Accept-Language": "ko"}, follow_redirects=False)
+    client.get("/lang/ko", follow_redirects=False)
+    r = client.post_form("/p/acme-ko2/database", {"version": "1", "database.port": "70000"}, follow_redirects=False)
+    assert r.status_code == 422
+    error = re.search(r'class="field-error"[^>]*>(.*?)</small>', r.text, re.S).group(1)
+    assert "database.port:" in error and "65535" in error and korean(error), error
+    assert "must be at most" not in r.text

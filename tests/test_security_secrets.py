@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+import trustme
 from cryptography.fernet import Fernet
 
 from app.answers import parse_document
@@ -23,8 +24,15 @@ FORMS = {  # step -> form fields holding the secret (all the plain-text secret f
                  "database.name": "wandb", "database.password": SECRET, "database.admin_password": SECRET + "-admin"},
     "object_store": {"object_store.endpoint": "http://127.0.0.1:{closed}", "object_store.bucket": "wandb",
                      "object_store.access_key": "AKIAEXAMPLE", "object_store.secret_key": SECRET + "-s3"},
-    "deploy": {"license": SECRET + "-license"},
+    "deploy": {"license": SECRET + "-license", "deploy.target": "kubernetes", "deploy.kubeconfig": (
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster: {server: 'https://127.0.0.1:{closed}'}\n"
+        "contexts:\n- name: c\n  context: {cluster: k, user: u}\nusers:\n- name: u\n  user: {token: " + SECRET + "-kube}\n")},
 }
+_LEAF = trustme.CA().issue_cert("localhost")
+KEY_PEM = _LEAF.private_key_pem.bytes().decode()
+KEY_MARK = KEY_PEM.splitlines()[3]  # a line of the private key's body: as distinctive as the marker
+FORMS["tls"] = {"host": "https://localhost:{closed}", "tls.mode": "provided",
+                "tls.cert_pem": _LEAF.cert_chain_pems[0].bytes().decode(), "tls.key_pem": KEY_PEM}
 
 
 def _cli(tmp_path, *args, env=None, input=None):
@@ -44,7 +52,7 @@ def test_secret_appears_nowhere(tmp_path):
         r = c.post_form(f"/p/acme/{step}", {"version": version, **data})
         assert r.status_code == 303, (step, r.text[:500])
     pages = []
-    for step in ("database", "object_store"):  # run the live checks: they fail (nothing listens), with messages
+    for step in ("database", "object_store", "tls", "deploy"):  # live checks fail (nothing listens), with messages
         c.post(f"/p/acme/checks/{step}", headers={"X-CSRF-Token": c.csrf})
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and 'hx-trigger' in (panel := c.get(f"/p/acme/checks/{step}").text):
@@ -58,21 +66,26 @@ def test_secret_appears_nowhere(tmp_path):
         pages.append(r.content.decode("latin-1"))
     c.post_form("/p/acme/database", {"version": "1", "database.password": "x"})  # a conflict page too
     server.stop()
-    leaks = [i for i, p in enumerate(pages) if "DISTINCTIVE" in p]
+    leaks = [i for i, p in enumerate(pages) if "DISTINCTIVE" in p or KEY_MARK in p]
     assert leaks == []
     for f in ("state.db", "state.db-wal", server.log.name):
         path = tmp_path / f
         if path.exists():
-            assert b"DISTINCTIVE" not in path.read_bytes(), f
-    assert "DISTINCTIVE" in _cli(tmp_path, "export", "acme", "--include-secrets").stdout  # it was really stored
-    assert "DISTINCTIVE" not in _cli(tmp_path, "export", "acme").stdout
+            data = path.read_bytes()
+            assert b"DISTINCTIVE" not in data and KEY_MARK.encode() not in data, f
+    full = _cli(tmp_path, "export", "acme", "--include-secrets").stdout
+    for stored in (SECRET, SECRET + "-kube", SECRET + "-license", KEY_MARK):  # each was really stored
+        assert stored in full, stored
+    redacted = _cli(tmp_path, "export", "acme").stdout
+    assert "DISTINCTIVE" not in redacted and KEY_MARK not in redacted
     # the validation report of the same answers (secrets in the file) never prints them
     answers_file = tmp_path / "acme.yaml"
     answers_file.write_text(_cli(tmp_path, "export", "acme", "--include-secrets").stdout)
     for fmt in ("text", "json", "junit"):
         report = _cli(tmp_path, "validate", str(answers_file), "--step", "database", "--step", "object_store",
-                      "--format", fmt, "--timeout", "2")
-        assert report.returncode == 1 and "DISTINCTIVE" not in report.stdout + report.stderr, fmt
+                      "--step", "tls", "--step", "deploy", "--format", fmt, "--timeout", "2")
+        out = report.stdout + report.stderr
+        assert report.returncode == 1 and "DISTINCTIVE" not in out and KEY_MARK not in out, fmt
 
 
 def test_key_file_is_0600_and_secrets_encrypted(tmp_path):

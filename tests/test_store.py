@@ -3,6 +3,7 @@ versions, clone/delete — on SQLite and on a real MariaDB (WBSETUP_STATE_URL=my
 
 import json
 import uuid
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import inspect
@@ -23,7 +24,12 @@ license: {{env: WANDB_LICENSE_VAR}}
 """
 
 
-@pytest.fixture(params=["sqlite", "mariadb"])
+# A state-store password with everything a URL and PyMySQL can trip on: non-ASCII (PyMySQL would send
+# a str as latin-1), '@', '/', ':' and '%' (percent-encoded in the URL).
+UNICODE_PASSWORD = "비밀-pä$s@w/o:r%d"
+
+
+@pytest.fixture(params=["sqlite", "mariadb", "mariadb-unicode-password"])
 def store(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path}/state.db"
@@ -31,9 +37,11 @@ def store(request, tmp_path):
         server = request.getfixturevalue("mariadb_default")
         name = f"wbstate_{uuid.uuid4().hex[:12]}"
         user = f"st_{uuid.uuid4().hex[:10]}"  # the server is shared by the session: nothing reused
+        password = UNICODE_PASSWORD if request.param.endswith("unicode-password") else "state-pw"
         server.sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        server.sql(f"CREATE USER '{user}'@'%' IDENTIFIED BY 'state-pw'", f"GRANT ALL ON `{name}`.* TO '{user}'@'%'")
-        url = f"mysql+pymysql://{user}:state-pw@127.0.0.1:{server.port}/{name}"
+        server.sql(f"CREATE USER '{user}'@'%%' IDENTIFIED BY %s", params=(password,))
+        server.sql(f"GRANT ALL ON `{name}`.* TO '{user}'@'%'")
+        url = f"mysql+pymysql://{user}:{quote(password, safe='')}@127.0.0.1:{server.port}/{name}"
     return Store.open(Settings(state_url=url, data_dir=tmp_path))
 
 

@@ -119,12 +119,12 @@ def judge_parameter(name: str, observed: str | None, rule: dict, version: Server
             return Verdict("pass", f"{name} is {observed} (≥ {want})")
         if "warn_min" in rule and number >= rule["warn_min"]:
             return Verdict("warn", f"{name} is {observed}; W&B recommends at least {want}", hint)
-        verb = "recommends" if below == "warn" else "requires"
-        ok, why = False, f"{name} is {observed}; W&B {verb} at least {want}"
+        ok, why = False, (f"{name} is {observed}; W&B recommends at least {want}" if below == "warn"
+                          else f"{name} is {observed}; W&B requires at least {want}")
     if ok:
         return Verdict("pass", f"{name} is {observed}")
     if name.startswith("binlog") and log_bin and log_bin.upper() == "OFF":
-        why += " (binary logging is off; it applies once log_bin is on)"
+        why = f"{why} (binary logging is off; it applies once log_bin is on)"
     return Verdict(below, why, hint)
 
 

@@ -189,8 +189,8 @@ async def permissions(ctx: Context, client) -> Outcome:
     observed = {_name(g, r): rev.status.allowed for (g, r, _), rev in zip(wanted, reviews)}
     if not denied:
         return passed(f"allowed to create {', '.join(observed)} in {ns}{note}", observed=observed)
-    hint = (f"Grant them: kubectl create rolebinding wandb-deployer --clusterrole=admin --user=USER -n {ns}"
-            + (f"; and a cluster admin runs: kubectl create namespace {ns}" if ("", "namespaces", None) in wanted else ""))
+    admin = f"; and a cluster admin runs: kubectl create namespace {ns}" if ("", "namespaces", None) in wanted else ""
+    hint = f"Grant them: kubectl create rolebinding wandb-deployer --clusterrole=admin --user=USER -n {ns}{admin}"
     return fail(f"denied in namespace {ns}: {', '.join(denied)}{note}", hint, observed=observed)
 
 

@@ -221,7 +221,7 @@ def chain_(ctx: Context) -> Outcome:
                     "or use a publicly trusted certificate", observed=verdict.detail, expected="system trust store")
     hint = {
         "missing-intermediate": "Append your CA's intermediate certificate(s) after the leaf in tls.cert_pem",
-        "untrusted-root": TRUSTED_CA_HINT + ", or set tls.ca_pem to your private root CA",
+        "untrusted-root": f"{TRUSTED_CA_HINT}, or set tls.ca_pem to your private root CA",
         "no-san": "Reissue the certificate with a subjectAltName for the host",
     }.get(verdict.reason, TRUSTED_CA_HINT)
     return fail(f"the chain does not verify: {verdict.detail}", hint, observed=verdict.reason or "untrusted",
@@ -268,5 +268,5 @@ def _judge_served(ctx: Context, got: _served.Served, name: str) -> Outcome:
         return warn(f"served certificate {seen}: {'; '.join(problems)}",
                     f"Install the W&B certificate and its intermediates on whatever answers at {name} "
                     "(ingress / load balancer), then re-run", observed=_x509.fingerprint(cert))
-    return passed(f"{seen}, trusted, covers {name}" + (f"; {'; '.join(notes)}" if notes else ""),
-                  observed=_x509.fingerprint(cert))
+    more = f"; {'; '.join(notes)}" if notes else ""
+    return passed(f"{seen}, trusted, covers {name}{more}", observed=_x509.fingerprint(cert))

@@ -32,9 +32,10 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_recycle=1800,
-                         connect_args={"connect_timeout": 10, "read_timeout": 30, "write_timeout": 30,
-                                       "charset": "utf8mb4"})
+    connect_args = {"connect_timeout": 10, "read_timeout": 30, "write_timeout": 30, "charset": "utf8mb4"}
+    if parsed.password is not None:  # PyMySQL encodes a str password as latin-1; MySQL hashes UTF-8 bytes
+        connect_args["password"] = parsed.password.encode("utf-8")
+    return create_engine(url, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args)
 
 
 def migrate(engine: Engine) -> None:

@@ -22,6 +22,29 @@ class Section:
     fields: tuple[str, ...] | None = None  # None = every field of the model
 
 
+# One paragraph under each step's title: what the step is for and what the checks do.
+STEP_LEADS = {
+    "hardware": "Size the machines: enter what each application node and the database server have, or measure "
+                "them with the one-line probe below. The checks compare them with W&B's requirements.",
+    "database": "The MySQL server W&B will use. The checks connect from this server as the application user and "
+                "read the version, character set, grants and parameters; the bootstrap SQL below creates the "
+                "database and the user if they do not exist yet.",
+    "object_store": "The S3-compatible bucket for W&B's files. Browsers and training nodes upload through presigned "
+                    "URLs, so the checks also make a presigned round trip and test the bucket's CORS rule for the "
+                    "W&B host.",
+    "tls": "The URL users open and its certificate. Paste the PEM certificate chain (leaf first) and its private key, "
+           "or choose where TLS is terminated instead.",
+    "deploy": "Where W&B will run: a Kubernetes cluster (plain manifests or the W&B operator) or a single Docker "
+              "host. The bundle on the review page is rendered for this target.",
+}
+
+# How a select shows a value whose name alone does not explain it (the value itself is what is saved).
+OPTION_LABELS = {
+    "en": "English", "ko": "한국어",
+    "current": "current — W&B's current requirements (MySQL 8.4, Kubernetes 1.34+)",
+    "baseline-8.0.28": "baseline-8.0.28 — the bare-metal guide's rules (MySQL 5.7 or 8.0.28+)",
+}
+
 STEP_TITLES = {
     "hardware": "Hardware", "database": "Database", "object_store": "Object store",
     "tls": "TLS and host", "deploy": "Deploy target", "review": "Review",

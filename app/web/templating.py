@@ -6,9 +6,10 @@ from pathlib import Path
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from app import i18n
-from app.web.forms import STEP_TITLES
+from app.web.forms import OPTION_LABELS, STEP_LEADS, STEP_TITLES
 
 STEPS_NAV = ("hardware", "database", "object_store", "tls", "deploy", "review")
 ICONS = {"pass": "✔", "warn": "▲", "fail": "✖", "skip": "○", "error": "!", "pending": "…", "never": "·",
@@ -43,10 +44,17 @@ def make_templates(directory: Path, app) -> Jinja2Templates:
     templates = Templates(directory=str(directory))
     env = templates.env
     i18n.install(env)
-    env.globals.update(STEPS_NAV=STEPS_NAV, STEP_TITLES=STEP_TITLES, ICONS=ICONS, csrf=csrf, demo=lambda: app.state.settings.demo)
+    env.globals.update(STEPS_NAV=STEPS_NAV, STEP_TITLES=STEP_TITLES, OPTION_LABELS=OPTION_LABELS, STEP_LEADS=STEP_LEADS, ICONS=ICONS, csrf=csrf, demo=lambda: app.state.settings.demo)
+    env.filters["breakable"] = breakable
     env.trim_blocks = True
     env.lstrip_blocks = True
     return templates
+
+
+def breakable(identifier: str) -> Markup:
+    """An identifier (check id, field path) that may wrap after its dots and underscores, never mid-word."""
+    text = str(escape(identifier))
+    return Markup(text.replace(".", ".<wbr>").replace("_", "_<wbr>"))
 
 
 def csrf(request: Request) -> str:

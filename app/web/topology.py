@@ -3,6 +3,8 @@ status (with the status also written as text and icon, never colour alone)."""
 
 from __future__ import annotations
 
+import unicodedata
+from typing import Callable
 from xml.etree import ElementTree as ET
 
 from app.answers import Answers
@@ -57,11 +59,24 @@ def _subtitle(box: str, answers: Answers, reports: list[dict]) -> str:
     }[box]
 
 
-def topology_svg(answers: Answers, rows_by_step: dict, reports: list[dict] | None = None) -> str:
+def _fit(text: str, width: int = 44) -> str:
+    """At most `width` columns of the box (a Hangul syllable takes two)."""
+    out, used = [], 0
+    for ch in text:
+        used += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        if used > width:
+            return "".join(out).rstrip() + "…"
+        out.append(ch)
+    return text
+
+
+def topology_svg(answers: Answers, rows_by_step: dict, reports: list[dict] | None = None,
+                 tr: Callable[[str], str] = lambda text: text) -> str:
+    """The picture; `tr` puts its English texts into the reader's language (app/i18n_messages.py)."""
     reports = reports or []
     svg = ET.Element("svg", xmlns="http://www.w3.org/2000/svg", viewBox="0 0 730 484", role="img",
                      **{"aria-labelledby": "topo-title", "class": "topology"})
-    ET.SubElement(svg, "title", id="topo-title").text = "Planned deployment, coloured by check status"
+    ET.SubElement(svg, "title", id="topo-title").text = tr("Planned deployment, coloured by check status")
     defs = ET.SubElement(svg, "defs")
     marker = ET.SubElement(defs, "marker", id="arrow", viewBox="0 0 10 10", refX="10", refY="5",
                            markerWidth="8", markerHeight="8", orient="auto-start-reverse")
@@ -87,10 +102,10 @@ def topology_svg(answers: Answers, rows_by_step: dict, reports: list[dict] | Non
                                        "data-status": status})
         ET.SubElement(g, "rect", x=str(x), y=str(y), width=str(W), height=str(H), rx="8")
         icon = ICONS.get(status, "?")
-        ET.SubElement(g, "text", x=str(x + 12), y=str(y + 26), **{"class": "topo-label"}).text = f"{icon} {label}"
+        ET.SubElement(g, "text", x=str(x + 12), y=str(y + 26), **{"class": "topo-label"}).text = f"{icon} {tr(label)}"
         ET.SubElement(g, "text", x=str(x + 12), y=str(y + 48), **{"class": "topo-sub"}).text = \
-            _subtitle(box, answers, reports)[:44]
+            _fit(tr(_subtitle(box, answers, reports)))
         if prefixes:
             ET.SubElement(g, "text", x=str(x + 12), y=str(y + 70), **{"class": "topo-status"}).text = \
-                f"checks: {status}"
+                tr(f"status of its checks: {status}")
     return ET.tostring(svg, encoding="unicode")
