@@ -55,6 +55,8 @@ def translate(message: str, gettext: Callable[[str], str]) -> str:
 
 @lru_cache(maxsize=8192)
 def _translate(message: str, gettext: Callable[[str], str], depth: int) -> str:
+    if not message.strip():  # gettext("") is the catalog's header, never a translation
+        return message
     exact = gettext(message)
     if exact != message:
         return exact

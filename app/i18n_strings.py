@@ -356,6 +356,8 @@ STRINGS = [
     _('Probe the database server'),
     # template data
     _('W&B application'),
+    # template data
+    _('unencrypted'),
     # message or hint
     _('the version rules must end with a rule without `below`'),
     # message or hint
@@ -763,6 +765,30 @@ STRINGS = [
     # message or hint
     _('deploy.kubeconfig is not valid YAML'),
     # message or hint
+    _('invalid Content-Length header'),
+    # message or hint
+    _('internal error; see the server log'),
+    # message or hint
+    _('not logged in'),
+    # message or hint
+    _('missing or invalid CSRF token: reload the page and try again'),
+    # message or hint
+    _('too many failed login attempts; wait a minute'),
+    # message or hint
+    _("Size the machines: enter what each application node and the database server have, or measure them with the one-line probe below. The checks compare them with W&B's requirements."),
+    # message or hint
+    _('The MySQL server W&B will use. The checks connect from this server as the application user and read the version, character set, grants and parameters; the bootstrap SQL below creates the database and the user if they do not exist yet.'),
+    # message or hint
+    _("The S3-compatible bucket for W&B's files. Browsers and training nodes upload through presigned URLs, so the checks also make a presigned round trip and test the bucket's CORS rule for the W&B host."),
+    # message or hint
+    _('The URL users open and its certificate. Paste the PEM certificate chain (leaf first) and its private key, or choose where TLS is terminated instead.'),
+    # message or hint
+    _('Where W&B will run: a Kubernetes cluster (plain manifests or the W&B operator) or a single Docker host. The bundle on the review page is rendered for this target.'),
+    # message or hint
+    _("current — W&B's current requirements (MySQL 8.4, Kubernetes 1.34+)"),
+    # message or hint
+    _("baseline-8.0.28 — the bare-metal guide's rules (MySQL 5.7 or 8.0.28+)"),
+    # message or hint
     _('Apply bootstrap'),
     # message or hint
     _('Create bucket'),
@@ -800,28 +826,6 @@ STRINGS = [
     _('Answers file rejected, nothing was stored: '),
     # message or hint
     _('bundle formats: zip, tar.gz'),
-    # message or hint
-    _("Size the machines: enter what each application node and the database server have, or measure them with the one-line probe below. The checks compare them with W&B's requirements."),
-    # message or hint
-    _('The MySQL server W&B will use. The checks connect from this server as the application user and read the version, character set, grants and parameters; the bootstrap SQL below creates the database and the user if they do not exist yet.'),
-    # message or hint
-    _("The S3-compatible bucket for W&B's files. Browsers and training nodes upload through presigned URLs, so the checks also make a presigned round trip and test the bucket's CORS rule for the W&B host."),
-    # message or hint
-    _('The URL users open and its certificate. Paste the PEM certificate chain (leaf first) and its private key, or choose where TLS is terminated instead.'),
-    # message or hint
-    _('Where W&B will run: a Kubernetes cluster (plain manifests or the W&B operator) or a single Docker host. The bundle on the review page is rendered for this target.'),
-    # message or hint
-    _("current — W&B's current requirements (MySQL 8.4, Kubernetes 1.34+)"),
-    # message or hint
-    _("baseline-8.0.28 — the bare-metal guide's rules (MySQL 5.7 or 8.0.28+)"),
-    # message or hint
-    _("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
-    # message or hint
-    _('not logged in'),
-    # message or hint
-    _('missing or invalid CSRF token: reload the page and try again'),
-    # message or hint
-    _('too many failed login attempts; wait a minute'),
     # message or hint
     _('Browsers and training nodes'),
     # message or hint
@@ -1167,6 +1171,8 @@ TEMPLATES = [
     _('deploy.kubeconfig: %(what)s is not base64 data'),
     _('deploy.kubeconfig cannot be used: %(type)s'),
     _('deploy.kubeconfig: every entry of %(key)s needs a name and a %(inner)s mapping'),
+    _('request too large (at most %(value)s KiB)'),
+    _('unknown profile %(name)s'),
     _('unknown check %(only)s in step %(step)s'),
     _('unknown check %(check_id)s'),
     _('unknown check run %(run)s'),
@@ -1176,6 +1182,7 @@ TEMPLATES = [
     _('pasted probe output: %(exc)s'),
     _('unknown step %(step)s'),
     _('at most %(MAX_FIELD)s characters'),
+    _('wbsetup probe --node %(profile)s.yaml --role app   # or --role client'),
     _('namespace %(namespace)s · ingress %(ingress_class)s'),
     _('status of its checks: %(status)s'),
     _('Kubernetes %(version)s does not serve networking.k8s.io/v1 Ingress'),

@@ -26,13 +26,13 @@ TEMPLATE_DATA = (
     "cores", "GiB", "GB", "Mbps", "Gbps",
     "Application nodes", "Database server", "Probe an application node", "Probe the database server",
     "W&B application",  # the topology box
+    "unencrypted",  # database.connect: how the connection is protected
 )
 
 
 # Sources whose f-strings may reach the UI as a check message or hint, an action result or a form error.
 TEMPLATE_SOURCES = ("app/checks/*.py", "app/actions/*.py", "app/answers.py", "app/nodes.py", "app/probe_tokens.py",
-                    "app/kubeconfig.py", "app/web/routes_*.py", "app/web/forms.py", "app/web/auth.py",
-                    "app/web/topology.py")
+                    "app/kubeconfig.py", "app/web/*.py")
 TEMPLATE_SKIP = ("report.py",)  # `wbsetup validate` reports stay English
 # A word of prose: two or more letters with a lower-case one (not part of a path, key or placeholder).
 _WORD = re.compile(r"(?<![\w./$%{-])(?=[A-Za-z'’]*[a-z])[A-Za-z][A-Za-z'’]+(?![\w/])")
@@ -81,7 +81,7 @@ def fstring_template(node: ast.JoinedStr) -> str | None:
             parts.append(f"%({name})s")
             literal.append(" ")
     text = "".join(parts)
-    if "(?P<" in text or "filename=" in text or text.startswith("topo-"):  # a regex, a header, SVG classes
+    if any(m in text for m in ("(?P<", "filename=")) or text.startswith(("topo-", "wbsetup: ")):  # not for people
         return None
     if len(_WORD.findall("".join(literal))) < 2:  # not prose
         return None
@@ -102,7 +102,8 @@ _FIELD_RE = re.compile(r"%\(\w+\)s")
 
 def is_prose(text: str) -> bool:
     """Words for people, not a regular expression or a header value."""
-    if text.startswith(("^", "topo-", "url(")) or "\\s" in text or "(?" in text or "=()" in text:
+    if text.startswith(("^", "topo-", "url(")) or any(m in text for m in ("\\s", "(?", "=()", "-src '", "%s", "%(asctime)s")) \
+            or text.startswith("wbsetup: "):  # a regex, a header value, a log format, console output
         return False
     return len(_WORD.findall(text)) >= 2
 

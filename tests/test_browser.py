@@ -77,6 +77,7 @@ def assert_rows_read_in(page, lang: str) -> None:
     """Every result that is not a pass explains itself in the page's language (message and hint)."""
     if lang != "ko":
         return
+    assert "Project-Id-Version" not in page.content()  # gettext("") would show the catalog header
     for row in page.locator("#checks tr[data-check]").all():
         if row.get_attribute("data-status") in ("pass", "pending"):
             continue
@@ -165,6 +166,11 @@ def test_whole_wizard_against_real_services(live_server, page, mariadb_tuned, se
     page.click("[data-testid=next]")
     assert page.locator(".topology").count() == 1
     shot(page, f"{lang}-review")
+    assert "Project-Id-Version" not in page.content()
+    if lang == "ko":  # the review's results and the topology read Korean too
+        assert HANGUL.search(page.inner_text(".topology-wrap"))
+        failing = page.locator("table.results tr[data-status=fail] td:nth-child(3)").first.inner_text()
+        assert HANGUL.search(failing), failing
     with page.expect_download() as dl:
         page.click("[data-testid=dl-zip]")
     data = Path(dl.value.path()).read_bytes()
@@ -172,8 +178,14 @@ def test_whole_wizard_against_real_services(live_server, page, mariadb_tuned, se
         names = z.namelist()
         assert "kubernetes/wandb.yaml" in names and "report/validation.json" in names
         everything = b"".join(z.read(n) for n in names)
+        readme = z.read("README.md").decode()
     assert APP_PASSWORD.encode() not in everything and seaweedfs.secret_key.encode() not in everything
     assert re.search(rb"\$\{WANDB_DB_PASSWORD\}", everything)
+    assert bool(HANGUL.search(readme)) == (lang == "ko")  # the runbook follows the profile's language
+
+    page.goto(f"{live_server.url}/p/no-such-profile/database")
+    shot(page, f"{lang}-error")
+    assert bool(HANGUL.search(page.inner_text("main [role=alert]"))) == (lang == "ko")  # the reason itself
 
 
 def test_korean_walk(live_server, page):

@@ -64,6 +64,15 @@ def test_values_are_translated_too():
     assert korean(text) and "wandb" in text and "does not exist" not in text
 
 
+def test_empty_parts_never_pull_in_the_catalog_header():
+    """A "; "-list with an empty part (a note appended after "; ") must not translate "" (the .po header)."""
+    text = translate("CN=x (SHA-256 AA) at 127.0.0.1, trusted, covers x; trusted only through tls.ca_pem; "
+                     "equals tls.cert_pem's leaf", KO)
+    assert "Content-Type" not in text and "Project-Id" not in text
+    assert korean(text) and "CN=x (SHA-256 AA) at 127.0.0.1" in text
+    assert translate("; ", KO) == "; " and translate(" ", KO) == " "
+
+
 def test_path_prefixed_messages_translate_after_the_prefix():
     text = translate("tls.cert_pem: this is a private key, not a certificate", KO)
     assert text.startswith("tls.cert_pem: ") and korean(text)
