@@ -125,7 +125,10 @@ def jinja_tr_message(ctx, message) -> str:
 
     if not message:
         return message or ""
-    return translate(str(message), translations(ctx.get("lang") or DEFAULT).gettext)
+    lang = ctx.get("lang") or DEFAULT
+    if lang == DEFAULT:  # messages are written in English: nothing to look up
+        return str(message)
+    return translate(str(message), translations(lang).gettext)
 
 
 def install(env) -> None:
