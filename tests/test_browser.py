@@ -24,11 +24,12 @@ def shot(page, name: str) -> None:
 
 def run_checks(page) -> None:
     """Press "Run checks", see every row pending at once, then wait until the last one arrived."""
+    page.evaluate("document.querySelector('#checks').setAttribute('data-before-run', '1')")  # the old panel
     with page.expect_response(lambda r: r.request.method == "POST" and "/checks/" in r.url):
         page.click("[data-testid=run-checks]")
     page.wait_for_function("() => { const c = document.querySelector('#checks');"
-                           " return c && !c.hasAttribute('hx-get') && !c.querySelector('[data-status=pending]'); }",
-                           timeout=20000)
+                           " return c && !c.hasAttribute('data-before-run') && !c.hasAttribute('hx-get')"
+                           " && !c.querySelector('[data-status=pending]'); }", timeout=20000)
 
 
 def status(page, check_id: str) -> str:
