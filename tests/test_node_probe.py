@@ -256,3 +256,23 @@ def test_program_is_stdlib_only_and_old_python_syntax():
 def test_node_program_refuses_bad_inputs(role, targets_, message):
     with pytest.raises(ValueError, match=message):
         node_program("http://h:1", None, targets_, role)
+
+
+@pytest.mark.browser
+def test_deploy_step_button_shows_a_command_that_works(live_server, page, tmp_path):
+    """In Chromium: the deploy step's button fetches a one-time command (htmx, CSRF header); run as
+    shown, it reports the node, which the reloaded page lists."""
+    from tests.services.wizard import TOKEN
+
+    page.goto(f"{live_server.url}/login?token={TOKEN}")
+    page.fill("#new-name", "acme")
+    page.click("text=Create")
+    page.goto(f"{live_server.url}/p/acme/deploy")
+    page.click("[data-testid=node-probe-client]")
+    command = page.wait_for_selector("[data-testid=node-probe-command]").inner_text()
+    assert command.startswith(f"curl -fsS '{live_server.url}/probe/script?token=") and command.endswith("| sh")
+    assert "client machine" in page.inner_text("[data-testid=node-probe-usage]")
+    proc = _sh(command, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    page.reload()
+    assert page.locator(f'tr[data-node="{HOSTNAME}"]').inner_text().split("\t")[1].strip() == "client"

@@ -121,7 +121,8 @@ def node_probe_token(request: Request, name: str, store: StoreDep, role: str = F
 
 async def _read_limited(request: Request, limit: int) -> bytes:
     """The body, refused with 413 as soon as it passes `limit` bytes (announced or streamed)."""
-    if int(request.headers.get("content-length") or 0) > limit:
+    announced = request.headers.get("content-length") or "0"
+    if not announced.isdigit() or int(announced) > limit:  # BodyLimit already refused non-numbers; be sure
         raise HTTPException(413, f"node report upload too large (at most {limit // 1024} KiB)")
     body = bytearray()
     async for chunk in request.stream():
