@@ -721,16 +721,6 @@ STRINGS = [
     # message or hint
     _('(document): the answers file must be a mapping of keys to values'),
     # message or hint
-    _('DNS: the name does not resolve'),
-    # message or hint
-    _('connection refused (nothing listening, or a firewall rejects it)'),
-    # message or hint
-    _('database.host is not set in the answers'),
-    # message or hint
-    _('object_store.endpoint is not set in the answers'),
-    # message or hint
-    _('host is not set in the answers'),
-    # message or hint
     _("node: the node's name (a string)"),
     # message or hint
     _('measured_at: a UTC timestamp such as 2026-11-29T03:00:00Z'),
@@ -742,6 +732,16 @@ STRINGS = [
     _('ports_in_use: a list of port numbers'),
     # message or hint
     _('not a node report (kind must be node-report)'),
+    # message or hint
+    _('DNS: the name does not resolve'),
+    # message or hint
+    _('connection refused (nothing listening, or a firewall rejects it)'),
+    # message or hint
+    _('database.host is not set in the answers'),
+    # message or hint
+    _('object_store.endpoint is not set in the answers'),
+    # message or hint
+    _('host is not set in the answers'),
     # message or hint
     _('this probe token was already used; create a new one in the wizard'),
     # message or hint
@@ -811,7 +811,21 @@ STRINGS = [
     # message or hint
     _('unknown probe token: create a new one on the hardware step'),
     # message or hint
+    _('this probe token is for node reports, not for the hardware probe'),
+    # message or hint
     _('unknown probe token'),
+    # message or hint
+    _('role: app or client'),
+    # message or hint
+    _('upload must be a JSON object with exactly token and report'),
+    # message or hint
+    _('this probe token is for the hardware probe, not for node reports'),
+    # message or hint
+    _('node report rejected: measured_at: a UTC timestamp such as 2026-11-29T03:00:00Z'),
+    # message or hint
+    _('upload is not JSON (expected an object with token and report)'),
+    # message or hint
+    _('node report: not JSON (paste the output of the node probe)'),
     # message or hint
     _('Profile name: lower-case letters, digits and - (start with a letter or digit, at most 63 characters), e.g. acme-prod'),
     # message or hint
@@ -1134,11 +1148,6 @@ TEMPLATES = [
     _('(document): not valid YAML or JSON%(where)s'),
     _('%(path)s: cannot read the answers file (%(strerror)s)'),
     _('%(path)s: the answers file is not UTF-8 text'),
-    _('timed out after %(timeout)s s (firewall?)'),
-    _('DNS: no answer within %(timeout)s s'),
-    _('role must be one of %(ROLES)s'),
-    _('certificate not trusted (%(verify_message)s)'),
-    _('handshake failed: %(error)s'),
     _('reach.%(key)s: an object with target, ok (true/false) and error'),
     _('reach.object_store.tls: one of %(TLS_STATES)s or null'),
     _('schema: must be %(SCHEMA)s'),
@@ -1147,6 +1156,11 @@ TEMPLATES = [
     _('hardware: an object with %(HARDWARE_KEYS)s'),
     _('%(path)s: cannot read the node report (%(strerror)s)'),
     _('%(path)s: not a node report (not JSON)'),
+    _('timed out after %(timeout)s s (firewall?)'),
+    _('DNS: no answer within %(timeout)s s'),
+    _('role must be one of %(ROLES)s'),
+    _('handshake failed: %(error)s'),
+    _('certificate not trusted (%(verify_message)s)'),
     _('this probe token was issued for the %(role)s role, not %(upload_role)s'),
     _('facts: %(name)s is not a number'),
     _('upload too large: %(n_body)s bytes (at most %(max_bytes)s)'),
@@ -1179,6 +1193,9 @@ TEMPLATES = [
     _('unknown fault %(fault_id)s'),
     _('received %(role)s facts from %(node)s for profile %(name)s'),
     _('pasted probe output is for role %(role)s, not %(role_2)s'),
+    _('node report upload too large (at most %(value)s KiB)'),
+    _('this probe token was issued for %(role)s reports, not %(role_2)s'),
+    _('stored the %(role)s node report of %(node)s for profile %(name)s'),
     _('pasted probe output: %(exc)s'),
     _('unknown step %(step)s'),
     _('at most %(MAX_FIELD)s characters'),

@@ -31,7 +31,8 @@ TEMPLATE_DATA = (
 
 
 # Sources whose f-strings may reach the UI as a check message or hint, an action result or a form error.
-TEMPLATE_SOURCES = ("app/checks/*.py", "app/actions/*.py", "app/answers.py", "app/nodes.py", "app/probe_tokens.py",
+TEMPLATE_SOURCES = ("app/checks/*.py", "app/actions/*.py", "app/answers.py", "app/nodes.py", "app/node_probe.py",
+                    "app/probe_tokens.py",
                     "app/kubeconfig.py", "app/web/*.py")
 TEMPLATE_SKIP = ("report.py",)  # `wbsetup validate` reports stay English
 # A word of prose: two or more letters with a lower-case one (not part of a path, key or placeholder).

@@ -1,19 +1,25 @@
 """Hardware probe: a one-time token per role, the served probe script (no session: the token is the
-credential), the upload, a paste box for air-gapped hosts, and one-click probing of the wizard host."""
+credential), the upload, a paste box for air-gapped hosts, and one-click probing of the wizard host.
+Node reports (deploy step, SPEC §4.5) the same way: a "node-app"/"node-client" token, the node script
+served at the same URL, and /probe/node-upload; a token of one kind is refused by the other's upload."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import datetime
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from app import probe, probe_script, probe_tokens
-from app.answers import parse_document
+from app import nodes, probe, probe_script, probe_tokens
+from app.answers import AnswersError, parse_document
 from app.store import Store
 from app.web.deps import Csrf, StoreDep, load_profile, redirect, render
 
 router = APIRouter()
+NODE_PREFIX = "node-"  # the token role of node reports: node-app, node-client (ProbeToken.role ≤ 16)
+MAX_NODE_UPLOAD = 64 * 1024
 
 
 def _base_url(request: Request) -> str:
@@ -46,9 +52,13 @@ def served_script(request: Request, store: StoreDep, token: str):
     found = store.peek_probe_token(probe_tokens.token_hash(token[:200]))
     if found is None:
         raise HTTPException(403, "unknown probe token: create a new one on the hardware step")
-    tok, _ = found
-    return PlainTextResponse(probe_script.probe_script(_base_url(request), token, tok.role),
-                             media_type="text/x-shellscript")
+    tok, name = found
+    if tok.role.startswith(NODE_PREFIX):  # what the node must reach, from the answers as they are now
+        targets = nodes.targets(store.get_answers(name))
+        text = probe_script.node_script(_base_url(request), token, targets, tok.role[len(NODE_PREFIX):])
+    else:
+        text = probe_script.probe_script(_base_url(request), token, tok.role)
+    return PlainTextResponse(text, media_type="text/x-shellscript")
 
 
 @router.post(probe_script.UPLOAD_PATH)
@@ -58,6 +68,9 @@ async def upload(request: Request, store: StoreDep):
         up = probe_tokens.parse_upload(body)
     except probe_tokens.UploadError as exc:
         raise HTTPException(400, str(exc)) from None
+    peeked = store.peek_probe_token(up.token_hash)
+    if peeked is not None and peeked[0].role.startswith(NODE_PREFIX):  # refused without spending it
+        raise HTTPException(403, "this probe token is for node reports, not for the hardware probe")
     found = store.use_probe_token(up.token_hash)
     if found is None:
         raise HTTPException(403, "unknown probe token")
@@ -91,3 +104,87 @@ async def probe_local(request: Request, name: str, store: StoreDep, role: str = 
     facts = await asyncio.to_thread(probe.measure)
     _merge(store, name, role, "wizard host", dict(facts))
     return redirect(request, f"/p/{name}/hardware?saved=1")
+
+
+# --- node reports (deploy step) ------------------------------------------------------------------
+@router.post("/p/{name}/deploy/probe-token", dependencies=[Csrf])
+def node_probe_token(request: Request, name: str, store: StoreDep, role: str = Form(...)):
+    if role not in probe_script.NODE_ROLES:
+        raise HTTPException(422, "role: app or client")
+    answers, _ = load_profile(store, name)
+    token = probe_tokens.new_token()
+    store.add_probe_token(name, probe_tokens.token_hash(token), NODE_PREFIX + role, "node", probe_tokens.TOKEN_TTL)
+    return render(request, "_node_probe_usage.html", {
+        "role": role, "usage": probe_script.node_usage(_base_url(request), token, nodes.targets(answers), role),
+        "minutes": int(probe_tokens.TOKEN_TTL.total_seconds() // 60), "profile": name})
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it passes `limit` bytes (announced or streamed)."""
+    announced = request.headers.get("content-length") or "0"
+    if not announced.isdigit() or int(announced) > limit:  # BodyLimit already refused non-numbers; be sure
+        raise HTTPException(413, f"node report upload too large (at most {limit // 1024} KiB)")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise HTTPException(413, f"node report upload too large (at most {limit // 1024} KiB)")
+    return bytes(body)
+
+
+def _accept_report(doc, name: str) -> dict:
+    """validate_report, plus what storing needs (a parseable measured_at); HTTP 400 naming the problem."""
+    try:
+        report = nodes.validate_report(doc, name)
+        if len(report["node"]) > 253:  # the stored column's size (a host name is at most 253)
+            raise AnswersError(["node: the node's name (a string)"])
+        datetime.fromisoformat(report["measured_at"].replace("Z", "+00:00"))
+    except AnswersError as exc:
+        raise HTTPException(400, "node report rejected: " + "; ".join(exc.errors)) from None
+    except ValueError:
+        raise HTTPException(400, "node report rejected: measured_at: a UTC timestamp such as 2026-11-29T03:00:00Z") from None
+    return report
+
+
+@router.post(probe_script.NODE_UPLOAD_PATH)
+async def node_upload(request: Request, store: StoreDep):
+    body = await _read_limited(request, MAX_NODE_UPLOAD)
+    try:
+        doc = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise HTTPException(400, "upload is not JSON (expected an object with token and report)") from None
+    if not isinstance(doc, dict) or set(doc) != {"token", "report"}:
+        raise HTTPException(400, "upload must be a JSON object with exactly token and report")
+    token = doc["token"]
+    if not isinstance(token, str) or not probe_tokens.TOKEN_RE.match(token):
+        raise HTTPException(400, "token: missing or malformed (use the command the wizard shows)")
+    found = store.peek_probe_token(probe_tokens.token_hash(token))
+    if found is None:
+        raise HTTPException(403, "unknown probe token")
+    tok, name = found
+    if not tok.role.startswith(NODE_PREFIX):
+        raise HTTPException(403, "this probe token is for the hardware probe, not for node reports")
+    problem = probe_tokens.token_problem(expires_at=tok.expires_at, used_at=tok.used_at, role=tok.role,
+                                         upload_role=tok.role)  # used or expired
+    if problem:
+        raise HTTPException(409 if tok.used_at else 403, problem)
+    report = _accept_report(doc["report"], name)  # before the token is spent: a rejected report may be retried
+    if NODE_PREFIX + report["role"] != tok.role:
+        raise HTTPException(403, f"this probe token was issued for {tok.role} reports, not {report['role']}")
+    used = store.use_probe_token(tok.token_hash)
+    if used is None or used[0].used_at is not None:  # another upload won the race
+        raise HTTPException(409, "this probe token was already used; create a new one in the wizard")
+    store.add_node_report(name, report)
+    return JSONResponse({"ok": True, "message": f"stored the {report['role']} node report of {report['node']} "
+                                                f"for profile {name}"})
+
+
+@router.post("/p/{name}/node-reports/paste", dependencies=[Csrf])
+def paste_node_report(request: Request, name: str, store: StoreDep, report: str = Form(..., max_length=MAX_NODE_UPLOAD)):
+    load_profile(store, name)
+    try:
+        doc = json.loads(report)
+    except ValueError:
+        raise HTTPException(400, "node report: not JSON (paste the output of the node probe)") from None
+    store.add_node_report(name, _accept_report(doc, name))
+    return redirect(request, f"/p/{name}/deploy?saved=1")
