@@ -821,8 +821,6 @@ STRINGS = [
     # message or hint
     _('this probe token is for the hardware probe, not for node reports'),
     # message or hint
-    _('node report rejected: measured_at: a UTC timestamp such as 2026-11-29T03:00:00Z'),
-    # message or hint
     _('upload is not JSON (expected an object with token and report)'),
     # message or hint
     _('node report: not JSON (paste the output of the node probe)'),

@@ -10,6 +10,7 @@ judge them. Every measurement is bounded by a timeout; nothing here needs root.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from app import node_probe
 from app.answers import Answers, AnswersError
@@ -78,6 +79,17 @@ def _reach_ok(doc: dict, key: str, errors: list[str]) -> None:
         errors.append(f"reach.object_store.tls: one of {', '.join(TLS_STATES)} or null")
 
 
+def _timestamp(value) -> bool:
+    """An ISO 8601 timestamp the store can keep (e.g. 2026-11-29T03:00:00Z)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
 def validate_report(doc, profile: str) -> dict:
     """Check a parsed node report's shape and profile; raise AnswersError listing what is wrong."""
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
@@ -87,11 +99,11 @@ def validate_report(doc, profile: str) -> dict:
         errors.append(f"schema: must be {SCHEMA}")
     if doc.get("profile") != profile:
         errors.append(f"profile: the report is for profile {doc.get('profile')!r}, not {profile!r}")
-    if not isinstance(doc.get("node"), str) or not doc["node"]:
+    if not isinstance(doc.get("node"), str) or not doc["node"] or len(doc["node"]) > 253:  # a host name's limit
         errors.append("node: the node's name (a string)")
     if doc.get("role") not in ROLES:
         errors.append(f"role: one of {', '.join(ROLES)}")
-    if not isinstance(doc.get("measured_at"), str):
+    if not _timestamp(doc.get("measured_at")):
         errors.append("measured_at: a UTC timestamp such as 2026-11-29T03:00:00Z")
     hardware = doc.get("hardware")
     if not isinstance(hardware, dict) or any(k not in hardware for k in HARDWARE_KEYS):

@@ -73,6 +73,10 @@ def test_node_reports_upload_list_delete(client):
     bad = client.post("/p/acme/node-reports", data={"csrf_token": client.csrf},
                       files={"file": ("r.json", json.dumps(other), "application/json")})
     assert bad.status_code == 400 and "profile" in bad.text
+    for broken, field in ((dict(report, node="n" * 254), "node:"), (dict(report, measured_at="yesterday"), "measured_at:")):
+        r = client.post("/p/acme/node-reports", data={"csrf_token": client.csrf},  # refused, not a crash in the store
+                        files={"file": ("r.json", json.dumps(broken), "application/json")})
+        assert r.status_code == 400 and field in r.text, (field, r.status_code)
     rid = re.search(r"/node-reports/(\d+)/delete", page).group(1)
     client.post_form(f"/p/acme/node-reports/{rid}/delete", follow_redirects=False)
     assert 'data-node="app-7"' not in client.get("/p/acme/deploy").text
