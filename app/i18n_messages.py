@@ -90,13 +90,22 @@ def _split(message: str, gettext: Callable[[str], str], depth: int) -> str:
 
 
 def _value(value: str, gettext: Callable[[str], str], depth: int) -> str:
-    """A field's value in the reader's language: a message of its own, or a "; "-list of messages."""
+    """A field's value in the reader's language: a message of its own, or a "; "-list of messages.
+    A list whose every item is known reads item by item (a pattern of one item must not swallow the
+    rest of the list); otherwise the value as a whole, else whatever items are known."""
     if not value or not any(c.isalpha() for c in value):
         return value
+    exact = gettext(value) if value.strip() else value
+    if exact != value:
+        return exact
+    items = value.split("; ")
+    listed = [_translate(item, gettext, depth) for item in items] if len(items) > 1 else []
+    if listed and all(t != i or not any(c.isalpha() for c in i) for t, i in zip(listed, items)):
+        return "; ".join(listed)
     whole = _translate(value, gettext, depth)
+    if whole != value:
+        return whole
     quantity = _QUANTITY.match(value)
-    if whole == value and quantity:  # "2 cores": the number, then the unit in the reader's language
+    if quantity:  # "2 cores": the number, then the unit in the reader's language
         return f"{quantity.group(1)} {gettext(quantity.group(2))}"
-    if whole == value and "; " in value:
-        return "; ".join(_translate(part, gettext, depth) for part in value.split("; "))
-    return whole
+    return "; ".join(listed) if listed else value

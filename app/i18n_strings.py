@@ -799,8 +799,6 @@ STRINGS = [
     # message or hint
     _('node report: not JSON (upload the output of `wbsetup probe --node`)'),
     # message or hint
-    _('node report rejected: '),
-    # message or hint
     _('reason: say why this failure is acceptable (it is shown in the report)'),
     # message or hint
     _('no demo is running'),
@@ -1185,6 +1183,7 @@ TEMPLATES = [
     _('deploy.kubeconfig: every entry of %(key)s needs a name and a %(inner)s mapping'),
     _('request too large (at most %(value)s KiB)'),
     _('unknown profile %(name)s'),
+    _('node report rejected: %(errors)s'),
     _('unknown check %(only)s in step %(step)s'),
     _('unknown check %(check_id)s'),
     _('unknown check run %(run)s'),

@@ -73,6 +73,15 @@ def test_empty_parts_never_pull_in_the_catalog_header():
     assert translate("; ", KO) == "; " and translate(" ", KO) == " "
 
 
+def test_a_list_of_messages_reads_item_by_item():
+    """One item's pattern must not swallow the next items of a "; "-list."""
+    text = translate("node report rejected: profile: the report is for profile 'other', not 'acme'; "
+                     "node: the node's name (a string)", KO)
+    first, _, second = text.partition("; ")
+    assert "'other'" in first and "'acme'" in first and "node" not in first, text
+    assert second.startswith("node: ") and korean(second), text
+
+
 def test_path_prefixed_messages_translate_after_the_prefix():
     text = translate("tls.cert_pem: this is a private key, not a certificate", KO)
     assert text.startswith("tls.cert_pem: ") and korean(text)

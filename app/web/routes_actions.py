@@ -61,7 +61,7 @@ async def upload_node_report(request: Request, name: str, store: StoreDep, file:
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise HTTPException(400, "node report: not JSON (upload the output of `wbsetup probe --node`)") from None
     except AnswersError as exc:
-        raise HTTPException(400, "node report rejected: " + "; ".join(exc.errors)) from None
+        raise HTTPException(400, f"node report rejected: {'; '.join(exc.errors)}") from None
     store.add_node_report(name, report)
     return redirect(request, f"/p/{name}/deploy?saved=1")
 

@@ -136,7 +136,7 @@ def _accept_report(doc, name: str) -> dict:
     try:
         return nodes.validate_report(doc, name)
     except AnswersError as exc:
-        raise HTTPException(400, "node report rejected: " + "; ".join(exc.errors)) from None
+        raise HTTPException(400, f"node report rejected: {'; '.join(exc.errors)}") from None
 
 
 @router.post(probe_script.NODE_UPLOAD_PATH)
