@@ -82,7 +82,7 @@ def fstring_template(node: ast.JoinedStr) -> str | None:
             parts.append(f"%({name})s")
             literal.append(" ")
     text = "".join(parts)
-    if any(m in text for m in ("(?P<", "filename=")) or text.startswith(("topo-", "wbsetup: ")):  # not for people
+    if any(m in text for m in ("(?P<", "filename=")) or text.startswith(("topo-", "wbsetup: ", "<")):  # not for people
         return None
     if len(_WORD.findall("".join(literal))) < 2:  # not prose
         return None
@@ -103,7 +103,7 @@ _FIELD_RE = re.compile(r"%\(\w+\)s")
 
 def is_prose(text: str) -> bool:
     """Words for people, not a regular expression or a header value."""
-    if text.startswith(("^", "topo-", "url(")) or any(m in text for m in ("\\s", "(?", "=()", "-src '", "%s", "%(asctime)s")) \
+    if text.startswith(("^", "topo-", "url(", "<")) or any(m in text for m in ("\\s", "(?", "=()", "-src '", "%s", "%(asctime)s")) \
             or text.startswith("wbsetup: "):  # a regex, a header value, a log format, console output
         return False
     return len(_WORD.findall(text)) >= 2

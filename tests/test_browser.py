@@ -84,8 +84,8 @@ def assert_rows_read_in(page, lang: str) -> None:
             continue
         text = row.locator(".message").inner_text()
         assert HANGUL.search(text), f"{row.get_attribute('data-check')}: {text}"
-        if row.locator(".hint code").count():  # the hint itself, not its "Fix:" label
-            hint = row.locator(".hint code").inner_text()
+        if row.locator(".hint .hint-text").count():  # the hint itself, not its "Fix:" label
+            hint = row.locator(".hint .hint-text").inner_text()
             assert HANGUL.search(hint), f"{row.get_attribute('data-check')} hint: {hint}"
 
 

@@ -167,3 +167,13 @@ def test_stepper_states_follow_the_answers(client):
     client.post_form("/p/acme/database", {"version": "1", "database.host": "db.example"}, follow_redirects=False)
     states = stepper(store, store.get_answers("acme"))
     assert states["database"] == "saved" and states["deploy"] == "new"
+
+
+def test_hints_render_as_text_with_code_and_escape_everything():
+    from app.web.templating import hint_html
+
+    assert str(hint_html("Run `mc mb ALIAS/b` first")) == '<span class="hint-text">Run <code>mc mb ALIAS/b</code> first</span>'
+    assert str(hint_html("GRANT ALL ON `db`.* TO 'u'@'%';")).startswith('<code class="hint-text">GRANT ALL')
+    hostile = str(hint_html('<img src=x onerror=alert(1)> `"<b>"`'))
+    assert "<img" not in hostile and "<b>" not in hostile and "&lt;img" in hostile
+    assert str(hint_html("one ` tick")) == '<span class="hint-text">one ` tick</span>'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import Request
@@ -46,9 +47,26 @@ def make_templates(directory: Path, app) -> Jinja2Templates:
     i18n.install(env)
     env.globals.update(STEPS_NAV=STEPS_NAV, STEP_TITLES=STEP_TITLES, OPTION_LABELS=OPTION_LABELS, STEP_LEADS=STEP_LEADS, ICONS=ICONS, csrf=csrf, demo=lambda: app.state.settings.demo)
     env.filters["breakable"] = breakable
+    env.filters["hint_html"] = hint_html
     env.trim_blocks = True
     env.lstrip_blocks = True
     return templates
+
+
+_COMMAND = re.compile(r"^(GRANT|SET|ALTER|CREATE|DROP|helm|kubectl|mc|aws|ufw|openssl|docker|apt-get|curl|wbsetup)\b")
+
+
+def hint_html(hint: str) -> Markup:
+    """A hint for reading: prose as text with its `backticked` parts as code; a bare command or SQL
+    statement as code."""
+    text = str(hint)
+    if _COMMAND.match(text):
+        return Markup('<code class="hint-text">{}</code>').format(text)
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: keep the text as it is
+        parts = [text]
+    html = "".join(str(escape(p)) if i % 2 == 0 else f"<code>{escape(p)}</code>" for i, p in enumerate(parts))
+    return Markup(f'<span class="hint-text">{html}</span>')
 
 
 def breakable(identifier: str) -> Markup:
