@@ -118,17 +118,22 @@ def jinja_tr(ctx, message) -> str:
     return gettext_for(ctx.get("lang") or DEFAULT, str(message))
 
 
+def message_translator(lang: str):
+    """A function putting an English message that may carry values into `lang` (app/i18n_messages.py)."""
+    if lang == DEFAULT:  # messages are written in English: nothing to look up
+        return str
+    from app.i18n_messages import translate
+
+    gettext = translations(lang).gettext
+    return lambda message: translate(str(message), gettext)
+
+
 @pass_context
 def jinja_tr_message(ctx, message) -> str:
     """Translate a check message or hint that may carry values (see app/i18n_messages.py)."""
-    from app.i18n_messages import translate
-
     if not message:
         return message or ""
-    lang = ctx.get("lang") or DEFAULT
-    if lang == DEFAULT:  # messages are written in English: nothing to look up
-        return str(message)
-    return translate(str(message), translations(lang).gettext)
+    return message_translator(ctx.get("lang") or DEFAULT)(message)
 
 
 def install(env) -> None:

@@ -99,15 +99,22 @@ def probe_program(base_url: str, token: str | None, role: str, *, disk_seconds: 
 
 def probe_script(base_url: str, token: str | None, role: str, *, disk_seconds: float = 2.0) -> str:
     """The POSIX sh script served at SCRIPT_PATH (`curl -fsS URL | sh`)."""
-    program = probe_program(base_url, token, role, disk_seconds=disk_seconds)
+    return _sh_script(
+        probe_program(base_url, token, role, disk_seconds=disk_seconds),
+        ["# wbsetup hardware probe: needs only sh and python3 (standard library); installs nothing.",
+         f"# It measures this node and {'uploads the result to ' + base_url if token else 'prints JSON'}"
+         f" as the {role} role; the temp file it writes to measure the disk is removed."],
+        "wbsetup probe: python3 is required (install it, or enter the values by hand)")
+
+
+def _sh_script(program: str, comments: list[str], missing_python: str) -> str:
+    """`program` run by the node's python3 from a quoted heredoc, after a check that python3 exists."""
     return "\n".join([
         "#!/bin/sh",
-        "# wbsetup hardware probe: needs only sh and python3 (standard library); installs nothing.",
-        f"# It measures this node and {'uploads the result to ' + base_url if token else 'prints JSON'}"
-        f" as the {role} role; the temp file it writes to measure the disk is removed.",
+        *comments,
         "set -eu",
         'if ! command -v python3 >/dev/null 2>&1; then',
-        '  echo "wbsetup probe: python3 is required (install it, or enter the values by hand)" >&2',
+        f'  echo "{missing_python}" >&2',
         "  exit 1",
         "fi",
         f"exec python3 - <<'{HEREDOC}'",
@@ -232,23 +239,13 @@ def _top_names(source: str) -> set[str]:
 def node_script(base_url: str, token: str | None, targets: dict, role: str, *, timeout: float = 3.0,
                 disk_seconds: float = 2.0) -> str:
     """The POSIX sh script served at SCRIPT_PATH for a node-report token (`curl -fsS URL | sh`)."""
-    program = node_program(base_url, token, targets, role, timeout=timeout, disk_seconds=disk_seconds)
-    return "\n".join([
-        "#!/bin/sh",
-        "# wbsetup node probe: needs only sh and python3 (standard library); installs nothing.",
-        f"# It measures what W&B needs of this {'application node' if role == 'app' else 'client machine'}"
-        f" and {'uploads the node report to ' + base_url if token else 'prints the node report'};",
-        "# the temp file it writes to measure the disk is removed.",
-        "set -eu",
-        'if ! command -v python3 >/dev/null 2>&1; then',
-        '  echo "wbsetup node probe: python3 is required (install it, or run wbsetup probe --node)" >&2',
-        "  exit 1",
-        "fi",
-        f"exec python3 - <<'{HEREDOC}'",
-        program.rstrip("\n"),
-        HEREDOC,
-        "",
-    ])
+    return _sh_script(
+        node_program(base_url, token, targets, role, timeout=timeout, disk_seconds=disk_seconds),
+        ["# wbsetup node probe: needs only sh and python3 (standard library); installs nothing.",
+         f"# It measures what W&B needs of this {'application node' if role == 'app' else 'client machine'}"
+         f" and {'uploads the node report to ' + base_url if token else 'prints the node report'};",
+         "# the temp file it writes to measure the disk is removed."],
+        "wbsetup node probe: python3 is required (install it, or run wbsetup probe --node)")
 
 
 def node_usage(base_url: str, token: str, targets: dict, role: str) -> dict[str, str]:

@@ -3,8 +3,6 @@ download — the same bytes `wbsetup render` writes for the profile."""
 
 from __future__ import annotations
 
-from typing import Callable
-
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
@@ -15,7 +13,6 @@ from app.artifacts.manifest import targz_bytes, zip_bytes
 from app.artifacts.bundle import file_mode
 from app.artifacts.serialize import dump_yaml
 from app.checks.engine import Report, Result
-from app.i18n_messages import translate
 from app.web import runs
 from app.web.deps import StoreDep, load_profile, render
 from app.web.stepper import stepper
@@ -35,11 +32,6 @@ def latest_report(store, answers) -> dict | None:
     return Report(answers.profile, answers.requirements, results).to_dict()
 
 
-def _translator(request: Request, answers) -> Callable[[str], str]:
-    gettext = i18n.translations(i18n.choose(request, answers.language)).gettext
-    return lambda text: translate(text, gettext)
-
-
 @router.get("/p/{name}/review")
 def review(request: Request, name: str, store: StoreDep):
     answers, row = load_profile(store, name)
@@ -54,7 +46,7 @@ def review(request: Request, name: str, store: StoreDep):
         "answers": answers, "profile": name, "step": "review", "stepper": stepper(store, answers),
         "summary": dump_yaml(answers.to_document(secrets="refs")), "all_rows": all_rows,
         "files": {p: c.decode("utf-8", errors="replace") for p, c in preview.items()},
-        "topology": topology_svg(answers, all_rows, [r for _, r in store.node_reports(name)], tr=_translator(request, answers)),
+        "topology": topology_svg(answers, all_rows, [r for _, r in store.node_reports(name)], tr=i18n.message_translator(i18n.choose(request, answers.language))),
     })
 
 
