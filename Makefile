@@ -36,11 +36,11 @@ bench: $(STAMP) system-deps
 	$(BIN)/python -m bench
 
 # Re-extract the UI strings into the catalog (then translate the new/fuzzy entries in
-# app/locale/ko/LC_MESSAGES/messages.po). The app compiles the .po in memory: no .mo to build.
+# app/i18n/locale/ko/LC_MESSAGES/messages.po). The app compiles the .po in memory: no .mo to build.
 i18n: $(STAMP)
 	$(BIN)/python scripts/i18n_strings.py
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o app/locale/messages.pot .
-	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale -l ko --no-wrap --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o app/i18n/locale/messages.pot .
+	$(BIN)/pybabel update -i app/i18n/locale/messages.pot -d app/i18n/locale -l ko --no-wrap --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .test-services

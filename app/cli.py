@@ -105,7 +105,7 @@ def cmd_validate(args) -> int:
     answers = _load_resolved(args.answers)
     node_reports = []
     if args.node_reports:
-        from app.nodes import load_reports
+        from app.probe.reports import load_reports
 
         node_reports = load_reports(args.node_reports, answers.profile)
     report = run_checks_sync(answers, steps=args.steps, timeout=args.timeout, ignore=args.ignore,
@@ -169,11 +169,11 @@ def cmd_demo(args) -> int:
 def cmd_probe(args) -> int:
     if args.node:
         answers = answers_mod.load(args.node)
-        from app.nodes import node_report
+        from app.probe.reports import node_report
 
         print(json.dumps(node_report(answers.resolved(os.environ, strict=False), role=args.role, name=args.name), indent=2))
         return EXIT_OK
-    from app import probe
+    from app.probe import host as probe
 
     facts = probe.measure()
     print(json.dumps(facts, indent=2) if args.json else probe.describe(facts))

@@ -1,4 +1,4 @@
-"""Write app/i18n_strings.py: the UI strings that live in code, not templates, as _() calls for
+"""Write app/i18n/strings.py: the UI strings that live in code, not templates, as _() calls for
 `pybabel extract` (step and section titles, answers-model field titles and help, check titles, status
 names, and every check message or hint that is fixed text). Run by `make i18n`; tests/test_i18n.py fails
 when the file is out of date.
@@ -17,7 +17,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-OUT = ROOT / "app" / "i18n_strings.py"
+OUT = ROOT / "app" / "i18n" / "strings.py"
 
 # Strings of templates that are data (tuples), not _() literals: hardware table rows, labels, statuses.
 TEMPLATE_DATA = (
@@ -31,9 +31,9 @@ TEMPLATE_DATA = (
 
 
 # Sources whose f-strings may reach the UI as a check message or hint, an action result or a form error.
-TEMPLATE_SOURCES = ("app/checks/*.py", "app/actions/*.py", "app/answers.py", "app/nodes.py", "app/node_probe.py",
-                    "app/probe_tokens.py",
-                    "app/kubeconfig.py", "app/web/*.py")
+TEMPLATE_SOURCES = ("app/checks/*.py", "app/actions/*.py", "app/answers.py", "app/probe/reports.py", "app/probe/node.py",
+                    "app/probe/tokens.py",
+                    "app/checks/kubeconfig.py", "app/web/*.py")
 TEMPLATE_SKIP = ("report.py",)  # `wbsetup validate` reports stay English
 # A word of prose: two or more letters with a lower-case one (not part of a path, key or placeholder).
 _WORD = re.compile(r"(?<![\w./$%{-])(?=[A-Za-z'’]*[a-z])[A-Za-z][A-Za-z'’]+(?![\w/])")
@@ -112,7 +112,7 @@ def is_prose(text: str) -> bool:
 def code_texts() -> tuple[list[str], list[str]]:
     """(fixed texts, message templates) that can reach the UI from code and requirement files: every
     prose string literal (not a docstring) and every prose f-string of TEMPLATE_SOURCES, and every
-    message or hint of the requirement files. app/i18n_messages.py turns each template into a pattern
+    message or hint of the requirement files. app/i18n/legacy.py turns each template into a pattern
     that recognises the English message it renders."""
     fixed: list[str] = []
     templates: list[str] = []
@@ -187,7 +187,7 @@ def render() -> str:
         lines.append(f"    # {comment}")
         lines.append(f"    _({msgid!r}),")
     lines.append("]")
-    lines += ["", "", "# Message templates of f-strings (app/i18n_messages.py matches English messages against them).",
+    lines += ["", "", "# Message templates of f-strings (app/i18n/legacy.py matches English messages against them).",
               "TEMPLATES = ["]
     for template in code_texts()[1]:
         lines.append(f"    _({template!r}),")

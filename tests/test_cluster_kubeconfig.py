@@ -15,7 +15,7 @@ import httpx2
 import pytest
 import yaml
 
-from app import kubeconfig as kc
+from app.checks import kubeconfig as kc
 from app.checks import _kube as k
 from app.requirements import load
 

@@ -122,7 +122,7 @@ def test_every_check_title_is_translated():
 def test_every_template_and_code_string_is_translated():
     ko = korean()
     ids = set()
-    method_map = [("app/i18n_strings.py", "python"), ("templates/*.html", "jinja2")]
+    method_map = [("app/i18n/strings.py", "python"), ("templates/*.html", "jinja2")]
     for _, _, msgid, _, _ in extract_from_dir(ROOT, method_map, options_map={"templates/*.html": {
             "extensions": "jinja2.ext.i18n"}}):
         ids.add(msgid if isinstance(msgid, str) else msgid[0])
@@ -134,7 +134,7 @@ def test_every_template_and_code_string_is_translated():
 def test_generated_string_list_is_current():
     r = subprocess.run([sys.executable, "scripts/i18n_strings.py", "--check"], cwd=ROOT, timeout=60,
                        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert r.returncode == 0, "app/i18n_strings.py is stale: run `make i18n`"
+    assert r.returncode == 0, "app/i18n/strings.py is stale: run `make i18n`"
 
 
 def test_translations_keep_placeholders():

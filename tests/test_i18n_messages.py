@@ -1,6 +1,6 @@
 """Messages with values reach the Korean UI translated: every f-string of the modules that produce check
 messages, hints, action results and form errors is a catalog template (scripts/i18n_strings.py), and
-app/i18n_messages.py reads stored English messages back through those templates."""
+app/i18n/legacy.py reads stored English messages back through those templates."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 from app import i18n
 from app.answers import AnswersError, parse_document
 from app.checks.engine import run_checks_sync
-from app.i18n_messages import pattern_of, patterns, translate
-from app.i18n_strings import TEMPLATES
+from app.i18n.legacy import pattern_of, patterns, translate
+from app.i18n.strings import TEMPLATES
 
 KO = i18n.translations("ko").gettext
 HANGUL = re.compile(r"[\uac00-\ud7a3]")

@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import update
 
 from app.answers import parse_document
-from app.node_probe import measure_node
-from app.nodes import targets, validate_report
-from app.probe_script import HEREDOC, node_program, node_script, node_usage
-from app.probe_tokens import new_token
+from app.probe.node import measure_node
+from app.probe.reports import targets, validate_report
+from app.probe.script import HEREDOC, node_program, node_script, node_usage
+from app.probe.tokens import new_token
 from app.store.models import ProbeToken
 from tests.services.wizard import Client, wait_until
 
@@ -245,7 +245,7 @@ def test_program_is_stdlib_only_and_old_python_syntax():
     tree = ast.parse(program, feature_version=(3, 6))
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0}
-    assert imported - {"app.probe"} <= STDLIB, imported - STDLIB  # app.probe: only when not embedded
+    assert imported - {"app.probe.host"} <= STDLIB, imported - STDLIB  # app.probe.host: only when not embedded
 
 
 @pytest.mark.parametrize("role, targets_, message", [

@@ -17,7 +17,7 @@ import trustme
 import yaml
 
 from app.answers import AnswersError, parse_document
-from app.nodes import (docker_versions, listening_ports, load_reports, node_report, published_ports,
+from app.probe.reports import (docker_versions, listening_ports, load_reports, node_report, published_ports,
                        reach_database, reach_object_store, validate_report)
 
 ROOT = Path(__file__).resolve().parents[1]

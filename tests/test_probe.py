@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from app import probe
+from app.probe import host as probe
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT_KEYS = ["arch", "cpu_cores", "memory_gib", "disk_gb", "disk_mbps", "nics", "nic_gbps"]

@@ -13,9 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from app import probe
-from app.probe_script import HEREDOC, probe_program, probe_script, script_url, usage
-from app.probe_tokens import new_token, parse_upload
+from app.probe import host as probe
+from app.probe.script import HEREDOC, probe_program, probe_script, script_url, usage
+from app.probe.tokens import new_token, parse_upload
 
 STDLIB = {"json", "mmap", "os", "platform", "secrets", "shutil", "socket", "sys", "time", "urllib.error",
           "urllib.request"}
@@ -131,7 +131,7 @@ def test_online_usage_is_one_curl_pipe():
 
 def test_program_is_one_implementation_and_old_python_syntax():
     program = probe_program("http://h:1", None, "app")
-    assert probe.__doc__.strip().splitlines()[0] in program  # embeds app/probe.py itself
+    assert probe.__doc__.strip().splitlines()[0] in program  # embeds app/probe/host.py itself
     tree = ast.parse(program, feature_version=(3, 6))  # nodes may ship an old python3
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}

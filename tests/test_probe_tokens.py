@@ -9,7 +9,7 @@ import pytest
 
 from app.answers import parse_document
 from app.checks.engine import run_checks_sync
-from app.probe_tokens import (
+from app.probe.tokens import (
     TOKEN_TTL, UploadError, expires_at, facts_to_section, new_token, parse_upload, token_hash, token_matches,
     token_problem, weakest,
 )

@@ -60,7 +60,7 @@ def test_create_bucket_and_apply_cors_turn_the_checks_green(client, seaweedfs):
 
 def test_node_reports_upload_list_delete(client):
     from app.answers import parse_document
-    from app.nodes import node_report
+    from app.probe.reports import node_report
 
     client.create("acme")
     report = node_report(parse_document({"schema": 1, "profile": "acme"}), name="app-7")
@@ -84,7 +84,7 @@ def test_node_reports_upload_list_delete(client):
 
 def test_topology_shows_cluster_and_measured_nodes(client):
     from app.answers import parse_document
-    from app.nodes import node_report
+    from app.probe.reports import node_report
 
     client.create("acme")
     report = node_report(parse_document({"schema": 1, "profile": "acme"}), name="gpu-node-3", role="client")

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
-from app import kubeconfig as kc
+from app.checks import kubeconfig as kc
 from app.checks.engine import Context, Outcome, fail, skip
 from app.secret import reveal
 

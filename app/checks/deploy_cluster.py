@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 
-from app import kubeconfig as kc
+from app.checks import kubeconfig as kc
 from app.checks import _kube as k
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
 from app.secret import reveal

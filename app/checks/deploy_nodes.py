@@ -1,6 +1,6 @@
 """Node checks `deploy.node.*` (SPEC §4.5 "The nodes, measured from the nodes").
 
-Judged from `ctx.node_reports` (node reports, validated by app.nodes), never measured from the
+Judged from `ctx.node_reports` (node reports, validated by app.probe.reports), never measured from the
 wizard host: the wizard often sits on another network than the nodes that will run W&B.
 """
 
@@ -10,7 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
-from app.nodes import published_ports
+from app.probe.reports import published_ports
 
 NO_REPORTS = ("no node reports: on each node run `wbsetup probe --node answers.yaml [--role client] > NODE.json`, "
               "then `wbsetup validate answers.yaml --node-report NODE.json`")

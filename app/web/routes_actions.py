@@ -10,7 +10,7 @@ import json
 from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 
 from app.answers import AnswersError
-from app.web import runs
+from app.checks import runs
 from app.web.deps import Csrf, StoreDep, load_profile, redirect, render
 
 router = APIRouter()
@@ -50,7 +50,7 @@ async def apply_cors(request: Request, name: str, store: StoreDep):
 
 @router.post("/p/{name}/node-reports", dependencies=[Csrf])
 async def upload_node_report(request: Request, name: str, store: StoreDep, file: UploadFile = File(...)):
-    from app.nodes import validate_report
+    from app.probe.reports import validate_report
 
     load_profile(store, name)
     data = await file.read(MAX_REPORT + 1)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 
 from app.answers import STEPS
 from app.checks.engine import REGISTRY, checks_for
-from app.web import runs
+from app.checks import runs
 from app.web.deps import Csrf, StoreDep, load_profile, render
 from app.web.routes_profiles import require_step
 from app.web.stepper import stepper, unresolved

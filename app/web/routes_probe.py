@@ -11,7 +11,7 @@ import json
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from app import nodes, probe, probe_script, probe_tokens
+from app.probe import host as probe, reports as nodes, script as probe_script, tokens as probe_tokens
 from app.answers import AnswersError, parse_document
 from app.store import Store
 from app.web.deps import Csrf, StoreDep, load_profile, redirect, render

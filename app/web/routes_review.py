@@ -13,7 +13,7 @@ from app.artifacts.manifest import targz_bytes, zip_bytes
 from app.artifacts.bundle import file_mode
 from app.artifacts.serialize import dump_yaml
 from app.checks.engine import Report, Result
-from app.web import runs
+from app.checks import runs
 from app.web.deps import StoreDep, load_profile, render
 from app.web.stepper import stepper
 

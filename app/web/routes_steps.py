@@ -8,7 +8,7 @@ from starlette.datastructures import UploadFile
 
 from app.answers import STEPS, AnswersError
 from app.store import Conflict
-from app.web import runs
+from app.checks import runs
 from app.web.deps import Csrf, StoreDep, load_profile, redirect, render
 from app.web.forms import STEP_SECTIONS, apply_form, step_fields
 from app.web.routes_profiles import require_step

@@ -35,8 +35,8 @@ def _database(request, store: Store, answers: Answers) -> dict:
 
 
 def _deploy(request, store: Store, answers: Answers) -> dict:
-    from app import kubeconfig
-    from app.web.runs import resolved
+    from app.checks import kubeconfig
+    from app.checks.runs import resolved
 
     out = {"contexts": [], "current": None, "kube_error": None,
            "reports": store.node_reports(answers.profile),

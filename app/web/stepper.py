@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.answers import STEPS, Answers
 from app.checks.engine import worst
 from app.store import Store
-from app.web import runs
+from app.checks import runs
 
 
 def stepper(store: Store, answers: Answers) -> dict[str, str]:

@@ -72,7 +72,7 @@ def _fit(text: str, width: int = 44) -> str:
 
 def topology_svg(answers: Answers, rows_by_step: dict, reports: list[dict] | None = None,
                  tr: Callable[[str], str] = lambda text: text) -> str:
-    """The picture; `tr` puts its English texts into the reader's language (app/i18n_messages.py)."""
+    """The picture; `tr` puts its English texts into the reader's language (app/i18n/legacy.py)."""
     reports = reports or []
     svg = ET.Element("svg", xmlns="http://www.w3.org/2000/svg", viewBox="0 0 730 484", role="img",
                      **{"aria-labelledby": "topo-title", "class": "topology"})

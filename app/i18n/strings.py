@@ -557,6 +557,16 @@ STRINGS = [
     # message or hint
     _('Application node'),
     # message or hint
+    _('not supported here: use a token or client certificate'),
+    # message or hint
+    _('deploy.kubeconfig must be a kubeconfig document (a mapping)'),
+    # message or hint
+    _('exec plugins'),
+    # message or hint
+    _('auth-provider plugins'),
+    # message or hint
+    _('deploy.kubeconfig is not valid YAML'),
+    # message or hint
     _('Serve the S3 API with a certificate issued by a CA (a private CA goes in object_store.ca_pem)'),
     # message or hint
     _("Check the bucket name and the key's permissions"),
@@ -755,16 +765,6 @@ STRINGS = [
     # message or hint
     _('facts: must be an object with the keys '),
     # message or hint
-    _('not supported here: use a token or client certificate'),
-    # message or hint
-    _('deploy.kubeconfig must be a kubeconfig document (a mapping)'),
-    # message or hint
-    _('exec plugins'),
-    # message or hint
-    _('auth-provider plugins'),
-    # message or hint
-    _('deploy.kubeconfig is not valid YAML'),
-    # message or hint
     _('invalid Content-Length header'),
     # message or hint
     _('internal error; see the server log'),
@@ -873,7 +873,7 @@ STRINGS = [
 ]
 
 
-# Message templates of f-strings (app/i18n_messages.py matches English messages against them).
+# Message templates of f-strings (app/i18n/legacy.py matches English messages against them).
 TEMPLATES = [
     _('SET PERSIST %(name)s = %(literal)s;  or in my.cnf [mysqld]: %(name_2)s = %(value)s'),
     _('%(shown)s (Aurora MySQL %(aurora_text)s)'),
@@ -1043,6 +1043,19 @@ TEMPLATES = [
     _('Give each node at least %(need)s GiB of memory'),
     _('Use a disk of at least %(need)s GB'),
     _('Use SSD or accelerated storage with %(need)s+ Mbps sequential write'),
+    _('deploy.kubeconfig: %(what)s must be an absolute path, or use %(what_2)s-data'),
+    _('deploy.kubeconfig has no current-context: set deploy.context (one of: %(names)s)'),
+    _('context %(name)s is not in deploy.kubeconfig (contexts: %(names)s)'),
+    _('context %(name)s names cluster %(cluster)s, which is not in the kubeconfig'),
+    _('cluster %(cluster)s needs a server URL (https://host:6443)'),
+    _('context %(name)s has no user: add a user with a token or client certificate'),
+    _('kubeconfig user of context %(name)s uses %(kind)s: %(UNSUPPORTED_AUTH)s'),
+    _('kubeconfig user of context %(name)s has no credentials: %(UNSUPPORTED_AUTH)s'),
+    _('kubeconfig user of context %(name)s has a client certificate but no client key'),
+    _('deploy.kubeconfig has no %(key)s'),
+    _('deploy.kubeconfig: %(what)s is not base64 data'),
+    _('deploy.kubeconfig cannot be used: %(type)s'),
+    _('deploy.kubeconfig: every entry of %(key)s needs a name and a %(inner)s mapping'),
     _('%(where)s (%(ip)s) accepts TCP connections'),
     _('the certificate is not trusted (%(reason)s): W&B does not support self-signed certificates'),
     _('the signed request failed: %(describe)s'),
@@ -1168,19 +1181,6 @@ TEMPLATES = [
     _('upload is not JSON: %(msg)s at line %(lineno)s column %(colno)s'),
     _('facts.arch: must be a string such as x86_64, not %(show)s'),
     _('facts.%(key)s: must be a number or null, not %(show)s'),
-    _('deploy.kubeconfig: %(what)s must be an absolute path, or use %(what_2)s-data'),
-    _('deploy.kubeconfig has no current-context: set deploy.context (one of: %(names)s)'),
-    _('context %(name)s is not in deploy.kubeconfig (contexts: %(names)s)'),
-    _('context %(name)s names cluster %(cluster)s, which is not in the kubeconfig'),
-    _('cluster %(cluster)s needs a server URL (https://host:6443)'),
-    _('context %(name)s has no user: add a user with a token or client certificate'),
-    _('kubeconfig user of context %(name)s uses %(kind)s: %(UNSUPPORTED_AUTH)s'),
-    _('kubeconfig user of context %(name)s has no credentials: %(UNSUPPORTED_AUTH)s'),
-    _('kubeconfig user of context %(name)s has a client certificate but no client key'),
-    _('deploy.kubeconfig has no %(key)s'),
-    _('deploy.kubeconfig: %(what)s is not base64 data'),
-    _('deploy.kubeconfig cannot be used: %(type)s'),
-    _('deploy.kubeconfig: every entry of %(key)s needs a name and a %(inner)s mapping'),
     _('request too large (at most %(value)s KiB)'),
     _('unknown profile %(name)s'),
     _('node report rejected: %(errors)s'),

@@ -1,13 +1,13 @@
 """Node-side measurement for node reports (SPEC §4.5 "The nodes, measured from the nodes"; the report
 shape is a **contract**).
 
-ONE implementation for both places it runs: `wbsetup probe --node` calls it through app/nodes.py, and
+ONE implementation for both places it runs: `wbsetup probe --node` calls it through app/probe/reports.py, and
 the node report script the wizard serves (app/probe_script.node_script) embeds this module's source
-text next to app/probe.py's. So this file stays standard-library only, imports nothing from `app` at
+text next to app/probe/host.py's. So this file stays standard-library only, imports nothing from `app` at
 module level, has no `from __future__` line (it is not the first text of the served program) and no
 annotations that need a recent Python to evaluate.
 
-Input is plain data, derived from the answers by app.nodes.targets():
+Input is plain data, derived from the answers by app.probe.reports.targets():
     {"profile": str,
      "database": {"host": str, "port": int} or None,
      "object_store": {"endpoint": str, "ca_pem": str or None} or None,
@@ -53,12 +53,12 @@ def measure_node(targets, role="app", name=None, timeout=3.0, disk_seconds=2.0):
 
 
 def hardware(disk_seconds=2.0):
-    """The hardware facts: app/probe.py's `measure` (embedded alongside in the served script, else
+    """The hardware facts: app/probe/host.py's `measure` (embedded alongside in the served script, else
     imported), which measures more carefully; without it a cheap fallback."""
-    fn = globals().get("measure")  # the served program defines it (app/probe.py's source comes first)
+    fn = globals().get("measure")  # the served program defines it (app/probe/host.py's source comes first)
     if fn is None:
         try:
-            from app.probe import measure as fn
+            from app.probe.host import measure as fn
         except ImportError:
             return measure_cheaply()
     facts = dict(fn(disk_seconds=disk_seconds))

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.answers import AppNodes, DatabaseNode, format_errors
-from app.probe import KEYS
+from app.probe.host import KEYS
 
 TOKEN_TTL = timedelta(minutes=30)
 MAX_UPLOAD_BYTES = 16384

@@ -1,7 +1,7 @@
 """Node reports (SPEC §4.5 "The nodes, measured from the nodes"; the report shape is a **contract**).
 
 `wbsetup probe --node ANSWERS` runs `node_report()` on an application node or a client machine and
-prints the report (the measuring itself is app/node_probe.py, which the wizard's served node script
+prints the report (the measuring itself is app/probe/node.py, which the wizard's served node script
 embeds too); `validate --node-report FILE` reads reports back with `load_reports()`, and the
 web upload path uses `validate_report()`. The `deploy.node.*` checks (app/checks/deploy_nodes.py)
 judge them. Every measurement is bounded by a timeout; nothing here needs root.
@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from app import node_probe
+from app.probe import node as node_probe
 from app.answers import Answers, AnswersError
-from app.node_probe import HARDWARE_KEYS, KIND, ROLES, SCHEMA, TLS_STATES
+from app.probe.node import HARDWARE_KEYS, KIND, ROLES, SCHEMA, TLS_STATES
 
 
-# --- what the node measures (app/node_probe.py; these wrappers take the answers) -------------------
+# --- what the node measures (app/probe/node.py; these wrappers take the answers) -------------------
 def targets(answers: Answers) -> dict:
-    """What a node must reach, as plain data for app.node_probe (and the served node script):
+    """What a node must reach, as plain data for app.probe.node (and the served node script):
     {"profile", "database": {"host", "port"} | None, "object_store": {"endpoint", "ca_pem"} | None,
     "host": the W&B URL | None}. No secrets: none of these fields is one."""
     db, store = answers.database, answers.object_store

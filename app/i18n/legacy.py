@@ -1,7 +1,7 @@
 """Translating messages that carry values: check messages and hints, action results, form errors.
 
 Every f-string of the modules that produce such messages is listed as a message template in the
-generated app/i18n_strings.py (scripts/i18n_strings.py names each field after its expression, e.g.
+generated app/i18n/strings.py (scripts/i18n_strings.py names each field after its expression, e.g.
 f"bucket {bucket} does not exist" → "bucket %(bucket)s does not exist"). The template is the catalog
 msgid; here each template becomes a pattern that recognises the English message and reads its values
 back, so results stored in English show in the reader's language. Values are translated too (a value
@@ -41,7 +41,7 @@ def _longest_literal(template: str) -> str:
 def patterns() -> list[tuple[re.Pattern, str, str]]:
     """(pattern, template, longest literal) for every template, the most specific (most literal text)
     first, so "bucket X is in Y, not Z" is tried before "bucket X is in Y"."""
-    from app.i18n_strings import TEMPLATES
+    from app.i18n.strings import TEMPLATES
 
     literal = lambda t: len(_FIELD.sub("", t))  # noqa: E731
     return [(pattern_of(t), t, _longest_literal(t)) for t in sorted(set(TEMPLATES), key=literal, reverse=True)]

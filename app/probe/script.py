@@ -1,6 +1,6 @@
 """The node probe script the wizard serves (SPEC §4.1, issue 4): POSIX sh + python3 stdlib only.
 
-The script is generated, not maintained by hand: it embeds the source of app/probe.py (the same
+The script is generated, not maintained by hand: it embeds the source of app/probe/host.py (the same
 measurement code `wbsetup probe` runs) plus `node_main` below, then calls `node_main` with the
 wizard's URL, the one-time token and the role. With a token it POSTs
 `{"token", "role", "node", "facts"}` to `{base_url}/probe/upload` (urllib, 10 s timeout); without a
@@ -10,12 +10,12 @@ Routes the wizard needs (the lead wires them; neither may require a session cook
 the node has neither; the one-time token is the credential):
 - GET  SCRIPT_PATH?token=T  → text/x-shellscript from `probe_script(base_url, T, role_of_T)`;
   serving it must NOT consume the token (curl may retry);
-- POST UPLOAD_PATH          → `app.probe_tokens.parse_upload(body)`, look up `token_hash(token)`,
-  `app.probe_tokens.token_problem(...)`, mark used, store `facts_to_section(role, facts)`;
+- POST UPLOAD_PATH          → `app.probe.tokens.parse_upload(body)`, look up `token_hash(token)`,
+  `app.probe.tokens.token_problem(...)`, mark used, store `facts_to_section(role, facts)`;
   answer JSON `{"ok": true, "message": "..."}` (the script prints `message`).
 
 Node reports (SPEC §4.5) use the same path: `node_script(base_url, token, targets, role)` embeds
-app/probe.py and app/node_probe.py plus `node_report_main`, with the targets (app.nodes.targets) as an
+app/probe/host.py and app/probe/node.py plus `node_report_main`, with the targets (app.probe.reports.targets) as an
 ASCII-only Python literal; it POSTs `{"token", "report"}` to NODE_UPLOAD_PATH, or prints the report.
 The wizard serves it at SCRIPT_PATH when the token's role is node-app or node-client.
 """
@@ -28,7 +28,7 @@ import re
 import shlex
 from urllib.parse import quote, urlsplit
 
-from app import node_probe, probe
+from app.probe import host as probe, node as node_probe
 
 SCRIPT_PATH = "/probe/script"
 UPLOAD_PATH = "/probe/upload"
@@ -49,7 +49,7 @@ def node_main(upload_url, token, role, disk_seconds=2.0):
     import urllib.error
     import urllib.request
 
-    facts = measure(disk_seconds=disk_seconds)  # noqa: F821 — defined by the embedded app/probe.py
+    facts = measure(disk_seconds=disk_seconds)  # noqa: F821 — defined by the embedded app/probe/host.py
     payload = {"token": token, "role": role, "node": socket.gethostname(), "facts": dict(facts)}
     sys.stderr.write(describe(facts) + "\n\n")  # noqa: F821
     if token:
@@ -80,12 +80,12 @@ def node_main(upload_url, token, role, disk_seconds=2.0):
 
 
 def probe_program(base_url: str, token: str | None, role: str, *, disk_seconds: float = 2.0) -> str:
-    """The Python program (stdlib only) the node runs: app/probe.py + node_main + the call."""
+    """The Python program (stdlib only) the node runs: app/probe/host.py + node_main + the call."""
     _validate(base_url, token, role)
     if not 0 < disk_seconds <= 30:
         raise ValueError("disk_seconds must be between 0 and 30")
     source = "\n".join([
-        "# wbsetup node probe — generated from app/probe.py; measures this host and reports to the wizard.",
+        "# wbsetup node probe — generated from app/probe/host.py; measures this host and reports to the wizard.",
         inspect.getsource(probe),
         inspect.getsource(node_main),
         "raise SystemExit(node_main({!r}, {!r}, {!r}, {!r}))".format(
@@ -202,17 +202,17 @@ def _literal(targets: dict) -> str:
 
 def node_program(base_url: str, token: str | None, targets: dict, role: str, *, timeout: float = 3.0,
                  disk_seconds: float = 2.0) -> str:
-    """The Python program (stdlib only) that measures a node report: app/probe.py +
-    app/node_probe.py + node_report_main + the call with the embedded `targets`."""
+    """The Python program (stdlib only) that measures a node report: app/probe/host.py +
+    app/probe/node.py + node_report_main + the call with the embedded `targets`."""
     _validate(base_url, token, role, NODE_ROLES)
     if not 0 < disk_seconds <= 30 or not 0 < timeout <= 30:
         raise ValueError("disk_seconds and timeout must be between 0 and 30")
     parts = [inspect.getsource(probe), inspect.getsource(node_probe)]
     clash = _top_names(parts[0]) & _top_names(parts[1])
     if clash:  # both land in one namespace: a shared name would silently replace the other
-        raise RuntimeError(f"app/probe.py and app/node_probe.py both define {sorted(clash)}")
+        raise RuntimeError(f"app/probe/host.py and app/probe/node.py both define {sorted(clash)}")
     source = "\n".join([
-        "# wbsetup node report probe — generated from app/probe.py and app/node_probe.py; measures what",
+        "# wbsetup node report probe — generated from app/probe/host.py and app/probe/node.py; measures what",
         "# the W&B deployment needs of this node and reports to the wizard.",
         *parts,
         inspect.getsource(node_report_main),
@@ -264,6 +264,6 @@ def _validate(base_url: str, token: str | None, role: str, roles: tuple[str, ...
     if any(c.isspace() or c in "'\"\\`$" for c in base_url):
         raise ValueError("base_url must not contain spaces, quotes, backslashes, backticks or $")
     if token is not None and not _TOKEN_RE.match(token):
-        raise ValueError("token must be a URL-safe token (app.probe_tokens.new_token())")
+        raise ValueError("token must be a URL-safe token (app.probe.tokens.new_token())")
     if role not in roles:
         raise ValueError(f"role must be one of {', '.join(roles)}, not {role!r}")

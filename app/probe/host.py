@@ -1,7 +1,7 @@
 """Measured host facts (SPEC §3 `wbsetup probe`, §4.1): the keys of `hardware.app`.
 
 ONE implementation for both places a probe runs: `wbsetup probe` imports this module, and the node
-probe script the wizard serves embeds this module's source text (app/probe_script.py). So this file
+probe script the wizard serves embeds this module's source text (app/probe/script.py). So this file
 must stay standard-library only, import nothing from `app`, and keep to Python 3.6 syntax (no
 walrus, no `X | Y` or `list[str]` annotations evaluated at run time): nodes run whatever python3
 their distribution ships.

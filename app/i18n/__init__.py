@@ -1,6 +1,6 @@
 """UI languages (English, Korean): the gettext catalogs, the language of each request and the switcher.
 
-The Korean catalog is app/locale/ko/LC_MESSAGES/messages.po. It is compiled in memory (Babel) the first
+The Korean catalog is app/i18n/locale/ko/LC_MESSAGES/messages.po. It is compiled in memory (Babel) the first
 time it is needed, so there is no build step and no binary file in the repository; `make i18n`
 re-extracts the message ids (pybabel extract/update) for maintainers.
 
@@ -119,10 +119,10 @@ def jinja_tr(ctx, message) -> str:
 
 
 def message_translator(lang: str):
-    """A function putting an English message that may carry values into `lang` (app/i18n_messages.py)."""
+    """A function putting an English message that may carry values into `lang` (app/i18n/legacy.py)."""
     if lang == DEFAULT:  # messages are written in English: nothing to look up
         return str
-    from app.i18n_messages import translate
+    from app.i18n.legacy import translate
 
     gettext = translations(lang).gettext
     return lambda message: translate(str(message), gettext)
@@ -130,7 +130,7 @@ def message_translator(lang: str):
 
 @pass_context
 def jinja_tr_message(ctx, message) -> str:
-    """Translate a check message or hint that may carry values (see app/i18n_messages.py)."""
+    """Translate a check message or hint that may carry values (see app/i18n/legacy.py)."""
     if not message:
         return message or ""
     return message_translator(ctx.get("lang") or DEFAULT)(message)
