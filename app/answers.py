@@ -21,6 +21,7 @@ STEPS = ("hardware", "database", "object_store", "tls", "deploy")
 # Kubernetes resource.Quantity grammar (k8s.io/apimachinery/pkg/api/resource).
 QUANTITY = r"^[+]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
 HOSTNAME = r"^[A-Za-z0-9_]([A-Za-z0-9_.:-]{0,251}[A-Za-z0-9_\]])?$|^\[[0-9A-Fa-f:.]+\]$"
+REGISTRY = r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9._-]{1,128}){0,8}$"
 PEM = dict(json_schema_extra={"widget": "pem"}, max_length=65536)
 
 
@@ -133,6 +134,28 @@ class Deploy(Section):
     kubeconfig: Secret("kubeconfig for the live cluster checks", title="kubeconfig", widget="pem",
                        max_length=262144)
     context: Annotated[str, Field(max_length=253)] | None = _field("Context", "Default: the current-context")
+    redis_url: Secret("External Redis 7 (redis://[:password@]host:6379[/db]); needed for replicas > 1 on kubernetes",
+                      title="Redis URL", max_length=2048)
+    registry: Annotated[str, Field(pattern=REGISTRY)] | None = _field(
+        "Private registry", "Air-gapped: every image is pulled from this prefix, e.g. registry.acme.internal/mirror")
+    chart_repo: Annotated[str, Field(pattern=r"^(https?|oci)://[^\s]{1,2040}$")] | None = _field(
+        "Chart repository", "helm-operator, air-gapped: internal Helm repository holding operator-wandb")
+    chart_version: Annotated[str, Field(pattern=r"^v?[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$")] | None = _field(
+        "Chart version", "helm-operator: operator-wandb chart version to pin, e.g. 0.43.8")
+
+
+class Operations(Section):
+    backup_dir: Annotated[str, Field(pattern=r"^/[^\x00-\x1f]{0,1023}$")] = _field(
+        "Backup directory", "Where the daily MySQL dumps are written (an absolute path)",
+        default="/var/backups/wandb-mysql")
+    backup_retention_days: int = _field("Keep backups (days)", "Dumps older than this are deleted (the seed: at least 7)",
+                                        default=7, ge=1, le=3650)
+    backup_hour: int = _field("Backup hour", "Local hour (0–23) of the daily backup", default=2, ge=0, le=23)
+
+
+class Verify(Section):
+    api_key: Secret("A W&B API key, for the post-install login and version checks", title="API key",
+                    max_length=256)
 
 
 class Answers(Section):
@@ -151,6 +174,8 @@ class Answers(Section):
     object_store: ObjectStore = Field(default_factory=ObjectStore)
     tls: TLS = Field(default_factory=TLS)
     deploy: Deploy = Field(default_factory=Deploy)
+    operations: Operations = Field(default_factory=Operations)
+    verify: Verify = Field(default_factory=Verify)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=True)
 
@@ -226,7 +251,7 @@ def _prune_empty(doc: dict) -> dict:
     return out
 
 
-# The six secret fields and the names their placeholders and {env: …} references use.
+# The secret fields and the names their placeholders and {env: …} references use.
 SECRET_PLACEHOLDERS: dict[str, str] = {
     "license": "WANDB_LICENSE",
     "database.password": "WANDB_DB_PASSWORD",
@@ -234,6 +259,8 @@ SECRET_PLACEHOLDERS: dict[str, str] = {
     "object_store.secret_key": "WANDB_S3_SECRET_KEY",
     "tls.key_pem": "WANDB_TLS_KEY",
     "deploy.kubeconfig": "WANDB_KUBECONFIG",
+    "deploy.redis_url": "WANDB_REDIS_URL",
+    "verify.api_key": "WANDB_API_KEY",
 }
 SECRET_FIELDS = tuple(SECRET_PLACEHOLDERS)
 
@@ -277,6 +304,10 @@ ALLOWED = {
     r"^[a-z0-9][a-z0-9._/:-]{0,254}$": "an image name such as wandb/local or registry.acme.internal/wandb/local",
     r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$": "a release tag such as 0.70.0",
     r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$": "lower-case letters, digits and - (at most 63 characters), e.g. wandb",
+    REGISTRY: "a registry host with an optional port and path, e.g. registry.acme.internal:5000/mirror",
+    r"^(https?|oci)://[^\s]{1,2040}$": "an http(s):// or oci:// URL, e.g. https://charts.acme.internal/wandb",
+    r"^v?[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$": "a chart version such as 0.43.8",
+    r"^/[^\x00-\x1f]{0,1023}$": "an absolute path such as /var/backups/wandb-mysql",
     QUANTITY: "a Kubernetes quantity such as 2, 500m, 4Gi or 512Mi",
     r"^[a-z0-9][a-z0-9-]{0,62}$": "lower-case letters, digits and - (at most 63 characters), e.g. acme-prod",
 }

@@ -190,6 +190,22 @@ STRINGS = [
     _('Context'),
     # help deploy.context
     _('Default: the current-context'),
+    # field deploy.redis_url
+    _('Redis URL'),
+    # help deploy.redis_url
+    _('External Redis 7 (redis://[:password@]host:6379[/db]); needed for replicas > 1 on kubernetes'),
+    # field deploy.registry
+    _('Private registry'),
+    # help deploy.registry
+    _('Air-gapped: every image is pulled from this prefix, e.g. registry.acme.internal/mirror'),
+    # field deploy.chart_repo
+    _('Chart repository'),
+    # help deploy.chart_repo
+    _('helm-operator, air-gapped: internal Helm repository holding operator-wandb'),
+    # field deploy.chart_version
+    _('Chart version'),
+    # help deploy.chart_version
+    _('helm-operator: operator-wandb chart version to pin, e.g. 0.43.8'),
     # section
     _('License'),
     # help license
@@ -693,11 +709,33 @@ STRINGS = [
     # message or hint
     _('lower-case letters, digits and - (at most 63 characters), e.g. wandb'),
     # message or hint
+    _('a registry host with an optional port and path, e.g. registry.acme.internal:5000/mirror'),
+    # message or hint
+    _('an http(s):// or oci:// URL, e.g. https://charts.acme.internal/wandb'),
+    # message or hint
+    _('a chart version such as 0.43.8'),
+    # message or hint
+    _('an absolute path such as /var/backups/wandb-mysql'),
+    # message or hint
     _('a Kubernetes quantity such as 2, 500m, 4Gi or 512Mi'),
     # message or hint
     _('lower-case letters, digits and - (at most 63 characters), e.g. acme-prod'),
     # message or hint
     _('wbsetup answers'),
+    # message or hint
+    _('Backup directory'),
+    # message or hint
+    _('Where the daily MySQL dumps are written (an absolute path)'),
+    # message or hint
+    _('Keep backups (days)'),
+    # message or hint
+    _('Dumps older than this are deleted (the seed: at least 7)'),
+    # message or hint
+    _('Backup hour'),
+    # message or hint
+    _('Local hour (0–23) of the daily backup'),
+    # message or hint
+    _('A W&B API key, for the post-install login and version checks'),
     # message or hint
     _('unknown key'),
     # message or hint
