@@ -29,7 +29,12 @@ lint: $(STAMP)
 .test-deps/node_modules/axe-core/axe.min.js:
 	npm install --silent --no-audit --no-fund --prefix .test-deps axe-core@4.11
 
-test: $(STAMP) system-deps lint .test-deps/node_modules/axe-core/axe.min.js
+# W&B's real operator-wandb chart is read by a real helm (offline copy from ../shared/upstream, see its README).
+HELM_SRC := $(firstword $(wildcard ../shared/upstream/get-helm $(WBSETUP_UPSTREAM)/get-helm))
+.test-deps/bin/helm:
+	@if [ -n "$(HELM_SRC)" ]; then bash $(HELM_SRC) $@; else echo "helm: ../shared/upstream not found; the chart tests will say so"; fi
+
+test: $(STAMP) system-deps lint .test-deps/node_modules/axe-core/axe.min.js .test-deps/bin/helm
 	$(BIN)/pytest
 
 bench: $(STAMP) system-deps

@@ -1,12 +1,15 @@
 #!/bin/sh
 # Installs the real test services' Debian packages when they are missing: MariaDB (MySQL protocol),
-# Debian's Chromium (Playwright drives it), docker-compose 1.29 (`docker-compose config`) and a Korean font.
+# Debian's Chromium (Playwright drives it), docker-compose 1.29 (`docker-compose config`), nginx (runs the
+# bundle's nginx.conf), systemd-analyze (verifies the bundle's units) and a Korean font.
 set -eu
 missing=""
 command -v mariadbd >/dev/null 2>&1 || missing="$missing mariadb-server"
 [ -x /usr/lib/chromium/chromium ] || missing="$missing chromium"
 command -v docker-compose >/dev/null 2>&1 || missing="$missing docker-compose"
 command -v wrk >/dev/null 2>&1 || missing="$missing wrk"  # load generator for `make bench`
+[ -x /usr/sbin/nginx ] || missing="$missing nginx"
+command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
 # Korean glyphs for the Korean browser screenshots (Chromium shows boxes without a CJK font).
 [ -d /usr/share/fonts/truetype/nanum ] || missing="$missing fonts-nanum"
 [ -z "$missing" ] && exit 0
