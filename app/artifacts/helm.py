@@ -1,15 +1,32 @@
 """helm/: operator-wandb chart values and the WeightsAndBiases custom resource (REFERENCE.md,
-"Helm / operator"). The CR's spec.values are exactly the chart values."""
+"Helm / operator"). The CR's spec.values are exactly the chart values.
+
+The chart builds MYSQL and BUCKET by Kubernetes `$(VAR)` expansion of the raw `global.mysql.*` and
+`global.bucket.*` values, without escaping (REFERENCE.md, "The chart does not escape"), so the user
+info parts are written percent-encoded here: W&B (Go's net/url) and the chart's init-db job
+(Python's unquote_plus) then both read back the exact values. tests/test_consumers_helm.py proves
+it with the real chart.
+"""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 from app.answers import Answers
+from app.artifacts.connection import userinfo
 from app.artifacts.kubernetes import TLS_SECRET_NAME
 from app.artifacts.serialize import dump_yaml
-from app.artifacts.wandb_env import host_parts, is_ip
+from app.artifacts.wandb_env import HOST_CA_FILE, STORE_CA_FILE, host_parts, is_ip, trusted_cas
 from app.secret import reveal
+
+
+def _chart_scalar(value: str) -> str:
+    """A `global.bucket.*` value as the chart needs it: its "wandb.bucket" helper pastes each value
+    unquoted into YAML text and reads it back with `fromYaml`, so a percent-encoded key starting
+    with `%` (a YAML directive), `~`, digits or `true` would be misread or fail. A JSON string is a
+    YAML double-quoted scalar: `fromYaml` gives back exactly `value`."""
+    return json.dumps(value)
 
 
 def helm_values(answers: Answers) -> dict:
@@ -19,19 +36,26 @@ def helm_values(answers: Answers) -> dict:
     path = store.bucket or ""
     if endpoint.scheme == "https":
         path += "?tls=true"
-    bucket = {"provider": "s3", "name": endpoint.netloc, "path": path, "region": store.region,
-              "accessKey": store.access_key or "", "secretKey": reveal(store.secret_key) or "",
+    bucket = {"provider": "s3", "name": _chart_scalar(endpoint.netloc), "path": _chart_scalar(path),
+              "region": _chart_scalar(store.region),
+              "accessKey": _chart_scalar(userinfo(store.access_key or "")),
+              "secretKey": _chart_scalar(userinfo(reveal(store.secret_key) or "")),
               # Must stay empty outside AWS (REFERENCE.md, "Object store").
-              "kmsKey": store.kms_key or ""}
+              "kmsKey": _chart_scalar(store.kms_key or "")}
+    mysql: dict = {"host": db.host or "", "port": db.port, "database": db.name, "user": userinfo(db.user),
+                   "password": userinfo(reveal(db.password) or "")}
+    if db.ca_pem:  # mounted as /etc/ssl/certs/mysql_ca.pem; init-db then verifies the CA
+        mysql["caCert"] = db.ca_pem
     glob: dict = {
         "host": answers.host or "",
         "license": reveal(answers.license) or "",
-        "mysql": {"host": db.host or "", "port": db.port, "database": db.name, "user": db.user,
-                  "password": reveal(db.password) or ""},
+        "mysql": mysql,
         "bucket": bucket,
     }
-    if store.ca_pem:  # a private CA: W&B must trust it to reach the store
-        glob["customCACerts"] = [store.ca_pem]
+    cas = trusted_cas(answers)
+    custom = list(dict.fromkeys(cas[n] for n in (STORE_CA_FILE, HOST_CA_FILE) if n in cas))
+    if custom:  # private CAs W&B must trust: the object store's, W&B's own certificate's
+        glob["customCACerts"] = custom
     _, hostname, _ = host_parts(answers)
     annotations = {"nginx.ingress.kubernetes.io/proxy-body-size": "0"}
     if tls.mode == "cert-manager" and tls.issuer:
@@ -40,8 +64,9 @@ def helm_values(answers: Answers) -> dict:
     if tls.mode in ("provided", "cert-manager") and hostname and not is_ip(hostname):
         ingress["tls"] = [{"secretName": TLS_SECRET_NAME, "hosts": [hostname]}]
     d = answers.deploy
-    # No app.image: the operator pins one consistent set of images for all W&B services.
-    app: dict = {"resources": {"requests": {"cpu": d.cpu_request, "memory": d.memory_request},
+    # The W&B application image: the chart's default is wandb/local:latest.
+    app: dict = {"image": {"repository": d.image, "tag": d.version or "latest"},
+                 "resources": {"requests": {"cpu": d.cpu_request, "memory": d.memory_request},
                                "limits": {"cpu": d.cpu_limit, "memory": d.memory_limit}}}
     return {"global": glob, "mysql": {"install": False},
             "ingress": ingress, "app": app}

@@ -7,14 +7,21 @@ migrations, and a TLS block from the provided certificate or a cert-manager Clus
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from app.answers import Answers
+from app.artifacts.redact import is_masked, sentinel
 from app.artifacts.serialize import dump_yaml_all
-from app.artifacts.wandb_env import APP_PORT, SECRET_ENV, host_parts, is_ip, wandb_env
+from app.artifacts.wandb_env import APP_PORT, CA_DIR, SECRET_ENV, host_parts, is_ip, trusted_cas, wandb_env
 from app.secret import reveal
 
 NAME = "wandb"
 SECRET_NAME = "wandb-secrets"
 TLS_SECRET_NAME = "wandb-tls"
+SESSION_SECRET_NAME = "wandb-gorilla-session-key"  # the operator chart's name for the same Secret
+SESSION_PLACEHOLDER = "WANDB_SESSION_KEY"
+CA_CONFIGMAP_NAME = "wandb-ca-certs"
 LABELS = {"app.kubernetes.io/name": "wandb", "app.kubernetes.io/instance": NAME}
 STARTUP_SECONDS = 600  # W&B runs its migrations before /ready answers (REFERENCE.md)
 
@@ -32,6 +39,21 @@ def _probe(path: str, period: int, failures: int) -> dict:
             "failureThreshold": failures}
 
 
+def session_key(answers: Answers) -> str | None:
+    """GORILLA_SESSION_KEY shared by every replica (with an external Redis), or None.
+
+    Plain manifests cannot generate a random Secret, and the bundle must be deterministic: the key
+    is derived (HMAC-SHA256) from deploy.redis_url, a secret every replica already shares. When the
+    Redis URL is a placeholder, so is the key (`${WANDB_SESSION_KEY}`: any random string)."""
+    redis = reveal(answers.deploy.redis_url)
+    if not redis:
+        return None
+    if is_masked(redis):
+        return sentinel(SESSION_PLACEHOLDER)
+    return hmac.new(redis.encode(), b"wbsetup gorilla session key\0" + answers.profile.encode(),
+                    hashlib.sha256).hexdigest()
+
+
 def deployment(answers: Answers) -> dict:
     d = answers.deploy
     env = []
@@ -40,6 +62,10 @@ def deployment(answers: Answers) -> dict:
             env.append({"name": key, "valueFrom": {"secretKeyRef": {"name": SECRET_NAME, "key": key}}})
         else:
             env.append({"name": key, "value": value})
+    if session_key(answers) is not None:
+        env.append({"name": "GORILLA_SESSION_KEY", "valueFrom": {"secretKeyRef": {
+            "name": SESSION_SECRET_NAME, "key": "GORILLA_SESSION_KEY"}}})
+    cas = trusted_cas(answers)
     container = {
         "name": "wandb",
         "image": image_ref(answers),
@@ -52,13 +78,18 @@ def deployment(answers: Answers) -> dict:
         "resources": {"requests": {"cpu": d.cpu_request, "memory": d.memory_request},
                       "limits": {"cpu": d.cpu_limit, "memory": d.memory_limit}},
     }
+    pod: dict = {"containers": [container]}
+    if cas:  # each CA as a file in /etc/ssl/certs, where Go reads trusted CAs
+        container["volumeMounts"] = [{"name": "ca-certs", "mountPath": f"{CA_DIR}/{f}", "subPath": f, "readOnly": True}
+                                     for f in cas]
+        pod["volumes"] = [{"name": "ca-certs", "configMap": {"name": CA_CONFIGMAP_NAME}}]
     return {
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(answers, NAME),
         "spec": {
             "replicas": d.replicas,
             "strategy": {"type": "RollingUpdate"},
             "selector": {"matchLabels": dict(LABELS)},
-            "template": {"metadata": {"labels": dict(LABELS)}, "spec": {"containers": [container]}},
+            "template": {"metadata": {"labels": dict(LABELS)}, "spec": pod},
         },
     }
 
@@ -90,8 +121,16 @@ def kubernetes_docs(answers: Answers) -> list[dict]:
          "metadata": {"name": answers.deploy.namespace, "labels": dict(LABELS)}},
         {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(answers, SECRET_NAME), "type": "Opaque",
          # stringData: the API server stores exactly these strings (base64 is its business).
-         "stringData": {key: env[key] for key in SECRET_ENV}},
+         "stringData": {key: env[key] for key in SECRET_ENV if key in env}},
     ]
+    key = session_key(answers)
+    if key is not None:
+        docs.append({"apiVersion": "v1", "kind": "Secret", "metadata": _meta(answers, SESSION_SECRET_NAME),
+                     "type": "Opaque", "stringData": {"GORILLA_SESSION_KEY": key}})
+    cas = trusted_cas(answers)
+    if cas:
+        docs.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(answers, CA_CONFIGMAP_NAME),
+                     "data": dict(cas)})
     if answers.tls.mode == "provided":
         docs.append({"apiVersion": "v1", "kind": "Secret", "metadata": _meta(answers, TLS_SECRET_NAME),
                      "type": "kubernetes.io/tls",

@@ -30,11 +30,18 @@ from app.answers import SECRET_PLACEHOLDERS, Answers, get_path
 from app.secret import EnvRef
 
 _PREFIX, _SUFFIX = "WBSETUPSECRET0", "0WBSETUPEND"
+# Secrets whose absence means "not used" (an external Redis), not "fill in later".
+OPTIONAL_SECRETS = frozenset({"deploy.redis_url"})
 _SENTINEL = re.compile(_PREFIX + r"([A-Z0-9_]+?)" + _SUFFIX)
 
 
 def sentinel(name: str) -> str:
     return f"{_PREFIX}{name}{_SUFFIX}"
+
+
+def is_masked(value: str | None) -> bool:
+    """Whether a (masked) secret's text is a placeholder sentinel rather than the value."""
+    return bool(value) and _SENTINEL.fullmatch(value) is not None
 
 
 def placeholder(name: str) -> str:
@@ -55,6 +62,8 @@ def mask(answers: Answers, *, redact: bool) -> Answers:
     masked = answers.model_copy(deep=True)
     for path, name in SECRET_PLACEHOLDERS.items():
         value = get_path(answers, path)
+        if value is None and path in OPTIONAL_SECRETS:
+            continue  # not given means not used: no placeholder to fill in
         if redact or secret_text(value) is None:
             *parents, last = path.split(".")
             obj = masked
