@@ -78,6 +78,7 @@ def build_bundle(answers: Answers, *, redact: bool = False, report: dict | None 
         used |= names
         for name in names:
             where.setdefault(name, []).append(path)
+    texts.update(compose.ca_files(masked))  # PEM of public CAs: nothing to redact
     interpolated = compose.interpolated(texts[COMPOSE])
     if interpolated:
         texts[ENV_FILE] = compose.env_file(interpolated)
@@ -119,7 +120,8 @@ def write_bundle(answers: Answers, out_dir, *, redact: bool = False, archive: st
         data = ARCHIVERS[archive](tree, lambda p: file_mode(p, redact))
         _write(target, data, file_mode(target.name, redact))
         return target
-    for path in OPTIONAL:
+    stale = [*OPTIONAL, *(f"{compose.CA_BUNDLE_DIR}/{p.name}" for p in (out / compose.CA_BUNDLE_DIR).glob("*.pem"))]
+    for path in stale:
         if path not in tree and (out / path).is_file():
             (out / path).unlink()  # stale from an earlier render: the manifest must describe the dir
     for path, data in tree.items():

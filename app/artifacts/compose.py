@@ -11,11 +11,12 @@ import re
 from app.answers import Answers
 from app.artifacts.kubernetes import image_ref
 from app.artifacts.serialize import compose_escape, dump_yaml
-from app.artifacts.wandb_env import APP_PORT, host_parts, wandb_env
+from app.artifacts.wandb_env import APP_PORT, CA_DIR, host_parts, trusted_cas, wandb_env
 
 PROJECT_DIR = "/opt/wandb"       # where the runbook installs docker-compose/
 NGINX_IMAGE = "nginx:1.27"       # pinned: a bundle should deploy the same thing tomorrow
 TLS_DIR = "./tls"                # tls.crt + tls.key next to the compose file (runbook step)
+CA_BUNDLE_DIR = "docker-compose/ca"  # the CAs W&B must trust, in the bundle (only when given)
 _INTERPOLATION = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -24,11 +25,20 @@ def uses_nginx(answers: Answers) -> bool:
 
 
 def published_ports(answers: Answers) -> list[int]:
-    """Host ports the compose file publishes (deploy.node.ports reads this)."""
+    """Host ports the compose file publishes (deploy.node.ports reads this).
+
+    The port `host` names is published: nginx's with a provided certificate (plus 80 for the
+    redirect to https); W&B's own for a plain-http host (http://10.0.0.5 → 80). An https host
+    without a provided certificate is an external load balancer's: W&B publishes 8080 for it."""
+    scheme, _, port = host_parts(answers)
     if uses_nginx(answers):
-        scheme, _, port = host_parts(answers)
         return sorted({port, 80}) if scheme == "https" else [port]
-    return [APP_PORT]
+    return [port] if scheme == "http" else [APP_PORT]
+
+
+def ca_files(answers: Answers) -> dict[str, str]:
+    """{bundle path: PEM} of the CAs W&B must trust, mounted into /etc/ssl/certs (Go reads them)."""
+    return {f"{CA_BUNDLE_DIR}/{name}": pem for name, pem in trusted_cas(answers).items()}
 
 
 def compose_document(answers: Answers) -> dict:
@@ -38,6 +48,9 @@ def compose_document(answers: Answers) -> dict:
         "restart": "unless-stopped",
         "environment": {k: compose_escape(v) for k, v in wandb_env(answers).items()},
     }
+    cas = trusted_cas(answers)
+    if cas:
+        wandb["volumes"] = [f"./ca/{name}:{CA_DIR}/{name}:ro" for name in cas]
     services: dict = {"wandb": wandb}
     if uses_nginx(answers):
         wandb["expose"] = [str(APP_PORT)]
@@ -49,7 +62,7 @@ def compose_document(answers: Answers) -> dict:
             "volumes": ["./nginx.conf:/etc/nginx/conf.d/default.conf:ro", f"{TLS_DIR}:/etc/nginx/tls:ro"],
         }
     else:
-        wandb["ports"] = [f"{APP_PORT}:{APP_PORT}"]
+        wandb["ports"] = [f"{p}:{APP_PORT}" for p in published_ports(answers)]
     return {"services": services}
 
 

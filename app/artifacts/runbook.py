@@ -12,10 +12,13 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from app import requirements
 from app.answers import SECRET_PLACEHOLDERS, Answers, get_path
 from app.artifacts.compose import PROJECT_DIR, published_ports, uses_nginx
-from app.artifacts.kubernetes import NAME, SECRET_NAME, TLS_SECRET_NAME, image_ref
-from app.artifacts.wandb_env import host_parts
+from app.artifacts.connection import CHART_MYSQL_TLS, mysql_tls, userinfo
+from app.artifacts.kubernetes import (NAME, SECRET_NAME, SESSION_PLACEHOLDER, SESSION_SECRET_NAME, TLS_SECRET_NAME,
+                                      image_ref)
+from app.artifacts.wandb_env import CA_DIR, host_parts, trusted_cas
 from app.secret import EnvRef
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "artifacts"
@@ -39,8 +42,25 @@ def placeholder_rows(answers: Answers, used: set[str], where: dict[str, list[str
         value = get_path(answers, path)
         env = value.env if isinstance(value, EnvRef) else name
         rows.append({"name": name, "placeholder": "${" + name + "}", "field": path, "env": env,
-                     "files": where.get(name, [])})
+                     "files": where.get(name, []), "derived": False})
+    if SESSION_PLACEHOLDER in used:  # not an answer: derived from deploy.redis_url when rendered with it
+        rows.append({"name": SESSION_PLACEHOLDER, "placeholder": "${" + SESSION_PLACEHOLDER + "}",
+                     "field": "deploy.redis_url", "env": "—", "files": where.get(SESSION_PLACEHOLDER, []),
+                     "derived": True})
     return rows
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split("."))
+
+
+def mysql_versions(profile: str) -> dict:
+    """What the requirement profile accepts, for the runbook: the expected range and whether
+    MySQL 5.7 passes (then SET PERSIST, MySQL 8 only, is not offered as the way)."""
+    rules = requirements.load(profile)["database"]["version"]
+    status_57 = next((r["status"] for r in rules["rules"]
+                      if "below" not in r or _version_tuple("5.7.44") < _version_tuple(r["below"])), "fail")
+    return {"expected": rules["expected"], "mysql57": status_57 == "pass"}
 
 
 def runbook(answers: Answers, *, files: list[str], placeholders: list[dict], redacted: bool) -> str:
@@ -62,6 +82,14 @@ def runbook(answers: Answers, *, files: list[str], placeholders: list[dict], red
                                         "object-store/cors.json", "object-store/minio-setup.sh",
                                         "docker-compose/.env", "report/validation.html")},
         "http_host": scheme == "http",
+        "requirements": answers.requirements, "mysql": mysql_versions(answers.requirements),
+        "db_tls": {"mode": db.tls, "value": mysql_tls(answers), "chart": CHART_MYSQL_TLS,
+                   "ca": bool(db.ca_pem)},
+        # The operator chart's init-db job passes MYSQL_USER to the mysql client undecoded.
+        "user_encoded": userinfo(db.user) != db.user,
+        "path_style": store.path_style,
+        "redis": d.redis_url is not None, "replicas": d.replicas, "session_secret": SESSION_SECRET_NAME,
+        "cas": [f"{CA_DIR}/{f}" for f in trusted_cas(answers)],
     }
     return _env().get_template(f"README.{answers.language}.md.j2").render(ctx)
 
