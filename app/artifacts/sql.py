@@ -12,6 +12,8 @@ from app.artifacts.serialize import SQL_MODE, sql_account, sql_ident, sql_string
 from app.secret import reveal
 
 PASSWORD_PLACEHOLDER = "${WANDB_DB_PASSWORD}"
+# Option groups of the MySQL 8 releases W&B runs on; 8.0-only settings go there (never active on 5.7).
+MYSQL8_GROUPS = ("8.0", "8.4")
 # The seed creates the user for any client host; W&B nodes connect from several addresses.
 USER_HOST = "%"
 
@@ -96,13 +98,22 @@ def mysql_cnf(answers: Answers) -> str:
         "# Install as /etc/mysql/conf.d/wandb.cnf (or !include it from my.cnf) and restart mysqld.",
         "[mysqld]",
     ]
+    versioned: dict[tuple[str, ...], list[str]] = {}
     for name, rule in rules["parameters"].items():
         if rule.get("required"):
-            if rule.get("skip_on"):
-                lines.append(f"# {name}: not for MySQL {', '.join(rule['skip_on'])}")
-            lines.append(f"{name} = {rule['value']}")
+            if rule.get("skip_on"):  # not active for those versions: see the version groups below
+                versioned.setdefault(tuple(rule["skip_on"]), []).append(f"{name} = {rule['value']}")
+            else:
+                lines.append(f"{name} = {rule['value']}")
     extras = rules.get("recommended") or {}
     if extras:
         lines += ["", "# Optional, recommended (W&B's own managed databases set these). Uncomment to use."]
         lines += [f"# {name} = {value}" for name, value in extras.items()]
+    for skip_on, settings in versioned.items():
+        # mysqld reads a [mysqld-X.Y] group only when its own version is X.Y (MySQL manual, "Using
+        # Option Files"): the settings below are active on MySQL 8 and ignored by the others.
+        lines += ["", f"# Not for MySQL {', '.join(skip_on)}: only MySQL {' and '.join(MYSQL8_GROUPS)} servers read the "
+                  "groups below. On another MySQL 8 release, copy these lines under [mysqld]."]
+        for version in MYSQL8_GROUPS:
+            lines += [f"[mysqld-{version}]", *settings]
     return "\n".join(lines) + "\n"
