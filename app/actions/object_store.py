@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from app.actions import ActionResult
 from app.answers import Answers, get_path
-from app.artifacts.cors import cors_rules, cors_xml
+from app.artifacts.cors import cors_rules, cors_xml, global_cors_command
 from app.checks import _s3
+from app.i18n.message import msg
 
 
 def _missing(answers: Answers, *paths: str) -> ActionResult | None:
@@ -47,17 +48,78 @@ def cors_preview(answers: Answers) -> str:
 
 def apply_cors(answers: Answers, timeout: float) -> ActionResult:
     """Put the CORS rule for the W&B host origin on the bucket (replaces the bucket's CORS
-    configuration). Needs `host`: a placeholder origin is never applied."""
+    configuration), then run the real browser preflight (the object_store.cors check) and report
+    what browsers now get. Needs `host`: a placeholder origin is never applied.
+
+    A store without a per-bucket CORS API (community MinIO answers PutBucketCors with
+    NotImplemented) gets the command of its server-wide setting instead, and the preflight still
+    runs: that setting may already allow the origin (MinIO's default is every origin)."""
     if not answers.host:
         return ActionResult(False, "input missing: host (the W&B URL whose origin the rule allows)")
     if bad := _missing(answers, *_NEEDED):
         return bad
     store = answers.object_store
-    try:
-        _s3.client(store, timeout).put_bucket_cors(Bucket=store.bucket, CORSConfiguration=cors_rules(answers))
-    except Exception as exc:
-        return ActionResult(False, f"the CORS policy was not applied to {store.bucket}: {_s3.describe(exc, timeout)}",
-                            detail=_s3.error_code(exc) or type(exc).__name__)
     origin = cors_rules(answers)["CORSRules"][0]["AllowedOrigins"][0]
-    return ActionResult(True, f"CORS policy applied to {store.bucket}: {origin} may GET, PUT and HEAD objects",
-                        detail=cors_xml(answers))
+    try:
+        client = _s3.client(store, timeout)
+        client.put_bucket_cors(Bucket=store.bucket, CORSConfiguration=cors_rules(answers))
+    except Exception as exc:
+        code = _s3.error_code(exc)
+        if code != "NotImplemented":
+            return ActionResult(False, f"the CORS policy was not applied to {store.bucket}: {_s3.describe(exc, timeout)}",
+                                detail=code or type(exc).__name__)
+        return _after_not_implemented(answers, client, timeout, origin)
+    check = _preflight(answers, client, timeout)
+    if check.status == "pass":
+        return ActionResult(True, msg("CORS policy applied to %(bucket)s; the browser preflight from %(origin)s "
+                                      "now passes: %(observed)s", bucket=store.bucket, origin=origin,
+                                      observed=check.observed or check.message),
+                            statements=[_cli_statement(answers)], detail=cors_xml(answers))
+    return ActionResult(False, msg("CORS policy applied to %(bucket)s, but the browser preflight from %(origin)s "
+                                   "still fails: %(message)s", bucket=store.bucket, origin=origin,
+                                   message=check.message),
+                        statements=[_cli_statement(answers)], detail=cors_xml(answers))
+
+
+def _cli_statement(answers: Answers) -> str:
+    store = answers.object_store
+    return (f"aws s3api put-bucket-cors --endpoint-url {store.endpoint} --bucket {store.bucket} "
+            "--cors-configuration file://cors.json")
+
+
+def _after_not_implemented(answers: Answers, client, timeout: float, origin: str) -> ActionResult:
+    command = global_cors_command(answers, "ALIAS")
+    check = _preflight(answers, client, timeout)
+    if check.status == "pass":
+        return ActionResult(True, msg("this store has no per-bucket CORS API (community MinIO answers NotImplemented); "
+                                      "its server-wide setting already allows %(origin)s: the browser preflight "
+                                      "passes (%(observed)s). To allow only W&B's origin: %(command)s",
+                                      origin=origin, observed=check.observed or check.message, command=command),
+                            statements=[command], detail="NotImplemented")
+    return ActionResult(False, msg("this store has no per-bucket CORS API (community MinIO answers NotImplemented) "
+                                   "and the browser preflight from %(origin)s fails: %(message)s. Set the "
+                                   "server-wide setting with: %(command)s", origin=origin, message=check.message,
+                                   command=command),
+                        statements=[command], detail="NotImplemented")
+
+
+def _preflight(answers: Answers, client, timeout: float):
+    """The object_store.cors check's own probe (a real OPTIONS preflight from the host origin)."""
+    from app import requirements
+    from app.checks.engine import Context, Outcome
+    from app.checks.object_store import cors
+
+    ctx = Context(answers, requirements.load(answers.requirements), timeout)
+    ctx.facts["object_store.client"] = _done(client)
+    try:
+        return cors(ctx)
+    except Exception as exc:  # never a traceback in the UI
+        return Outcome("error", msg("the CORS preflight could not run: %(error)s", error=_s3.describe(exc, timeout)))
+
+
+def _done(value):
+    from concurrent.futures import Future
+
+    future: Future = Future()
+    future.set_result(value)
+    return future

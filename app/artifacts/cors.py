@@ -82,11 +82,18 @@ def cors_json(answers: Answers) -> str:
     return json.dumps(cors_rules(answers), indent=2, ensure_ascii=False) + "\n"
 
 
+def global_cors_command(answers: Answers, alias: str = MC_ALIAS) -> str:
+    """Community MinIO's CORS setting (server-wide: it has no per-bucket CORS API)."""
+    return f"mc admin config set {shlex.quote(alias)} api cors_allow_origin={shlex.quote(origin(answers))}"
+
+
 def minio_setup_sh(answers: Answers) -> str:
     """minio-setup.sh: `mc alias set` / `mc mb --region` / `mc cors set` (POSIX sh).
 
     Every value is shell-quoted; the secret key is read from $WANDB_S3_SECRET_KEY at run time so
-    the script itself holds no secret. It expects cors.xml next to it (the bundle's layout)."""
+    the script itself holds no secret. It expects cors.xml next to it (the bundle's layout).
+    Community MinIO answers `mc cors set` with NotImplemented (bucket CORS is AIStor only,
+    REFERENCE.md "MinIO"): the script then sets the server-wide `cors_allow_origin` and says so."""
     store = answers.object_store
     q = shlex.quote
     target = f"{MC_ALIAS}/{store.bucket or PLACEHOLDER_BUCKET}"
@@ -102,7 +109,22 @@ def minio_setup_sh(answers: Answers) -> str:
             f'"${{{SECRET_ENV}:?set {SECRET_ENV} to the secret key}}"', "--api s3v4",
         ]),
         f"mc mb --ignore-existing --region={q(store.region)} {q(target)}",
-        f"mc cors set {q(target)} cors.xml",
+        f"if out=$(mc cors set {q(target)} cors.xml 2>&1); then",
+        '    printf \'%s\\n\' "$out"',
+        f"    echo {q('CORS rule applied to bucket ' + (store.bucket or PLACEHOLDER_BUCKET) + ' for ' + origin(answers))}",
+        "else",
+        '    case "$out" in',
+        "    *NotImplemented*|*'not implemented'*)",
+        "        echo 'This MinIO has no per-bucket CORS (community edition): setting the server-wide cors_allow_origin instead.'",
+        f"        {global_cors_command(answers)}",
+        f"        echo {q('Server-wide CORS now allows ' + origin(answers) + ' (every bucket of this MinIO). If mc asks for it, restart: mc admin service restart ' + MC_ALIAS)}",
+        "        ;;",
+        "    *)",
+        '        printf \'%s\\n\' "$out" >&2',
+        "        exit 1",
+        "        ;;",
+        "    esac",
+        "fi",
         "",
     ]
     return "\n".join(lines)
