@@ -6,6 +6,8 @@ app.artifacts.cors, so what is shown is what is applied.
 
 from __future__ import annotations
 
+import shlex
+
 from app.actions import ActionResult
 from app.answers import Answers, get_path
 from app.artifacts.cors import cors_rules, cors_xml, global_cors_command
@@ -83,8 +85,8 @@ def apply_cors(answers: Answers, timeout: float) -> ActionResult:
 
 def _cli_statement(answers: Answers) -> str:
     store = answers.object_store
-    return (f"aws s3api put-bucket-cors --endpoint-url {store.endpoint} --bucket {store.bucket} "
-            "--cors-configuration file://cors.json")
+    return shlex.join(["aws", "s3api", "put-bucket-cors", "--endpoint-url", store.endpoint or "", "--bucket",
+                       store.bucket or "", "--cors-configuration", "file://object-store/cors.json"])
 
 
 def _after_not_implemented(answers: Answers, client, timeout: float, origin: str) -> ActionResult:

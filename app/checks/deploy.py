@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from urllib.parse import urlsplit
 from importlib import resources
 
 import yaml
 
 from app.artifacts.quantity import GIB, QuantityError, format_bytes, parse_quantity
 from app.checks.engine import Context, Outcome, check, fail, passed, warn
+from app.i18n.message import Msg, msg
+from app.secret import EnvRef, reveal
 
 COMPOSE_SCHEMA = ("check_jsonschema", "builtin_schemas/vendor/compose-spec.json")
 
@@ -117,3 +120,55 @@ def artifacts(ctx: Context) -> Outcome:
                     "if it persists, report it as a wbsetup bug", observed="; ".join(problems), expected=expected)
     return passed(f"kubernetes/wandb.yaml valid for Kubernetes {k8s_version}; docker-compose.yaml valid",
                   observed="valid", expected=expected)
+
+
+def _redis_shape(value: str) -> Msg | None:
+    """What is wrong with a Redis URL (never its text: it holds a password), or None."""
+    try:
+        parts = urlsplit(value)
+        parts.port
+    except ValueError:
+        return msg("its port is not a number 1–65535")
+    if parts.scheme not in ("redis", "rediss"):
+        return msg("it must start with redis:// or rediss://")
+    if not parts.hostname:
+        return msg("it names no host")
+    if parts.path not in ("", "/") and not parts.path[1:].isdigit():
+        return msg("its path must be a database number such as /0")
+    if parts.query or parts.fragment:
+        return msg("it must have no query or fragment")
+    return None
+
+
+@check("deploy.replicas", "Replicas and sessions")
+def replicas(ctx: Context) -> Outcome:
+    d = ctx.answers.deploy
+    raw = d.redis_url
+    has_redis = raw is not None
+    if has_redis and not isinstance(raw, EnvRef):
+        problem = _redis_shape(reveal(raw) or "")
+        if problem:
+            return fail(msg("deploy.redis_url is not a Redis URL: %(problem)s", problem=problem),
+                        "Write it as redis://[:PASSWORD@]HOST:6379[/DB] (rediss:// for TLS), percent-encoding the password",
+                        observed="invalid", expected="redis://[:password@]host:port[/db]")
+    observed = f"replicas={d.replicas}, redis_url={'set' if has_redis else 'unset'}"  # a value, not a message
+    if d.target == "helm-operator":
+        return passed(msg("the operator chart runs Redis and one shared session key for every replica"),
+                      observed=observed, expected="shared sessions")
+    if d.target == "docker-compose":
+        if d.replicas > 1:
+            return warn(msg("deploy.replicas is %(n)s, but the docker-compose target runs one W&B on one host",
+                            n=d.replicas),
+                        "Set deploy.replicas to 1, or use the kubernetes or helm-operator target to run several",
+                        observed=observed, expected="1 replica")
+        return passed(msg("one W&B container"), observed=observed, expected="1 replica")
+    if d.replicas == 1:
+        return passed(msg("one replica keeps its sessions and cache in its own Redis"), observed=observed,
+                      expected="1 replica, or an external Redis")
+    if has_redis:
+        return passed(msg("%(n)s replicas share the external Redis (REDIS) and one GORILLA_SESSION_KEY Secret",
+                          n=d.replicas), observed=observed, expected="an external Redis")
+    return fail(msg("%(n)s replicas without deploy.redis_url: each replica would keep its own sessions and cache",
+                    n=d.replicas),
+                "Set deploy.redis_url to an external Redis 7 (redis://:PASSWORD@HOST:6379/0), or set deploy.replicas to 1",
+                observed=observed, expected="an external Redis for replicas > 1")

@@ -242,6 +242,8 @@ STRINGS = [
     _('Requests and limits'),
     # check deploy.artifacts
     _('Rendered manifests'),
+    # check deploy.replicas
+    _('Replicas and sessions'),
     # check deploy.cluster.connect
     _('Cluster: API server connection'),
     # check deploy.cluster.version
@@ -517,6 +519,8 @@ STRINGS = [
     # message or hint
     _('Check that the user may run SELECT VERSION() and SHOW GLOBAL VARIABLES'),
     # message or hint
+    _('Set deploy.redis_url to an external Redis 7 (redis://:PASSWORD@HOST:6379/0), or set deploy.replicas to 1'),
+    # message or hint
     _('a pinned tag'),
     # message or hint
     _('Lower the request or raise the limit so that requests ≤ limits'),
@@ -524,6 +528,44 @@ STRINGS = [
     _('requests <= limits'),
     # message or hint
     _('Correct the answers field behind this value and render again; if it persists, report it as a wbsetup bug'),
+    # message or hint
+    _('it must start with redis:// or rediss://'),
+    # message or hint
+    _('it names no host'),
+    # message or hint
+    _('its path must be a database number such as /0'),
+    # message or hint
+    _('it must have no query or fragment'),
+    # message or hint
+    _('%(n)s replicas without deploy.redis_url: each replica would keep its own sessions and cache'),
+    # message or hint
+    _('an external Redis for replicas > 1'),
+    # message or hint
+    _('its port is not a number 1–65535'),
+    # message or hint
+    _('Write it as redis://[:PASSWORD@]HOST:6379[/DB] (rediss:// for TLS), percent-encoding the password'),
+    # message or hint
+    _('the operator chart runs Redis and one shared session key for every replica'),
+    # message or hint
+    _('shared sessions'),
+    # message or hint
+    _('Set deploy.replicas to 1, or use the kubernetes or helm-operator target to run several'),
+    # message or hint
+    _('one W&B container'),
+    # message or hint
+    _('one replica keeps its sessions and cache in its own Redis'),
+    # message or hint
+    _('1 replica, or an external Redis'),
+    # message or hint
+    _('%(n)s replicas share the external Redis (REDIS) and one GORILLA_SESSION_KEY Secret'),
+    # message or hint
+    _('an external Redis'),
+    # message or hint
+    _('deploy.redis_url is not a Redis URL: %(problem)s'),
+    # message or hint
+    _('redis://[:password@]host:port[/db]'),
+    # message or hint
+    _('deploy.replicas is %(n)s, but the docker-compose target runs one W&B on one host'),
     # message or hint
     _('helm repo add wandb https://charts.wandb.ai && helm upgrade --install operator wandb/operator -n wandb-cr --create-namespace'),
     # message or hint
@@ -686,6 +728,16 @@ STRINGS = [
     _('an address'),
     # message or hint
     _('input missing: host (the W&B URL whose origin the rule allows)'),
+    # message or hint
+    _('CORS policy applied to %(bucket)s, but the browser preflight from %(origin)s still fails: %(message)s'),
+    # message or hint
+    _('this store has no per-bucket CORS API (community MinIO answers NotImplemented) and the browser preflight from %(origin)s fails: %(message)s. Set the server-wide setting with: %(command)s'),
+    # message or hint
+    _('CORS policy applied to %(bucket)s; the browser preflight from %(origin)s now passes: %(observed)s'),
+    # message or hint
+    _("this store has no per-bucket CORS API (community MinIO answers NotImplemented); its server-wide setting already allows %(origin)s: the browser preflight passes (%(observed)s). To allow only W&B's origin: %(command)s"),
+    # message or hint
+    _('the CORS preflight could not run: %(error)s'),
     # message or hint
     _('letters, digits, _ and - (1–32 characters), e.g. x86_64'),
     # message or hint
@@ -1180,11 +1232,10 @@ TEMPLATES = [
     _('database %(name)s and user %(user)s@%% are ready'),
     _('cannot connect as %(admin_user)s: %(message)s'),
     _('bucket %(bucket)s created in %(region)s'),
-    _('CORS policy applied to %(bucket)s: %(origin)s may GET, PUT and HEAD objects'),
     _('input missing: %(absent)s'),
     _('bucket %(bucket)s was not created: %(describe)s'),
-    _('the CORS policy was not applied to %(bucket)s: %(describe)s'),
     _('bucket %(bucket)s already exists (owned by this key)'),
+    _('the CORS policy was not applied to %(bucket)s: %(describe)s'),
     _('must be at least %(ge)s'),
     _('must be greater than %(gt)s'),
     _('must be at most %(le)s'),

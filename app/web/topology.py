@@ -15,7 +15,8 @@ from app.web.templating import ICONS
 BOXES = {
     "clients": ("Browsers and training nodes", ()),
     "ingress": ("Load balancer / ingress (TLS)", ("tls.",)),
-    "app": ("W&B application", ("hardware.app.", "deploy.version", "deploy.resources", "deploy.artifacts")),
+    "app": ("W&B application", ("hardware.app.", "deploy.version", "deploy.resources", "deploy.artifacts",
+                                   "deploy.replicas")),
     "mysql": ("MySQL", ("database.", "hardware.database.")),
     "store": ("Object store", ("object_store.",)),
     "cluster": ("Kubernetes cluster", ("deploy.cluster.",)),
