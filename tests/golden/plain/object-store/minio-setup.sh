@@ -5,4 +5,19 @@ set -eu
 cd "$(dirname "$0")"
 mc alias set wandb https://s3.acme.internal:9000 AKIAWANDBEXAMPLE "${WANDB_S3_SECRET_KEY:?set WANDB_S3_SECRET_KEY to the secret key}" --api s3v4
 mc mb --ignore-existing --region=us-east-1 wandb/wandb-files
-mc cors set wandb/wandb-files cors.xml
+if out=$(mc cors set wandb/wandb-files cors.xml 2>&1); then
+    printf '%s\n' "$out"
+    echo 'CORS rule applied to bucket wandb-files for https://wandb.acme.internal'
+else
+    case "$out" in
+    *NotImplemented*|*'not implemented'*)
+        echo 'This MinIO has no per-bucket CORS (community edition): setting the server-wide cors_allow_origin instead.'
+        mc admin config set wandb api cors_allow_origin=https://wandb.acme.internal
+        echo 'Server-wide CORS now allows https://wandb.acme.internal (every bucket of this MinIO). If mc asks for it, restart: mc admin service restart wandb'
+        ;;
+    *)
+        printf '%s\n' "$out" >&2
+        exit 1
+        ;;
+    esac
+fi
