@@ -161,7 +161,7 @@ def test_docker_versions_on_this_machine():
 
 @pytest.mark.parametrize("mode, host, ports", [
     pytest.param("provided", "https://wandb.acme.internal", [80, 443], id="provided"),
-    pytest.param("none", "http://wandb.acme.internal", [8080], id="none-app-port"),
+    pytest.param("none", "http://wandb.acme.internal", [80], id="none-host-port"),  # SPEC §6: the port host names
     pytest.param("external", "https://wandb.acme.internal", [8080], id="external-app-port"),
     pytest.param("provided", "https://wandb.acme.internal:8443", [80, 8443], id="explicit-https-port"),
 ])
