@@ -52,7 +52,7 @@ def require_chart() -> tuple[Path, Path]:
     helm = ROOT / ".test-deps" / "bin" / "helm"
     if not os.access(helm, os.X_OK):
         helm.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([str(up / "get-helm"), str(helm)], check=True, timeout=300, capture_output=True)
+        subprocess.run(["bash", str(up / "get-helm"), str(helm)], check=True, timeout=300, capture_output=True)
     return helm, up / CHART
 
 

@@ -164,3 +164,15 @@ def test_a_stale_ca_file_is_removed_on_render(tmp_path):
     assert not (tmp_path / "b/docker-compose/ca/mysql_ca.pem").exists()
     listed = (tmp_path / "b/MANIFEST.sha256").read_text()
     assert "mysql_ca.pem" not in listed and "wandb-object-store-ca.pem" in listed
+
+
+def test_manifests_with_cas_redis_and_replicas_pass_the_strict_schema(tmp_path):
+    from app.checks.deploy import validate_compose, validate_kubernetes
+
+    doc = doc_for("pw", replicas=3, redis_url="redis://redis.acme.internal:6379/0")
+    doc["tls"]["ca_pem"] = DB_CA
+    out = write_bundle(answers(doc), tmp_path / "b", redact=True)
+    assert validate_kubernetes((out / "kubernetes/wandb.yaml").read_text()) is None
+    assert validate_compose((out / "docker-compose/docker-compose.yaml").read_text()) is None
+    files = k8s_wandb(out)[3]
+    assert files["/etc/ssl/certs/wandb-host-ca.pem"] == DB_CA  # tls.ca_pem: W&B's services call HOST
