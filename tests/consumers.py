@@ -59,7 +59,7 @@ def require_chart() -> tuple[Path, Path]:
 def helm_template(values_path: Path, *, release: str = "wandb", namespace: str = "wandb") -> list[dict]:
     helm, chart = require_chart()
     proc = subprocess.run([str(helm), "template", release, str(chart), "-n", namespace, "-f", str(values_path)],
-                          capture_output=True, text=True, timeout=120,
+                          capture_output=True, text=True, timeout=120, check=False,
                           env={"PATH": os.environ.get("PATH", ""), "HOME": str(values_path.parent),
                                "HELM_CACHE_HOME": str(values_path.parent / ".helm"),
                                "HELM_CONFIG_HOME": str(values_path.parent / ".helm"),

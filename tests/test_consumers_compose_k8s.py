@@ -13,8 +13,21 @@ import pytest
 import yaml
 
 from app.artifacts.bundle import write_bundle
-from tests.bundle_corpus import HOSTILE, HOSTILE_ACCESS_KEY, HOSTILE_USER, answers, hostile_document, plain_document
-from tests.consumers import containers, go_url_parse, mounted_files, objects, resolve_env
+from tests.bundle_corpus import (
+    HOSTILE,
+    HOSTILE_ACCESS_KEY,
+    HOSTILE_USER,
+    answers,
+    hostile_document,
+    plain_document,
+)
+from tests.consumers import (
+    containers,
+    go_url_parse,
+    mounted_files,
+    objects,
+    resolve_env,
+)
 
 DB_CA = "-----BEGIN CERTIFICATE-----\nMIIBdatabaseCA\n-----END CERTIFICATE-----\n"
 STORE_CA = "-----BEGIN CERTIFICATE-----\nMIIBstoreCA\n-----END CERTIFICATE-----\n"
@@ -96,7 +109,7 @@ def test_kubernetes_single_replica_without_redis_has_no_redis(tmp_path):
 
 def compose_config(directory: Path) -> dict:
     """Debian's docker-compose 1.29 parses and interpolates the project offline."""
-    proc = subprocess.run(["/usr/bin/docker-compose", "config"], cwd=directory, capture_output=True, text=True,
+    proc = subprocess.run(["/usr/bin/docker-compose", "config"], cwd=directory, capture_output=True, text=True, check=False,
                           timeout=120, env={"PATH": os.environ["PATH"], "HOME": str(directory)})
     assert proc.returncode == 0, proc.stderr
     return yaml.safe_load(proc.stdout)

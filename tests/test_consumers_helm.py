@@ -8,8 +8,22 @@ import pytest
 import yaml
 
 from app.artifacts.bundle import write_bundle
-from tests.bundle_corpus import HOSTILE, HOSTILE_ACCESS_KEY, HOSTILE_USER, answers, hostile_document
-from tests.consumers import containers, go_url_parse, helm_template, init_job_decode, mounted_files, objects, resolve_env
+from tests.bundle_corpus import (
+    HOSTILE,
+    HOSTILE_ACCESS_KEY,
+    HOSTILE_USER,
+    answers,
+    hostile_document,
+)
+from tests.consumers import (
+    containers,
+    go_url_parse,
+    helm_template,
+    init_job_decode,
+    mounted_files,
+    objects,
+    resolve_env,
+)
 
 ISSUE_PASSWORD = "p@ss:w/rd#1+x %y?z"  # the password of issue 17, item 1
 CASES = [*HOSTILE, pytest.param(ISSUE_PASSWORD, id="issue-17")]

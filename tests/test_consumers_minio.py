@@ -42,7 +42,7 @@ def run_script(tmp_path: Path, cors: str, host: str = "https://wandb.acme.intern
     (bin_dir / "mc").write_text(FAKE_MC)
     (bin_dir / "mc").chmod(0o755)
     log = tmp_path / "mc.log"
-    proc = subprocess.run(["sh", str(out / "object-store/minio-setup.sh")], capture_output=True, text=True, timeout=30,
+    proc = subprocess.run(["sh", str(out / "object-store/minio-setup.sh")], capture_output=True, text=True, timeout=30, check=False,
                           env={"PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_MC_LOG": str(log),
                                "FAKE_MC_CORS": cors, "FAKE_MC_MESSAGE": MINIO_NOT_IMPLEMENTED,
                                "WANDB_S3_SECRET_KEY": "s3-secret"})
@@ -99,7 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_PUT(self):  # noqa: N802
+    def do_PUT(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.server.requests.append(f"PUT {self.path}")
         if "cors" in self.path and self.server.put_cors == "not-implemented":
@@ -108,7 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
                                b"</Message></Error>", {"Content-Type": "application/xml"})
         self._reply(200)
 
-    def do_OPTIONS(self):  # noqa: N802
+    def do_OPTIONS(self):
         self.server.requests.append(f"OPTIONS {self.path.split('?')[0]}")
         origin = self.headers.get("Origin")
         if self.server.allow_origin is None:

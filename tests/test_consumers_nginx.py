@@ -14,7 +14,6 @@ import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import httpx
 import pytest
@@ -32,7 +31,7 @@ class _Upstream(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         length, chunked = int(self.headers.get("Content-Length") or 0), "chunked" in (self.headers.get("Transfer-Encoding") or "")
         size = len(self.rfile.read(length)) if not chunked else self._chunked()
         body = json.dumps({"bytes": size, "host": self.headers.get("Host"),
@@ -90,7 +89,7 @@ def nginx_site(tmp_path, pki):
         f"  fastcgi_temp_path {tmp_path}/fcgi; uwsgi_temp_path {tmp_path}/uwsgi; scgi_temp_path {tmp_path}/scgi;\n"
         f"  include {tmp_path}/site.conf; }}\n")
     args = [NGINX, "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)]
-    test = subprocess.run([*args, "-t"], capture_output=True, text=True, timeout=30)
+    test = subprocess.run([*args, "-t"], capture_output=True, text=True, timeout=30, check=False)
     assert test.returncode == 0, test.stderr
     subprocess.run(args, check=True, capture_output=True, timeout=30)
     try:
@@ -103,7 +102,7 @@ def nginx_site(tmp_path, pki):
                 time.sleep(0.05)
         yield tls_port, http_port, pki.root_pem
     finally:
-        subprocess.run([*args, "-s", "stop"], capture_output=True, timeout=30)
+        subprocess.run([*args, "-s", "stop"], capture_output=True, timeout=30, check=False)
         upstream.shutdown()
         upstream.server_close()
 

@@ -16,8 +16,14 @@ from app import requirements
 from app.answers import SECRET_PLACEHOLDERS, Answers, get_path
 from app.artifacts.compose import PROJECT_DIR, published_ports, uses_nginx
 from app.artifacts.connection import CHART_MYSQL_TLS, mysql_tls, userinfo
-from app.artifacts.kubernetes import (NAME, SECRET_NAME, SESSION_PLACEHOLDER, SESSION_SECRET_NAME, TLS_SECRET_NAME,
-                                      image_ref)
+from app.artifacts.kubernetes import (
+    NAME,
+    SECRET_NAME,
+    SESSION_PLACEHOLDER,
+    SESSION_SECRET_NAME,
+    TLS_SECRET_NAME,
+    image_ref,
+)
 from app.artifacts.wandb_env import CA_DIR, host_parts, trusted_cas
 from app.secret import EnvRef
 

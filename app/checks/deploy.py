@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from urllib.parse import urlsplit
 from importlib import resources
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -126,7 +126,7 @@ def _redis_shape(value: str) -> Msg | None:
     """What is wrong with a Redis URL (never its text: it holds a password), or None."""
     try:
         parts = urlsplit(value)
-        parts.port
+        _ = parts.port  # raises on a bad port
     except ValueError:
         return msg("its port is not a number 1–65535")
     if parts.scheme not in ("redis", "rediss"):
