@@ -134,3 +134,13 @@ def test_chart_keeps_keys_that_look_like_yaml(tmp_path, key, secret):
         if "BUCKET" in env:
             url = go_url_parse(env["BUCKET"])
             assert (url.username, url.password, url.path) == (key, secret, "/wandb-files"), where
+
+
+def test_redacted_values_render_and_carry_the_placeholders(tmp_path):
+    """A bundle downloaded without secrets still renders through the chart; the placeholders reach
+    W&B's MYSQL and BUCKET where the runbook says to put the percent-encoded values."""
+    out = write_bundle(answers(helm_doc("pw")), tmp_path / "bundle", redact=True)
+    _, found = wandb_containers(helm_template(out / "helm/values.yaml"))
+    env = next(e for w, _, _, e in found if w.startswith("Deployment/wandb-app") and "MYSQL" in e and "BUCKET" in e)
+    assert ":${WANDB_DB_PASSWORD}@mysql.acme.internal:3306/wandb_local" in env["MYSQL"]
+    assert ":${WANDB_S3_SECRET_KEY}@s3.acme.internal:9000/wandb-files" in env["BUCKET"]
