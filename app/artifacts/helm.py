@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from app.answers import Answers
+from app.artifacts.images import chart_spec, chart_values
 from app.artifacts.kubernetes import TLS_SECRET_NAME
 from app.artifacts.serialize import dump_yaml
 from app.artifacts.wandb_env import host_parts, is_ip
@@ -43,8 +44,8 @@ def helm_values(answers: Answers) -> dict:
     # No app.image: the operator pins one consistent set of images for all W&B services.
     app: dict = {"resources": {"requests": {"cpu": d.cpu_request, "memory": d.memory_request},
                                "limits": {"cpu": d.cpu_limit, "memory": d.memory_limit}}}
-    return {"global": glob, "mysql": {"install": False},
-            "ingress": ingress, "app": app}
+    return chart_values(answers, {"global": glob, "mysql": {"install": False},
+                                  "ingress": ingress, "app": app})
 
 
 def values_yaml(answers: Answers) -> str:
@@ -57,7 +58,8 @@ def wandb_cr(answers: Answers) -> dict:
         "kind": "WeightsAndBiases",
         "metadata": {"name": "wandb", "namespace": answers.deploy.namespace,
                      "labels": {"app.kubernetes.io/name": "weightsandbiases", "app.kubernetes.io/instance": "wandb"}},
-        "spec": {"values": helm_values(answers)},
+        "spec": {**({"chart": chart_spec(answers)} if chart_spec(answers) else {}),
+                 "values": helm_values(answers)},
     }
 
 

@@ -8,7 +8,9 @@ migrations, and a TLS block from the provided certificate or a cert-manager Clus
 from __future__ import annotations
 
 from app.answers import Answers
+from app.artifacts.images import app_image
 from app.artifacts.serialize import dump_yaml_all
+from app.artifacts.spread import disruption_budget, spread
 from app.artifacts.wandb_env import APP_PORT, SECRET_ENV, host_parts, is_ip, wandb_env
 from app.secret import reveal
 
@@ -20,7 +22,8 @@ STARTUP_SECONDS = 600  # W&B runs its migrations before /ready answers (REFERENC
 
 
 def image_ref(answers: Answers) -> str:
-    return f"{answers.deploy.image}:{answers.deploy.version or 'latest'}"
+    """The W&B image, `deploy.registry` applied."""
+    return app_image(answers)
 
 
 def _meta(answers: Answers, name: str) -> dict:
@@ -58,7 +61,8 @@ def deployment(answers: Answers) -> dict:
             "replicas": d.replicas,
             "strategy": {"type": "RollingUpdate"},
             "selector": {"matchLabels": dict(LABELS)},
-            "template": {"metadata": {"labels": dict(LABELS)}, "spec": {"containers": [container]}},
+            "template": {"metadata": {"labels": dict(LABELS)},
+                         "spec": {"containers": [container], **spread(answers, LABELS)}},
         },
     }
 
@@ -102,6 +106,7 @@ def kubernetes_docs(answers: Answers) -> list[dict]:
          "spec": {"type": answers.deploy.service_type, "selector": dict(LABELS),
                   "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]}},
         ingress(answers),
+        *disruption_budget(answers, _meta(answers, NAME), LABELS),
     ]
     return docs
 
