@@ -1,0 +1,196 @@
+"""ops/ (SPEC §6): the backup and restore scripts run for real against MariaDB (Debian's
+mariadb-dump and mariadb client) with a hostile password; the systemd units pass
+`systemd-analyze verify`; the alert rules parse as PromQL and carry the seed's CPU rule."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.answers import parse_document
+from app.artifacts import ops
+from app.artifacts.bundle import build_bundle
+
+pytest_plugins = ["tests.services.mariadb"]
+
+# Leading/trailing space, quotes, backslashes (also before s and n, which option files unescape),
+# a quote before # (a comment unless escaped), non-ASCII.
+HOSTILE = " p@\"ss:w/rd#1+x %y?z'\"\\$ {a}&=ü한;` \\s\\\\n \"#x "
+DB, USER, RESTORE_DB = "wandb_ops", "ops_user", "wandb_ops_restore"
+ROWS = [(1, "plain"), (2, "non-ASCII: 한국어 ü ß 🚀"), (3, "quotes ' \" and \\ backslash"), (4, None),
+        (5, "line\nbreak\ttab")]
+
+
+@pytest.fixture(scope="module")
+def server(mariadb_default):
+    s = mariadb_default
+    with s.admin() as conn, conn.cursor() as cur:
+        for db in (DB, RESTORE_DB):
+            cur.execute(f"DROP DATABASE IF EXISTS {db}")
+            cur.execute(f"CREATE DATABASE {db} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+        cur.execute(f"DROP USER IF EXISTS '{USER}'@'%%'", ())
+        cur.execute(f"CREATE USER '{USER}'@'%%' IDENTIFIED BY %s", (HOSTILE,))
+        for db in (DB, RESTORE_DB):
+            cur.execute(f"GRANT ALL ON {db}.* TO '{USER}'@'%'")
+        cur.execute(f"CREATE TABLE {DB}.runs (id INT PRIMARY KEY, name TEXT, blob_col VARBINARY(16)) "
+                    "CHARACTER SET utf8mb4")
+        cur.executemany(f"INSERT INTO {DB}.runs VALUES (%s, %s, %s)",
+                        [(i, n, bytes([0, 255, i])) for i, n in ROWS])
+    return s
+
+
+def _scripts(tmp_path: Path, port: int) -> tuple[Path, Path]:
+    a = parse_document({"schema": 1, "profile": "ops-test", "host": "https://wandb.acme.internal",
+                        "database": {"host": "127.0.0.1", "port": port, "name": DB, "user": USER,
+                                     "password": {"env": "WANDB_DB_PASSWORD"}, "tls": "preferred"},
+                        "operations": {"backup_dir": str(tmp_path / "never used: BACKUP_DIR wins"),
+                                       "backup_retention_days": 7}})
+    tree = build_bundle(a, redact=True)
+    paths = []
+    for name in ("backup-mysql.sh", "restore-mysql.sh"):
+        text = tree[f"ops/{name}"].decode()
+        assert "WANDB_DB_PASSWORD" in text and HOSTILE.strip() not in text
+        p = tmp_path / name
+        p.write_text(text)
+        p.chmod(0o700)
+        paths.append(p)
+    return paths[0], paths[1]
+
+
+def _argv_recorder(tmp_path: Path, real: str) -> Path:
+    """A wrapper first in line that records its arguments (what `ps` would show), then runs `real`."""
+    wrapper = tmp_path / f"record-{real}"
+    wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" >> {tmp_path}/argv.log\nexec {shutil.which(real)} "$@"\n')
+    wrapper.chmod(0o700)
+    return wrapper
+
+
+def _run(script: Path, *args: str, env: dict, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(script), *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_backup_retention_and_restore_round_trip(server, tmp_path):
+    backup, restore = _scripts(tmp_path, server.port)
+    out = tmp_path / "backups"
+    out.mkdir()
+    old = out / f"{DB}-20200101T020000Z.sql.gz"
+    recent = out / f"{DB}-20200102T020000Z.sql.gz"
+    other = out / "unrelated-20200101T020000Z.sql.gz"
+    for f, days in ((old, 8), (recent, 6), (other, 30)):
+        f.write_bytes(gzip.compress(b"-- old\n"))
+        t = time.time() - days * 86400
+        os.utime(f, (t, t))
+    env = {"PATH": os.environ["PATH"], "WANDB_DB_PASSWORD": HOSTILE, "BACKUP_DIR": str(out),
+           "TMPDIR": str(tmp_path), "MYSQLDUMP_BIN": str(_argv_recorder(tmp_path, "mariadb-dump")),
+           "MYSQL_BIN": str(_argv_recorder(tmp_path, "mariadb"))}
+    r = _run(backup, env=env)
+    assert r.returncode == 0, r.stderr
+    dumps = sorted(p.name for p in out.glob(f"{DB}-*.sql.gz"))
+    assert old.name not in dumps, "older than the retention: deleted"
+    assert recent.name in dumps and other.exists(), "younger dump and other files kept"
+    (new,) = [d for d in dumps if d != recent.name]
+    assert len(new) == len(f"{DB}-20260101T020000Z.sql.gz") and new.endswith("Z.sql.gz")
+    assert (out / new).stat().st_mode & 0o077 == 0, "umask 077: the dump is private"
+    assert "-- Dump completed" in gzip.decompress((out / new).read_bytes()).decode()
+    assert not list(tmp_path.glob("wandb-mysql.*")), "the option file is removed"
+
+    env["RESTORE_DATABASE"] = RESTORE_DB
+    r = _run(restore, str(out / new), env=env)
+    assert r.returncode == 0, r.stderr
+    rows = server.sql(f"SELECT id, name, blob_col FROM {RESTORE_DB}.runs ORDER BY id")
+    assert rows == [(i, n, bytes([0, 255, i])) for i, n in ROWS]
+
+    r = _run(restore, str(out / new), env=env)  # the target is not empty any more
+    assert r.returncode == 2 and "not empty" in r.stderr
+    argv = (tmp_path / "argv.log").read_text()
+    assert "--defaults-extra-file=" in argv and HOSTILE.strip() not in argv and "p@ss" not in argv
+
+
+def test_missing_password_variable_fails_clearly(tmp_path):
+    backup, restore = _scripts(tmp_path, 1)
+    env = {"PATH": os.environ["PATH"], "BACKUP_DIR": str(tmp_path / "b")}
+    for script in (backup, restore):
+        r = _run(script, "x.sql.gz", env=env)
+        assert r.returncode == 2
+        assert "WANDB_DB_PASSWORD is not set" in r.stderr and "database.password" in r.stderr
+    assert not (tmp_path / "b").exists()
+
+
+def test_wrong_password_fails_and_leaves_no_partial_dump(server, tmp_path):
+    backup, _ = _scripts(tmp_path, server.port)
+    out = tmp_path / "b"
+    r = _run(backup, env={"PATH": os.environ["PATH"], "WANDB_DB_PASSWORD": "wrong", "BACKUP_DIR": str(out),
+                          "TMPDIR": str(tmp_path)})
+    assert r.returncode != 0
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("hour", [0, 2, 23])
+def test_units_verify_with_systemd_analyze(tmp_path, hour):
+    if not shutil.which("systemd-analyze"):
+        pytest.fail("systemd-analyze is missing: scripts/system-deps.sh installs it")
+    a = parse_document({"schema": 1, "profile": "ops-test", "operations": {"backup_hour": hour}})
+    tree = build_bundle(a, redact=True)
+    script = tmp_path / "backup-mysql.sh"
+    script.write_bytes(tree["ops/backup-mysql.sh"])
+    script.chmod(0o755)
+    for suffix in ("service", "timer"):
+        text = tree[f"ops/{ops.UNIT}.{suffix}"].decode().replace(f"{ops.OPS_DIR}/backup-mysql.sh", str(script))
+        (tmp_path / f"{ops.UNIT}.{suffix}").write_text(text)
+    r = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / f"{ops.UNIT}.timer"),
+                        str(tmp_path / f"{ops.UNIT}.service")], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "ops-test" not in r.stderr, r.stderr
+    timer = tree[f"ops/{ops.UNIT}.timer"].decode()
+    assert f"OnCalendar=*-*-* {hour:02d}:00:00" in timer
+    cal = subprocess.run(["systemd-analyze", "calendar", f"*-*-* {hour:02d}:00:00"], capture_output=True, text=True,
+                         timeout=30)
+    assert cal.returncode == 0 and f"{hour:02d}:00:00" in cal.stdout
+
+
+def _walk(expr, out: list):
+    out.append(expr)
+    for attr in ("lhs", "rhs", "expr", "args", "vector_selector"):
+        child = getattr(expr, attr, None)
+        if isinstance(child, list):
+            for c in child:
+                _walk(c, out)
+        elif child is not None and hasattr(child, "__class__") and type(child).__module__.startswith("promql"):
+            _walk(child, out)
+    return out
+
+
+def test_alert_rules_load_and_carry_the_seed_cpu_rule():
+    import promql_parser
+
+    a = parse_document({"schema": 1, "profile": "ops-test", "host": "https://wandb.acme.internal",
+                        "database": {"host": "mysql.acme.internal"}})
+    doc = yaml.safe_load(build_bundle(a, redact=True)["ops/prometheus-rules.yaml"])
+    (group,) = doc["groups"]
+    rules = {r["alert"]: r for r in group["rules"]}
+    assert set(rules) == {"WandbNotReady", "WandbMySQLDown", "WandbMySQLHostCPUHigh"}
+    for rule in rules.values():
+        assert set(rule) <= {"alert", "expr", "for", "labels", "annotations"}
+        promql_parser.parse(rule["expr"])  # raises ValueError on invalid PromQL
+        promql_parser.parse_duration(rule["for"])
+    cpu = rules["WandbMySQLHostCPUHigh"]
+    assert cpu["for"] == "5m"
+    tree = promql_parser.parse(cpu["expr"])
+    assert isinstance(tree, promql_parser.BinaryExpr) and str(tree.op) == ">"
+    assert tree.rhs.val == 40.0
+    nodes = _walk(tree, [])
+    selectors = [n for n in nodes if isinstance(n, promql_parser.VectorSelector)]
+    assert any(s.name == "node_cpu_seconds_total" for s in selectors)
+    ranges = [n for n in nodes if isinstance(n, promql_parser.MatrixSelector)]
+    assert [r.range.total_seconds() for r in ranges] == [300.0]
+    assert any(n.func.name == "rate" for n in nodes if isinstance(n, promql_parser.Call))
+    assert "mysql_up" in rules["WandbMySQLDown"]["expr"]
+    assert "probe_success" in rules["WandbNotReady"]["expr"]
+    with pytest.raises(ValueError):
+        promql_parser.parse("rate(node_cpu_seconds_total[5m)")  # the parser does reject bad PromQL
