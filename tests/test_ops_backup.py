@@ -113,6 +113,17 @@ def test_backup_retention_and_restore_round_trip(server, tmp_path):
     assert "--defaults-extra-file=" in argv and HOSTILE.strip() not in argv and "p@ss" not in argv
 
 
+def test_password_file_as_the_systemd_unit_passes_it(server, tmp_path):
+    backup, _ = _scripts(tmp_path, server.port)
+    secret = tmp_path / "mysql-backup.password"
+    secret.write_text(HOSTILE + "\n")  # as `echo` or an editor leaves it: one trailing newline
+    out = tmp_path / "b"
+    r = _run(backup, env={"PATH": os.environ["PATH"], "WANDB_DB_PASSWORD_FILE": str(secret),
+                          "BACKUP_DIR": str(out), "TMPDIR": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    assert len(list(out.glob(f"{DB}-*.sql.gz"))) == 1
+
+
 def test_missing_password_variable_fails_clearly(tmp_path):
     backup, restore = _scripts(tmp_path, 1)
     env = {"PATH": os.environ["PATH"], "BACKUP_DIR": str(tmp_path / "b")}

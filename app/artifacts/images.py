@@ -13,6 +13,7 @@ from __future__ import annotations
 from app.answers import Answers
 
 NGINX_IMAGE = "nginx:1.27"  # pinned: a bundle should deploy the same thing tomorrow
+OPERATOR_IMAGE = "wandb/controller"  # the W&B operator (wandb/helm-charts charts/operator: image.repository)
 PUBLIC_CHART_REPO = "https://charts.wandb.ai"  # where the operator fetches operator-wandb by default
 
 
@@ -107,3 +108,14 @@ def chart_spec(answers: Answers) -> dict | None:
     if d.chart_version:
         spec["version"] = d.chart_version
     return spec
+
+
+def runbook_context(answers: Answers) -> dict:
+    """What the runbook's air-gapped section needs (templates/artifacts/_airgap.*.md.j2)."""
+    from app.artifacts.compose import uses_nginx
+
+    d = answers.deploy
+    return {"registry": d.registry or "", "chart": chart_spec(answers) or {},
+            "chart_repo": d.chart_repo or "", "chart_version": d.chart_version or "",
+            "pairs": [{"source": s, "target": t} for s, t in bundle_images(answers, nginx=uses_nginx(answers))],
+            "controller": mirror(OPERATOR_IMAGE, d.registry)}

@@ -13,6 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app.answers import SECRET_PLACEHOLDERS, Answers, get_path
+from app.artifacts import images, ops
 from app.artifacts.compose import PROJECT_DIR, published_ports, uses_nginx
 from app.artifacts.kubernetes import NAME, SECRET_NAME, TLS_SECRET_NAME, image_ref
 from app.artifacts.wandb_env import host_parts
@@ -62,6 +63,7 @@ def runbook(answers: Answers, *, files: list[str], placeholders: list[dict], red
                                         "object-store/cors.json", "object-store/minio-setup.sh",
                                         "docker-compose/.env", "report/validation.html")},
         "http_host": scheme == "http",
+        "airgap": images.runbook_context(answers), "ops": ops.runbook_context(answers),
     }
     return _env().get_template(f"README.{answers.language}.md.j2").render(ctx)
 
