@@ -55,7 +55,8 @@ def _cause(exc: Exception) -> str:
 
 
 def _skopeo(source: str, target: str) -> str:
-    return f"skopeo copy --all docker://{source} docker://{target}"
+    """The command that mirrors one image (a command line: never translated)."""
+    return " ".join(("skopeo", "copy", "--all", "docker://" + source, "docker://" + target))
 
 
 @check("deploy.images", "Images in the private registry", needs=["deploy.registry"])
@@ -80,7 +81,7 @@ def images(ctx: Context) -> Outcome:
             elif status != 200:
                 unreachable.append((target, f"HTTP {status}"))
     observed = f"{len(pairs) - len(missing) - len(denied) - len(unreachable)}/{len(pairs)} found"
-    expected = f"every image of images.txt in {registry}"
+    expected = msg("every image of images.txt in %(registry)s", registry=registry)
     if unreachable:
         target, cause = unreachable[0]
         return fail(msg("registry %(registry)s did not answer for %(image)s: %(cause)s",
