@@ -87,7 +87,9 @@ def _widget(annotation: Any, extra: dict) -> tuple[str, tuple[str, ...]]:
         return ("pem" if extra.get("widget") == "pem" else "password"), ()
     if extra.get("widget") == "pem":
         return "pem", ()
-    args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    # A bare Literal's args are its values, not types: look at the Literal itself.
+    args = [annotation] if typing.get_origin(annotation) is Literal else \
+        [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
     for a in args:
         if typing.get_origin(a) is Literal:
             return "select", tuple(str(v) for v in typing.get_args(a))
