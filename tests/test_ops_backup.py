@@ -205,3 +205,34 @@ def test_alert_rules_load_and_carry_the_seed_cpu_rule():
     assert "probe_success" in rules["WandbNotReady"]["expr"]
     with pytest.raises(ValueError):
         promql_parser.parse("rate(node_cpu_seconds_total[5m)")  # the parser does reject bad PromQL
+
+
+def test_hostile_answers_reach_the_client_exactly(tmp_path):
+    """Host, user and backup directory from the answers are shell-quoted: a stand-in mysqldump (named
+    so: it records its arguments and prints a complete dump) sees the exact values."""
+    from tests.bundle_corpus import HOSTILE_USER
+
+    backup_dir = tmp_path / "it's \"dir\" $HOME `id` ü"
+    a = parse_document({"schema": 1, "profile": "ops-test",
+                        "database": {"host": "db-1.acme.internal", "port": 3307, "name": "wandb_x",
+                                     "user": HOSTILE_USER, "tls": "verify-identity",
+                                     "ca_pem": "-----BEGIN CERTIFICATE-----\nWBSETUP_CA_PEM\n-----END CERTIFICATE-----\n"},
+                        "operations": {"backup_dir": str(backup_dir)}})
+    script = tmp_path / "backup-mysql.sh"
+    script.write_bytes(build_bundle(a, redact=True)["ops/backup-mysql.sh"])
+    stand_in = tmp_path / "mysqldump-stand-in"
+    stand_in.write_text('#!/bin/bash\nprintf "%s\\0" "$@" > "$ARGS_OUT"\n'
+                        'cnf=${1#--defaults-extra-file=}; cp "$cnf" "$ARGS_OUT.cnf"; cp "$(dirname "$cnf")/ca.pem" "$ARGS_OUT.ca"\n'
+                        'echo "-- Dump completed on 2026-01-01"\n')
+    stand_in.chmod(0o700)
+    env = {"PATH": os.environ["PATH"], "WANDB_DB_PASSWORD": "pw", "MYSQLDUMP_BIN": str(stand_in),
+           "ARGS_OUT": str(tmp_path / "args"), "TMPDIR": str(tmp_path)}
+    r = _run(script, env=env)
+    assert r.returncode == 0, r.stderr
+    args = (tmp_path / "args").read_text().split("\0")[:-1]
+    assert f"--user={HOSTILE_USER}" in args and "--host=db-1.acme.internal" in args and "--port=3307" in args
+    assert args[-1] == "wandb_x"
+    assert len(list(backup_dir.glob("wandb_x-*.sql.gz"))) == 1
+    cnf = (tmp_path / "args.cnf").read_text()
+    assert 'password="pw"' in cnf and "loose-ssl-mode=VERIFY_IDENTITY" in cnf and "ssl-ca=" in cnf
+    assert "WBSETUP_CA_PEM" in (tmp_path / "args.ca").read_text()  # a delimiter-looking line stays in the PEM
