@@ -55,11 +55,13 @@ def helm_template(values: str, tmp_path: Path, *extra: str) -> list[dict]:
     return [d for d in yaml.safe_load_all(out.stdout) if d]
 
 
-def pod_images(docs: list[dict], *, hooks: bool = True) -> dict[str, str]:
-    """{kind/name/container: image} of every container and init container rendered."""
+def pod_images(docs: list[dict], *, tests: bool = True) -> dict[str, str]:
+    """{kind/name/container: image} of every container and init container rendered; `tests=False`
+    leaves out `helm test` hooks (upgrade hooks, which do run in a deployment, stay in)."""
     found = {}
     for doc in docs:
-        if not hooks and "helm.sh/hook" in (doc.get("metadata", {}).get("annotations") or {}):
+        hook = str((doc.get("metadata", {}).get("annotations") or {}).get("helm.sh/hook", ""))
+        if not tests and "test" in hook.split(","):
             continue
         spec = doc.get("spec") or {}
         for pod in (spec, (spec.get("template") or {}).get("spec") or {},
@@ -111,22 +113,22 @@ def test_without_registry_images_are_the_public_ones():
 def test_real_chart_renders_every_image_from_the_registry_with_the_app_tag(tmp_path):
     tree = build_bundle(answers(target="helm-operator"), redact=True)
     docs = helm_template(tree["helm/values.yaml"].decode(), tmp_path)
-    images = pod_images(docs, hooks=False)
-    assert len(images) >= 8, images  # app, console, redis, weave, otel, parquet, …
+    images = pod_images(docs, tests=False)
+    assert len(images) >= 10, images  # app, console, redis, weave, otel, parquet, upgrade hooks, …
+    assert any(k.startswith("Job/") for k in images), "upgrade hooks are checked too"
     outside = {k: v for k, v in images.items() if not v.startswith(REGISTRY + "/")}
     assert outside == {}
     app = [v for k, v in images.items() if k.startswith("Deployment/wandb-app")]
     assert app and set(app) == {f"{REGISTRY}/wandb/local:0.70.0"}
-    # Test hooks (`helm test`) are the only images outside: they never run in a deployment.
+    # `helm test` hooks are the only images outside: they never run in a deployment.
     all_images = pod_images(docs)
-    assert {k for k, v in all_images.items() if not v.startswith(REGISTRY)} <= {
-        k for k in all_images if k not in images}
+    assert {k for k, v in all_images.items() if not v.startswith(REGISTRY)} == set(all_images) - set(images)
 
 
 def test_real_chart_without_registry_renders_public_images(tmp_path):
     a = parse_document({**BASE, "deploy": {"version": "0.70.0", "target": "helm-operator"}})
     docs = helm_template(build_bundle(a, redact=True)["helm/values.yaml"].decode(), tmp_path)
-    images = pod_images(docs, hooks=False)
+    images = pod_images(docs, tests=False)
     assert "wandb/local:0.70.0" in images.values()
     assert not any(v.startswith(REGISTRY) for v in images.values())
 

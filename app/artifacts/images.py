@@ -61,22 +61,29 @@ def source_image(image: str) -> str:
     return image if host else f"docker.io/{path}"
 
 
-def bundle_images(answers: Answers, *, nginx: bool) -> list[tuple[str, str]]:
-    """(source, target) for every image the kubernetes and compose artifacts pull, sorted by target.
-    `nginx`: whether the compose project runs its TLS proxy."""
+def _pod_images(doc: dict) -> list[str]:
+    spec = doc.get("spec") or {}
+    pod = (spec.get("template") or {}).get("spec") or {}
+    return [c["image"] for c in (pod.get("containers") or []) + (pod.get("initContainers") or []) if c.get("image")]
+
+
+def bundle_images(answers: Answers) -> list[tuple[str, str]]:
+    """(public source, image) for every image the kubernetes and compose artifacts pull, sorted by
+    image. Read from the built documents, so an image added to either artifact is listed (and
+    mirrored, or a test fails). `answers` is the masked copy (app.artifacts.redact.mask)."""
+    from app.artifacts.compose import compose_document
+    from app.artifacts.kubernetes import kubernetes_docs
+
     d = answers.deploy
-    pairs = {app_image(answers): f"{d.image}:{d.version or 'latest'}"}
-    if nginx:
-        pairs[nginx_image(answers)] = NGINX_IMAGE
-    return sorted((source_image(src), target) for target, src in pairs.items())
+    used = {image for doc in kubernetes_docs(answers) for image in _pod_images(doc)}
+    used |= {svc["image"] for svc in compose_document(answers)["services"].values() if svc.get("image")}
+    known = {mirror(src, d.registry): src for src in (f"{d.image}:{d.version or 'latest'}", NGINX_IMAGE)}
+    return [(source_image(known.get(image) or chart_path(image, d.registry)), image) for image in sorted(used)]
 
 
 def images_txt(answers: Answers) -> str:
     """images.txt: one image a line, registry applied (what `deploy.images` asks the registry for)."""
-    from app.artifacts.compose import uses_nginx
-
-    targets = sorted({target for _, target in bundle_images(answers, nginx=uses_nginx(answers))})
-    return "\n".join(targets) + "\n"
+    return "\n".join(image for _, image in bundle_images(answers)) + "\n"
 
 
 def chart_values(answers: Answers, values: dict) -> dict:
@@ -112,10 +119,10 @@ def chart_spec(answers: Answers) -> dict | None:
 
 def runbook_context(answers: Answers) -> dict:
     """What the runbook's air-gapped section needs (templates/artifacts/_airgap.*.md.j2)."""
-    from app.artifacts.compose import uses_nginx
+    from app.artifacts.redact import mask  # the image list needs no secret
 
     d = answers.deploy
     return {"registry": d.registry or "", "chart": chart_spec(answers) or {},
             "chart_repo": d.chart_repo or "", "chart_version": d.chart_version or "",
-            "pairs": [{"source": s, "target": t} for s, t in bundle_images(answers, nginx=uses_nginx(answers))],
+            "pairs": [{"source": s, "target": t} for s, t in bundle_images(mask(answers, redact=True))],
             "controller": mirror(OPERATOR_IMAGE, d.registry)}

@@ -61,9 +61,10 @@ def _skopeo(source: str, target: str) -> str:
 
 @check("deploy.images", "Images in the private registry", needs=["deploy.registry"])
 def images(ctx: Context) -> Outcome:
-    from app.artifacts.compose import uses_nginx
+    from app.artifacts.redact import mask
 
-    pairs = bundle_images(ctx.answers, nginx=uses_nginx(ctx.answers))
+    # Masked: the image list needs no secret, and an unresolved {env: …} reference must not matter.
+    pairs = bundle_images(mask(ctx.answers, redact=True))
     registry = ctx.answers.deploy.registry
     missing, denied, unreachable = [], [], []
     with httpx.Client(timeout=max(0.5, ctx.timeout * 0.8) / max(1, len(pairs)), follow_redirects=False,
