@@ -256,3 +256,31 @@ def test_scripts_pass_shellcheck(tmp_path):
     r = subprocess.run([shellcheck, "--severity=style", "--exclude=SC2016", str(tmp_path / "backup-mysql.sh"),
                         str(tmp_path / "restore-mysql.sh")], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout
+
+
+@pytest.mark.parametrize("mode,right_ca,ok", [
+    pytest.param("required", None, True, id="required"),
+    pytest.param("verify-ca", True, True, id="verify-ca-trusted"),
+    pytest.param("verify-ca", False, False, id="verify-ca-other-ca"),
+    pytest.param("verify-identity", True, False, id="verify-identity-name-mismatch"),  # cert is for localhost
+])
+def test_database_tls_mode_reaches_the_client(mariadb_tls, db_ca, tmp_path, mode, right_ca, ok):
+    """database.tls and database.ca_pem reach the real client: the server's certificate (for
+    `localhost`, served at 127.0.0.1) is checked exactly as the mode says."""
+    import trustme
+
+    from tests.services.mariadb import APP_DB, APP_PASSWORD, APP_USER
+
+    ca_pem = (db_ca if right_ca else trustme.CA()).cert_pem.bytes().decode() if right_ca is not None else None
+    a = parse_document({"schema": 1, "profile": "ops-test",
+                        "database": {"host": "127.0.0.1", "port": mariadb_tls.port, "name": APP_DB, "user": APP_USER,
+                                     "tls": mode, **({"ca_pem": ca_pem} if ca_pem else {})}})
+    script = tmp_path / "backup-mysql.sh"
+    script.write_bytes(build_bundle(a, redact=True)["ops/backup-mysql.sh"])
+    out = tmp_path / "b"
+    r = _run(script, env={"PATH": os.environ["PATH"], "WANDB_DB_PASSWORD": APP_PASSWORD, "BACKUP_DIR": str(out),
+                          "TMPDIR": str(tmp_path)})
+    assert (r.returncode == 0) == ok, r.stderr
+    assert len(list(out.glob(f"{APP_DB}-*.sql.gz"))) == (1 if ok else 0)
+    if not ok:
+        assert "TLS/SSL error" in r.stderr
