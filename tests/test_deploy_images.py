@@ -49,7 +49,7 @@ class _Handler(BaseHTTPRequestHandler):
         accepted = {t.strip() for t in accept.split(",")} & OCI_TYPES
         if len(parts) == 2 and (name, tag) in self.server.manifests and accepted:
             self.send_response(200)
-            self.send_header("Content-Type", sorted(accepted)[0])
+            self.send_header("Content-Type", min(accepted))
             self.send_header("Docker-Content-Digest", "sha256:" + "0" * 64)
         else:
             self.send_response(404)
