@@ -18,7 +18,6 @@ from app.answers import parse_document
 from app.artifacts import ops
 from app.artifacts.bundle import build_bundle
 
-pytest_plugins = ["tests.services.mariadb"]
 
 # Leading/trailing space, quotes, backslashes (also before s and n, which option files unescape),
 # a quote before # (a comment unless escaped), non-ASCII.
