@@ -17,11 +17,6 @@ WIZARD_ONLY = {"database.admin_user", "database.admin_password", "deploy.kubecon
                "verify.api_key"}
 WIZARD_ONLY_PREFIXES = ("hardware.",)
 CONSTANT = {"schema"}  # one allowed value: nothing to vary
-# Owned by issue 19 (air-gap and day-two artifacts, built on other branches): remove this set when
-# those artifacts are merged, so that these keys are held to the same rule.
-OWNED_BY_ISSUE_19 = {"deploy.registry", "deploy.chart_repo", "deploy.chart_version", "operations.backup_dir",
-                     "operations.backup_retention_days", "operations.backup_hour"}
-
 PEM_A = "-----BEGIN CERTIFICATE-----\nMIIBalternativeA\n-----END CERTIFICATE-----\n"
 PEM_B = "-----BEGIN CERTIFICATE-----\nMIIBalternativeB\n-----END CERTIFICATE-----\n"
 
@@ -58,6 +53,12 @@ VARIANTS: dict[str, tuple] = {
     "deploy.version": ("0.71.0", {}),
     "deploy.namespace": ("wandb-other", {}),
     "deploy.replicas": (3, {"deploy.redis_url": "redis://redis.acme.internal:6379/0"}),
+    "deploy.registry": ("registry.acme.internal/mirror", {}),
+    "deploy.chart_repo": ("https://charts.acme.internal/wandb", {"deploy.target": "helm-operator"}),
+    "deploy.chart_version": ("0.43.9", {"deploy.target": "helm-operator"}),
+    "operations.backup_dir": ("/srv/backups/other", {}),
+    "operations.backup_retention_days": (14, {}),
+    "operations.backup_hour": (5, {}),
     "deploy.service_type": ("NodePort", {}),
     "deploy.ingress_class": ("traefik", {}),
     "deploy.cpu_request": ("1", {}),
@@ -103,7 +104,7 @@ def _artifacts(doc: dict) -> dict[str, bytes]:
 
 
 def _exempt(key: str) -> bool:
-    return key in WIZARD_ONLY | CONSTANT | OWNED_BY_ISSUE_19 or key.startswith(WIZARD_ONLY_PREFIXES)
+    return key in WIZARD_ONLY | CONSTANT or key.startswith(WIZARD_ONLY_PREFIXES)
 
 
 def test_every_schema_key_is_decided():

@@ -39,6 +39,11 @@ PROFILES = {
                                               "key_pem": None},
                                          database={"password": None}, deploy={"target": "helm-operator", "version": "0.70.0"}),
                           {}),
+    # Air-gapped helm-operator in Korean: private registry, internal chart, day-two settings.
+    "airgap-helm-ko": (plain_document(language="ko", deploy={
+        "target": "helm-operator", "version": "0.70.0", "registry": "registry.acme.internal:5000/mirror",
+        "chart_repo": "oci://registry.acme.internal:5000/charts", "chart_version": "0.43.8"},
+        operations={"backup_dir": "/srv/backups/wandb db", "backup_retention_days": 14, "backup_hour": 3}), {}),
 }
 
 

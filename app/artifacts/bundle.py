@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from app.answers import Answers
-from app.artifacts import compose, helm, kubernetes, runbook
+from app.artifacts import compose, helm, images, kubernetes, ops, runbook
 from app.artifacts.manifest import ARCHIVERS, MANIFEST, manifest
 from app.artifacts.redact import finish, mask, scrub
 from app.artifacts.serialize import dump_yaml
@@ -54,6 +54,8 @@ def _builders() -> dict[str, Callable[[Answers], str]]:
         "kubernetes/wandb.yaml": kubernetes.kubernetes_yaml,
         "helm/values.yaml": helm.values_yaml,
         "helm/wandb-cr.yaml": helm.cr_yaml,
+        "images.txt": images.images_txt,
+        **ops.BUILDERS,
         **_external_builders(),
     }
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 
 from app.answers import Answers
+from app.artifacts.images import NGINX_IMAGE, nginx_image  # noqa: F401  (NGINX_IMAGE re-exported)
 from app.artifacts.kubernetes import image_ref
 from app.artifacts.serialize import compose_escape, dump_yaml
 from app.artifacts.wandb_env import APP_PORT, CA_DIR, host_parts, trusted_cas, wandb_env
 
 PROJECT_DIR = "/opt/wandb"       # where the runbook installs docker-compose/
-NGINX_IMAGE = "nginx:1.27"       # pinned: a bundle should deploy the same thing tomorrow
 TLS_DIR = "./tls"                # tls.crt + tls.key next to the compose file (runbook step)
 CA_BUNDLE_DIR = "docker-compose/ca"  # the CAs W&B must trust, in the bundle (only when given)
 _INTERPOLATION = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -55,7 +55,7 @@ def compose_document(answers: Answers) -> dict:
     if uses_nginx(answers):
         wandb["expose"] = [str(APP_PORT)]
         services["nginx"] = {
-            "image": NGINX_IMAGE,
+            "image": nginx_image(answers),
             "restart": "unless-stopped",
             "depends_on": ["wandb"],
             "ports": [f"{p}:{p}" for p in published_ports(answers)],

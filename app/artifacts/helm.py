@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from app.answers import Answers
 from app.artifacts.connection import userinfo
+from app.artifacts.images import chart_spec, chart_values
 from app.artifacts.kubernetes import TLS_SECRET_NAME
 from app.artifacts.serialize import dump_yaml
 from app.artifacts.wandb_env import HOST_CA_FILE, STORE_CA_FILE, host_parts, is_ip, trusted_cas
@@ -64,12 +65,11 @@ def helm_values(answers: Answers) -> dict:
     if tls.mode in ("provided", "cert-manager") and hostname and not is_ip(hostname):
         ingress["tls"] = [{"secretName": TLS_SECRET_NAME, "hosts": [hostname]}]
     d = answers.deploy
-    # The W&B application image: the chart's default is wandb/local:latest.
-    app: dict = {"image": {"repository": d.image, "tag": d.version or "latest"},
-                 "resources": {"requests": {"cpu": d.cpu_request, "memory": d.memory_request},
+    # app.image (image:version, registry applied) comes from chart_values: the chart's default is wandb/local:latest.
+    app: dict = {"resources": {"requests": {"cpu": d.cpu_request, "memory": d.memory_request},
                                "limits": {"cpu": d.cpu_limit, "memory": d.memory_limit}}}
-    return {"global": glob, "mysql": {"install": False},
-            "ingress": ingress, "app": app}
+    return chart_values(answers, {"global": glob, "mysql": {"install": False},
+                                  "ingress": ingress, "app": app})
 
 
 def values_yaml(answers: Answers) -> str:
@@ -82,7 +82,8 @@ def wandb_cr(answers: Answers) -> dict:
         "kind": "WeightsAndBiases",
         "metadata": {"name": "wandb", "namespace": answers.deploy.namespace,
                      "labels": {"app.kubernetes.io/name": "weightsandbiases", "app.kubernetes.io/instance": "wandb"}},
-        "spec": {"values": helm_values(answers)},
+        "spec": {**({"chart": chart_spec(answers)} if chart_spec(answers) else {}),
+                 "values": helm_values(answers)},
     }
 
 

@@ -11,8 +11,10 @@ import hashlib
 import hmac
 
 from app.answers import Answers
+from app.artifacts.images import app_image
 from app.artifacts.redact import is_masked, sentinel
 from app.artifacts.serialize import dump_yaml_all
+from app.artifacts.spread import disruption_budget, spread
 from app.artifacts.wandb_env import APP_PORT, CA_DIR, SECRET_ENV, host_parts, is_ip, trusted_cas, wandb_env
 from app.secret import reveal
 
@@ -27,7 +29,8 @@ STARTUP_SECONDS = 600  # W&B runs its migrations before /ready answers (REFERENC
 
 
 def image_ref(answers: Answers) -> str:
-    return f"{answers.deploy.image}:{answers.deploy.version or 'latest'}"
+    """The W&B image, `deploy.registry` applied."""
+    return app_image(answers)
 
 
 def _meta(answers: Answers, name: str) -> dict:
@@ -89,7 +92,7 @@ def deployment(answers: Answers) -> dict:
             "replicas": d.replicas,
             "strategy": {"type": "RollingUpdate"},
             "selector": {"matchLabels": dict(LABELS)},
-            "template": {"metadata": {"labels": dict(LABELS)}, "spec": pod},
+            "template": {"metadata": {"labels": dict(LABELS)}, "spec": {**pod, **spread(answers, LABELS)}},
         },
     }
 
@@ -141,6 +144,7 @@ def kubernetes_docs(answers: Answers) -> list[dict]:
          "spec": {"type": answers.deploy.service_type, "selector": dict(LABELS),
                   "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]}},
         ingress(answers),
+        *disruption_budget(answers, _meta(answers, NAME), LABELS),
     ]
     return docs
 

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from app import requirements
 from app.answers import SECRET_PLACEHOLDERS, Answers, get_path
+from app.artifacts import images, ops
 from app.artifacts.compose import PROJECT_DIR, published_ports, uses_nginx
 from app.artifacts.connection import CHART_MYSQL_TLS, mysql_tls, userinfo
 from app.artifacts.cors import origin as cors_origin
@@ -98,6 +99,7 @@ def runbook(answers: Answers, *, files: list[str], placeholders: list[dict], red
         "redis": d.redis_url is not None, "replicas": d.replicas, "session_secret": SESSION_SECRET_NAME,
         "cas": [f"{CA_DIR}/{f}" for f in trusted_cas(answers)],
         "origin": cors_origin(answers),
+        "airgap": images.runbook_context(answers), "ops": ops.runbook_context(answers),
     }
     return _env().get_template(f"README.{answers.language}.md.j2").render(ctx)
 

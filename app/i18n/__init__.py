@@ -124,8 +124,11 @@ def message_translator(lang: str):
         return str
     from app.i18n.legacy import translate
 
+    from app.i18n.message import Msg
+
     gettext = translations(lang).gettext
-    return lambda message: translate(str(message), gettext)
+    # A Msg carries its template: translate that and keep the values (app/i18n/message.py).
+    return lambda message: message.render(gettext) if isinstance(message, Msg) else translate(str(message), gettext)
 
 
 @pass_context

@@ -194,6 +194,8 @@ STRINGS = [
     _('Redis URL'),
     # help deploy.redis_url
     _('External Redis 7 (redis://[:password@]host:6379[/db]); needed for replicas > 1 on kubernetes'),
+    # section
+    _('Air-gapped installs'),
     # field deploy.registry
     _('Private registry'),
     # help deploy.registry
@@ -206,6 +208,20 @@ STRINGS = [
     _('Chart version'),
     # help deploy.chart_version
     _('helm-operator: operator-wandb chart version to pin, e.g. 0.43.8'),
+    # section
+    _('Day two: backups'),
+    # field operations.backup_dir
+    _('Backup directory'),
+    # help operations.backup_dir
+    _('Where the daily MySQL dumps are written (an absolute path)'),
+    # field operations.backup_retention_days
+    _('Keep backups (days)'),
+    # help operations.backup_retention_days
+    _('Dumps older than this are deleted (the seed: at least 7)'),
+    # field operations.backup_hour
+    _('Backup hour'),
+    # help operations.backup_hour
+    _('Local hour (0–23) of the daily backup'),
     # section
     _('License'),
     # help license
@@ -258,6 +274,8 @@ STRINGS = [
     _('Cluster: W&B operator'),
     # check deploy.cluster.cert_manager
     _('Cluster: cert-manager ClusterIssuer'),
+    # check deploy.images
+    _('Images in the private registry'),
     # check deploy.node.database
     _('Nodes: reach the database'),
     # check deploy.node.object_store
@@ -593,6 +611,26 @@ STRINGS = [
     # message or hint
     _('Check it yourself: kubectl get ingressclass'),
     # message or hint
+    _('TLS certificate not trusted'),
+    # message or hint
+    _('connection refused or host unknown'),
+    # message or hint
+    _('every image of images.txt in %(registry)s'),
+    # message or hint
+    _('all %(count)s images found in %(registry)s'),
+    # message or hint
+    _('registry %(registry)s did not answer for %(image)s: %(cause)s'),
+    # message or hint
+    _('Check that %(registry)s is reachable over HTTPS from here and that its certificate is trusted (the cluster nodes need the same)'),
+    # message or hint
+    _('missing from %(registry)s: %(images)s'),
+    # message or hint
+    _('Mirror them, e.g. %(commands)s'),
+    # message or hint
+    _('registry %(registry)s asks for credentials: cannot see %(images)s'),
+    # message or hint
+    _('Check by hand (skopeo inspect docker://IMAGE with credentials) and give the cluster an imagePullSecret'),
+    # message or hint
     _('no node reports: on each node run `wbsetup probe --node answers.yaml [--role client] > NODE.json`, then `wbsetup validate answers.yaml --node-report NODE.json`'),
     # message or hint
     _('Install Docker Engine and the Compose plugin from download.docker.com: apt-get install docker-ce docker-ce-cli containerd.io docker-compose-plugin'),
@@ -775,18 +813,6 @@ STRINGS = [
     # message or hint
     _('wbsetup answers'),
     # message or hint
-    _('Backup directory'),
-    # message or hint
-    _('Where the daily MySQL dumps are written (an absolute path)'),
-    # message or hint
-    _('Keep backups (days)'),
-    # message or hint
-    _('Dumps older than this are deleted (the seed: at least 7)'),
-    # message or hint
-    _('Backup hour'),
-    # message or hint
-    _('Local hour (0–23) of the daily backup'),
-    # message or hint
     _('A W&B API key, for the post-install login and version checks'),
     # message or hint
     _('unknown key'),
@@ -935,17 +961,25 @@ STRINGS = [
     # message or hint
     _('Measured nodes'),
     # message or hint
+    _('MySQL backups'),
+    # message or hint
+    _('Image registry'),
+    # message or hint
     _('Planned deployment, coloured by check status'),
     # message or hint
     _('none yet: wbsetup probe --node'),
     # message or hint
     _('not used (docker-compose target)'),
     # message or hint
+    _('public registries (needs the internet)'),
+    # message or hint
     _('presigned URLs go straight to the store'),
     # message or hint
     _('host not set'),
     # message or hint
     _('not set'),
+    # message or hint
+    _('daily at %(hour)s:00, kept %(days)s days'),
     # message or hint
     _('Use MySQL 8.0.28 or newer (or MySQL 5.7)'),
     # message or hint

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from app.answers import (TLS, AnswersError, AppNodes, Answers, Database, DatabaseNode, Deploy, ObjectStore,
+from app.answers import (TLS, AnswersError, AppNodes, Answers, Database, DatabaseNode, Deploy, ObjectStore, Operations,
                          SECRET_FIELDS, get_path, parse_document, set_doc_path)
 from app.secret import EnvRef
 
@@ -49,6 +49,7 @@ STEP_TITLES = {
     "hardware": "Hardware", "database": "Database", "object_store": "Object store",
     "tls": "TLS and host", "deploy": "Deploy target", "review": "Review",
 }
+AIRGAP_FIELDS = ("registry", "chart_repo", "chart_version")
 STEP_SECTIONS: dict[str, list[Section]] = {
     "hardware": [
         Section("Profile", "", Answers, ("requirements", "language")),
@@ -58,7 +59,12 @@ STEP_SECTIONS: dict[str, list[Section]] = {
     "database": [Section("MySQL", "database", Database)],
     "object_store": [Section("S3-compatible object store", "object_store", ObjectStore)],
     "tls": [Section("W&B host", "", Answers, ("host",)), Section("TLS", "tls", TLS)],
-    "deploy": [Section("Deployment", "deploy", Deploy), Section("License", "", Answers, ("license",))],
+    "deploy": [
+        Section("Deployment", "deploy", Deploy, tuple(n for n in Deploy.model_fields if n not in AIRGAP_FIELDS)),
+        Section("Air-gapped installs", "deploy", Deploy, AIRGAP_FIELDS),
+        Section("Day two: backups", "operations", Operations),
+        Section("License", "", Answers, ("license",)),
+    ],
 }
 
 
@@ -81,7 +87,9 @@ def _widget(annotation: Any, extra: dict) -> tuple[str, tuple[str, ...]]:
         return ("pem" if extra.get("widget") == "pem" else "password"), ()
     if extra.get("widget") == "pem":
         return "pem", ()
-    args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    # A bare Literal's args are its values, not types: look at the Literal itself.
+    args = [annotation] if typing.get_origin(annotation) is Literal else \
+        [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
     for a in args:
         if typing.get_origin(a) is Literal:
             return "select", tuple(str(v) for v in typing.get_args(a))

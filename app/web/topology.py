@@ -9,6 +9,7 @@ from xml.etree import ElementTree as ET
 
 from app.answers import Answers
 from app.checks.engine import worst
+from app.i18n.message import msg
 from app.web.templating import ICONS
 
 # box id → (label, check id prefixes that colour it)
@@ -21,9 +22,11 @@ BOXES = {
     "store": ("Object store", ("object_store.",)),
     "cluster": ("Kubernetes cluster", ("deploy.cluster.",)),
     "nodes": ("Measured nodes", ("deploy.node.",)),
+    "backups": ("MySQL backups", ()),
+    "registry": ("Image registry", ("deploy.images",)),
 }
 LAYOUT = {"clients": (20, 20), "ingress": (20, 140), "app": (20, 260), "mysql": (20, 380), "store": (380, 380),
-          "cluster": (380, 140), "nodes": (380, 260)}
+          "cluster": (380, 140), "nodes": (380, 260), "backups": (20, 500), "registry": (380, 500)}
 W, H = 320, 84
 
 
@@ -51,6 +54,10 @@ def _subtitle(box: str, answers: Answers, reports: list[dict]) -> str:
     if box == "cluster":
         return f"namespace {a.deploy.namespace} · ingress {a.deploy.ingress_class}" if a.deploy.target != "docker-compose" \
             else "not used (docker-compose target)"
+    if box == "registry":
+        return a.deploy.registry or "public registries (needs the internet)"
+    if box == "backups":
+        return a.operations.backup_dir
     return {
         "clients": "presigned URLs go straight to the store",
         "ingress": f"{a.host or 'host not set'} · {a.tls.mode}",
@@ -75,14 +82,15 @@ def topology_svg(answers: Answers, rows_by_step: dict, reports: list[dict] | Non
                  tr: Callable[[str], str] = lambda text: text) -> str:
     """The picture; `tr` puts its English texts into the reader's language (app/i18n/legacy.py)."""
     reports = reports or []
-    svg = ET.Element("svg", xmlns="http://www.w3.org/2000/svg", viewBox="0 0 730 484", role="img",
+    svg = ET.Element("svg", xmlns="http://www.w3.org/2000/svg", viewBox="0 0 730 604", role="img",
                      **{"aria-labelledby": "topo-title", "class": "topology"})
     ET.SubElement(svg, "title", id="topo-title").text = tr("Planned deployment, coloured by check status")
     defs = ET.SubElement(svg, "defs")
     marker = ET.SubElement(defs, "marker", id="arrow", viewBox="0 0 10 10", refX="10", refY="5",
                            markerWidth="8", markerHeight="8", orient="auto-start-reverse")
     ET.SubElement(marker, "path", d="M 0 0 L 10 5 L 0 10 z", **{"class": "topo-arrowhead"})
-    for a, b in (("clients", "ingress"), ("ingress", "app"), ("app", "mysql"), ("app", "store"), ("clients", "store")):
+    for a, b in (("clients", "ingress"), ("ingress", "app"), ("app", "mysql"), ("app", "store"), ("clients", "store"),
+                 ("mysql", "backups")):
         if b == "store" and a == "clients":
             continue  # drawn below, around the right-hand column
         (x1, y1), (x2, y2) = LAYOUT[a], LAYOUT[b]
@@ -109,4 +117,9 @@ def topology_svg(answers: Answers, rows_by_step: dict, reports: list[dict] | Non
         if prefixes:
             ET.SubElement(g, "text", x=str(x + 12), y=str(y + 70), **{"class": "topo-status"}).text = \
                 tr(f"status of its checks: {status}")
+        elif box == "backups":
+            o = answers.operations
+            ET.SubElement(g, "text", x=str(x + 12), y=str(y + 70), **{"class": "topo-status"}).text = _fit(tr(
+                msg("daily at %(hour)s:00, kept %(days)s days", hour=f"{o.backup_hour:02d}",
+                    days=o.backup_retention_days)))
     return ET.tostring(svg, encoding="unicode")
