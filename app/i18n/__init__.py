@@ -23,6 +23,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from jinja2 import pass_context
 
+from app.i18n.message import render
+
 LOCALES = ("en", "ko")
 DEFAULT = "en"
 COOKIE = "lang"
@@ -119,18 +121,16 @@ def jinja_tr(ctx, message) -> str:
 
 
 def message_translator(lang: str):
-    """A function putting an English message that may carry values into `lang` (app/i18n/legacy.py)."""
-    if lang == DEFAULT:  # messages are written in English: nothing to look up
-        return str
-    from app.i18n.legacy import translate
-
+    """A function putting a message into `lang`: a `Msg` as gettext(template) % values (values never
+    translated; nested messages and lists rendered the same way), a plain text looked up whole (a fixed
+    text, or the English of a result stored before messages were structured, shown as it is)."""
     gettext = translations(lang).gettext
-    return lambda message: translate(str(message), gettext)
+    return lambda message: render(message, gettext)
 
 
 @pass_context
 def jinja_tr_message(ctx, message) -> str:
-    """Translate a check message or hint that may carry values (see app/i18n/legacy.py)."""
+    """A check message or hint, action result or form error in the reader's language (app/i18n/message.py)."""
     if not message:
         return message or ""
     return message_translator(ctx.get("lang") or DEFAULT)(message)

@@ -1,0 +1,216 @@
+"""Turn the prose f-strings of the modules that write messages into msg() calls (app/i18n/message.py).
+
+    f"bucket {bucket} does not exist"   →   msg("bucket %(bucket)s does not exist", bucket=bucket)
+
+The template is exactly what scripts/i18n_strings.py made of the f-string for the catalog (same field
+names: `db.port` → port, `len(x)` → n_x, a repeated name → name_2), so the Korean catalog keeps its
+msgids. A field with a conversion or format spec keeps it as a value: f"{t:g} s" → t=f"{t:g}".
+
+Re-runnable and idempotent: it rewrites only f-strings that are still f-strings (a second run changes
+nothing), adds `from app.i18n.message import msg` where needed, and leaves alone what is not a message
+for people (SKIP below: SQL, commands, programmer errors). A module where the name `msg` is already
+taken (a variable or parameter) is reported and not changed: rename that variable, then re-run.
+
+Usage (from the repository root):
+    python scripts/codemod_msg.py            # rewrite in place, list what changed
+    python scripts/codemod_msg.py --check    # exit 1 when a prose f-string is left (CI / after a merge)
+    python scripts/codemod_msg.py FILE...    # only these files
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from i18n_strings import TEMPLATE_SKIP, TEMPLATE_SOURCES, fstring_template, placeholder_name  # noqa: E402
+
+IMPORT = "from app.i18n.message import msg"
+LINE = 115  # wrap a long template over several lines (implicit concatenation)
+
+# Templates that stay f-strings: not a message a person reads in the UI.
+SKIP = (
+    re.compile(r"^(CREATE|ALTER|DROP|INSERT|SELECT|GRANT|SET PERSIST|SHOW) "),  # SQL
+    re.compile(r"^wbsetup "),  # a command to copy
+    re.compile(r"^(check id|duplicate check id) "),  # programmer errors at import time
+)
+
+
+def wanted(node: ast.JoinedStr) -> str | None:
+    template = fstring_template(node)
+    if template is None or any(p.search(template) for p in SKIP):
+        return None
+    return template
+
+
+def fields(node: ast.JoinedStr) -> list[tuple[str, str]]:
+    """(name, value source) per field, named as fstring_template names them."""
+    out, used = [], {}
+    for value in node.values:
+        if isinstance(value, ast.Constant):
+            continue
+        name = re.sub(r"\W", "_", placeholder_name(value.value)) or "value"
+        used[name] = used.get(name, 0) + 1
+        if used[name] > 1:
+            name = f"{name}_{used[name]}"
+        if value.conversion != -1 or value.format_spec is not None:
+            source = ast.unparse(ast.JoinedStr([value]))
+        else:
+            source = ast.unparse(value.value)
+        out.append((name, source))
+    return out
+
+
+def quote(text: str) -> str:
+    r = repr(text)
+    if r.startswith("'") and '"' not in text:
+        r = '"' + r[1:-1].replace("\\'", "'") + '"'
+    return r
+
+
+def call_text(template: str, params: list[tuple[str, str]], indent: int, column: int) -> str:
+    """The msg() call: on one line when it fits from `column`, else the template wrapped at spaces."""
+    args = ", ".join(f"{k}={v}" for k, v in params)
+    one = f"msg({quote(template)}, {args})"
+    if column + len(one) + 2 <= LINE:
+        return one
+    pad = " " * (indent + 4)
+    chunks, current = [], ""
+    for word in re.split(r"(?<= )", template):
+        if current and indent + 4 + len(current) + len(word) + 2 > LINE:
+            chunks.append(current)
+            current = ""
+        current += word
+    chunks.append(current)
+    body = "\n".join(pad + quote(c) for c in chunks)
+    return f"msg(\n{body},\n{pad}{args})"
+
+
+def offsets(source: str) -> list[int]:
+    starts, pos = [0], 0
+    for line in source.splitlines(keepends=True):
+        pos += len(line)
+        starts.append(pos)
+    return starts
+
+
+def taken(tree: ast.Module) -> bool:
+    """Whether `msg` names something other than app.i18n.message.msg in this module."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "msg" and isinstance(node.ctx, (ast.Store, ast.Del)):
+            return True
+        if isinstance(node, ast.arg) and node.arg == "msg":
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == "msg":
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and getattr(node, "module", None) != "app.i18n.message" \
+                and any((a.asname or a.name) == "msg" for a in node.names):
+            return True
+    return False
+
+
+def one_pass(source: str) -> tuple[str, int]:
+    """Rewrite the outermost prose f-strings once; returns (source, how many)."""
+    tree = ast.parse(source)
+    inner: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            for sub in ast.walk(node):
+                if sub is not node and isinstance(sub, ast.JoinedStr):
+                    inner.add(id(sub))
+    targets = [n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) and id(n) not in inner and wanted(n)]
+    if not targets:
+        return source, 0
+    starts = offsets(source)
+    edits = []
+    for node in targets:
+        line = source[starts[node.lineno - 1]:starts[node.lineno]]
+        indent = len(line) - len(line.lstrip())
+        column = len(line.encode()[:node.col_offset].decode())
+        start = starts[node.lineno - 1] + column
+        end_line = source[starts[node.end_lineno - 1]:starts[node.end_lineno]]
+        end = starts[node.end_lineno - 1] + len(end_line.encode()[:node.end_col_offset].decode())
+        params = fields(node)
+        if any(name == "code" for name, _ in params):  # msg(code=…) is the message's code, not a field
+            raise SystemExit(f"line {node.lineno}: a field named `code`; write this msg() by hand")
+        edits.append((start, end, call_text(wanted(node), params, indent, column)))
+    for start, end, text in sorted(edits, reverse=True):
+        source = source[:start] + text + source[end:]
+    return source, len(edits)
+
+
+def add_import(source: str) -> str:
+    tree = ast.parse(source)
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "app.i18n.message":
+            if any(a.name == "msg" for a in node.names):
+                return source
+    lines = source.splitlines(keepends=True)
+    after = 0
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            after = node.end_lineno
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and after == 0:
+            after = node.end_lineno  # module docstring
+        elif after:
+            break
+    return "".join(lines[:after]) + IMPORT + "\n" + "".join(lines[after:])
+
+
+def convert(path: Path) -> tuple[int, str | None]:
+    """(f-strings rewritten, problem) for one file."""
+    source = original = path.read_text()
+    tree = ast.parse(source)
+    pending = [n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) and wanted(n)]
+    if not pending:
+        return 0, None
+    if taken(tree):
+        return 0, f"{path.relative_to(ROOT)}: the name `msg` is taken here; rename it, then re-run"
+    total = 0
+    while True:
+        source, n = one_pass(source)
+        total += n
+        if not n:
+            break
+    source = add_import(source)
+    compile(source, str(path), "exec")
+    if source != original:
+        path.write_text(source)
+    return total, None
+
+
+def sources(argv: list[str]) -> list[Path]:
+    if argv:
+        return [Path(a).resolve() for a in argv]
+    out = []
+    for pattern in TEMPLATE_SOURCES:
+        out += [p for p in sorted(ROOT.glob(pattern)) if p.name not in TEMPLATE_SKIP and p not in out]
+    return out
+
+
+def main(argv: list[str]) -> int:
+    check = "--check" in argv
+    files = sources([a for a in argv if a != "--check"])
+    left, problems = [], []
+    for path in files:
+        if check:
+            tree = ast.parse(path.read_text())
+            left += [f"{path.relative_to(ROOT)}:{n.lineno}: {wanted(n)}" for n in ast.walk(tree)
+                     if isinstance(n, ast.JoinedStr) and wanted(n)]
+            continue
+        n, problem = convert(path)
+        if problem:
+            problems.append(problem)
+        elif n:
+            print(f"{path.relative_to(ROOT)}: {n} f-string(s) → msg()")
+    for line in left + problems:
+        print(line, file=sys.stderr)
+    return 1 if left or problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
