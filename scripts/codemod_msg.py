@@ -29,12 +29,16 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from i18n_strings import TEMPLATE_SKIP, TEMPLATE_SOURCES, fstring_template, placeholder_name  # noqa: E402
 
-IMPORT = "from app.i18n.message import msg"
+MODULE = "app.i18n.message"
 LINE = 115  # wrap a long template over several lines (implicit concatenation)
+
+# Modules that stay standard-library only (their source is served to the nodes and run there): their
+# texts reach the wizard as English data in a node report.
+STANDALONE = ("app/probe/node.py",)
 
 # Templates that stay f-strings: not a message a person reads in the UI.
 SKIP = (
-    re.compile(r"^(CREATE|ALTER|DROP|INSERT|SELECT|GRANT|SET PERSIST|SHOW) "),  # SQL
+    re.compile(r"^(CREATE TABLE|ALTER TABLE|INSERT INTO|SELECT|SHOW) %\(\w+\)s"),  # SQL statements (not "SQL … failed")
     re.compile(r"^wbsetup "),  # a command to copy
     re.compile(r"^(check id|duplicate check id) "),  # programmer errors at import time
 )
@@ -57,12 +61,30 @@ def fields(node: ast.JoinedStr) -> list[tuple[str, str]]:
         used[name] = used.get(name, 0) + 1
         if used[name] > 1:
             name = f"{name}_{used[name]}"
-        if value.conversion != -1 or value.format_spec is not None:
-            source = ast.unparse(ast.JoinedStr([value]))
-        else:
-            source = ast.unparse(value.value)
-        out.append((name, source))
+        out.append((name, value_source(value)))
     return out
+
+
+def value_source(value: ast.FormattedValue) -> str:
+    """The field's value as the f-string showed it: `{x!r}` → repr(x), `{x:g}` → format(x, "g")."""
+    expr = value.value
+    if _joined_messages(expr) and value.conversion == -1 and value.format_spec is None:
+        return f"MsgList({ast.unparse(expr.args[0])})"  # "; ".join(messages): each item rendered on its own
+    if value.conversion != -1:
+        expr = ast.Call(ast.Name({ord("r"): "repr", ord("s"): "str", ord("a"): "ascii"}[value.conversion]), [expr], [])
+    spec = value.format_spec
+    if spec is None:
+        return ast.unparse(expr)
+    if all(isinstance(v, ast.Constant) for v in spec.values):
+        return f"format({ast.unparse(expr)}, {quote(''.join(str(v.value) for v in spec.values))})"
+    return f"format({ast.unparse(expr)}, {ast.unparse(spec)})"
+
+
+def _joined_messages(expr: ast.expr) -> bool:
+    """`"; ".join(x)`: a list of messages (a list of values is joined with ", ")."""
+    return (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "join"
+            and isinstance(expr.func.value, ast.Constant) and expr.func.value.value == "; " and len(expr.args) == 1
+            and not expr.keywords)
 
 
 def quote(text: str) -> str:
@@ -144,12 +166,17 @@ def one_pass(source: str) -> tuple[str, int]:
 
 
 def add_import(source: str) -> str:
+    """`from app.i18n.message import msg` (and MsgList when used), merged into an existing import of it."""
     tree = ast.parse(source)
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module == "app.i18n.message":
-            if any(a.name == "msg" for a in node.names):
-                return source
+    names = {"msg"} | ({"MsgList"} if re.search(r"\bMsgList\(", source) else set())
     lines = source.splitlines(keepends=True)
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == MODULE:
+            have = {a.name for a in node.names}
+            if names <= have:
+                return source
+            merged = ", ".join(sorted(have | names, key=lambda n: (not n[:1].isupper(), n)))
+            return "".join(lines[:node.lineno - 1]) + f"from {MODULE} import {merged}\n" + "".join(lines[node.end_lineno:])
     after = 0
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -158,7 +185,7 @@ def add_import(source: str) -> str:
             after = node.end_lineno  # module docstring
         elif after:
             break
-    return "".join(lines[:after]) + IMPORT + "\n" + "".join(lines[after:])
+    return "".join(lines[:after]) + f"from {MODULE} import {', '.join(sorted(names, key=lambda n: (not n[:1].isupper(), n)))}\n" + "".join(lines[after:])
 
 
 def convert(path: Path) -> tuple[int, str | None]:
@@ -169,7 +196,7 @@ def convert(path: Path) -> tuple[int, str | None]:
     if not pending:
         return 0, None
     if taken(tree):
-        return 0, f"{path.relative_to(ROOT)}: the name `msg` is taken here; rename it, then re-run"
+        return 0, f"{_shown(path)}: the name `msg` is taken here; rename it, then re-run"
     total = 0
     while True:
         source, n = one_pass(source)
@@ -183,12 +210,17 @@ def convert(path: Path) -> tuple[int, str | None]:
     return total, None
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def sources(argv: list[str]) -> list[Path]:
     if argv:
         return [Path(a).resolve() for a in argv]
     out = []
     for pattern in TEMPLATE_SOURCES:
-        out += [p for p in sorted(ROOT.glob(pattern)) if p.name not in TEMPLATE_SKIP and p not in out]
+        out += [p for p in sorted(ROOT.glob(pattern)) if p.name not in TEMPLATE_SKIP and p not in out
+                and str(p.relative_to(ROOT)) not in STANDALONE]
     return out
 
 
@@ -199,14 +231,14 @@ def main(argv: list[str]) -> int:
     for path in files:
         if check:
             tree = ast.parse(path.read_text())
-            left += [f"{path.relative_to(ROOT)}:{n.lineno}: {wanted(n)}" for n in ast.walk(tree)
+            left += [f"{_shown(path)}:{n.lineno}: {wanted(n)}" for n in ast.walk(tree)
                      if isinstance(n, ast.JoinedStr) and wanted(n)]
             continue
         n, problem = convert(path)
         if problem:
             problems.append(problem)
         elif n:
-            print(f"{path.relative_to(ROOT)}: {n} f-string(s) → msg()")
+            print(f"{_shown(path)}: {n} f-string(s) → msg()")
     for line in left + problems:
         print(line, file=sys.stderr)
     return 1 if left or problems else 0

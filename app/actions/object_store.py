@@ -10,11 +10,12 @@ from app.actions import ActionResult
 from app.answers import Answers, get_path
 from app.artifacts.cors import cors_rules, cors_xml
 from app.checks import _s3
+from app.i18n.message import msg
 
 
 def _missing(answers: Answers, *paths: str) -> ActionResult | None:
     absent = [p for p in paths if get_path(answers, p) in (None, "")]
-    return ActionResult(False, f"input missing: {', '.join(absent)}") if absent else None
+    return ActionResult(False, msg("input missing: %(absent)s", absent=', '.join(absent))) if absent else None
 
 
 _NEEDED = ("object_store.endpoint", "object_store.access_key", "object_store.secret_key", "object_store.bucket")
@@ -34,10 +35,16 @@ def create_bucket(answers: Answers, timeout: float) -> ActionResult:
     except Exception as exc:
         code = _s3.error_code(exc)
         if code == "BucketAlreadyOwnedByYou":
-            return ActionResult(True, f"bucket {store.bucket} already exists (owned by this key)", detail=code)
-        return ActionResult(False, f"bucket {store.bucket} was not created: {_s3.describe(exc, timeout)}",
+            return ActionResult(True, msg(
+                "bucket %(bucket)s already exists (owned by this key)",
+                bucket=store.bucket), detail=code)
+        return ActionResult(False, msg(
+            "bucket %(bucket)s was not created: %(describe)s",
+            bucket=store.bucket, describe=_s3.describe(exc, timeout)),
                             detail=code or type(exc).__name__)
-    return ActionResult(True, f"bucket {store.bucket} created in {store.region}")
+    return ActionResult(True, msg(
+        "bucket %(bucket)s created in %(region)s",
+        bucket=store.bucket, region=store.region))
 
 
 def cors_preview(answers: Answers) -> str:
@@ -56,8 +63,12 @@ def apply_cors(answers: Answers, timeout: float) -> ActionResult:
     try:
         _s3.client(store, timeout).put_bucket_cors(Bucket=store.bucket, CORSConfiguration=cors_rules(answers))
     except Exception as exc:
-        return ActionResult(False, f"the CORS policy was not applied to {store.bucket}: {_s3.describe(exc, timeout)}",
+        return ActionResult(False, msg(
+            "the CORS policy was not applied to %(bucket)s: %(describe)s",
+            bucket=store.bucket, describe=_s3.describe(exc, timeout)),
                             detail=_s3.error_code(exc) or type(exc).__name__)
     origin = cors_rules(answers)["CORSRules"][0]["AllowedOrigins"][0]
-    return ActionResult(True, f"CORS policy applied to {store.bucket}: {origin} may GET, PUT and HEAD objects",
+    return ActionResult(True, msg(
+        "CORS policy applied to %(bucket)s: %(origin)s may GET, PUT and HEAD objects",
+        bucket=store.bucket, origin=origin),
                         detail=cors_xml(answers))

@@ -284,7 +284,7 @@ async def _guarded(c: Check, ctx: Context) -> Outcome:
     try:
         outcome = await asyncio.wait_for(_call(c, ctx), timeout=ctx.timeout)
     except asyncio.TimeoutError:
-        return error(msg("timed out after %(timeout)s s", timeout=f"{ctx.timeout:g}"),
+        return error(msg("timed out after %(timeout)s s", timeout=format(ctx.timeout, "g")),
                      "Check that the service is reachable, or raise --timeout")
     except Exception as exc:  # a crashing check is a result, never a hole
         return error(msg("check crashed: %(type)s: %(exc)s", type=type(exc).__name__, exc=exc))

@@ -178,12 +178,12 @@ _FORMAT_FIELD = re.compile(r"\{(\w+)(?::([^}\s]*))?\}")
 
 
 def _plain(value: Any) -> Any:
-    """A parameter as it is kept: messages, text, numbers and None as they are; an exception raised with a
-    message as that message; anything else as its text."""
+    """A parameter as it is kept: messages, text, numbers and None as they are; an exception as the message
+    it was raised with (a plain text one as a fixed text); anything else as its text."""
     if isinstance(value, (Msg, MsgList)) or value is None or type(value) in (str, int, float, bool):
         return value
-    if isinstance(value, BaseException):
-        return message_of(value)
+    if isinstance(value, BaseException):  # our own exceptions carry a message or a fixed text
+        return as_msg(message_of(value))
     return str(value)
 
 

@@ -507,10 +507,6 @@ STRINGS = [
     # message or hint
     _("Run sql/bootstrap.sql as an admin (or the wizard's “apply bootstrap” action)"),
     # message or hint
-    _('no grants'),
-    # message or hint
-    _(' (privileges held through roles are not counted)'),
-    # message or hint
     _('Place the database on the same low-latency network as the W&B nodes'),
     # message or hint
     _('skipped: database.connect gathered no facts'),
@@ -528,8 +524,6 @@ STRINGS = [
     _('helm repo add wandb https://charts.wandb.ai && helm upgrade --install operator wandb/operator -n wandb-cr --create-namespace'),
     # message or hint
     _('helm upgrade --install cert-manager jetstack/cert-manager -n cert-manager --create-namespace --set crds.enabled=true'),
-    # message or hint
-    _('no nodes'),
     # message or hint
     _('no Ready condition'),
     # message or hint
@@ -624,8 +618,6 @@ STRINGS = [
     _("Check the store's integrity and any proxy in front of it"),
     # message or hint
     _('publicly trusted'),
-    # message or hint
-    _('connection refused'),
     # message or hint
     _('W&B does not support self-signed certificates'),
     # message or hint
@@ -890,10 +882,6 @@ STRINGS = [
     _('not used (docker-compose target)'),
     # message or hint
     _('presigned URLs go straight to the store'),
-    # message or hint
-    _('host not set'),
-    # message or hint
-    _('not set'),
     # message or hint
     _('Use MySQL 8.0.28 or newer (or MySQL 5.7)'),
     # message or hint
