@@ -6,7 +6,6 @@ rendered the same way, and results stored in the state database render in Korean
 from __future__ import annotations
 
 import ast
-import html
 import json
 import re
 import socket
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from markupsafe import escape
 
 from app import i18n
 from app.answers import AnswersError, parse_document
@@ -30,6 +30,11 @@ FIELD = re.compile(r"%\((\w+)\)[sd]")
 
 def korean(text: str) -> bool:
     return bool(HANGUL.search(text))
+
+
+def shown(text: str) -> str:
+    """`text` as a Jinja template writes it (autoescaped)."""
+    return str(escape(text))
 
 
 def ko(message) -> str:
@@ -198,7 +203,7 @@ def test_korean_checks_panel_shows_translated_message(client):
                       ROLES=msg("application node"), shown=msg("%(value)s %(unit)s", value="2", unit=msg("cores")),
                       need="4", unit=msg("cores")))
     assert korean(expected) and "cores" not in expected, expected
-    assert wait_until(lambda: html.escape(expected, quote=False) in client.get("/p/acme-ko/checks/hardware").text)
+    assert wait_until(lambda: shown(expected) in client.get("/p/acme-ko/checks/hardware").text)
 
 
 def test_korean_form_error_on_the_step_page(client):
@@ -249,3 +254,96 @@ def test_no_module_imports_the_regex_reader():
     assert not (ROOT / "app" / "i18n" / "legacy.py").exists()
     strings = ast.parse((ROOT / "app" / "i18n" / "strings.py").read_text())
     assert "TEMPLATES" not in {t.id for n in strings.body if isinstance(n, ast.Assign) for t in n.targets}
+
+
+# -- values named like catalog words, in the Korean UI -------------------------------------------------
+
+PROFILE = """schema: 1
+profile: {name}
+language: ko
+database: {{host: warn, port: {port}, name: saved, user: wandb, password: not-a-secret}}
+object_store: {{endpoint: "http://pass:9000", bucket: saved}}
+"""
+
+
+def _import(client, name: str) -> None:
+    doc = PROFILE.format(name=name, port=closed_port()).encode()
+    r = client.post_form("/profiles/import", files={"file": ("a.yaml", doc, "application/yaml")}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+
+
+def _finished(client, name: str, step: str, ids: set[str]) -> dict:
+    from tests.services.wizard import wait_until
+
+    client.post(f"/p/{name}/checks/{step}", headers={"X-CSRF-Token": client.csrf})
+    store = client.app.state.store
+    assert wait_until(lambda: ids <= set(store.latest_results(name)), timeout=30)
+    return {k: v[0] for k, v in store.latest_results(name).items()}
+
+
+def test_values_named_pass_warn_saved_stay_untranslated_in_the_korean_ui(client):
+    """The issue's example: an endpoint http://pass:9000, a database host `warn` and a database/bucket named
+    `saved` show as written in the Korean UI, while the sentences around them are Korean."""
+    _import(client, "words")
+    client.get("/lang/ko", follow_redirects=False)
+    results = _finished(client, "words", "object_store", {"object_store.endpoint"})
+    dns = results["object_store.endpoint"]
+    assert isinstance(dns["message"], Msg) and dns["message"].params["host"] == "pass", dns
+    panel = client.get("/p/words/checks/object_store").text
+    message, hint = ko(dns["message"]), ko(dns["hint"])
+    assert korean(message) and "pass" in message and KO("pass") not in message, message
+    assert korean(hint) and "pass" in hint and KO("pass") not in hint, hint  # 조치: pass 의 DNS 레코드를 추가…
+    assert shown(message) in panel and shown(hint) in panel
+
+    results = _finished(client, "words", "database", {"database.connect"})
+    connect = results["database.connect"]
+    assert isinstance(connect["message"], Msg) and "warn" in connect["message"], connect
+    message = ko(connect["message"])
+    assert korean(message) and "warn" in message and KO("warn") not in message, message
+    assert shown(message) in client.get("/p/words/checks/database").text
+
+    review = client.get("/p/words/review").text  # the topology: values as written, labels in Korean
+    assert "http://pass:9000/saved" in review and f"warn:" in review and "/saved" in review
+    assert KO("Planned deployment, coloured by check status") in review
+
+
+def test_stored_results_reload_and_render_in_korean(client):
+    """A result stored by the engine (English text + "i18n") reads in Korean after reloading from the store;
+    a row stored before messages were structured (English only) shows its English."""
+    from app.checks import runs
+
+    _import(client, "stored")
+    store = client.app.state.store
+    answers = store.get_answers("stored")
+    run = store.start_run("stored", "database", runs.digest(store, answers, "database"), 2)
+    new = Result("database.charset", "database", "fail", "Character set",
+                 msg("database %(name)s does not exist (or %(user)s cannot see it)", name="saved", user="warn"),
+                 msg("%(text)s: %(detail)s", text=msg("Create the database and grant the W&B user access"),
+                     detail="CREATE DATABASE saved;"))
+    store.add_result(run, new.to_data())
+    old = Result("database.grants", "database", "fail", "Privileges", "wandb@% lacks ALL PRIVILEGES on saved.*")
+    store.add_result(run, old.to_dict())  # as stored before: no "i18n"
+    store.finish_run(run)
+    from sqlmodel import select
+
+    from app.store.models import CheckResult
+
+    with store.session() as s:  # the stored row: the English text, and the template and values beside it
+        data = [json.loads(r.data) for r in s.exec(select(CheckResult).where(CheckResult.run_id == run)
+                                                     .order_by(CheckResult.id))]
+    assert data[0]["message"] == "database saved does not exist (or warn cannot see it)"
+    assert data[0]["i18n"]["message"] == {"t": "database %(name)s does not exist (or %(user)s cannot see it)",
+                                          "p": {"name": "saved", "user": "warn"}}
+    assert data[0]["i18n"]["hint"]["p"]["text"]["t"] == "Create the database and grant the W&B user access"
+    assert "i18n" not in data[1]
+    latest = store.latest_results("stored")
+    again = latest["database.charset"][0]
+    assert again["message"] == new.message and isinstance(again["message"], Msg)
+    assert latest["database.grants"][0]["message"] == "wandb@% lacks ALL PRIVILEGES on saved.*"
+    client.get("/lang/ko", follow_redirects=False)
+    page = client.get("/p/stored/checks/database").text
+    message = ko(new.message)
+    assert korean(message) and "saved" in message and "warn" in message
+    assert KO("saved") not in message and KO("warn") not in message
+    assert shown(message) in page
+    assert "wandb@% lacks ALL PRIVILEGES on saved.*" in page
