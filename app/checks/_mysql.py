@@ -102,7 +102,7 @@ def describe(exc: BaseException, db: Database, timeout: float) -> Failure:
     """Name the cause of a failed connection: DNS failure, refused, timed out, access denied, TLS."""
     where = f"{db.host}:{db.port}"
     if isinstance(exc, TLSConfigError):
-        return Failure("tls", f"TLS failure: {exc}", "Paste the CA certificate (PEM) into database.ca_pem")
+        return Failure("tls", msg("TLS failure: %(problem)s", problem=exc), "Paste the CA certificate (PEM) into database.ca_pem")
     original = getattr(exc, "original_exception", None) or exc
     code = exc.args[0] if isinstance(exc, pymysql.err.MySQLError) and exc.args else None
     text = str(exc.args[1]) if isinstance(exc, pymysql.err.MySQLError) and len(exc.args) > 1 else str(exc)
@@ -125,7 +125,7 @@ def describe(exc: BaseException, db: Database, timeout: float) -> Failure:
             "TLS failure: the server's certificate does not verify (%(reason)s)",
             reason=reason), hint)
     if isinstance(original, ssl.SSLError):
-        return Failure("tls", f"TLS failure: {original.reason or original}",
+        return Failure("tls", msg("TLS failure: %(problem)s", problem=original.reason or str(original)),
                        "Check the server's TLS settings (ssl_cert, ssl_key, tls_version)")
     if code == CR.CR_SSL_CONNECTION_ERROR:
         return Failure("tls", msg("TLS failure: %(where)s does not offer TLS", where=where),

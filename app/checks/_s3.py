@@ -198,7 +198,7 @@ def describe(exc: Exception, timeout: float) -> str:
     if isinstance(exc, (ConnectTimeoutError, httpx.ConnectTimeout)):
         return msg("no TCP connection within %(budget)s s", budget=format(budget(timeout), "g"))
     if isinstance(exc, SSLError) or isinstance(exc, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        return f"TLS failed: {_short(exc)}"
+        return msg("TLS failed: %(error)s", error=_short(exc))
     if isinstance(exc, (EndpointConnectionError, httpx.ConnectError, ConnectionError)):
         return msg("cannot connect: %(short)s", short=_short(exc))
     if isinstance(exc, ClientError):

@@ -6,7 +6,9 @@ re-extracts the message ids (pybabel extract/update) for maintainers.
 
 A request's language, first match wins: the `lang` cookie (set by the EN / 한국어 switcher), the
 profile's `language` on profile pages, the browser's Accept-Language, English. Only the UI is
-translated: `wbsetup validate`, check ids and stored results stay English.
+translated: `wbsetup validate`, reports and check ids stay English. Messages with values are `Msg`
+(app/i18n/message.py): the UI translates their template and fills in the values as they are; stored
+results keep the English text and, beside it, the template and values.
 """
 
 from __future__ import annotations
