@@ -53,9 +53,10 @@ def wanted(node: ast.JoinedStr) -> str | None:
 
 def fields(node: ast.JoinedStr) -> list[tuple[str, str]]:
     """(name, value source) per field, named as fstring_template names them."""
-    out, used = [], {}
+    out: list[tuple[str, str]] = []
+    used: dict[str, int] = {}
     for value in node.values:
-        if isinstance(value, ast.Constant):
+        if not isinstance(value, ast.FormattedValue):
             continue
         name = re.sub(r"\W", "_", placeholder_name(value.value)) or "value"
         used[name] = used.get(name, 0) + 1
@@ -68,15 +69,16 @@ def fields(node: ast.JoinedStr) -> list[tuple[str, str]]:
 def value_source(value: ast.FormattedValue) -> str:
     """The field's value as the f-string showed it: `{x!r}` → repr(x), `{x:g}` → format(x, "g")."""
     expr = value.value
-    if _joined_messages(expr) and value.conversion == -1 and value.format_spec is None:
+    if isinstance(expr, ast.Call) and _joined_messages(expr) and value.conversion == -1 and value.format_spec is None:
         return f"MsgList({ast.unparse(expr.args[0])})"  # "; ".join(messages): each item rendered on its own
     if value.conversion != -1:
         expr = ast.Call(ast.Name({ord("r"): "repr", ord("s"): "str", ord("a"): "ascii"}[value.conversion]), [expr], [])
     spec = value.format_spec
-    if spec is None:
+    if not isinstance(spec, ast.JoinedStr):
         return ast.unparse(expr)
-    if all(isinstance(v, ast.Constant) for v in spec.values):
-        return f"format({ast.unparse(expr)}, {quote(''.join(str(v.value) for v in spec.values))})"
+    constants = [v.value for v in spec.values if isinstance(v, ast.Constant)]
+    if len(constants) == len(spec.values):
+        return f"format({ast.unparse(expr)}, {quote(''.join(map(str, constants)))})"
     return f"format({ast.unparse(expr)}, {ast.unparse(spec)})"
 
 
@@ -150,6 +152,7 @@ def one_pass(source: str) -> tuple[str, int]:
     starts = offsets(source)
     edits = []
     for node in targets:
+        assert node.end_lineno is not None and node.end_col_offset is not None
         line = source[starts[node.lineno - 1]:starts[node.lineno]]
         indent = len(line) - len(line.lstrip())
         column = len(line.encode()[:node.col_offset].decode())
@@ -159,7 +162,7 @@ def one_pass(source: str) -> tuple[str, int]:
         params = fields(node)
         if any(name == "code" for name, _ in params):  # msg(code=…) is the message's code, not a field
             raise SystemExit(f"line {node.lineno}: a field named `code`; write this msg() by hand")
-        edits.append((start, end, call_text(wanted(node), params, indent, column)))
+        edits.append((start, end, call_text(wanted(node) or "", params, indent, column)))
     for start, end, text in sorted(edits, reverse=True):
         source = source[:start] + text + source[end:]
     return source, len(edits)
@@ -180,9 +183,9 @@ def add_import(source: str) -> str:
     after = 0
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            after = node.end_lineno
+            after = node.end_lineno or node.lineno
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and after == 0:
-            after = node.end_lineno  # module docstring
+            after = node.end_lineno or node.lineno  # module docstring
         elif after:
             break
     return "".join(lines[:after]) + f"from {MODULE} import {', '.join(sorted(names, key=lambda n: (not n[:1].isupper(), n)))}\n" + "".join(lines[after:])

@@ -61,6 +61,7 @@ class MsgList(str):
     text item is a fixed text, looked up whole: put values in a message's params, never in a list)."""
 
     items: list[Any]
+    sep: str
 
     def __new__(cls, items: Iterable[Any], sep: str = "; ") -> "MsgList":
         items = list(items)
@@ -110,7 +111,7 @@ def as_msg(text: Any) -> Any:
 
 def message_of(exc: BaseException) -> Any:
     """The message an exception was raised with: a `Msg`/`MsgList` argument as it is, else the text."""
-    args = getattr(exc, "args", ())
+    args: tuple[Any, ...] = getattr(exc, "args", ())
     if len(args) == 1 and isinstance(args[0], (Msg, MsgList)):
         return args[0]
     return str(exc)
