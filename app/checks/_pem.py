@@ -47,7 +47,7 @@ def blocks(text: str) -> list[tuple[str, str]]:
 
 def _unarmoured(text: str, kind: Kind) -> PemProblem:
     """Why `text` (no PEM block in it) is not usable: binary DER, base64 DER, or something else."""
-    what = "certificate" if kind == "cert" else "private key"
+    what = msg("certificate") if kind == "cert" else msg("private key")
     der_hint = CERT_DER_HINT if kind == "cert" else KEY_DER_HINT
     if _BEGIN.search(text):
         return PemProblem(msg(
@@ -104,7 +104,7 @@ def load_certificates(text: str | None) -> list[x509.Certificate]:
         try:
             out.append(x509.load_pem_x509_certificate(block.encode("ascii", "replace")))
         except ValueError as exc:
-            where = msg("certificate %(i)s of %(n_certs)s", i=i, n_certs=len(certs)) if len(certs) > 1 else "the certificate"
+            where = msg("certificate %(i)s of %(n_certs)s", i=i, n_certs=len(certs)) if len(certs) > 1 else msg("the certificate")
             raise PemProblem(msg("%(where)s does not parse (%(short)s)", where=where, short=_short(exc)),
                              "Paste it again from the original file; it looks damaged or truncated") from None
     return out

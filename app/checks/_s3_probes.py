@@ -107,7 +107,7 @@ def judge_clock_skew(date_header: str | None, now: datetime, limits: dict) -> Ou
         now = now.replace(tzinfo=timezone.utc)
     delta = round((server - now).total_seconds())
     skew = abs(delta)
-    direction = "ahead of" if delta > 0 else "behind"
+    direction = msg("ahead of") if delta > 0 else msg("behind")
     observed = f"{skew} s"
     expected = f"<= {limits['pass_seconds']} s"
     if skew <= limits["pass_seconds"]:

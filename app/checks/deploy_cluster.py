@@ -309,6 +309,6 @@ async def cert_manager(ctx: Context, client) -> Outcome:
     ready = next((c for c in conditions if c.get("type") == "Ready"), None)
     if ready and ready.get("status") == "True":
         return passed(msg("ClusterIssuer %(issuer)s is Ready", issuer=tls.issuer), observed="Ready")
-    reason = (ready or {}).get("message") or (ready or {}).get("reason") or "no Ready condition"
+    reason = (ready or {}).get("message") or (ready or {}).get("reason") or msg("no Ready condition")
     return warn(msg("ClusterIssuer %(issuer)s is not Ready: %(reason)s", issuer=tls.issuer, reason=reason),
                 msg("Inspect it: kubectl describe clusterissuer %(issuer)s", issuer=tls.issuer), observed="not Ready", expected="Ready")

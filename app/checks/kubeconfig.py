@@ -119,7 +119,7 @@ def resolve(text: str, context: str | None = None) -> tuple[str, dict, dict]:
             "context %(name)s has no user: add a user with a token or client certificate",
             name=repr(name)))
     if user.get("exec") or user.get("auth-provider"):
-        kind = "exec plugins" if user.get("exec") else "auth-provider plugins"
+        kind = msg("exec plugins") if user.get("exec") else msg("auth-provider plugins")
         raise KubeconfigError(msg(
             "kubeconfig user of context %(name)s uses %(kind)s: %(UNSUPPORTED_AUTH)s",
             name=repr(name), kind=kind, UNSUPPORTED_AUTH=UNSUPPORTED_AUTH))

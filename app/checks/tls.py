@@ -72,7 +72,7 @@ def host(ctx: Context) -> Outcome:
                     "Set host to the URL users type, e.g. https://wandb.acme.internal", observed=value)
     https_host = f"https://{parts.netloc}"
     if mode == "none":
-        why = ("W&B should be served over TLS" if parts.scheme == "http" else
+        why = (msg("W&B should be served over TLS") if parts.scheme == "http" else
                msg("host is %(value)s but tls.mode is none, so nothing terminates TLS", value=value))
         return warn(msg("%(why)s (tls.mode is none)", why=why),
                     msg(

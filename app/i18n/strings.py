@@ -429,8 +429,6 @@ STRINGS = [
     # message or hint
     _('Convert it: openssl pkey -inform DER -in key.der -out key.pem'),
     # message or hint
-    _('private key'),
-    # message or hint
     _('empty: no certificate given'),
     # message or hint
     _('Paste the PEM certificate chain, leaf first'),
@@ -471,11 +469,7 @@ STRINGS = [
     # message or hint
     _('Paste it again from the original file; it looks damaged or truncated'),
     # message or hint
-    _('the certificate'),
-    # message or hint
     _('Synchronise the clocks of the store, the W&B nodes and this machine with NTP (chrony or systemd-timesyncd)'),
-    # message or hint
-    _('ahead of'),
     # message or hint
     _('no Access-Control-Allow-Origin'),
     # message or hint
@@ -525,8 +519,6 @@ STRINGS = [
     # message or hint
     _('helm upgrade --install cert-manager jetstack/cert-manager -n cert-manager --create-namespace --set crds.enabled=true'),
     # message or hint
-    _('no Ready condition'),
-    # message or hint
     _('Check kubectl version'),
     # message or hint
     _('not Ready'),
@@ -570,10 +562,6 @@ STRINGS = [
     _('not supported here: use a token or client certificate'),
     # message or hint
     _('deploy.kubeconfig must be a kubeconfig document (a mapping)'),
-    # message or hint
-    _('exec plugins'),
-    # message or hint
-    _('auth-provider plugins'),
     # message or hint
     _('deploy.kubeconfig is not valid YAML'),
     # message or hint
@@ -638,8 +626,6 @@ STRINGS = [
     _('skipped: tls.cert_pem does not start with the leaf (see tls.certificate)'),
     # message or hint
     _('Set host to the URL users type, e.g. https://wandb.acme.internal'),
-    # message or hint
-    _('W&B should be served over TLS'),
     # message or hint
     _('Put the server (leaf) certificate first, then its intermediates: cat server.crt intermediate.crt'),
     # message or hint
