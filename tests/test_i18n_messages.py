@@ -143,6 +143,24 @@ def test_scrubbing_keeps_the_structure():
     assert "s3cr3t-pw" not in json.dumps(to_data(scrubbed)) and korean(ko(scrubbed))
 
 
+def test_scrubbing_reaches_exception_texts_and_never_leaves_a_secret():
+    """A driver's error text that echoes a secret becomes a fixed-text value (its text is its template):
+    scrubbing covers templates too, and falls back to the scrubbed English text when a secret spans a value
+    and the words around it."""
+    from app.checks.engine import _scrub
+
+    leaked = msg("connection to %(where)s failed: %(text)s", where="db:3306",
+                 text=OSError("login with password hunter22 refused"))
+    scrubbed = _scrub(leaked, ["hunter22"])
+    assert "hunter22" not in scrubbed and "hunter22" not in json.dumps(to_data(scrubbed))
+    assert scrubbed.template == "connection to %(where)s failed: %(text)s" and korean(ko(scrubbed))
+    spanning = msg("bucket %(bucket)s does not exist (NoSuchBucket)", bucket="abc")
+    scrubbed = _scrub(spanning, ["abc does"])  # the secret crosses from the value into the template's words
+    assert str(scrubbed) == "bucket ******** not exist (NoSuchBucket)" and "abc does" not in json.dumps(to_data(scrubbed))
+    listed = _scrub(MsgList([spanning, "x"]), ["abc does"])
+    assert "abc does" not in listed and "abc does" not in json.dumps(to_data(listed))
+
+
 def test_helpers():
     m = msg_format("MySQL {version} is too old: W&B Server needs MySQL 5.7 or 8.0.28+", version="5.6.1", need=1)
     assert m == "MySQL 5.6.1 is too old: W&B Server needs MySQL 5.7 or 8.0.28+" and m.params == {"version": "5.6.1"}

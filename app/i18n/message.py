@@ -43,8 +43,15 @@ class Msg(str):
             return _fill(self.template, self.params, lambda v: _render(v, gettext))
 
     def map_values(self, fn: Callable[[Any], Any]) -> "Msg":
-        """The same message with `fn` applied to every plain value (e.g. scrubbing secrets)."""
-        return Msg(self.template, {k: _map(v, fn) for k, v in self.params.items()}, self.code)
+        """The same message with `fn` (a text → text function: scrubbing secrets) applied to its template
+        and every value. The English text is always exactly `fn(str(self))`: when the structure cannot
+        give that (a secret spanning a value and the text around it), the result is that text alone."""
+        whole = fn(str(self))
+        try:
+            mapped = Msg(_map(self.template, fn), {k: _map(v, fn) for k, v in self.params.items()}, self.code)
+        except (KeyError, ValueError, TypeError):
+            mapped = None
+        return mapped if mapped is not None and str(mapped) == whole else Msg(whole)
 
     def to_data(self) -> dict:
         d: dict[str, Any] = {"t": self.template, "p": {k: to_data(v) for k, v in self.params.items()}}
@@ -72,8 +79,11 @@ class MsgList(str):
     def render(self, gettext: Callable[[str], str]) -> str:
         return self.sep.join(_render(i, gettext, whole=True) for i in self.items)
 
-    def map_values(self, fn: Callable[[Any], Any]) -> "MsgList":
-        return MsgList([_map(i, fn) for i in self.items], self.sep)
+    def map_values(self, fn: Callable[[Any], Any]) -> "MsgList | Msg":
+        """As `Msg.map_values`, item by item."""
+        mapped = MsgList([_map(i, fn) for i in self.items], self.sep)
+        whole = fn(str(self))
+        return mapped if str(mapped) == whole else Msg(whole)
 
     def to_data(self) -> dict:
         return {"list": [to_data(i) for i in self.items], "sep": self.sep}
