@@ -11,10 +11,16 @@ nothing), adds `from app.i18n.message import msg` where needed, and leaves alone
 for people (SKIP below: SQL, commands, programmer errors). A module where the name `msg` is already
 taken (a variable or parameter) is reported and not changed: rename that variable, then re-run.
 
-Usage (from the repository root):
-    python scripts/codemod_msg.py            # rewrite in place, list what changed
-    python scripts/codemod_msg.py --check    # exit 1 when a prose f-string is left (CI / after a merge)
-    python scripts/codemod_msg.py FILE...    # only these files
+A field `"; ".join(x)` becomes `MsgList(x)` (each item a message of its own). What it cannot see is left
+to a person: a message glued from pieces (`a + b`, f"{path}: {problem}" with no words), a fixed text
+passed as a value (write `msg("fixed text")` so it is translated too), `str(exc)` of an exception raised
+with a message (use `message_of(exc)`), `.format` texts (use `msg_format`).
+
+Usage (from the repository root; tests/test_i18n_messages.py runs --check):
+    PYTHONPATH=$PWD python scripts/codemod_msg.py            # rewrite in place, list what changed
+    PYTHONPATH=$PWD python scripts/codemod_msg.py --check    # exit 1 when a prose f-string is left
+    PYTHONPATH=$PWD python scripts/codemod_msg.py FILE...    # only these files
+then `make i18n` (the new templates are msgids) and translate what it marks new.
 """
 
 from __future__ import annotations
