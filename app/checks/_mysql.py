@@ -15,7 +15,7 @@ from pymysql.constants import CR, ER
 
 from app.answers import Database
 from app.secret import reveal
-from app.i18n.message import msg
+from app.i18n.message import as_msg, msg
 
 # The variables database.connect reads in one query (SHOW VARIABLES works on MySQL 5.7/8.x and
 # MariaDB; a variable the server lacks is simply absent → "unknown").
@@ -109,7 +109,7 @@ def describe(exc: BaseException, db: Database, timeout: float) -> Failure:
     if isinstance(original, socket.gaierror):
         return Failure("dns", msg(
             "DNS failure: cannot resolve %(host)s (%(strerror)s)",
-            host=repr(db.host), strerror=original.strerror),
+            host=repr(db.host), strerror=as_msg(original.strerror)),  # the OS's words
                        "Check database.host and this machine's DNS servers")
     if isinstance(original, ConnectionRefusedError):
         return Failure("refused", msg("connection refused by %(where)s", where=where),

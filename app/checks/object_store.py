@@ -22,7 +22,7 @@ from app.artifacts.cors import cors_xml
 from app.checks import _s3
 from app.checks._s3_probes import Handshake, handshake, judge_clock_skew, preflight, s3_error_code, self_signed
 from app.checks.engine import Context, Outcome, check, fail, passed, warn
-from app.i18n.message import MsgList, msg
+from app.i18n.message import MsgList, as_msg, msg
 
 ENDPOINT, TLS, CREDENTIALS, BUCKET = (f"object_store.{n}" for n in ("endpoint", "tls", "credentials", "bucket"))
 SIGNED = ["object_store.endpoint", "object_store.access_key", "object_store.secret_key", "object_store.bucket"]
@@ -78,7 +78,7 @@ async def endpoint(ctx: Context) -> Outcome:
             "DNS lookup of %(host)s gave no answer within %(limit)s s",
             host=t.host, limit=format(limit, "g")), "Check the resolver (/etc/resolv.conf)")
     except socket.gaierror as exc:
-        return fail(msg("%(host)s does not resolve (%(strerror)s)", host=t.host, strerror=exc.strerror),
+        return fail(msg("%(host)s does not resolve (%(strerror)s)", host=t.host, strerror=as_msg(exc.strerror)),
                     msg(
                         "Add a DNS record for %(host)s: W&B nodes and users' browsers must resolve it too",
                         host=t.host))
