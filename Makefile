@@ -41,7 +41,8 @@ bench: $(STAMP) system-deps
 	$(BIN)/python -m bench
 
 # Re-extract the UI strings into the catalog (then translate the new/fuzzy entries in
-# app/i18n/locale/ko/LC_MESSAGES/messages.po). The app compiles the .po in memory: no .mo to build.
+# app/i18n/locale/ko/LC_MESSAGES/messages.po). msg() templates are extracted from app/ (babel.cfg:
+# keywords = msg); scripts/codemod_msg.py turns prose f-strings of message modules into msg() calls. The app compiles the .po in memory: no .mo to build.
 i18n: $(STAMP)
 	$(BIN)/python scripts/i18n_strings.py
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o app/i18n/locale/messages.pot .

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from app.secret import EnvRef, Secret, UnresolvedSecret
+from app.i18n.message import Msg, as_msg, message_of, msg
 
 STEPS = ("hardware", "database", "object_store", "tls", "deploy")
 
@@ -322,7 +323,7 @@ def error_message(err: Mapping[str, Any]) -> str:
         return "required key is missing"
     if kind == "string_pattern_mismatch":
         allowed = ALLOWED.get(str(ctx.get("pattern")))
-        return f"not allowed here; use {allowed}" if allowed else err["msg"]
+        return msg("not allowed here; use %(allowed)s", allowed=allowed) if allowed else err["msg"]
     if kind in ("int_parsing", "int_from_float", "int_type"):
         return "must be a whole number"
     if kind in ("float_parsing", "float_type"):
@@ -330,36 +331,38 @@ def error_message(err: Mapping[str, Any]) -> str:
     if kind in ("bool_parsing", "bool_type"):
         return "must be true or false"
     if kind == "greater_than_equal":
-        return f"must be at least {ctx['ge']:g}"
+        return msg("must be at least %(ge)s", ge=format(ctx['ge'], "g"))
     if kind == "greater_than":
-        return f"must be greater than {ctx['gt']:g}"
+        return msg("must be greater than %(gt)s", gt=format(ctx['gt'], "g"))
     if kind == "less_than_equal":
-        return f"must be at most {ctx['le']:g}"
+        return msg("must be at most %(le)s", le=format(ctx['le'], "g"))
     if kind == "string_too_long":
-        return f"too long: at most {ctx['max_length']} characters"
+        return msg("too long: at most %(max_length)s characters", max_length=ctx['max_length'])
     if kind in ("literal_error", "enum"):
-        return f"must be one of {ctx['expected']}"
+        return msg("must be one of %(expected)s", expected=ctx['expected'])
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return "must be a mapping of keys to values"
     if kind == "string_type":
         return "must be text"
+    if isinstance(ctx.get("error"), Exception):  # a validator's ValueError: the message it was raised with
+        return message_of(ctx["error"])
     return err["msg"].removeprefix("Value error, ")
 
 
-def format_errors(exc: ValidationError) -> list[str]:
+def format_errors(exc: ValidationError) -> list[Msg]:
+    """One "path: problem" message per error (params `path` and `problem`)."""
     lines = []
     for err in exc.errors(include_url=False):
         path = ".".join(str(p) for p in err["loc"]) or "(document)"
-        lines.append(f"{path}: {error_message(err)}")
+        lines.append(msg("%(path)s: %(problem)s", path=path, problem=as_msg(error_message(err))))
     return lines
 
 
-def field_errors(exc: ValidationError) -> dict[str, str]:
+def field_errors(exc: ValidationError) -> dict[str, Any]:
     """{dotted path: message} for forms."""
     out: dict[str, str] = {}
     for line in format_errors(exc):
-        path, _, msg = line.partition(": ")
-        out.setdefault(path, msg)
+        out.setdefault(line.params["path"], line.params["problem"])
     return out
 
 
@@ -378,8 +381,8 @@ def loads(text: str) -> Answers:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise AnswersError([f"(document): not valid YAML or JSON{where}"]) from None
+        where = msg(" at line %(value)s, column %(value_2)s", value=mark.line + 1, value_2=mark.column + 1) if mark else ""
+        raise AnswersError([msg("(document): not valid YAML or JSON%(where)s", where=where)]) from None
     return parse_document(doc)
 
 
@@ -388,9 +391,11 @@ def load(path: str) -> Answers:
         with open(path, encoding="utf-8") as fh:
             return loads(fh.read())
     except OSError as exc:
-        raise AnswersError([f"{path}: cannot read the answers file ({exc.strerror})"]) from None
+        raise AnswersError([msg(
+            "%(path)s: cannot read the answers file (%(strerror)s)",
+            path=path, strerror=exc.strerror)]) from None
     except UnicodeDecodeError:
-        raise AnswersError([f"{path}: the answers file is not UTF-8 text"]) from None
+        raise AnswersError([msg("%(path)s: the answers file is not UTF-8 text", path=path)]) from None
 
 
 def json_schema() -> dict:

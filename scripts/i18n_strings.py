@@ -1,7 +1,12 @@
 """Write app/i18n/strings.py: the UI strings that live in code, not templates, as _() calls for
 `pybabel extract` (step and section titles, answers-model field titles and help, check titles, status
-names, and every check message or hint that is fixed text). Run by `make i18n`; tests/test_i18n.py fails
-when the file is out of date.
+names, every check message or hint that is fixed text, and the `{field}` texts of the requirement files
+as the %(field)s templates `msg_format` makes of them). Messages with values are `msg("template", …)`
+calls: pybabel extracts their templates itself (babel.cfg: `keywords = msg`). Run by `make i18n`;
+tests/test_i18n.py fails when the file is out of date.
+
+`fstring_template` / `placeholder_name` also name the fields of scripts/codemod_msg.py, which turns the
+remaining prose f-strings into msg() calls.
 
 Usage: python scripts/i18n_strings.py [--check]
 """
@@ -111,9 +116,9 @@ def is_prose(text: str) -> bool:
 
 def code_texts() -> tuple[list[str], list[str]]:
     """(fixed texts, message templates) that can reach the UI from code and requirement files: every
-    prose string literal (not a docstring) and every prose f-string of TEMPLATE_SOURCES, and every
-    message or hint of the requirement files. app/i18n/legacy.py turns each template into a pattern
-    that recognises the English message it renders."""
+    prose string literal (not a docstring, not the template of a msg() call, which pybabel extracts) and
+    every prose f-string of TEMPLATE_SOURCES (none once scripts/codemod_msg.py has run), and every
+    message or hint of the requirement files and `{field}` text of code (msg_format templates)."""
     fixed: list[str] = []
     templates: list[str] = []
 
@@ -138,6 +143,9 @@ def code_texts() -> tuple[list[str], list[str]]:
                     skip.update(id(v) for v in node.values)
                     if t := fstring_template(node):
                         templates.append(t)
+                elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "msg" \
+                        and node.args and isinstance(node.args[0], ast.Constant):
+                    skip.add(id(node.args[0]))  # extracted by pybabel (keywords = msg)
             for node in ast.walk(tree):
                 if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
                     add(node.value)
@@ -158,6 +166,32 @@ def code_texts() -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(fixed)), list(dict.fromkeys(templates))
 
 
+def format_templates() -> set[str]:
+    """The %(field)s templates of the `{field}` texts (requirement files, code), as msg_format makes them."""
+    out: set[str] = set()
+
+    def walk(doc):
+        if isinstance(doc, dict):
+            for k, v in doc.items():
+                if k in ("hint", "message") and isinstance(v, str) and _FORMAT_FIELD.search(v):
+                    out.add(format_template(v) or "")
+                else:
+                    walk(v)
+        elif isinstance(doc, list):
+            for v in doc:
+                walk(v)
+
+    for path in sorted((ROOT / "app" / "requirements").glob("*.yaml")):
+        walk(yaml.safe_load(path.read_text()))
+    for pattern in TEMPLATE_SOURCES:
+        for path in sorted(ROOT.glob(pattern)):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and _FORMAT_FIELD.search(node.value):
+                    out.add(format_template(node.value) or "")
+    out.discard("")
+    return out
+
+
 def collect() -> list[tuple[str, str]]:
     """(comment, msgid) pairs, de-duplicated, in a stable order."""
     import app.checks  # noqa: F401 - registers every check
@@ -175,7 +209,9 @@ def collect() -> list[tuple[str, str]]:
                         pairs.append((f"help {s.prefix}.{name}".replace(" .", " "), info.description))
     pairs += [(f"check {c.id}", c.title) for c in REGISTRY.values()]
     pairs += [("template data", t) for t in TEMPLATE_DATA]
-    pairs += [("message or hint", t) for t in code_texts()[0]]
+    fixed, templates = code_texts()
+    pairs += [("message or hint", t) for t in fixed]
+    pairs += [("message template ({field} text)", t) for t in templates if t in format_templates()]
     seen: set[str] = set()
     return [(c, m) for c, m in pairs if not (m in seen or seen.add(m))]
 
@@ -186,11 +222,6 @@ def render() -> str:
     for comment, msgid in collect():
         lines.append(f"    # {comment}")
         lines.append(f"    _({msgid!r}),")
-    lines.append("]")
-    lines += ["", "", "# Message templates of f-strings (app/i18n/legacy.py matches English messages against them).",
-              "TEMPLATES = ["]
-    for template in code_texts()[1]:
-        lines.append(f"    _({template!r}),")
     lines.append("]")
     return "\n".join(lines) + "\n"
 

@@ -1,27 +1,44 @@
-"""Messages with values reach the Korean UI translated: every f-string of the modules that produce check
-messages, hints, action results and form errors is a catalog template (scripts/i18n_strings.py), and
-app/i18n/legacy.py reads stored English messages back through those templates."""
+"""Structured messages (app/i18n/message.py): a check message, hint, action result or form error keeps its
+template (the catalog msgid) and its values; the UI renders gettext(template) % values in the reader's
+language. Values are never translated (a host named `pass` stays `pass`), nested messages and lists are
+rendered the same way, and results stored in the state database render in Korean after reloading."""
 
 from __future__ import annotations
 
-import html
+import ast
+import json
 import re
 import socket
+from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from markupsafe import escape
 
 from app import i18n
 from app.answers import AnswersError, parse_document
-from app.checks.engine import run_checks_sync
-from app.i18n.legacy import pattern_of, patterns, translate
-from app.i18n.strings import TEMPLATES
+from app.checks.engine import Result, run_checks_sync
+from app.i18n.message import Msg, MsgList, as_msg, from_data, message_of, msg, msg_format, to_data, with_messages, \
+    with_structure
 
+ROOT = Path(__file__).resolve().parent.parent
 KO = i18n.translations("ko").gettext
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
+FIELD = re.compile(r"%\((\w+)\)[sd]")
 
 
 def korean(text: str) -> bool:
     return bool(HANGUL.search(text))
+
+
+def shown(text: str) -> str:
+    """`text` as a Jinja template writes it (autoescaped)."""
+    return str(escape(text))
+
+
+def ko(message) -> str:
+    return i18n.message_translator("ko")(message)
 
 
 def closed_port() -> int:
@@ -30,82 +47,135 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_every_template_is_translated_with_the_same_fields():
-    assert len(TEMPLATES) > 250
-    for template in TEMPLATES:
-        translated = KO(template)
-        fields = set(re.findall(r"%\((\w+)\)s", template))
-        assert set(re.findall(r"%\((\w+)\)s", translated)) == fields, template
+def msg_templates() -> set[str]:
+    """Every msg() template of app/, as pybabel extracts them (babel.cfg: keywords = msg)."""
+    out = set()
+    for _, _, msgid, _, _ in extract_from_dir(ROOT, [("app/**.py", "python")],
+                                             options_map={"app/**.py": {"keywords": {"msg": None}}}):
+        out.add(msgid if isinstance(msgid, str) else msgid[0])
+    return out
 
 
-def test_pattern_reads_values_back():
-    p = pattern_of("bucket %(bucket)s is in %(actual)s, not %(region)s (100%% sure)")
-    m = p.match("bucket b.1 is in eu-west-1, not us-east-1 (100% sure)")
-    assert m and m.groupdict() == {"bucket": "b.1", "actual": "eu-west-1", "region": "us-east-1"}
-    assert not p.match("bucket b.1 is in eu-west-1")
+def test_every_msg_template_is_in_the_catalog_with_the_same_fields():
+    with i18n.po_path("ko").open("rb") as fh:
+        catalog = {m.id: m for m in read_po(fh, locale="ko") if m.id}
+    templates = {t for t in msg_templates() if FIELD.search(t)}
+    assert len(templates) > 250
+    missing, bad = [], []
+    for template in sorted(templates):
+        entry = catalog.get(template)
+        if entry is None or not entry.string or entry.fuzzy:
+            missing.append(template)
+        elif set(FIELD.findall(entry.string)) != set(FIELD.findall(template)):
+            bad.append(template)
+    assert not missing, f"no Korean for these msg() templates (make i18n, then translate): {missing}"
+    assert not bad, f"Korean with other fields than the English: {bad}"
 
 
-def test_more_specific_templates_come_first():
-    order = [t for _, t, _ in patterns()]
-    assert order.index("bucket %(bucket)s is in %(actual)s, not %(region)s") < order.index(
-        "bucket %(bucket)s is in %(actual)s")
-    assert "아니라" in translate("bucket b1 is in eu-west-1, not us-east-1", KO)
+def test_no_prose_f_string_left_in_message_modules():
+    """scripts/codemod_msg.py --check: every prose f-string of the message modules is a msg() call."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "scripts/codemod_msg.py", "--check"], cwd=ROOT, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
 
 
-def test_unknown_messages_stay_english():
-    assert translate("something new happened", KO) == "something new happened"
-    assert translate("input missing: x", lambda s: s) == "input missing: x"  # the English catalog
-    assert translate("", KO) == ""
+def test_values_are_never_translated():
+    """`pass`, `warn` and `saved` are catalog words (통과, 경고, 저장됨), but as values they stay as written."""
+    assert KO("pass") != "pass" and KO("warn") != "warn" and KO("saved") != "saved"
+    m = msg("Add a DNS record for %(host)s: W&B nodes and users' browsers must resolve it too", host="pass")
+    text = ko(m)
+    assert korean(text) and "pass" in text and KO("pass") not in text
+    m = msg("database %(name)s does not exist (or %(user)s cannot see it)", name="saved", user="warn")
+    text = ko(m)
+    assert korean(text) and "saved" in text and "warn" in text
+    assert KO("saved") not in text and KO("warn") not in text
 
 
-def test_values_are_translated_too():
-    """A value that is itself a message (here a ClusterIssuer note) is translated inside its sentence."""
-    text = translate("denied in namespace wandb: create deployments (namespace wandb does not exist yet)", KO)
-    assert korean(text) and "wandb" in text and "does not exist" not in text
+def test_nested_messages_and_lists_render_recursively():
+    inner = msg("input missing: %(missing)s", missing="pass")
+    outer = msg("skipped: %(dep)s was skipped (%(message)s)", dep="database.connect", message=inner)
+    assert str(outer) == "skipped: database.connect was skipped (input missing: pass)"
+    text = ko(outer)
+    assert text.count(KO("input missing: %(missing)s").split("%")[0].strip()) == 1 and "pass" in text
+    assert "input missing" not in text and "skipped" not in text
+    items = MsgList([msg("%(node)s: Docker Engine not found", node="warn"), "unknown key"])
+    assert str(items) == "warn: Docker Engine not found; unknown key"
+    first, second = ko(items).split("; ")
+    assert first.startswith("warn: ") and korean(first) and second == KO("unknown key")
 
 
-def test_empty_parts_never_pull_in_the_catalog_header():
-    """A "; "-list with an empty part (a note appended after "; ") must not translate "" (the .po header)."""
-    text = translate("CN=x (SHA-256 AA) at 127.0.0.1, trusted, covers x; trusted only through tls.ca_pem; "
-                     "equals tls.cert_pem's leaf", KO)
-    assert "Content-Type" not in text and "Project-Id" not in text
-    assert korean(text) and "CN=x (SHA-256 AA) at 127.0.0.1" in text
-    assert translate("; ", KO) == "; " and translate(" ", KO) == " "
+def test_stored_form_round_trips():
+    m = msg("bucket %(bucket)s is in %(actual)s, not %(region)s", bucket="pass", actual="eu", region="us")
+    nested = msg("%(path)s: %(error)s", path="database.port", error=MsgList([m, as_msg("unknown key")]))
+    for value in (m, nested, "plain", None, 3):
+        back = from_data(json.loads(json.dumps(to_data(value))))
+        assert back == value and type(back) is type(value)
+    back = from_data(json.loads(json.dumps(to_data(nested))))
+    assert ko(back) == ko(nested) and korean(ko(back))
 
 
-def test_a_list_of_messages_reads_item_by_item():
-    """One item's pattern must not swallow the next items of a "; "-list."""
-    text = translate("node report rejected: profile: the report is for profile 'other', not 'acme'; "
-                     "node: the node's name (a string)", KO)
-    first, _, second = text.partition("; ")
-    assert "'other'" in first and "'acme'" in first and "node" not in first, text
-    assert second.startswith("node: ") and korean(second), text
+def test_a_result_keeps_english_for_the_report_and_structure_for_the_store():
+    r = Result("object_store.bucket", "object_store", "fail", "Bucket",
+               msg("bucket %(bucket)s does not exist (NoSuchBucket)", bucket="saved"),
+               msg("Create it with `mc mb --region=%(region)s ALIAS/%(bucket)s` or the Create bucket action",
+                   region="us-east-1", bucket="saved"))
+    report = json.loads(json.dumps(r.to_dict()))  # SPEC §3 --format json: English strings, no extra key
+    assert report["message"] == "bucket saved does not exist (NoSuchBucket)" and "i18n" not in report
+    stored = json.loads(json.dumps(r.to_data()))
+    assert stored["message"] == report["message"] and stored["i18n"]["message"]["t"].startswith("bucket %(bucket)s")
+    again = Result.from_dict(stored)
+    assert isinstance(again.message, Msg) and again.message == r.message
+    assert korean(ko(again.message)) and "saved" in ko(again.message) and KO("saved") not in ko(again.message)
+    old = Result.from_dict(report)  # a row stored before messages were structured: its English as it is
+    assert ko(old.message) == "bucket saved does not exist (NoSuchBucket)"
 
 
-def test_path_prefixed_messages_translate_after_the_prefix():
-    text = translate("tls.cert_pem: this is a private key, not a certificate", KO)
-    assert text.startswith("tls.cert_pem: ") and korean(text)
+def test_scrubbing_keeps_the_structure():
+    from app.checks.engine import _scrub
+
+    m = msg("access denied: %(text)s", text=msg("connection to %(where)s failed: %(text)s", where="db",
+                                                text="password s3cr3t-pw rejected"))
+    scrubbed = _scrub(m, ["s3cr3t-pw"])
+    assert isinstance(scrubbed, Msg) and "s3cr3t-pw" not in scrubbed and "********" in scrubbed
+    assert "s3cr3t-pw" not in json.dumps(to_data(scrubbed)) and korean(ko(scrubbed))
 
 
-@pytest.mark.parametrize("message, values", [
-    pytest.param("bucket wandb-files does not exist (NoSuchBucket)", ["wandb-files", "NoSuchBucket"], id="no-bucket"),
-    pytest.param("the secret key does not match access key AKIA1 (SignatureDoesNotMatch)", ["AKIA1"], id="bad-secret"),
-    pytest.param("the certificate expired on 2026-01-02 (331 days ago)", ["2026-01-02", "331"], id="expired"),
-    pytest.param("W&B should be served over TLS: host is http://x", ["http://x"], id="http-host"),
-    pytest.param("app-1: Docker Engine not found", ["app-1"], id="node-docker"),
-    pytest.param("cannot reach the database db1:3306 from app-1: timed out", ["db1:3306", "app-1"], id="node-db"),
-    pytest.param("IngressClass nginx does not exist (existing: traefik)", ["nginx", "traefik"], id="ingress-class"),
-    pytest.param("MySQL 5.7.44 is too old: W&B Server needs MySQL 5.7 or 8.0.28+", ["5.7.44"], id="db-version"),
-    pytest.param("connection refused by 127.0.0.1:1", ["127.0.0.1:1"], id="db-refused"),
-])
-def test_messages_translate_with_their_values(message, values):
-    text = translate(message, KO)
-    assert korean(text), text
-    for v in values:
-        assert v in text
+def test_scrubbing_reaches_exception_texts_and_never_leaves_a_secret():
+    """A driver's error text that echoes a secret becomes a fixed-text value (its text is its template):
+    scrubbing covers templates too, and falls back to the scrubbed English text when a secret spans a value
+    and the words around it."""
+    from app.checks.engine import _scrub
+
+    leaked = msg("connection to %(where)s failed: %(text)s", where="db:3306",
+                 text=OSError("login with password hunter22 refused"))
+    scrubbed = _scrub(leaked, ["hunter22"])
+    assert "hunter22" not in scrubbed and "hunter22" not in json.dumps(to_data(scrubbed))
+    assert scrubbed.template == "connection to %(where)s failed: %(text)s" and korean(ko(scrubbed))
+    spanning = msg("bucket %(bucket)s does not exist (NoSuchBucket)", bucket="abc")
+    scrubbed = _scrub(spanning, ["abc does"])  # the secret crosses from the value into the template's words
+    assert str(scrubbed) == "bucket ******** not exist (NoSuchBucket)" and "abc does" not in json.dumps(to_data(scrubbed))
+    listed = _scrub(MsgList([spanning, "x"]), ["abc does"])
+    assert "abc does" not in listed and "abc does" not in json.dumps(to_data(listed))
 
 
-def test_every_failure_of_a_dead_installation_reads_korean(tmp_path):
+def test_helpers():
+    m = msg_format("MySQL {version} is too old: W&B Server needs MySQL 5.7 or 8.0.28+", version="5.6.1", need=1)
+    assert m == "MySQL 5.6.1 is too old: W&B Server needs MySQL 5.7 or 8.0.28+" and m.params == {"version": "5.6.1"}
+    assert korean(ko(m)) and "5.6.1" in ko(m)
+    assert msg("%(n)d of %(total)s", n=2, total=3) == "2 of 3"
+    exc = ValueError(msg("not a Kubernetes quantity: %(text)s", text="pass"))
+    assert message_of(exc) is exc.args[0]
+    assert isinstance(msg("%(path)s: %(exc)s", path="x", exc=exc).params["exc"], Msg)  # an exception's message
+    assert msg("a %(v)s", v=object).params["v"] == str(object)  # anything else as its text
+    record = with_structure({"message": msg("input missing: %(missing)s", missing="host"), "hint": ""})
+    assert with_messages(json.loads(json.dumps(record)))["message"].template == "input missing: %(missing)s"
+    assert ko(msg("input missing: %(missing)s", missing="%(x)s")) .endswith("%(x)s")  # values are not templates
+
+
+def test_every_failure_of_a_dead_installation_reads_korean():
     """Run every step against services that are not there (closed loopback ports): each message and hint
     of a result that is not a pass shows in Korean, with its values."""
     port = closed_port()
@@ -126,8 +196,8 @@ def test_every_failure_of_a_dead_installation_reads_korean(tmp_path):
         if r.status == "pass":
             continue
         for text in (r.message, r.hint):
-            if text and not korean(translate(text, KO)):
-                english.append(f"{r.id}: {text}")
+            if text and not korean(ko(text)):
+                english.append(f"{r.id}: {text!r}")
     assert not english, english
 
 
@@ -136,8 +206,8 @@ def test_form_errors_translate():
         parse_document({"schema": 1, "profile": "p", "database": {"port": 70000, "name": "a-b", "tls": "x"},
                         "deploy": {"cpu_request": "2 cores"}})
     for line in err.value.errors:
-        path, _, message = line.partition(": ")
-        assert korean(translate(message, KO)), line
+        assert isinstance(line, Msg), line
+        assert korean(ko(line)) and ko(line).startswith(line.params["path"] + ": "), line
 
 
 def test_korean_checks_panel_shows_translated_message(client):
@@ -147,9 +217,11 @@ def test_korean_checks_panel_shows_translated_message(client):
     from tests.services.wizard import wait_until
 
     client.post("/p/acme-ko/checks/hardware", headers={"X-CSRF-Token": client.csrf})
-    expected = translate("The application node has 2 cores; W&B needs at least 4 cores", KO)
-    assert korean(expected)
-    assert wait_until(lambda: html.escape(expected, quote=False) in client.get("/p/acme-ko/checks/hardware").text)
+    expected = ko(msg("The %(ROLES)s has %(shown)s; W&B needs at least %(need)s %(unit)s",
+                      ROLES=msg("application node"), shown=msg("%(value)s %(unit)s", value="2", unit=msg("cores")),
+                      need="4", unit=msg("cores")))
+    assert korean(expected) and "cores" not in expected, expected
+    assert wait_until(lambda: shown(expected) in client.get("/p/acme-ko/checks/hardware").text)
 
 
 def test_korean_form_error_on_the_step_page(client):
@@ -160,3 +232,136 @@ def test_korean_form_error_on_the_step_page(client):
     error = re.search(r'class="field-error"[^>]*>(.*?)</small>', r.text, re.S).group(1)
     assert "database.port:" in error and "65535" in error and korean(error), error
     assert "must be at most" not in r.text
+
+
+def test_codemod_turns_f_strings_into_msg_calls(tmp_path):
+    """scripts/codemod_msg.py: same template and field names as the catalog, idempotent."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("codemod_msg", ROOT / "scripts" / "codemod_msg.py")
+    codemod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(codemod)
+    src = tmp_path / "m.py"
+    src.write_text('"""Doc."""\n\nimport os\n\n\ndef f(db, bucket, t, xs):\n'
+                   '    a = f"bucket {bucket} is {db.port} ({t:g} s, {t!r})"\n'
+                   '    b = f"cannot reach the database {db.host} from {\', \'.join(xs)} or {db.host}"\n'
+                   '    c = f"{db.host}:{db.port}"\n'
+                   '    return a, b, c\n')
+    assert codemod.convert(src) == (2, None)
+    text = src.read_text()
+    assert "from app.i18n.message import msg\n" in text
+    calls = {c.args[0].value: {k.arg: ast.unparse(k.value) for k in c.keywords} for c in ast.walk(ast.parse(text))
+             if isinstance(c, ast.Call) and getattr(c.func, "id", "") == "msg"}
+    assert calls["bucket %(bucket)s is %(port)s (%(t)s s, %(t_2)s)"] == {
+        "bucket": "bucket", "port": "db.port", "t": "format(t, 'g')", "t_2": "repr(t)"}
+    assert calls["cannot reach the database %(host)s from %(xs)s or %(host_2)s"] == {
+        "host": "db.host", "xs": "', '.join(xs)", "host_2": "db.host"}
+    assert 'c = f"{db.host}:{db.port}"' in text  # not prose
+    assert codemod.convert(src) == (0, None) and src.read_text() == text  # idempotent
+    ns: dict = {}
+    exec(compile(text, str(src), "exec"), ns)
+    a, b, c = ns["f"](type("D", (), {"host": "h", "port": 1})(), "bk", 2.0, ["x", "y"])
+    assert a == "bucket bk is 1 (2 s, 2.0)" and a.params["t_2"] == "2.0"
+    assert b.template == "cannot reach the database %(host)s from %(xs)s or %(host_2)s"
+    taken = tmp_path / "t.py"
+    taken.write_text('def g(msg, x):\n    return f"bucket {x} does not exist"\n')
+    assert codemod.convert(taken)[1] and "f\"bucket" in taken.read_text()
+
+
+def test_no_module_imports_the_regex_reader():
+    assert not (ROOT / "app" / "i18n" / "legacy.py").exists()
+    strings = ast.parse((ROOT / "app" / "i18n" / "strings.py").read_text())
+    assert "TEMPLATES" not in {t.id for n in strings.body if isinstance(n, ast.Assign) for t in n.targets}
+
+
+# -- values named like catalog words, in the Korean UI -------------------------------------------------
+
+PROFILE = """schema: 1
+profile: {name}
+language: ko
+database: {{host: warn, port: {port}, name: saved, user: wandb, password: not-a-secret}}
+object_store: {{endpoint: "http://pass:9000", bucket: saved}}
+"""
+
+
+def _import(client, name: str) -> None:
+    doc = PROFILE.format(name=name, port=closed_port()).encode()
+    r = client.post_form("/profiles/import", files={"file": ("a.yaml", doc, "application/yaml")}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+
+
+def _finished(client, name: str, step: str, ids: set[str]) -> dict:
+    from tests.services.wizard import wait_until
+
+    client.post(f"/p/{name}/checks/{step}", headers={"X-CSRF-Token": client.csrf})
+    store = client.app.state.store
+    assert wait_until(lambda: ids <= set(store.latest_results(name)), timeout=30)
+    return {k: v[0] for k, v in store.latest_results(name).items()}
+
+
+def test_values_named_pass_warn_saved_stay_untranslated_in_the_korean_ui(client):
+    """The issue's example: an endpoint http://pass:9000, a database host `warn` and a database/bucket named
+    `saved` show as written in the Korean UI, while the sentences around them are Korean."""
+    _import(client, "words")
+    client.get("/lang/ko", follow_redirects=False)
+    results = _finished(client, "words", "object_store", {"object_store.endpoint"})
+    dns = results["object_store.endpoint"]
+    assert isinstance(dns["message"], Msg) and dns["message"].params["host"] == "pass", dns
+    panel = client.get("/p/words/checks/object_store").text
+    message, hint = ko(dns["message"]), ko(dns["hint"])
+    assert korean(message) and "pass" in message and KO("pass") not in message, message
+    assert korean(hint) and "pass" in hint and KO("pass") not in hint, hint  # 조치: pass 의 DNS 레코드를 추가…
+    assert shown(message) in panel and shown(hint) in panel
+
+    results = _finished(client, "words", "database", {"database.connect"})
+    connect = results["database.connect"]
+    assert isinstance(connect["message"], Msg) and "warn" in connect["message"], connect
+    message = ko(connect["message"])
+    assert korean(message) and "warn" in message and KO("warn") not in message, message
+    assert shown(message) in client.get("/p/words/checks/database").text
+
+    review = client.get("/p/words/review").text  # the topology: values as written, labels in Korean
+    assert "http://pass:9000/saved" in review and re.search(r"warn:\d+/saved", review)
+    assert KO("Planned deployment, coloured by check status") in review
+
+
+def test_stored_results_reload_and_render_in_korean(client):
+    """A result stored by the engine (English text + "i18n") reads in Korean after reloading from the store;
+    a row stored before messages were structured (English only) shows its English."""
+    from app.checks import runs
+
+    _import(client, "stored")
+    store = client.app.state.store
+    answers = store.get_answers("stored")
+    run = store.start_run("stored", "database", runs.digest(store, answers, "database"), 2)
+    new = Result("database.charset", "database", "fail", "Character set",
+                 msg("database %(name)s does not exist (or %(user)s cannot see it)", name="saved", user="warn"),
+                 msg("%(text)s: %(detail)s", text=msg("Create the database and grant the W&B user access"),
+                     detail="CREATE DATABASE saved;"))
+    store.add_result(run, new.to_data())
+    old = Result("database.grants", "database", "fail", "Privileges", "wandb@% lacks ALL PRIVILEGES on saved.*")
+    store.add_result(run, old.to_dict())  # as stored before: no "i18n"
+    store.finish_run(run)
+    from sqlmodel import select
+
+    from app.store.models import CheckResult
+
+    with store.session() as s:  # the stored row: the English text, and the template and values beside it
+        data = [json.loads(r.data) for r in s.exec(select(CheckResult).where(CheckResult.run_id == run)
+                                                     .order_by(CheckResult.id))]
+    assert data[0]["message"] == "database saved does not exist (or warn cannot see it)"
+    assert data[0]["i18n"]["message"] == {"t": "database %(name)s does not exist (or %(user)s cannot see it)",
+                                          "p": {"name": "saved", "user": "warn"}}
+    assert data[0]["i18n"]["hint"]["p"]["text"]["t"] == "Create the database and grant the W&B user access"
+    assert "i18n" not in data[1]
+    latest = store.latest_results("stored")
+    again = latest["database.charset"][0]
+    assert again["message"] == new.message and isinstance(again["message"], Msg)
+    assert latest["database.grants"][0]["message"] == "wandb@% lacks ALL PRIVILEGES on saved.*"
+    client.get("/lang/ko", follow_redirects=False)
+    page = client.get("/p/stored/checks/database").text
+    message = ko(new.message)
+    assert korean(message) and "saved" in message and "warn" in message
+    assert KO("saved") not in message and KO("warn") not in message
+    assert shown(message) in page
+    assert "wandb@% lacks ALL PRIVILEGES on saved.*" in page

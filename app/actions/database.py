@@ -13,6 +13,7 @@ from app.answers import Answers
 from app.artifacts.sql import PASSWORD_PLACEHOLDER, bootstrap_statement_list
 from app.checks import _mysql
 from app.secret import reveal
+from app.i18n.message import msg
 
 
 def bootstrap_statements(answers: Answers) -> list[str]:
@@ -32,7 +33,7 @@ def apply_bootstrap(answers: Answers, timeout: float) -> ActionResult:
     shown = bootstrap_statements(answers)
     missing = _missing(answers)
     if missing:
-        return ActionResult(False, f"input missing: {', '.join(missing)}", shown)
+        return ActionResult(False, msg("input missing: %(missing)s", missing=', '.join(missing)), shown)
     db = answers.database
     password = reveal(db.password)
     real = bootstrap_statement_list(answers, password)
@@ -47,11 +48,13 @@ def apply_bootstrap(answers: Answers, timeout: float) -> ActionResult:
         conn = _mysql.connect(db, timeout, user=db.admin_user, password=reveal(db.admin_password) or "")
     except (pymysql.err.MySQLError, _mysql.TLSConfigError, OSError) as exc:
         f = _mysql.describe(exc, db, timeout)
-        return ActionResult(False, scrub(f"cannot connect as {db.admin_user}: {f.message}"), shown)
+        return ActionResult(False, scrub(msg(
+            "cannot connect as %(admin_user)s: %(message)s",
+            admin_user=db.admin_user, message=f.message)), shown)
     with conn, conn.cursor() as cur:
         for statement, display in zip(real, shown):
             try:
                 cur.execute(statement)
             except pymysql.err.MySQLError as exc:
                 return ActionResult(False, scrub(f"{display.split(' IDENTIFIED')[0]} failed: {exc.args[-1]}"), shown)
-    return ActionResult(True, f"database {db.name} and user {db.user}@% are ready", shown)
+    return ActionResult(True, msg("database %(name)s and user %(user)s@%% are ready", name=db.name, user=db.user), shown)

@@ -17,7 +17,7 @@ from app.i18n.message import msg
 
 def _missing(answers: Answers, *paths: str) -> ActionResult | None:
     absent = [p for p in paths if get_path(answers, p) in (None, "")]
-    return ActionResult(False, f"input missing: {', '.join(absent)}") if absent else None
+    return ActionResult(False, msg("input missing: %(absent)s", absent=', '.join(absent))) if absent else None
 
 
 _NEEDED = ("object_store.endpoint", "object_store.access_key", "object_store.secret_key", "object_store.bucket")
@@ -37,10 +37,16 @@ def create_bucket(answers: Answers, timeout: float) -> ActionResult:
     except Exception as exc:
         code = _s3.error_code(exc)
         if code == "BucketAlreadyOwnedByYou":
-            return ActionResult(True, f"bucket {store.bucket} already exists (owned by this key)", detail=code)
-        return ActionResult(False, f"bucket {store.bucket} was not created: {_s3.describe(exc, timeout)}",
+            return ActionResult(True, msg(
+                "bucket %(bucket)s already exists (owned by this key)",
+                bucket=store.bucket), detail=code)
+        return ActionResult(False, msg(
+            "bucket %(bucket)s was not created: %(describe)s",
+            bucket=store.bucket, describe=_s3.describe(exc, timeout)),
                             detail=code or type(exc).__name__)
-    return ActionResult(True, f"bucket {store.bucket} created in {store.region}")
+    return ActionResult(True, msg(
+        "bucket %(bucket)s created in %(region)s",
+        bucket=store.bucket, region=store.region))
 
 
 def cors_preview(answers: Answers) -> str:
@@ -68,7 +74,9 @@ def apply_cors(answers: Answers, timeout: float) -> ActionResult:
     except Exception as exc:
         code = _s3.error_code(exc)
         if code != "NotImplemented":
-            return ActionResult(False, f"the CORS policy was not applied to {store.bucket}: {_s3.describe(exc, timeout)}",
+            return ActionResult(False, msg(
+                "the CORS policy was not applied to %(bucket)s: %(describe)s",
+                bucket=store.bucket, describe=_s3.describe(exc, timeout)),
                                 detail=code or type(exc).__name__)
         return _after_not_implemented(answers, client, timeout, origin)
     check = _preflight(answers, client, timeout)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from app.i18n.message import msg, msg_format
 
 # -- versions --------------------------------------------------------------------------------------
 
@@ -66,24 +67,26 @@ class Verdict:
 
 def judge_version(v: ServerVersion, rules: dict) -> Verdict:
     """Judge a server version against a profile's `database.version` rules (first match wins)."""
-    shown = f"{v.shown} (Aurora MySQL {v.aurora_text})" if v.aurora is not None else v.shown
+    shown = msg("%(shown)s (Aurora MySQL %(aurora_text)s)", shown=v.shown, aurora_text=v.aurora_text) if v.aurora is not None else v.shown
     fmt = {"flavor": v.flavor, "version": shown, "aurora": v.aurora_text or ""}
     if v.flavor == "MariaDB":
         r = rules["mariadb"]
-        return Verdict(r["status"], r["message"].format(**fmt), r.get("hint", ""))
+        return Verdict(r["status"], msg_format(r["message"], **fmt), r.get("hint", ""))
     if v.number is None:
-        return Verdict("warn", f"cannot read a MySQL version from {v.raw!r}", "Check that the server is MySQL 8.4.x")
+        return Verdict("warn", msg("cannot read a MySQL version from %(raw)s", raw=repr(v.raw)), "Check that the server is MySQL 8.4.x")
     number = v.number
     if v.aurora is not None:
         a = rules["aurora"]
         if v.aurora < vtuple(a["min"]):
-            return Verdict("fail", a["message"].format(**fmt), a.get("hint", ""))
+            return Verdict("fail", msg_format(a["message"], **fmt), a.get("hint", ""))
         number = max(number, vtuple(a["judged_as"]))  # "judged as 8.0.x"
     for rule in rules["rules"]:
         if "below" not in rule or number < vtuple(rule["below"]):
-            message = rule.get("message", "{flavor} {version}").format(**fmt)
+            message = msg_format(rule.get("message", "{flavor} {version}"), **fmt)
             if v.aurora is not None and rule["status"] == "pass":
-                message = f"Aurora MySQL {fmt['aurora']} (MySQL {v.shown} compatible)"
+                message = msg(
+                    "Aurora MySQL %(aurora)s (MySQL %(shown)s compatible)",
+                    aurora=fmt['aurora'], shown=v.shown)
             return Verdict(rule["status"], message, rule.get("hint", ""))
     raise ValueError("the version rules must end with a rule without `below`")
 
@@ -93,7 +96,9 @@ def judge_version(v: ServerVersion, rules: dict) -> Verdict:
 def fix_hint(name: str, value) -> str:
     """The fix as both a SET PERSIST statement and a my.cnf line."""
     literal = f"'{value}'" if isinstance(value, str) else str(value)
-    return f"SET PERSIST {name} = {literal};  or in my.cnf [mysqld]: {name} = {value}"
+    return msg(
+        "SET PERSIST %(name)s = %(literal)s;  or in my.cnf [mysqld]: %(name_2)s = %(value)s",
+        name=name, literal=literal, name_2=name, value=value)
 
 
 def judge_parameter(name: str, observed: str | None, rule: dict, version: ServerVersion | None = None,
@@ -101,30 +106,38 @@ def judge_parameter(name: str, observed: str | None, rule: dict, version: Server
     """Judge one server variable against its rule ({value, compare, below, warn_min, skip_on})."""
     if version is not None and version.number and any(
             version.number[:len(vtuple(s))] == vtuple(s) for s in rule.get("skip_on", ())):
-        return Verdict("skip", f"{name} is not judged on MySQL {version.shown}")
+        return Verdict("skip", msg("%(name)s is not judged on MySQL %(shown)s", name=name, shown=version.shown))
     want = rule["value"]
     hint = fix_hint(name, want)
     if observed is None:
-        return Verdict("warn", f"{name} is unknown: the server has no such variable", hint)
+        return Verdict("warn", msg("%(name)s is unknown: the server has no such variable", name=name), hint)
     below = rule.get("below", "fail")
     if rule["compare"] == "equals":
         ok = str(observed).strip().upper() == str(want).upper()
-        why = f"{name} is {observed}; W&B requires {want}"
+        why = msg("%(name)s is %(observed)s; W&B requires %(want)s", name=name, observed=observed, want=want)
     else:
         try:
             number = int(str(observed).strip())
         except ValueError:
-            return Verdict("warn", f"{name} is {observed!r}, not a number", hint)
+            return Verdict("warn", msg(
+                "%(name)s is %(observed)s, not a number",
+                name=name, observed=repr(observed)), hint)
         if number >= want:
             return Verdict("pass", f"{name} is {observed} (≥ {want})")
         if "warn_min" in rule and number >= rule["warn_min"]:
-            return Verdict("warn", f"{name} is {observed}; W&B recommends at least {want}", hint)
-        ok, why = False, (f"{name} is {observed}; W&B recommends at least {want}" if below == "warn"
-                          else f"{name} is {observed}; W&B requires at least {want}")
+            return Verdict("warn", msg(
+                "%(name)s is %(observed)s; W&B recommends at least %(want)s",
+                name=name, observed=observed, want=want), hint)
+        ok, why = False, (msg(
+            "%(name)s is %(observed)s; W&B recommends at least %(want)s",
+            name=name, observed=observed, want=want) if below == "warn"
+                          else msg(
+                              "%(name)s is %(observed)s; W&B requires at least %(want)s",
+                              name=name, observed=observed, want=want))
     if ok:
         return Verdict("pass", f"{name} is {observed}")
     if name.startswith("binlog") and log_bin and log_bin.upper() == "OFF":
-        why = f"{why} (binary logging is off; it applies once log_bin is on)"
+        why = msg("%(why)s (binary logging is off; it applies once log_bin is on)", why=why)
     return Verdict(below, why, hint)
 
 

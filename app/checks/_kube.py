@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from app.checks import kubeconfig as kc
 from app.checks.engine import Context, Outcome, fail, skip
 from app.secret import reveal
+from app.i18n.message import message_of, msg
 
 TARGETS = ("kubernetes", "helm-operator")
 NO_KUBECONFIG = ("no kubeconfig: provide deploy.kubeconfig (the kubeconfig text, or {env: VARIABLE}; "
@@ -30,14 +31,14 @@ def quantity(text: str | int | float) -> Decimal:
     """A Kubernetes quantity ("500m", "4Gi", "1e3", 2) as a Decimal of base units; ValueError if bad."""
     m = _QUANTITY.match(str(text))
     if not m:
-        raise ValueError(f"not a Kubernetes quantity: {text!r}")
+        raise ValueError(msg("not a Kubernetes quantity: %(text)s", text=repr(text)))
     number, suffix = Decimal(m.group(1)), m.group(2) or ""
     try:
         if suffix[:1] in ("e", "E"):
             return number * (Decimal(10) ** int(suffix[1:]))
         return number * Decimal(_SUFFIX[suffix])
     except (InvalidOperation, KeyError):
-        raise ValueError(f"not a Kubernetes quantity: {text!r}") from None
+        raise ValueError(msg("not a Kubernetes quantity: %(text)s", text=repr(text))) from None
 
 
 # --- versions -----------------------------------------------------------------------------------
@@ -60,7 +61,7 @@ def precondition(ctx: Context) -> Outcome | None:
     """skip for targets without a cluster or without a kubeconfig; None when the check can run."""
     target = ctx.answers.deploy.target
     if target not in TARGETS:
-        return skip(f"target {target}: no Kubernetes cluster to check")
+        return skip(msg("target %(target)s: no Kubernetes cluster to check", target=target))
     if not reveal(ctx.answers.deploy.kubeconfig):
         return skip(NO_KUBECONFIG)
     return None
@@ -152,7 +153,7 @@ def cause(exc: BaseException) -> str:
 def failure(exc: BaseException, ctx: Context) -> Outcome:
     """A fail outcome naming the cause of a failed API request, with the fix."""
     if isinstance(exc, kc.KubeconfigError):
-        return fail(str(exc), "Provide a kubeconfig with a token or client certificate: "
+        return fail(message_of(exc), "Provide a kubeconfig with a token or client certificate: "
                               "kubectl config view --raw --minify --context CONTEXT")
     try:
         url = urlsplit(kc.server(reveal(ctx.answers.deploy.kubeconfig), ctx.answers.deploy.context))
@@ -162,21 +163,37 @@ def failure(exc: BaseException, ctx: Context) -> Outcome:
     kind = cause(exc)
     ctx_hint = f" --context {ctx.answers.deploy.context}" if ctx.answers.deploy.context else ""
     table = {
-        "dns": (f"DNS: the API server name {host} does not resolve from this machine",
-                f"Fix the server URL in the kubeconfig or add {host} to DNS (/etc/hosts) on the wizard host"),
-        "refused": (f"connection refused by the API server at {host}:{port}",
-                    f"Check that kube-apiserver runs and a firewall allows TCP {port} inbound to {host} from this machine"),
-        "timeout": (f"timed out after {budget(ctx):g} s waiting for the API server at {host}:{port}",
-                    f"Allow TCP {port} inbound to {host} from this machine (firewall), or raise --timeout"),
-        "tls": (f"TLS: the API server certificate of {host} is not trusted by the kubeconfig's CA",
-                f"Use the cluster's own CA: kubectl config view --raw --minify{ctx_hint} (certificate-authority-data)"),
+        "dns": (msg("DNS: the API server name %(host)s does not resolve from this machine", host=host),
+                msg(
+                    "Fix the server URL in the kubeconfig or add %(host)s to DNS (/etc/hosts) on the wizard host",
+                    host=host)),
+        "refused": (msg("connection refused by the API server at %(host)s:%(port)s", host=host, port=port),
+                    msg(
+                        "Check that kube-apiserver runs and a firewall allows TCP %(port)s inbound to %(host)s "
+                        "from this machine",
+                        port=port, host=host)),
+        "timeout": (msg(
+            "timed out after %(budget)s s waiting for the API server at %(host)s:%(port)s",
+            budget=format(budget(ctx), "g"), host=host, port=port),
+                    msg(
+                        "Allow TCP %(port)s inbound to %(host)s from this machine (firewall), or raise --timeout",
+                        port=port, host=host)),
+        "tls": (msg(
+            "TLS: the API server certificate of %(host)s is not trusted by the kubeconfig's CA",
+            host=host),
+                msg(
+                    "Use the cluster's own CA: kubectl config view --raw --minify%(ctx_hint)s "
+                    "(certificate-authority-data)",
+                    ctx_hint=ctx_hint)),
         "unauthorised": ("unauthorised (401): the API server rejected the kubeconfig's credentials",
                          "Use a valid token (kubectl create token SERVICEACCOUNT -n NAMESPACE) or client certificate"),
         "forbidden": ("forbidden (403): the credentials were not allowed this read",
                       "Grant read access: kubectl create clusterrolebinding wbsetup-view --clusterrole=view --user=USER"),
     }
-    message, hint = table.get(kind, (f"the API server request failed: {type(exc).__name__}: {_short(exc)}",
-                                     f"Check the API server at {host}:{port}"))
+    message, hint = table.get(kind, (msg(
+        "the API server request failed: %(type)s: %(short)s",
+        type=type(exc).__name__, short=_short(exc)),
+                                     msg("Check the API server at %(host)s:%(port)s", host=host, port=port)))
     return fail(message, hint, observed=kind)
 
 

@@ -15,6 +15,7 @@ from pymysql.constants import CR, ER
 
 from app.answers import Database
 from app.secret import reveal
+from app.i18n.message import as_msg, msg
 
 # The variables database.connect reads in one query (SHOW VARIABLES works on MySQL 5.7/8.x and
 # MariaDB; a variable the server lacks is simply absent → "unknown").
@@ -54,7 +55,7 @@ def ssl_options(db: Database) -> dict:
         try:
             ctx.load_verify_locations(cadata=db.ca_pem)
         except (ssl.SSLError, ValueError) as exc:
-            raise TLSConfigError(f"database.ca_pem is not a usable PEM certificate ({exc})") from None
+            raise TLSConfigError(msg("database.ca_pem is not a usable PEM certificate (%(exc)s)", exc=exc)) from None
     ctx.check_hostname = db.tls == "verify-identity"
     ctx.verify_mode = ssl.CERT_REQUIRED
     return {"ssl": ctx}
@@ -101,39 +102,49 @@ def describe(exc: BaseException, db: Database, timeout: float) -> Failure:
     """Name the cause of a failed connection: DNS failure, refused, timed out, access denied, TLS."""
     where = f"{db.host}:{db.port}"
     if isinstance(exc, TLSConfigError):
-        return Failure("tls", f"TLS failure: {exc}", "Paste the CA certificate (PEM) into database.ca_pem")
+        return Failure("tls", msg("TLS failure: %(problem)s", problem=exc), "Paste the CA certificate (PEM) into database.ca_pem")
     original = getattr(exc, "original_exception", None) or exc
     code = exc.args[0] if isinstance(exc, pymysql.err.MySQLError) and exc.args else None
     text = str(exc.args[1]) if isinstance(exc, pymysql.err.MySQLError) and len(exc.args) > 1 else str(exc)
     if isinstance(original, socket.gaierror):
-        return Failure("dns", f"DNS failure: cannot resolve {db.host!r} ({original.strerror})",
+        return Failure("dns", msg(
+            "DNS failure: cannot resolve %(host)s (%(strerror)s)",
+            host=repr(db.host), strerror=as_msg(original.strerror)),  # the OS's words
                        "Check database.host and this machine's DNS servers")
     if isinstance(original, ConnectionRefusedError):
-        return Failure("refused", f"connection refused by {where}",
-                       f"Check that MySQL listens on {where} (port, bind-address) and the firewall allows it")
+        return Failure("refused", msg("connection refused by %(where)s", where=where),
+                       msg(
+                           "Check that MySQL listens on %(where)s (port, bind-address) and the firewall allows it",
+                           where=where))
     if isinstance(original, ssl.SSLCertVerificationError):
         reason = original.verify_message or str(original)
         hint = ("Use a server certificate whose names cover the host, connect by that name, or use tls: verify-ca"
                 if "mismatch" in reason or "match" in reason else
                 "Put the CA that signed the server's certificate in database.ca_pem")
-        return Failure("tls", f"TLS failure: the server's certificate does not verify ({reason})", hint)
+        return Failure("tls", msg(
+            "TLS failure: the server's certificate does not verify (%(reason)s)",
+            reason=reason), hint)
     if isinstance(original, ssl.SSLError):
-        return Failure("tls", f"TLS failure: {original.reason or original}",
+        return Failure("tls", msg("TLS failure: %(problem)s", problem=original.reason or str(original)),
                        "Check the server's TLS settings (ssl_cert, ssl_key, tls_version)")
     if code == CR.CR_SSL_CONNECTION_ERROR:
-        return Failure("tls", f"TLS failure: {where} does not offer TLS",
+        return Failure("tls", msg("TLS failure: %(where)s does not offer TLS", where=where),
                        "Enable TLS on the server (ssl_cert/ssl_key), or set database.tls to preferred")
     if isinstance(original, (TimeoutError, socket.timeout)) or "timed out" in text:
-        return Failure("timeout", f"timed out after {socket_budget(timeout):g} s talking to {where}",
+        return Failure("timeout", msg(
+            "timed out after %(socket_budget)s s talking to %(where)s",
+            socket_budget=format(socket_budget(timeout), "g"), where=where),
                        "Check that the host and port are a MySQL server reachable from here (firewall, routing)")
     if code in (ER.ACCESS_DENIED_ERROR, ER.HOST_NOT_PRIVILEGED, ER.DBACCESS_DENIED_ERROR):
         # The server's text names the account and "using password: YES", never the password.
-        return Failure("access", f"access denied: {text}",
+        return Failure("access", msg("access denied: %(text)s", text=text),
                        "Check database.user and database.password, or run sql/bootstrap.sql as an admin")
     if code == CR.CR_SERVER_LOST or isinstance(original, OSError):
-        return Failure("other", f"connection to {where} failed: {text}",
+        return Failure("other", msg("connection to %(where)s failed: %(text)s", where=where, text=text),
                        "Check that the host and port are a MySQL server")
-    return Failure("other", f"connection to {where} failed: {type(exc).__name__}: {text}",
+    return Failure("other", msg(
+        "connection to %(where)s failed: %(type)s: %(text)s",
+        where=where, type=type(exc).__name__, text=text),
                    "Check the server's error log")
 
 

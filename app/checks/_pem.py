@@ -16,6 +16,7 @@ from typing import Literal
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from app.i18n.message import msg
 
 Kind = Literal["cert", "key"]
 
@@ -46,13 +47,15 @@ def blocks(text: str) -> list[tuple[str, str]]:
 
 def _unarmoured(text: str, kind: Kind) -> PemProblem:
     """Why `text` (no PEM block in it) is not usable: binary DER, base64 DER, or something else."""
-    what = "certificate" if kind == "cert" else "private key"
+    what = msg("certificate") if kind == "cert" else msg("private key")
     der_hint = CERT_DER_HINT if kind == "cert" else KEY_DER_HINT
     if _BEGIN.search(text):
-        return PemProblem(f"a -----BEGIN line has no matching -----END line: the {what} is truncated",
-                          f"Paste the whole {what}, including its -----END line")
+        return PemProblem(msg(
+            "a -----BEGIN line has no matching -----END line: the %(what)s is truncated",
+            what=what),
+                          msg("Paste the whole %(what)s, including its -----END line", what=what))
     if any(ord(c) < 32 and c not in "\r\n\t" for c in text) or "\ufffd" in text:
-        return PemProblem(f"binary data (DER?) instead of a PEM {what}", der_hint)
+        return PemProblem(msg("binary data (DER?) instead of a PEM %(what)s", what=what), der_hint)
     compact = "".join(text.split())
     if len(compact) >= 64 and _BASE64.match(text):
         try:
@@ -60,11 +63,18 @@ def _unarmoured(text: str, kind: Kind) -> PemProblem:
         except binascii.Error:
             der = b""
         if der[:1] == b"\x30":  # an ASN.1 SEQUENCE: DER that lost its armour
-            return PemProblem(f"base64 DER without PEM armour: the {what} needs its -----BEGIN/-----END lines",
+            return PemProblem(msg(
+                "base64 DER without PEM armour: the %(what)s needs its -----BEGIN/-----END lines",
+                what=what),
                               der_hint)
     label = "CERTIFICATE" if kind == "cert" else "PRIVATE KEY"
-    return PemProblem(f"no PEM {what} found (expected a -----BEGIN {label}----- block)",
-                      f"Paste the PEM text of the {what}, from -----BEGIN {label}----- to -----END {label}-----")
+    return PemProblem(msg(
+        "no PEM %(what)s found (expected a -----BEGIN %(label)s----- block)",
+        what=what, label=label),
+                      msg(
+                          "Paste the PEM text of the %(what)s, from -----BEGIN %(label)s----- to -----END "
+                          "%(label_2)s-----",
+                          what=what, label=label, label_2=label))
 
 
 def load_certificates(text: str | None) -> list[x509.Certificate]:
@@ -87,15 +97,15 @@ def load_certificates(text: str | None) -> list[x509.Certificate]:
         if any("PUBLIC KEY" in label for label in labels):
             raise PemProblem("this is a public key, not a certificate", "Paste the PEM certificate chain")
         if labels:
-            raise PemProblem(f"no certificate found (found a {labels[0]} block)", "Paste the PEM certificate chain")
+            raise PemProblem(msg("no certificate found (found a %(labels)s block)", labels=labels[0]), "Paste the PEM certificate chain")
         raise _unarmoured(text, "cert")
     out = []
     for i, block in enumerate(certs, 1):
         try:
             out.append(x509.load_pem_x509_certificate(block.encode("ascii", "replace")))
         except ValueError as exc:
-            where = f"certificate {i} of {len(certs)}" if len(certs) > 1 else "the certificate"
-            raise PemProblem(f"{where} does not parse ({_short(exc)})",
+            where = msg("certificate %(i)s of %(n_certs)s", i=i, n_certs=len(certs)) if len(certs) > 1 else msg("the certificate")
+            raise PemProblem(msg("%(where)s does not parse (%(short)s)", where=where, short=_short(exc)),
                              "Paste it again from the original file; it looks damaged or truncated") from None
     return out
 
@@ -118,11 +128,11 @@ def load_private_key(text: str | None) -> PrivateKey:
             raise PemProblem("this is a public key, not the private key",
                              "Paste the private key (-----BEGIN PRIVATE KEY-----)")
         if labels:
-            raise PemProblem(f"no private key found (found a {labels[0]} block)",
+            raise PemProblem(msg("no private key found (found a %(labels)s block)", labels=labels[0]),
                              "Paste the PEM private key (-----BEGIN PRIVATE KEY-----)")
         raise _unarmoured(text, "key")
     if len(keys) > 1:
-        raise PemProblem(f"{len(keys)} private keys found; the field takes exactly one",
+        raise PemProblem(msg("%(n_keys)s private keys found; the field takes exactly one", n_keys=len(keys)),
                          "Paste only the private key of the leaf certificate")
     label, block = keys[0]
     if label == "ENCRYPTED PRIVATE KEY" or "ENCRYPTED" in block.split("\n\n", 1)[0].upper():
@@ -135,7 +145,7 @@ def load_private_key(text: str | None) -> PrivateKey:
     except TypeError:  # cryptography: "Password was not given but private key is encrypted"
         raise PemProblem(KEY_ENCRYPTED, KEY_DECRYPT_HINT) from None
     except Exception:  # ValueError / UnsupportedAlgorithm; their text adds nothing for a person
-        raise PemProblem(f"the {label} block does not parse as a private key",
+        raise PemProblem(msg("the %(label)s block does not parse as a private key", label=label),
                          "Paste it again from the original file; it looks damaged or truncated") from None
 
 

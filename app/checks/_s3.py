@@ -31,6 +31,7 @@ from botocore.exceptions import (
 
 from app.answers import ObjectStore
 from app.secret import reveal
+from app.i18n.message import msg
 
 _LOCK = threading.RLock()
 
@@ -56,7 +57,7 @@ def target(store: ObjectStore) -> Target:
     """Scheme, host and port of the endpoint (the answers model already validated its shape)."""
     parts = urlsplit(store.endpoint or "")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"not an http(s) URL: {store.endpoint!r}")
+        raise ValueError(msg("not an http(s) URL: %(endpoint)s", endpoint=repr(store.endpoint)))
     return Target(parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
 
 
@@ -153,7 +154,9 @@ class ResponseTooLarge(RuntimeError):
 def _declared_size(response: httpx.Response) -> None:
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_RESPONSE:
-        raise ResponseTooLarge(f"the store answered with {length} bytes (at most {MAX_RESPONSE} expected)")
+        raise ResponseTooLarge(msg(
+            "the store answered with %(length)s bytes (at most %(MAX_RESPONSE)s expected)",
+            length=length, MAX_RESPONSE=MAX_RESPONSE))
 
 
 def http(store: ObjectStore, timeout: float) -> httpx.Client:
@@ -172,7 +175,9 @@ def read_bounded(client: httpx.Client, method: str, url: str, **kw) -> tuple[htt
         for chunk in response.iter_bytes():
             body += chunk
             if len(body) > MAX_RESPONSE:
-                raise ResponseTooLarge(f"the store's answer exceeds {MAX_RESPONSE} bytes")
+                raise ResponseTooLarge(msg(
+                    "the store's answer exceeds %(MAX_RESPONSE)s bytes",
+                    MAX_RESPONSE=MAX_RESPONSE))
         return response, bytes(body)
 
 
@@ -187,17 +192,19 @@ def error_code(exc: Exception) -> str | None:
 def describe(exc: Exception, timeout: float) -> str:
     """A one-line cause for a transport failure (no secrets: these never carry credentials)."""
     if isinstance(exc, (ReadTimeoutError, httpx.ReadTimeout, socket.timeout, TimeoutError)):
-        return f"the endpoint accepted the connection but sent no answer within {budget(timeout):g} s"
+        return msg(
+            "the endpoint accepted the connection but sent no answer within %(budget)s s",
+            budget=format(budget(timeout), "g"))
     if isinstance(exc, (ConnectTimeoutError, httpx.ConnectTimeout)):
-        return f"no TCP connection within {budget(timeout):g} s"
+        return msg("no TCP connection within %(budget)s s", budget=format(budget(timeout), "g"))
     if isinstance(exc, SSLError) or isinstance(exc, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        return f"TLS failed: {_short(exc)}"
+        return msg("TLS failed: %(error)s", error=_short(exc))
     if isinstance(exc, (EndpointConnectionError, httpx.ConnectError, ConnectionError)):
-        return f"cannot connect: {_short(exc)}"
+        return msg("cannot connect: %(short)s", short=_short(exc))
     if isinstance(exc, ClientError):
         code = error_code(exc)
-        msg = exc.response.get("Error", {}).get("Message", "")
-        return f"{code}: {msg}".rstrip(": ")
+        text = exc.response.get("Error", {}).get("Message", "")
+        return f"{code}: {text}".rstrip(": ")
     return f"{type(exc).__name__}: {_short(exc)}"
 
 

@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from cryptography import x509
 
 from app.checks.engine import Outcome, fail, passed, warn
+from app.i18n.message import MsgList, msg
 
 # -- TLS -------------------------------------------------------------------------------------------
 
@@ -37,11 +38,11 @@ async def handshake(host: str, port: int, context: ssl.SSLContext, timeout: floa
     except ssl.SSLCertVerificationError as exc:
         return Handshake(False, exc.verify_message or str(exc), verify_error=True)
     except ssl.SSLError as exc:
-        return Handshake(False, f"TLS handshake failed: {exc.reason or exc}")
+        return Handshake(False, msg("TLS handshake failed: %(reason)s", reason=exc.reason or exc))
     except (asyncio.TimeoutError, TimeoutError):
-        return Handshake(False, f"no TLS handshake within {timeout:g} s")
+        return Handshake(False, msg("no TLS handshake within %(timeout)s s", timeout=format(timeout, "g")))
     except OSError as exc:
-        return Handshake(False, f"cannot connect: {exc.strerror or exc}")
+        return Handshake(False, msg("cannot connect: %(strerror)s", strerror=exc.strerror or exc))
     der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
     writer.close()
     try:
@@ -98,21 +99,25 @@ def judge_clock_skew(date_header: str | None, now: datetime, limits: dict) -> Ou
     except (TypeError, ValueError):
         server = None
     if server is None or server.tzinfo is None:
-        return warn(f"the endpoint's Date header is not an HTTP date: {date_header[:64]!r}",
+        return warn(msg(
+            "the endpoint's Date header is not an HTTP date: %(date_header)s",
+            date_header=repr(date_header[:64])),
                     "Compare `date -u` on the store and the W&B nodes by hand", observed=date_header[:64])
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)
     delta = round((server - now).total_seconds())
     skew = abs(delta)
-    direction = "ahead of" if delta > 0 else "behind"
+    direction = msg("ahead of") if delta > 0 else msg("behind")
     observed = f"{skew} s"
     expected = f"<= {limits['pass_seconds']} s"
     if skew <= limits["pass_seconds"]:
-        return passed(f"the store's clock is within {skew} s of this machine's", observed=observed, expected=expected)
-    message = f"the store's clock is {skew} s {direction} this machine's (UTC)"
+        return passed(msg("the store's clock is within %(skew)s s of this machine's", skew=skew), observed=observed, expected=expected)
+    message = msg(
+        "the store's clock is %(skew)s s %(direction)s this machine's (UTC)",
+        skew=skew, direction=direction)
     if skew <= limits["warn_seconds"]:
         return warn(message, hint, observed=observed, expected=expected)
-    return fail(message + "; signed requests and presigned URLs will be rejected", hint,
+    return fail(MsgList([message, "; signed requests and presigned URLs will be rejected"], sep=""), hint,
                 observed=observed, expected=expected)
 
 

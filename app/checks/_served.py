@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 from cryptography import x509
+from app.i18n.message import msg
 
 
 class Unreachable(OSError):
@@ -36,7 +37,7 @@ def resolve(host: str, port: int, timeout: float) -> list[tuple[int, tuple]]:
     worker.start()
     worker.join(timeout)
     if worker.is_alive():
-        raise TimeoutError(f"name resolution took longer than {timeout:g} s")
+        raise TimeoutError(msg("name resolution took longer than %(timeout)s s", timeout=format(timeout, "g")))
     if "error" in box:
         raise box["error"]
     seen, out = set(), []
@@ -99,7 +100,7 @@ def served_certificate(host: str, port: int, *, timeout: float, cadata: str | No
     try:
         addrs = resolve(host, port, _remaining(deadline))
     except OSError as exc:
-        raise Unreachable(f"{host} does not resolve ({exc})") from None
+        raise Unreachable(msg("%(host)s does not resolve (%(exc)s)", host=host, exc=exc)) from None
     sock, addr = _connect(addrs, deadline)
     raw = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     raw.check_hostname, raw.verify_mode = False, ssl.CERT_NONE  # fetch whatever is served

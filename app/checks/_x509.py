@@ -22,6 +22,7 @@ from cryptography.x509 import verification as v
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from app.checks._pem import blocks
+from app.i18n.message import MsgList, msg
 
 
 # -- names ---------------------------------------------------------------------------------------
@@ -84,7 +85,7 @@ def name_match(cert: x509.Certificate, host: str) -> NameMatch:
         if ip in ips:
             return NameMatch(True, f"IP:{ip}")
         note = " (an IP address must be an IP SAN, not a DNS SAN)" if str(ip) in dns else ""
-        return NameMatch(False, _listing(dns, ips) + note)
+        return NameMatch(False, MsgList([_listing(dns, ips), note], sep=""))
     for name in dns:
         if match_dns(name, host):
             return NameMatch(True, f"DNS:{name}")
@@ -92,20 +93,21 @@ def name_match(cert: x509.Certificate, host: str) -> NameMatch:
         cn = common_name(cert)
         if cn and match_dns(cn, host):
             return NameMatch(True, f"CN={cn}", cn_only=True)
-        return NameMatch(False, f"no subjectAltName (CN={cn or '-'})")
+        return NameMatch(False, msg("no subjectAltName (CN=%(cn)s)", cn=cn or '-'))
     notes = []
     partial = [n for n in dns if "*" in n and not n.startswith("*.")]
     if partial:
-        notes.append(f"partial wildcard {partial[0]} is not honoured")
+        notes.append(msg("partial wildcard %(partial)s is not honoured", partial=partial[0]))
     if any(n.startswith("*.") and normal_name(host).endswith(normal_name(n[1:])) for n in dns):
         notes.append("a wildcard covers exactly one label")
-    return NameMatch(False, _listing(dns, ips) + (f" ({'; '.join(notes)})" if notes else ""))
+    return NameMatch(False, MsgList([_listing(dns, ips), " (", MsgList(notes), ")"], sep="") if notes else _listing(dns, ips))
 
 
 def _listing(dns: list[str], ips: list) -> str:
     entries = [f"DNS:{n}" for n in dns] + [f"IP:{i}" for i in ips]
-    shown = ", ".join(entries[:8]) + (f", … ({len(entries)} in all)" if len(entries) > 8 else "")
-    return f"SANs: {shown}" if entries else "no SANs"
+    shown = MsgList([", ".join(entries[:8]), msg(", … (%(n_entries)s in all)", n_entries=len(entries)) if len(entries) > 8
+                     else ""], sep="")
+    return msg("SANs: %(shown)s", shown=shown) if entries else "no SANs"
 
 
 def label(cert: x509.Certificate) -> str:
@@ -252,16 +254,21 @@ def _diagnose(leaf, intermediates, anchors) -> tuple[str, str]:
         if current.issuer in anchor_names:
             return "invalid", ""  # the path exists by name: the verifier's own words say what broke
         if is_self_signed(current):
-            return "untrusted-root", f"the chain ends at {label(current)}, which is not a trusted root"
+            return "untrusted-root", msg(
+                "the chain ends at %(label)s, which is not a trusted root",
+                label=label(current))
         parents = [c for c in intermediates if c.subject == current.issuer and c is not current]
         if not parents and current is leaf:
             return ("missing-intermediate",
-                    f"the issuer of {label(current)} ({current.issuer.rfc4514_string()}) is neither in the "
-                    "chain nor a trusted root: an intermediate is missing (or that issuer is a private CA)")
+                    msg(
+                        "the issuer of %(label)s (%(rfc4514_string)s) is neither in the chain nor a trusted root: "
+                        "an intermediate is missing (or that issuer is a private CA)",
+                        label=label(current), rfc4514_string=current.issuer.rfc4514_string()))
         if not parents:  # an intermediate whose issuer is unknown: a private or unknown root
             return ("untrusted-root",
-                    f"the chain ends at {label(current)}, issued by {current.issuer.rfc4514_string()}, "
-                    "which is not a trusted root")
+                    msg(
+                        "the chain ends at %(label)s, issued by %(rfc4514_string)s, which is not a trusted root",
+                        label=label(current), rfc4514_string=current.issuer.rfc4514_string()))
         current = parents[0]
     return "invalid", ""
 

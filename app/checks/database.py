@@ -20,6 +20,7 @@ from app.artifacts.serialize import sql_account, sql_ident
 from app.checks import _dbrules as rules
 from app.checks import _mysql
 from app.checks.engine import Context, Outcome, check, error, fail, passed, skip, warn
+from app.i18n.message import msg
 
 NEEDS = ["database.host", "database.password"]
 AFTER_CONNECT = dict(depends=["database.connect"], needs=NEEDS)
@@ -69,11 +70,15 @@ def connect(ctx: Context) -> Outcome:
         try:
             facts = _mysql.gather(conn)
         except pymysql.err.MySQLError as exc:
-            return fail(f"connected, but cannot read the server's version and variables: {exc.args[-1]}",
+            return fail(msg(
+                "connected, but cannot read the server's version and variables: %(args)s",
+                args=exc.args[-1]),
                         "Check that the user may run SELECT VERSION() and SHOW GLOBAL VARIABLES")
     ctx.facts["database"] = facts
     tls = f"TLS {facts['tls']}" if facts["tls"] else "unencrypted"
-    return passed(f"connected to {db.host}:{db.port} as {db.user} ({tls}); server {facts['version']}",
+    return passed(msg(
+        "connected to %(host)s:%(port)s as %(user)s (%(tls)s); server %(version)s",
+        host=db.host, port=db.port, user=db.user, tls=tls, version=facts['version']),
                   observed=facts["version"])
 
 
@@ -104,16 +109,22 @@ def charset(ctx: Context) -> Outcome:
                     "WHERE SCHEMA_NAME = %s", (name,))
         row = cur.fetchone()
     if row is None:
-        return fail(f"database {name} does not exist (or {ctx.answers.database.user} cannot see it)",
-                    f"{BOOTSTRAP_HINT}: {create}", observed=None, expected=expected)
+        return fail(msg(
+            "database %(name)s does not exist (or %(user)s cannot see it)",
+            name=name, user=ctx.answers.database.user),
+                    msg("%(text)s: %(detail)s", text=msg(BOOTSTRAP_HINT), detail=create), observed=None, expected=expected)
     cs, coll = str(row[0]), str(row[1])
     observed = f"{cs} / {coll}"
     alter = f"ALTER DATABASE {sql_ident(name)} CHARACTER SET {want['charset']} COLLATE {want['collation']};"
     if cs.lower() != want["charset"]:
-        return fail(f"database {name} uses character set {cs}; W&B needs {want['charset']}",
-                    f"{alter} (before W&B creates its tables)", observed=observed, expected=expected)
+        return fail(msg(
+            "database %(name)s uses character set %(cs)s; W&B needs %(charset)s",
+            name=name, cs=cs, charset=want['charset']),
+                    msg("%(alter)s (before W&B creates its tables)", alter=alter), observed=observed, expected=expected)
     if coll.lower() != want["collation"]:
-        return warn(f"database {name} uses collation {coll}; W&B expects {want['collation']}", alter,
+        return warn(msg(
+            "database %(name)s uses collation %(coll)s; W&B expects %(collation)s",
+            name=name, coll=coll, collation=want['collation']), alter,
                     observed=observed, expected=expected)
     return passed(f"database {name}: {observed}", observed=observed, expected=expected)
 
@@ -132,10 +143,12 @@ def grants(ctx: Context) -> Outcome:
     if ok:
         return passed(f"{account}: {rules.redact_grant(line)}", observed=rules.redact_grant(line), expected=expected)
     user, host = rules.split_account(account)
-    shown = "; ".join(rules.redact_grant(g) for g in lines) or "no grants"
+    shown = "; ".join(rules.redact_grant(g) for g in lines) or msg("no grants")
     # SHOW GRANTS FOR CURRENT_USER() does not expand roles (MySQL 8, MariaDB).
-    roles = " (privileges held through roles are not counted)" if any(rules.is_role_grant(g) for g in lines) else ""
-    return fail(f"{account} lacks ALL PRIVILEGES on {name}.*{roles} (has: {shown})",
+    roles = msg(" (privileges held through roles are not counted)") if any(rules.is_role_grant(g) for g in lines) else ""
+    return fail(msg(
+        "%(account)s lacks ALL PRIVILEGES on %(name)s.*%(roles)s (has: %(shown)s)",
+        account=account, name=name, roles=roles, shown=shown),
                 f"GRANT ALL ON {sql_ident(name)}.* TO {sql_account(user, host)};", observed=shown, expected=expected)
 
 
@@ -148,30 +161,32 @@ def write(ctx: Context) -> Outcome:
     try:
         conn = _open(ctx, database=name)
     except pymysql.err.MySQLError as exc:
-        return fail(f"cannot use database {name}: {exc.args[-1]}", BOOTSTRAP_HINT)
+        return fail(msg("cannot use database %(name)s: %(args)s", name=name, args=exc.args[-1]), BOOTSTRAP_HINT)
     token = secrets.token_hex(8)
     with closing(conn), conn.cursor() as cur:
         try:
             cur.execute(f"CREATE TABLE {table} (id INT PRIMARY KEY, v VARCHAR(32)) ENGINE=InnoDB")
         except pymysql.err.MySQLError as exc:
-            return fail(f"CREATE TABLE in {name} failed: {exc.args[-1]}", grant)
+            return fail(msg("CREATE TABLE in %(name)s failed: %(args)s", name=name, args=exc.args[-1]), grant)
         problem, row = None, None
         try:
             cur.execute(f"INSERT INTO {table} (id, v) VALUES (1, %s)", (token,))
             cur.execute(f"SELECT v FROM {table} WHERE id = 1")
             row = cur.fetchone()
         except pymysql.err.MySQLError as exc:
-            problem = f"writing to a table in {name} failed: {exc.args[-1]}"
+            problem = msg("writing to a table in %(name)s failed: %(args)s", name=name, args=exc.args[-1])
         finally:
             try:  # always leave nothing behind
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
             except pymysql.err.MySQLError as exc:
-                problem = problem or f"DROP TABLE {table} in {name} failed: {exc.args[-1]} (drop it by hand)"
+                problem = problem or msg(
+                    "DROP TABLE %(table)s in %(name)s failed: %(args)s (drop it by hand)",
+                    table=table, name=name, args=exc.args[-1])
     if problem:
         return fail(problem, grant)
     if row is None or row[0] != token:
-        return fail(f"a row written to {name} read back as {row!r}", "Check the server's error log")
-    return passed(f"created, wrote, read and dropped a table in {name}")
+        return fail(msg("a row written to %(name)s read back as %(row)s", name=name, row=repr(row)), "Check the server's error log")
+    return passed(msg("created, wrote, read and dropped a table in %(name)s", name=name))
 
 
 # -- server parameters -----------------------------------------------------------------------------
@@ -184,7 +199,9 @@ def _parameter(name: str):
     def judge(ctx: Context) -> Outcome:
         rule = ctx.req["database"]["parameters"].get(name)
         if rule is None:
-            return skip(f"{name} is not part of the {ctx.answers.requirements} requirements")
+            return skip(msg(
+                "%(name)s is not part of the %(requirements)s requirements",
+                name=name, requirements=ctx.answers.requirements))
         facts = _facts(ctx)
         if facts is None:
             return skip("skipped: database.connect gathered no facts")
@@ -203,7 +220,7 @@ def _parameter(name: str):
 
 
 for _name in PARAMETERS:
-    check(f"database.{_name}", f"MySQL parameter {_name}", **AFTER_CONNECT)(_parameter(_name))
+    check(f"database.{_name}", msg("MySQL parameter %(name)s", name=_name), **AFTER_CONNECT)(_parameter(_name))
 
 
 @check("database.latency", "Round-trip latency", **AFTER_CONNECT)
@@ -218,10 +235,12 @@ def latency(ctx: Context) -> Outcome:
             cur.fetchall()
             times.append((time.perf_counter() - t0) * 1000)
     median = round(statistics.median(times), 2)
-    shown = f"median of {len(times)} SELECT 1 round trips: {median:g} ms"
+    shown = msg(
+        "median of %(n_times)s SELECT 1 round trips: %(median)s ms",
+        n_times=len(times), median=format(median, "g"))
     if median <= spec["max_ms"]:
         return passed(shown, observed=median, expected=f"<= {spec['max_ms']} ms")
-    return warn(f"{shown} (W&B expects ≤ {spec['max_ms']} ms)",
+    return warn(msg("%(shown)s (W&B expects ≤ %(max_ms)s ms)", shown=shown, max_ms=spec['max_ms']),
                 "Place the database on the same low-latency network as the W&B nodes",
                 observed=median, expected=f"<= {spec['max_ms']} ms")
 

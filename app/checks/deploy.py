@@ -14,7 +14,7 @@ import yaml
 
 from app.artifacts.quantity import GIB, QuantityError, format_bytes, parse_quantity
 from app.checks.engine import Context, Outcome, check, fail, passed, warn
-from app.i18n.message import Msg, msg
+from app.i18n.message import Msg, MsgList, msg
 from app.secret import EnvRef, reveal
 
 COMPOSE_SCHEMA = ("check_jsonschema", "builtin_schemas/vendor/compose-spec.json")
@@ -24,8 +24,10 @@ COMPOSE_SCHEMA = ("check_jsonschema", "builtin_schemas/vendor/compose-spec.json"
 def version(ctx: Context) -> Outcome:
     d = ctx.answers.deploy
     if d.version.lower() == "latest":
-        return warn(f"{d.image}:latest is not pinned: every restart may pull another W&B release",
-                    f"Set deploy.version to a release tag, e.g. 0.70.0 ({d.image}:<version>)",
+        return warn(msg(
+            "%(image)s:latest is not pinned: every restart may pull another W&B release",
+            image=d.image),
+                    msg("Set deploy.version to a release tag, e.g. 0.70.0 (%(image)s:<version>)", image=d.image),
                     observed=d.version, expected="a pinned tag")
     return passed(f"{d.image}:{d.version}", observed=d.version, expected="a pinned tag")
 
@@ -38,20 +40,32 @@ def resource_limits(ctx: Context) -> Outcome:
         try:
             values[key] = parse_quantity(getattr(d, key))
         except QuantityError as exc:
-            return fail(f"deploy.{key}: {exc}", f"Write deploy.{key} as a Kubernetes quantity such as 2, 500m or 8Gi",
+            return fail(msg("%(path)s: %(problem)s", path="deploy." + key, problem=exc), msg(
+                "Write deploy.%(key)s as a Kubernetes quantity such as 2, 500m or 8Gi",
+                key=key),
                         observed=getattr(d, key))
-    observed = f"cpu {d.cpu_request}/{d.cpu_limit}, memory {d.memory_request}/{d.memory_limit}"
-    over = [f"{kind} request {getattr(d, kind + '_request')} > limit {getattr(d, kind + '_limit')}"
+    observed = msg(
+        "cpu %(cpu_request)s/%(cpu_limit)s, memory %(memory_request)s/%(memory_limit)s",
+        cpu_request=d.cpu_request, cpu_limit=d.cpu_limit, memory_request=d.memory_request, memory_limit=d.memory_limit)
+    over = [msg(
+        "%(kind)s request %(getattr)s > limit %(getattr_2)s",
+        kind=kind, getattr=getattr(d, kind + '_request'), getattr_2=getattr(d, kind + '_limit'))
             for kind in ("cpu", "memory") if values[f"{kind}_request"] > values[f"{kind}_limit"]]
     if over:
-        return fail("; ".join(over), "Lower the request or raise the limit so that requests ≤ limits",
+        return fail(MsgList(over), "Lower the request or raise the limit so that requests ≤ limits",
                     observed=observed, expected="requests <= limits")
     node_gib = ctx.answers.hardware.app.memory_gib
     if node_gib is not None and values["memory_limit"] > node_gib * GIB:
-        return warn(f"memory limit {d.memory_limit} ({format_bytes(values['memory_limit'])}) is above the "
-                    f"application node's {node_gib:g} GiB",
-                    f"Lower deploy.memory_limit to at most {node_gib:g} GiB minus the system's share, or use larger nodes",
-                    observed=observed, expected=f"memory limit <= {node_gib:g} GiB")
+        return warn(msg(
+            "memory limit %(memory_limit)s (%(format_bytes)s) is above the application node's %(node_gib)s GiB",
+            memory_limit=d.memory_limit, format_bytes=format_bytes(values['memory_limit']), node_gib=format(node_gib, "g")),
+                    msg(
+                        "Lower deploy.memory_limit to at most %(node_gib)s GiB minus the system's share, or use "
+                        "larger nodes",
+                        node_gib=format(node_gib, "g")),
+                    observed=observed, expected=msg(
+                        "memory limit <= %(node_gib)s GiB",
+                        node_gib=format(node_gib, "g")))
     return passed(observed, observed=observed, expected="requests <= limits")
 
 
@@ -114,11 +128,15 @@ def artifacts(ctx: Context) -> Outcome:
     comp = validate_compose(tree["docker-compose/docker-compose.yaml"].decode())
     if comp:
         problems.append(f"docker-compose/docker-compose.yaml: {comp}")
-    expected = f"Kubernetes {k8s_version} schema (strict) and the Compose Specification"
+    expected = msg(
+        "Kubernetes %(k8s_version)s schema (strict) and the Compose Specification",
+        k8s_version=k8s_version)
     if problems:
         return fail(problems[0], "Correct the answers field behind this value and render again; "
                     "if it persists, report it as a wbsetup bug", observed="; ".join(problems), expected=expected)
-    return passed(f"kubernetes/wandb.yaml valid for Kubernetes {k8s_version}; docker-compose.yaml valid",
+    return passed(msg(
+        "kubernetes/wandb.yaml valid for Kubernetes %(k8s_version)s; docker-compose.yaml valid",
+        k8s_version=k8s_version),
                   observed="valid", expected=expected)
 
 

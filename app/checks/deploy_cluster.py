@@ -16,6 +16,7 @@ from app.checks import kubeconfig as kc
 from app.checks import _kube as k
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
 from app.secret import reveal
+from app.i18n.message import MsgList, as_msg, msg, msg_format
 
 CONNECT = "deploy.cluster.connect"
 OPERATOR_CRD = "weightsandbiases.apps.wandb.com"
@@ -85,7 +86,7 @@ async def connect(ctx: Context) -> Outcome:
     version = str(info.get("gitVersion") or f"v{info.get('major')}.{info.get('minor')}")
     ctx.facts["kube.version"] = version
     server = kc.server(reveal(ctx.answers.deploy.kubeconfig), ctx.answers.deploy.context)
-    return passed(f"{server} answers: Kubernetes {version}", observed=version)
+    return passed(msg("%(server)s answers: Kubernetes %(version)s", server=server, version=version), observed=version)
 
 
 @cluster_check("deploy.cluster.version", "Cluster: Kubernetes version")
@@ -95,14 +96,14 @@ async def version(ctx: Context, client) -> Outcome:
     rules = ctx.req["cluster"]["version"]
     expected = f">= {rules[0]['min']}"
     if parsed is None:
-        return warn(f"the API server reports an unreadable version {text!r}",
+        return warn(msg("the API server reports an unreadable version %(text)s", text=repr(text)),
                     "Check kubectl version", observed=text, expected=expected)
     rule = k.judge_version(parsed, rules)
-    message = rule.get("message", "Kubernetes {version}").format(version=text, need=rules[0]["min"])
+    message = msg_format(rule.get("message", "Kubernetes {version}"), version=text, need=rules[0]["min"])
     outcome = {"pass": passed, "warn": warn, "fail": fail}[rule["status"]]
     if rule["status"] == "pass":
         return passed(message, observed=text, expected=expected)
-    return outcome(message, rule["hint"].format(need=rules[0]["min"]), observed=text, expected=expected)
+    return outcome(message, msg_format(rule["hint"], need=rules[0]["min"]), observed=text, expected=expected)
 
 
 # --- nodes --------------------------------------------------------------------------------------
@@ -115,7 +116,7 @@ def _unfit(node, cpu, memory) -> tuple[str, str | None]:
     taints = [t.key for t in (node.spec.taints or []) if t.effect in ("NoSchedule", "NoExecute")] if node.spec else []
     alloc = (status.allocatable or {}) if status else {}
     if arch != "amd64":
-        return arch, f"{arch} (W&B images are x86-64 only)"
+        return arch, msg("%(arch)s (W&B images are x86-64 only)", arch=arch)
     if not ready:
         return arch, "not Ready"
     if node.spec and node.spec.unschedulable:
@@ -124,9 +125,9 @@ def _unfit(node, cpu, memory) -> tuple[str, str | None]:
         return arch, f"tainted {', '.join(taints)}"
     try:
         if k.quantity(alloc.get("cpu", "0")) < cpu:
-            return arch, f"allocatable cpu {alloc.get('cpu', 0)}"
+            return arch, msg("allocatable cpu %(cpu)s", cpu=alloc.get('cpu', 0))
         if k.quantity(alloc.get("memory", "0")) < memory:
-            return arch, f"allocatable memory {alloc.get('memory', 0)}"
+            return arch, msg("allocatable memory %(memory)s", memory=alloc.get('memory', 0))
     except ValueError:
         return arch, "allocatable resources unreadable"
     return arch, None
@@ -143,18 +144,26 @@ async def nodes(ctx: Context, client) -> Outcome:
     async for node in client.list(Node):
         arch, why = _unfit(node, cpu, memory)
         per_arch[arch] = per_arch.get(arch, 0) + 1
-        (unfit.append(f"{node.metadata.name}: {why}") if why else fit.append(node.metadata.name))
-    expected = f">= {d.replicas} Ready, schedulable amd64 nodes with {d.cpu_request} CPU and {d.memory_request} allocatable"
-    shown = ", ".join(f"{n} {a}" for a, n in sorted(per_arch.items())) or "no nodes"
-    hint = (f"Add Ready amd64 nodes with at least {d.cpu_request} CPU and {d.memory_request} memory allocatable "
-            f"(kubectl get nodes -L kubernetes.io/arch; kubectl uncordon NODE)")
-    others = f"; not usable: {'; '.join(unfit[:5])}" if unfit else ""
+        (unfit.append(msg("%(node)s: %(why)s", node=node.metadata.name, why=as_msg(why))) if why
+         else fit.append(node.metadata.name))
+    expected = msg(
+        ">= %(replicas)s Ready, schedulable amd64 nodes with %(cpu_request)s CPU and %(memory_request)s "
+        "allocatable",
+        replicas=d.replicas, cpu_request=d.cpu_request, memory_request=d.memory_request)
+    shown = ", ".join(f"{n} {a}" for a, n in sorted(per_arch.items())) or msg("no nodes")
+    hint = (msg(
+        "Add Ready amd64 nodes with at least %(cpu_request)s CPU and %(memory_request)s memory allocatable "
+        "(kubectl get nodes -L kubernetes.io/arch; kubectl uncordon NODE)",
+        cpu_request=d.cpu_request, memory_request=d.memory_request))
+    others = msg("; not usable: %(unfit)s", unfit=MsgList(unfit[:5])) if unfit else ""
     if len(fit) >= d.replicas:
-        return passed(f"{len(fit)} nodes can run a replica ({shown})", observed=per_arch, expected=expected)
+        return passed(msg("%(n_fit)s nodes can run a replica (%(shown)s)", n_fit=len(fit), shown=shown), observed=per_arch, expected=expected)
     if fit:
-        return warn(f"only {len(fit)} node(s) can run a replica, {d.replicas} replicas planned ({shown}){others}",
+        return warn(msg(
+            "only %(n_fit)s node(s) can run a replica, %(replicas)s replicas planned (%(shown)s)%(others)s",
+            n_fit=len(fit), replicas=d.replicas, shown=shown, others=others),
                     hint, observed=per_arch, expected=expected)
-    return fail(f"no node can run a W&B replica ({shown}){others}", hint, observed=per_arch, expected=expected)
+    return fail(msg("no node can run a W&B replica (%(shown)s)%(others)s", shown=shown, others=others), hint, observed=per_arch, expected=expected)
 
 
 # --- permissions --------------------------------------------------------------------------------
@@ -179,19 +188,23 @@ async def permissions(ctx: Context, client) -> Outcome:
     except Exception as exc:  # noqa: BLE001
         if k.status_code(exc) == 404:
             wanted.append(("", "namespaces", None))
-            note = f" (namespace {ns} does not exist yet)"
+            note = msg(" (namespace %(ns)s does not exist yet)", ns=ns)
         elif k.status_code(exc) == 403:
-            note = f" (whether namespace {ns} exists could not be read)"
+            note = msg(" (whether namespace %(ns)s exists could not be read)", ns=ns)
         else:
             raise
     reviews = await asyncio.gather(*(client.create(_access_review("create", r, g, n)) for g, r, n in wanted))
     denied = [f"create {_name(g, r)}" for (g, r, _), rev in zip(wanted, reviews) if not rev.status.allowed]
     observed = {_name(g, r): rev.status.allowed for (g, r, _), rev in zip(wanted, reviews)}
     if not denied:
-        return passed(f"allowed to create {', '.join(observed)} in {ns}{note}", observed=observed)
-    admin = f"; and a cluster admin runs: kubectl create namespace {ns}" if ("", "namespaces", None) in wanted else ""
-    hint = f"Grant them: kubectl create rolebinding wandb-deployer --clusterrole=admin --user=USER -n {ns}{admin}"
-    return fail(f"denied in namespace {ns}: {', '.join(denied)}{note}", hint, observed=observed)
+        return passed(msg(
+            "allowed to create %(observed)s in %(ns)s%(note)s",
+            observed=', '.join(observed), ns=ns, note=note), observed=observed)
+    admin = msg("; and a cluster admin runs: kubectl create namespace %(ns)s", ns=ns) if ("", "namespaces", None) in wanted else ""
+    hint = msg(
+        "Grant them: kubectl create rolebinding wandb-deployer --clusterrole=admin --user=USER -n %(ns)s%(admin)s",
+        ns=ns, admin=admin)
+    return fail(msg("denied in namespace %(ns)s: %(denied)s%(note)s", ns=ns, denied=', '.join(denied), note=note), hint, observed=observed)
 
 
 # --- ingress class, operator, cert-manager --------------------------------------------------------
@@ -203,10 +216,12 @@ async def ingress_class(ctx: Context, client) -> Outcome:
     try:
         obj = await client.get(IngressClass, name)
         controller = obj.spec.controller if obj.spec else None
-        return passed(f"IngressClass {name} exists (controller {controller})", observed=name)
+        return passed(msg(
+            "IngressClass %(name)s exists (controller %(controller)s)",
+            name=name, controller=controller), observed=name)
     except Exception as exc:  # noqa: BLE001
         if k.status_code(exc) == 403:
-            return warn(f"cannot read IngressClass {name} (forbidden)",
+            return warn(msg("cannot read IngressClass %(name)s (forbidden)", name=name),
                         "Check it yourself: kubectl get ingressclass", observed="forbidden")
         if k.status_code(exc) != 404:
             raise
@@ -214,13 +229,16 @@ async def ingress_class(ctx: Context, client) -> Outcome:
         existing = [c.metadata.name async for c in client.list(IngressClass)]
     except Exception as exc:  # noqa: BLE001
         if k.status_code(exc) == 403:
-            return warn(f"IngressClass {name} not found and listing IngressClasses is forbidden",
+            return warn(msg("IngressClass %(name)s not found and listing IngressClasses is forbidden", name=name),
                         "Check it yourself: kubectl get ingressclass", observed="forbidden")
         raise
     shown = ", ".join(existing) or "none"
-    return fail(f"IngressClass {name} does not exist (existing: {shown})",
-                f"Set deploy.ingress_class to one of: {shown}, or install an ingress controller "
-                "(helm upgrade --install ingress-nginx ingress-nginx/ingress-nginx -n ingress-nginx --create-namespace)",
+    return fail(msg("IngressClass %(name)s does not exist (existing: %(shown)s)", name=name, shown=shown),
+                msg(
+                    "Set deploy.ingress_class to one of: %(shown)s, or install an ingress controller (helm "
+                    "upgrade --install ingress-nginx ingress-nginx/ingress-nginx -n ingress-nginx "
+                    "--create-namespace)",
+                    shown=shown),
                 observed=existing, expected=name)
 
 
@@ -229,22 +247,28 @@ async def operator(ctx: Context, client) -> Outcome:
     from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 
     if ctx.answers.deploy.target != "helm-operator":
-        return skip(f"target {ctx.answers.deploy.target}: the W&B operator is used only by helm-operator")
+        return skip(msg(
+            "target %(target)s: the W&B operator is used only by helm-operator",
+            target=ctx.answers.deploy.target))
     try:
         crd = await client.get(CustomResourceDefinition, OPERATOR_CRD)
     except Exception as exc:  # noqa: BLE001
         if k.status_code(exc) == 404:
-            return fail(f"CRD {OPERATOR_CRD} is absent: the W&B operator is not installed", OPERATOR_INSTALL,
+            return fail(msg(
+                "CRD %(OPERATOR_CRD)s is absent: the W&B operator is not installed",
+                OPERATOR_CRD=OPERATOR_CRD), OPERATOR_INSTALL,
                         observed="absent", expected="Established")
         if k.status_code(exc) == 403:
-            return warn(f"cannot read CRD {OPERATOR_CRD} (forbidden)",
-                        f"Check it yourself: kubectl get crd {OPERATOR_CRD}", observed="forbidden")
+            return warn(msg("cannot read CRD %(OPERATOR_CRD)s (forbidden)", OPERATOR_CRD=OPERATOR_CRD),
+                        msg("Check it yourself: kubectl get crd %(OPERATOR_CRD)s", OPERATOR_CRD=OPERATOR_CRD), observed="forbidden")
         raise
     conditions = (crd.status.conditions or []) if crd.status else []
     if any(c.type == "Established" and c.status == "True" for c in conditions):
-        return passed(f"CRD {OPERATOR_CRD} is Established", observed="Established")
-    return fail(f"CRD {OPERATOR_CRD} exists but is not Established",
-                f"Check the operator: kubectl describe crd {OPERATOR_CRD}; then {OPERATOR_INSTALL}",
+        return passed(msg("CRD %(OPERATOR_CRD)s is Established", OPERATOR_CRD=OPERATOR_CRD), observed="Established")
+    return fail(msg("CRD %(OPERATOR_CRD)s exists but is not Established", OPERATOR_CRD=OPERATOR_CRD),
+                msg(
+                    "Check the operator: kubectl describe crd %(OPERATOR_CRD)s; then %(OPERATOR_INSTALL)s",
+                    OPERATOR_CRD=OPERATOR_CRD, OPERATOR_INSTALL=OPERATOR_INSTALL),
                 observed="not Established", expected="Established")
 
 
@@ -258,7 +282,7 @@ def _cluster_issuer():
 async def cert_manager(ctx: Context, client) -> Outcome:
     tls = ctx.answers.tls
     if tls.mode != "cert-manager":
-        return skip(f"tls.mode is {tls.mode}: cert-manager is not used")
+        return skip(msg("tls.mode is %(mode)s: cert-manager is not used", mode=tls.mode))
     if not tls.issuer:
         return skip("input missing: tls.issuer (the ClusterIssuer name)")
     try:
@@ -268,19 +292,23 @@ async def cert_manager(ctx: Context, client) -> Outcome:
         if code == 404:
             details = getattr(getattr(exc, "status", None), "details", None)
             if details is None or not getattr(details, "name", None):  # the resource type itself is unknown
-                return fail(f"ClusterIssuer {tls.issuer} is absent: cert-manager is not installed",
+                return fail(msg(
+                    "ClusterIssuer %(issuer)s is absent: cert-manager is not installed",
+                    issuer=tls.issuer),
                             CERT_MANAGER_INSTALL, observed="absent", expected="Ready")
-            return fail(f"ClusterIssuer {tls.issuer} is absent",
-                        f"Create it (kubectl apply -f clusterissuer.yaml) or set tls.issuer to one of: "
-                        "kubectl get clusterissuers", observed="absent", expected="Ready")
+            return fail(msg("ClusterIssuer %(issuer)s is absent", issuer=tls.issuer),
+                        msg(
+                            "Create it (kubectl apply -f clusterissuer.yaml) or set tls.issuer to one of: kubectl "
+                            "get clusterissuers",
+                            ), observed="absent", expected="Ready")
         if code == 403:
-            return warn(f"cannot read ClusterIssuer {tls.issuer} (forbidden)",
-                        f"Check it yourself: kubectl get clusterissuer {tls.issuer}", observed="forbidden")
+            return warn(msg("cannot read ClusterIssuer %(issuer)s (forbidden)", issuer=tls.issuer),
+                        msg("Check it yourself: kubectl get clusterissuer %(issuer)s", issuer=tls.issuer), observed="forbidden")
         raise
     conditions = (issuer.status or {}).get("conditions") or []
     ready = next((c for c in conditions if c.get("type") == "Ready"), None)
     if ready and ready.get("status") == "True":
-        return passed(f"ClusterIssuer {tls.issuer} is Ready", observed="Ready")
-    reason = (ready or {}).get("message") or (ready or {}).get("reason") or "no Ready condition"
-    return warn(f"ClusterIssuer {tls.issuer} is not Ready: {reason}",
-                f"Inspect it: kubectl describe clusterissuer {tls.issuer}", observed="not Ready", expected="Ready")
+        return passed(msg("ClusterIssuer %(issuer)s is Ready", issuer=tls.issuer), observed="Ready")
+    reason = (ready or {}).get("message") or (ready or {}).get("reason") or msg("no Ready condition")
+    return warn(msg("ClusterIssuer %(issuer)s is not Ready: %(reason)s", issuer=tls.issuer, reason=reason),
+                msg("Inspect it: kubectl describe clusterissuer %(issuer)s", issuer=tls.issuer), observed="not Ready", expected="Ready")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
 from app.probe.reports import published_ports
+from app.i18n.message import MsgList, as_msg, msg
 
 NO_REPORTS = ("no node reports: on each node run `wbsetup probe --node answers.yaml [--role client] > NODE.json`, "
               "then `wbsetup validate answers.yaml --node-report NODE.json`")
@@ -23,8 +24,15 @@ def _reports(ctx: Context, role: str | None = None) -> list[dict] | Outcome:
         return skip(NO_REPORTS)
     chosen = [r for r in ctx.node_reports if role is None or r["role"] == role]
     if not chosen:
-        return skip(f"no {role} node reported: run `wbsetup probe --node answers.yaml --role {role}` on one")
+        return skip(msg(
+            "no %(role)s node reported: run `wbsetup probe --node answers.yaml --role %(role_2)s` on one",
+            role=role, role_2=role))
     return chosen
+
+
+def _error(reach: dict, otherwise: str):
+    """A node's error text (English data from the node: a fixed text reads in the reader's language)."""
+    return as_msg(reach.get("error") or otherwise)
 
 
 def _version(text: str | None) -> tuple[int, ...] | None:
@@ -42,14 +50,20 @@ def node_database(ctx: Context) -> Outcome:
     if isinstance(reports, Outcome):
         return reports
     db = ctx.answers.database
-    bad = [f"{r['node']}: {r['reach']['database'].get('error') or 'not reached'}"
+    bad = [msg("%(node)s: %(error)s", node=r["node"], error=_error(r["reach"]["database"], "not reached"))
            for r in reports if not r["reach"]["database"]["ok"]]
     observed = {r["node"]: r["reach"]["database"]["ok"] for r in reports}
     if not bad:
-        return passed(f"{len(reports)} app node(s) reach {db.host}:{db.port}", observed=observed)
-    return fail(f"cannot reach the database {db.host}:{db.port} from {'; '.join(bad)}",
-                f"Allow TCP {db.port} inbound on {db.host} from the app nodes (firewall: "
-                f"ufw allow proto tcp from APP_NODE_IP to any port {db.port}) and check MySQL's bind-address",
+        return passed(msg(
+            "%(n_reports)s app node(s) reach %(host)s:%(port)s",
+            n_reports=len(reports), host=db.host, port=db.port), observed=observed)
+    return fail(msg(
+        "cannot reach the database %(host)s:%(port)s from %(bad)s",
+        host=db.host, port=db.port, bad=MsgList(bad)),
+                msg(
+                    "Allow TCP %(port)s inbound on %(host)s from the app nodes (firewall: ufw allow proto tcp "
+                    "from APP_NODE_IP to any port %(port_2)s) and check MySQL's bind-address",
+                    port=db.port, host=db.host, port_2=db.port),
                 observed=observed)
 
 
@@ -62,23 +76,33 @@ def node_object_store(ctx: Context) -> Outcome:
     port = url.port or (443 if url.scheme == "https" else 80)
     observed = {r["node"]: (r["reach"]["object_store"].get("tls") if r["reach"]["object_store"]["ok"] else "unreachable")
                 for r in reports}
-    unreachable = [f"{r['node']} ({r['reach']['object_store'].get('error') or 'not reached'})"
+    unreachable = [msg("%(node)s (%(error)s)", node=r["node"], error=_error(r["reach"]["object_store"], "not reached"))
                    for r in reports if not r["reach"]["object_store"]["ok"]]
     untrusted = [n for n, tls in observed.items() if tls == "untrusted"]
     private = [n for n, tls in observed.items() if tls == "private-ca"]
     if unreachable:
-        return fail(f"the object store {url.hostname}:{port} is unreachable from {'; '.join(unreachable)}",
-                    f"Allow TCP {port} inbound to {url.hostname} from every node and client (presigned URLs send "
-                    "training machines and browsers straight to the store)", observed=observed)
+        return fail(msg(
+            "the object store %(hostname)s:%(port)s is unreachable from %(unreachable)s",
+            hostname=url.hostname, port=port, unreachable=MsgList(unreachable)),
+                    msg(
+                        "Allow TCP %(port)s inbound to %(hostname)s from every node and client (presigned URLs "
+                        "send training machines and browsers straight to the store)",
+                        port=port, hostname=url.hostname), observed=observed)
     if untrusted:
-        return fail(f"the object store's certificate is not trusted on {', '.join(untrusted)}",
+        return fail(msg(
+            "the object store's certificate is not trusted on %(untrusted)s",
+            untrusted=', '.join(untrusted)),
                     "Use a certificate from a CA the nodes trust (W&B does not support self-signed certificates), "
                     "or set object_store.ca_pem to the store's private CA", observed=observed)
     if private:
-        return warn(f"the object store's certificate is trusted only through object_store.ca_pem on {', '.join(private)}",
+        return warn(msg(
+            "the object store's certificate is trusted only through object_store.ca_pem on %(private)s",
+            private=', '.join(private)),
                     "W&B then needs the CA too: set global.customCACerts (operator) or mount it into the container, "
                     "and install it in the trust store of every client", observed=observed)
-    return passed(f"{len(reports)} node(s) reach {url.hostname}:{port}", observed=observed)
+    return passed(msg(
+        "%(n_reports)s node(s) reach %(hostname)s:%(port)s",
+        n_reports=len(reports), hostname=url.hostname, port=port), observed=observed)
 
 
 @check("deploy.node.host", "Nodes: resolve the W&B host", needs=["host"])
@@ -88,17 +112,22 @@ def node_host(ctx: Context) -> Outcome:
         return reports
     name = urlsplit(ctx.answers.host).hostname
     observed = {r["node"]: r["reach"]["host"].get("addresses") or [] for r in reports}
-    bad = [f"{r['node']} ({r['reach']['host'].get('error') or 'no address'})" for r in reports if not r["reach"]["host"]["ok"]]
+    bad = [msg("%(node)s (%(error)s)", node=r["node"], error=_error(r["reach"]["host"], "no address"))
+           for r in reports if not r["reach"]["host"]["ok"]]
     if not bad:
-        return passed(f"{len(reports)} node(s) resolve {name}", observed=observed)
-    return warn(f"{name} does not resolve on {'; '.join(bad)}",
-                f"Add {name} to DNS (or to /etc/hosts on those nodes) pointing at the W&B load balancer",
+        return passed(msg("%(n_reports)s node(s) resolve %(name)s", n_reports=len(reports), name=name), observed=observed)
+    return warn(msg("%(name)s does not resolve on %(bad)s", name=name, bad=MsgList(bad)),
+                msg(
+                    "Add %(name)s to DNS (or to /etc/hosts on those nodes) pointing at the W&B load balancer",
+                    name=name),
                 observed=observed)
 
 
 def _compose_target(ctx: Context) -> Outcome | None:
     target = ctx.answers.deploy.target
-    return None if target == "docker-compose" else skip(f"target {target}: Docker Compose is not used")
+    return None if target == "docker-compose" else skip(msg(
+        "target %(target)s: Docker Compose is not used",
+        target=target))
 
 
 @check("deploy.node.docker", "Nodes: Docker Engine and Compose")
@@ -108,24 +137,28 @@ def node_docker(ctx: Context) -> Outcome:
     if isinstance(reports, Outcome):
         return reports
     need = ctx.req["nodes"]["docker"]
-    expected = f"Docker Engine >= {need['engine']}, Compose v2 >= {need['compose_v2']} or docker-compose >= {need['compose_v1']}"
+    expected = msg(
+        "Docker Engine >= %(engine)s, Compose v2 >= %(compose_v2)s or docker-compose >= %(compose_v1)s",
+        engine=need['engine'], compose_v2=need['compose_v2'], compose_v1=need['compose_v1'])
     problems, observed = [], {}
     for r in reports:
         engine, compose = r["docker"].get("engine"), r["docker"].get("compose")
         observed[r["node"]] = {"engine": engine, "compose": compose}
         e, c = _version(engine), _version(compose)
         if e is None:
-            problems.append(f"{r['node']}: Docker Engine not found")
+            problems.append(msg("%(node)s: Docker Engine not found", node=r['node']))
         elif e < _need(need["engine"]):
-            problems.append(f"{r['node']}: Docker Engine {engine} < {need['engine']}")
+            problems.append(msg(
+                "%(node)s: Docker Engine %(engine)s < %(engine_2)s",
+                node=r['node'], engine=engine, engine_2=need['engine']))
         floor = need["compose_v1"] if c and c[0] == 1 else need["compose_v2"]
         if c is None:
-            problems.append(f"{r['node']}: Docker Compose not found")
+            problems.append(msg("%(node)s: Docker Compose not found", node=r['node']))
         elif c < _need(floor):
             problems.append(f"{r['node']}: Compose {compose} < {floor}")
     if not problems:
-        return passed(f"{len(reports)} app node(s) have Docker and Compose", observed=observed, expected=expected)
-    return fail("; ".join(problems), DOCKER_INSTALL, observed=observed, expected=expected)
+        return passed(msg("%(n_reports)s app node(s) have Docker and Compose", n_reports=len(reports)), observed=observed, expected=expected)
+    return fail(MsgList(problems), DOCKER_INSTALL, observed=observed, expected=expected)
 
 
 @check("deploy.node.ports", "Nodes: published ports are free")
@@ -138,8 +171,12 @@ def node_ports(ctx: Context) -> Outcome:
     busy = [f"{r['node']} port {p}" for r in reports for p in wanted if p in r["ports_in_use"]]
     shown = ", ".join(map(str, wanted))
     if not busy:
-        return passed(f"ports {shown} are free on {len(reports)} app node(s)", observed=[], expected=wanted)
+        return passed(msg(
+            "ports %(shown)s are free on %(n_reports)s app node(s)",
+            shown=shown, n_reports=len(reports)), observed=[], expected=wanted)
     first = busy[0].rsplit(" ", 1)[1]
-    return fail(f"already in use: {', '.join(busy)}",
-                f"Stop what listens there (ss -ltnp 'sport = :{first}' shows it) and allow TCP {shown} inbound "
-                "in the node's firewall", observed=busy, expected=wanted)
+    return fail(msg("already in use: %(busy)s", busy=', '.join(busy)),
+                msg(
+                    "Stop what listens there (ss -ltnp 'sport = :%(first)s' shows it) and allow TCP %(shown)s "
+                    "inbound in the node's firewall",
+                    first=first, shown=shown), observed=busy, expected=wanted)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable, Mapping
 
 from app.answers import STEPS, Answers, get_path
+from app.i18n.message import Msg, MsgList, as_msg, msg, with_messages, with_structure
 
 STATUSES = ("pass", "warn", "fail", "skip", "error")
 _RANK = {"pass": 0, "skip": 1, "warn": 2, "fail": 3, "error": 4}
@@ -117,6 +118,9 @@ def checks_for(steps: Iterable[str] | None = None) -> list[Check]:
 
 @dataclass
 class Result:
+    """One check's result. `message`/`hint` may be `Msg` (a str rendering English that keeps its template
+    and values): `to_dict` is the report contract (English text), `to_data` adds the structured form."""
+
     id: str
     step: str
     status: str
@@ -142,10 +146,15 @@ class Result:
                 d["ignore_reason"] = self.ignore_reason
         return d
 
+    def to_data(self) -> dict:
+        """`to_dict` plus the template and values of each structured text under "i18n" (stored form)."""
+        return with_structure(self.to_dict())
+
     @classmethod
     def from_dict(cls, d: Mapping) -> "Result":
+        """From `to_dict` or `to_data` form (a result stored before messages were structured: its English)."""
         names = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in d.items() if k in names})
+        return cls(**{k: v for k, v in with_messages(d).items() if k in names})
 
 
 @dataclass
@@ -180,7 +189,10 @@ def worst(statuses: Iterable[str]) -> str | None:
 
 
 def _scrub(value: Any, secrets: list[str]) -> Any:
-    """Replace any secret text in a message/observed value (a driver's error text could echo one)."""
+    """Replace any secret text in a message/observed value (a driver's error text could echo one); a
+    message keeps its template, its values are scrubbed."""
+    if isinstance(value, (Msg, MsgList)):
+        return value.map_values(lambda v: _scrub(v, secrets))
     if isinstance(value, str):
         for s in secrets:
             value = value.replace(s, "********")
@@ -256,13 +268,15 @@ async def _judge(c: Check, ctx: Context, ids: set[str], done: dict[str, asyncio.
         if dep in ids:
             status = (dep_outcome := await done[dep]).status
             if status == "skip":  # say why, e.g. what input to provide
-                return skip(f"skipped: {dep} was skipped ({dep_outcome.message})"), time.perf_counter()
+                return skip(msg("skipped: %(dep)s was skipped (%(message)s)", dep=dep, message=as_msg(dep_outcome.message))), \
+                    time.perf_counter()
             if status not in ("pass", "warn"):
-                return skip(f"skipped: {dep} did not pass ({status})"), time.perf_counter()
+                return skip(msg("skipped: %(dep)s did not pass (%(status)s)", dep=dep, status=msg(status))), \
+                    time.perf_counter()
     started = time.perf_counter()
     missing = [p for p in c.needs if get_path(ctx.answers, p) in (None, "")]
     if missing:
-        return skip(f"input missing: {', '.join(missing)}"), started
+        return skip(msg("input missing: %(missing)s", missing=", ".join(missing))), started
     return await _guarded(c, ctx), started
 
 
@@ -270,11 +284,12 @@ async def _guarded(c: Check, ctx: Context) -> Outcome:
     try:
         outcome = await asyncio.wait_for(_call(c, ctx), timeout=ctx.timeout)
     except asyncio.TimeoutError:
-        return error(f"timed out after {ctx.timeout:g} s", "Check that the service is reachable, or raise --timeout")
+        return error(msg("timed out after %(timeout)s s", timeout=format(ctx.timeout, "g")),
+                     "Check that the service is reachable, or raise --timeout")
     except Exception as exc:  # a crashing check is a result, never a hole
-        return error(f"check crashed: {type(exc).__name__}: {exc}")
+        return error(msg("check crashed: %(type)s: %(exc)s", type=type(exc).__name__, exc=exc))
     if not isinstance(outcome, Outcome) or outcome.status not in STATUSES:
-        return error(f"check returned an invalid outcome: {outcome!r}")
+        return error(msg("check returned an invalid outcome: %(outcome)s", outcome=repr(outcome)))
     return outcome
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.checks.engine import Context, Outcome, check, fail, passed, warn
+from app.i18n.message import msg, msg_format
 
 ROLES = {"app": "application node", "database": "database server"}
 
@@ -13,12 +14,14 @@ def _minimum(role: str, key: str, unit: str, below: str, hint: str):
     def judge(ctx: Context) -> Outcome:
         value = getattr(getattr(ctx.answers.hardware, role), key)
         need = ctx.req["hardware"][role][key]
-        shown = f"{value:g} {unit}"
+        shown = msg("%(value)s %(unit)s", value=format(value, "g"), unit=msg(unit))  # "2 cores": the unit is a word
         if value >= need:
-            return passed(f"{shown} (≥ {need:g} {unit})", observed=value, expected=f">= {need:g}")
+            return passed(msg("%(shown)s (≥ %(need)s %(unit)s)", shown=shown, need=format(need, "g"), unit=msg(unit)),
+                          observed=value, expected=f">= {need:g}")
         judge_fn = fail if below == "fail" else warn
-        return judge_fn(f"The {ROLES[role]} has {shown}; W&B needs at least {need:g} {unit}",
-                        hint.format(need=need), observed=value, expected=f">= {need:g}")
+        return judge_fn(msg("The %(ROLES)s has %(shown)s; W&B needs at least %(need)s %(unit)s",
+                            ROLES=msg(ROLES[role]), shown=shown, need=format(need, "g"), unit=msg(unit)),
+                        msg_format(hint, need=need), observed=value, expected=f">= {need:g}")
 
     return judge
 
@@ -31,8 +34,12 @@ def _network(role: str):
         expected = f">= {need['nics']} × {need['nic_gbps']:g} Gbps"
         if hw.nics >= need["nics"] and hw.nic_gbps >= need["nic_gbps"]:
             return passed(observed, observed=observed, expected=expected)
-        return warn(f"The {ROLES[role]} has {observed}; W&B recommends dual {need['nic_gbps']:g} GbE or faster",
-                    f"Provide {need['nics']} network interfaces of {need['nic_gbps']:g} Gbps or more",
+        return warn(msg(
+            "The %(ROLES)s has %(observed)s; W&B recommends dual %(nic_gbps)s GbE or faster",
+            ROLES=msg(ROLES[role]), observed=observed, nic_gbps=format(need['nic_gbps'], "g")),
+                    msg(
+                        "Provide %(nics)s network interfaces of %(nic_gbps)s Gbps or more",
+                        nics=need['nics'], nic_gbps=format(need['nic_gbps'], "g")),
                     observed=observed, expected=expected)
 
     return judge
@@ -44,7 +51,7 @@ def app_arch(ctx: Context) -> Outcome:
     allowed = ctx.req["hardware"]["app"]["arch"]
     if arch.lower() in allowed:
         return passed(arch, observed=arch, expected=" or ".join(allowed))
-    return fail(f"{arch} is not supported: W&B Server images are built for x86-64 only",
+    return fail(msg("%(arch)s is not supported: W&B Server images are built for x86-64 only", arch=arch),
                 "Run W&B on x86_64 (amd64) nodes", observed=arch, expected=" or ".join(allowed))
 
 

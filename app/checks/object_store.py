@@ -22,6 +22,7 @@ from app.artifacts.cors import cors_xml
 from app.checks import _s3
 from app.checks._s3_probes import Handshake, handshake, judge_clock_skew, preflight, s3_error_code, self_signed
 from app.checks.engine import Context, Outcome, check, fail, passed, warn
+from app.i18n.message import MsgList, as_msg, msg
 
 ENDPOINT, TLS, CREDENTIALS, BUCKET = (f"object_store.{n}" for n in ("endpoint", "tls", "credentials", "bucket"))
 SIGNED = ["object_store.endpoint", "object_store.access_key", "object_store.secret_key", "object_store.bucket"]
@@ -64,7 +65,7 @@ async def endpoint(ctx: Context) -> Outcome:
     try:
         t = _s3.target(ctx.answers.object_store)
     except ValueError as exc:
-        return fail(f"the endpoint is not a valid URL: {exc}", "Use http(s)://host[:port], e.g. https://s3.acme.internal:9000")
+        return fail(msg("the endpoint is not a valid URL: %(exc)s", exc=exc), "Use http(s)://host[:port], e.g. https://s3.acme.internal:9000")
     _client_future(ctx)  # start building the SDK client now (see _client_future)
     limit = _s3.budget(ctx.timeout)
     deadline = time.monotonic() + limit
@@ -73,10 +74,14 @@ async def endpoint(ctx: Context) -> Outcome:
         infos = await asyncio.wait_for(
             asyncio.get_running_loop().getaddrinfo(t.host, t.port, type=socket.SOCK_STREAM), limit)
     except asyncio.TimeoutError:
-        return fail(f"DNS lookup of {t.host} gave no answer within {limit:g} s", "Check the resolver (/etc/resolv.conf)")
+        return fail(msg(
+            "DNS lookup of %(host)s gave no answer within %(limit)s s",
+            host=t.host, limit=format(limit, "g")), "Check the resolver (/etc/resolv.conf)")
     except socket.gaierror as exc:
-        return fail(f"{t.host} does not resolve ({exc.strerror})",
-                    f"Add a DNS record for {t.host}: W&B nodes and users' browsers must resolve it too")
+        return fail(msg("%(host)s does not resolve (%(strerror)s)", host=t.host, strerror=as_msg(exc.strerror)),
+                    msg(
+                        "Add a DNS record for %(host)s: W&B nodes and users' browsers must resolve it too",
+                        host=t.host))
     # Try every address (IPv6 and IPv4 records), as HTTP clients do, until one connects.
     addrs = list(dict.fromkeys(info[4][0] for info in infos))
     writer, causes = None, []
@@ -88,16 +93,16 @@ async def endpoint(ctx: Context) -> Outcome:
             _, writer = await asyncio.wait_for(asyncio.open_connection(ip, t.port), remaining)
             break
         except asyncio.TimeoutError:
-            causes.append(f"{ip}: no answer within {limit:g} s")
+            causes.append(msg("%(ip)s: no answer within %(limit)s s", ip=ip, limit=format(limit, "g")))
         except OSError as exc:
             refused = isinstance(exc, ConnectionRefusedError)
-            causes.append(f"{ip}: {'connection refused' if refused else (exc.strerror or exc)}")
+            causes.append(msg("%(ip)s: %(error)s", ip=ip, error=msg("connection refused") if refused else (exc.strerror or exc)))
     if writer is None:
-        hint = (f"Open the firewall from this machine and the W&B nodes to {where}" if "no answer" in str(causes)
-                else f"Start the S3 service on {where} or correct object_store.endpoint")
-        return fail(f"cannot connect to {where}: {'; '.join(causes)}", hint, observed=addrs)
+        hint = (msg("Open the firewall from this machine and the W&B nodes to %(where)s", where=where) if "no answer" in str(causes)
+                else msg("Start the S3 service on %(where)s or correct object_store.endpoint", where=where))
+        return fail(msg("cannot connect to %(where)s: %(causes)s", where=where, causes=MsgList(causes)), hint, observed=addrs)
     writer.close()
-    return passed(f"{where} ({ip}) accepts TCP connections", observed=f"{ip}:{t.port}")
+    return passed(msg("%(where)s (%(ip)s) accepts TCP connections", where=where, ip=ip), observed=f"{ip}:{t.port}")
 
 
 @check(TLS, "S3 endpoint TLS", depends=[ENDPOINT], needs=["object_store.endpoint"])
@@ -113,7 +118,9 @@ async def tls(ctx: Context) -> Outcome:
     if system.ok:
         return passed("the certificate verifies against the system trust store", observed="trusted")
     if not system.verify_error:
-        return fail(system.reason, f"Check that {t.host}:{t.port} serves TLS (or use an http:// endpoint)")
+        return fail(system.reason, msg(
+            "Check that %(host)s:%(port)s serves TLS (or use an http:// endpoint)",
+            host=t.host, port=t.port))
     result = system
     if store.ca_pem:
         result = await handshake(t.host, t.port, _s3.ssl_context(store), limit)
@@ -124,10 +131,14 @@ async def tls(ctx: Context) -> Outcome:
         if result.ok:
             result = Handshake(False, "the leaf certificate is self-signed", verify_error=True)
     if "mismatch" in result.reason:  # OpenSSL: "Hostname mismatch" / "IP address mismatch"
-        return fail(f"the certificate does not name {t.host} ({result.reason})",
-                    f"Issue the certificate with {t.host} in its subjectAltName, or use a name it covers",
+        return fail(msg("the certificate does not name %(host)s (%(reason)s)", host=t.host, reason=result.reason),
+                    msg(
+                        "Issue the certificate with %(host)s in its subjectAltName, or use a name it covers",
+                        host=t.host),
                     observed=result.reason, expected=t.host)
-    return fail(f"the certificate is not trusted ({result.reason}): W&B does not support self-signed certificates",
+    return fail(msg(
+        "the certificate is not trusted (%(reason)s): W&B does not support self-signed certificates",
+        reason=result.reason),
                 "Serve the S3 API with a certificate issued by a CA (a private CA goes in object_store.ca_pem)",
                 observed=result.reason, expected="a verifiable chain")
 
@@ -138,19 +149,19 @@ def credentials(ctx: Context) -> Outcome:
     code, exc = _list_probe(ctx)
     key = store.access_key
     if code in ("ok", "NoSuchBucket", "AccessDenied"):  # the signature was verified; bucket judges the rest
-        return passed(f"the store accepted a request signed with access key {key}", observed=key)
+        return passed(msg("the store accepted a request signed with access key %(key)s", key=key), observed=key)
     if code == "InvalidAccessKeyId":
-        return fail(f"the store does not know access key {key} (InvalidAccessKeyId)",
+        return fail(msg("the store does not know access key %(key)s (InvalidAccessKeyId)", key=key),
                     "Correct object_store.access_key (copy it from the store's user or service account)",
                     observed="InvalidAccessKeyId")
     if code == "SignatureDoesNotMatch":
-        return fail(f"the secret key does not match access key {key} (SignatureDoesNotMatch)",
+        return fail(msg("the secret key does not match access key %(key)s (SignatureDoesNotMatch)", key=key),
                     "Re-enter object_store.secret_key for this access key", observed="SignatureDoesNotMatch")
     if code == "RequestTimeTooSkewed":
         return fail("the store rejected the request: the clocks differ by more than 15 minutes",
                     "Synchronise the clocks with NTP (see object_store.clock_skew)", observed=code)
-    return fail(f"the signed request failed: {_s3.describe(exc, ctx.timeout)}",
-                f"Check that {store.endpoint} is an S3 API endpoint and reachable", observed=code)
+    return fail(msg("the signed request failed: %(describe)s", describe=_s3.describe(exc, ctx.timeout)),
+                msg("Check that %(endpoint)s is an S3 API endpoint and reachable", endpoint=store.endpoint), observed=code)
 
 
 @check(BUCKET, "S3 bucket", depends=[CREDENTIALS], needs=SIGNED)
@@ -158,16 +169,22 @@ def bucket(ctx: Context) -> Outcome:
     store = ctx.answers.object_store
     code, exc = _list_probe(ctx)
     if code == "ok":
-        return passed(f"bucket {store.bucket} exists and can be listed", observed=store.bucket)
+        return passed(msg("bucket %(bucket)s exists and can be listed", bucket=store.bucket), observed=store.bucket)
     if code == "NoSuchBucket":
-        return fail(f"bucket {store.bucket} does not exist (NoSuchBucket)",
-                    f"Create it with `mc mb --region={store.region} ALIAS/{store.bucket}` or the Create bucket action",
+        return fail(msg("bucket %(bucket)s does not exist (NoSuchBucket)", bucket=store.bucket),
+                    msg(
+                        "Create it with `mc mb --region=%(region)s ALIAS/%(bucket)s` or the Create bucket action",
+                        region=store.region, bucket=store.bucket),
                     observed="NoSuchBucket")
     if code == "AccessDenied":
-        return fail(f"access key {store.access_key} may not list bucket {store.bucket} (AccessDenied)",
+        return fail(msg(
+            "access key %(access_key)s may not list bucket %(bucket)s (AccessDenied)",
+            access_key=store.access_key, bucket=store.bucket),
                     "Grant the key s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the bucket",
                     observed=code)
-    return fail(f"bucket {store.bucket} cannot be listed: {_s3.describe(exc, ctx.timeout)}",
+    return fail(msg(
+        "bucket %(bucket)s cannot be listed: %(describe)s",
+        bucket=store.bucket, describe=_s3.describe(exc, ctx.timeout)),
                 "Check the bucket name and the key's permissions", observed=code)
 
 
@@ -177,15 +194,21 @@ def region(ctx: Context) -> Outcome:
     try:
         loc = _client(ctx).get_bucket_location(Bucket=store.bucket).get("LocationConstraint")
     except Exception as exc:
-        return warn(f"the bucket's location cannot be read: {_s3.describe(exc, ctx.timeout)}",
-                    f"Confirm the bucket's region with the store's administrator; AWS_REGION must be {store.region}",
+        return warn(msg(
+            "the bucket's location cannot be read: %(describe)s",
+            describe=_s3.describe(exc, ctx.timeout)),
+                    msg(
+                        "Confirm the bucket's region with the store's administrator; AWS_REGION must be %(region)s",
+                        region=store.region),
                     expected=store.region)
     # S3 reports us-east-1 as an empty location and eu-west-1 as the legacy "EU".
     actual = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(loc, loc)
     if actual == store.region:
-        return passed(f"bucket {store.bucket} is in {actual}", observed=actual, expected=store.region)
-    return fail(f"bucket {store.bucket} is in {actual}, not {store.region}",
-                f"Set object_store.region: {actual} (AWS_REGION must match the bucket)",
+        return passed(msg("bucket %(bucket)s is in %(actual)s", bucket=store.bucket, actual=actual), observed=actual, expected=store.region)
+    return fail(msg(
+        "bucket %(bucket)s is in %(actual)s, not %(region)s",
+        bucket=store.bucket, actual=actual, region=store.region),
+                msg("Set object_store.region: %(actual)s (AWS_REGION must match the bucket)", actual=actual),
                 observed=actual, expected=store.region)
 
 
@@ -203,18 +226,26 @@ def _round_trip(ctx: Context, key: str, put, get) -> Outcome:
         stage = "get"
         back = get()
         if back != data:
-            outcome = fail(f"{key}: read back {len(back)} bytes that differ from the {len(data)} written",
+            outcome = fail(msg(
+                "%(key)s: read back %(n_back)s bytes that differ from the %(n_data)s written",
+                key=key, n_back=len(back), n_data=len(data)),
                            "Check the store's integrity and any proxy in front of it")
     except Exception as exc:
-        outcome = fail(f"{stage} of a scratch object failed: {_s3.describe(exc, ctx.timeout)}",
-                       f"Grant the key s3:PutObject, s3:GetObject and s3:DeleteObject on {store.bucket}",
+        outcome = fail(msg(
+            "%(stage)s of a scratch object failed: %(describe)s",
+            stage=stage, describe=_s3.describe(exc, ctx.timeout)),
+                       msg(
+                           "Grant the key s3:PutObject, s3:GetObject and s3:DeleteObject on %(bucket)s",
+                           bucket=store.bucket),
                        observed=_s3.error_code(exc) or type(exc).__name__)
     finally:
         try:
             _client(ctx).delete_object(Bucket=store.bucket, Key=key)
         except Exception as exc:
-            outcome = outcome or fail(f"the scratch object {key} could not be deleted: {_s3.describe(exc, ctx.timeout)}",
-                                      f"Grant s3:DeleteObject and remove {key} by hand")
+            outcome = outcome or fail(msg(
+                "the scratch object %(key)s could not be deleted: %(describe)s",
+                key=key, describe=_s3.describe(exc, ctx.timeout)),
+                                      msg("Grant s3:DeleteObject and remove %(key)s by hand", key=key))
     return outcome
 
 
@@ -233,7 +264,9 @@ def read_write(ctx: Context) -> Outcome:
 def _checked(sent: tuple, what: str) -> bytes:
     r, body = sent
     if not 200 <= r.status_code < 300:
-        raise RuntimeError(f"presigned {what} answered HTTP {r.status_code} {s3_error_code(body) or ''}".rstrip())
+        raise RuntimeError(msg(
+            "presigned %(what)s answered HTTP %(status_code)s %(s3_error_code)s",
+            what=what, status_code=r.status_code, s3_error_code=s3_error_code(body) or ''))
     return body
 
 
@@ -264,17 +297,21 @@ def cors(ctx: Context) -> Outcome:
         with _s3.http(store, ctx.timeout) as http:
             answers = [preflight(http, url, origin, method) for method in ("PUT", "GET")]
     except Exception as exc:
-        return fail(f"the CORS preflight failed: {_s3.describe(exc, ctx.timeout)}",
-                    f"Check that {store.endpoint} is reachable from browsers")
+        return fail(msg("the CORS preflight failed: %(describe)s", describe=_s3.describe(exc, ctx.timeout)),
+                    msg("Check that %(endpoint)s is reachable from browsers", endpoint=store.endpoint))
     observed = "; ".join(p.describe() for p in answers)
     if all(p.allowed(origin) for p in answers):
-        return passed(f"browsers at {origin} may PUT and GET objects", observed=observed, expected=origin)
+        return passed(msg("browsers at %(origin)s may PUT and GET objects", origin=origin), observed=observed, expected=origin)
     denied = [p for p in answers if not p.allowed(origin)]
     xml = " ".join(line.strip() for line in cors_xml(ctx.answers).splitlines()[1:])
-    return fail(f"the bucket refuses the browser preflight from {origin} ({'; '.join(p.describe() for p in denied)})",
-                f"Save as cors.xml and run `mc cors set ALIAS/{store.bucket} cors.xml` "
-                f"(or `aws s3api put-bucket-cors --endpoint-url {store.endpoint} --bucket {store.bucket} "
-                f"--cors-configuration file://cors.json`, or the Apply CORS action): {xml}",
+    return fail(msg(
+        "the bucket refuses the browser preflight from %(origin)s (%(value)s)",
+        origin=origin, value=MsgList((p.describe() for p in denied))),
+                msg(
+                    "Save as cors.xml and run `mc cors set ALIAS/%(bucket)s cors.xml` (or `aws s3api "
+                    "put-bucket-cors --endpoint-url %(endpoint)s --bucket %(bucket_2)s --cors-configuration "
+                    "file://cors.json`, or the Apply CORS action): %(xml)s",
+                    bucket=store.bucket, endpoint=store.endpoint, bucket_2=store.bucket, xml=xml),
                 observed=observed, expected=f"Access-Control-Allow-Origin: {origin}")
 
 
@@ -287,6 +324,8 @@ def clock_skew(ctx: Context) -> Outcome:
             r = http.head(store.endpoint + "/")  # any answer carries Date, even a 403
             now = datetime.fromtimestamp((before + time.time()) / 2, timezone.utc)
     except Exception as exc:
-        return fail(f"the endpoint's clock cannot be read: {_s3.describe(exc, ctx.timeout)}",
-                    f"Check that {store.endpoint} answers HTTP requests")
+        return fail(msg(
+            "the endpoint's clock cannot be read: %(describe)s",
+            describe=_s3.describe(exc, ctx.timeout)),
+                    msg("Check that %(endpoint)s answers HTTP requests", endpoint=store.endpoint))
     return judge_clock_skew(r.headers.get("date"), now, ctx.req["object_store"]["clock_skew"])

@@ -52,7 +52,7 @@ def start(app, store: Store, answers: Answers, step: str, only: str | None, time
         try:
             await run_checks(resolved(answers), steps=[step], only=ids, timeout=timeout, ignore=ignores,
                              node_reports=reports,
-                             on_result=lambda r: store.add_result(run_id, r.to_dict()))
+                             on_result=lambda r: store.add_result(run_id, r.to_data()))
         finally:
             store.finish_run(run_id)
             store.prune_runs(answers.profile)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from app.checks import _pem, _served, _x509
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
 from app.secret import reveal
+from app.i18n.message import MsgList, msg
 
 NOT_PROVIDED = {
     "external": "tls.mode is external: the load balancer or ingress holds the certificate; tls.served checks it",
@@ -67,18 +68,22 @@ def host(ctx: Context) -> Outcome:
     value, mode = ctx.answers.host, ctx.answers.tls.mode
     parts = urlsplit(value)
     if parts.scheme not in DEFAULT_PORT or not parts.hostname or parts.path or parts.query or parts.fragment:
-        return fail(f"host {value} is not an http(s) URL without a path",
+        return fail(msg("host %(value)s is not an http(s) URL without a path", value=value),
                     "Set host to the URL users type, e.g. https://wandb.acme.internal", observed=value)
     https_host = f"https://{parts.netloc}"
     if mode == "none":
-        why = ("W&B should be served over TLS" if parts.scheme == "http" else
-               f"host is {value} but tls.mode is none, so nothing terminates TLS")
-        return warn(f"{why} (tls.mode is none)",
-                    f"Choose tls.mode provided, external or cert-manager and set host to {https_host}",
+        why = (msg("W&B should be served over TLS") if parts.scheme == "http" else
+               msg("host is %(value)s but tls.mode is none, so nothing terminates TLS", value=value))
+        return warn(msg("%(why)s (tls.mode is none)", why=why),
+                    msg(
+                        "Choose tls.mode provided, external or cert-manager and set host to %(https_host)s",
+                        https_host=https_host),
                     observed=value, expected="https with a TLS mode")
     if parts.scheme == "http":
-        return warn(f"W&B should be served over TLS: host is {value}",
-                    f"Set host to {https_host} and terminate TLS at the load balancer or ingress",
+        return warn(msg("W&B should be served over TLS: host is %(value)s", value=value),
+                    msg(
+                        "Set host to %(https_host)s and terminate TLS at the load balancer or ingress",
+                        https_host=https_host),
                     observed=value, expected="https://…")
     return passed(value, observed=value)
 
@@ -87,12 +92,15 @@ def host(ctx: Context) -> Outcome:
 def dns(ctx: Context) -> Outcome:
     _, name, port = _host(ctx)
     if _x509.ip_literal(name):
-        return passed(f"{name} is an IP address; nothing to resolve", observed=name)
+        return passed(msg("%(name)s is an IP address; nothing to resolve", name=name), observed=name)
     try:
         addrs = _served.resolve(name, port, ctx.timeout * 0.9)
     except OSError as exc:  # socket.gaierror, TimeoutError
-        return warn(f"{name} does not resolve from this machine ({exc})",
-                    f"Add DNS A/AAAA records for {name}: browsers, SDK clients and the load balancer must resolve it",
+        return warn(msg("%(name)s does not resolve from this machine (%(exc)s)", name=name, exc=exc),
+                    msg(
+                        "Add DNS A/AAAA records for %(name)s: browsers, SDK clients and the load balancer must "
+                        "resolve it",
+                        name=name),
                     observed=str(exc), expected="an address")
     shown = ", ".join(a[1][0] for a in addrs)
     return passed(f"{name} → {shown}", observed=shown)
@@ -102,32 +110,38 @@ def dns(ctx: Context) -> Outcome:
 def certificate(ctx: Context) -> Outcome:
     outcome, chain = _provided(ctx), ctx.facts.get("tls.chain")
     if isinstance(chain, _pem.PemProblem):
-        return fail(f"tls.cert_pem: {chain}", chain.hint)
+        return fail(msg("%(path)s: %(problem)s", path="tls.cert_pem", problem=chain), chain.hint)
     if isinstance(outcome, Outcome) and not (isinstance(chain, list) and _ca_first(chain)):
         return outcome
     leaf, rest = chain[0], chain[1:]
     observed = _x509.label(leaf)
     if _ca_first(chain):
-        return fail(f"the first certificate ({observed}) is a CA certificate, not the server's",
+        return fail(msg(
+            "the first certificate (%(observed)s) is a CA certificate, not the server's",
+            observed=observed),
                     "Put the server (leaf) certificate first, then its intermediates: cat server.crt intermediate.crt",
                     observed=observed, expected="leaf first")
     problems = []
     for i, (child, parent) in enumerate(zip(chain, rest), 2):
         if child.issuer != parent.subject:
-            problems.append(f"certificate {i} ({_x509.label(parent)}) did not issue certificate {i - 1}")
+            problems.append(msg(
+                "certificate %(i)s (%(label)s) did not issue certificate %(value)s",
+                i=i, label=_x509.label(parent), value=i - 1))
             break
     key = leaf.public_key()
     kind = _pem.describe_key(key)
     if kind in ("Ed25519", "Ed448"):
-        problems.append(f"the leaf has an {kind} key, which browsers do not accept for TLS")
+        problems.append(msg("the leaf has an %(kind)s key, which browsers do not accept for TLS", kind=kind))
     elif kind.startswith("RSA") and key.key_size < 2048:
-        problems.append(f"the leaf has an {kind}-bit key; browsers need at least 2048 bits")
+        problems.append(msg("the leaf has an %(kind)s-bit key; browsers need at least 2048 bits", kind=kind))
     extra = f" + {len(rest)} intermediate(s)" if rest else ""
     if problems:
-        return warn(f"{observed}{extra}: {'; '.join(problems)}",
+        return warn(msg("%(observed)s%(extra)s: %(problems)s", observed=observed, extra=extra, problems=MsgList(problems)),
                     "Order the chain leaf → intermediate(s) and use an RSA ≥ 2048 or ECDSA key",
                     observed=observed)
-    return passed(f"{observed} ({kind}) issued by {leaf.issuer.rfc4514_string() or '-'}{extra}", observed=observed)
+    return passed(msg(
+        "%(observed)s (%(kind)s) issued by %(rfc4514_string)s%(extra)s",
+        observed=observed, kind=kind, rfc4514_string=leaf.issuer.rfc4514_string() or '-', extra=extra), observed=observed)
 
 
 @check("tls.key_match", "Private key matches the certificate")
@@ -141,13 +155,16 @@ def key_match(ctx: Context) -> Outcome:
     try:
         key = _pem.load_private_key(text)
     except _pem.PemProblem as exc:
-        return fail(f"tls.key_pem: {exc}", exc.hint)
+        return fail(msg("%(path)s: %(problem)s", path="tls.key_pem", problem=exc), exc.hint)
     leaf_key = chain[0].public_key()
     if _pem.spki(key) == _pem.spki(leaf_key):
-        return passed(f"the {_pem.describe_key(key)} key matches {_x509.label(chain[0])}",
+        return passed(msg(
+            "the %(describe_key)s key matches %(label)s",
+            describe_key=_pem.describe_key(key), label=_x509.label(chain[0])),
                       observed=_pem.describe_key(key))
-    return fail(f"the private key ({_pem.describe_key(key)}) does not match the leaf's public key "
-                f"({_pem.describe_key(leaf_key)})",
+    return fail(msg(
+        "the private key (%(describe_key)s) does not match the leaf's public key (%(describe_key_2)s)",
+        describe_key=_pem.describe_key(key), describe_key_2=_pem.describe_key(leaf_key)),
                 "Use the key the certificate was issued for: `openssl x509 -noout -pubkey -in cert.pem` and "
                 "`openssl pkey -pubout -in key.pem` must print the same",
                 observed=_pem.describe_key(key), expected=_pem.describe_key(leaf_key))
@@ -164,13 +181,15 @@ def hostname(ctx: Context) -> Outcome:
     match = _x509.name_match(chain[0], name)
     san = f"IP:{name}" if _x509.ip_literal(name) else f"DNS:{name}"
     if match.cn_only:
-        return warn(f"{name} matches only the subject {match.how}; the certificate has no subjectAltName, "
-                    "which browsers require", f"Reissue the certificate with subjectAltName {san}",
+        return warn(msg(
+            "%(name)s matches only the subject %(how)s; the certificate has no subjectAltName, which browsers "
+            "require",
+            name=name, how=match.how), msg("Reissue the certificate with subjectAltName %(san)s", san=san),
                     observed=match.how, expected=san)
     if match.ok:
-        return passed(f"{name} is covered by {match.how}", observed=match.how, expected=name)
-    return fail(f"{name} is not covered by the certificate: {match.how}",
-                f"Issue a certificate whose subjectAltName includes {san}", observed=match.how, expected=san)
+        return passed(msg("%(name)s is covered by %(how)s", name=name, how=match.how), observed=match.how, expected=name)
+    return fail(msg("%(name)s is not covered by the certificate: %(how)s", name=name, how=match.how),
+                msg("Issue a certificate whose subjectAltName includes %(san)s", san=san), observed=match.how, expected=san)
 
 
 @check("tls.expiry", "Certificate validity dates")
@@ -183,18 +202,20 @@ def expiry(ctx: Context) -> Outcome:
     span = f"{_date(start)} – {_date(end)}"
     warn_days = ctx.req.get("tls", {}).get("expiry_warn_days", 30)
     if now < start:
-        return fail(f"the certificate is not valid yet: valid from {_date(start)}",
+        return fail(msg("the certificate is not valid yet: valid from %(date)s", date=_date(start)),
                     "Check this machine's clock, or use a certificate that is valid now",
-                    observed=span, expected=f"valid at {_date(now)}")
+                    observed=span, expected=msg("valid at %(date)s", date=_date(now)))
     if now > end:
-        return fail(f"the certificate expired on {_date(end)} ({(now - end).days} days ago)",
-                    "Renew the certificate", observed=span, expected=f"valid at {_date(now)}")
+        return fail(msg(
+            "the certificate expired on %(date)s (%(days)s days ago)",
+            date=_date(end), days=(now - end).days),
+                    "Renew the certificate", observed=span, expected=msg("valid at %(date)s", date=_date(now)))
     left = (end - now).days
     if left < warn_days:
-        return warn(f"the certificate expires on {_date(end)}, in {left} days",
+        return warn(msg("the certificate expires on %(date)s, in %(left)s days", date=_date(end), left=left),
                     "Renew it now (or automate renewal, e.g. cert-manager)",
-                    observed=span, expected=f">= {warn_days} days left")
-    return passed(f"valid {span} ({left} days left)", observed=span)
+                    observed=span, expected=msg(">= %(warn_days)s days left", warn_days=warn_days))
+    return passed(msg("valid %(span)s (%(left)s days left)", span=span, left=left), observed=span)
 
 
 @check("tls.chain", "Certificate chain is trusted")
@@ -204,27 +225,33 @@ def chain_(ctx: Context) -> Outcome:
         return chain
     leaf = chain[0]
     if _x509.is_self_signed(leaf):
-        return fail(f"{SELF_SIGNED}: {_x509.label(leaf)} is self-signed", TRUSTED_CA_HINT,
+        return fail(msg(
+            "%(SELF_SIGNED)s: %(label)s is self-signed",
+            SELF_SIGNED=msg(SELF_SIGNED), label=_x509.label(leaf)), TRUSTED_CA_HINT,
                     observed="self-signed", expected="issued by a trusted CA")
     extra = []
     if ctx.answers.tls.ca_pem:
         try:
             extra = _pem.load_certificates(ctx.answers.tls.ca_pem)
         except _pem.PemProblem as exc:
-            return fail(f"tls.ca_pem: {exc}", exc.hint)
+            return fail(msg("%(path)s: %(problem)s", path="tls.ca_pem", problem=exc), exc.hint)
     verdict = _x509.verify_chain(leaf, chain[1:], extra_roots=extra)
     if verdict.trust == "system":
-        return passed(f"trusted by the system store: {verdict.detail}", observed=verdict.detail)
+        return passed(msg("trusted by the system store: %(detail)s", detail=verdict.detail), observed=verdict.detail)
     if verdict.trust == "extra":
-        return warn(f"trusted only through tls.ca_pem, not the system store: {verdict.detail}",
+        return warn(msg(
+            "trusted only through tls.ca_pem, not the system store: %(detail)s",
+            detail=verdict.detail),
                     "Every browser, SDK client and W&B itself must trust that CA (W&B: customCACerts); "
                     "or use a publicly trusted certificate", observed=verdict.detail, expected="system trust store")
     hint = {
         "missing-intermediate": "Append your CA's intermediate certificate(s) after the leaf in tls.cert_pem",
-        "untrusted-root": f"{TRUSTED_CA_HINT}, or set tls.ca_pem to your private root CA",
+        "untrusted-root": msg(
+            "%(TRUSTED_CA_HINT)s, or set tls.ca_pem to your private root CA",
+            TRUSTED_CA_HINT=msg(TRUSTED_CA_HINT)),
         "no-san": "Reissue the certificate with a subjectAltName for the host",
     }.get(verdict.reason, TRUSTED_CA_HINT)
-    return fail(f"the chain does not verify: {verdict.detail}", hint, observed=verdict.reason or "untrusted",
+    return fail(msg("the chain does not verify: %(detail)s", detail=verdict.detail), hint, observed=verdict.reason or "untrusted",
                 expected="system trust store")
 
 
@@ -235,14 +262,16 @@ def served(ctx: Context) -> Outcome:
     if tls.mode == "none":
         return skip("tls.mode is none: W&B is not served over TLS")
     if scheme != "https":
-        return skip(f"host is {ctx.answers.host}: nothing to check over TLS")
+        return skip(msg("host is %(host)s: nothing to check over TLS", host=ctx.answers.host))
     try:
         got = _served.served_certificate(name, port, timeout=ctx.timeout * 0.9, cadata=tls.ca_pem)
     except (_served.Unreachable, TimeoutError) as exc:
-        return skip(f"https://{name}:{port} does not answer yet ({exc})")
+        return skip(msg("https://%(name)s:%(port)s does not answer yet (%(exc)s)", name=name, port=port, exc=exc))
     except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError: it answers, but not TLS
-        return warn(f"https://{name}:{port} answers but the TLS handshake fails ({exc})",
-                    f"Make {name}:{port} terminate TLS with the W&B certificate", observed=str(exc))
+        return warn(msg(
+            "https://%(name)s:%(port)s answers but the TLS handshake fails (%(exc)s)",
+            name=name, port=port, exc=exc),
+                    msg("Make %(name)s:%(port)s terminate TLS with the W&B certificate", name=name, port=port), observed=str(exc))
     return _judge_served(ctx, got, name)
 
 
@@ -253,20 +282,23 @@ def _judge_served(ctx: Context, got: _served.Served, name: str) -> Outcome:
     if got.trust == "extra":
         notes.append("trusted only through tls.ca_pem")
     elif got.trust != "system":
-        problems.append(f"not trusted ({got.trust_error or got.trust})")
+        problems.append(msg("not trusted (%(trust_error)s)", trust_error=got.trust_error or got.trust))
     match = _x509.name_match(cert, name)
     if not match.ok or match.cn_only:
-        problems.append(f"does not cover {name} ({match.how})")
+        problems.append(msg("does not cover %(name)s (%(how)s)", name=name, how=match.how))
     chain = _provided(ctx)
     if isinstance(chain, list):
         if cert == chain[0]:
             notes.append("equals tls.cert_pem's leaf")
         else:
-            problems.append(f"differs from tls.cert_pem's leaf ({_x509.label(chain[0])}, "
-                            f"SHA-256 {_x509.fingerprint(chain[0])})")
+            problems.append(msg(
+                "differs from tls.cert_pem's leaf (%(label)s, SHA-256 %(fingerprint)s)",
+                label=_x509.label(chain[0]), fingerprint=_x509.fingerprint(chain[0])))
     if problems:
-        return warn(f"served certificate {seen}: {'; '.join(problems)}",
-                    f"Install the W&B certificate and its intermediates on whatever answers at {name} "
-                    "(ingress / load balancer), then re-run", observed=_x509.fingerprint(cert))
-    more = f"; {'; '.join(notes)}" if notes else ""
-    return passed(f"{seen}, trusted, covers {name}{more}", observed=_x509.fingerprint(cert))
+        return warn(msg("served certificate %(seen)s: %(problems)s", seen=seen, problems=MsgList(problems)),
+                    msg(
+                        "Install the W&B certificate and its intermediates on whatever answers at %(name)s "
+                        "(ingress / load balancer), then re-run",
+                        name=name), observed=_x509.fingerprint(cert))
+    more = MsgList(["", *notes]) if notes else ""  # "; note; note"
+    return passed(msg("%(seen)s, trusted, covers %(name)s%(more)s", seen=seen, name=name, more=more), observed=_x509.fingerprint(cert))

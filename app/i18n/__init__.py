@@ -6,7 +6,9 @@ re-extracts the message ids (pybabel extract/update) for maintainers.
 
 A request's language, first match wins: the `lang` cookie (set by the EN / 한국어 switcher), the
 profile's `language` on profile pages, the browser's Accept-Language, English. Only the UI is
-translated: `wbsetup validate`, check ids and stored results stay English.
+translated: `wbsetup validate`, reports and check ids stay English. Messages with values are `Msg`
+(app/i18n/message.py): the UI translates their template and fills in the values as they are; stored
+results keep the English text and, beside it, the template and values.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from babel.messages.pofile import read_po
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from jinja2 import pass_context
+
+from app.i18n.message import render
 
 LOCALES = ("en", "ko")
 DEFAULT = "en"
@@ -119,21 +123,16 @@ def jinja_tr(ctx, message) -> str:
 
 
 def message_translator(lang: str):
-    """A function putting an English message that may carry values into `lang` (app/i18n/legacy.py)."""
-    if lang == DEFAULT:  # messages are written in English: nothing to look up
-        return str
-    from app.i18n.legacy import translate
-
-    from app.i18n.message import Msg
-
+    """A function putting a message into `lang`: a `Msg` as gettext(template) % values (values never
+    translated; nested messages and lists rendered the same way), a plain text looked up whole (a fixed
+    text, or the English of a result stored before messages were structured, shown as it is)."""
     gettext = translations(lang).gettext
-    # A Msg carries its template: translate that and keep the values (app/i18n/message.py).
-    return lambda message: message.render(gettext) if isinstance(message, Msg) else translate(str(message), gettext)
+    return lambda message: render(message, gettext)
 
 
 @pass_context
 def jinja_tr_message(ctx, message) -> str:
-    """Translate a check message or hint that may carry values (see app/i18n/legacy.py)."""
+    """A check message or hint, action result or form error in the reader's language (app/i18n/message.py)."""
     if not message:
         return message or ""
     return message_translator(ctx.get("lang") or DEFAULT)(message)

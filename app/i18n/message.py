@@ -8,12 +8,17 @@ recursively) or a `MsgList` (a "; "-joined list of messages), as in Django's
 `ValidationError(message, code, params)` and gettext/ICU practice.
 
 Stored form (`to_data` / `from_data`): {"t": template, "p": {name: value}} with nested messages as the
-same shape and lists as {"list": [...]}; plain values stay JSON scalars.
+same shape and lists as {"list": [...]}; plain values stay JSON scalars (any other value is kept as its
+text when the message is made, so a stored message reads exactly as it was written).
+
+Helpers: `msg_format` for the `{name}` texts of the requirement files, `message_of` for an exception
+whose argument is a message, `MsgList` for a "; "-joined list.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+import re
+from typing import Any, Callable, Iterable, Mapping
 
 
 class Msg(str):
@@ -24,7 +29,7 @@ class Msg(str):
     code: str | None
 
     def __new__(cls, template: str, params: dict[str, Any] | None = None, code: str | None = None) -> "Msg":
-        params = dict(params or {})
+        params = {k: _plain(v) for k, v in (params or {}).items()}
         obj = super().__new__(cls, _fill(template, params, str))
         obj.template, obj.params, obj.code = template, params, code
         return obj
@@ -38,8 +43,15 @@ class Msg(str):
             return _fill(self.template, self.params, lambda v: _render(v, gettext))
 
     def map_values(self, fn: Callable[[Any], Any]) -> "Msg":
-        """The same message with `fn` applied to every plain value (e.g. scrubbing secrets)."""
-        return Msg(self.template, {k: _map(v, fn) for k, v in self.params.items()}, self.code)
+        """The same message with `fn` (a text → text function: scrubbing secrets) applied to its template
+        and every value. The English text is always exactly `fn(str(self))`: when the structure cannot
+        give that (a secret spanning a value and the text around it), the result is that text alone."""
+        whole = fn(str(self))
+        try:
+            mapped = Msg(_map(self.template, fn), {k: _map(v, fn) for k, v in self.params.items()}, self.code)
+        except (KeyError, ValueError, TypeError):
+            mapped = None
+        return mapped if mapped is not None and str(mapped) == whole else Msg(whole)
 
     def to_data(self) -> dict:
         d: dict[str, Any] = {"t": self.template, "p": {k: to_data(v) for k, v in self.params.items()}}
@@ -52,9 +64,11 @@ class Msg(str):
 
 
 class MsgList(str):
-    """Several messages joined with "; " (e.g. one per node); each item is rendered on its own."""
+    """Several messages joined with "; " (e.g. one per node); each item is rendered on its own (a plain
+    text item is a fixed text, looked up whole: put values in a message's params, never in a list)."""
 
     items: list[Any]
+    sep: str
 
     def __new__(cls, items: Iterable[Any], sep: str = "; ") -> "MsgList":
         items = list(items)
@@ -63,10 +77,13 @@ class MsgList(str):
         return obj
 
     def render(self, gettext: Callable[[str], str]) -> str:
-        return self.sep.join(_render(i, gettext) for i in self.items)
+        return self.sep.join(_render(i, gettext, whole=True) for i in self.items)
 
-    def map_values(self, fn: Callable[[Any], Any]) -> "MsgList":
-        return MsgList([_map(i, fn) for i in self.items], self.sep)
+    def map_values(self, fn: Callable[[Any], Any]) -> "MsgList | Msg":
+        """As `Msg.map_values`, item by item."""
+        mapped = MsgList([_map(i, fn) for i in self.items], self.sep)
+        whole = fn(str(self))
+        return mapped if str(mapped) == whole else Msg(whole)
 
     def to_data(self) -> dict:
         return {"list": [to_data(i) for i in self.items], "sep": self.sep}
@@ -78,6 +95,36 @@ class MsgList(str):
 def msg(template: str, /, code: str | None = None, **params: Any) -> Msg:
     """A message: `template` uses `%(name)s` fields (the catalog msgid); `params` fill them."""
     return Msg(template, params, code)
+
+
+def msg_format(text: str, /, **fmt: Any) -> Msg:
+    """A `str.format` text with `{name}` / `{name:spec}` fields (a requirement file's message or hint) as a
+    message: its template is the text with `%(name)s` fields (the catalog msgid)."""
+    params: dict[str, Any] = {}
+
+    def field(m: re.Match) -> str:
+        name, spec = m.group(1), m.group(2)
+        params[name] = format(fmt[name], spec) if spec else fmt[name]
+        return f"%({name})s"
+
+    template = _FORMAT_FIELD.sub(field, text.replace("%", "%%"))
+    return Msg(template if params else text, params)
+
+
+def as_msg(text: Any) -> Any:
+    """A message as it is; a plain text as a fixed-text message (its whole text is the msgid), so it reads
+    in the reader's language where it is a value of another message."""
+    if isinstance(text, (Msg, MsgList)) or not isinstance(text, str) or not text.strip():
+        return text
+    return Msg(text)
+
+
+def message_of(exc: BaseException) -> Any:
+    """The message an exception was raised with: a `Msg`/`MsgList` argument as it is, else the text."""
+    args: tuple[Any, ...] = getattr(exc, "args", ())
+    if len(args) == 1 and isinstance(args[0], (Msg, MsgList)):
+        return args[0]
+    return str(exc)
 
 
 def to_data(value: Any) -> Any:
@@ -96,6 +143,28 @@ def from_data(data: Any) -> Any:
     return data
 
 
+STRUCTURED = "i18n"  # the key of a stored record that holds the structured form of its texts
+
+
+def with_structure(record: Mapping[str, Any], fields: Iterable[str] = ("message", "hint")) -> dict:
+    """`record` (e.g. a check result's report form, English text) plus, under "i18n", the template and
+    values of each of its `fields` that is a message: what is stored."""
+    out = dict(record)
+    structured = {k: to_data(out[k]) for k in fields if isinstance(out.get(k), (Msg, MsgList))}
+    if structured:
+        out[STRUCTURED] = structured
+    return out
+
+
+def with_messages(record: Mapping[str, Any]) -> dict:
+    """The inverse of `with_structure`: the stored texts back as messages ("i18n" read and dropped). A
+    record stored before messages were structured has no "i18n": its English texts stay as they are."""
+    out = dict(record)
+    for k, v in (out.pop(STRUCTURED, None) or {}).items():
+        out[k] = from_data(v)
+    return out
+
+
 def render(value: Any, gettext: Callable[[str], str]) -> str:
     """Any message in the language of `gettext`; a plain string is looked up whole (fixed texts)."""
     return _render(value, gettext, whole=True)
@@ -110,9 +179,23 @@ def _render(value: Any, gettext: Callable[[str], str], whole: bool = False) -> s
 
 
 def _fill(template: str, params: dict[str, Any], show: Callable[[Any], str]) -> str:
+    """`template % params`; nested messages through `show` (plain values keep their type for %d, %s…)."""
     if not params:  # a template without fields is literal text
         return template
-    return template % {k: show(v) for k, v in params.items()}
+    return template % {k: show(v) if isinstance(v, (Msg, MsgList)) else v for k, v in params.items()}
+
+
+_FORMAT_FIELD = re.compile(r"\{(\w+)(?::([^}\s]*))?\}")
+
+
+def _plain(value: Any) -> Any:
+    """A parameter as it is kept: messages, text, numbers and None as they are; an exception as the message
+    it was raised with (a plain text one as a fixed text); anything else as its text."""
+    if isinstance(value, (Msg, MsgList)) or value is None or type(value) in (str, int, float, bool):
+        return value
+    if isinstance(value, BaseException):  # our own exceptions carry a message or a fixed text
+        return as_msg(message_of(value))
+    return str(value)
 
 
 def _map(value: Any, fn: Callable[[Any], Any]) -> Any:

@@ -449,8 +449,6 @@ STRINGS = [
     # message or hint
     _('Convert it: openssl pkey -inform DER -in key.der -out key.pem'),
     # message or hint
-    _('private key'),
-    # message or hint
     _('empty: no certificate given'),
     # message or hint
     _('Paste the PEM certificate chain, leaf first'),
@@ -491,11 +489,7 @@ STRINGS = [
     # message or hint
     _('Paste it again from the original file; it looks damaged or truncated'),
     # message or hint
-    _('the certificate'),
-    # message or hint
     _('Synchronise the clocks of the store, the W&B nodes and this machine with NTP (chrony or systemd-timesyncd)'),
-    # message or hint
-    _('ahead of'),
     # message or hint
     _('no Access-Control-Allow-Origin'),
     # message or hint
@@ -527,10 +521,6 @@ STRINGS = [
     # message or hint
     _("Run sql/bootstrap.sql as an admin (or the wizard's “apply bootstrap” action)"),
     # message or hint
-    _('no grants'),
-    # message or hint
-    _(' (privileges held through roles are not counted)'),
-    # message or hint
     _('Place the database on the same low-latency network as the W&B nodes'),
     # message or hint
     _('skipped: database.connect gathered no facts'),
@@ -547,51 +537,23 @@ STRINGS = [
     # message or hint
     _('Correct the answers field behind this value and render again; if it persists, report it as a wbsetup bug'),
     # message or hint
-    _('it must start with redis:// or rediss://'),
-    # message or hint
-    _('it names no host'),
-    # message or hint
-    _('its path must be a database number such as /0'),
-    # message or hint
-    _('it must have no query or fragment'),
-    # message or hint
-    _('%(n)s replicas without deploy.redis_url: each replica would keep its own sessions and cache'),
-    # message or hint
     _('an external Redis for replicas > 1'),
     # message or hint
-    _('its port is not a number 1–65535'),
-    # message or hint
     _('Write it as redis://[:PASSWORD@]HOST:6379[/DB] (rediss:// for TLS), percent-encoding the password'),
-    # message or hint
-    _('the operator chart runs Redis and one shared session key for every replica'),
     # message or hint
     _('shared sessions'),
     # message or hint
     _('Set deploy.replicas to 1, or use the kubernetes or helm-operator target to run several'),
     # message or hint
-    _('one W&B container'),
-    # message or hint
-    _('one replica keeps its sessions and cache in its own Redis'),
-    # message or hint
     _('1 replica, or an external Redis'),
-    # message or hint
-    _('%(n)s replicas share the external Redis (REDIS) and one GORILLA_SESSION_KEY Secret'),
     # message or hint
     _('an external Redis'),
     # message or hint
-    _('deploy.redis_url is not a Redis URL: %(problem)s'),
-    # message or hint
     _('redis://[:password@]host:port[/db]'),
-    # message or hint
-    _('deploy.replicas is %(n)s, but the docker-compose target runs one W&B on one host'),
     # message or hint
     _('helm repo add wandb https://charts.wandb.ai && helm upgrade --install operator wandb/operator -n wandb-cr --create-namespace'),
     # message or hint
     _('helm upgrade --install cert-manager jetstack/cert-manager -n cert-manager --create-namespace --set crds.enabled=true'),
-    # message or hint
-    _('no nodes'),
-    # message or hint
-    _('no Ready condition'),
     # message or hint
     _('Check kubectl version'),
     # message or hint
@@ -614,22 +576,6 @@ STRINGS = [
     _('TLS certificate not trusted'),
     # message or hint
     _('connection refused or host unknown'),
-    # message or hint
-    _('every image of images.txt in %(registry)s'),
-    # message or hint
-    _('all %(count)s images found in %(registry)s'),
-    # message or hint
-    _('registry %(registry)s did not answer for %(image)s: %(cause)s'),
-    # message or hint
-    _('Check that %(registry)s is reachable over HTTPS from here and that its certificate is trusted (the cluster nodes need the same)'),
-    # message or hint
-    _('missing from %(registry)s: %(images)s'),
-    # message or hint
-    _('Mirror them, e.g. %(commands)s'),
-    # message or hint
-    _('registry %(registry)s asks for credentials: cannot see %(images)s'),
-    # message or hint
-    _('Check by hand (skopeo inspect docker://IMAGE with credentials) and give the cluster an imagePullSecret'),
     # message or hint
     _('no node reports: on each node run `wbsetup probe --node answers.yaml [--role client] > NODE.json`, then `wbsetup validate answers.yaml --node-report NODE.json`'),
     # message or hint
@@ -656,10 +602,6 @@ STRINGS = [
     _('not supported here: use a token or client certificate'),
     # message or hint
     _('deploy.kubeconfig must be a kubeconfig document (a mapping)'),
-    # message or hint
-    _('exec plugins'),
-    # message or hint
-    _('auth-provider plugins'),
     # message or hint
     _('deploy.kubeconfig is not valid YAML'),
     # message or hint
@@ -705,8 +647,6 @@ STRINGS = [
     # message or hint
     _('publicly trusted'),
     # message or hint
-    _('connection refused'),
-    # message or hint
     _('W&B does not support self-signed certificates'),
     # message or hint
     _("Use a certificate from a publicly trusted CA (e.g. Let's Encrypt)"),
@@ -726,8 +666,6 @@ STRINGS = [
     _('skipped: tls.cert_pem does not start with the leaf (see tls.certificate)'),
     # message or hint
     _('Set host to the URL users type, e.g. https://wandb.acme.internal'),
-    # message or hint
-    _('W&B should be served over TLS'),
     # message or hint
     _('Put the server (leaf) certificate first, then its intermediates: cat server.crt intermediate.crt'),
     # message or hint
@@ -766,16 +704,6 @@ STRINGS = [
     _('an address'),
     # message or hint
     _('input missing: host (the W&B URL whose origin the rule allows)'),
-    # message or hint
-    _('CORS policy applied to %(bucket)s, but the browser preflight from %(origin)s still fails: %(message)s'),
-    # message or hint
-    _('this store has no per-bucket CORS API (community MinIO answers NotImplemented) and the browser preflight from %(origin)s fails: %(message)s. Set the server-wide setting with: %(command)s'),
-    # message or hint
-    _('CORS policy applied to %(bucket)s; the browser preflight from %(origin)s now passes: %(observed)s'),
-    # message or hint
-    _("this store has no per-bucket CORS API (community MinIO answers NotImplemented); its server-wide setting already allows %(origin)s: the browser preflight passes (%(observed)s). To allow only W&B's origin: %(command)s"),
-    # message or hint
-    _('the CORS preflight could not run: %(error)s'),
     # message or hint
     _('letters, digits, _ and - (1–32 characters), e.g. x86_64'),
     # message or hint
@@ -975,12 +903,6 @@ STRINGS = [
     # message or hint
     _('presigned URLs go straight to the store'),
     # message or hint
-    _('host not set'),
-    # message or hint
-    _('not set'),
-    # message or hint
-    _('daily at %(hour)s:00, kept %(days)s days'),
-    # message or hint
     _('Use MySQL 8.0.28 or newer (or MySQL 5.7)'),
     # message or hint
     _('Upgrade the Aurora cluster to 3.05.2 or newer'),
@@ -994,344 +916,36 @@ STRINGS = [
     _('Upgrade to MySQL 8.4.x'),
     # message or hint
     _('Use MySQL 8.4.x (LTS)'),
-]
-
-
-# Message templates of f-strings (app/i18n/legacy.py matches English messages against them).
-TEMPLATES = [
-    _('SET PERSIST %(name)s = %(literal)s;  or in my.cnf [mysqld]: %(name_2)s = %(value)s'),
-    _('%(shown)s (Aurora MySQL %(aurora_text)s)'),
-    _('%(name)s is %(observed)s; W&B requires %(want)s'),
-    _('%(why)s (binary logging is off; it applies once log_bin is on)'),
-    _('cannot read a MySQL version from %(raw)s'),
-    _('%(name)s is not judged on MySQL %(shown)s'),
-    _('%(name)s is unknown: the server has no such variable'),
-    _('Aurora MySQL %(aurora)s (MySQL %(shown)s compatible)'),
-    _('%(name)s is %(observed)s; W&B recommends at least %(want)s'),
-    _('%(name)s is %(observed)s; W&B requires at least %(want)s'),
-    _('%(name)s is %(observed)s, not a number'),
-    _('not a Kubernetes quantity: %(text)s'),
-    _('target %(target)s: no Kubernetes cluster to check'),
-    _('DNS: the API server name %(host)s does not resolve from this machine'),
-    _('Fix the server URL in the kubeconfig or add %(host)s to DNS (/etc/hosts) on the wizard host'),
-    _('connection refused by the API server at %(host)s:%(port)s'),
-    _('Check that kube-apiserver runs and a firewall allows TCP %(port)s inbound to %(host)s from this machine'),
-    _('timed out after %(budget)s s waiting for the API server at %(host)s:%(port)s'),
-    _('Allow TCP %(port)s inbound to %(host)s from this machine (firewall), or raise --timeout'),
-    _("TLS: the API server certificate of %(host)s is not trusted by the kubeconfig's CA"),
-    _("Use the cluster's own CA: kubectl config view --raw --minify%(ctx_hint)s (certificate-authority-data)"),
-    _('the API server request failed: %(type)s: %(short)s'),
-    _('Check the API server at %(host)s:%(port)s'),
-    _('connection to %(where)s failed: %(type)s: %(text)s'),
-    _('DNS failure: cannot resolve %(host)s (%(strerror)s)'),
-    _('connection refused by %(where)s'),
-    _('Check that MySQL listens on %(where)s (port, bind-address) and the firewall allows it'),
-    _("TLS failure: the server's certificate does not verify (%(reason)s)"),
-    _('TLS failure: %(where)s does not offer TLS'),
-    _('timed out after %(socket_budget)s s talking to %(where)s'),
-    _('access denied: %(text)s'),
-    _('connection to %(where)s failed: %(text)s'),
-    _('database.ca_pem is not a usable PEM certificate (%(exc)s)'),
-    _('no PEM %(what)s found (expected a -----BEGIN %(label)s----- block)'),
-    _('Paste the PEM text of the %(what)s, from -----BEGIN %(label)s----- to -----END %(label_2)s-----'),
-    _('a -----BEGIN line has no matching -----END line: the %(what)s is truncated'),
-    _('Paste the whole %(what)s, including its -----END line'),
-    _('binary data (DER?) instead of a PEM %(what)s'),
-    _('%(n_keys)s private keys found; the field takes exactly one'),
-    _('base64 DER without PEM armour: the %(what)s needs its -----BEGIN/-----END lines'),
-    _('no certificate found (found a %(labels)s block)'),
-    _('no private key found (found a %(labels)s block)'),
-    _('the %(label)s block does not parse as a private key'),
-    _('certificate %(i)s of %(n_certs)s'),
-    _('%(where)s does not parse (%(short)s)'),
-    _('the endpoint accepted the connection but sent no answer within %(budget)s s'),
-    _('no TCP connection within %(budget)s s'),
-    _('cannot connect: %(short)s'),
-    _('not an http(s) URL: %(endpoint)s'),
-    _('the store answered with %(length)s bytes (at most %(MAX_RESPONSE)s expected)'),
-    _("the store's answer exceeds %(MAX_RESPONSE)s bytes"),
-    _("the store's clock is %(skew)s s %(direction)s this machine's (UTC)"),
-    _("the endpoint's Date header is not an HTTP date: %(date_header)s"),
-    _("the store's clock is within %(skew)s s of this machine's"),
-    _('TLS handshake failed: %(reason)s'),
-    _('no TLS handshake within %(timeout)s s'),
-    _('cannot connect: %(strerror)s'),
-    _('name resolution took longer than %(timeout)s s'),
-    _('%(host)s does not resolve (%(exc)s)'),
-    _('no subjectAltName (CN=%(cn)s)'),
-    _('partial wildcard %(partial)s is not honoured'),
-    _(', … (%(n_entries)s in all)'),
-    _('the chain ends at %(label)s, which is not a trusted root'),
-    _('the issuer of %(label)s (%(rfc4514_string)s) is neither in the chain nor a trusted root: an intermediate is missing (or that issuer is a private CA)'),
-    _('the chain ends at %(label)s, issued by %(rfc4514_string)s, which is not a trusted root'),
-    _('median of %(n_times)s SELECT 1 round trips: %(median)s ms'),
-    _('connected to %(host)s:%(port)s as %(user)s (%(tls)s); server %(version)s'),
-    _('%(account)s lacks ALL PRIVILEGES on %(name)s.*%(roles)s (has: %(shown)s)'),
-    _('created, wrote, read and dropped a table in %(name)s'),
-    _('%(shown)s (W&B expects ≤ %(max_ms)s ms)'),
-    _('database %(name)s does not exist (or %(user)s cannot see it)'),
-    _('database %(name)s uses character set %(cs)s; W&B needs %(charset)s'),
-    _('%(alter)s (before W&B creates its tables)'),
-    _('database %(name)s uses collation %(coll)s; W&B expects %(collation)s'),
-    _('a row written to %(name)s read back as %(row)s'),
-    _('MySQL parameter %(name)s'),
-    _('cannot use database %(name)s: %(args)s'),
-    _('CREATE TABLE %(table)s (id INT PRIMARY KEY, v VARCHAR(32)) ENGINE=InnoDB'),
-    _('writing to a table in %(name)s failed: %(args)s'),
-    _('%(name)s is not part of the %(requirements)s requirements'),
-    _("connected, but cannot read the server's version and variables: %(args)s"),
-    _('CREATE TABLE in %(name)s failed: %(args)s'),
-    _('DROP TABLE %(table)s in %(name)s failed: %(args)s (drop it by hand)'),
-    _('cpu %(cpu_request)s/%(cpu_limit)s, memory %(memory_request)s/%(memory_limit)s'),
-    _('Kubernetes %(k8s_version)s schema (strict) and the Compose Specification'),
-    _('%(kind)s request %(getattr)s > limit %(getattr_2)s'),
-    _('kubernetes/wandb.yaml valid for Kubernetes %(k8s_version)s; docker-compose.yaml valid'),
-    _('%(image)s:latest is not pinned: every restart may pull another W&B release'),
-    _('Set deploy.version to a release tag, e.g. 0.70.0 (%(image)s:<version>)'),
-    _("memory limit %(memory_limit)s (%(format_bytes)s) is above the application node's %(node_gib)s GiB"),
-    _("Lower deploy.memory_limit to at most %(node_gib)s GiB minus the system's share, or use larger nodes"),
-    _('memory limit <= %(node_gib)s GiB'),
-    _('Write deploy.%(key)s as a Kubernetes quantity such as 2, 500m or 8Gi'),
-    _('>= %(replicas)s Ready, schedulable amd64 nodes with %(cpu_request)s CPU and %(memory_request)s allocatable'),
-    _('Add Ready amd64 nodes with at least %(cpu_request)s CPU and %(memory_request)s memory allocatable (kubectl get nodes -L kubernetes.io/arch; kubectl uncordon NODE)'),
-    _('Grant them: kubectl create rolebinding wandb-deployer --clusterrole=admin --user=USER -n %(ns)s%(admin)s'),
-    _('%(server)s answers: Kubernetes %(version)s'),
-    _('; not usable: %(unfit)s'),
-    _('no node can run a W&B replica (%(shown)s)%(others)s'),
-    _('; and a cluster admin runs: kubectl create namespace %(ns)s'),
-    _('denied in namespace %(ns)s: %(denied)s%(note)s'),
-    _('IngressClass %(name)s does not exist (existing: %(shown)s)'),
-    _('Set deploy.ingress_class to one of: %(shown)s, or install an ingress controller (helm upgrade --install ingress-nginx ingress-nginx/ingress-nginx -n ingress-nginx --create-namespace)'),
-    _('CRD %(OPERATOR_CRD)s exists but is not Established'),
-    _('Check the operator: kubectl describe crd %(OPERATOR_CRD)s; then %(OPERATOR_INSTALL)s'),
-    _('ClusterIssuer %(issuer)s is not Ready: %(reason)s'),
-    _('Inspect it: kubectl describe clusterissuer %(issuer)s'),
-    _('the API server reports an unreadable version %(text)s'),
-    _('%(arch)s (W&B images are x86-64 only)'),
-    _('%(n_fit)s nodes can run a replica (%(shown)s)'),
-    _('only %(n_fit)s node(s) can run a replica, %(replicas)s replicas planned (%(shown)s)%(others)s'),
-    _('allowed to create %(observed)s in %(ns)s%(note)s'),
-    _('IngressClass %(name)s exists (controller %(controller)s)'),
-    _('target %(target)s: the W&B operator is used only by helm-operator'),
-    _('CRD %(OPERATOR_CRD)s is Established'),
-    _('tls.mode is %(mode)s: cert-manager is not used'),
-    _('ClusterIssuer %(issuer)s is Ready'),
-    _('allocatable cpu %(cpu)s'),
-    _('allocatable memory %(memory)s'),
-    _(' (namespace %(ns)s does not exist yet)'),
-    _(' (whether namespace %(ns)s exists could not be read)'),
-    _('cannot read IngressClass %(name)s (forbidden)'),
-    _('IngressClass %(name)s not found and listing IngressClasses is forbidden'),
-    _('CRD %(OPERATOR_CRD)s is absent: the W&B operator is not installed'),
-    _('cannot read CRD %(OPERATOR_CRD)s (forbidden)'),
-    _('Check it yourself: kubectl get crd %(OPERATOR_CRD)s'),
-    _('ClusterIssuer %(issuer)s is absent'),
-    _('Create it (kubectl apply -f clusterissuer.yaml) or set tls.issuer to one of: kubectl get clusterissuers'),
-    _('cannot read ClusterIssuer %(issuer)s (forbidden)'),
-    _('Check it yourself: kubectl get clusterissuer %(issuer)s'),
-    _('ClusterIssuer %(issuer)s is absent: cert-manager is not installed'),
-    _('Docker Engine >= %(engine)s, Compose v2 >= %(compose_v2)s or docker-compose >= %(compose_v1)s'),
-    _('cannot reach the database %(host)s:%(port)s from %(bad)s'),
-    _("Allow TCP %(port)s inbound on %(host)s from the app nodes (firewall: ufw allow proto tcp from APP_NODE_IP to any port %(port_2)s) and check MySQL's bind-address"),
-    _('%(n_reports)s node(s) reach %(hostname)s:%(port)s'),
-    _('%(name)s does not resolve on %(bad)s'),
-    _('Add %(name)s to DNS (or to /etc/hosts on those nodes) pointing at the W&B load balancer'),
-    _('already in use: %(busy)s'),
-    _("Stop what listens there (ss -ltnp 'sport = :%(first)s' shows it) and allow TCP %(shown)s inbound in the node's firewall"),
-    _('no %(role)s node reported: run `wbsetup probe --node answers.yaml --role %(role_2)s` on one'),
-    _('%(n_reports)s app node(s) reach %(host)s:%(port)s'),
-    _('the object store %(hostname)s:%(port)s is unreachable from %(unreachable)s'),
-    _('Allow TCP %(port)s inbound to %(hostname)s from every node and client (presigned URLs send training machines and browsers straight to the store)'),
-    _("the object store's certificate is not trusted on %(untrusted)s"),
-    _("the object store's certificate is trusted only through object_store.ca_pem on %(private)s"),
-    _('%(n_reports)s node(s) resolve %(name)s'),
-    _('target %(target)s: Docker Compose is not used'),
-    _('%(n_reports)s app node(s) have Docker and Compose'),
-    _('ports %(shown)s are free on %(n_reports)s app node(s)'),
-    _('%(node)s: Docker Engine not found'),
-    _('%(node)s: Docker Compose not found'),
-    _('%(node)s: Docker Engine %(engine)s < %(engine_2)s'),
-    _('check id %(id)s must start with a step: %(STEPS)s'),
-    _('check returned an invalid outcome: %(outcome)s'),
-    _('duplicate check id %(id)s'),
-    _('input missing: %(missing)s'),
-    _('timed out after %(timeout)s s'),
-    _('check crashed: %(type)s: %(exc)s'),
-    _('skipped: %(dep)s was skipped (%(message)s)'),
-    _('skipped: %(dep)s did not pass (%(status)s)'),
-    _('%(arch)s is not supported: W&B Server images are built for x86-64 only'),
-    _('The %(ROLES)s has %(shown)s; W&B needs at least %(need)s %(unit)s'),
-    _('The %(ROLES)s has %(observed)s; W&B recommends dual %(nic_gbps)s GbE or faster'),
-    _('Provide %(nics)s network interfaces of %(nic_gbps)s Gbps or more'),
+    # message template ({field} text)
     _('Give each node at least %(need)s CPU cores'),
+    # message template ({field} text)
     _('Give each node at least %(need)s GiB of memory'),
+    # message template ({field} text)
     _('Use a disk of at least %(need)s GB'),
+    # message template ({field} text)
     _('Use SSD or accelerated storage with %(need)s+ Mbps sequential write'),
-    _('deploy.kubeconfig: %(what)s must be an absolute path, or use %(what_2)s-data'),
-    _('deploy.kubeconfig has no current-context: set deploy.context (one of: %(names)s)'),
-    _('context %(name)s is not in deploy.kubeconfig (contexts: %(names)s)'),
-    _('context %(name)s names cluster %(cluster)s, which is not in the kubeconfig'),
-    _('cluster %(cluster)s needs a server URL (https://host:6443)'),
-    _('context %(name)s has no user: add a user with a token or client certificate'),
-    _('kubeconfig user of context %(name)s uses %(kind)s: %(UNSUPPORTED_AUTH)s'),
-    _('kubeconfig user of context %(name)s has no credentials: %(UNSUPPORTED_AUTH)s'),
-    _('kubeconfig user of context %(name)s has a client certificate but no client key'),
-    _('deploy.kubeconfig has no %(key)s'),
-    _('deploy.kubeconfig: %(what)s is not base64 data'),
-    _('deploy.kubeconfig cannot be used: %(type)s'),
-    _('deploy.kubeconfig: every entry of %(key)s needs a name and a %(inner)s mapping'),
-    _('%(where)s (%(ip)s) accepts TCP connections'),
-    _('the certificate is not trusted (%(reason)s): W&B does not support self-signed certificates'),
-    _('the signed request failed: %(describe)s'),
-    _('Check that %(endpoint)s is an S3 API endpoint and reachable'),
-    _('bucket %(bucket)s cannot be listed: %(describe)s'),
-    _('bucket %(bucket)s is in %(actual)s, not %(region)s'),
-    _('Set object_store.region: %(actual)s (AWS_REGION must match the bucket)'),
-    _('the bucket refuses the browser preflight from %(origin)s (%(value)s)'),
-    _('Save as cors.xml and run `mc cors set ALIAS/%(bucket)s cors.xml` (or `aws s3api put-bucket-cors --endpoint-url %(endpoint)s --bucket %(bucket_2)s --cors-configuration file://cors.json`, or the Apply CORS action): %(xml)s'),
-    _('Open the firewall from this machine and the W&B nodes to %(where)s'),
-    _('Start the S3 service on %(where)s or correct object_store.endpoint'),
-    _('cannot connect to %(where)s: %(causes)s'),
-    _('Check that %(host)s:%(port)s serves TLS (or use an http:// endpoint)'),
-    _('the certificate does not name %(host)s (%(reason)s)'),
-    _('Issue the certificate with %(host)s in its subjectAltName, or use a name it covers'),
-    _('the store accepted a request signed with access key %(key)s'),
-    _('the store does not know access key %(key)s (InvalidAccessKeyId)'),
-    _('the secret key does not match access key %(key)s (SignatureDoesNotMatch)'),
-    _('bucket %(bucket)s exists and can be listed'),
-    _('bucket %(bucket)s does not exist (NoSuchBucket)'),
-    _('Create it with `mc mb --region=%(region)s ALIAS/%(bucket)s` or the Create bucket action'),
-    _('access key %(access_key)s may not list bucket %(bucket)s (AccessDenied)'),
-    _('bucket %(bucket)s is in %(actual)s'),
-    _('browsers at %(origin)s may PUT and GET objects'),
-    _('the endpoint is not a valid URL: %(exc)s'),
-    _('DNS lookup of %(host)s gave no answer within %(limit)s s'),
-    _('%(host)s does not resolve (%(strerror)s)'),
-    _("Add a DNS record for %(host)s: W&B nodes and users' browsers must resolve it too"),
-    _("the bucket's location cannot be read: %(describe)s"),
-    _("Confirm the bucket's region with the store's administrator; AWS_REGION must be %(region)s"),
-    _('%(key)s: read back %(n_back)s bytes that differ from the %(n_data)s written'),
-    _('%(stage)s of a scratch object failed: %(describe)s'),
-    _('Grant the key s3:PutObject, s3:GetObject and s3:DeleteObject on %(bucket)s'),
-    _('the CORS preflight failed: %(describe)s'),
-    _('Check that %(endpoint)s is reachable from browsers'),
-    _("the endpoint's clock cannot be read: %(describe)s"),
-    _('Check that %(endpoint)s answers HTTP requests'),
-    _('%(ip)s: no answer within %(limit)s s'),
-    _('presigned %(what)s answered HTTP %(status_code)s %(s3_error_code)s'),
-    _('the scratch object %(key)s could not be deleted: %(describe)s'),
-    _('Grant s3:DeleteObject and remove %(key)s by hand'),
-    _('%(observed)s (%(kind)s) issued by %(rfc4514_string)s%(extra)s'),
-    _("the private key (%(describe_key)s) does not match the leaf's public key (%(describe_key_2)s)"),
-    _('%(name)s is not covered by the certificate: %(how)s'),
-    _('Issue a certificate whose subjectAltName includes %(san)s'),
-    _('valid %(span)s (%(left)s days left)'),
-    _('the chain does not verify: %(detail)s'),
-    _('%(seen)s, trusted, covers %(name)s%(more)s'),
-    _('host %(value)s is not an http(s) URL without a path'),
-    _('host is %(value)s but tls.mode is none, so nothing terminates TLS'),
-    _('%(why)s (tls.mode is none)'),
-    _('Choose tls.mode provided, external or cert-manager and set host to %(https_host)s'),
-    _('W&B should be served over TLS: host is %(value)s'),
-    _('Set host to %(https_host)s and terminate TLS at the load balancer or ingress'),
-    _('%(name)s is an IP address; nothing to resolve'),
-    _("the first certificate (%(observed)s) is a CA certificate, not the server's"),
-    _('the leaf has an %(kind)s key, which browsers do not accept for TLS'),
-    _('the %(describe_key)s key matches %(label)s'),
-    _('%(name)s matches only the subject %(how)s; the certificate has no subjectAltName, which browsers require'),
-    _('Reissue the certificate with subjectAltName %(san)s'),
-    _('%(name)s is covered by %(how)s'),
-    _('the certificate is not valid yet: valid from %(date)s'),
-    _('the certificate expired on %(date)s (%(days)s days ago)'),
-    _('the certificate expires on %(date)s, in %(left)s days'),
-    _('%(SELF_SIGNED)s: %(label)s is self-signed'),
-    _('trusted by the system store: %(detail)s'),
-    _('trusted only through tls.ca_pem, not the system store: %(detail)s'),
-    _('host is %(host)s: nothing to check over TLS'),
-    _('does not cover %(name)s (%(how)s)'),
-    _('served certificate %(seen)s: %(problems)s'),
-    _('Install the W&B certificate and its intermediates on whatever answers at %(name)s (ingress / load balancer), then re-run'),
-    _('%(name)s does not resolve from this machine (%(exc)s)'),
-    _('Add DNS A/AAAA records for %(name)s: browsers, SDK clients and the load balancer must resolve it'),
-    _('certificate %(i)s (%(label)s) did not issue certificate %(value)s'),
-    _('the leaf has an %(kind)s-bit key; browsers need at least 2048 bits'),
-    _('valid at %(date)s'),
-    _('>= %(warn_days)s days left'),
-    _('%(TRUSTED_CA_HINT)s, or set tls.ca_pem to your private root CA'),
-    _('https://%(name)s:%(port)s does not answer yet (%(exc)s)'),
-    _('https://%(name)s:%(port)s answers but the TLS handshake fails (%(exc)s)'),
-    _('Make %(name)s:%(port)s terminate TLS with the W&B certificate'),
-    _('not trusted (%(trust_error)s)'),
-    _("differs from tls.cert_pem's leaf (%(label)s, SHA-256 %(fingerprint)s)"),
-    _('database %(name)s and user %(user)s@%% are ready'),
-    _('cannot connect as %(admin_user)s: %(message)s'),
-    _('bucket %(bucket)s created in %(region)s'),
-    _('input missing: %(absent)s'),
-    _('bucket %(bucket)s was not created: %(describe)s'),
-    _('bucket %(bucket)s already exists (owned by this key)'),
-    _('the CORS policy was not applied to %(bucket)s: %(describe)s'),
-    _('must be at least %(ge)s'),
-    _('must be greater than %(gt)s'),
-    _('must be at most %(le)s'),
-    _('too long: at most %(max_length)s characters'),
-    _('must be one of %(expected)s'),
-    _('not allowed here; use %(allowed)s'),
-    _(' at line %(value)s, column %(value_2)s'),
-    _('(document): not valid YAML or JSON%(where)s'),
-    _('%(path)s: cannot read the answers file (%(strerror)s)'),
-    _('%(path)s: the answers file is not UTF-8 text'),
-    _('reach.%(key)s: an object with target, ok (true/false) and error'),
-    _('reach.object_store.tls: one of %(TLS_STATES)s or null'),
-    _('schema: must be %(SCHEMA)s'),
-    _('profile: the report is for profile %(profile)s, not %(profile_2)s'),
-    _('role: one of %(ROLES)s'),
-    _('hardware: an object with %(HARDWARE_KEYS)s'),
-    _('%(path)s: cannot read the node report (%(strerror)s)'),
-    _('%(path)s: not a node report (not JSON)'),
-    _('timed out after %(timeout)s s (firewall?)'),
-    _('DNS: no answer within %(timeout)s s'),
-    _('role must be one of %(ROLES)s'),
-    _('handshake failed: %(error)s'),
-    _('certificate not trusted (%(verify_message)s)'),
-    _('this probe token was issued for the %(role)s role, not %(upload_role)s'),
-    _('facts: %(name)s is not a number'),
-    _('upload too large: %(n_body)s bytes (at most %(max_bytes)s)'),
-    _('role: must be app or database, not %(show)s'),
-    _('node: must be a host name (letters, digits, . _ -; at most 253), not %(show)s'),
-    _('%(prefix)s%(unknown)s: unknown key (allowed: %(sorted)s)'),
-    _('%(prefix)s%(missing)s: required key is missing'),
-    _('role must be app or database, not %(role)s'),
-    _('upload is not JSON: %(msg)s at line %(lineno)s column %(colno)s'),
-    _('facts.arch: must be a string such as x86_64, not %(show)s'),
-    _('facts.%(key)s: must be a number or null, not %(show)s'),
-    _('request too large (at most %(value)s KiB)'),
-    _('unknown profile %(name)s'),
-    _('node report rejected: %(errors)s'),
-    _('unknown check %(only)s in step %(step)s'),
-    _('unknown check %(check_id)s'),
-    _('unknown check run %(run)s'),
-    _('unknown fault %(fault_id)s'),
-    _('received %(role)s facts from %(node)s for profile %(name)s'),
-    _('pasted probe output is for role %(role)s, not %(role_2)s'),
-    _('node report upload too large (at most %(value)s KiB)'),
-    _('this probe token was issued for %(role)s reports, not %(role_2)s'),
-    _('stored the %(role)s node report of %(node)s for profile %(name)s'),
-    _('pasted probe output: %(exc)s'),
-    _('unknown step %(step)s'),
-    _('at most %(MAX_FIELD)s characters'),
-    _('wbsetup probe --node %(profile)s.yaml --role app   # or --role client'),
-    _('namespace %(namespace)s · ingress %(ingress_class)s'),
-    _('status of its checks: %(status)s'),
+    # message template ({field} text)
     _('Kubernetes %(version)s does not serve networking.k8s.io/v1 Ingress'),
+    # message template ({field} text)
     _('Upgrade the cluster to Kubernetes %(need)s or newer (kubeadm upgrade plan)'),
+    # message template ({field} text)
     _('%(flavor)s %(version)s is not supported by W&B Server'),
+    # message template ({field} text)
     _('Aurora MySQL %(aurora)s is older than 3.05.2, the oldest Aurora W&B supports'),
+    # message template ({field} text)
     _('MySQL %(version)s is too old: W&B Server needs MySQL 5.7 or 8.0.28+'),
+    # message template ({field} text)
     _('MySQL %(version)s is not supported: MySQL 8 must be 8.0.28 or newer'),
+    # message template ({field} text)
     _("Kubernetes %(version)s is older than W&B's current requirement (%(need)s+)"),
+    # message template ({field} text)
     _('Kubernetes %(version)s is not supported by W&B Server'),
+    # message template ({field} text)
     _('MySQL %(version)s is older than 8.0.32, the oldest version W&B Server supports'),
+    # message template ({field} text)
     _('MySQL 8.0 reached end of life in April 2026; upgrade to 8.4 (server is %(version)s)'),
+    # message template ({field} text)
     _('MySQL %(version)s is an innovation release, not validated by W&B'),
+    # message template ({field} text)
     _('MySQL %(version)s is not validated by W&B (W&B validates 8.4.x)'),
 ]

@@ -15,6 +15,7 @@ from datetime import datetime
 from app.probe import node as node_probe
 from app.answers import Answers, AnswersError
 from app.probe.node import HARDWARE_KEYS, KIND, ROLES, SCHEMA, TLS_STATES
+from app.i18n.message import as_msg, msg
 
 
 # --- what the node measures (app/probe/node.py; these wrappers take the answers) -------------------
@@ -73,10 +74,12 @@ def published_ports(answers: Answers) -> list[int]:
 def _reach_ok(doc: dict, key: str, errors: list[str]) -> None:
     item = doc.get(key)
     if not isinstance(item, dict) or not isinstance(item.get("ok"), bool) or "target" not in item:
-        errors.append(f"reach.{key}: an object with target, ok (true/false) and error")
+        errors.append(msg("reach.%(key)s: an object with target, ok (true/false) and error", key=key))
         return
     if key == "object_store" and item.get("tls") not in (*TLS_STATES, None):
-        errors.append(f"reach.object_store.tls: one of {', '.join(TLS_STATES)} or null")
+        errors.append(msg(
+            "reach.object_store.tls: one of %(TLS_STATES)s or null",
+            TLS_STATES=', '.join(TLS_STATES)))
 
 
 def _timestamp(value) -> bool:
@@ -96,18 +99,20 @@ def validate_report(doc, profile: str) -> dict:
         raise AnswersError(["not a node report (kind must be node-report)"])
     errors = []
     if doc.get("schema") != SCHEMA:
-        errors.append(f"schema: must be {SCHEMA}")
+        errors.append(msg("schema: must be %(SCHEMA)s", SCHEMA=SCHEMA))
     if doc.get("profile") != profile:
-        errors.append(f"profile: the report is for profile {doc.get('profile')!r}, not {profile!r}")
+        errors.append(msg(
+            "profile: the report is for profile %(profile)s, not %(profile_2)s",
+            profile=repr(doc.get('profile')), profile_2=repr(profile)))
     if not isinstance(doc.get("node"), str) or not doc["node"] or len(doc["node"]) > 253:  # a host name's limit
         errors.append("node: the node's name (a string)")
     if doc.get("role") not in ROLES:
-        errors.append(f"role: one of {', '.join(ROLES)}")
+        errors.append(msg("role: one of %(ROLES)s", ROLES=', '.join(ROLES)))
     if not _timestamp(doc.get("measured_at")):
         errors.append("measured_at: a UTC timestamp such as 2026-11-29T03:00:00Z")
     hardware = doc.get("hardware")
     if not isinstance(hardware, dict) or any(k not in hardware for k in HARDWARE_KEYS):
-        errors.append(f"hardware: an object with {', '.join(HARDWARE_KEYS)}")
+        errors.append(msg("hardware: an object with %(HARDWARE_KEYS)s", HARDWARE_KEYS=', '.join(HARDWARE_KEYS)))
     reach = doc.get("reach")
     if not isinstance(reach, dict):
         errors.append("reach: an object with database, object_store and host")
@@ -133,11 +138,13 @@ def load_reports(paths: list[str], profile: str) -> list[dict]:
             with open(path, encoding="utf-8") as fh:
                 doc = json.load(fh)
         except OSError as exc:
-            raise AnswersError([f"{path}: cannot read the node report ({exc.strerror})"]) from None
+            raise AnswersError([msg(
+                "%(path)s: cannot read the node report (%(strerror)s)",
+                path=path, strerror=exc.strerror)]) from None
         except (ValueError, UnicodeDecodeError):
-            raise AnswersError([f"{path}: not a node report (not JSON)"]) from None
+            raise AnswersError([msg("%(path)s: not a node report (not JSON)", path=path)]) from None
         try:
             reports.append(validate_report(doc, profile))
         except AnswersError as exc:
-            raise AnswersError([f"{path}: {e}" for e in exc.errors]) from None
+            raise AnswersError([msg("%(path)s: %(problem)s", path=path, problem=as_msg(e)) for e in exc.errors]) from None
     return reports

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from app.answers import AppNodes, DatabaseNode, format_errors
 from app.probe.host import KEYS
+from app.i18n.message import MsgList, msg
 
 TOKEN_TTL = timedelta(minutes=30)
 MAX_UPLOAD_BYTES = 16384
@@ -82,7 +83,9 @@ def token_problem(*, expires_at: datetime, used_at: datetime | None, role: str, 
     if _utc(expires_at) <= now:
         return "this probe token has expired; create a new one in the wizard"
     if role != upload_role:
-        return f"this probe token was issued for the {role} role, not {upload_role}"
+        return msg(
+            "this probe token was issued for the %(role)s role, not %(upload_role)s",
+            role=role, upload_role=upload_role)
     return None
 
 
@@ -91,7 +94,7 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _no_constants(name: str):
-    raise UploadError(f"facts: {name} is not a number")
+    raise UploadError(msg("facts: %(name)s is not a number", name=name))
 
 
 def parse_upload(body: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, require_token: bool = True) -> ProbeUpload:
@@ -102,13 +105,17 @@ def parse_upload(body: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, require_toke
     or outside the bounds of the answers model (app.answers.AppNodes / DatabaseNode).
     """
     if len(body) > max_bytes:
-        raise UploadError(f"upload too large: {len(body)} bytes (at most {max_bytes})")
+        raise UploadError(msg(
+            "upload too large: %(n_body)s bytes (at most %(max_bytes)s)",
+            n_body=len(body), max_bytes=max_bytes))
     try:
         doc = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
     except UnicodeDecodeError:
         raise UploadError("upload is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise UploadError(f"upload is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise UploadError(msg(
+            "upload is not JSON: %(msg)s at line %(lineno)s column %(colno)s",
+            msg=exc.msg, lineno=exc.lineno, colno=exc.colno)) from None
     if not isinstance(doc, dict):
         raise UploadError("upload must be a JSON object with token, role, node and facts")
     _exact_keys(doc, {"token", "role", "node", "facts"}, "", optional=set() if require_token else {"token"})
@@ -118,10 +125,12 @@ def parse_upload(body: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, require_toke
             raise UploadError("token: missing or malformed (use the command the wizard shows)")
     role = doc["role"]
     if role not in ROLES:
-        raise UploadError(f"role: must be app or database, not {_show(role)}")
+        raise UploadError(msg("role: must be app or database, not %(show)s", show=_show(role)))
     node = doc["node"]
     if not isinstance(node, str) or not NODE_NAME.match(node):
-        raise UploadError(f"node: must be a host name (letters, digits, . _ -; at most 253), not {_show(node)}")
+        raise UploadError(msg(
+            "node: must be a host name (letters, digits, . _ -; at most 253), not %(show)s",
+            show=_show(node)))
     facts = doc["facts"]
     if not isinstance(facts, dict):
         raise UploadError("facts: must be an object with the keys " + ", ".join(KEYS))
@@ -132,19 +141,27 @@ def parse_upload(body: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, require_toke
             continue
         if key == "arch":
             if not isinstance(value, str):
-                raise UploadError(f"facts.arch: must be a string such as x86_64, not {_show(value)}")
+                raise UploadError(msg(
+                    "facts.arch: must be a string such as x86_64, not %(show)s",
+                    show=_show(value)))
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise UploadError(f"facts.{key}: must be a number or null, not {_show(value)}")
+            raise UploadError(msg(
+                "facts.%(key)s: must be a number or null, not %(show)s",
+                key=key, show=_show(value)))
     return ProbeUpload(token=token, role=role, node=node, facts=_validate_ranges(role, facts))
 
 
 def _exact_keys(doc: dict, allowed: set[str], prefix: str, optional: set[str] = frozenset()) -> None:
     unknown = sorted(set(doc) - allowed)
     if unknown:
-        raise UploadError(f"{prefix}{unknown[0]}: unknown key (allowed: {', '.join(sorted(allowed))})")
+        raise UploadError(msg(
+            "%(prefix)s%(unknown)s: unknown key (allowed: %(sorted)s)",
+            prefix=prefix, unknown=unknown[0], sorted=', '.join(sorted(allowed))))
     missing = sorted(allowed - set(doc) - set(optional))
     if missing:
-        raise UploadError(f"{prefix}{missing[0]}: required key is missing")
+        raise UploadError(msg(
+            "%(prefix)s%(missing)s: required key is missing",
+            prefix=prefix, missing=missing[0]))
 
 
 def _validate_ranges(role: str, facts: dict) -> dict[str, Any]:
@@ -158,7 +175,8 @@ def _validate_ranges(role: str, facts: dict) -> dict[str, Any]:
         try:
             section = model.model_validate(values)
         except ValidationError as exc:
-            raise UploadError("; ".join("facts." + line for line in format_errors(exc))) from None
+            raise UploadError(MsgList(msg("%(path)s: %(problem)s", path="facts." + line.params["path"],
+                                          problem=line.params["problem"]) for line in format_errors(exc))) from None
         out.update({k: getattr(section, k) for k in values})
     return out
 
@@ -167,7 +185,7 @@ def facts_to_section(role: str, facts: dict[str, Any]) -> dict[str, Any]:
     """The hardware.<role> answers keys a probe fills in: the measured, non-null facts (arch only
     for app; never `nodes`, which is not a property of one node). Merge it into the section."""
     if role not in ROLES:
-        raise ValueError(f"role must be app or database, not {role!r}")
+        raise ValueError(msg("role must be app or database, not %(role)s", role=repr(role)))
     keys = [k for k in KEYS if role == "app" or k != "arch"]
     return {k: facts[k] for k in keys if facts.get(k) is not None}
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.answers import SECRET_FIELDS, Answers, get_path, parse_document, set_doc_path
+from app.i18n.message import with_messages, with_structure
 from app.secret import EnvRef
 from app.settings import Settings
 from app.store import models
@@ -218,6 +219,8 @@ class Store:
             return run.id
 
     def add_result(self, run_id: int, result: dict) -> None:
+        """Store `result` (Result.to_data(): English texts plus, under "i18n", their structured form)."""
+        result = with_structure(result)
         with self.session() as s:
             s.add(CheckResult(run_id=run_id, check_id=result["id"], step=result["step"],
                               status=result["status"], data=json.dumps(result, ensure_ascii=False)))
@@ -236,7 +239,7 @@ class Store:
             if run is None:
                 raise NotFound(f"unknown check run {run_id}")
             rows = s.exec(select(CheckResult).where(CheckResult.run_id == run_id).order_by(CheckResult.id)).all()
-            return run, [json.loads(r.data) for r in rows]
+            return run, [with_messages(json.loads(r.data)) for r in rows]
 
     def latest_results(self, name: str) -> dict[str, tuple[dict, CheckRun]]:
         """The newest result of every check of the profile, with the run it came from."""
@@ -246,7 +249,7 @@ class Store:
                 select(CheckResult, CheckRun).join(CheckRun, CheckResult.run_id == CheckRun.id)
                 .where(CheckRun.profile_id == row.id).order_by(CheckResult.id)
             ).all()
-            return {res.check_id: (json.loads(res.data), run) for res, run in pairs}
+            return {res.check_id: (with_messages(json.loads(res.data)), run) for res, run in pairs}
 
     def prune_runs(self, name: str, keep: int = 50) -> None:
         with self.session() as s:

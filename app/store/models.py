@@ -43,7 +43,7 @@ class CheckResult(SQLModel, table=True):
     check_id: str = Field(max_length=128)
     step: str = Field(max_length=32)
     status: str = Field(max_length=16)
-    data: str = Field(sa_column=Column(Text, nullable=False))  # Result.to_dict() as JSON
+    data: str = Field(sa_column=Column(Text, nullable=False))  # Result.to_data() as JSON (English texts + "i18n")
     finished_at: NaiveDatetime = Field(default_factory=utcnow)
 
 

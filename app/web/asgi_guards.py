@@ -5,6 +5,7 @@ letting Starlette re-raise the exception to uvicorn (whose traceback log could c
 from __future__ import annotations
 
 import logging
+from app.i18n.message import msg
 
 log = logging.getLogger("wbsetup")
 
@@ -26,7 +27,7 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        message = f"request too large (at most {self.limit // 1024} KiB)"
+        message = msg("request too large (at most %(value)s KiB)", value=self.limit // 1024)
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length", b"")
         if length:
@@ -40,14 +41,14 @@ class BodyLimit:
         # Streamed body: read it (bounded) before the application sees it, then replay it.
         chunks, size = [], 0
         while True:
-            msg = await receive()
-            if msg["type"] == "http.disconnect":
+            event = await receive()
+            if event["type"] == "http.disconnect":
                 return
-            chunks.append(msg.get("body", b""))
+            chunks.append(event.get("body", b""))
             size += len(chunks[-1])
             if size > self.limit:
                 return await _send_text(send, 413, message)
-            if not msg.get("more_body"):
+            if not event.get("more_body"):
                 break
         body, sent = b"".join(chunks), False
 
@@ -72,10 +73,10 @@ class CatchAll:
             return await self.app(scope, receive, send)
         started = False
 
-        async def tracking_send(msg):
+        async def tracking_send(event):
             nonlocal started
-            started = started or msg["type"] == "http.response.start"
-            await send(msg)
+            started = started or event["type"] == "http.response.start"
+            await send(event)
 
         try:
             await self.app(scope, receive, tracking_send)

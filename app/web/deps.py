@@ -12,6 +12,7 @@ from app.answers import Answers
 from app.store import NotFound, Store
 from app.store.models import Profile
 from app.web.auth import require_csrf
+from app.i18n.message import msg
 
 PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -26,11 +27,11 @@ Csrf = Depends(require_csrf)
 
 def load_profile(store: Store, name: str) -> tuple[Answers, Profile]:
     if not PROFILE_NAME.match(name):
-        raise HTTPException(404, f"unknown profile {name!r}")
+        raise HTTPException(404, msg("unknown profile %(name)s", name=repr(name)))
     try:
         return store.get_profile(name)
     except NotFound:
-        raise HTTPException(404, f"unknown profile {name!r}") from None
+        raise HTTPException(404, msg("unknown profile %(name)s", name=repr(name))) from None
 
 
 def redirect(request: Request, url: str) -> Response:

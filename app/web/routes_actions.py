@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 from app.answers import AnswersError
 from app.checks import runs
 from app.web.deps import Csrf, StoreDep, load_profile, redirect, render
+from app.i18n.message import MsgList, msg
 
 router = APIRouter()
 MAX_REPORT = 64 * 1024
@@ -61,7 +62,7 @@ async def upload_node_report(request: Request, name: str, store: StoreDep, file:
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise HTTPException(400, "node report: not JSON (upload the output of `wbsetup probe --node`)") from None
     except AnswersError as exc:
-        raise HTTPException(400, f"node report rejected: {'; '.join(exc.errors)}") from None
+        raise HTTPException(400, msg("node report rejected: %(errors)s", errors=MsgList(exc.errors))) from None
     store.add_node_report(name, report)
     return redirect(request, f"/p/{name}/deploy?saved=1")
 

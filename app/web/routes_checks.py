@@ -11,6 +11,7 @@ from app.checks import runs
 from app.web.deps import Csrf, StoreDep, load_profile, render
 from app.web.routes_profiles import require_step
 from app.web.stepper import stepper, unresolved
+from app.i18n.message import msg
 
 router = APIRouter()
 
@@ -31,7 +32,7 @@ async def run_step(request: Request, name: str, step: str, store: StoreDep, only
     require_step(step, STEPS)
     answers, _ = load_profile(store, name)
     if only is not None and only not in {c.id for c in checks_for([step])}:
-        raise HTTPException(404, f"unknown check {only!r} in step {step}")
+        raise HTTPException(404, msg("unknown check %(only)s in step %(step)s", only=repr(only), step=step))
     timeout = request.app.state.settings.check_timeout
     run_id = runs.start(request.app, store, answers, step, only, timeout)
     return _panel(request, store, answers, step, run_id)
@@ -44,7 +45,7 @@ def poll(request: Request, name: str, step: str, store: StoreDep, run: int | Non
     try:
         return _panel(request, store, answers, step, run)
     except LookupError:
-        raise HTTPException(404, f"unknown check run {run}") from None
+        raise HTTPException(404, msg("unknown check run %(run)s", run=run)) from None
 
 
 @router.post("/p/{name}/ignore", dependencies=[Csrf])
@@ -52,7 +53,7 @@ def ignore(request: Request, name: str, store: StoreDep, check_id: str = Form(..
            reason: str = Form("", max_length=500)):
     answers, _ = load_profile(store, name)
     if check_id not in REGISTRY:
-        raise HTTPException(404, f"unknown check {check_id!r}")
+        raise HTTPException(404, msg("unknown check %(check_id)s", check_id=repr(check_id)))
     reason = reason.strip()
     if not reason:
         raise HTTPException(422, "reason: say why this failure is acceptable (it is shown in the report)")
@@ -64,6 +65,6 @@ def ignore(request: Request, name: str, store: StoreDep, check_id: str = Form(..
 def unignore(request: Request, name: str, store: StoreDep, check_id: str = Form(..., max_length=128)):
     answers, _ = load_profile(store, name)
     if check_id not in REGISTRY:
-        raise HTTPException(404, f"unknown check {check_id!r}")
+        raise HTTPException(404, msg("unknown check %(check_id)s", check_id=repr(check_id)))
     store.set_ignore(name, check_id, None)
     return _panel(request, store, answers, REGISTRY[check_id].step, None)

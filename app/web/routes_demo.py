@@ -7,6 +7,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from app.demo import PROFILE
 from app.demo.faults import BY_ID, FAULTS
 from app.web.deps import Csrf, redirect, render
+from app.i18n.message import msg
 
 router = APIRouter()
 
@@ -34,7 +35,7 @@ def toggle(request: Request, fault_id: str, on: bool = Form(...)):
     """Turn one fault on or off, then show the panel saying which check to re-run."""
     demo = _demo(request)
     if fault_id not in BY_ID:
-        raise HTTPException(404, f"unknown fault {fault_id!r}")
+        raise HTTPException(404, msg("unknown fault %(fault_id)s", fault_id=repr(fault_id)))
     demo.set_fault(fault_id, on)
     return redirect(request, f"/demo?changed={fault_id}")
 

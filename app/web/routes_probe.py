@@ -15,6 +15,7 @@ from app.probe import host as probe, reports as nodes, script as probe_script, t
 from app.answers import AnswersError, parse_document
 from app.store import Store
 from app.web.deps import Csrf, StoreDep, load_profile, redirect, render
+from app.i18n.message import MsgList, message_of, msg
 
 router = APIRouter()
 NODE_PREFIX = "node-"  # the token role of node reports: node-app, node-client (ProbeToken.role ≤ 16)
@@ -66,7 +67,7 @@ async def upload(request: Request, store: StoreDep):
     try:
         up = probe_tokens.parse_upload(body)
     except probe_tokens.UploadError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, message_of(exc)) from None
     peeked = store.peek_probe_token(up.token_hash)
     if peeked is not None and peeked[0].role.startswith(NODE_PREFIX):  # refused without spending it
         raise HTTPException(403, "this probe token is for node reports, not for the hardware probe")
@@ -79,7 +80,9 @@ async def upload(request: Request, store: StoreDep):
     if problem:
         raise HTTPException(409 if tok.used_at else 403, problem)
     _merge(store, name, up.role, up.node, up.facts)
-    return JSONResponse({"ok": True, "message": f"received {up.role} facts from {up.node} for profile {name}"})
+    return JSONResponse({"ok": True, "message": msg(
+        "received %(role)s facts from %(node)s for profile %(name)s",
+        role=up.role, node=up.node, name=name)})
 
 
 @router.post("/p/{name}/hardware/paste", dependencies=[Csrf])
@@ -88,9 +91,11 @@ def paste(request: Request, name: str, store: StoreDep, role: str = Form(...), r
     try:
         up = probe_tokens.parse_upload(report.encode(), require_token=False)
     except probe_tokens.UploadError as exc:
-        raise HTTPException(400, f"pasted probe output: {exc}") from None
+        raise HTTPException(400, msg("pasted probe output: %(exc)s", exc=exc)) from None
     if up.role != role:
-        raise HTTPException(400, f"pasted probe output is for role {up.role}, not {role}")
+        raise HTTPException(400, msg(
+            "pasted probe output is for role %(role)s, not %(role_2)s",
+            role=up.role, role_2=role))
     _merge(store, name, up.role, up.node, up.facts)
     return redirect(request, f"/p/{name}/hardware?saved=1")
 
@@ -122,12 +127,14 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     """The body, refused with 413 as soon as it passes `limit` bytes (announced or streamed)."""
     announced = request.headers.get("content-length") or "0"
     if not announced.isdigit() or int(announced) > limit:  # BodyLimit already refused non-numbers; be sure
-        raise HTTPException(413, f"node report upload too large (at most {limit // 1024} KiB)")
+        raise HTTPException(413, msg("node report upload too large (at most %(value)s KiB)", value=limit // 1024))
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise HTTPException(413, f"node report upload too large (at most {limit // 1024} KiB)")
+            raise HTTPException(413, msg(
+                "node report upload too large (at most %(value)s KiB)",
+                value=limit // 1024))
     return bytes(body)
 
 
@@ -136,7 +143,7 @@ def _accept_report(doc, name: str) -> dict:
     try:
         return nodes.validate_report(doc, name)
     except AnswersError as exc:
-        raise HTTPException(400, f"node report rejected: {'; '.join(exc.errors)}") from None
+        raise HTTPException(400, msg("node report rejected: %(errors)s", errors=MsgList(exc.errors))) from None
 
 
 @router.post(probe_script.NODE_UPLOAD_PATH)
@@ -163,13 +170,16 @@ async def node_upload(request: Request, store: StoreDep):
         raise HTTPException(409 if tok.used_at else 403, problem)
     report = _accept_report(doc["report"], name)  # before the token is spent: a rejected report may be retried
     if NODE_PREFIX + report["role"] != tok.role:
-        raise HTTPException(403, f"this probe token was issued for {tok.role} reports, not {report['role']}")
+        raise HTTPException(403, msg(
+            "this probe token was issued for %(role)s reports, not %(role_2)s",
+            role=tok.role, role_2=report['role']))
     used = store.use_probe_token(tok.token_hash)
     if used is None or used[0].used_at is not None:  # another upload won the race
         raise HTTPException(409, "this probe token was already used; create a new one in the wizard")
     store.add_node_report(name, report)
-    return JSONResponse({"ok": True, "message": f"stored the {report['role']} node report of {report['node']} "
-                                                f"for profile {name}"})
+    return JSONResponse({"ok": True, "message": msg(
+        "stored the %(role)s node report of %(node)s for profile %(name)s",
+        role=report['role'], node=report['node'], name=name)})
 
 
 @router.post("/p/{name}/node-reports/paste", dependencies=[Csrf])

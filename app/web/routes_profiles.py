@@ -13,6 +13,7 @@ from app.artifacts.serialize import dump_yaml
 from app.store import Conflict
 from app.web.auth import COOKIE
 from app.web.deps import PROFILE_NAME, Csrf, StoreDep, load_profile, redirect, render
+from app.i18n.message import MsgList, msg
 
 router = APIRouter()
 MAX_IMPORT = 512 * 1024
@@ -96,7 +97,8 @@ async def import_profile(request: Request, store: StoreDep, file: UploadFile = F
     except UnicodeDecodeError:
         return _list_error(request, store, "Answers file: not UTF-8 text")
     except AnswersError as exc:
-        return _list_error(request, store, "Answers file rejected, nothing was stored: " + "; ".join(exc.errors))
+        return _list_error(request, store, MsgList(["Answers file rejected, nothing was stored: ", MsgList(exc.errors)],
+                                                   sep=""))
     store.save_answers(answers, replace=True)
     return redirect(request, f"/p/{answers.profile}/hardware")
 
@@ -116,4 +118,4 @@ def resume(name: str, store: StoreDep):
 
 def require_step(step: str, allowed) -> None:
     if step not in allowed:
-        raise HTTPException(404, f"unknown step {step!r}")
+        raise HTTPException(404, msg("unknown step %(step)s", step=repr(step)))

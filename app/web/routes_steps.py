@@ -14,6 +14,7 @@ from app.web.forms import STEP_SECTIONS, apply_form, step_fields
 from app.web.routes_profiles import require_step
 from app.web.stepper import stepper, unresolved
 from app.web.step_extras import extras_for
+from app.i18n.message import Msg, msg
 
 router = APIRouter()
 MAX_FIELD = 262144  # the kubeconfig field's limit; other fields have smaller model limits
@@ -57,7 +58,7 @@ async def save_step(request: Request, name: str, step: str, store: StoreDep):
             values[key] = value
     too_long = [k for k, v in values.items() if len(v) > MAX_FIELD]
     if too_long:
-        errors = {k: f"at most {MAX_FIELD} characters" for k in too_long}
+        errors = {k: msg("at most %(MAX_FIELD)s characters", MAX_FIELD=MAX_FIELD) for k in too_long}
         return render(request, "step.html", _context(request, store, answers, row, step, errors=errors,
                                                      values=values), 422)
     try:
@@ -67,7 +68,7 @@ async def save_step(request: Request, name: str, step: str, store: StoreDep):
     try:
         updated = apply_form(step, answers, values)
     except AnswersError as exc:
-        errors = dict(line.split(": ", 1) if ": " in line else ("", line) for line in exc.errors)
+        errors = dict(_field_error(line) for line in exc.errors)
         return render(request, "step.html", _context(request, store, answers, row, step, errors=errors,
                                                      values=values), 422)
     try:
@@ -76,3 +77,11 @@ async def save_step(request: Request, name: str, step: str, store: StoreDep):
         return render(request, "step.html", _context(request, store, answers, row, step, values=values,
                                                      conflict=str(exc)), 409)
     return redirect(request, f"/p/{name}/{step}?saved=1")
+
+
+def _field_error(line) -> tuple[str, object]:
+    """(field path, problem) of one "path: problem" error (a message keeps its problem as a message)."""
+    if isinstance(line, Msg) and {"path", "problem"} <= set(line.params):
+        return str(line.params["path"]), line.params["problem"]
+    path, sep, problem = line.partition(": ")
+    return (path, problem) if sep else ("", line)

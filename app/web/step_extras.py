@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.answers import Answers
 from app.store import Store
+from app.i18n.message import msg
 
 
 def extras_for(request, store: Store, answers: Answers, step: str) -> dict:
@@ -48,5 +49,5 @@ def _deploy(request, store: Store, answers: Answers) -> dict:
             out["contexts"] = kubeconfig.contexts(text)
             out["current"] = kubeconfig.current_context(text)
         except Exception as exc:  # KubeconfigError: its message never contains credentials
-            out["kube_error"] = f"kubeconfig: {exc}"
+            out["kube_error"] = msg("%(path)s: %(problem)s", path="kubeconfig", problem=exc)
     return out

@@ -52,7 +52,9 @@ def _subtitle(box: str, answers: Answers, reports: list[dict]) -> str:
             return "none yet: wbsetup probe --node"
         return " ".join(f"{'✔' if node_ok(r) else '✖'} {r.get('node')}" for r in reports)
     if box == "cluster":
-        return f"namespace {a.deploy.namespace} · ingress {a.deploy.ingress_class}" if a.deploy.target != "docker-compose" \
+        return msg(
+            "namespace %(namespace)s · ingress %(ingress_class)s",
+            namespace=a.deploy.namespace, ingress_class=a.deploy.ingress_class) if a.deploy.target != "docker-compose" \
             else "not used (docker-compose target)"
     if box == "registry":
         return a.deploy.registry or "public registries (needs the internet)"
@@ -60,10 +62,12 @@ def _subtitle(box: str, answers: Answers, reports: list[dict]) -> str:
         return a.operations.backup_dir
     return {
         "clients": "presigned URLs go straight to the store",
-        "ingress": f"{a.host or 'host not set'} · {a.tls.mode}",
+        "ingress": msg("%(host)s · %(mode)s", host=a.host or msg("host not set"), mode=a.tls.mode),
         "app": f"{a.deploy.target} · {a.deploy.replicas} replica(s) · {a.deploy.image}:{a.deploy.version or '?'}",
-        "mysql": f"{a.database.host or 'not set'}:{a.database.port}/{a.database.name}",
-        "store": f"{a.object_store.endpoint or 'not set'}/{a.object_store.bucket or '?'}",
+        "mysql": msg("%(host)s:%(port)s/%(name)s", host=a.database.host or msg("not set"), port=a.database.port,
+                     name=a.database.name),
+        "store": msg("%(endpoint)s/%(bucket)s", endpoint=a.object_store.endpoint or msg("not set"),
+                     bucket=a.object_store.bucket or "?"),
     }[box]
 
 
@@ -80,7 +84,8 @@ def _fit(text: str, width: int = 44) -> str:
 
 def topology_svg(answers: Answers, rows_by_step: dict, reports: list[dict] | None = None,
                  tr: Callable[[str], str] = lambda text: text) -> str:
-    """The picture; `tr` puts its English texts into the reader's language (app/i18n/legacy.py)."""
+    """The picture; `tr` puts its texts into the reader's language (app.i18n.message_translator: a message
+    as its translated template with the values as they are)."""
     reports = reports or []
     svg = ET.Element("svg", xmlns="http://www.w3.org/2000/svg", viewBox="0 0 730 604", role="img",
                      **{"aria-labelledby": "topo-title", "class": "topology"})
@@ -116,7 +121,7 @@ def topology_svg(answers: Answers, rows_by_step: dict, reports: list[dict] | Non
             _fit(tr(_subtitle(box, answers, reports)))
         if prefixes:
             ET.SubElement(g, "text", x=str(x + 12), y=str(y + 70), **{"class": "topo-status"}).text = \
-                tr(f"status of its checks: {status}")
+                tr(msg("status of its checks: %(status)s", status=msg(status)))
         elif box == "backups":
             o = answers.operations
             ET.SubElement(g, "text", x=str(x + 12), y=str(y + 70), **{"class": "topo-status"}).text = _fit(tr(
