@@ -1,5 +1,6 @@
-"""Check runs started from the web: run in the server's event loop, store each result as it finishes
-(the page polls and shows them as they arrive), and tell which results are stale."""
+"""Check runs started from the web: run in the server's event loop, store each result as it finishes,
+publish it to the run's `Feed` (the page's event stream shows it at once; polling reads the store),
+and tell which results are stale."""
 
 from __future__ import annotations
 
@@ -39,6 +40,43 @@ def node_reports(store: Store, name: str) -> list[dict]:
     return [r for _, r in store.node_reports(name)]
 
 
+class Feed:
+    """The results of one run in this process, as they finish: the event stream waits on it.
+
+    Everything runs in the server's event loop (the engine calls `on_result` there), so a waiter
+    that read `results` and then `waiter()` without an await in between never misses a result."""
+
+    def __init__(self):
+        self.results: list[dict] = []
+        self.done = False
+        self._changed = asyncio.Event()
+
+    def publish(self, result: dict) -> None:
+        self.results.append(result)
+        self._wake()
+
+    def finish(self) -> None:
+        self.done = True
+        self._wake()
+
+    def _wake(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def waiter(self) -> asyncio.Event:
+        """The event set at the next change (take it before awaiting, after reading `results`)."""
+        return self._changed
+
+
+FEED_LINGER = 60.0  # seconds a finished run's feed stays for a late (re)connecting stream
+
+
+def feeds(app) -> dict[int, Feed]:
+    if not hasattr(app.state, "feeds"):
+        app.state.feeds = {}
+    return app.state.feeds
+
+
 def start(app, store: Store, answers: Answers, step: str, only: str | None, timeout: float) -> int:
     """Start a run of `step` (or just check `only`) in the background; returns the run id."""
     ids = [only] if only else None
@@ -47,17 +85,25 @@ def start(app, store: Store, answers: Answers, step: str, only: str | None, time
                              len(selected))
     ignores = store.ignores(answers.profile)
     reports = node_reports(store, answers.profile)
+    feed = feeds(app)[run_id] = Feed()
+    loop = asyncio.get_running_loop()
+
+    def on_result(result) -> None:
+        row = result.to_dict()
+        store.add_result(run_id, row)
+        feed.publish(row)
 
     async def work():
         try:
             await run_checks(resolved(answers), steps=[step], only=ids, timeout=timeout, ignore=ignores,
-                             node_reports=reports,
-                             on_result=lambda r: store.add_result(run_id, r.to_dict()))
+                             node_reports=reports, on_result=on_result)
         finally:
             store.finish_run(run_id)
             store.prune_runs(answers.profile)
+            feed.finish()
+            loop.call_later(FEED_LINGER, feeds(app).pop, run_id, None)
 
-    task = asyncio.get_running_loop().create_task(work())
+    task = loop.create_task(work())
     app.state.tasks.add(task)
     task.add_done_callback(app.state.tasks.discard)
     return run_id
@@ -71,6 +117,11 @@ class Row:
     result: dict | None
     stale: bool = False
     ignored_reason: str | None = None
+
+
+def row(result: dict) -> Row:
+    """The row of a result that just finished (its ignore already applied by the engine)."""
+    return Row(result["id"], result["title"], result["status"], result, ignored_reason=result.get("ignore_reason"))
 
 
 def rows(store: Store, answers: Answers, step: str, active_run: int | None = None, *,
