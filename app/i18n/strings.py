@@ -505,6 +505,18 @@ STRINGS = [
     # message or hint
     _(' (encountered processing'),
     # message or hint
+    _('The cert-manager check does not apply to TLS mode %(mode)s'),
+    # message or hint
+    _('The operator check does not apply to %(target)s'),
+    # message or hint
+    _('%(num)s Kubernetes cluster checks do not apply to %(target)s'),
+    # message or hint
+    _('1 Kubernetes cluster check does not apply to %(target)s'),
+    # message or hint
+    _('%(num)s Docker Compose checks do not apply to %(target)s'),
+    # message or hint
+    _('1 Docker Compose check does not apply to %(target)s'),
+    # message or hint
     _("Run sql/bootstrap.sql as an admin (or the wizard's “apply bootstrap” action)"),
     # message or hint
     _('no grants'),
@@ -875,6 +887,16 @@ STRINGS = [
     # message or hint
     _('bundle formats: zip, tar.gz'),
     # message or hint
+    _('No node report yet.'),
+    # message or hint
+    _('No kubeconfig yet.'),
+    # message or hint
+    _('Paste it into the kubeconfig field'),
+    # message or hint
+    _('no app node reported'),
+    # message or hint
+    _('no client node reported'),
+    # message or hint
     _('Browsers and training nodes'),
     # message or hint
     _('Load balancer / ingress (TLS)'),
@@ -1223,8 +1245,8 @@ TEMPLATES = [
     _('unknown profile %(name)s'),
     _('node report rejected: %(errors)s'),
     _('unknown check %(only)s in step %(step)s'),
-    _('unknown check %(check_id)s'),
     _('unknown check run %(run)s'),
+    _('unknown check %(check_id)s'),
     _('unknown fault %(fault_id)s'),
     _('received %(role)s facts from %(node)s for profile %(name)s'),
     _('pasted probe output is for role %(role)s, not %(role_2)s'),
