@@ -21,6 +21,7 @@ STEP_INPUTS = {
     "object_store": ("host", "object_store"),
     "tls": ("host", "tls"),
     "deploy": None,  # the artifacts read everything
+    "verify": ("host", "tls", "deploy", "verify"),
 }
 
 

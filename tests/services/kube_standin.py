@@ -1,9 +1,10 @@
 """A Kubernetes API **stand-in** (no kube-apiserver can run on these machines, TESTING.md).
 
 An HTTPS server (trustme certificate) with bearer-token and client-certificate authentication that
-answers the read-only calls of the `deploy.cluster.*` checks with objects shaped exactly as the real
-API returns them (lightkube decodes strictly): /version, Nodes, Namespaces, SelfSubjectAccessReviews,
-IngressClasses, CustomResourceDefinitions and cert-manager ClusterIssuers. Errors are v1 `Status`
+answers the read-only calls of the `deploy.cluster.*` and `verify.rollout` checks with objects shaped
+exactly as the real API returns them (lightkube decodes strictly): /version, Nodes, Namespaces,
+SelfSubjectAccessReviews, IngressClasses, CustomResourceDefinitions, cert-manager ClusterIssuers, and
+(tests/services/kube_pods.py) pods, events, pod logs, Deployments and StatefulSets. Errors are v1 `Status`
 objects. One server per session; the `kube` fixture resets its state (`KubeState`) for each test.
 """
 
@@ -20,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import trustme
 import yaml
+
+from tests.services import kube_pods
 
 TS = "2026-01-05T08:00:00Z"
 TOKEN = "standin-token-Zq9v7WbT3k"
@@ -86,6 +89,11 @@ class KubeState:
     crd: str | None = "Established"                 # "Established", "pending" or None (absent)
     cert_manager: bool = True                       # the ClusterIssuer resource type exists
     issuers: dict = field(default_factory=dict)     # name -> True (Ready) / False
+    pods: list = field(default_factory=list)        # tests/services/kube_pods.pod(...)
+    events: list = field(default_factory=list)      # kube_pods.scheduling_event(...)
+    logs: dict = field(default_factory=dict)        # pod name -> log lines of its container
+    deployments: list = field(default_factory=list)
+    statefulsets: list = field(default_factory=list)
     silent: bool = False                            # accept connections, never answer
     requests: list = field(default_factory=list)    # (method, path) seen, to prove read-only use
 
@@ -251,6 +259,7 @@ ROUTES = [
     (r"/apis/networking\.k8s\.io/v1/ingressclasses/([^/]+)", _Handler.get_ingress_class),
     (r"/apis/apiextensions\.k8s\.io/v1/customresourcedefinitions/([^/]+)", _Handler.get_crd),
     (r"/apis/cert-manager\.io/v1/clusterissuers/([^/]+)", _Handler.get_issuer),
+    *kube_pods.ROUTES,  # pods, events, logs, Deployments, StatefulSets (verify.rollout)
 ]
 
 
