@@ -320,7 +320,7 @@ class KubeAPI:
     def state(self) -> KubeState:
         return self.server.state
 
-    def start(self) -> "KubeAPI":
+    def start(self) -> KubeAPI:
         self._thread.start()
         return self
 
