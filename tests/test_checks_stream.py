@@ -13,6 +13,14 @@ from app.checks.engine import checks_for
 from tests.services.wizard import TOKEN
 
 
+@pytest.fixture(autouse=True)
+def answer_at_once(monkeypatch):
+    """"Run checks" answers without waiting for quick results, so every run here streams."""
+    from app.web import routes_checks
+
+    monkeypatch.setattr(routes_checks, "QUICK", 0.0)
+
+
 def _events(text: str) -> list[tuple[str, str]]:
     out = []
     for block in text.split("\n\n"):
@@ -70,6 +78,16 @@ def test_stream_of_an_unknown_or_foreign_run_is_404(client):
     assert client.get("/p/acme/checks/hardware/events?run=99999").status_code == 404
     assert client.get(f"/p/other/checks/hardware/events?run={run}").status_code == 404
     assert client.get("/p/acme/checks/nope/events?run=1").status_code == 404
+
+
+def test_a_step_that_finishes_at_once_comes_back_finished(client, monkeypatch):
+    from app.web import routes_checks
+
+    monkeypatch.setattr(routes_checks, "QUICK", 5.0)  # hardware checks take milliseconds
+    client.create("acme")
+    started = client.post("/p/acme/checks/hardware", headers={"X-CSRF-Token": client.csrf})
+    assert "sse-connect" not in started.text and 'data-status="pending"' not in started.text
+    assert 'hx-swap-oob' in started.text  # the stepper follows
 
 
 def test_polling_panel_is_the_fallback(client):

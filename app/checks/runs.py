@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from app.answers import Answers
 from app.checks.engine import STATUSES, checks_for, run_checks
 from app.store import Store
 from app.store.models import utcnow
+
+log = logging.getLogger("wbsetup")
 
 # What each step's checks read: a result is stale when any of these changed since it ran.
 STEP_INPUTS = {
@@ -87,18 +91,26 @@ def start(app, store: Store, answers: Answers, step: str, only: str | None, time
     ignores = store.ignores(answers.profile)
     reports = node_reports(store, answers.profile)
     feed = feeds(app)[run_id] = Feed()
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wbsetup-run-writer")
     loop = asyncio.get_running_loop()
+    writes: list[asyncio.Future] = []
 
     def on_result(result) -> None:
+        # The page hears of the result at once; the store write (a commit: milliseconds on SQLite, a
+        # round trip on MySQL) runs off the event loop, in order, on the run's own writer thread.
         row = result.to_dict()
-        store.add_result(run_id, row)
         feed.publish(row)
+        writes.append(loop.run_in_executor(writer, store.add_result, run_id, row))
 
     async def work():
         try:
             await run_checks(resolved(answers), steps=[step], only=ids, timeout=timeout, ignore=ignores,
                              node_reports=reports, on_result=on_result)
         finally:
+            for failed in await asyncio.gather(*writes, return_exceptions=True):
+                if isinstance(failed, Exception):  # the page saw it; the store could not keep it
+                    log.error("check run %s: storing a result failed: %s", run_id, type(failed).__name__)
+            writer.shutdown(wait=False)
             store.finish_run(run_id)
             store.prune_runs(answers.profile)
             feed.finish()
@@ -118,6 +130,15 @@ class Row:
     result: dict | None
     stale: bool = False
     ignored_reason: str | None = None
+
+
+def progress_of(results: list[dict], total: int, elapsed: float | None) -> dict:
+    """The progress of a whole-step run from the results heard so far (no store read)."""
+    counts = {s: 0 for s in (*STATUSES, "pending", "never")}
+    for r in results:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    counts["pending"] = max(0, total - len(results))
+    return {"done": False, "counts": counts, "total": total, "elapsed": elapsed, "finished": len(results)}
 
 
 def row(result: dict) -> Row:

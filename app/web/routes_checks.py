@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from app.answers import STEPS
 from app.checks import applicability, runs
 from app.checks.engine import REGISTRY, checks_for
+from app.store.models import utcnow
 from app.web.deps import Csrf, StoreDep, load_profile, render
 from app.web.routes_profiles import require_step
 from app.web.stepper import stepper, unresolved
@@ -20,6 +21,7 @@ from app.web.stepper import stepper, unresolved
 router = APIRouter()
 
 
+QUICK = 0.1  # seconds the "Run checks" answer waits, so a step that finishes at once comes back finished
 HEARTBEAT = 15.0  # seconds between keep-alive comments on an idle stream
 STORE_POLL = 0.25  # seconds between store reads when the run belongs to another wizard process
 
@@ -56,7 +58,15 @@ async def run_step(request: Request, name: str, step: str, store: StoreDep, only
         raise HTTPException(404, f"unknown check {only!r} in step {step}")
     timeout = request.app.state.settings.check_timeout
     run_id = runs.start(request.app, store, answers, step, only, timeout)
-    return _panel(request, store, answers, step, run_id)
+    feed = runs.feeds(request.app)[run_id]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + QUICK
+    while not feed.done and (left := deadline - loop.time()) > 0:
+        try:
+            await asyncio.wait_for(feed.waiter().wait(), left)
+        except asyncio.TimeoutError:
+            break
+    return await run_in_threadpool(_panel, request, store, answers, step, run_id)
 
 
 @router.get("/p/{name}/checks/{step}")
@@ -105,8 +115,12 @@ async def events(request: Request, name: str, step: str, store: StoreDep, run: i
                 context["stepper_oob"] = await run_in_threadpool(stepper, store, answers)
                 yield _event("done", _html(request, "_checks.html", context))
                 return
-            if fresh:
-                _, progress = await run_in_threadpool(runs.rows, store, answers, step, run)
+            if fresh and not checked.steps.startswith("check:"):
+                if feed is not None:
+                    elapsed = (utcnow() - checked.started_at).total_seconds()
+                    progress = runs.progress_of(results, len(checks_for([step])), elapsed)
+                else:
+                    _, progress = await run_in_threadpool(runs.rows, store, answers, step, run)
                 yield _event("progress", _html(request, "_checks_progress.html", {"progress": progress}))
             if changed is None:
                 await asyncio.sleep(STORE_POLL)
