@@ -497,49 +497,11 @@ STRINGS = [
     # message or hint
     _('the certificate'),
     # message or hint
-    _("The nodes cannot pull %(image)s: check deploy.image and deploy.version, the nodes' access to the registry and its credentials (imagePullSecrets); air-gapped, set deploy.registry and mirror images.txt"),
-    # message or hint
-    _('Mirror the image into %(registry)s (skopeo copy docker://%(source)s docker://%(image)s) and let the nodes pull from it (imagePullSecrets); images.txt lists every image'),
-    # message or hint
-    _('; also: %(others)s'),
-    # message or hint
     _('(no log lines)'),
-    # message or hint
-    _('%(ready)s of %(total)s W&B pods Ready; pod %(pod)s is still starting (%(why)s)%(also)s'),
-    # message or hint
-    _('Wait and re-run (the first start runs database migrations); watch it: kubectl get pods -n %(namespace)s -w'),
     # message or hint
     _('no exit code'),
     # message or hint
     _('not scheduled'),
-    # message or hint
-    _('no W&B workloads in namespace %(namespace)s yet (%(selector)s): the operator has not deployed W&B'),
-    # message or hint
-    _('Check the WeightsAndBiases resource and the operator: kubectl describe weightsandbiases -n %(namespace)s; kubectl logs -n wandb-cr -l app.kubernetes.io/name=operator'),
-    # message or hint
-    _('%(ready)s pods Ready in %(namespace)s: %(pods)s'),
-    # message or hint
-    _('pod %(pod)s cannot pull image %(image)s (%(why)s)%(also)s'),
-    # message or hint
-    _('pod %(pod)s: container %(container)s is crashing (%(why)s)%(also)s; its last log lines:\n%(logs)s'),
-    # message or hint
-    _('Fix what the log names (often MYSQL, BUCKET or LICENSE in the wandb Secret), then restart: %(restart)s; the whole log: %(command)s'),
-    # message or hint
-    _('pod %(pod)s cannot be scheduled: %(reason)s%(also)s'),
-    # message or hint
-    _('Free or add nodes with the requested CPU and memory (deploy.cpu_request, deploy.memory_request), or lower the requests; details: %(command)s'),
-    # message or hint
-    _('pod %(pod)s: %(why)s%(also)s'),
-    # message or hint
-    _('Details: %(command)s'),
-    # message or hint
-    _('no W&B pods in namespace %(namespace)s (labels %(selector)s): W&B is not deployed there'),
-    # message or hint
-    _('Deploy it: kubectl apply -f kubernetes/wandb.yaml (namespace %(namespace)s)'),
-    # message or hint
-    _("cannot read W&B's pods in namespace %(namespace)s (forbidden)"),
-    # message or hint
-    _('Grant read access (%(grant)s) or look yourself: %(command)s'),
     # message or hint
     _('Synchronise the clocks of the store, the W&B nodes and this machine with NTP (chrony or systemd-timesyncd)'),
     # message or hint
@@ -560,20 +522,6 @@ STRINGS = [
     _('(no Location)'),
     # message or hint
     _('See verify.tls'),
-    # message or hint
-    _('%(what)s: no HTTP answer (%(error)s)'),
-    # message or hint
-    _('Check the proxy or load balancer at %(host)s:%(port)s and its logs'),
-    # message or hint
-    _('%(what)s answered %(status)s, a redirect to %(location)s (not followed; server: %(server)s)'),
-    # message or hint
-    _('Set host to the URL that serves W&B without a redirect (the one users type, e.g. %(example)s), and make the proxy pass requests to W&B'),
-    # message or hint
-    _('%(what)s: %(host)s:%(port)s accepted the connection but sent no HTTP answer within %(seconds)s s'),
-    # message or hint
-    _('Something at %(host)s:%(port)s accepts TCP but does not answer HTTP: check the proxy or load balancer there (its upstream and its logs), or raise --timeout'),
-    # message or hint
-    _('%(what)s: the TLS handshake failed (%(error)s)'),
     # message or hint
     _('connection refused'),
     # message or hint
@@ -787,103 +735,19 @@ STRINGS = [
     # message or hint
     _('GraphQL serverInfo'),
     # message or hint
-    _('Install a certificate for %(host)s with its intermediates on the proxy or ingress'),
-    # message or hint
     _('the system store'),
-    # message or hint
-    _('Create an API key in W&B (%(host)s/authorize, or User settings → API keys) and save it as verify.api_key'),
     # message or hint
     _('Serve W&B over https (a TLS-terminating proxy or ingress) and set host to its https:// URL'),
     # message or hint
-    _('%(cert)s, trusted through %(via)s, covers %(host)s, valid until %(end)s'),
-    # message or hint
-    _("The proxy (%(server)s) cannot reach W&B: check that W&B runs (docker compose ps; kubectl get pods -n %(namespace)s) and that the proxy's upstream points at W&B's port 8080"),
-    # message or hint
-    _('Something other than W&B answers at %(host)s: point DNS, the proxy and the ingress at W&B (%(command)s shows who answers)'),
-    # message or hint
-    _('GET /healthz answered %(status)s, not 200 (server: %(server)s)'),
-    # message or hint
     _("Wait a few minutes and re-run; if it stays, read W&B's log (docker compose logs wandb; kubectl logs deploy/wandb)"),
-    # message or hint
-    _('GET /ready answered %(status)s, not 200 (server: %(server)s)'),
-    # message or hint
-    _("Check what answers at %(host)s/ready (curl -sv) and W&B's log"),
-    # message or hint
-    _('%(what)s reached the server (answered %(status)s, server: %(server)s)'),
     # message or hint
     _('API key refused (the viewer is null)'),
     # message or hint
-    _('GraphQL answered %(status)s without a viewer (server: %(server)s)'),
-    # message or hint
-    _('Check that %(host)s/graphql reaches W&B (not an error page of the proxy)'),
-    # message or hint
-    _('W&B %(running)s runs, but deploy.version is %(chosen)s'),
-    # message or hint
-    _('Deploy the chosen version (image %(image)s:%(chosen)s), or set deploy.version to %(running)s if this one is intended'),
-    # message or hint
-    _('%(host)s:%(port)s accepts TCP (%(address)s)'),
-    # message or hint
-    _('DNS: %(host)s does not resolve from this machine (%(error)s)'),
-    # message or hint
-    _('Add %(host)s to DNS (or to /etc/hosts on this machine) pointing at the W&B proxy or load balancer'),
-    # message or hint
-    _('connection refused at %(host)s:%(port)s (%(address)s): nothing listens there'),
-    # message or hint
-    _('Start the proxy or ingress in front of W&B on port %(port)s (docker compose ps; kubectl get svc,ingress -A), or correct the port in host'),
-    # message or hint
-    _('timed out connecting to %(host)s:%(port)s (%(address)s) after %(seconds)s s'),
-    # message or hint
-    _('Allow TCP %(port)s to %(host)s from this machine (firewall, security group), or raise --timeout'),
-    # message or hint
-    _('%(host)s:%(port)s is unreachable (%(address)s: %(error)s)'),
-    # message or hint
-    _('Check the route from this machine to %(host)s'),
-    # message or hint
-    _('host is %(host)s: logins and API keys cross the network unencrypted'),
-    # message or hint
-    _('the certificate served at %(host)s, %(cert)s, is not trusted (%(error)s)'),
-    # message or hint
-    _('Serve a chain that verifies to a trusted CA (a private CA: put it in tls.ca_pem and on every client); %(install)s'),
-    # message or hint
-    _('the certificate served at %(host)s, %(cert)s, does not cover that name (%(names)s)'),
-    # message or hint
-    _('the certificate served at %(host)s, %(cert)s, is not valid now (valid %(start)s to %(end)s)'),
-    # message or hint
-    _('GET /healthz → 200 (server: %(server)s)'),
-    # message or hint
-    _('GET /ready → 200 (server: %(server)s)'),
-    # message or hint
-    _('GET /ready answered %(status)s: W&B is still starting (database migrations can take minutes); re-run'),
-    # message or hint
-    _('%(what)s was refused with 413 Request Entity Too Large by %(server)s: uploads and large runs will fail'),
-    # message or hint
-    _('API key refused (HTTP %(status)s)'),
-    # message or hint
-    _('logged in as %(user)s'),
-    # message or hint
     _('null viewer'),
-    # message or hint
-    _('GraphQL serverInfo answered %(status)s without a version (server: %(server)s)'),
-    # message or hint
-    _('Check that %(host)s/graphql reaches W&B'),
-    # message or hint
-    _('W&B %(running)s runs (deploy.version is not pinned)'),
-    # message or hint
-    _('W&B %(running)s runs, as chosen'),
-    # message or hint
-    _('the TLS handshake with %(host)s:%(port)s did not complete (%(error)s)'),
-    # message or hint
-    _('Check that %(host)s:%(port)s terminates TLS (the proxy or ingress in front of W&B)'),
     # message or hint
     _('no handshake'),
     # message or hint
-    _('%(host)s:%(port)s answers but the TLS handshake fails (%(error)s)'),
-    # message or hint
-    _('Make %(host)s:%(port)s terminate TLS with the W&B certificate'),
-    # message or hint
     _('handshake failed'),
-    # message or hint
-    _('%(what)s: the connection was closed before any answer (%(error)s); a proxy may limit request bodies'),
     # message or hint
     _('input missing: host (the W&B URL whose origin the rule allows)'),
     # message or hint
@@ -1167,6 +1031,25 @@ TEMPLATES = [
     _('kubectl logs %(pod)s -n %(ns)s --previous'),
     _('kubectl create rolebinding wbsetup-view --clusterrole=view --user=USER -n %(ns)s'),
     _('kubectl get pods -n %(ns)s'),
+    _("The nodes cannot pull %(image)s: check deploy.image and deploy.version, the nodes' access to the registry and its credentials (imagePullSecrets); air-gapped, set deploy.registry and mirror images.txt"),
+    _('Mirror the image into %(registry)s (skopeo copy docker://%(source)s docker://%(image)s) and let the nodes pull from it (imagePullSecrets); images.txt lists every image'),
+    _('; also: %(others)s'),
+    _('%(ready)s of %(total)s W&B pods Ready; pod %(pod)s is still starting (%(why)s)%(also)s'),
+    _('Wait and re-run (the first start runs database migrations); watch it: kubectl get pods -n %(namespace)s -w'),
+    _('no W&B workloads in namespace %(namespace)s yet (%(selector)s): the operator has not deployed W&B'),
+    _('Check the WeightsAndBiases resource and the operator: kubectl describe weightsandbiases -n %(namespace)s; kubectl logs -n wandb-cr -l app.kubernetes.io/name=operator'),
+    _('%(ready)s pods Ready in %(namespace)s: %(pods)s'),
+    _('pod %(pod)s cannot pull image %(image)s (%(why)s)%(also)s'),
+    _('pod %(pod)s: container %(container)s is crashing (%(why)s)%(also)s; its last log lines:\n%(logs)s'),
+    _('Fix what the log names (often MYSQL, BUCKET or LICENSE in the wandb Secret), then restart: %(restart)s; the whole log: %(command)s'),
+    _('pod %(pod)s cannot be scheduled: %(reason)s%(also)s'),
+    _('Free or add nodes with the requested CPU and memory (deploy.cpu_request, deploy.memory_request), or lower the requests; details: %(command)s'),
+    _('pod %(pod)s: %(why)s%(also)s'),
+    _('Details: %(command)s'),
+    _('no W&B pods in namespace %(namespace)s (labels %(selector)s): W&B is not deployed there'),
+    _('Deploy it: kubectl apply -f kubernetes/wandb.yaml (namespace %(namespace)s)'),
+    _("cannot read W&B's pods in namespace %(namespace)s (forbidden)"),
+    _('Grant read access (%(grant)s) or look yourself: %(command)s'),
     _('the endpoint accepted the connection but sent no answer within %(budget)s s'),
     _('no TCP connection within %(budget)s s'),
     _('cannot connect: %(short)s'),
@@ -1182,6 +1065,13 @@ TEMPLATES = [
     _('name resolution took longer than %(timeout)s s'),
     _('%(host)s does not resolve (%(exc)s)'),
     _('no answer within %(limit)s s'),
+    _('%(what)s: no HTTP answer (%(error)s)'),
+    _('Check the proxy or load balancer at %(host)s:%(port)s and its logs'),
+    _('%(what)s answered %(status)s, a redirect to %(location)s (not followed; server: %(server)s)'),
+    _('Set host to the URL that serves W&B without a redirect (the one users type, e.g. %(example)s), and make the proxy pass requests to W&B'),
+    _('%(what)s: %(host)s:%(port)s accepted the connection but sent no HTTP answer within %(seconds)s s'),
+    _('Something at %(host)s:%(port)s accepts TCP but does not answer HTTP: check the proxy or load balancer there (its upstream and its logs), or raise --timeout'),
+    _('%(what)s: the TLS handshake failed (%(error)s)'),
     _('no subjectAltName (CN=%(cn)s)'),
     _('partial wildcard %(partial)s is not honoured'),
     _(', … (%(n_entries)s in all)'),
@@ -1387,6 +1277,48 @@ TEMPLATES = [
     _('Make %(name)s:%(port)s terminate TLS with the W&B certificate'),
     _('not trusted (%(trust_error)s)'),
     _("differs from tls.cert_pem's leaf (%(label)s, SHA-256 %(fingerprint)s)"),
+    _('Install a certificate for %(host)s with its intermediates on the proxy or ingress'),
+    _('Create an API key in W&B (%(host)s/authorize, or User settings → API keys) and save it as verify.api_key'),
+    _('%(cert)s, trusted through %(via)s, covers %(host)s, valid until %(end)s'),
+    _("The proxy (%(server)s) cannot reach W&B: check that W&B runs (docker compose ps; kubectl get pods -n %(namespace)s) and that the proxy's upstream points at W&B's port 8080"),
+    _('Something other than W&B answers at %(host)s: point DNS, the proxy and the ingress at W&B (%(command)s shows who answers)'),
+    _('GET /healthz answered %(status)s, not 200 (server: %(server)s)'),
+    _('GET /ready answered %(status)s, not 200 (server: %(server)s)'),
+    _("Check what answers at %(host)s/ready (curl -sv) and W&B's log"),
+    _('%(what)s reached the server (answered %(status)s, server: %(server)s)'),
+    _('GraphQL answered %(status)s without a viewer (server: %(server)s)'),
+    _('Check that %(host)s/graphql reaches W&B (not an error page of the proxy)'),
+    _('W&B %(running)s runs, but deploy.version is %(chosen)s'),
+    _('Deploy the chosen version (image %(image)s:%(chosen)s), or set deploy.version to %(running)s if this one is intended'),
+    _('%(host)s:%(port)s accepts TCP (%(address)s)'),
+    _('DNS: %(host)s does not resolve from this machine (%(error)s)'),
+    _('Add %(host)s to DNS (or to /etc/hosts on this machine) pointing at the W&B proxy or load balancer'),
+    _('connection refused at %(host)s:%(port)s (%(address)s): nothing listens there'),
+    _('Start the proxy or ingress in front of W&B on port %(port)s (docker compose ps; kubectl get svc,ingress -A), or correct the port in host'),
+    _('timed out connecting to %(host)s:%(port)s (%(address)s) after %(seconds)s s'),
+    _('Allow TCP %(port)s to %(host)s from this machine (firewall, security group), or raise --timeout'),
+    _('%(host)s:%(port)s is unreachable (%(address)s: %(error)s)'),
+    _('Check the route from this machine to %(host)s'),
+    _('host is %(host)s: logins and API keys cross the network unencrypted'),
+    _('the certificate served at %(host)s, %(cert)s, is not trusted (%(error)s)'),
+    _('Serve a chain that verifies to a trusted CA (a private CA: put it in tls.ca_pem and on every client); %(install)s'),
+    _('the certificate served at %(host)s, %(cert)s, does not cover that name (%(names)s)'),
+    _('the certificate served at %(host)s, %(cert)s, is not valid now (valid %(start)s to %(end)s)'),
+    _('GET /healthz → 200 (server: %(server)s)'),
+    _('GET /ready → 200 (server: %(server)s)'),
+    _('GET /ready answered %(status)s: W&B is still starting (database migrations can take minutes); re-run'),
+    _('%(what)s was refused with 413 Request Entity Too Large by %(server)s: uploads and large runs will fail'),
+    _('API key refused (HTTP %(status)s)'),
+    _('logged in as %(user)s'),
+    _('GraphQL serverInfo answered %(status)s without a version (server: %(server)s)'),
+    _('Check that %(host)s/graphql reaches W&B'),
+    _('W&B %(running)s runs (deploy.version is not pinned)'),
+    _('W&B %(running)s runs, as chosen'),
+    _('the TLS handshake with %(host)s:%(port)s did not complete (%(error)s)'),
+    _('Check that %(host)s:%(port)s terminates TLS (the proxy or ingress in front of W&B)'),
+    _('%(host)s:%(port)s answers but the TLS handshake fails (%(error)s)'),
+    _('Make %(host)s:%(port)s terminate TLS with the W&B certificate'),
+    _('%(what)s: the connection was closed before any answer (%(error)s); a proxy may limit request bodies'),
     _('database %(name)s and user %(user)s@%% are ready'),
     _('cannot connect as %(admin_user)s: %(message)s'),
     _('bucket %(bucket)s created in %(region)s'),
