@@ -14,12 +14,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import trustme
 
 from app.answers import parse_document
-from app.artifacts.bundle import build_bundle
 from app.checks.engine import checks_for, run_checks_sync
-from app.demo.wandb_server import WandbStandin
 from tests.services.net import free_port, silent_server
 
 API_KEY = "local-7Qm2" + "x" * 30  # W&B keys are 40+ characters; unique enough to search for
@@ -41,35 +38,20 @@ def by_id(report) -> dict:
     return {r.id: r for r in report.results}
 
 
-@pytest.fixture(scope="module")
-def ca():
-    return trustme.CA()
+@pytest.fixture
+def site(wandb_site):
+    """start(edit=None, **standin_knobs) → (answers, standin): W&B behind nginx (tests/services/nginx.py)."""
+
+    def start(edit=None, **knobs):
+        host, ca_pem, standin = wandb_site(API_KEY, edit=edit, **{"version": VERSION, **knobs})
+        return answers_for(host, ca_pem), standin
+
+    return start
 
 
 @pytest.fixture
-def site(ca, tmp_path, nginx_proxy):
-    """start(edit=None, **standin_knobs) → (answers, standin): the stand-in behind nginx with the
-    bundle's nginx.conf for host https://localhost:PORT."""
-    standins = []
-
-    def start(edit=None, **knobs):
-        port = free_port()
-        answers = answers_for(f"https://localhost:{port}", ca.cert_pem.bytes().decode())
-        conf = build_bundle(answers, redact=True)["docker-compose/nginx.conf"].decode()
-        leaf = ca.issue_cert("localhost", "127.0.0.1")
-        cert, key = tmp_path / "tls.crt", tmp_path / "tls.key"
-        cert.write_bytes(b"".join(p.bytes() for p in leaf.cert_chain_pems))
-        key.write_bytes(leaf.private_key_pem.bytes())
-        standin = WandbStandin(api_key=API_KEY, version=VERSION).start()
-        standins.append(standin)
-        for name, value in knobs.items():
-            setattr(standin, name, value)
-        nginx_proxy(conf, standin.url, cert, key, port, edit=edit)
-        return answers, standin
-
-    yield start
-    for s in standins:
-        s.stop()
+def ca(wandb_ca):
+    return wandb_ca
 
 
 def test_healthy_install_passes_every_http_check(site):

@@ -179,8 +179,9 @@ async def rollout(ctx: Context) -> Outcome:
     except Exception as exc:  # noqa: BLE001 — every failure becomes a result naming its cause
         if k.status_code(exc) == 403:
             return warn(msg("cannot read W&B's pods in namespace %(namespace)s (forbidden)", namespace=ns),
-                        msg("Grant read access (kubectl create rolebinding wbsetup-view --clusterrole=view --user=USER "
-                            "-n %(namespace)s) or check yourself: kubectl get pods -n %(namespace)s", namespace=ns),
+                        msg("Grant read access (%(grant)s) or look yourself: %(command)s",
+                            grant=f"kubectl create rolebinding wbsetup-view --clusterrole=view --user=USER -n {ns}",
+                            command=f"kubectl get pods -n {ns}"),
                         observed="forbidden")
         return k.failure(exc, ctx)
 
@@ -216,9 +217,9 @@ async def _judge(ctx: Context, client, ns: str) -> Outcome:
         logs = "\n".join(lines) if lines else "(no log lines)"
         return fail(msg("pod %(pod)s: container %(container)s is crashing (%(why)s)%(also)s; its last log lines:\n"
                         "%(logs)s", pod=worst.pod, container=worst.container, why=worst.why, also=also, logs=logs),
-                    msg("Fix what the log names (often MYSQL, BUCKET or LICENSE in the wandb Secret), then: kubectl "
-                        "rollout restart deploy -n %(namespace)s; full log: kubectl logs %(pod)s -n %(namespace)s "
-                        "--previous", namespace=ns, pod=worst.pod), observed=observed)
+                    msg("Fix what the log names (often MYSQL, BUCKET or LICENSE in the wandb Secret), then restart: "
+                        "%(restart)s; the whole log: %(command)s", restart=f"kubectl rollout restart deploy -n {ns}",
+                        command=f"kubectl logs {worst.pod} -n {ns} --previous"), observed=observed)
     if worst.kind == "pending":
         event = await _scheduler_message(client, ns, worst.pod)
         return fail(msg("pod %(pod)s cannot be scheduled: %(reason)s%(also)s", pod=worst.pod,

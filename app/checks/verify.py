@@ -94,7 +94,7 @@ def tls(ctx: Context) -> Outcome:
                         "client); %(install)s", install=install), observed="untrusted")
     match = _x509.name_match(cert, name)
     if not match.ok or match.cn_only:
-        return fail(msg("the certificate served at %(host)s, %(cert)s, does not cover %(host)s (%(names)s)",
+        return fail(msg("the certificate served at %(host)s, %(cert)s, does not cover that name (%(names)s)",
                         host=name, cert=seen, names=match.how), install, observed=match.how, expected=name)
     until = cert.not_valid_after_utc
     if until <= now or cert.not_valid_before_utc > now:
@@ -125,7 +125,7 @@ async def health(ctx: Context) -> Outcome:
                    namespace=ctx.answers.deploy.namespace)
     else:
         hint = msg("Something other than W&B answers at %(host)s: point DNS, the proxy and the ingress at W&B "
-                   "(curl -sv %(host)s/healthz shows who answers)", host=ctx.answers.host)
+                   "(%(command)s shows who answers)", host=ctx.answers.host, command=f"curl -sv {ctx.answers.host}/healthz")
     return fail(msg("GET /healthz answered %(status)s, not 200 (server: %(server)s)", status=answer.status,
                     server=h.who(answer)), hint, observed=answer.status, expected=200)
 

@@ -18,6 +18,8 @@ STRINGS = [
     _('Deploy target'),
     # step
     _('Review'),
+    # step
+    _('Verify'),
     # section
     _('Profile'),
     # field requirements
@@ -210,6 +212,12 @@ STRINGS = [
     _('License'),
     # help license
     _('W&B license'),
+    # section
+    _('After installing'),
+    # field verify.api_key
+    _('API key'),
+    # help verify.api_key
+    _('A W&B API key, for the post-install login and version checks'),
     # check database.connect
     _('MySQL connection'),
     # check database.version
@@ -322,6 +330,22 @@ STRINGS = [
     _('Certificate chain is trusted'),
     # check tls.served
     _('Certificate served at the host'),
+    # check verify.reach
+    _('W&B host reachable'),
+    # check verify.tls
+    _('W&B certificate trusted'),
+    # check verify.health
+    _('W&B answers /healthz'),
+    # check verify.ready
+    _('W&B ready (/ready)'),
+    # check verify.proxy_body
+    _('Proxy accepts large requests'),
+    # check verify.login
+    _('Log in with the API key'),
+    # check verify.version
+    _('W&B version'),
+    # check verify.rollout
+    _('W&B pods running'),
     # template data
     _('pass'),
     # template data
@@ -473,6 +497,12 @@ STRINGS = [
     # message or hint
     _('the certificate'),
     # message or hint
+    _('(no log lines)'),
+    # message or hint
+    _('no exit code'),
+    # message or hint
+    _('not scheduled'),
+    # message or hint
     _('Synchronise the clocks of the store, the W&B nodes and this machine with NTP (chrony or systemd-timesyncd)'),
     # message or hint
     _('ahead of'),
@@ -486,6 +516,14 @@ STRINGS = [
     _('; signed requests and presigned URLs will be rejected'),
     # message or hint
     _('no address'),
+    # message or hint
+    _('no Server header'),
+    # message or hint
+    _('(no Location)'),
+    # message or hint
+    _('See verify.tls'),
+    # message or hint
+    _('connection refused'),
     # message or hint
     _('the system trust store is empty'),
     # message or hint
@@ -504,18 +542,6 @@ STRINGS = [
     _('validation failed: '),
     # message or hint
     _(' (encountered processing'),
-    # message or hint
-    _('The cert-manager check does not apply to TLS mode %(mode)s'),
-    # message or hint
-    _('The operator check does not apply to %(target)s'),
-    # message or hint
-    _('%(num)s Kubernetes cluster checks do not apply to %(target)s'),
-    # message or hint
-    _('1 Kubernetes cluster check does not apply to %(target)s'),
-    # message or hint
-    _('%(num)s Docker Compose checks do not apply to %(target)s'),
-    # message or hint
-    _('1 Docker Compose check does not apply to %(target)s'),
     # message or hint
     _("Run sql/bootstrap.sql as an admin (or the wizard's “apply bootstrap” action)"),
     # message or hint
@@ -637,8 +663,6 @@ STRINGS = [
     # message or hint
     _('publicly trusted'),
     # message or hint
-    _('connection refused'),
-    # message or hint
     _('W&B does not support self-signed certificates'),
     # message or hint
     _("Use a certificate from a publicly trusted CA (e.g. Let's Encrypt)"),
@@ -697,6 +721,34 @@ STRINGS = [
     # message or hint
     _('an address'),
     # message or hint
+    _('query Viewer { viewer { username } }'),
+    # message or hint
+    _('query ServerInfo { serverInfo { latestLocalVersionInfo { versionOnThisInstanceString } } }'),
+    # message or hint
+    _('Set the ingress annotation `nginx.ingress.kubernetes.io/proxy-body-size: "0"` (helm/values.yaml sets it under ingress.annotations; re-apply the WeightsAndBiases resource), and `client_max_body_size 0;` on any proxy in front of the ingress'),
+    # message or hint
+    _('In docker-compose/nginx.conf (or your proxy) set `client_max_body_size 0;` in the W&B server block, then reload it: `docker compose exec nginx nginx -s reload`'),
+    # message or hint
+    _('Annotate the W&B Ingress: `nginx.ingress.kubernetes.io/proxy-body-size: "0"` (kubernetes/wandb.yaml sets it; re-apply it), and set `client_max_body_size 0;` on any proxy in front of the ingress'),
+    # message or hint
+    _('GraphQL viewer'),
+    # message or hint
+    _('GraphQL serverInfo'),
+    # message or hint
+    _('the system store'),
+    # message or hint
+    _('Serve W&B over https (a TLS-terminating proxy or ingress) and set host to its https:// URL'),
+    # message or hint
+    _("Wait a few minutes and re-run; if it stays, read W&B's log (docker compose logs wandb; kubectl logs deploy/wandb)"),
+    # message or hint
+    _('API key refused (the viewer is null)'),
+    # message or hint
+    _('null viewer'),
+    # message or hint
+    _('no handshake'),
+    # message or hint
+    _('handshake failed'),
+    # message or hint
     _('input missing: host (the W&B URL whose origin the rule allows)'),
     # message or hint
     _('letters, digits, _ and - (1–32 characters), e.g. x86_64'),
@@ -746,8 +798,6 @@ STRINGS = [
     _('Backup hour'),
     # message or hint
     _('Local hour (0–23) of the daily backup'),
-    # message or hint
-    _('A W&B API key, for the post-install login and version checks'),
     # message or hint
     _('unknown key'),
     # message or hint
@@ -834,6 +884,8 @@ STRINGS = [
     _('The URL users open and its certificate. Paste the PEM certificate chain (leaf first) and its private key, or choose where TLS is terminated instead.'),
     # message or hint
     _('Where W&B will run: a Kubernetes cluster (plain manifests or the W&B operator) or a single Docker host. The bundle on the review page is rendered for this target.'),
+    # message or hint
+    _("After installing: check the running W&B through the URL users open. The checks reach the host, judge its certificate, call /healthz and /ready, send a 10 MiB request through the proxy (a 413 breaks uploads), log in with an API key and compare the running version with the chosen one; on Kubernetes they read W&B's pods and name why one does not start. Nothing is written to W&B."),
     # message or hint
     _("current — W&B's current requirements (MySQL 8.4, Kubernetes 1.34+)"),
     # message or hint
@@ -980,6 +1032,34 @@ TEMPLATES = [
     _('the %(label)s block does not parse as a private key'),
     _('certificate %(i)s of %(n_certs)s'),
     _('%(where)s does not parse (%(short)s)'),
+    _('kubectl describe pod %(pod)s -n %(ns)s'),
+    _("app.kubernetes.io/instance=%(RELEASE)s (the operator's Deployments and StatefulSets)"),
+    _('%(phase)s, not Ready yet'),
+    _('last exit code %(exitCode)s%(value)s'),
+    _('CrashLoopBackOff, %(restartCount)s restarts, %(exit_info)s'),
+    _('kubectl rollout restart deploy -n %(ns)s'),
+    _('kubectl logs %(pod)s -n %(ns)s --previous'),
+    _('kubectl create rolebinding wbsetup-view --clusterrole=view --user=USER -n %(ns)s'),
+    _('kubectl get pods -n %(ns)s'),
+    _("The nodes cannot pull %(image)s: check deploy.image and deploy.version, the nodes' access to the registry and its credentials (imagePullSecrets); air-gapped, set deploy.registry and mirror images.txt"),
+    _('Mirror the image into %(registry)s (skopeo copy docker://%(source)s docker://%(image)s) and let the nodes pull from it (imagePullSecrets); images.txt lists every image'),
+    _('; also: %(others)s'),
+    _('%(ready)s of %(total)s W&B pods Ready; pod %(pod)s is still starting (%(why)s)%(also)s'),
+    _('Wait and re-run (the first start runs database migrations); watch it: kubectl get pods -n %(namespace)s -w'),
+    _('no W&B workloads in namespace %(namespace)s yet (%(selector)s): the operator has not deployed W&B'),
+    _('Check the WeightsAndBiases resource and the operator: kubectl describe weightsandbiases -n %(namespace)s; kubectl logs -n wandb-cr -l app.kubernetes.io/name=operator'),
+    _('%(ready)s pods Ready in %(namespace)s: %(pods)s'),
+    _('pod %(pod)s cannot pull image %(image)s (%(why)s)%(also)s'),
+    _('pod %(pod)s: container %(container)s is crashing (%(why)s)%(also)s; its last log lines:\n%(logs)s'),
+    _('Fix what the log names (often MYSQL, BUCKET or LICENSE in the wandb Secret), then restart: %(restart)s; the whole log: %(command)s'),
+    _('pod %(pod)s cannot be scheduled: %(reason)s%(also)s'),
+    _('Free or add nodes with the requested CPU and memory (deploy.cpu_request, deploy.memory_request), or lower the requests; details: %(command)s'),
+    _('pod %(pod)s: %(why)s%(also)s'),
+    _('Details: %(command)s'),
+    _('no W&B pods in namespace %(namespace)s (labels %(selector)s): W&B is not deployed there'),
+    _('Deploy it: kubectl apply -f kubernetes/wandb.yaml (namespace %(namespace)s)'),
+    _("cannot read W&B's pods in namespace %(namespace)s (forbidden)"),
+    _('Grant read access (%(grant)s) or look yourself: %(command)s'),
     _('the endpoint accepted the connection but sent no answer within %(budget)s s'),
     _('no TCP connection within %(budget)s s'),
     _('cannot connect: %(short)s'),
@@ -994,12 +1074,26 @@ TEMPLATES = [
     _('cannot connect: %(strerror)s'),
     _('name resolution took longer than %(timeout)s s'),
     _('%(host)s does not resolve (%(exc)s)'),
+    _('no answer within %(limit)s s'),
+    _('%(what)s: no HTTP answer (%(error)s)'),
+    _('Check the proxy or load balancer at %(host)s:%(port)s and its logs'),
+    _('%(what)s answered %(status)s, a redirect to %(location)s (not followed; server: %(server)s)'),
+    _('Set host to the URL that serves W&B without a redirect (the one users type, e.g. %(example)s), and make the proxy pass requests to W&B'),
+    _('%(what)s: %(host)s:%(port)s accepted the connection but sent no HTTP answer within %(seconds)s s'),
+    _('Something at %(host)s:%(port)s accepts TCP but does not answer HTTP: check the proxy or load balancer there (its upstream and its logs), or raise --timeout'),
+    _('%(what)s: the TLS handshake failed (%(error)s)'),
     _('no subjectAltName (CN=%(cn)s)'),
     _('partial wildcard %(partial)s is not honoured'),
     _(', … (%(n_entries)s in all)'),
     _('the chain ends at %(label)s, which is not a trusted root'),
     _('the issuer of %(label)s (%(rfc4514_string)s) is neither in the chain nor a trusted root: an intermediate is missing (or that issuer is a private CA)'),
     _('the chain ends at %(label)s, issued by %(rfc4514_string)s, which is not a trusted root'),
+    _('The cert-manager check does not apply to TLS mode %(mode)s'),
+    _('The operator check does not apply to %(target)s'),
+    _('%(num)s Kubernetes cluster checks do not apply to %(target)s'),
+    _('1 Kubernetes cluster check does not apply to %(target)s'),
+    _('%(num)s Docker Compose checks do not apply to %(target)s'),
+    _('1 Docker Compose check does not apply to %(target)s'),
     _('median of %(n_times)s SELECT 1 round trips: %(median)s ms'),
     _('connected to %(host)s:%(port)s as %(user)s (%(tls)s); server %(version)s'),
     _('%(account)s lacks ALL PRIVILEGES on %(name)s.*%(roles)s (has: %(shown)s)'),
@@ -1199,6 +1293,48 @@ TEMPLATES = [
     _('Make %(name)s:%(port)s terminate TLS with the W&B certificate'),
     _('not trusted (%(trust_error)s)'),
     _("differs from tls.cert_pem's leaf (%(label)s, SHA-256 %(fingerprint)s)"),
+    _('Install a certificate for %(host)s with its intermediates on the proxy or ingress'),
+    _('Create an API key in W&B (%(host)s/authorize, or User settings → API keys) and save it as verify.api_key'),
+    _('%(cert)s, trusted through %(via)s, covers %(host)s, valid until %(end)s'),
+    _("The proxy (%(server)s) cannot reach W&B: check that W&B runs (docker compose ps; kubectl get pods -n %(namespace)s) and that the proxy's upstream points at W&B's port 8080"),
+    _('Something other than W&B answers at %(host)s: point DNS, the proxy and the ingress at W&B (%(command)s shows who answers)'),
+    _('GET /healthz answered %(status)s, not 200 (server: %(server)s)'),
+    _('GET /ready answered %(status)s, not 200 (server: %(server)s)'),
+    _("Check what answers at %(host)s/ready (curl -sv) and W&B's log"),
+    _('%(what)s reached the server (answered %(status)s, server: %(server)s)'),
+    _('GraphQL answered %(status)s without a viewer (server: %(server)s)'),
+    _('Check that %(host)s/graphql reaches W&B (not an error page of the proxy)'),
+    _('W&B %(running)s runs, but deploy.version is %(chosen)s'),
+    _('Deploy the chosen version (image %(image)s:%(chosen)s), or set deploy.version to %(running)s if this one is intended'),
+    _('%(host)s:%(port)s accepts TCP (%(address)s)'),
+    _('DNS: %(host)s does not resolve from this machine (%(error)s)'),
+    _('Add %(host)s to DNS (or to /etc/hosts on this machine) pointing at the W&B proxy or load balancer'),
+    _('connection refused at %(host)s:%(port)s (%(address)s): nothing listens there'),
+    _('Start the proxy or ingress in front of W&B on port %(port)s (docker compose ps; kubectl get svc,ingress -A), or correct the port in host'),
+    _('timed out connecting to %(host)s:%(port)s (%(address)s) after %(seconds)s s'),
+    _('Allow TCP %(port)s to %(host)s from this machine (firewall, security group), or raise --timeout'),
+    _('%(host)s:%(port)s is unreachable (%(address)s: %(error)s)'),
+    _('Check the route from this machine to %(host)s'),
+    _('host is %(host)s: logins and API keys cross the network unencrypted'),
+    _('the certificate served at %(host)s, %(cert)s, is not trusted (%(error)s)'),
+    _('Serve a chain that verifies to a trusted CA (a private CA: put it in tls.ca_pem and on every client); %(install)s'),
+    _('the certificate served at %(host)s, %(cert)s, does not cover that name (%(names)s)'),
+    _('the certificate served at %(host)s, %(cert)s, is not valid now (valid %(start)s to %(end)s)'),
+    _('GET /healthz → 200 (server: %(server)s)'),
+    _('GET /ready → 200 (server: %(server)s)'),
+    _('GET /ready answered %(status)s: W&B is still starting (database migrations can take minutes); re-run'),
+    _('%(what)s was refused with 413 Request Entity Too Large by %(server)s: uploads and large runs will fail'),
+    _('API key refused (HTTP %(status)s)'),
+    _('logged in as %(user)s'),
+    _('GraphQL serverInfo answered %(status)s without a version (server: %(server)s)'),
+    _('Check that %(host)s/graphql reaches W&B'),
+    _('W&B %(running)s runs (deploy.version is not pinned)'),
+    _('W&B %(running)s runs, as chosen'),
+    _('the TLS handshake with %(host)s:%(port)s did not complete (%(error)s)'),
+    _('Check that %(host)s:%(port)s terminates TLS (the proxy or ingress in front of W&B)'),
+    _('%(host)s:%(port)s answers but the TLS handshake fails (%(error)s)'),
+    _('Make %(host)s:%(port)s terminate TLS with the W&B certificate'),
+    _('%(what)s: the connection was closed before any answer (%(error)s); a proxy may limit request bodies'),
     _('database %(name)s and user %(user)s@%% are ready'),
     _('cannot connect as %(admin_user)s: %(message)s'),
     _('bucket %(bucket)s created in %(region)s'),

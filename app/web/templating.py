@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from app import i18n
 from app.web.forms import OPTION_LABELS, STEP_LEADS, STEP_TITLES
 
-STEPS_NAV = ("hardware", "database", "object_store", "tls", "deploy", "review")
+STEPS_NAV = ("hardware", "database", "object_store", "tls", "deploy", "review", "verify")  # verify: after installing
 ICONS = {"pass": "✔", "warn": "▲", "fail": "✖", "skip": "○", "error": "!", "pending": "…", "never": "·",
          "saved": "•", "new": "·"}
 

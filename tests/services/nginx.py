@@ -37,3 +37,43 @@ def nginx_proxy(tmp_path):
     yield start
     for proxy in started:
         proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def wandb_ca():
+    """The CA of the W&B host's certificate (in no trust store: answers carry it as tls.ca_pem)."""
+    import trustme
+
+    return trustme.CA()
+
+
+@pytest.fixture
+def wandb_site(wandb_ca, tmp_path, nginx_proxy):
+    """start(api_key, edit=None, **knobs) → (host, ca_pem, standin): the W&B stand-in
+    (app/demo/wandb_server.py) behind real nginx running the bundle's docker-compose/nginx.conf for
+    host https://localhost:PORT, with a trustme certificate for localhost."""
+    from app.answers import parse_document
+    from app.artifacts.bundle import build_bundle
+    from app.demo.wandb_server import WandbStandin
+
+    standins = []
+
+    def start(api_key: str, edit: Callable[[str], str] | None = None, **knobs):
+        port = free_port()
+        host = f"https://localhost:{port}"
+        answers = parse_document({"schema": 1, "profile": "site", "host": host, "deploy": {"target": "docker-compose"}})
+        conf = build_bundle(answers, redact=True)["docker-compose/nginx.conf"].decode()
+        leaf = wandb_ca.issue_cert("localhost", "127.0.0.1")
+        cert, key = tmp_path / f"tls-{port}.crt", tmp_path / f"tls-{port}.key"
+        cert.write_bytes(b"".join(p.bytes() for p in leaf.cert_chain_pems))
+        key.write_bytes(leaf.private_key_pem.bytes())
+        standin = WandbStandin(api_key=api_key).start()
+        standins.append(standin)
+        for name, value in knobs.items():
+            setattr(standin, name, value)
+        nginx_proxy(conf, standin.url, cert, key, port, edit=edit)
+        return host, wandb_ca.cert_pem.bytes().decode(), standin
+
+    yield start
+    for s in standins:
+        s.stop()
