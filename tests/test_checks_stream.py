@@ -136,3 +136,28 @@ def test_browser_falls_back_to_polling_when_events_are_held_back(live_server, pa
             route.abort()
         except Exception:  # the page may have closed it already
             pass
+
+
+@pytest.mark.browser
+def test_browser_keeps_streaming_when_the_first_result_takes_long(live_server, page, monkeypatch):
+    """"hello" arrives at once, so a step whose first result takes longer than the fallback's
+    2 s keeps its event stream (no polling)."""
+    import dataclasses
+    import time as _time
+
+    from app.checks.engine import REGISTRY
+
+    for check in checks_for(["hardware"]):
+        slow = (lambda fn: lambda ctx: (_time.sleep(2.5), fn(ctx))[1])(check.fn)
+        monkeypatch.setitem(REGISTRY, check.id, dataclasses.replace(check, fn=slow))
+    page.goto(f"{live_server.url}/login?token={TOKEN}")
+    page.fill("#new-name", "acme")
+    page.click("text=Create")
+    polls = []
+    page.on("request", lambda req: polls.append(req.url) if re.search(r"/checks/hardware\?run=", req.url) else None)
+    with page.expect_response(lambda r: r.request.method == "POST" and "/checks/" in r.url):
+        page.click("[data-testid=run-checks]")
+    page.wait_for_function("() => { const c = document.querySelector('#checks');"
+                           " return c && !c.hasAttribute('sse-connect') && !c.hasAttribute('hx-get')"
+                           " && !c.querySelector('[data-status=pending]'); }", timeout=20000)
+    assert polls == []

@@ -96,7 +96,8 @@ async def events(request: Request, name: str, step: str, store: StoreDep, run: i
         raise HTTPException(404, f"unknown check run {run}")
 
     async def stream():
-        yield "retry: 2000\n" + _event("hello")
+        # The page listens for this one: if nothing arrives within 2 s, it falls back to polling.
+        yield "retry: 2000\n" + _event("hello", "streaming")
         sent: set[str] = set()
         while True:
             feed = runs.feeds(request.app).get(run)
