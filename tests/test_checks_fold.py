@@ -63,8 +63,9 @@ def test_html_report_folds_and_json_keeps_every_skip_row():
 
 def _run_deploy(client) -> str:
     started = client.post("/p/acme/checks/deploy", headers={"X-CSRF-Token": client.csrf})
-    run = re.search(r"checks/deploy\?run=(\d+)", started.text).group(1)
-    assert wait_until(lambda: "hx-get" not in client.get(f"/p/acme/checks/deploy?run={run}").text.split("<table")[0])
+    run = re.search(r"checks/deploy\?run=(\d+)", started.text)  # none: finished within the answer
+    url = f"/p/acme/checks/deploy?run={run.group(1)}" if run else "/p/acme/checks/deploy"
+    assert wait_until(lambda: "hx-get" not in client.get(url).text.split("<table")[0])
     return client.get("/p/acme/deploy").text
 
 
@@ -96,3 +97,22 @@ def test_ui_skips_point_to_the_controls_that_resolve_them(client):
     cluster = re.search(r'<tr[^>]*data-check="deploy.cluster.connect".*?</tr>', page, re.S).group(0)
     assert 'data-control="kubeconfig"' in cluster and "#f-deploy-kubeconfig" in cluster
     assert 'id="node-probe-app"' in page and 'id="f-deploy-kubeconfig"' in page  # the targets exist
+
+
+def test_verify_skips_without_an_api_key_point_to_its_field(client):
+    from app.demo.wandb_server import WandbStandin
+
+    wandb = WandbStandin(api_key="k-0123456789").start()  # every check before login passes
+    try:
+        client.create("acme")
+        _save_deploy(client, "tls", **{"host": wandb.url})
+        started = client.post("/p/acme/checks/verify", headers={"X-CSRF-Token": client.csrf})
+        run = re.search(r"checks/verify\?run=(\d+)", started.text)
+        url = f"/p/acme/checks/verify?run={run.group(1)}" if run else "/p/acme/checks/verify"
+        assert wait_until(lambda: "hx-get" not in client.get(url).text.split("<table")[0])
+        page = client.get("/p/acme/verify").text
+        login = re.search(r'<tr[^>]*data-check="verify.login".*?</tr>', page, re.S).group(0)
+        assert 'data-control="api-key"' in login and 'href="/p/acme/verify#f-verify-api_key"' in login
+        assert 'id="f-verify-api_key"' in page
+    finally:
+        wandb.stop()

@@ -939,11 +939,17 @@ STRINGS = [
     # message or hint
     _('bundle formats: zip, tar.gz'),
     # message or hint
+    _('input missing: verify.api_key'),
+    # message or hint
     _('No node report yet.'),
     # message or hint
     _('No kubeconfig yet.'),
     # message or hint
     _('Paste it into the kubeconfig field'),
+    # message or hint
+    _('No API key yet.'),
+    # message or hint
+    _('Enter it in the API key field'),
     # message or hint
     _('no app node reported'),
     # message or hint
