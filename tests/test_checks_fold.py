@@ -91,10 +91,10 @@ def test_ui_skips_point_to_the_controls_that_resolve_them(client):
     _save_deploy(client, **{"deploy.target": "helm-operator", "deploy.version": "0.70.0"})
     _save_deploy(client, "database", **{"database.host": "mysql.acme.internal"})
     page = _run_deploy(client)
-    node = re.search(r'<tr[^>]*data-check="deploy.node.database".*?</tr>', page, re.S).group(0)
+    node = re.search(r'<tr[^>]*data-check="deploy.node.database".*?</tr>', page, re.DOTALL).group(0)
     assert 'data-control="node-probe"' in node and 'href="/p/acme/deploy#node-probe-app"' in node
     assert "wbsetup probe" not in node  # the CLI command is for the CLI
-    cluster = re.search(r'<tr[^>]*data-check="deploy.cluster.connect".*?</tr>', page, re.S).group(0)
+    cluster = re.search(r'<tr[^>]*data-check="deploy.cluster.connect".*?</tr>', page, re.DOTALL).group(0)
     assert 'data-control="kubeconfig"' in cluster and "#f-deploy-kubeconfig" in cluster
     assert 'id="node-probe-app"' in page and 'id="f-deploy-kubeconfig"' in page  # the targets exist
 
@@ -105,13 +105,13 @@ def test_verify_skips_without_an_api_key_point_to_its_field(client):
     wandb = WandbStandin(api_key="k-0123456789").start()  # every check before login passes
     try:
         client.create("acme")
-        _save_deploy(client, "tls", **{"host": wandb.url})
+        _save_deploy(client, "tls", host=wandb.url)
         started = client.post("/p/acme/checks/verify", headers={"X-CSRF-Token": client.csrf})
         run = re.search(r"checks/verify\?run=(\d+)", started.text)
         url = f"/p/acme/checks/verify?run={run.group(1)}" if run else "/p/acme/checks/verify"
         assert wait_until(lambda: "hx-get" not in client.get(url).text.split("<table")[0])
         page = client.get("/p/acme/verify").text
-        login = re.search(r'<tr[^>]*data-check="verify.login".*?</tr>', page, re.S).group(0)
+        login = re.search(r'<tr[^>]*data-check="verify.login".*?</tr>', page, re.DOTALL).group(0)
         assert 'data-control="api-key"' in login and 'href="/p/acme/verify#f-verify-api_key"' in login
         assert 'id="f-verify-api_key"' in page
     finally:

@@ -9,8 +9,9 @@ are skipped, pending or not run fold: a result from before the target changed st
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from app.i18n.message import msg
 

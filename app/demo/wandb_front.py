@@ -97,10 +97,10 @@ class _Forward(_Page):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self._forward("GET")
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         self._forward("POST")
 
 

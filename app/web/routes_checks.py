@@ -64,7 +64,7 @@ async def run_step(request: Request, name: str, step: str, store: StoreDep, only
     while not feed.done and (left := deadline - loop.time()) > 0:
         try:
             await asyncio.wait_for(feed.waiter().wait(), left)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             break
     return await run_in_threadpool(_panel, request, store, answers, step, run_id)
 
@@ -128,7 +128,7 @@ async def events(request: Request, name: str, step: str, store: StoreDep, run: i
                 continue
             try:
                 await asyncio.wait_for(changed.wait(), HEARTBEAT)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 yield ": keep-alive\n\n"
 
     return StreamingResponse(stream(), media_type="text/event-stream",
