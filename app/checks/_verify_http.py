@@ -141,7 +141,8 @@ async def request(ctx: Context, method: str, path: str, *, content: bytes | None
 
 
 def who(answer: Answer) -> str:
-    return answer.server or "no Server header"
+    """What answered, from the Server header (bounded: it is the remote's text)."""
+    return answer.server[:80] or "no Server header"
 
 
 def no_answer(ctx: Context, what: str, exc: NoAnswer) -> Outcome:
@@ -165,7 +166,7 @@ def redirected(ctx: Context, what: str, answer: Answer) -> Outcome | None:
     """A fail naming a redirect (not followed), or None when the answer is not one."""
     if not 300 <= answer.status < 400:
         return None
-    target = answer.location or "(no Location)"
+    target = answer.location[:200] or "(no Location)"
     return fail(msg("%(what)s answered %(status)s, a redirect to %(location)s (not followed; server: %(server)s)",
                     what=what, status=answer.status, location=target, server=who(answer)),
                 msg("Set host to the URL that serves W&B without a redirect (the one users type, e.g. %(example)s), "

@@ -167,6 +167,11 @@ async def proxy_body(ctx: Context) -> Outcome:
         answer = await h.request(ctx, "POST", "/graphql", content=_probe_body(),
                                  headers={"Content-Type": "application/json"})
     except h.NoAnswer as exc:
+        if exc.cause == "timeout":
+            return fail(msg("%(what)s did not finish within %(seconds)s s: a slow link, or a proxy that stalls large "
+                            "bodies", what=what, seconds=f"{h.budget(ctx):g}"),
+                        msg("Re-run with a longer timeout (--timeout 60); if it still stalls: %(fix)s", fix=fix),
+                        observed="timeout")
         if exc.cause == "closed":
             return fail(msg("%(what)s: the connection was closed before any answer (%(error)s); a proxy may limit "
                             "request bodies", what=what, error=exc.detail), fix, observed="closed")
