@@ -61,7 +61,7 @@ def connect(host: str, port: int, timeout: float) -> tuple[str | None, str, str]
             return None, sockaddr[0], ""
         except ConnectionRefusedError:
             causes.append(("refused", sockaddr[0], "connection refused"))
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             causes.append(("timeout", sockaddr[0], "timed out"))
         except OSError as exc:
             causes.append(("unreachable", sockaddr[0], str(exc.strerror or exc)))
@@ -125,7 +125,7 @@ async def request(ctx: Context, method: str, path: str, *, content: bytes | None
 
     try:
         return await asyncio.wait_for(exchange(), limit)
-    except (asyncio.TimeoutError, httpx.TimeoutException):
+    except (TimeoutError, httpx.TimeoutException):
         raise NoAnswer("timeout", f"no answer within {limit:g} s") from None
     except httpx.ConnectError as exc:
         text = str(exc)
@@ -175,5 +175,5 @@ def redirected(ctx: Context, what: str, answer: Answer) -> Outcome | None:
 
 
 def _https_example(ctx: Context) -> str:
-    scheme, name, port = host_parts(ctx)
+    scheme, name, _ = host_parts(ctx)
     return f"https://{name}" if scheme == "http" else ctx.answers.host

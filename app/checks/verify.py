@@ -13,7 +13,7 @@ observed value carries it (and the runner scrubs every secret of the answers bes
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.checks import _rollout, _served, _x509
 from app.checks import _verify_http as h
@@ -84,7 +84,7 @@ def tls(ctx: Context) -> Outcome:
                         error=str(exc)[:200]),
                     msg("Make %(host)s:%(port)s terminate TLS with the W&B certificate", host=name, port=port),
                     observed="handshake failed")
-    cert, now = got.cert, datetime.now(timezone.utc)
+    cert, now = got.cert, datetime.now(UTC)
     seen = f"{_x509.label(cert)} (SHA-256 {_x509.fingerprint(cert)})"
     install = msg("Install a certificate for %(host)s with its intermediates on the proxy or ingress", host=name)
     if got.trust not in ("system", "extra"):

@@ -13,8 +13,8 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -69,7 +69,7 @@ class Nginx:
     def test_config(self) -> subprocess.CompletedProcess:
         return subprocess.run(self.args("-t"), capture_output=True, text=True, timeout=30)
 
-    def start(self) -> "Nginx":
+    def start(self) -> Nginx:
         checked = self.test_config()
         assert checked.returncode == 0, f"nginx -t failed:\n{checked.stderr}"
         self.proc = subprocess.Popen(self.args(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
