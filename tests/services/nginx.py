@@ -64,7 +64,7 @@ class Nginx:
         self.proc: subprocess.Popen | None = None
 
     def args(self, *extra: str) -> list[str]:
-        return [NGINX, "-c", str(self.dir / "nginx.conf"), "-p", str(self.dir), *extra]
+        return [NGINX, "-c", str(self.dir / "nginx.conf"), "-p", str(self.dir), "-e", str(self.dir / "error.log"), *extra]
 
     def test_config(self) -> subprocess.CompletedProcess:
         return subprocess.run(self.args("-t"), capture_output=True, text=True, timeout=30)
