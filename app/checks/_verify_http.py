@@ -10,11 +10,12 @@ The API key, when a check sends it, is only ever in the `Authorization` header.
 from __future__ import annotations
 
 import asyncio
+import base64
 import socket
 import ssl
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 import httpx
 
@@ -120,8 +121,8 @@ async def request(ctx: Context, method: str, path: str, *, content: bytes | None
                     if len(body) > READ_LIMIT:
                         truncated = True
                         break
-                return Answer(response.status_code, response.headers.get("server", ""),
-                              response.headers.get("location", ""), bytes(body[:READ_LIMIT]), truncated)
+                return Answer(response.status_code, without(response.headers.get("server", ""), auth),
+                              without(response.headers.get("location", ""), auth), bytes(body[:READ_LIMIT]), truncated)
 
     try:
         return await asyncio.wait_for(exchange(), limit)
@@ -138,6 +139,19 @@ async def request(ctx: Context, method: str, path: str, *, content: bytes | None
         raise NoAnswer("closed", str(exc)[:200] or type(exc).__name__) from None
     except httpx.HTTPError as exc:
         raise NoAnswer("other", f"{type(exc).__name__}: {str(exc)[:200]}") from None
+
+
+def without(text: str, auth: tuple[str, str] | None) -> str:
+    """`text` (the remote's words, which reach messages) with the credentials removed in every form a
+    server could echo them back: plain, the Basic header's base64, percent-encoded."""
+    if not auth or not text:
+        return text
+    user, key = auth
+    raw = (key, base64.b64encode(f"{user}:{key}".encode()).decode())
+    forms = {f for r in raw for f in (r, quote(r, safe=""), quote_plus(r), quote(r))}
+    for form in sorted((f for f in forms if f), key=len, reverse=True):
+        text = text.replace(form, "********")
+    return text
 
 
 def who(answer: Answer) -> str:

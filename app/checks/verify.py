@@ -220,7 +220,8 @@ async def login(ctx: Context) -> Outcome:
         return fail(msg("API key refused (HTTP %(status)s)", status=answer.status), hint, observed=answer.status)
     viewer = _data(doc, "viewer")
     if answer.status == 200 and isinstance(viewer, dict) and viewer.get("username"):
-        return passed(msg("logged in as %(user)s", user=str(viewer["username"])[:100]), observed="viewer")
+        user = h.without(str(viewer["username"])[:100], ("api", reveal(ctx.answers.verify.api_key)))
+        return passed(msg("logged in as %(user)s", user=user), observed="viewer")
     if answer.status == 200 and doc is not None:
         return fail("API key refused (the viewer is null)", hint, observed="null viewer")
     return fail(msg("GraphQL answered %(status)s without a viewer (server: %(server)s)", status=answer.status,
@@ -245,7 +246,7 @@ async def version(ctx: Context) -> Outcome:
         return fail(msg("GraphQL serverInfo answered %(status)s without a version (server: %(server)s)",
                         status=answer.status, server=h.who(answer)),
                     msg("Check that %(host)s/graphql reaches W&B", host=ctx.answers.host), observed=answer.status)
-    running = str(running)[:64]
+    running = h.without(str(running)[:64], ("api", reveal(ctx.answers.verify.api_key)))
     chosen = ctx.answers.deploy.version
     if not chosen or chosen == "latest":
         return passed(msg("W&B %(running)s runs (deploy.version is not pinned)", running=running), observed=running)
