@@ -10,7 +10,7 @@ from app.answers import parse_document
 from app.artifacts.kubernetes import LABELS
 from tests.services.kube_pods import pod
 from tests.services.wizard import TOKEN
-from tests.test_browser import run_checks, save, shot, status
+from tests.test_browser import SHOTS, run_checks, save, shot, status
 
 pytestmark = pytest.mark.browser
 API_KEY = "browser-key-" + "b" * 28
@@ -64,6 +64,8 @@ def test_verify_page_english(live_server, page, wandb_site, kube):
     page.goto(f"{live_server.url}/p/acme-prod/review")
     assert page.get_attribute("tr[data-check='verify.login']", "data-status") == "pass"
     assert page.get_attribute("tr[data-check='verify.rollout']", "data-status") == "warn"
+    page.locator("h3 a[href='/p/acme-prod/verify']").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "verify-review-en.png"))  # the viewport at the results, not the whole page
 
 
 def test_verify_page_korean(live_server, page, wandb_site, kube):

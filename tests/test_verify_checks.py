@@ -9,9 +9,11 @@ answers. The W&B side is a stand-in (W&B's image cannot run here): app/demo/wand
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote
 
 import pytest
 
@@ -193,7 +195,9 @@ def test_redirect_is_reported_not_followed():
         def _answer(self):
             seen.append((self.command, self.path, self.headers.get("Authorization")))
             self.send_response(301)
-            self.send_header("Location", "https://elsewhere.invalid" + self.path)
+            echo = quote(self.headers.get("Authorization") or "", safe="") or "none"  # a hostile echo of the key
+            self.send_header("Location", "https://elsewhere.invalid" + self.path + "?auth=" + echo)
+            self.send_header("Server", "echo " + (self.headers.get("Authorization") or ""))
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -216,3 +220,19 @@ def test_redirect_is_reported_not_followed():
         assert "redirect to https://elsewhere.invalid" in results[check_id].message
         assert "not followed" in results[check_id].message
     assert results["verify.version"].status == "skip"
+    assert any(auth for _, _, auth in seen)  # the login check did send the key to the host itself
+    basic = base64.b64encode(f"api:{API_KEY}".encode()).decode()
+    for r in results.values():
+        text = f"{r.message} {r.hint} {r.observed}"
+        assert API_KEY not in text and basic not in text and quote(basic, safe="") not in text, r.id
+
+
+def test_remote_text_echoing_the_key_is_scrubbed(site):
+    """A server that puts the key into what checks quote (the viewer's name, the version string)."""
+    basic = base64.b64encode(f"api:{API_KEY}".encode()).decode()
+    answers, _ = site(username=f"{API_KEY} {basic}", version=basic)
+    results = by_id(run_checks_sync(answers, steps=["verify"], timeout=10))
+    assert results["verify.login"].status == "pass" and results["verify.version"].status == "warn"
+    for r in results.values():
+        text = f"{r.message} {r.hint} {r.observed} {r.expected}"
+        assert API_KEY not in text and basic not in text, r.id

@@ -10,11 +10,12 @@ The API key, when a check sends it, is only ever in the `Authorization` header.
 from __future__ import annotations
 
 import asyncio
+import base64
 import socket
 import ssl
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 import httpx
 
@@ -61,7 +62,7 @@ def connect(host: str, port: int, timeout: float) -> tuple[str | None, str, str]
             return None, sockaddr[0], ""
         except ConnectionRefusedError:
             causes.append(("refused", sockaddr[0], "connection refused"))
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             causes.append(("timeout", sockaddr[0], "timed out"))
         except OSError as exc:
             causes.append(("unreachable", sockaddr[0], str(exc.strerror or exc)))
@@ -120,12 +121,12 @@ async def request(ctx: Context, method: str, path: str, *, content: bytes | None
                     if len(body) > READ_LIMIT:
                         truncated = True
                         break
-                return Answer(response.status_code, response.headers.get("server", ""),
-                              response.headers.get("location", ""), bytes(body[:READ_LIMIT]), truncated)
+                return Answer(response.status_code, without(response.headers.get("server", ""), auth),
+                              without(response.headers.get("location", ""), auth), bytes(body[:READ_LIMIT]), truncated)
 
     try:
         return await asyncio.wait_for(exchange(), limit)
-    except (asyncio.TimeoutError, httpx.TimeoutException):
+    except (TimeoutError, httpx.TimeoutException):
         raise NoAnswer("timeout", f"no answer within {limit:g} s") from None
     except httpx.ConnectError as exc:
         text = str(exc)
@@ -140,8 +141,22 @@ async def request(ctx: Context, method: str, path: str, *, content: bytes | None
         raise NoAnswer("other", f"{type(exc).__name__}: {str(exc)[:200]}") from None
 
 
+def without(text: str, auth: tuple[str, str] | None) -> str:
+    """`text` (the remote's words, which reach messages) with the credentials removed in every form a
+    server could echo them back: plain, the Basic header's base64, percent-encoded."""
+    if not auth or not text:
+        return text
+    user, key = auth
+    raw = (key, base64.b64encode(f"{user}:{key}".encode()).decode())
+    forms = {f for r in raw for f in (r, quote(r, safe=""), quote_plus(r), quote(r))}
+    for form in sorted((f for f in forms if f), key=len, reverse=True):
+        text = text.replace(form, "********")
+    return text
+
+
 def who(answer: Answer) -> str:
-    return answer.server or "no Server header"
+    """What answered, from the Server header (bounded: it is the remote's text)."""
+    return answer.server[:80] or "no Server header"
 
 
 def no_answer(ctx: Context, what: str, exc: NoAnswer) -> Outcome:
@@ -165,7 +180,7 @@ def redirected(ctx: Context, what: str, answer: Answer) -> Outcome | None:
     """A fail naming a redirect (not followed), or None when the answer is not one."""
     if not 300 <= answer.status < 400:
         return None
-    target = answer.location or "(no Location)"
+    target = answer.location[:200] or "(no Location)"
     return fail(msg("%(what)s answered %(status)s, a redirect to %(location)s (not followed; server: %(server)s)",
                     what=what, status=answer.status, location=target, server=who(answer)),
                 msg("Set host to the URL that serves W&B without a redirect (the one users type, e.g. %(example)s), "
@@ -174,5 +189,5 @@ def redirected(ctx: Context, what: str, answer: Answer) -> Outcome | None:
 
 
 def _https_example(ctx: Context) -> str:
-    scheme, name, port = host_parts(ctx)
+    scheme, name, _ = host_parts(ctx)
     return f"https://{name}" if scheme == "http" else ctx.answers.host

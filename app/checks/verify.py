@@ -13,7 +13,7 @@ observed value carries it (and the runner scrubs every secret of the answers bes
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.checks import _rollout, _served, _x509
 from app.checks import _verify_http as h
@@ -84,7 +84,7 @@ def tls(ctx: Context) -> Outcome:
                         error=str(exc)[:200]),
                     msg("Make %(host)s:%(port)s terminate TLS with the W&B certificate", host=name, port=port),
                     observed="handshake failed")
-    cert, now = got.cert, datetime.now(timezone.utc)
+    cert, now = got.cert, datetime.now(UTC)
     seen = f"{_x509.label(cert)} (SHA-256 {_x509.fingerprint(cert)})"
     install = msg("Install a certificate for %(host)s with its intermediates on the proxy or ingress", host=name)
     if got.trust not in ("system", "extra"):
@@ -167,6 +167,11 @@ async def proxy_body(ctx: Context) -> Outcome:
         answer = await h.request(ctx, "POST", "/graphql", content=_probe_body(),
                                  headers={"Content-Type": "application/json"})
     except h.NoAnswer as exc:
+        if exc.cause == "timeout":
+            return fail(msg("%(what)s did not finish within %(seconds)s s: a slow link, or a proxy that stalls large "
+                            "bodies", what=what, seconds=f"{h.budget(ctx):g}"),
+                        msg("Re-run with a longer timeout (--timeout 60); if it still stalls: %(fix)s", fix=fix),
+                        observed="timeout")
         if exc.cause == "closed":
             return fail(msg("%(what)s: the connection was closed before any answer (%(error)s); a proxy may limit "
                             "request bodies", what=what, error=exc.detail), fix, observed="closed")
@@ -215,7 +220,8 @@ async def login(ctx: Context) -> Outcome:
         return fail(msg("API key refused (HTTP %(status)s)", status=answer.status), hint, observed=answer.status)
     viewer = _data(doc, "viewer")
     if answer.status == 200 and isinstance(viewer, dict) and viewer.get("username"):
-        return passed(msg("logged in as %(user)s", user=str(viewer["username"])[:100]), observed="viewer")
+        user = h.without(str(viewer["username"])[:100], ("api", reveal(ctx.answers.verify.api_key)))
+        return passed(msg("logged in as %(user)s", user=user), observed="viewer")
     if answer.status == 200 and doc is not None:
         return fail("API key refused (the viewer is null)", hint, observed="null viewer")
     return fail(msg("GraphQL answered %(status)s without a viewer (server: %(server)s)", status=answer.status,
@@ -240,7 +246,7 @@ async def version(ctx: Context) -> Outcome:
         return fail(msg("GraphQL serverInfo answered %(status)s without a version (server: %(server)s)",
                         status=answer.status, server=h.who(answer)),
                     msg("Check that %(host)s/graphql reaches W&B", host=ctx.answers.host), observed=answer.status)
-    running = str(running)[:64]
+    running = h.without(str(running)[:64], ("api", reveal(ctx.answers.verify.api_key)))
     chosen = ctx.answers.deploy.version
     if not chosen or chosen == "latest":
         return passed(msg("W&B %(running)s runs (deploy.version is not pinned)", running=running), observed=running)

@@ -80,7 +80,9 @@ class Nginx:
         self.proc: subprocess.Popen | None = None
 
     def args(self, *extra: str) -> list[str]:
-        return [NGINX, "-c", str(self.dir / "nginx.conf"), "-p", str(self.dir), *extra]
+        # -e: errors at start-up go to the prefix's own log, not /var/log/nginx (unwritable unprivileged)
+        return [NGINX, "-c", str(self.dir / "nginx.conf"), "-p", str(self.dir), "-e", str(self.dir / "error.log"),
+                *extra]
 
     def test_config(self) -> subprocess.CompletedProcess:
         return subprocess.run(self.args("-t"), capture_output=True, text=True, timeout=30, check=False)

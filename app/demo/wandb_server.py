@@ -49,7 +49,7 @@ class WandbStandin:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "WandbStandin":
+    def start(self) -> WandbStandin:
         self._thread.start()
         return self
 
@@ -59,7 +59,7 @@ class WandbStandin:
             self._thread.join(timeout=10)
         self._server.server_close()
 
-    def __enter__(self) -> "WandbStandin":
+    def __enter__(self) -> WandbStandin:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -149,7 +149,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             remaining -= len(data)
         return b"".join(parts), length - remaining
 
-    def do_GET(self):  # noqa: N802 (http.server's naming)
+    def do_GET(self):
         standin = self.server.standin
         path = self.path.split("?", 1)[0]
         standin.requests.append(("GET", path, 0))
@@ -161,7 +161,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         else:
             self._send(404, b"404 page not found\n")
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         standin = self.server.standin
         path = self.path.split("?", 1)[0]
         body, size = self._body()
@@ -173,4 +173,4 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._send(status, json.dumps(doc).encode(), "application/json")
 
 
-__all__ = ["WandbStandin", "SERVER_HEADER"]
+__all__ = ["SERVER_HEADER", "WandbStandin"]

@@ -1340,6 +1340,8 @@ TEMPLATES = [
     _('Check that %(host)s:%(port)s terminates TLS (the proxy or ingress in front of W&B)'),
     _('%(host)s:%(port)s answers but the TLS handshake fails (%(error)s)'),
     _('Make %(host)s:%(port)s terminate TLS with the W&B certificate'),
+    _('%(what)s did not finish within %(seconds)s s: a slow link, or a proxy that stalls large bodies'),
+    _('Re-run with a longer timeout (--timeout 60); if it still stalls: %(fix)s'),
     _('%(what)s: the connection was closed before any answer (%(error)s); a proxy may limit request bodies'),
     _('database %(name)s and user %(user)s@%% are ready'),
     _('cannot connect as %(admin_user)s: %(message)s'),

@@ -11,7 +11,7 @@ prefix (pid, logs, temp paths) in a temporary directory, in the foreground, stop
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 
