@@ -84,6 +84,9 @@ def test_ui_folds_not_applicable_checks_into_one_line(client):
     assert "7 Kubernetes cluster checks do not apply to docker-compose" in page
     assert not any(f'data-check="{i}"' in page for i in CLUSTER)
     assert 'data-check="deploy.node.docker"' in page
+    review = client.get("/p/acme/review").text  # the review's latest results fold the same way
+    assert review.count("7 Kubernetes cluster checks do not apply to docker-compose") == 1
+    assert not any(f'data-check="{i}"' in review for i in CLUSTER)
 
 
 def test_ui_skips_point_to_the_controls_that_resolve_them(client):
