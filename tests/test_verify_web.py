@@ -125,7 +125,9 @@ def test_verify_page_run_review_bundle_and_no_key_anywhere(tmp_path, wandb):
         statuses = dict(re.findall(r'data-check="(verify\.[a-z_]+)" data-status="(\w+)"', panel))
         assert statuses == {"verify.reach": "pass", "verify.tls": "warn", "verify.health": "pass",
                             "verify.ready": "pass", "verify.proxy_body": "pass", "verify.login": "pass",
-                            "verify.version": "pass", "verify.rollout": "skip"}, statuses
+                            "verify.version": "pass"}, statuses
+        # verify.rollout does not apply to docker-compose: folded into one line (app/checks/applicability.py)
+        assert "1 Kubernetes cluster check does not apply to docker-compose" in panel
         assert "logged in as admin" in panel
         review = c.get("/p/acme/review").text
         pages.append(review)
