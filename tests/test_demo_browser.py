@@ -99,4 +99,5 @@ def test_demo_story(demo_server, page, lang):
     assert run_checks(page)["verify.proxy_body"] == "pass"
     assert not any(demo.active.values())
     assert page.locator("#stepper .badge.status-fail").count() == 0  # the story ends green
+    assert page.locator(".unresolved-next").count() == 0  # the step navigation's note follows the run too
     shot(page, f"{lang}-11-verify-green-again")
