@@ -43,6 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS")
     v.add_argument("--node-report", action="append", default=[], metavar="FILE", dest="node_reports")
 
+    vf = sub.add_parser("verify", help="after installing: check the running W&B (validate --step verify)")
+    vf.add_argument("answers")
+    vf.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    vf.add_argument("--ignore", action="append", default=[], metavar="ID")
+    vf.add_argument("--strict", action="store_true")
+    vf.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS")
+    vf.set_defaults(steps=["verify"], node_reports=[])
+
     r = sub.add_parser("render", help="write the deployment bundle")
     r.add_argument("answers")
     r.add_argument("--out", required=True, metavar="DIR")
@@ -112,6 +120,11 @@ def cmd_validate(args) -> int:
                              node_reports=node_reports)
     sys.stdout.write(fmt.FORMATS[args.format](report))
     return report.exit_code(strict=args.strict)
+
+
+def cmd_verify(args) -> int:
+    """`wbsetup verify` is `wbsetup validate --step verify` (SPEC §3): same reports and exit codes."""
+    return cmd_validate(args)
 
 
 def cmd_schema(args) -> int:

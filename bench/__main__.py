@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import bundle, concurrency, timeouts, web
+from bench import bundle, concurrency, stream_lag, timeouts, web
 
 OUT = Path(__file__).parent / "results.json"
 
@@ -18,12 +18,12 @@ def main() -> int:
     t0 = time.perf_counter()
     results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}}
     for name, fn in (("concurrency", concurrency.run), ("timeouts", timeouts.run), ("bundle", bundle.run),
-                     ("pages", web.pages), ("footprint", web.footprint)):
+                     ("pages", web.pages), ("footprint", web.footprint), ("streaming", stream_lag.run)):
         print(f"bench: {name} …", file=sys.stderr, flush=True)
         results[name] = fn()
     results["duration_s"] = round(time.perf_counter() - t0, 1)
     OUT.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    c, t, b, p, f = (results[k] for k in ("concurrency", "timeouts", "bundle", "pages", "footprint"))
+    c, t, b, p, f, s = (results[k] for k in ("concurrency", "timeouts", "bundle", "pages", "footprint", "streaming"))
     rows = [
         ("check concurrency: object_store wall / critical path", c["object_store"]["ratio_wall_over_critical_path"], "≤ 1.2",
          c["object_store"]["ratio_wall_over_critical_path"] <= 1.2),
@@ -44,6 +44,10 @@ def main() -> int:
         ("footprint: RSS growth from start-up", f["growth"], "≤ 0.10", f["growth"] <= 0.10),
         ("footprint: RSS growth after 100-request warm-up", f["growth_after_warmup"], "≤ 0.10",
          f["growth_after_warmup"] <= 0.10),
+        ("streaming: engine's last result → page, hardware, median ms", s["hardware"]["median_ms"], "≤ 100",
+         s["hardware"]["median_ms"] <= 100),
+        ("streaming: engine's last result → page, demo deploy, median ms", s["deploy"]["median_ms"], "≤ 100",
+         s["deploy"]["median_ms"] <= 100),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'value':>18}  {'target':>8}  met")

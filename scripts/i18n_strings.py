@@ -126,6 +126,8 @@ def code_texts() -> tuple[list[str], list[str]]:
         if _FORMAT_FIELD.search(text):
             if t := format_template(text):
                 templates.append(t)
+        elif _FIELD_RE.search(text) and is_prose(text):  # a msg("… %(name)s …") template: matched like an f-string's
+            templates.append(text)
         elif is_prose(text):
             fixed.append(text)
 

@@ -12,7 +12,7 @@ from tests.services.wizard import TOKEN
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parent.parent / ".test-deps" / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = ["/", "/p/a11y/hardware", "/p/a11y/database", "/p/a11y/object_store", "/p/a11y/tls", "/p/a11y/deploy",
-         "/p/a11y/review"]
+         "/p/a11y/review", "/p/a11y/verify"]
 
 
 @pytest.fixture

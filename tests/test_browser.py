@@ -29,6 +29,7 @@ def run_checks(page) -> None:
         page.click("[data-testid=run-checks]")
     page.wait_for_function("() => { const c = document.querySelector('#checks');"
                            " return c && !c.hasAttribute('data-before-run') && !c.hasAttribute('hx-get')"
+                           " && !c.hasAttribute('sse-connect')"
                            " && !c.querySelector('[data-status=pending]'); }", timeout=20000)
 
 

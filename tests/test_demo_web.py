@@ -4,13 +4,14 @@ DEMO notice in the bundle, and the login link that opens at the demo profile."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
 
 from app.demo import PROFILE, Demo
 from app.main import create_app
-from tests.services.wizard import TOKEN, Client, make_settings
+from tests.services.wizard import TOKEN, Client, make_settings, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,8 @@ def test_banner_on_every_page(demo_client, path):
 
 def test_panel_lists_every_fault(demo_client):
     r = demo_client.get("/demo")
-    for fault in ("sort_buffer", "mysql_8027", "no_cors", "wrong_secret", "expired_cert", "slow_db"):
+    for fault in ("sort_buffer", "mysql_8027", "no_cors", "wrong_secret", "expired_cert", "slow_db", "no_ingress_class",
+                  "no_operator", "node_no_mysql", "proxy_body_1m", "image_pull"):
         assert f'data-fault="{fault}"' in r.text
 
 
@@ -98,3 +100,38 @@ def test_login_next_is_local_only(tmp_path, next_, location):
     with Client(create_app(make_settings(tmp_path), token=TOKEN)) as c:
         r = c.get("/login", params={"token": TOKEN, "next": next_}, follow_redirects=False)
     assert (r.status_code, r.headers["location"]) == (303, location)
+
+
+def _run_step(client, step: str) -> dict[str, str]:
+    """Run a step's checks in the wizard; {check id: status} of the final panel (folded rows excluded)."""
+    started = client.post(f"/p/{PROFILE}/checks/{step}", headers={"X-CSRF-Token": client.csrf})
+    assert started.status_code == 200, started.text[:300]
+    run = re.search(rf"checks/{step}\?run=(\d+)", started.text)  # none: finished within the answer
+    url = f"/p/{PROFILE}/checks/{step}?run={run.group(1)}" if run else f"/p/{PROFILE}/checks/{step}"
+    assert wait_until(lambda: "hx-get" not in client.get(url).text.split("<table")[0], timeout=30)
+    panel = client.get(f"/p/{PROFILE}/checks/{step}").text
+    return dict(re.findall(r'data-check="([^"]+)" data-status="([^"]+)"', panel))
+
+
+@pytest.mark.parametrize("step", ["deploy", "verify"])
+def test_deploy_and_verify_run_live_and_green(demo_client, step):
+    statuses = _run_step(demo_client, step)
+    assert statuses and set(statuses.values()) == {"pass"}, statuses
+    if step == "deploy":  # the cluster and the three node reports, live
+        assert statuses["deploy.cluster.operator"] == statuses["deploy.node.database"] == "pass"
+        page = demo_client.get(f"/p/{PROFILE}/deploy").text
+        assert 'data-node="app-1"' in page and 'data-node="train-1"' in page
+
+
+@pytest.mark.parametrize("fault, check_id", [
+    ("no_ingress_class", "deploy.cluster.ingress_class"), ("no_operator", "deploy.cluster.operator"),
+    ("node_no_mysql", "deploy.node.database"), ("proxy_body_1m", "verify.proxy_body"), ("image_pull", "verify.rollout"),
+])
+def test_fault_toggle_turns_its_check_red_in_the_wizard(demo_client, demo, fault, check_id):
+    step = check_id.split(".")[0]
+    assert demo_client.post_form(f"/demo/faults/{fault}", {"on": "true"}, follow_redirects=False).status_code == 303
+    statuses = _run_step(demo_client, step)
+    assert statuses[check_id] == "fail"
+    assert [i for i, s in statuses.items() if s in ("fail", "error")] == [check_id]  # exactly that check
+    demo_client.post_form(f"/demo/faults/{fault}", {"on": "false"})
+    assert _run_step(demo_client, step)[check_id] == "pass"

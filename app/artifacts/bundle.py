@@ -87,7 +87,7 @@ def build_bundle(answers: Answers, *, redact: bool = False, report: dict | None 
     texts["answers.yaml"] = dump_yaml(answers.to_document(secrets="refs"))
     if report is not None:
         report_json = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
-        report_page = runbook.report_html(report, language=answers.language)
+        report_page = runbook.report_html(report, language=answers.language, answers=answers)
         if redact:  # free text from drivers: scrub what the schema cannot place
             report_json, report_page = scrub(report_json, answers), scrub(report_page, answers)
         texts[REPORT_JSON], texts[REPORT_HTML] = report_json, report_page

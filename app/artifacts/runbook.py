@@ -104,6 +104,11 @@ def runbook(answers: Answers, *, files: list[str], placeholders: list[dict], red
     return _env().get_template(f"README.{answers.language}.md.j2").render(ctx)
 
 
-def report_html(report: dict, *, language: str = "en") -> str:
-    """report/validation.html: the `validate --format json` report, readable offline."""
-    return _env().get_template("validation.html.j2").render(report=report, language=language)
+def report_html(report: dict, *, language: str = "en", answers=None) -> str:
+    """report/validation.html: the `validate --format json` report, readable offline. With `answers`,
+    the checks that do not apply to the deployment fold into one line per reason (the JSON keeps them)."""
+    from app.checks.applicability import fold
+
+    checks, folds = fold(report["checks"], answers) if answers is not None else (report["checks"], [])
+    return _env().get_template("validation.html.j2").render(report=report, checks=checks, folds=folds,
+                                                           language=language)

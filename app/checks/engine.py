@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable, Mapping
 
-from app.answers import STEPS, Answers, get_path
+from app.answers import DEFAULT_STEPS, STEPS, Answers, get_path
 from app.i18n.message import Msg, MsgList, as_msg, msg, with_messages, with_structure
 
 STATUSES = ("pass", "warn", "fail", "skip", "error")
@@ -109,10 +109,11 @@ def check(id: str, title: str, *, depends: Iterable[str] = (), needs: Iterable[s
 
 
 def checks_for(steps: Iterable[str] | None = None) -> list[Check]:
-    """Registered checks of `steps` (all by default), in step order, then registration order."""
+    """Registered checks of `steps` (by default the pre-install steps, DEFAULT_STEPS: `verify` runs
+    only when asked for), in step order, then registration order."""
     import app.checks  # noqa: F401  (registers every step module)
 
-    wanted = list(steps) if steps else list(STEPS)
+    wanted = list(steps) if steps else list(DEFAULT_STEPS)
     return [c for s in STEPS if s in wanted for c in REGISTRY.values() if c.step == s]
 
 
@@ -233,7 +234,7 @@ async def run_checks(
     selected = checks_for(steps)
     if only is not None:
         wanted = set(only)
-        selected = [c for c in checks_for(None) if c.id in wanted]
+        selected = [c for c in checks_for(STEPS) if c.id in wanted]
     ctx = Context(answers, requirements or req_profiles.load(answers.requirements), timeout,
                   node_reports=list(node_reports or []))
     secrets = [v.get_secret_value() for _, v in answers.secrets()

@@ -15,7 +15,8 @@ def to_json(report: Report) -> str:
 
 
 def to_text(report: Report) -> str:
-    lines = [f"wbsetup validate — profile {report.profile} (requirements: {report.requirements})", ""]
+    command = "verify" if report.results and all(r.step == "verify" for r in report.results) else "validate"
+    lines = [f"wbsetup {command} — profile {report.profile} (requirements: {report.requirements})", ""]
     step = None
     for r in report.results:
         if r.step != step:
@@ -23,7 +24,9 @@ def to_text(report: Report) -> str:
             lines.append(f"[{step}]")
         tag = f"{r.status.upper():5}"
         ignored = " (ignored)" if r.ignored else ""
-        lines.append(f"  {ICONS[r.status]} {tag} {r.id}{ignored} — {r.message or r.title}")
+        first, *more = str(r.message or r.title).split("\n")  # quoted log lines (verify.rollout) stay indented
+        lines.append(f"  {ICONS[r.status]} {tag} {r.id}{ignored} — {first}")
+        lines += [f"           | {line}" for line in more]
         if r.hint and r.status != "pass":
             lines.append(f"           hint: {r.hint}")
     s = report.summary

@@ -1,17 +1,23 @@
-"""Check runs started from the web: run in the server's event loop, store each result as it finishes
-(the page polls and shows them as they arrive), and tell which results are stale."""
+"""Check runs started from the web: run in the server's event loop, store each result as it finishes,
+publish it to the run's `Feed` (the page's event stream shows it at once; polling reads the store),
+and tell which results are stale."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from app.i18n.message import with_messages
 from app.answers import Answers
 from app.checks.engine import STATUSES, checks_for, run_checks
 from app.store import Store
 from app.store.models import utcnow
+
+log = logging.getLogger("wbsetup")
 
 # What each step's checks read: a result is stale when any of these changed since it ran.
 STEP_INPUTS = {
@@ -20,6 +26,7 @@ STEP_INPUTS = {
     "object_store": ("host", "object_store"),
     "tls": ("host", "tls"),
     "deploy": None,  # the artifacts read everything
+    "verify": ("host", "tls", "deploy", "verify"),
 }
 
 
@@ -39,6 +46,43 @@ def node_reports(store: Store, name: str) -> list[dict]:
     return [r for _, r in store.node_reports(name)]
 
 
+class Feed:
+    """The results of one run in this process, as they finish: the event stream waits on it.
+
+    Everything runs in the server's event loop (the engine calls `on_result` there), so a waiter
+    that read `results` and then `waiter()` without an await in between never misses a result."""
+
+    def __init__(self):
+        self.results: list[dict] = []
+        self.done = False
+        self._changed = asyncio.Event()
+
+    def publish(self, result: dict) -> None:
+        self.results.append(result)
+        self._wake()
+
+    def finish(self) -> None:
+        self.done = True
+        self._wake()
+
+    def _wake(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def waiter(self) -> asyncio.Event:
+        """The event set at the next change (take it before awaiting, after reading `results`)."""
+        return self._changed
+
+
+FEED_LINGER = 60.0  # seconds a finished run's feed stays for a late (re)connecting stream
+
+
+def feeds(app) -> dict[int, Feed]:
+    if not hasattr(app.state, "feeds"):
+        app.state.feeds = {}
+    return app.state.feeds
+
+
 def start(app, store: Store, answers: Answers, step: str, only: str | None, timeout: float) -> int:
     """Start a run of `step` (or just check `only`) in the background; returns the run id."""
     ids = [only] if only else None
@@ -47,17 +91,33 @@ def start(app, store: Store, answers: Answers, step: str, only: str | None, time
                              len(selected))
     ignores = store.ignores(answers.profile)
     reports = node_reports(store, answers.profile)
+    feed = feeds(app)[run_id] = Feed()
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wbsetup-run-writer")
+    loop = asyncio.get_running_loop()
+    writes: list[asyncio.Future] = []
+
+    def on_result(result) -> None:
+        # The page hears of the result at once; the store write (a commit: milliseconds on SQLite, a
+        # round trip on MySQL) runs off the event loop, in order, on the run's own writer thread.
+        row = result.to_data()  # English text plus the structured messages ("i18n") for the store
+        feed.publish(with_messages(row))  # the page renders the messages in the reader's language
+        writes.append(loop.run_in_executor(writer, store.add_result, run_id, row))
 
     async def work():
         try:
             await run_checks(resolved(answers), steps=[step], only=ids, timeout=timeout, ignore=ignores,
-                             node_reports=reports,
-                             on_result=lambda r: store.add_result(run_id, r.to_data()))
+                             node_reports=reports, on_result=on_result)
         finally:
+            for failed in await asyncio.gather(*writes, return_exceptions=True):
+                if isinstance(failed, Exception):  # the page saw it; the store could not keep it
+                    log.error("check run %s: storing a result failed: %s", run_id, type(failed).__name__)
+            writer.shutdown(wait=False)
             store.finish_run(run_id)
             store.prune_runs(answers.profile)
+            feed.finish()
+            loop.call_later(FEED_LINGER, feeds(app).pop, run_id, None)
 
-    task = asyncio.get_running_loop().create_task(work())
+    task = loop.create_task(work())
     app.state.tasks.add(task)
     task.add_done_callback(app.state.tasks.discard)
     return run_id
@@ -71,6 +131,20 @@ class Row:
     result: dict | None
     stale: bool = False
     ignored_reason: str | None = None
+
+
+def progress_of(results: list[dict], total: int, elapsed: float | None) -> dict:
+    """The progress of a whole-step run from the results heard so far (no store read)."""
+    counts = {s: 0 for s in (*STATUSES, "pending", "never")}
+    for r in results:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    counts["pending"] = max(0, total - len(results))
+    return {"done": False, "counts": counts, "total": total, "elapsed": elapsed, "finished": len(results)}
+
+
+def row(result: dict) -> Row:
+    """The row of a result that just finished (its ignore already applied by the engine)."""
+    return Row(result["id"], result["title"], result["status"], result, ignored_reason=result.get("ignore_reason"))
 
 
 def rows(store: Store, answers: Answers, step: str, active_run: int | None = None, *,

@@ -1,9 +1,11 @@
 """`wbsetup demo`: the wizard against simulated infrastructure on loopback (SPEC §8).
 
-`Demo` starts the stand-ins — a MySQL 8.4 stand-in (mysql-mimic), an S3 endpoint (moto) and an
-HTTPS endpoint for the W&B host with a certificate from a demo CA — and writes the prefilled demo
-profile into a store. `run_demo` serves the wizard on top of them with a throw-away state store and
-stops everything on Ctrl-C. Nothing listens anywhere but 127.0.0.1.
+`Demo` starts the stand-ins — a MySQL 8.4 stand-in (mysql-mimic), an S3 endpoint (moto), a simulated
+Kubernetes API server with W&B deployed by its operator (app/demo/kube.py), and the W&B stand-in
+behind a TLS proxy at the W&B URL (real nginx with the bundle's nginx.conf where nginx is installed,
+else a Python proxy; app/demo/wandb_front.py) — and writes the prefilled demo profile and three node
+reports (app/demo/nodes.py) into a store. `run_demo` serves the wizard on top of them with a throw-away
+state store and stops everything on Ctrl-C. Nothing listens anywhere but 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ import tempfile
 from pathlib import Path
 
 from app.answers import parse_document
-from app.demo import faults
-from app.demo.https import HOST_NAME, DemoCA, DemoHTTPS
+from app.demo import faults, nginx, nodes
+from app.demo.https import HOST_NAME, DemoCA
+from app.demo.kube import DemoCluster
 from app.demo.mysql_standin import VERSION, MysqlStandin, StandinState
-from app.demo.profile import PROFILE, demo_answers
+from app.demo.profile import IMAGE_VERSION, PROFILE, demo_answers
 from app.demo.s3 import BUCKET, REGION, DemoS3
+from app.demo.wandb_front import NginxFront, PythonFront, free_port
+from app.demo.wandb_server import WandbStandin
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 __all__ = ["Demo", "run_demo", "PROFILE"]
@@ -28,7 +33,7 @@ class Demo:
     """The simulated infrastructure. `start()` it, `attach(store)` to write the demo profile, flip
     faults with `set_fault(id, on)`, `stop()` it (idempotent); also a context manager."""
 
-    def __init__(self, *, timeout: float = 5.0):
+    def __init__(self, *, timeout: float = 5.0, use_nginx: bool | None = None):
         self.timeout = timeout  # the wizard's check timeout: "slow database" is sized from it
         self.version = VERSION
         self.active: dict[str, bool] = {f.id: False for f in faults.FAULTS}
@@ -36,16 +41,26 @@ class Demo:
         self.mysql_state = StandinState(password=secrets.token_urlsafe(18))
         self.ca = DemoCA()
         self._valid, self._expired = self.ca.valid(), self.ca.expired()
-        self.https = DemoHTTPS(self._valid)
+        self.wandb = WandbStandin(api_key=f"demo-{secrets.token_hex(18)}", version=IMAGE_VERSION)
+        self.use_nginx = nginx.available() if use_nginx is None else use_nginx
+        if self.use_nginx:  # the bundle's nginx.conf needs the answers: built at start()
+            self.https = NginxFront("", self._valid, self.wandb.port, free_port())
+        else:
+            self.https = PythonFront(self._valid, self.wandb.port)
         self.host = f"https://{HOST_NAME}:{self.https.port}"
         self.mysql = MysqlStandin(self.mysql_state)
         self.s3 = DemoS3(origin=self.host)
+        self.cluster = DemoCluster(self.ca, version=IMAGE_VERSION)
         self._started: list = []
 
     # -- life cycle ---------------------------------------------------------------------------------
     def start(self) -> "Demo":
         try:
-            for service in (self.https, self.mysql, self.s3):
+            for service in (self.wandb, self.mysql, self.s3, self.cluster, self.https):
+                if service is self.https and self.use_nginx:
+                    from app.artifacts.bundle import build_bundle
+
+                    self.https.conf = build_bundle(self.answers())["docker-compose/nginx.conf"].decode()
                 service.start()
                 self._started.append(service)
         except BaseException:
@@ -75,14 +90,30 @@ class Demo:
         return demo_answers(mysql_port=self.mysql.port, mysql_password=self.mysql_state.password,
                             s3_endpoint=self.s3.endpoint, bucket=BUCKET, region=REGION,
                             access_key=self.s3.access_key, secret_key=self.s3.secret_key, host=self.host,
-                            cert_pem=cert.cert_pem, key_pem=cert.key_pem, ca_pem=self.ca.cert_pem)
+                            cert_pem=cert.cert_pem, key_pem=cert.key_pem, ca_pem=self.ca.cert_pem,
+                            kubeconfig=self.cluster.kubeconfig(), api_key=self.wandb.api_key)
+
+    def node_reports(self) -> list[dict]:
+        """The node reports of app-1, app-2 and train-1 for the current state."""
+        return nodes.reports(self.answers(), database_cut=self.active["node_no_mysql"])
 
     def attach(self, store) -> None:
-        """Write the demo profile into `store` (replacing one of that name) and keep it in step with
-        the certificate fault."""
+        """Write the demo profile and its node reports into `store` (replacing a profile of that
+        name) and keep them in step with the certificate and node faults."""
         self.store = store
         store.save_answers(self.answers(), replace=True, last_step="hardware")
+        self.set_node_reports(database_cut=self.active["node_no_mysql"])
 
+    def set_node_reports(self, *, database_cut: bool) -> None:
+        if self.store is None:
+            return
+        from app.store import NotFound
+
+        try:
+            for report in nodes.reports(self.answers(), database_cut=database_cut):
+                self.store.add_node_report(PROFILE, report)  # replaces the node's previous report
+        except NotFound:
+            pass  # the demo profile was deleted
     def set_certificate(self, *, expired: bool) -> None:
         issued = self._expired if expired else self._valid
         self.https.serve(issued)
@@ -126,7 +157,8 @@ def run_demo(host: str = "127.0.0.1", port: int = 8080) -> int:
         demo.attach(app.state.store)
         shown = f"[{host}]" if ":" in host else host
         print("wbsetup demo: DEMO — simulated infrastructure on loopback "
-              f"(MySQL stand-in 127.0.0.1:{demo.mysql.port}, S3 {demo.s3.endpoint}, W&B host {demo.host})")
+              f"(MySQL stand-in 127.0.0.1:{demo.mysql.port}, S3 {demo.s3.endpoint}, Kubernetes API {demo.cluster.url}, "
+              f"W&B {demo.host} behind {'nginx' if demo.use_nginx else 'a Python proxy'})")
         print(f"wbsetup demo: open http://{shown}:{port}/login?token={token}&next=/p/{PROFILE}/hardware", flush=True)
         print(f"wbsetup demo: fault toggles at http://{shown}:{port}/demo — Ctrl-C stops everything", flush=True)
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

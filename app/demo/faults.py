@@ -3,6 +3,8 @@
 Every fault changes the simulated infrastructure live (the stand-ins' state), except the expired
 certificate: `tls.expiry` judges the certificate the administrator pasted, so that fault also puts
 the expired certificate into the demo profile, as if the operator had pasted the one now deployed.
+"A node cannot reach MySQL" replaces the demo profile's node reports with ones where app-2 timed out,
+as a re-run of the probe on that node would report.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.demo.mysql_standin import TUNED_VARIABLES
+from app.demo.wandb_front import LIMIT_1MIB
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,16 @@ FAULTS: tuple[Fault, ...] = (
           "The W&B host serves an expired certificate, and the profile holds that certificate", "tls.expiry", "tls"),
     Fault("slow_db", "Slow database", "Every MySQL statement takes about a fifth of the check timeout: results "
           "stream in slowly and the multi-statement checks (write, latency) time out", "database.latency", "database"),
+    Fault("no_ingress_class", "IngressClass missing", "The cluster has no IngressClass nginx (only traefik)",
+          "deploy.cluster.ingress_class", "deploy"),
+    Fault("no_operator", "Operator not installed", "The W&B operator's CRD weightsandbiases.apps.wandb.com is gone",
+          "deploy.cluster.operator", "deploy"),
+    Fault("node_no_mysql", "A node cannot reach MySQL", "Node app-2 reports that its connection to MySQL timed out",
+          "deploy.node.database", "deploy"),
+    Fault("proxy_body_1m", "Proxy limits bodies to 1 MiB", "The proxy in front of W&B refuses bodies over 1 MiB "
+          "(nginx client_max_body_size 1m) with 413", "verify.proxy_body", "verify"),
+    Fault("image_pull", "Image not pullable", "W&B's app pod cannot pull its image (ImagePullBackOff)",
+          "verify.rollout", "verify"),
 )
 BY_ID = {f.id: f for f in FAULTS}
 SMALL_SORT_BUFFER = "262144"
@@ -58,4 +71,14 @@ def apply(demo, fault_id: str, on: bool) -> None:
         demo.set_certificate(expired=on)
     elif fault_id == "slow_db":
         mysql.delay = demo.timeout * SLOW_FRACTION if on else 0.0
+    elif fault_id == "no_ingress_class":
+        demo.cluster.set_ingress_class(not on)
+    elif fault_id == "no_operator":
+        demo.cluster.set_operator(not on)
+    elif fault_id == "node_no_mysql":
+        demo.set_node_reports(database_cut=on)
+    elif fault_id == "proxy_body_1m":
+        demo.https.set_body_limit(LIMIT_1MIB if on else None)
+    elif fault_id == "image_pull":
+        demo.cluster.set_image_pull(on)
     demo.active[fault_id] = on

@@ -91,7 +91,8 @@ class DemoCA:
         return self.issue(valid_from=now - dt.timedelta(days=400), valid_to=now - dt.timedelta(days=35))
 
 
-def _context(issued: Issued) -> ssl.SSLContext:
+def server_context(issued: Issued) -> ssl.SSLContext:
+    """A server-side TLS context presenting `issued`."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     # load_cert_chain reads files only: a private temp dir, removed at once.
     with tempfile.TemporaryDirectory(prefix="wbsetup-demo-tls-") as tmp:
@@ -137,7 +138,7 @@ class DemoHTTPS:
 
     def __init__(self, issued: Issued):
         self._server = _TLSServer(("127.0.0.1", 0), _Page)
-        self._server.context = _context(issued)
+        self._server.context = server_context(issued)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         daemon=True, name="demo-https")
@@ -147,7 +148,7 @@ class DemoHTTPS:
         return self.port
 
     def serve(self, issued: Issued) -> None:
-        self._server.context = _context(issued)
+        self._server.context = server_context(issued)
 
     def stop(self) -> None:
         if self._thread.is_alive():

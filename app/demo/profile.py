@@ -10,8 +10,11 @@ IMAGE_VERSION = "0.70.0"
 
 
 def demo_document(*, mysql_port: int, mysql_password: str, s3_endpoint: str, bucket: str, region: str,
-                  access_key: str, secret_key: str, host: str, cert_pem: str, key_pem: str, ca_pem: str) -> dict:
-    """The answers document of the demo profile (secrets as literal values: the store encrypts them)."""
+                  access_key: str, secret_key: str, host: str, cert_pem: str, key_pem: str, ca_pem: str,
+                  kubeconfig: str | None = None, api_key: str | None = None) -> dict:
+    """The answers document of the demo profile (secrets as literal values: the store encrypts them).
+    The target is helm-operator on the simulated cluster (`kubeconfig`), so every cluster check,
+    including the operator's CRD, runs live; `api_key` is the W&B stand-in's, for the Verify page."""
     node = {"cpu_cores": 8, "disk_mbps": 5000, "nics": 2, "nic_gbps": 10}
     return {
         "schema": 1, "profile": PROFILE, "requirements": "current", "language": "en", "host": host,
@@ -26,7 +29,9 @@ def demo_document(*, mysql_port: int, mysql_password: str, s3_endpoint: str, buc
                          "secret_key": secret_key, "path_style": True},
         # The demo CA is private: tls.chain warns that W&B and every client must trust it (customCACerts).
         "tls": {"mode": "provided", "cert_pem": cert_pem, "key_pem": key_pem, "ca_pem": ca_pem},
-        "deploy": {"target": "kubernetes", "version": IMAGE_VERSION, "namespace": "wandb", "replicas": 1},
+        "deploy": {"target": "helm-operator", "version": IMAGE_VERSION, "namespace": "wandb", "replicas": 1,
+                   "ingress_class": "nginx", "kubeconfig": kubeconfig},
+        "verify": {"api_key": api_key},
     }
 
 

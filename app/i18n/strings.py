@@ -18,6 +18,8 @@ STRINGS = [
     _('Deploy target'),
     # step
     _('Review'),
+    # step
+    _('Verify'),
     # section
     _('Profile'),
     # field requirements
@@ -226,6 +228,12 @@ STRINGS = [
     _('License'),
     # help license
     _('W&B license'),
+    # section
+    _('After installing'),
+    # field verify.api_key
+    _('API key'),
+    # help verify.api_key
+    _('A W&B API key, for the post-install login and version checks'),
     # check database.connect
     _('MySQL connection'),
     # check database.version
@@ -342,6 +350,22 @@ STRINGS = [
     _('Certificate chain is trusted'),
     # check tls.served
     _('Certificate served at the host'),
+    # check verify.reach
+    _('W&B host reachable'),
+    # check verify.tls
+    _('W&B certificate trusted'),
+    # check verify.health
+    _('W&B answers /healthz'),
+    # check verify.ready
+    _('W&B ready (/ready)'),
+    # check verify.proxy_body
+    _('Proxy accepts large requests'),
+    # check verify.login
+    _('Log in with the API key'),
+    # check verify.version
+    _('W&B version'),
+    # check verify.rollout
+    _('W&B pods running'),
     # template data
     _('pass'),
     # template data
@@ -489,6 +513,12 @@ STRINGS = [
     # message or hint
     _('Paste it again from the original file; it looks damaged or truncated'),
     # message or hint
+    _('(no log lines)'),
+    # message or hint
+    _('no exit code'),
+    # message or hint
+    _('not scheduled'),
+    # message or hint
     _('Synchronise the clocks of the store, the W&B nodes and this machine with NTP (chrony or systemd-timesyncd)'),
     # message or hint
     _('no Access-Control-Allow-Origin'),
@@ -500,6 +530,14 @@ STRINGS = [
     _('; signed requests and presigned URLs will be rejected'),
     # message or hint
     _('no address'),
+    # message or hint
+    _('no Server header'),
+    # message or hint
+    _('(no Location)'),
+    # message or hint
+    _('See verify.tls'),
+    # message or hint
+    _('connection refused'),
     # message or hint
     _('the system trust store is empty'),
     # message or hint
@@ -703,6 +741,34 @@ STRINGS = [
     # message or hint
     _('an address'),
     # message or hint
+    _('query Viewer { viewer { username } }'),
+    # message or hint
+    _('query ServerInfo { serverInfo { latestLocalVersionInfo { versionOnThisInstanceString } } }'),
+    # message or hint
+    _('Set the ingress annotation `nginx.ingress.kubernetes.io/proxy-body-size: "0"` (helm/values.yaml sets it under ingress.annotations; re-apply the WeightsAndBiases resource), and `client_max_body_size 0;` on any proxy in front of the ingress'),
+    # message or hint
+    _('In docker-compose/nginx.conf (or your proxy) set `client_max_body_size 0;` in the W&B server block, then reload it: `docker compose exec nginx nginx -s reload`'),
+    # message or hint
+    _('Annotate the W&B Ingress: `nginx.ingress.kubernetes.io/proxy-body-size: "0"` (kubernetes/wandb.yaml sets it; re-apply it), and set `client_max_body_size 0;` on any proxy in front of the ingress'),
+    # message or hint
+    _('GraphQL viewer'),
+    # message or hint
+    _('GraphQL serverInfo'),
+    # message or hint
+    _('the system store'),
+    # message or hint
+    _('Serve W&B over https (a TLS-terminating proxy or ingress) and set host to its https:// URL'),
+    # message or hint
+    _("Wait a few minutes and re-run; if it stays, read W&B's log (docker compose logs wandb; kubectl logs deploy/wandb)"),
+    # message or hint
+    _('API key refused (the viewer is null)'),
+    # message or hint
+    _('null viewer'),
+    # message or hint
+    _('no handshake'),
+    # message or hint
+    _('handshake failed'),
+    # message or hint
     _('input missing: host (the W&B URL whose origin the rule allows)'),
     # message or hint
     _('letters, digits, _ and - (1–32 characters), e.g. x86_64'),
@@ -740,8 +806,6 @@ STRINGS = [
     _('lower-case letters, digits and - (at most 63 characters), e.g. acme-prod'),
     # message or hint
     _('wbsetup answers'),
-    # message or hint
-    _('A W&B API key, for the post-install login and version checks'),
     # message or hint
     _('unknown key'),
     # message or hint
@@ -829,6 +893,8 @@ STRINGS = [
     # message or hint
     _('Where W&B will run: a Kubernetes cluster (plain manifests or the W&B operator) or a single Docker host. The bundle on the review page is rendered for this target.'),
     # message or hint
+    _("After installing: check the running W&B through the URL users open. The checks reach the host, judge its certificate, call /healthz and /ready, send a 10 MiB request through the proxy (a 413 breaks uploads), log in with an API key and compare the running version with the chosen one; on Kubernetes they read W&B's pods and name why one does not start. Nothing is written to W&B."),
+    # message or hint
     _("current — W&B's current requirements (MySQL 8.4, Kubernetes 1.34+)"),
     # message or hint
     _("baseline-8.0.28 — the bare-metal guide's rules (MySQL 5.7 or 8.0.28+)"),
@@ -880,6 +946,22 @@ STRINGS = [
     _('Answers file rejected, nothing was stored: '),
     # message or hint
     _('bundle formats: zip, tar.gz'),
+    # message or hint
+    _('input missing: verify.api_key'),
+    # message or hint
+    _('No node report yet.'),
+    # message or hint
+    _('No kubeconfig yet.'),
+    # message or hint
+    _('Paste it into the kubeconfig field'),
+    # message or hint
+    _('No API key yet.'),
+    # message or hint
+    _('Enter it in the API key field'),
+    # message or hint
+    _('no app node reported'),
+    # message or hint
+    _('no client node reported'),
     # message or hint
     _('Browsers and training nodes'),
     # message or hint

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from app.answers import (TLS, AnswersError, AppNodes, Answers, Database, DatabaseNode, Deploy, ObjectStore, Operations,
-                         SECRET_FIELDS, get_path, parse_document, set_doc_path)
+                         SECRET_FIELDS, Verify, get_path, parse_document, set_doc_path)
 from app.secret import EnvRef
 
 
@@ -36,6 +36,10 @@ STEP_LEADS = {
            "or choose where TLS is terminated instead.",
     "deploy": "Where W&B will run: a Kubernetes cluster (plain manifests or the W&B operator) or a single Docker "
               "host. The bundle on the review page is rendered for this target.",
+    "verify": "After installing: check the running W&B through the URL users open. The checks reach the host, "
+              "judge its certificate, call /healthz and /ready, send a 10 MiB request through the proxy (a 413 "
+              "breaks uploads), log in with an API key and compare the running version with the chosen one; on "
+              "Kubernetes they read W&B's pods and name why one does not start. Nothing is written to W&B.",
 }
 
 # How a select shows a value whose name alone does not explain it (the value itself is what is saved).
@@ -48,6 +52,7 @@ OPTION_LABELS = {
 STEP_TITLES = {
     "hardware": "Hardware", "database": "Database", "object_store": "Object store",
     "tls": "TLS and host", "deploy": "Deploy target", "review": "Review",
+    "verify": "Verify",
 }
 AIRGAP_FIELDS = ("registry", "chart_repo", "chart_version")
 STEP_SECTIONS: dict[str, list[Section]] = {
@@ -65,6 +70,7 @@ STEP_SECTIONS: dict[str, list[Section]] = {
         Section("Day two: backups", "operations", Operations),
         Section("License", "", Answers, ("license",)),
     ],
+    "verify": [Section("After installing", "verify", Verify)],
 }
 
 

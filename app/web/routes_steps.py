@@ -8,29 +8,34 @@ from starlette.datastructures import UploadFile
 
 from app.answers import STEPS, AnswersError
 from app.store import Conflict
-from app.checks import runs
+from app.web.routes_checks import panel_context
 from app.web.deps import Csrf, StoreDep, load_profile, redirect, render
 from app.web.forms import STEP_SECTIONS, apply_form, step_fields
 from app.web.routes_profiles import require_step
-from app.web.stepper import stepper, unresolved
+from app.web.stepper import stepper
 from app.web.step_extras import extras_for
 from app.i18n.message import Msg, msg
+from app.web.templating import STEPS_NAV
 
 router = APIRouter()
 MAX_FIELD = 262144  # the kubeconfig field's limit; other fields have smaller model limits
 
 
 def _context(request, store, answers, row, step, *, errors=None, values=None, saved=False, conflict=None):
-    rows, progress = runs.rows(store, answers, step)
     return {
+        **panel_context(store, answers, step),
         "answers": answers, "profile": answers.profile, "version": row.version, "step": step,
         "sections": step_fields(step, answers), "errors": errors or {}, "values": values or {},
-        "saved": saved, "conflict": conflict, "rows": rows, "progress": progress, "run_id": None,
-        "stepper": stepper(store, answers), "unresolved": unresolved(rows),
-        "next_step": (list(STEPS) + ["review"])[list(STEPS).index(step) + 1],
-        "prev_step": list(STEPS)[list(STEPS).index(step) - 1] if step != STEPS[0] else None,
+        "saved": saved, "conflict": conflict, "stepper": stepper(store, answers),
+        "next_step": _neighbour(step, +1), "prev_step": _neighbour(step, -1),
         **extras_for(request, store, answers, step),
     }
+
+
+def _neighbour(step: str, offset: int) -> str | None:
+    """The page before/after `step` in the stepper's order (the review sits between deploy and verify)."""
+    i = STEPS_NAV.index(step) + offset
+    return STEPS_NAV[i] if 0 <= i < len(STEPS_NAV) else None
 
 
 @router.get("/p/{name}/{step}")

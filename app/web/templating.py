@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from app import i18n
 from app.web.forms import OPTION_LABELS, STEP_LEADS, STEP_TITLES
 
-STEPS_NAV = ("hardware", "database", "object_store", "tls", "deploy", "review")
+STEPS_NAV = ("hardware", "database", "object_store", "tls", "deploy", "review", "verify")  # verify: after installing
 ICONS = {"pass": "✔", "warn": "▲", "fail": "✖", "skip": "○", "error": "!", "pending": "…", "never": "·",
          "saved": "•", "new": "·"}
 
@@ -46,6 +46,11 @@ def make_templates(directory: Path, app) -> Jinja2Templates:
     env = templates.env
     i18n.install(env)
     env.globals.update(STEPS_NAV=STEPS_NAV, STEP_TITLES=STEP_TITLES, OPTION_LABELS=OPTION_LABELS, STEP_LEADS=STEP_LEADS, ICONS=ICONS, csrf=csrf, demo=lambda: app.state.settings.demo)
+    from app.checks.applicability import fold
+    from app.web.skip_controls import skip_control
+
+    env.globals["skip_control"] = skip_control
+    env.globals["fold_rows"] = fold  # checks that do not apply: one line per reason
     env.filters["breakable"] = breakable
     env.filters["hint_html"] = hint_html
     env.trim_blocks = True
