@@ -81,7 +81,7 @@ def test_ui_folds_not_applicable_checks_into_one_line(client):
     client.create("acme")
     _save_deploy(client, **{"deploy.target": "docker-compose", "deploy.version": "0.70.0"})
     page = _run_deploy(client)
-    assert page.count('data-testid="fold"') == 1
+    assert page.count('data-testid="fold"') == 2  # the cluster checks, and deploy.images (no registry)
     assert "7 Kubernetes cluster checks do not apply to docker-compose" in page
     assert not any(f'data-check="{i}"' in page for i in CLUSTER)
     assert 'data-check="deploy.node.docker"' in page
