@@ -1,0 +1,79 @@
+"""Check runs, their results, and ignored checks."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import delete, update
+from sqlmodel import select
+
+from app.store.base import MAX_ID, NotFound, StoreBase
+from app.store.models import CheckResult, CheckRun, IgnoredCheck, utcnow
+
+
+class RunsStore(StoreBase):
+    # -- check runs -------------------------------------------------------------------------------
+    def start_run(self, name: str, steps: str, digest: str, expected: int) -> int:
+        with self.session() as s:
+            row = self._row(s, name)
+            run = CheckRun(profile_id=row.id, steps=steps, digest=digest, expected=expected)
+            s.add(run)
+            s.commit()
+            return run.id
+
+    def add_result(self, run_id: int, result: dict) -> None:
+        with self.session() as s:
+            s.add(CheckResult(run_id=run_id, check_id=result["id"], step=result["step"],
+                              status=result["status"], data=json.dumps(result, ensure_ascii=False)))
+            s.commit()
+
+    def finish_run(self, run_id: int) -> None:
+        with self.session() as s:
+            s.exec(update(CheckRun).where(CheckRun.id == run_id).values(status="done", finished_at=utcnow()))
+            s.commit()
+
+    def get_run(self, run_id: int) -> tuple[CheckRun, list[dict]]:
+        if not 0 < run_id <= MAX_ID:
+            raise NotFound(f"unknown check run {run_id}")
+        with self.session() as s:
+            run = s.get(CheckRun, run_id)
+            if run is None:
+                raise NotFound(f"unknown check run {run_id}")
+            rows = s.exec(select(CheckResult).where(CheckResult.run_id == run_id).order_by(CheckResult.id)).all()
+            return run, [json.loads(r.data) for r in rows]
+
+    def latest_results(self, name: str) -> dict[str, tuple[dict, CheckRun]]:
+        """The newest result of every check of the profile, with the run it came from."""
+        with self.session() as s:
+            row = self._row(s, name)
+            pairs = s.exec(
+                select(CheckResult, CheckRun).join(CheckRun, CheckResult.run_id == CheckRun.id)
+                .where(CheckRun.profile_id == row.id).order_by(CheckResult.id)
+            ).all()
+            return {res.check_id: (json.loads(res.data), run) for res, run in pairs}
+
+    def prune_runs(self, name: str, keep: int = 50) -> None:
+        with self.session() as s:
+            row = self._row(s, name)
+            old = s.exec(select(CheckRun.id).where(CheckRun.profile_id == row.id)
+                         .order_by(CheckRun.id.desc()).offset(keep)).all()
+            if old:
+                s.exec(delete(CheckResult).where(CheckResult.run_id.in_(old)))
+                s.exec(delete(CheckRun).where(CheckRun.id.in_(old)))
+                s.commit()
+
+    # -- ignores ----------------------------------------------------------------------------------
+    def ignores(self, name: str) -> dict[str, str]:
+        with self.session() as s:
+            row = self._row(s, name)
+            rows = s.exec(select(IgnoredCheck).where(IgnoredCheck.profile_id == row.id)).all()
+            return {r.check_id: r.reason for r in rows}
+
+    def set_ignore(self, name: str, check_id: str, reason: str | None) -> None:
+        """Ignore `check_id` with `reason`, or stop ignoring it (reason None)."""
+        with self.session() as s:
+            row = self._row(s, name)
+            s.exec(delete(IgnoredCheck).where(IgnoredCheck.profile_id == row.id, IgnoredCheck.check_id == check_id))
+            if reason:
+                s.add(IgnoredCheck(profile_id=row.id, check_id=check_id, reason=reason))
+            s.commit()
