@@ -10,12 +10,34 @@ import re
 from urllib.parse import urlsplit
 
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
+from app.i18n.message import msg
 from app.probe.reports import published_ports
 
 NO_REPORTS = ("no node reports: on each node run `wbsetup probe --node answers.yaml [--role client] > NODE.json`, "
               "then `wbsetup validate answers.yaml --node-report NODE.json`")
 DOCKER_INSTALL = ("Install Docker Engine and the Compose plugin from download.docker.com: "
                   "apt-get install docker-ce docker-ce-cli containerd.io docker-compose-plugin")
+
+
+NAMED = 10  # nodes named in a message or kept in `observed`: results stay small with 1,000 nodes
+
+
+def _first(items: list) -> list:
+    """At most NAMED items, then "and K more": a message names failing nodes but does not grow with the fleet."""
+    if len(items) <= NAMED:
+        return items
+    return items[:NAMED] + [msg("and %(count)s more", count=len(items) - NAMED)]
+
+
+def _observed(per_node: dict, failing) -> dict:
+    """`observed` of a node check: every node's value for a small fleet; beyond NAMED nodes a summary
+    (node count, how many fail, the first failing nodes' values). The node reports keep the details."""
+    if len(per_node) <= NAMED:
+        return per_node
+    bad = set(failing)
+    failing = [n for n in per_node if n in bad]
+    shown = failing[:NAMED] or list(per_node)[:NAMED]
+    return {"nodes": len(per_node), "failing": len(failing), "first": {n: per_node[n] for n in shown}}
 
 
 def _reports(ctx: Context, role: str | None = None) -> list[dict] | Outcome:
@@ -45,6 +67,8 @@ def node_database(ctx: Context) -> Outcome:
     bad = [f"{r['node']}: {r['reach']['database'].get('error') or 'not reached'}"
            for r in reports if not r["reach"]["database"]["ok"]]
     observed = {r["node"]: r["reach"]["database"]["ok"] for r in reports}
+    observed = _observed(observed, [n for n, ok in observed.items() if not ok])
+    bad = _first(bad)
     if not bad:
         return passed(f"{len(reports)} app node(s) reach {db.host}:{db.port}", observed=observed)
     return fail(f"cannot reach the database {db.host}:{db.port} from {'; '.join(bad)}",
@@ -66,6 +90,8 @@ def node_object_store(ctx: Context) -> Outcome:
                    for r in reports if not r["reach"]["object_store"]["ok"]]
     untrusted = [n for n, tls in observed.items() if tls == "untrusted"]
     private = [n for n, tls in observed.items() if tls == "private-ca"]
+    observed = _observed(observed, [n for n, tls in observed.items() if tls in ("unreachable", "untrusted", "private-ca")])
+    unreachable, untrusted, private = _first(unreachable), _first(untrusted), _first(private)
     if unreachable:
         return fail(f"the object store {url.hostname}:{port} is unreachable from {'; '.join(unreachable)}",
                     f"Allow TCP {port} inbound to {url.hostname} from every node and client (presigned URLs send "
@@ -89,6 +115,8 @@ def node_host(ctx: Context) -> Outcome:
     name = urlsplit(ctx.answers.host).hostname
     observed = {r["node"]: r["reach"]["host"].get("addresses") or [] for r in reports}
     bad = [f"{r['node']} ({r['reach']['host'].get('error') or 'no address'})" for r in reports if not r["reach"]["host"]["ok"]]
+    observed = _observed(observed, [r["node"] for r in reports if not r["reach"]["host"]["ok"]])
+    bad = _first(bad)
     if not bad:
         return passed(f"{len(reports)} node(s) resolve {name}", observed=observed)
     return warn(f"{name} does not resolve on {'; '.join(bad)}",
@@ -123,6 +151,8 @@ def node_docker(ctx: Context) -> Outcome:
             problems.append(f"{r['node']}: Docker Compose not found")
         elif c < _need(floor):
             problems.append(f"{r['node']}: Compose {compose} < {floor}")
+    failing = {p.split(":", 1)[0] for p in problems}
+    observed, problems = _observed(observed, [n for n in observed if n in failing]), _first(problems)
     if not problems:
         return passed(f"{len(reports)} app node(s) have Docker and Compose", observed=observed, expected=expected)
     return fail("; ".join(problems), DOCKER_INSTALL, observed=observed, expected=expected)
@@ -140,6 +170,7 @@ def node_ports(ctx: Context) -> Outcome:
     if not busy:
         return passed(f"ports {shown} are free on {len(reports)} app node(s)", observed=[], expected=wanted)
     first = busy[0].rsplit(" ", 1)[1]
+    busy = _first(busy)
     return fail(f"already in use: {', '.join(busy)}",
                 f"Stop what listens there (ss -ltnp 'sport = :{first}' shows it) and allow TCP {shown} inbound "
                 "in the node's firewall", observed=busy, expected=wanted)

@@ -23,8 +23,9 @@ STEP_INPUTS = {
 }
 
 
-def digest(store: Store, answers: Answers, step: str) -> str:
-    doc = answers.to_document(secrets="plain")
+def digest(store: Store, answers: Answers, step: str, doc: dict | None = None) -> str:
+    """`doc`: answers.to_document(secrets="plain") when the caller already has it (one per page)."""
+    doc = answers.to_document(secrets="plain") if doc is None else doc
     keys = STEP_INPUTS.get(step)
     part = doc if keys is None else {k: doc.get(k) for k in keys}
     return store.box.digest(json.dumps(part, sort_keys=True, ensure_ascii=False))
@@ -74,15 +75,16 @@ class Row:
 
 
 def rows(store: Store, answers: Answers, step: str, active_run: int | None = None, *,
-         latest: dict | None = None, ignores: dict | None = None) -> tuple[list[Row], dict]:
+         latest: dict | None = None, ignores: dict | None = None, doc: dict | None = None) -> tuple[list[Row], dict]:
     """One row per check of `step`: pending when the active run has not reported it yet, else its
     newest result with the current ignore applied (ignoring is reversible without re-running).
 
     `latest`/`ignores` (from `store.latest_results`/`store.ignores`) let a page that shows every
-    step read them once instead of once per step (bench/README.md: 4 queries and a digest per call)."""
+    step read them once instead of once per step (bench/README.md: 4 queries and a digest per call);
+    `doc` likewise spares the digest a fresh answers.to_document per step."""
     latest = store.latest_results(answers.profile) if latest is None else latest
     ignores = store.ignores(answers.profile) if ignores is None else ignores
-    current = digest(store, answers, step) if latest else None  # only results can be stale
+    current = digest(store, answers, step, doc) if latest else None  # only results can be stale
     pending: set[str] = set()
     done = True
     elapsed = None

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, update
 from sqlmodel import select
 
 from app.store.base import MAX_ID, NotFound, StoreBase
-from app.store.models import CheckResult, CheckRun, IgnoredCheck, utcnow
+from app.store.models import CheckResult, CheckRun, IgnoredCheck, Profile, utcnow
+
+
+class RunRef(NamedTuple):
+    """The run a latest result came from (what pages need of it: the digest marks stale results)."""
+
+    id: int
+    digest: str
+    status: str
 
 
 class RunsStore(StoreBase):
@@ -42,15 +51,22 @@ class RunsStore(StoreBase):
             rows = s.exec(select(CheckResult).where(CheckResult.run_id == run_id).order_by(CheckResult.id)).all()
             return run, [json.loads(r.data) for r in rows]
 
-    def latest_results(self, name: str) -> dict[str, tuple[dict, CheckRun]]:
-        """The newest result of every check of the profile, with the run it came from."""
-        with self.session() as s:
-            row = self._row(s, name)
-            pairs = s.exec(
-                select(CheckResult, CheckRun).join(CheckRun, CheckResult.run_id == CheckRun.id)
-                .where(CheckRun.profile_id == row.id).order_by(CheckResult.id)
-            ).all()
-            return {res.check_id: (json.loads(res.data), run) for res, run in pairs}
+    def latest_results(self, name: str) -> dict[str, tuple[dict, RunRef]]:
+        """The newest result of every check of the profile, with the run it came from: one query that
+        reads only the newest row per check (no ORM objects, no parsing of older results)."""
+        profile_id = select(Profile.id).where(Profile.name == name).scalar_subquery()
+        newest = (select(func.max(CheckResult.id)).join(CheckRun, CheckResult.run_id == CheckRun.id)
+                  .where(CheckRun.profile_id == profile_id).group_by(CheckResult.check_id))
+        query = (select(CheckResult.check_id, CheckResult.data, CheckRun.id, CheckRun.digest, CheckRun.status)
+                 .join(CheckRun, CheckResult.run_id == CheckRun.id).where(CheckResult.id.in_(newest))
+                 .order_by(CheckResult.id))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        if not rows:
+            with self.session() as s:
+                self._row(s, name)  # NotFound for an unknown profile, as before
+        return {check_id: (json.loads(data), RunRef(run_id, digest, status))
+                for check_id, data, run_id, digest, status in rows}
 
     def prune_runs(self, name: str, keep: int = 50) -> None:
         with self.session() as s:
@@ -64,10 +80,14 @@ class RunsStore(StoreBase):
 
     # -- ignores ----------------------------------------------------------------------------------
     def ignores(self, name: str) -> dict[str, str]:
-        with self.session() as s:
-            row = self._row(s, name)
-            rows = s.exec(select(IgnoredCheck).where(IgnoredCheck.profile_id == row.id)).all()
-            return {r.check_id: r.reason for r in rows}
+        query = (select(IgnoredCheck.check_id, IgnoredCheck.reason).join(Profile, IgnoredCheck.profile_id == Profile.id)
+                 .where(Profile.name == name))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        if not rows:
+            with self.session() as s:
+                self._row(s, name)  # NotFound for an unknown profile
+        return {check_id: reason for check_id, reason in rows}
 
     def set_ignore(self, name: str, check_id: str, reason: str | None) -> None:
         """Ignore `check_id` with `reason`, or stop ignoring it (reason None)."""

@@ -16,10 +16,11 @@ router = APIRouter()
 
 
 def _panel(request, store, answers, step, run_id):
-    rows, progress = runs.rows(store, answers, step, run_id)
+    latest, ignores = store.latest_results(answers.profile), store.ignores(answers.profile)  # once per poll
+    rows, progress = runs.rows(store, answers, step, run_id, latest=latest, ignores=ignores)
     finished = run_id is not None and progress["done"]
     return render(request, "_checks.html", {
-        "stepper_oob": stepper(store, answers) if finished else None,  # refresh the stepper's states
+        "stepper_oob": stepper(store, answers, latest=latest, ignores=ignores) if finished else None,
 
         "profile": answers.profile, "step": step, "rows": rows, "progress": progress,
         "run_id": run_id if not progress["done"] else None, "unresolved": unresolved(rows),

@@ -43,7 +43,7 @@ def review(request: Request, name: str, store: StoreDep):
     from app.web.topology import topology_svg
 
     return render(request, "review.html", {
-        "answers": answers, "profile": name, "step": "review", "stepper": stepper(store, answers),
+        "answers": answers, "profile": name, "step": "review", "stepper": stepper(store, answers, latest=latest, ignores=ignores),
         "summary": dump_yaml(answers.to_document(secrets="refs")), "all_rows": all_rows,
         "files": {p: c.decode("utf-8", errors="replace") for p, c in preview.items()},
         "topology": topology_svg(answers, all_rows, [r for _, r in store.node_reports(name)], tr=i18n.message_translator(i18n.choose(request, answers.language))),

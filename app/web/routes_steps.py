@@ -20,12 +20,13 @@ MAX_FIELD = 262144  # the kubeconfig field's limit; other fields have smaller mo
 
 
 def _context(request, store, answers, row, step, *, errors=None, values=None, saved=False, conflict=None):
-    rows, progress = runs.rows(store, answers, step)
+    latest, ignores = store.latest_results(answers.profile), store.ignores(answers.profile)  # once per page
+    rows, progress = runs.rows(store, answers, step, latest=latest, ignores=ignores)
     return {
         "answers": answers, "profile": answers.profile, "version": row.version, "step": step,
         "sections": step_fields(step, answers), "errors": errors or {}, "values": values or {},
         "saved": saved, "conflict": conflict, "rows": rows, "progress": progress, "run_id": None,
-        "stepper": stepper(store, answers), "unresolved": unresolved(rows),
+        "stepper": stepper(store, answers, latest=latest, ignores=ignores), "unresolved": unresolved(rows),
         "next_step": (list(STEPS) + ["review"])[list(STEPS).index(step) + 1],
         "prev_step": list(STEPS)[list(STEPS).index(step) - 1] if step != STEPS[0] else None,
         **extras_for(request, store, answers, step),
