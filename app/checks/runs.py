@@ -1,4 +1,5 @@
-"""Check runs started from the web: run in the server's event loop, store each result as it finishes
+"""Check runs started from the web: run in the server's event loop, store each result as it finishes (in a
+worker thread)
 (the page polls and shows them as they arrive), and tell which results are stale."""
 
 from __future__ import annotations
@@ -40,25 +41,33 @@ def node_reports(store: Store, name: str) -> list[dict]:
     return [r for _, r in store.node_reports(name)]
 
 
-def start(app, store: Store, answers: Answers, step: str, only: str | None, timeout: float) -> int:
-    """Start a run of `step` (or just check `only`) in the background; returns the run id."""
+async def start(app, store: Store, answers: Answers, step: str, only: str | None, timeout: float) -> int:
+    """Start a run of `step` (or just check `only`) in the background; returns the run id. The store's
+    reads and writes run in worker threads, never on the event loop (bench/scale.py)."""
     ids = [only] if only else None
     selected = [c for c in checks_for([step]) if ids is None or c.id in ids]
-    run_id = store.start_run(answers.profile, step if not only else f"check:{only}", digest(store, answers, step),
-                             len(selected))
-    ignores = store.ignores(answers.profile)
-    reports = node_reports(store, answers.profile)
+
+    def prepare():
+        run_id = store.start_run(answers.profile, step if not only else f"check:{only}",
+                                 digest(store, answers, step), len(selected))
+        return run_id, store.ignores(answers.profile), node_reports(store, answers.profile)
+
+    run_id, ignores, reports = await asyncio.to_thread(prepare)
+    loop = asyncio.get_running_loop()
+    writes: list[asyncio.Future] = []
 
     async def work():
         try:
             await run_checks(resolved(answers), steps=[step], only=ids, timeout=timeout, ignore=ignores,
                              node_reports=reports,
-                             on_result=lambda r: store.add_result(run_id, r.to_dict()))
+                             on_result=lambda r: writes.append(loop.run_in_executor(None, store.add_result, run_id,
+                                                                                    r.to_dict())))
         finally:
-            store.finish_run(run_id)
-            store.prune_runs(answers.profile)
+            await asyncio.gather(*writes, return_exceptions=True)  # every result stored before "done"
+            await asyncio.to_thread(store.finish_run, run_id)
+            await asyncio.to_thread(store.prune_runs, answers.profile)
 
-    task = asyncio.get_running_loop().create_task(work())
+    task = loop.create_task(work())
     app.state.tasks.add(task)
     task.add_done_callback(app.state.tasks.discard)
     return run_id

@@ -4,6 +4,7 @@ ignore a failing check with a reason, or stop ignoring it."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Form, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from app.answers import STEPS
 from app.checks.engine import REGISTRY, checks_for
@@ -30,12 +31,12 @@ def _panel(request, store, answers, step, run_id):
 @router.post("/p/{name}/checks/{step}", dependencies=[Csrf])
 async def run_step(request: Request, name: str, step: str, store: StoreDep, only: str | None = Form(None)):
     require_step(step, STEPS)
-    answers, _ = load_profile(store, name)
+    answers, _ = await run_in_threadpool(load_profile, store, name)
     if only is not None and only not in {c.id for c in checks_for([step])}:
         raise HTTPException(404, f"unknown check {only!r} in step {step}")
     timeout = request.app.state.settings.check_timeout
-    run_id = runs.start(request.app, store, answers, step, only, timeout)
-    return _panel(request, store, answers, step, run_id)
+    run_id = await runs.start(request.app, store, answers, step, only, timeout)
+    return await run_in_threadpool(_panel, request, store, answers, step, run_id)
 
 
 @router.get("/p/{name}/checks/{step}")

@@ -6,6 +6,7 @@ import re
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import PlainTextResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from app import i18n
 from app.answers import Answers, AnswersError, loads
@@ -97,7 +98,7 @@ async def import_profile(request: Request, store: StoreDep, file: UploadFile = F
         return _list_error(request, store, "Answers file: not UTF-8 text")
     except AnswersError as exc:
         return _list_error(request, store, "Answers file rejected, nothing was stored: " + "; ".join(exc.errors))
-    store.save_answers(answers, replace=True)
+    await run_in_threadpool(store.save_answers, answers, replace=True)  # the write off the event loop
     return redirect(request, f"/p/{answers.profile}/hardware")
 
 

@@ -4,6 +4,7 @@ step's checks panel."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.answers import STEPS, AnswersError
@@ -46,7 +47,6 @@ def step_page(request: Request, name: str, step: str, store: StoreDep, saved: bo
 @router.post("/p/{name}/{step}", dependencies=[Csrf])
 async def save_step(request: Request, name: str, step: str, store: StoreDep):
     require_step(step, STEP_SECTIONS)
-    answers, row = load_profile(store, name)
     form = await request.form()
     values: dict[str, str] = {}
     for key, value in form.multi_items():
@@ -56,6 +56,11 @@ async def save_step(request: Request, name: str, step: str, store: StoreDep):
                 values[key.removesuffix("__file")] = data.decode("utf-8", errors="replace")
         elif value != "" or key not in values:
             values[key] = value
+    return await run_in_threadpool(_save, request, store, name, step, values)  # the store, off the event loop
+
+
+def _save(request: Request, store, name: str, step: str, values: dict[str, str]):
+    answers, row = load_profile(store, name)
     too_long = [k for k, v in values.items() if len(v) > MAX_FIELD]
     if too_long:
         errors = {k: f"at most {MAX_FIELD} characters" for k in too_long}
