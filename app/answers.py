@@ -15,8 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from app.secret import EnvRef, Secret, UnresolvedSecret
-
-STEPS = ("hardware", "database", "object_store", "tls", "deploy")
+from app.steps import STEPS  # re-exported: app.answers.STEPS
 
 # Kubernetes resource.Quantity grammar (k8s.io/apimachinery/pkg/api/resource).
 QUANTITY = r"^[+]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"

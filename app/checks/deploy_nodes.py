@@ -10,7 +10,6 @@ import re
 from urllib.parse import urlsplit
 
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
-from app.i18n.message import msg
 from app.probe.reports import published_ports
 
 NO_REPORTS = ("no node reports: on each node run `wbsetup probe --node answers.yaml [--role client] > NODE.json`, "
@@ -26,6 +25,8 @@ def _first(items: list) -> list:
     """At most NAMED items, then "and K more": a message names failing nodes but does not grow with the fleet."""
     if len(items) <= NAMED:
         return items
+    from app.i18n.message import msg  # here, not at the top: app.i18n loads the web stack (CLI start-up)
+
     return items[:NAMED] + [msg("and %(count)s more", count=len(items) - NAMED)]
 
 

@@ -559,6 +559,8 @@ STRINGS = [
     # message or hint
     _('W&B then needs the CA too: set global.customCACerts (operator) or mount it into the container, and install it in the trust store of every client'),
     # message or hint
+    _('and %(count)s more'),
+    # message or hint
     _('not reached'),
     # message or hint
     _('Check that the service is reachable, or raise --timeout'),
@@ -841,8 +843,6 @@ STRINGS = [
     # message or hint
     _('no demo is running'),
     # message or hint
-    _('wizard host'),
-    # message or hint
     _('role: app or database'),
     # message or hint
     _('unknown probe token: create a new one on the hardware step'),
@@ -850,6 +850,8 @@ STRINGS = [
     _('this probe token is for node reports, not for the hardware probe'),
     # message or hint
     _('unknown probe token'),
+    # message or hint
+    _('wizard host'),
     # message or hint
     _('role: app or client'),
     # message or hint
@@ -890,6 +892,10 @@ STRINGS = [
     _('not used (docker-compose target)'),
     # message or hint
     _('presigned URLs go straight to the store'),
+    # message or hint
+    _('%(count)s nodes, all reachable:'),
+    # message or hint
+    _('%(count)s nodes, %(failing)s with problems:'),
     # message or hint
     _('host not set'),
     # message or hint

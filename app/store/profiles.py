@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -46,10 +46,27 @@ class ProfilesStore(StoreBase):
         return parse_document(doc)
 
     # -- profiles ---------------------------------------------------------------------------------
-    def list_profiles(self) -> list[ProfileInfo]:
-        with self.session() as s:
-            rows = s.exec(select(Profile).order_by(Profile.name)).all()
-            return [ProfileInfo(r.name, r.version, r.last_step, r.updated_at) for r in rows]
+    def list_profiles(self, *, search: str | None = None, sort: str = "name", offset: int = 0,
+                      limit: int | None = None) -> list[ProfileInfo]:
+        """Profiles (name, version, last step, update time; never the documents): those whose name
+        contains `search`, by name or newest first (sort "updated"), `limit` of them from `offset`."""
+        query = select(Profile.name, Profile.version, Profile.last_step, Profile.updated_at)
+        if search:
+            query = query.where(Profile.name.contains(search, autoescape=True))
+        query = query.order_by(Profile.updated_at.desc(), Profile.name) if sort == "updated" else query.order_by(Profile.name)
+        if offset:
+            query = query.offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [ProfileInfo(*r) for r in conn.execute(query).all()]
+
+    def count_profiles(self, search: str | None = None) -> int:
+        query = select(func.count()).select_from(Profile)
+        if search:
+            query = query.where(Profile.name.contains(search, autoescape=True))
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
 
     def get_profile(self, name: str) -> tuple[Answers, Profile]:
         with self.session() as s:
