@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import PY, ROOT, bench_env, free_port, percentile, process, wait_http
+from bench import PY, ROOT, bench_env, free_port, percentile, wait_http
 
 TOKEN = "bench-login-token-0123456789abcdef"
 SEED = Path(__file__).resolve().parent / "scale_seed.py"
@@ -63,9 +63,24 @@ def _seed(tree: Path, kind: str, data_dir: Path) -> dict:
 
 
 @contextmanager
+def _tree_process(tree: Path, args: list[str], env: dict):
+    """bench.process, but in `tree` (`python -m` puts the working directory first on sys.path)."""
+    proc = subprocess.Popen(args, env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+@contextmanager
 def _serve(tree: Path, data_dir: Path):
     port = free_port()
-    with process([PY, "-m", "app", "serve", "--port", str(port)], env=_env(tree, data_dir)):
+    with _tree_process(tree, [PY, "-m", "app", "serve", "--port", str(port)], _env(tree, data_dir)):
         url = f"http://127.0.0.1:{port}"
         wait_http(f"{url}/healthz", timeout=60)
         client = httpx.Client(base_url=url, timeout=60)

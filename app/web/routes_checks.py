@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from app.answers import STEPS
-from app.checks.engine import REGISTRY, checks_for
+from app.checks.engine import checks_for
 from app.checks import runs
 from app.web.deps import Csrf, StoreDep, load_profile, render
 from app.web.routes_profiles import require_step
@@ -53,19 +53,21 @@ def poll(request: Request, name: str, step: str, store: StoreDep, run: int | Non
 def ignore(request: Request, name: str, store: StoreDep, check_id: str = Form(..., max_length=128),
            reason: str = Form("", max_length=500)):
     answers, _ = load_profile(store, name)
-    if check_id not in REGISTRY:
+    known = {c.id: c for c in checks_for()}
+    if check_id not in known:
         raise HTTPException(404, f"unknown check {check_id!r}")
     reason = reason.strip()
     if not reason:
         raise HTTPException(422, "reason: say why this failure is acceptable (it is shown in the report)")
     store.set_ignore(name, check_id, reason)
-    return _panel(request, store, answers, REGISTRY[check_id].step, None)
+    return _panel(request, store, answers, known[check_id].step, None)
 
 
 @router.post("/p/{name}/unignore", dependencies=[Csrf])
 def unignore(request: Request, name: str, store: StoreDep, check_id: str = Form(..., max_length=128)):
     answers, _ = load_profile(store, name)
-    if check_id not in REGISTRY:
+    known = {c.id: c for c in checks_for()}
+    if check_id not in known:
         raise HTTPException(404, f"unknown check {check_id!r}")
     store.set_ignore(name, check_id, None)
-    return _panel(request, store, answers, REGISTRY[check_id].step, None)
+    return _panel(request, store, answers, known[check_id].step, None)
