@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import bundle, concurrency, timeouts, web
+from bench import bundle, concurrency, scale, timeouts, web
 
 OUT = Path(__file__).parent / "results.json"
 
@@ -18,7 +18,7 @@ def main() -> int:
     t0 = time.perf_counter()
     results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}}
     for name, fn in (("concurrency", concurrency.run), ("timeouts", timeouts.run), ("bundle", bundle.run),
-                     ("pages", web.pages), ("footprint", web.footprint)):
+                     ("pages", web.pages), ("footprint", web.footprint), ("scale", scale.run)):
         print(f"bench: {name} …", file=sys.stderr, flush=True)
         results[name] = fn()
     results["duration_s"] = round(time.perf_counter() - t0, 1)
@@ -44,7 +44,7 @@ def main() -> int:
         ("footprint: RSS growth from start-up", f["growth"], "≤ 0.10", f["growth"] <= 0.10),
         ("footprint: RSS growth after 100-request warm-up", f["growth_after_warmup"], "≤ 0.10",
          f["growth_after_warmup"] <= 0.10),
-    ]
+    ] + scale.rows(results["scale"])
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'value':>18}  {'target':>8}  met")
     for label, value, target, ok in rows:

@@ -195,3 +195,29 @@ def test_cli_imports_only_what_a_command_needs(tmp_path):
     assert "app.checks.hardware" in hw
     for heavy in ("boto3", "botocore", "pymysql", "lightkube", "app.store", "sqlalchemy", "app.checks.object_store"):
         assert heavy not in hw, heavy
+
+
+def test_migration_judges_node_reports_stored_before_it(tmp_path):
+    """0002 adds NodeReport.ok and judges the rows already stored (failing ones come first after it)."""
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from app.store.db import MIGRATIONS, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(sa.text("INSERT INTO profile (id, name, document, version, last_step, created_at, updated_at) "
+                             "VALUES (1, 'acme-prod', '{}', 1, 'deploy', '2026-01-01', '2026-01-01')"))
+        for i, r in enumerate([report("app-1"), report("app-2", **{"reach.database.ok": False})]):
+            conn.execute(sa.text("INSERT INTO nodereport (id, profile_id, node, role, measured_at, data) "
+                                 "VALUES (:i, 1, :n, 'app', '2026-01-01', :d)"), {"i": i + 1, "n": r["node"],
+                                                                                  "d": json.dumps(r)})
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        assert dict(conn.execute(sa.text("SELECT node, ok FROM nodereport")).all()) == {"app-1": 1, "app-2": 0}
