@@ -16,11 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from app.secret import EnvRef, Secret, UnresolvedSecret
 from app.i18n.message import Msg, as_msg, message_of, msg
-
-STEPS = ("hardware", "database", "object_store", "tls", "deploy", "verify")
-# What `validate` runs without --step: everything before installing. `verify` (after installing, SPEC §4.6)
-# runs only when asked for (`wbsetup verify`, `validate --step verify`, the Verify page).
-DEFAULT_STEPS = ("hardware", "database", "object_store", "tls", "deploy")
+from app.steps import DEFAULT_STEPS, STEPS  # re-exported: app.answers.STEPS
 
 # Kubernetes resource.Quantity grammar (k8s.io/apimachinery/pkg/api/resource).
 QUANTITY = r"^[+]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"

@@ -7,9 +7,7 @@ import json
 import os
 import sys
 
-from app import answers as answers_mod
-from app.answers import STEPS, AnswersError
-from app.secret import UnresolvedSecret
+from app.steps import STEPS  # the answers model (pydantic) is imported by the commands that read answers
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -84,11 +82,13 @@ def main(argv: list[str] | None = None) -> int:
     handler = globals()[f"cmd_{args.command.replace('-', '_')}"]
     try:
         return handler(args) or EXIT_OK
-    except AnswersError as exc:
-        return _die(exc.errors)
-    except UnresolvedSecret as exc:
-        return _die(str(exc))
     except Exception as exc:
+        # Answers and secret errors: their modules are loaded by then when they can have been raised.
+        answers, secret = sys.modules.get("app.answers"), sys.modules.get("app.secret")
+        if answers is not None and isinstance(exc, answers.AnswersError):
+            return _die(exc.errors)
+        if secret is not None and isinstance(exc, secret.UnresolvedSecret):
+            return _die(str(exc))
         # A wrong or malformed secret key: a message, not a traceback. Looked up lazily: importing
         # app.store pulls SQLAlchemy and Alembic (~0.8 s), which `validate`/`render`/`schema` never need.
         crypto = sys.modules.get("app.store.crypto")
@@ -100,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _load_resolved(path: str):
+    from app import answers as answers_mod
+
     answers = answers_mod.load(path)
     return answers.resolved(os.environ)
 
@@ -128,11 +130,14 @@ def cmd_verify(args) -> int:
 
 
 def cmd_schema(args) -> int:
+    from app import answers as answers_mod
+
     print(json.dumps(answers_mod.json_schema(), indent=2, ensure_ascii=False))
     return EXIT_OK
 
 
 def cmd_render(args) -> int:
+    from app import answers as answers_mod
     from app.artifacts.bundle import write_bundle
 
     answers = answers_mod.load(args.answers)
@@ -151,6 +156,8 @@ def _store():
 
 
 def cmd_import(args) -> int:
+    from app import answers as answers_mod
+
     answers = answers_mod.load(args.answers)
     _store().save_answers(answers, replace=True)
     print(f"stored profile {answers.profile}")
@@ -180,6 +187,8 @@ def cmd_demo(args) -> int:
 
 
 def cmd_probe(args) -> int:
+    from app import answers as answers_mod
+
     if args.node:
         answers = answers_mod.load(args.node)
         from app.probe.reports import node_report

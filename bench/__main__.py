@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import bundle, concurrency, stream_lag, timeouts, web
+from bench import bundle, concurrency, scale, stream_lag, timeouts, web
 
 OUT = Path(__file__).parent / "results.json"
 
@@ -18,7 +18,8 @@ def main() -> int:
     t0 = time.perf_counter()
     results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}}
     for name, fn in (("concurrency", concurrency.run), ("timeouts", timeouts.run), ("bundle", bundle.run),
-                     ("pages", web.pages), ("footprint", web.footprint), ("streaming", stream_lag.run)):
+                     ("pages", web.pages), ("footprint", web.footprint), ("streaming", stream_lag.run),
+                     ("scale", scale.run)):
         print(f"bench: {name} …", file=sys.stderr, flush=True)
         results[name] = fn()
     results["duration_s"] = round(time.perf_counter() - t0, 1)
@@ -48,7 +49,7 @@ def main() -> int:
          s["hardware"]["median_ms"] <= 100),
         ("streaming: engine's last result → page, demo deploy, median ms", s["deploy"]["median_ms"], "≤ 100",
          s["deploy"]["median_ms"] <= 100),
-    ]
+    ] + scale.rows(results["scale"])
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'value':>18}  {'target':>8}  met")
     for label, value, target, ok in rows:

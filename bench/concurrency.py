@@ -46,7 +46,9 @@ def _object_store() -> dict:
     from moto.server import ThreadedMotoServer
     import boto3
 
-    import app.checks  # noqa: F401  (registration)
+    import app.checks
+
+    app.checks.load()  # registration
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -82,7 +84,9 @@ def _object_store() -> dict:
 @contextmanager
 def _private_registry(checks: dict[str, engine.Check]):
     """Swap the engine's registry for `checks` (the product's checks are put back afterwards)."""
-    import app.checks  # noqa: F401  (register the real ones first, so nothing re-registers later)
+    import app.checks
+
+    app.checks.load()  # register the real ones first, so nothing re-registers later
 
     saved = dict(engine.REGISTRY)
     engine.REGISTRY.clear()

@@ -196,7 +196,9 @@ def format_templates() -> set[str]:
 
 def collect() -> list[tuple[str, str]]:
     """(comment, msgid) pairs, de-duplicated, in a stable order."""
-    import app.checks  # noqa: F401 - registers every check
+    import app.checks
+
+    app.checks.load()  # registers every check
     from app.checks.engine import REGISTRY
     from app.web.forms import STEP_SECTIONS, STEP_TITLES
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from app.answers import parse_document
 from tests.services.wizard import TOKEN
+from tests.test_scale import fleet
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parent.parent / ".test-deps" / "node_modules" / "axe-core" / "axe.min.js"
@@ -36,8 +38,14 @@ def test_every_page_has_no_serious_violations(live_server, page, lang):
     page.goto(f"{live_server.url}/login?token={TOKEN}")
     page.fill("#new-name", "a11y")
     page.click("form[action='/profiles'] button[type=submit]")
+    page.wait_for_url("**/p/a11y/hardware")
+    store = live_server.app.state.store  # a fleet (counts, filter, pager) and a paged profile list
+    for r in fleet(60):
+        store.add_node_report("a11y", {**r, "profile": "a11y"})
+    for i in range(26):
+        store.create_profile(parse_document({"schema": 1, "profile": f"site-{i:02d}"}))
     found = {}
-    for path in PAGES:
+    for path in PAGES + ["/p/a11y/deploy?nodes=fail&role=app&q=gpu", "/?page=2&q=site"]:
         page.goto(live_server.url + path)
         if bad := violations(page):
             found[path] = bad

@@ -46,7 +46,13 @@ def test_kill9_during_saves_loses_nothing_confirmed(tmp_path):
     c = server.client()
     names = {p for kind, p in confirmed if kind == "profile"}
     assert len(names) >= 4, "the saver confirmed too few saves to test anything"
-    page = c.get("/").text
+    page, number = "", 1
+    while True:  # the profile list is paged (25 a page)
+        text = c.get(f"/?page={number}").text
+        page += text
+        if 'rel="next"' not in text:
+            break
+        number += 1
     missing = [n for n in names if f'data-profile="{n}"' not in page]
     assert missing == []
     last_port = [v for kind, v in confirmed if kind == "port"][-1]

@@ -1,8 +1,25 @@
-"""Checks, one module per step; importing this package registers them all."""
+"""Checks, one module per step. A step's modules are imported (which registers their checks) the first
+time its checks are asked for (`engine.checks_for`), so `validate --step hardware` never loads the
+MySQL, S3 or Kubernetes clients; `load()` registers every step. `runs` (the web's run service),
+`engine` and `report` hold no checks."""
 
 import importlib
-import pkgutil
 
-for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-    if _mod not in ("engine", "report") and not _mod.startswith("_"):
-        importlib.import_module(f"{__name__}.{_mod}")
+STEP_MODULES = {
+    "hardware": ("hardware",),
+    "database": ("database",),
+    "object_store": ("object_store",),
+    "tls": ("tls",),
+    "deploy": ("deploy", "deploy_cluster", "deploy_nodes", "deploy_images"),
+    "verify": ("verify",),
+}
+
+
+def load(steps=None) -> None:
+    """Register the checks of `steps` (every step by default, modules in name order)."""
+    if steps is None:
+        mods = sorted(m for ms in STEP_MODULES.values() for m in ms)
+    else:
+        mods = [m for step in steps for m in STEP_MODULES.get(step, ())]
+    for mod in mods:
+        importlib.import_module(f"{__name__}.{mod}")

@@ -18,16 +18,7 @@ import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import boto3
 import httpx
-from botocore.config import Config
-from botocore.exceptions import (
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-    SSLError,
-)
 
 from app.answers import ObjectStore
 from app.secret import reveal
@@ -111,9 +102,28 @@ def ssl_context(store: ObjectStore, *, with_ca: bool = True) -> ssl.SSLContext:
     return ctx
 
 
+class _NotLoaded(Exception):
+    """Stands for botocore's exceptions until the first client is built: before that no botocore
+    exception can exist, so nothing matches it (boto3 costs ~0.2 s to import; only S3 work pays it)."""
+
+
+ClientError = ConnectTimeoutError = EndpointConnectionError = ReadTimeoutError = SSLError = _NotLoaded
+
+
+def _load_boto():
+    global ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError, SSLError
+    from botocore import exceptions as e
+
+    ClientError, ConnectTimeoutError, EndpointConnectionError = e.ClientError, e.ConnectTimeoutError, e.EndpointConnectionError
+    ReadTimeoutError, SSLError = e.ReadTimeoutError, e.SSLError
+
+
 def client(store: ObjectStore, timeout: float):
     """A boto3 S3 client: SigV4, the bucket's region, path or virtual-host addressing, one attempt,
     socket timeouts below `timeout`."""
+    from botocore.config import Config
+
+    _load_boto()
     t = budget(timeout)
     config = Config(
         signature_version="s3v4",
@@ -140,6 +150,8 @@ def _session():
     client pays the ~0.3 s of loading it. Explicit keys, region and endpoint override its config."""
     global _SESSION
     if _SESSION is None:
+        import boto3
+
         _SESSION = boto3.session.Session()
     return _SESSION
 

@@ -19,6 +19,29 @@ DOCKER_INSTALL = ("Install Docker Engine and the Compose plugin from download.do
                   "apt-get install docker-ce docker-ce-cli containerd.io docker-compose-plugin")
 
 
+NAMED = 10  # nodes named in a message or kept in `observed`: results stay small with 1,000 nodes
+
+
+def _first(items: list) -> list:
+    """At most NAMED items, then "and K more": a message names failing nodes but does not grow with the fleet."""
+    if len(items) <= NAMED:
+        return items
+    from app.i18n.message import msg  # here, not at the top: app.i18n loads the web stack (CLI start-up)
+
+    return items[:NAMED] + [msg("and %(count)s more", count=len(items) - NAMED)]
+
+
+def _observed(per_node: dict, failing) -> dict:
+    """`observed` of a node check: every node's value for a small fleet; beyond NAMED nodes a summary
+    (node count, how many fail, the first failing nodes' values). The node reports keep the details."""
+    if len(per_node) <= NAMED:
+        return per_node
+    bad = set(failing)
+    failing = [n for n in per_node if n in bad]
+    shown = failing[:NAMED] or list(per_node)[:NAMED]
+    return {"nodes": len(per_node), "failing": len(failing), "first": {n: per_node[n] for n in shown}}
+
+
 def _reports(ctx: Context, role: str | None = None) -> list[dict] | Outcome:
     if not ctx.node_reports:
         return skip(NO_REPORTS)
@@ -53,6 +76,8 @@ def node_database(ctx: Context) -> Outcome:
     bad = [msg("%(node)s: %(error)s", node=r["node"], error=_error(r["reach"]["database"], "not reached"))
            for r in reports if not r["reach"]["database"]["ok"]]
     observed = {r["node"]: r["reach"]["database"]["ok"] for r in reports}
+    observed = _observed(observed, [n for n, ok in observed.items() if not ok])
+    bad = _first(bad)
     if not bad:
         return passed(msg(
             "%(n_reports)s app node(s) reach %(host)s:%(port)s",
@@ -80,6 +105,8 @@ def node_object_store(ctx: Context) -> Outcome:
                    for r in reports if not r["reach"]["object_store"]["ok"]]
     untrusted = [n for n, tls in observed.items() if tls == "untrusted"]
     private = [n for n, tls in observed.items() if tls == "private-ca"]
+    observed = _observed(observed, [n for n, tls in observed.items() if tls in ("unreachable", "untrusted", "private-ca")])
+    unreachable, untrusted, private = _first(unreachable), _first(untrusted), _first(private)
     if unreachable:
         return fail(msg(
             "the object store %(hostname)s:%(port)s is unreachable from %(unreachable)s",
@@ -114,6 +141,8 @@ def node_host(ctx: Context) -> Outcome:
     observed = {r["node"]: r["reach"]["host"].get("addresses") or [] for r in reports}
     bad = [msg("%(node)s (%(error)s)", node=r["node"], error=_error(r["reach"]["host"], "no address"))
            for r in reports if not r["reach"]["host"]["ok"]]
+    observed = _observed(observed, [r["node"] for r in reports if not r["reach"]["host"]["ok"]])
+    bad = _first(bad)
     if not bad:
         return passed(msg("%(n_reports)s node(s) resolve %(name)s", n_reports=len(reports), name=name), observed=observed)
     return warn(msg("%(name)s does not resolve on %(bad)s", name=name, bad=MsgList(bad)),
@@ -156,6 +185,8 @@ def node_docker(ctx: Context) -> Outcome:
             problems.append(msg("%(node)s: Docker Compose not found", node=r['node']))
         elif c < _need(floor):
             problems.append(f"{r['node']}: Compose {compose} < {floor}")
+    failing = {p.split(":", 1)[0] for p in problems}
+    observed, problems = _observed(observed, [n for n in observed if n in failing]), _first(problems)
     if not problems:
         return passed(msg("%(n_reports)s app node(s) have Docker and Compose", n_reports=len(reports)), observed=observed, expected=expected)
     return fail(MsgList(problems), DOCKER_INSTALL, observed=observed, expected=expected)
@@ -175,6 +206,7 @@ def node_ports(ctx: Context) -> Outcome:
             "ports %(shown)s are free on %(n_reports)s app node(s)",
             shown=shown, n_reports=len(reports)), observed=[], expected=wanted)
     first = busy[0].rsplit(" ", 1)[1]
+    busy = _first(busy)
     return fail(msg("already in use: %(busy)s", busy=', '.join(busy)),
                 msg(
                     "Stop what listens there (ss -ltnp 'sport = :%(first)s' shows it) and allow TCP %(shown)s "

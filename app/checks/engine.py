@@ -111,9 +111,10 @@ def check(id: str, title: str, *, depends: Iterable[str] = (), needs: Iterable[s
 def checks_for(steps: Iterable[str] | None = None) -> list[Check]:
     """Registered checks of `steps` (by default the pre-install steps, DEFAULT_STEPS: `verify` runs
     only when asked for), in step order, then registration order."""
-    import app.checks  # noqa: F401  (registers every step module)
+    from app.checks import load
 
     wanted = list(steps) if steps else list(DEFAULT_STEPS)
+    load(wanted)  # imports only the modules of these steps (app/checks/__init__.py)
     return [c for s in STEPS if s in wanted for c in REGISTRY.values() if c.step == s]
 
 

@@ -1,6 +1,6 @@
-"""Check runs started from the web: run in the server's event loop, store each result as it finishes,
-publish it to the run's `Feed` (the page's event stream shows it at once; polling reads the store),
-and tell which results are stale."""
+"""Check runs started from the web: run in the server's event loop, store each result as it finishes (in a
+worker thread), publish it to the run's `Feed` (the page's event stream shows it at once; polling reads
+the store), and tell which results are stale."""
 
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ STEP_INPUTS = {
 }
 
 
-def digest(store: Store, answers: Answers, step: str) -> str:
-    doc = answers.to_document(secrets="plain")
+def digest(store: Store, answers: Answers, step: str, doc: dict | None = None) -> str:
+    """`doc`: answers.to_document(secrets="plain") when the caller already has it (one per page)."""
+    doc = answers.to_document(secrets="plain") if doc is None else doc
     keys = STEP_INPUTS.get(step)
     part = doc if keys is None else {k: doc.get(k) for k in keys}
     return store.box.digest(json.dumps(part, sort_keys=True, ensure_ascii=False))
@@ -83,14 +84,18 @@ def feeds(app) -> dict[int, Feed]:
     return app.state.feeds
 
 
-def start(app, store: Store, answers: Answers, step: str, only: str | None, timeout: float) -> int:
-    """Start a run of `step` (or just check `only`) in the background; returns the run id."""
+async def start(app, store: Store, answers: Answers, step: str, only: str | None, timeout: float) -> int:
+    """Start a run of `step` (or just check `only`) in the background; returns the run id. The store's
+    reads and writes run in worker threads, never on the event loop (bench/scale.py)."""
     ids = [only] if only else None
     selected = [c for c in checks_for([step]) if ids is None or c.id in ids]
-    run_id = store.start_run(answers.profile, step if not only else f"check:{only}", digest(store, answers, step),
-                             len(selected))
-    ignores = store.ignores(answers.profile)
-    reports = node_reports(store, answers.profile)
+
+    def prepare():
+        run_id = store.start_run(answers.profile, step if not only else f"check:{only}",
+                                 digest(store, answers, step), len(selected))
+        return run_id, store.ignores(answers.profile), node_reports(store, answers.profile)
+
+    run_id, ignores, reports = await asyncio.to_thread(prepare)
     feed = feeds(app)[run_id] = Feed()
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wbsetup-run-writer")
     loop = asyncio.get_running_loop()
@@ -112,8 +117,8 @@ def start(app, store: Store, answers: Answers, step: str, only: str | None, time
                 if isinstance(failed, Exception):  # the page saw it; the store could not keep it
                     log.error("check run %s: storing a result failed: %s", run_id, type(failed).__name__)
             writer.shutdown(wait=False)
-            store.finish_run(run_id)
-            store.prune_runs(answers.profile)
+            await asyncio.to_thread(store.finish_run, run_id)
+            await asyncio.to_thread(store.prune_runs, answers.profile)
             feed.finish()
             loop.call_later(FEED_LINGER, feeds(app).pop, run_id, None)
 
@@ -148,15 +153,16 @@ def row(result: dict) -> Row:
 
 
 def rows(store: Store, answers: Answers, step: str, active_run: int | None = None, *,
-         latest: dict | None = None, ignores: dict | None = None) -> tuple[list[Row], dict]:
+         latest: dict | None = None, ignores: dict | None = None, doc: dict | None = None) -> tuple[list[Row], dict]:
     """One row per check of `step`: pending when the active run has not reported it yet, else its
     newest result with the current ignore applied (ignoring is reversible without re-running).
 
     `latest`/`ignores` (from `store.latest_results`/`store.ignores`) let a page that shows every
-    step read them once instead of once per step (bench/README.md: 4 queries and a digest per call)."""
+    step read them once instead of once per step (bench/README.md: 4 queries and a digest per call);
+    `doc` likewise spares the digest a fresh answers.to_document per step."""
     latest = store.latest_results(answers.profile) if latest is None else latest
     ignores = store.ignores(answers.profile) if ignores is None else ignores
-    current = digest(store, answers, step) if latest else None  # only results can be stale
+    current = digest(store, answers, step, doc) if latest else None  # only results can be stale
     pending: set[str] = set()
     done = True
     elapsed = None

@@ -913,8 +913,6 @@ STRINGS = [
     # message or hint
     _('no demo is running'),
     # message or hint
-    _('wizard host'),
-    # message or hint
     _('role: app or database'),
     # message or hint
     _('unknown probe token: create a new one on the hardware step'),
@@ -922,6 +920,8 @@ STRINGS = [
     _('this probe token is for node reports, not for the hardware probe'),
     # message or hint
     _('unknown probe token'),
+    # message or hint
+    _('wizard host'),
     # message or hint
     _('role: app or client'),
     # message or hint

@@ -8,6 +8,7 @@ import asyncio
 import json
 
 from fastapi import APIRouter, File, HTTPException, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from app.answers import AnswersError
 from app.checks import runs
@@ -26,7 +27,7 @@ def _action_result(request, result, title: str):
 async def apply_bootstrap(request: Request, name: str, store: StoreDep):
     from app.actions.database import apply_bootstrap as run
 
-    answers, _ = load_profile(store, name)
+    answers, _ = await run_in_threadpool(load_profile, store, name)
     result = await asyncio.to_thread(run, runs.resolved(answers), request.app.state.settings.check_timeout * 2)
     return _action_result(request, result, "Apply bootstrap")
 
@@ -35,7 +36,7 @@ async def apply_bootstrap(request: Request, name: str, store: StoreDep):
 async def create_bucket(request: Request, name: str, store: StoreDep):
     from app.actions.object_store import create_bucket as run
 
-    answers, _ = load_profile(store, name)
+    answers, _ = await run_in_threadpool(load_profile, store, name)
     result = await asyncio.to_thread(run, runs.resolved(answers), request.app.state.settings.check_timeout)
     return _action_result(request, result, "Create bucket")
 
@@ -44,19 +45,24 @@ async def create_bucket(request: Request, name: str, store: StoreDep):
 async def apply_cors(request: Request, name: str, store: StoreDep):
     from app.actions.object_store import apply_cors as run
 
-    answers, _ = load_profile(store, name)
+    answers, _ = await run_in_threadpool(load_profile, store, name)
     result = await asyncio.to_thread(run, runs.resolved(answers), request.app.state.settings.check_timeout)
     return _action_result(request, result, "Apply CORS policy")
 
 
 @router.post("/p/{name}/node-reports", dependencies=[Csrf])
 async def upload_node_report(request: Request, name: str, store: StoreDep, file: UploadFile = File(...)):
-    from app.probe.reports import validate_report
-
-    load_profile(store, name)
     data = await file.read(MAX_REPORT + 1)
     if len(data) > MAX_REPORT:
         raise HTTPException(413, "node report too large (at most 64 KiB)")
+    await run_in_threadpool(_store_node_report, store, name, data)  # validation and the write off the loop
+    return redirect(request, f"/p/{name}/deploy?saved=1")
+
+
+def _store_node_report(store, name: str, data: bytes) -> None:
+    from app.probe.reports import validate_report
+
+    load_profile(store, name)
     try:
         report = validate_report(json.loads(data.decode("utf-8")), name)
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -64,7 +70,6 @@ async def upload_node_report(request: Request, name: str, store: StoreDep, file:
     except AnswersError as exc:
         raise HTTPException(400, msg("node report rejected: %(errors)s", errors=MsgList(exc.errors))) from None
     store.add_node_report(name, report)
-    return redirect(request, f"/p/{name}/deploy?saved=1")
 
 
 @router.post("/p/{name}/node-reports/{report_id}/delete", dependencies=[Csrf])

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.answers import STEPS
 from app.checks import applicability, runs
-from app.checks.engine import REGISTRY, checks_for
+from app.checks.engine import checks_for
 from app.store.models import utcnow
 from app.web.deps import Csrf, StoreDep, load_profile, render
 from app.web.routes_profiles import require_step
@@ -27,18 +27,21 @@ HEARTBEAT = 15.0  # seconds between keep-alive comments on an idle stream
 STORE_POLL = 0.25  # seconds between store reads when the run belongs to another wizard process
 
 
-def panel_context(store, answers, step: str, run_id: int | None = None, *, poll: bool = False) -> dict:
+def panel_context(store, answers, step: str, run_id: int | None = None, *, poll: bool = False,
+                  latest: dict | None = None, ignores: dict | None = None) -> dict:
     """The checks panel's context: the rows to show, the not-applicable ones folded (one line per reason)."""
-    rows, progress = runs.rows(store, answers, step, run_id)
+    rows, progress = runs.rows(store, answers, step, run_id, latest=latest, ignores=ignores)
     shown, folds = applicability.fold(rows, answers)
     return {"profile": answers.profile, "step": step, "rows": shown, "folds": folds, "progress": progress,
             "run_id": run_id if not progress["done"] else None, "poll": poll, "unresolved": unresolved(rows)}
 
 
 def _panel(request, store, answers, step, run_id, poll=False):
-    context = panel_context(store, answers, step, run_id, poll=poll)
+    latest, ignores = store.latest_results(answers.profile), store.ignores(answers.profile)  # once per request
+    context = panel_context(store, answers, step, run_id, poll=poll, latest=latest, ignores=ignores)
     finished = run_id is not None and context["progress"]["done"]
-    context["stepper_oob"] = stepper(store, answers) if finished else None  # refresh the stepper's states
+    # refresh the stepper's states
+    context["stepper_oob"] = stepper(store, answers, latest=latest, ignores=ignores) if finished else None
     return render(request, "_checks.html", context)
 
 
@@ -54,11 +57,11 @@ def _html(request, template: str, context: dict) -> str:
 @router.post("/p/{name}/checks/{step}", dependencies=[Csrf])
 async def run_step(request: Request, name: str, step: str, store: StoreDep, only: str | None = Form(None)):
     require_step(step, STEPS)
-    answers, _ = load_profile(store, name)
+    answers, _ = await run_in_threadpool(load_profile, store, name)
     if only is not None and only not in {c.id for c in checks_for([step])}:
         raise HTTPException(404, msg("unknown check %(only)s in step %(step)s", only=repr(only), step=step))
     timeout = request.app.state.settings.check_timeout
-    run_id = runs.start(request.app, store, answers, step, only, timeout)
+    run_id = await runs.start(request.app, store, answers, step, only, timeout)
     feed = runs.feeds(request.app)[run_id]
     loop = asyncio.get_running_loop()
     deadline = loop.time() + QUICK
@@ -140,19 +143,21 @@ async def events(request: Request, name: str, step: str, store: StoreDep, run: i
 def ignore(request: Request, name: str, store: StoreDep, check_id: str = Form(..., max_length=128),
            reason: str = Form("", max_length=500)):
     answers, _ = load_profile(store, name)
-    if check_id not in REGISTRY:
+    known = {c.id: c for c in checks_for(STEPS)}
+    if check_id not in known:
         raise HTTPException(404, msg("unknown check %(check_id)s", check_id=repr(check_id)))
     reason = reason.strip()
     if not reason:
         raise HTTPException(422, "reason: say why this failure is acceptable (it is shown in the report)")
     store.set_ignore(name, check_id, reason)
-    return _panel(request, store, answers, REGISTRY[check_id].step, None)
+    return _panel(request, store, answers, known[check_id].step, None)
 
 
 @router.post("/p/{name}/unignore", dependencies=[Csrf])
 def unignore(request: Request, name: str, store: StoreDep, check_id: str = Form(..., max_length=128)):
     answers, _ = load_profile(store, name)
-    if check_id not in REGISTRY:
+    known = {c.id: c for c in checks_for(STEPS)}
+    if check_id not in known:
         raise HTTPException(404, msg("unknown check %(check_id)s", check_id=repr(check_id)))
     store.set_ignore(name, check_id, None)
-    return _panel(request, store, answers, REGISTRY[check_id].step, None)
+    return _panel(request, store, answers, known[check_id].step, None)

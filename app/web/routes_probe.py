@@ -10,6 +10,7 @@ import json
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
 from app.probe import host as probe, reports as nodes, script as probe_script, tokens as probe_tokens
 from app.answers import AnswersError, parse_document
@@ -64,6 +65,10 @@ def served_script(request: Request, store: StoreDep, token: str):
 @router.post(probe_script.UPLOAD_PATH)
 async def upload(request: Request, store: StoreDep):
     body = await request.body()
+    return await run_in_threadpool(_store_upload, store, body)  # SQLite/MySQL writes: never on the event loop
+
+
+def _store_upload(store: Store, body: bytes):
     try:
         up = probe_tokens.parse_upload(body)
     except probe_tokens.UploadError as exc:
@@ -106,7 +111,7 @@ async def probe_local(request: Request, name: str, store: StoreDep, role: str = 
         raise HTTPException(422, "role: app or database")
     load_profile(store, name)
     facts = await asyncio.to_thread(probe.measure)
-    _merge(store, name, role, "wizard host", dict(facts))
+    await run_in_threadpool(_merge, store, name, role, "wizard host", dict(facts))
     return redirect(request, f"/p/{name}/hardware?saved=1")
 
 
@@ -149,6 +154,12 @@ def _accept_report(doc, name: str) -> dict:
 @router.post(probe_script.NODE_UPLOAD_PATH)
 async def node_upload(request: Request, store: StoreDep):
     body = await _read_limited(request, MAX_NODE_UPLOAD)
+    # Validation and the SQLite/MySQL writes run in the thread pool: a burst of uploads from a whole
+    # fleet must not stall the event loop (other pages, /healthz).
+    return await run_in_threadpool(_store_node_upload, store, body)
+
+
+def _store_node_upload(store: Store, body: bytes):
     try:
         doc = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

@@ -6,6 +6,7 @@ import re
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import PlainTextResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from app import i18n
 from app.answers import Answers, AnswersError, loads
@@ -44,13 +45,29 @@ async def logout(request: Request):
     return response
 
 
+PER_PAGE = 25
+
+
+def _listing(request: Request, store) -> dict:
+    """One page of the profile list from the query string: q (part of a name), sort name|updated, page."""
+    query = request.query_params
+    search = (query.get("q") or "").strip()[:63] or None
+    sort = "updated" if query.get("sort") == "updated" else "name"
+    page = query.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 1_000_000 else 1
+    total = store.count_profiles(search)
+    return {"profiles": store.list_profiles(search=search, sort=sort, offset=(page - 1) * PER_PAGE, limit=PER_PAGE),
+            "listing": {"search": search, "sort": sort, "page": page, "total": total,
+                        "pages": max(1, -(-total // PER_PAGE))}}
+
+
 @router.get("/")
 def profiles(request: Request, store: StoreDep, error: str | None = None):
-    return render(request, "profiles.html", {"profiles": store.list_profiles(), "error": error})
+    return render(request, "profiles.html", {**_listing(request, store), "error": error})
 
 
 def _list_error(request: Request, store, message: str, status: int = 400):
-    return render(request, "profiles.html", {"profiles": store.list_profiles(), "error": message}, status)
+    return render(request, "profiles.html", {**_listing(request, store), "error": message}, status)
 
 
 @router.post("/profiles", dependencies=[Csrf])
@@ -99,7 +116,7 @@ async def import_profile(request: Request, store: StoreDep, file: UploadFile = F
     except AnswersError as exc:
         return _list_error(request, store, MsgList(["Answers file rejected, nothing was stored: ", MsgList(exc.errors)],
                                                    sep=""))
-    store.save_answers(answers, replace=True)
+    await run_in_threadpool(store.save_answers, answers, replace=True)  # the write off the event loop
     return redirect(request, f"/p/{answers.profile}/hardware")
 
 

@@ -40,13 +40,16 @@ def review(request: Request, name: str, store: StoreDep):
     latest, ignores = store.latest_results(name), store.ignores(name)  # once, not once per step
     all_rows = {step: runs.rows(store, answers, step, latest=latest, ignores=ignores)[0] for step in STEPS}
     preview = _preview(request.app, answers, (row.id, row.version, row.updated_at))
-    from app.web.topology import topology_svg
+    from app.web.topology import SHOWN_NODES, topology_svg
+
+    fleet = store.node_fleet(name, limit=SHOWN_NODES)  # failing first; the rest only counted
 
     return render(request, "review.html", {
-        "answers": answers, "profile": name, "step": "review", "stepper": stepper(store, answers),
+        "answers": answers, "profile": name, "step": "review", "stepper": stepper(store, answers, latest=latest, ignores=ignores),
         "summary": dump_yaml(answers.to_document(secrets="refs")), "all_rows": all_rows,
         "files": {p: c.decode("utf-8", errors="replace") for p, c in preview.items()},
-        "topology": topology_svg(answers, all_rows, [r for _, r in store.node_reports(name)], tr=i18n.message_translator(i18n.choose(request, answers.language))),
+        "topology": topology_svg(answers, all_rows, [r for _, r in fleet.reports],
+                                 tr=i18n.message_translator(i18n.choose(request, answers.language)), fleet=fleet),
     })
 
 

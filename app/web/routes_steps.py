@@ -4,6 +4,7 @@ step's checks panel."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.answers import STEPS, AnswersError
@@ -22,11 +23,12 @@ MAX_FIELD = 262144  # the kubeconfig field's limit; other fields have smaller mo
 
 
 def _context(request, store, answers, row, step, *, errors=None, values=None, saved=False, conflict=None):
+    latest, ignores = store.latest_results(answers.profile), store.ignores(answers.profile)  # once per page
     return {
-        **panel_context(store, answers, step),
+        **panel_context(store, answers, step, latest=latest, ignores=ignores),
         "answers": answers, "profile": answers.profile, "version": row.version, "step": step,
         "sections": step_fields(step, answers), "errors": errors or {}, "values": values or {},
-        "saved": saved, "conflict": conflict, "stepper": stepper(store, answers),
+        "saved": saved, "conflict": conflict, "stepper": stepper(store, answers, latest=latest, ignores=ignores),
         "next_step": _neighbour(step, +1), "prev_step": _neighbour(step, -1),
         **extras_for(request, store, answers, step),
     }
@@ -51,7 +53,6 @@ def step_page(request: Request, name: str, step: str, store: StoreDep, saved: bo
 @router.post("/p/{name}/{step}", dependencies=[Csrf])
 async def save_step(request: Request, name: str, step: str, store: StoreDep):
     require_step(step, STEP_SECTIONS)
-    answers, row = load_profile(store, name)
     form = await request.form()
     values: dict[str, str] = {}
     for key, value in form.multi_items():
@@ -61,6 +62,11 @@ async def save_step(request: Request, name: str, step: str, store: StoreDep):
                 values[key.removesuffix("__file")] = data.decode("utf-8", errors="replace")
         elif value != "" or key not in values:
             values[key] = value
+    return await run_in_threadpool(_save, request, store, name, step, values)  # the store, off the event loop
+
+
+def _save(request: Request, store, name: str, step: str, values: dict[str, str]):
+    answers, row = load_profile(store, name)
     too_long = [k for k, v in values.items() if len(v) > MAX_FIELD]
     if too_long:
         errors = {k: msg("at most %(MAX_FIELD)s characters", MAX_FIELD=MAX_FIELD) for k in too_long}

@@ -8,14 +8,17 @@ from app.store import Store
 from app.checks import runs
 
 
-def stepper(store: Store, answers: Answers) -> dict[str, str]:
-    """step → "new" | "saved" | a check status (the worst of its latest results)."""
+def stepper(store: Store, answers: Answers, *, latest: dict | None = None, ignores: dict | None = None) -> dict[str, str]:
+    """step → "new" | "saved" | a check status (the worst of its latest results). `latest`/`ignores`:
+    what the page already read (once per request)."""
     doc = answers.to_document()
     blank = Answers(schema=1, profile=answers.profile).to_document()  # what "nothing entered yet" looks like
     out = {}
-    latest, ignores = store.latest_results(answers.profile), store.ignores(answers.profile)
+    latest = store.latest_results(answers.profile) if latest is None else latest
+    ignores = store.ignores(answers.profile) if ignores is None else ignores
+    plain = answers.to_document(secrets="plain") if latest else None
     for step in STEPS:
-        rows, _ = runs.rows(store, answers, step, latest=latest, ignores=ignores)
+        rows, _ = runs.rows(store, answers, step, latest=latest, ignores=ignores, doc=plain)
         status = worst(r.status for r in rows if r.status not in ("never", "pending", "skip"))
         if status:
             out[step] = status

@@ -10,6 +10,7 @@ from xml.etree import ElementTree as ET
 from app.answers import Answers
 from app.checks.engine import worst
 from app.i18n.message import msg
+from app.probe.reports import node_ok
 from app.web.templating import ICONS
 
 # box id → (label, check id prefixes that colour it)
@@ -36,21 +37,23 @@ def _status(prefixes, rows_by_step) -> str:
     return worst(statuses) or "unknown"
 
 
-def node_ok(report: dict) -> bool:
-    """A node report shows no problem W&B would hit (database, store and host reachable, store TLS
-    usable)."""
-    reach = report.get("reach", {})
-    db_ok = report.get("role") != "app" or reach.get("database", {}).get("ok", False)
-    store = reach.get("object_store", {})
-    return bool(db_ok and store.get("ok") and store.get("tls") != "untrusted" and reach.get("host", {}).get("ok"))
+SHOWN_NODES = 3  # nodes named in the box; more are summarised ("1000 nodes, all reachable: ✔ gpu-1 …")
 
 
-def _subtitle(box: str, answers: Answers, reports: list[dict]) -> str:
+def _subtitle(box: str, answers: Answers, reports: list[dict], fleet=None) -> str:
     a = answers
     if box == "nodes":
         if not reports:
             return "none yet: wbsetup probe --node"
-        return " ".join(f"{'✔' if node_ok(r) else '✖'} {r.get('node')}" for r in reports)
+        text = " ".join(f"{'✔' if node_ok(r) else '✖'} {r.get('node')}" for r in reports[:SHOWN_NODES])
+        total = fleet.total if fleet is not None else len(reports)
+        if total <= SHOWN_NODES:
+            return text
+        # A fleet: the count first (the box is 44 columns wide), then the first nodes (failing first).
+        failing = fleet.failing if fleet is not None else sum(not node_ok(r) for r in reports)
+        if failing:
+            return msg("%(count)s nodes, %(failing)s with problems: %(nodes)s", count=total, failing=failing, nodes=text)
+        return msg("%(count)s nodes, all reachable: %(nodes)s", count=total, nodes=text)
     if box == "cluster":
         return msg(
             "namespace %(namespace)s · ingress %(ingress_class)s",
@@ -83,9 +86,10 @@ def _fit(text: str, width: int = 44) -> str:
 
 
 def topology_svg(answers: Answers, rows_by_step: dict, reports: list[dict] | None = None,
-                 tr: Callable[[str], str] = lambda text: text) -> str:
+                 tr: Callable[[str], str] = lambda text: text, fleet=None) -> str:
     """The picture; `tr` puts its texts into the reader's language (app.i18n.message_translator: a message
-    as its translated template with the values as they are)."""
+    as its translated template with the values as they are). `reports`: node reports, failing first;
+    `fleet` (Store.node_fleet) counts the ones not passed."""
     reports = reports or []
     svg = ET.Element("svg", xmlns="http://www.w3.org/2000/svg", viewBox="0 0 730 604", role="img",
                      **{"aria-labelledby": "topo-title", "class": "topology"})
@@ -118,7 +122,7 @@ def topology_svg(answers: Answers, rows_by_step: dict, reports: list[dict] | Non
         icon = ICONS.get(status, "?")
         ET.SubElement(g, "text", x=str(x + 12), y=str(y + 26), **{"class": "topo-label"}).text = f"{icon} {tr(label)}"
         ET.SubElement(g, "text", x=str(x + 12), y=str(y + 48), **{"class": "topo-sub"}).text = \
-            _fit(tr(_subtitle(box, answers, reports)))
+            _fit(tr(_subtitle(box, answers, reports, fleet)))
         if prefixes:
             ET.SubElement(g, "text", x=str(x + 12), y=str(y + 70), **{"class": "topo-status"}).text = \
                 tr(msg("status of its checks: %(status)s", status=msg(status)))

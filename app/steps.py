@@ -1,0 +1,6 @@
+"""The wizard's steps, in order (a module of its own so the CLI's parser needs no answers model)."""
+
+STEPS = ("hardware", "database", "object_store", "tls", "deploy", "verify")
+# What `validate` runs without --step: everything before installing. `verify` (after installing, SPEC §4.6)
+# runs only when asked for (`wbsetup verify`, `validate --step verify`, the Verify page).
+DEFAULT_STEPS = ("hardware", "database", "object_store", "tls", "deploy")
