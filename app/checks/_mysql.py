@@ -13,17 +13,19 @@ from dataclasses import dataclass
 import pymysql
 from pymysql.constants import CR, ER
 
+from app import requirements
 from app.answers import Database
 from app.secret import reveal
 from app.i18n.message import as_msg, msg
 
-# The variables database.connect reads in one query (SHOW VARIABLES works on MySQL 5.7/8.x and
-# MariaDB; a variable the server lacks is simply absent → "unknown").
-VARIABLES = (
-    "binlog_format", "binlog_row_image", "sync_binlog", "innodb_flush_log_at_trx_commit",
-    "innodb_online_alter_log_max_size", "sort_buffer_size", "max_prepared_stmt_count", "log_bin",
-    "character_set_server", "collation_server", "default_authentication_plugin",
-)
+# Read by database.connect besides the profile's parameters (SHOW VARIABLES works on MySQL 5.7/8.x
+# and MariaDB; a variable the server lacks is simply absent → "unknown").
+CONTEXT_VARIABLES = ("log_bin", "character_set_server", "collation_server", "default_authentication_plugin")
+
+
+def variables_for(profile: dict) -> tuple[str, ...]:
+    """The variables database.connect reads in one query: the profile's parameters, then context."""
+    return tuple(dict.fromkeys([*requirements.parameters(profile), *CONTEXT_VARIABLES]))
 
 
 class TLSConfigError(ValueError):
@@ -148,14 +150,15 @@ def describe(exc: BaseException, db: Database, timeout: float) -> Failure:
                    "Check the server's error log")
 
 
-def gather(conn) -> dict:
-    """The facts every other database check judges from, read once by database.connect."""
+def gather(conn, variables: tuple[str, ...]) -> dict:
+    """The facts every other database check judges from, read once by database.connect
+    (`variables`: the server variables to read, see variables_for)."""
     facts: dict = {"server_version": conn.get_server_info(), "tls": tls_in_use(conn)}
     with conn.cursor() as cur:
         cur.execute("SELECT VERSION()")
         facts["version"] = str(cur.fetchone()[0])
-        placeholders = ", ".join(["%s"] * len(VARIABLES))
-        cur.execute(f"SHOW GLOBAL VARIABLES WHERE Variable_name IN ({placeholders})", VARIABLES)
+        placeholders = ", ".join(["%s"] * len(variables))
+        cur.execute(f"SHOW GLOBAL VARIABLES WHERE Variable_name IN ({placeholders})", variables)
         facts["variables"] = {str(k).lower(): (None if v is None else str(v)) for k, v in cur.fetchall()}
         facts["aurora_version"] = None
         if "mariadb" not in facts["version"].lower():

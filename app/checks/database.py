@@ -3,7 +3,8 @@
 `database.connect` connects once, gathers the facts (version, server variables, Aurora version)
 into ctx.facts["database"]; the version and parameter checks judge those facts. The checks that
 need their own round trips (charset, grants, write, latency) open their own short connection, as
-checks run concurrently in threads. Rules are data: ctx.req["database"] (app/requirements/*.yaml).
+checks run concurrently in threads. Rules are data: ctx.req["database"] (app/requirements/*.yaml); the parameter checks are registered
+from the profiles' `database.parameters` rows.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from contextlib import closing
 
 import pymysql
 
+from app import requirements
 from app.artifacts.serialize import sql_account, sql_ident
 from app.checks import _dbrules as rules
 from app.checks import _mysql
-from app.checks.engine import Context, Outcome, check, error, fail, passed, skip, warn
+from app.checks.engine import REGISTRY, Context, Outcome, check, error, fail, passed, skip, warn
 from app.i18n.message import msg
 
 NEEDS = ["database.host", "database.password"]
@@ -68,7 +70,7 @@ def connect(ctx: Context) -> Outcome:
         return fail(f.message, f.hint, observed=f.cause)
     with closing(conn):
         try:
-            facts = _mysql.gather(conn)
+            facts = _mysql.gather(conn, _mysql.variables_for(ctx.req))
         except pymysql.err.MySQLError as exc:
             return fail(msg(
                 "connected, but cannot read the server's version and variables: %(args)s",
@@ -191,10 +193,6 @@ def write(ctx: Context) -> Outcome:
 
 # -- server parameters -----------------------------------------------------------------------------
 
-PARAMETERS = ("binlog_format", "binlog_row_image", "sync_binlog", "innodb_flush_log_at_trx_commit",
-              "innodb_online_alter_log_max_size", "sort_buffer_size", "max_prepared_stmt_count")
-
-
 def _parameter(name: str):
     def judge(ctx: Context) -> Outcome:
         rule = ctx.req["database"]["parameters"].get(name)
@@ -219,8 +217,19 @@ def _parameter(name: str):
     return judge
 
 
-for _name in PARAMETERS:
-    check(f"database.{_name}", msg("MySQL parameter %(name)s", name=_name), **AFTER_CONNECT)(_parameter(_name))
+def register_parameters(profile: dict) -> list[str]:
+    """Register a `database.<name>` check for every parameter of `profile` not registered yet
+    (the profile's YAML is the one source); returns the new check ids."""
+    new = []
+    for name in requirements.parameters(profile):
+        if f"database.{name}" not in REGISTRY:
+            check(f"database.{name}", msg("MySQL parameter %(name)s", name=name), **AFTER_CONNECT)(_parameter(name))
+            new.append(f"database.{name}")
+    return new
+
+
+for _profile in requirements.PROFILES:
+    register_parameters(requirements.load(_profile))
 
 
 @check("database.latency", "Round-trip latency", **AFTER_CONNECT)

@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 from mysql_mimic import IdentityProvider, MysqlServer, NativePasswordAuthPlugin, Session, User
 from mysql_mimic.errors import MysqlError
 
+from app import requirements
+
 VERSION = "8.4.3"
 DATABASE = "wandb_local"
 USER = "wandb_local"
 
-# W&B's recommended parameters (app/requirements/current.yaml), as a tuned MySQL 8.4 reports them.
+# W&B's parameters (the "current" profile's values), as a tuned MySQL 8.4 reports them.
 TUNED_VARIABLES = {
-    "binlog_format": "ROW", "binlog_row_image": "MINIMAL", "sync_binlog": "1",
-    "innodb_flush_log_at_trx_commit": "1", "innodb_online_alter_log_max_size": "268435456",
-    "sort_buffer_size": "67108864", "max_prepared_stmt_count": "1048576", "log_bin": "ON",
+    **requirements.tuned_variables(requirements.load("current")), "log_bin": "ON",
     "character_set_server": "utf8mb4", "collation_server": "utf8mb4_general_ci",
     "default_authentication_plugin": "mysql_native_password",
 }

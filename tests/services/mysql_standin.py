@@ -17,14 +17,12 @@ import pytest
 from mysql_mimic import IdentityProvider, MysqlServer, NativePasswordAuthPlugin, Session, User
 from mysql_mimic.errors import MysqlError
 
+from app import requirements
+
 STANDIN_USER, STANDIN_PASSWORD = "wandb_local", "standin-pass"
 
-# What a W&B-tuned MySQL 8.4 answers to SHOW GLOBAL VARIABLES.
-TUNED_VARIABLES = {
-    "binlog_format": "ROW", "binlog_row_image": "MINIMAL", "sync_binlog": "1",
-    "innodb_flush_log_at_trx_commit": "1", "innodb_online_alter_log_max_size": "268435456",
-    "sort_buffer_size": "67108864", "max_prepared_stmt_count": "1048576", "log_bin": "ON",
-}
+# What a W&B-tuned MySQL 8.4 answers to SHOW GLOBAL VARIABLES (the "current" profile's values).
+TUNED_VARIABLES = {**requirements.tuned_variables(requirements.load("current")), "log_bin": "ON"}
 
 
 @dataclass(frozen=True)
