@@ -95,6 +95,10 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     app.add_middleware(CatchAll)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon():  # pages link /static/favicon.svg; this answers browsers that ask anyway
+        return RedirectResponse("/static/favicon.svg", status_code=308)
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz():
         return JSONResponse({"status": "ok"})

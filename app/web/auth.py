@@ -23,7 +23,7 @@ from fastapi import HTTPException, Request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 COOKIE = "wbsetup_session"
-PUBLIC_PREFIXES = ("/healthz", "/login", "/static/", "/probe/script", "/probe/upload", "/probe/node-upload", "/lang/")
+PUBLIC_PREFIXES = ("/healthz", "/favicon.ico", "/login", "/static/", "/probe/script", "/probe/upload", "/probe/node-upload", "/lang/")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 SECURITY_HEADERS = {
