@@ -38,7 +38,10 @@ def test_kill9_during_saves_loses_nothing_confirmed(tmp_path):
         stop = threading.Event()
         t = threading.Thread(target=_saver, args=(server, round_ * 10000, confirmed, stop))
         t.start()
-        time.sleep(rng.uniform(0.3, 1.2))
+        # kill at a random moment: after a random number of further confirmed saves (no fixed sleep)
+        want, deadline = len(confirmed) + rng.randint(1, 8), time.monotonic() + 20
+        while len(confirmed) < want and time.monotonic() < deadline and t.is_alive():
+            time.sleep(0.01)
         server.kill9()
         stop.set()
         t.join(timeout=15)

@@ -4,6 +4,7 @@ import time
 
 import pytest
 from fastapi.routing import APIRoute
+from itsdangerous import TimestampSigner
 
 from app.main import create_app
 from app.web.auth import COOKIE, require_csrf
@@ -53,23 +54,34 @@ def test_cookie_flags(tmp_path, base_url, trusted, headers, secure):
         assert ("Secure" in cookie) is secure
 
 
-def test_idle_session_expires(tmp_path):
+@pytest.fixture
+def session_clock(monkeypatch):
+    """The session cookie's clock (itsdangerous timestamps, whole seconds), moved by the test instead
+    of sleeping."""
+    clock = {"now": int(time.time())}
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: clock["now"])
+    return clock
+
+
+def test_idle_session_expires(tmp_path, session_clock):
     app = create_app(make_settings(tmp_path, session_idle_seconds=1), token=TOKEN)
     with Client(app) as c:
         c.login()
         assert c.get("/", follow_redirects=False).status_code == 200
-        time.sleep(2.2)  # itsdangerous timestamps have one-second resolution
+        session_clock["now"] += 2
         r = c.get("/", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/login"
 
 
-def test_activity_slides_the_idle_window(tmp_path):
+def test_activity_slides_the_idle_window(tmp_path, session_clock):
     app = create_app(make_settings(tmp_path, session_idle_seconds=3), token=TOKEN)
     with Client(app) as c:
         c.login()
-        for _ in range(3):  # 4.5 s of activity in all, more than the 3 s idle limit
-            time.sleep(1.5)
+        for _ in range(3):  # 6 s of activity in all, more than the 3 s idle limit
+            session_clock["now"] += 2
             assert c.get("/", follow_redirects=False).status_code == 200
+        session_clock["now"] += 4  # then idle for longer than the limit
+        assert c.get("/", follow_redirects=False).status_code == 303
 
 
 def test_logout_revokes_the_session(wizard_app):

@@ -7,6 +7,7 @@ shown by replacing the system store (a test-only monkeypatch of `_x509.system_ro
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
@@ -189,8 +190,11 @@ def _no_such_name(*args, **kw):
     raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
 
+_RESOLVER_RELEASED = threading.Event()
+
+
 def _slow_resolver(*args, **kw):
-    time.sleep(3)
+    _RESOLVER_RELEASED.wait(10)  # hangs until the test is over (at most 10 s)
     raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
 
 
@@ -203,7 +207,11 @@ def test_dns_failure_warns_within_the_timeout(monkeypatch, resolver, says):
     monkeypatch.setattr(socket, "getaddrinfo", resolver)
     answers = Answers.model_validate({"schema": 1, "profile": "t", "host": "https://wandb.acme.internal"})
     started = time.monotonic()
-    result = run_checks_sync(answers, only=["tls.dns"], timeout=1).results[0]
+    _RESOLVER_RELEASED.clear()
+    try:
+        result = run_checks_sync(answers, only=["tls.dns"], timeout=1).results[0]
+    finally:
+        _RESOLVER_RELEASED.set()
     assert (result.status, says in result.message) == ("warn", True), result.message
     assert time.monotonic() - started < 1.5
 

@@ -3,10 +3,14 @@ and a real uvicorn server on a free loopback port (for Playwright)."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -14,13 +18,34 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
+from app.store.db import make_engine, migrate
 from tests.services.net import free_port, wait_port
 
 TOKEN = "test-login-token-0123456789"
 
 
+_template: list[Path] = []
+
+
+def migrated_template() -> Path:
+    """A SQLite state database migrated once per test run; each test copies it (a fresh Alembic
+    upgrade costs ~0.1 s per test). test_store.py still migrates fresh databases."""
+    if not _template:
+        folder = Path(tempfile.mkdtemp(prefix="wbsetup-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        engine = make_engine(f"sqlite:///{folder}/state.db")
+        migrate(engine)
+        engine.dispose()  # the last connection checkpoints the WAL into state.db
+        _template.append(folder / "state.db")
+    return _template[0]
+
+
 def make_settings(tmp_path, **kw) -> Settings:
-    return Settings(state_url=f"sqlite:///{tmp_path}/state.db", data_dir=tmp_path, **kw)
+    """Settings on a state store in `tmp_path`, starting from the migrated template."""
+    db = Path(tmp_path) / "state.db"
+    if not db.exists():
+        shutil.copyfile(migrated_template(), db)
+    return Settings(state_url=f"sqlite:///{db}", data_dir=tmp_path, **kw)
 
 
 class Client(TestClient):
