@@ -1,4 +1,4 @@
-"""The answers model (SPEC §2): the single source of truth for the web forms, the answers file,
+"""The answers model (§2): the single source of truth for the web forms, the answers file,
 its JSON Schema, the checks and the artifacts.
 
 Every section forbids unknown keys; every key but `schema` and `profile` is optional while editing
@@ -219,7 +219,7 @@ class Answers(Section):
 
     def to_document(self, *, secrets: Literal["refs", "plain"] = "refs") -> dict:
         """A plain dict for YAML/JSON. secrets="refs" writes every literal secret as an
-        {env: PLACEHOLDER} reference (SPEC §2 export); "plain" reveals literals."""
+        {env: PLACEHOLDER} reference (§2 export); "plain" reveals literals."""
         doc = json.loads(self.model_dump_json(by_alias=True, exclude_none=True))
         for path, value in self.secrets():
             if value is None:

@@ -1,4 +1,4 @@
-"""The `wbsetup` command line (SPEC §3): thin — parse, call the library, print, exit code."""
+"""The `wbsetup` command line (§3): thin — parse, call the library, print, exit code."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = globals()[f"cmd_{args.command.replace('-', '_')}"]
+    handler = COMMANDS[args.command]
     try:
         return handler(args) or EXIT_OK
     except Exception as exc:
@@ -233,9 +233,9 @@ def cmd_rotate_key(args) -> int:
         return EXIT_OK
     key_path, old_path = settings.data_dir / KEY_FILE, settings.data_dir / OLD_KEY_FILE
     if old_path.exists():  # an earlier rotation was interrupted: finish it under the current key first
-        store.rotate_key(store.box._key)
+        store.rotate_key(store.box.key)
         old_path.unlink()
-    current = store.box._key
+    current = store.box.key
     write_key_file(old_path, current)
     try:
         count = store.rotate_key(new_key, before_commit=lambda: write_key_file(key_path, new_key))
@@ -246,6 +246,11 @@ def cmd_rotate_key(args) -> int:
     old_path.unlink()
     print(f"re-encrypted {count} secret values with a new key in {key_path}")
     return EXIT_OK
+
+
+COMMANDS = {"validate": cmd_validate, "schema": cmd_schema, "render": cmd_render, "import": cmd_import,
+            "export": cmd_export, "serve": cmd_serve, "demo": cmd_demo, "probe": cmd_probe,
+            "rotate-key": cmd_rotate_key}
 
 
 if __name__ == "__main__":  # pragma: no cover

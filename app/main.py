@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import secrets
 from pathlib import Path
@@ -33,7 +32,7 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.login_token = login_token
-    app.state.auth = auth_mod.Auth(store.box._key, login_token, one_time=not (token or settings.token),
+    app.state.auth = auth_mod.Auth(store.box.key, login_token, one_time=not (token or settings.token),
                                    idle_seconds=settings.session_idle_seconds, secure=settings.secure_cookies,
                                    trusted_proxies=settings.trusted_proxies)
     app.state.tasks = set()
@@ -42,9 +41,9 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
 
     from app.web import routes_actions, routes_checks, routes_probe, routes_profiles, routes_review, routes_steps
 
-    # Specific paths first: /p/{name}/{step} would otherwise match /p/{name}/review.
-    demo = (importlib.import_module("app.web.routes_demo"),) if settings.demo else ()  # /demo before /p/…
-    for module in (*demo, routes_profiles, routes_review, routes_checks, routes_probe, routes_actions, routes_steps):
+    # Specific paths first: /p/{name}/{step} would otherwise match /p/{name}/review. (The demo adds its
+    # own /demo routes: app.demo.mount.)
+    for module in (routes_profiles, routes_review, routes_checks, routes_probe, routes_actions, routes_steps):
         app.include_router(module.router)
     from app import i18n
 

@@ -2,7 +2,7 @@
 
 A secret field holds either a literal (pydantic's SecretStr: masked in repr, str and logs) or a
 reference `{env: VARIABLE}` resolved from the environment when validating or rendering, so a GitOps
-repository holds no secrets (SPEC §2).
+repository holds no secrets (§2).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Process settings: the only module that reads os.environ for configuration.
 
-Every command reads the same three variables (SPEC §2): WBSETUP_STATE_URL, WBSETUP_SECRET_KEY and
+Every command reads the same three variables (§2): WBSETUP_STATE_URL, WBSETUP_SECRET_KEY and
 WBSETUP_TOKEN. Secret *references* in answers files ({env: VAR}) are resolved elsewhere, from an
 explicit environment mapping handed to `Answers.resolve`.
 """

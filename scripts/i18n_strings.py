@@ -38,7 +38,7 @@ TEMPLATE_DATA = (
 # Sources whose f-strings may reach the UI as a check message or hint, an action result or a form error.
 TEMPLATE_SOURCES = ("app/checks/*.py", "app/actions/*.py", "app/answers.py", "app/probe/reports.py", "app/probe/node.py",
                     "app/probe/tokens.py",
-                    "app/checks/kubeconfig.py", "app/web/*.py")
+                    "app/checks/kubeconfig.py", "app/web/*.py", "app/demo/routes.py")
 TEMPLATE_SKIP = ("report.py",)  # `wbsetup validate` reports stay English
 # A word of prose: two or more letters with a lower-case one (not part of a path, key or placeholder).
 _WORD = re.compile(r"(?<![\w./$%{-])(?=[A-Za-z'’]*[a-z])[A-Za-z][A-Za-z'’]+(?![\w/])")

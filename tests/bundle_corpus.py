@@ -6,7 +6,7 @@ import pytest
 
 from app.answers import parse_document
 
-# Every character SPEC §6 names, plus spaces, non-ASCII and text that looks like interpolation or
+# Every character §6 names, plus spaces, non-ASCII and text that looks like interpolation or
 # like our own placeholders.
 HOSTILE = [
     pytest.param("it's \"quoted\" \\ back\\slash", id="quotes-backslash"),

@@ -1,4 +1,4 @@
-"""`wbsetup render ANSWERS --out DIR [--redact] [--archive zip|tar.gz]` (SPEC §3): exit codes and output."""
+"""`wbsetup render ANSWERS --out DIR [--redact] [--archive zip|tar.gz]` (§3): exit codes and output."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hostile secret values reach the real consumers unchanged (SPEC §6 "Exact values", "Valid for the
+"""Hostile secret values reach the real consumers unchanged (§6 "Exact values", "Valid for the
 real consumer", "Secrets", "Deterministic"): kubernetes-validate --strict, the Compose
 Specification schema, Debian's docker-compose 1.29 `config`, sha256sum, yamllint."""
 

@@ -1,4 +1,4 @@
-"""object-store/cors.xml, cors.json and minio-setup.sh (SPEC §6): exact values reach the consumer."""
+"""object-store/cors.xml, cors.json and minio-setup.sh (§6): exact values reach the consumer."""
 
 from __future__ import annotations
 

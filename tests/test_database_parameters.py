@@ -45,7 +45,7 @@ def extra_profile(tmp_path, monkeypatch):
 
 
 def test_shipped_profiles_register_exactly_the_spec_checks():
-    """SPEC §4.2: the parameter check ids, in order, come from the profiles."""
+    """§4.2: the parameter check ids, in order, come from the profiles."""
     ids = [c.id for c in checks_for(["database"])]
     assert ids == ["database.connect", "database.version", "database.charset", "database.grants", "database.write",
                    "database.binlog_format", "database.binlog_row_image", "database.sync_binlog",

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from app.demo import PROFILE, Demo
+from app.demo import PROFILE, Demo, mount
 from app.main import create_app
 from tests.services.wizard import TOKEN, Client, make_settings, wait_until
 
@@ -23,8 +23,7 @@ def demo():
 @pytest.fixture
 def demo_client(tmp_path, demo):
     app = create_app(make_settings(tmp_path, demo=True, check_timeout=2.0), token=TOKEN)
-    app.state.demo = demo
-    demo.attach(app.state.store)
+    mount(app, demo)
     with Client(app) as c:
         yield c.login()
     for fault, on in demo.active.items():

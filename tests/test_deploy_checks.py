@@ -1,4 +1,4 @@
-"""deploy.version, deploy.resources, deploy.artifacts (SPEC §4.5) and the quantity parser."""
+"""deploy.version, deploy.resources, deploy.artifacts (§4.5) and the quantity parser."""
 
 from fractions import Fraction
 

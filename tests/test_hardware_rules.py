@@ -1,4 +1,4 @@
-"""SPEC §4.1: every hardware check id and its boundaries, judged through the check engine, under
+"""§4.1: every hardware check id and its boundaries, judged through the check engine, under
 both requirement profiles (rules are data: a new requirement is a YAML change plus a row here)."""
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ CASES = [
 def test_boundary(profile, check_id, role, values, status):
     result = _run(profile, role, values, check_id)
     assert result.status == status, result
-    if status != "pass":  # SPEC §4: anything but pass has a message with the observed value and a hint
+    if status != "pass":  # §4: anything but pass has a message with the observed value and a hint
         assert result.message and result.hint
         if "nics" in values:
             shown = f"{values['nics']} × {values['nic_gbps']:g} Gbps"
@@ -76,7 +76,7 @@ def test_boundary(profile, check_id, role, values, status):
 def test_every_hardware_check_has_a_case():
     ids = {c.id for c in checks_for(["hardware"])}
     assert ids == {p.values[0] for p in CASES}
-    assert len(ids) == 11  # SPEC §4.1 table
+    assert len(ids) == 11  # §4.1 table
 
 
 @pytest.mark.parametrize("role, key, check_id", [

@@ -1,4 +1,4 @@
-"""The node report probe (deploy step, SPEC §4.5): the served node script run for real with `sh` and the
+"""The node report probe (deploy step, §4.5): the served node script run for real with `sh` and the
 system python3 (PATH=/usr/bin:/bin: no venv, no PYTHONPATH, so it needs only the standard library)
 against a live wizard and a real TCP listener standing for the database; the node upload's refusals;
 hostile answers values embedded in the script."""

@@ -1,4 +1,4 @@
-"""object_store.* checks (SPEC §4.3) against a real SeaweedFS (tests/services/seaweedfs.py)."""
+"""object_store.* checks (§4.3) against a real SeaweedFS (tests/services/seaweedfs.py)."""
 
 from __future__ import annotations
 

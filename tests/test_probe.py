@@ -1,4 +1,4 @@
-"""`wbsetup probe` (SPEC §3, §4.1): measured host facts, for real on this machine, plus the NIC and
+"""`wbsetup probe` (§3, §4.1): measured host facts, for real on this machine, plus the NIC and
 disk rules on stand-ins where the machine cannot show the case (no real 10 GbE pair here, and this
 kernel's tmpfs accepts O_DIRECT)."""
 

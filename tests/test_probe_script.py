@@ -1,4 +1,4 @@
-"""The node probe script the wizard serves (issue 4), run for real with `sh` and the system python3
+"""The node probe script the wizard serves, run for real with `sh` and the system python3
 (no venv, no PYTHONPATH: proves it needs only the standard library), in print mode and in upload
 mode against a real HTTP server on 127.0.0.1 that records the POST."""
 

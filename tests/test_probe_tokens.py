@@ -1,4 +1,4 @@
-"""Probe upload tokens and upload parsing (issue 4): pure logic, table-driven."""
+"""Probe upload tokens and upload parsing: pure logic, table-driven."""
 
 from __future__ import annotations
 

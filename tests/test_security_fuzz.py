@@ -6,6 +6,9 @@ Each operation is fuzzed twice: with generated path parameters (mostly unknown p
 with name=acme, an existing profile, so the handlers behind the 404 are reached too.
 """
 
+import tempfile
+from pathlib import Path
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -34,7 +37,7 @@ def fuzz_target(tmp_path_factory):
 
 
 def _operations():
-    app = create_app(make_settings(__import__("pathlib").Path(__import__("tempfile").mkdtemp())), token=TOKEN)
+    app = create_app(make_settings(Path(tempfile.mkdtemp())), token=TOKEN)
     for path, methods in app.openapi()["paths"].items():
         for method in methods:
             if (method.upper(), path) not in SKIP:

@@ -148,7 +148,7 @@ def test_interrupted_rotation_stays_readable(tmp_path):
     store.save_answers(parse_document({"schema": 1, "profile": "acme", "license": SECRET}), replace=True)
     from app.store.crypto import write_key_file
 
-    write_key_file(tmp_path / "secret.key.old", store.box._key)
+    write_key_file(tmp_path / "secret.key.old", store.box.key)
     write_key_file(tmp_path / "secret.key", Fernet.generate_key())  # ...and then the process died
     reopened = Store.open(settings)
     assert reopened.get_answers("acme").license.get_secret_value() == SECRET

@@ -1,5 +1,5 @@
 """sql/bootstrap.sql, sql/parameters.sql and mysql/wandb.cnf, checked by their real consumers:
-the `mariadb` client and mariadbd (TESTING.md "Validating artifacts offline")."""
+the `mariadb` client and mariadbd (docs/architecture.md, "Tests")."""
 
 from __future__ import annotations
 

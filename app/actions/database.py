@@ -1,4 +1,4 @@
-"""The "apply bootstrap" action (SPEC §4.2): create the database and user and grant, as the admin.
+"""The "apply bootstrap" action (§4.2): create the database and user and grant, as the admin.
 
 Shows the exact SQL first (bootstrap_statements, password masked), runs it with the admin
 credentials over the same TLS mode as the checks; idempotent. Nothing here logs the password.

@@ -1,4 +1,4 @@
-"""Object-store actions (SPEC §4.3): create the bucket, apply the CORS policy.
+"""Object-store actions (§4.3): create the bucket, apply the CORS policy.
 
 The web UI shows `cors_preview(answers)` before `apply_cors` runs; both come from
 app.artifacts.cors, so what is shown is what is applied.

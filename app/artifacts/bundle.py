@@ -1,4 +1,4 @@
-"""The bundle (SPEC §6): every artifact for every target, the runbook for the chosen one.
+"""The bundle (§6): every artifact for every target, the runbook for the chosen one.
 
 `build_bundle` returns the tree in memory (the review page previews and downloads it);
 `write_bundle` writes it as a directory or one deterministic archive (`wbsetup render`). Both give
@@ -7,15 +7,13 @@ the same bytes for the same answers.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import os
 from pathlib import Path
 from typing import Callable
 
 from app.answers import Answers
-from app.artifacts import compose, helm, images, kubernetes, ops, runbook
+from app.artifacts import compose, cors, helm, images, kubernetes, ops, runbook, sql
 from app.artifacts.manifest import ARCHIVERS, MANIFEST, manifest
 from app.artifacts.redact import finish, mask, scrub
 from app.artifacts.serialize import dump_yaml
@@ -25,27 +23,6 @@ ENV_FILE = "docker-compose/.env"
 REPORT_JSON, REPORT_HTML = "report/validation.json", "report/validation.html"
 OPTIONAL = (ENV_FILE, REPORT_JSON, REPORT_HTML)  # removed from an out dir when not rendered
 
-# Files built by sibling modules (owned elsewhere): path → (module, function). Imported lazily so
-# the bundle still renders while one of them is not there yet.
-EXTERNAL: dict[str, tuple[str, str]] = {
-    "sql/bootstrap.sql": ("app.artifacts.sql", "bootstrap_sql"),
-    "sql/parameters.sql": ("app.artifacts.sql", "parameters_sql"),
-    "mysql/wandb.cnf": ("app.artifacts.sql", "mysql_cnf"),
-    "object-store/cors.xml": ("app.artifacts.cors", "cors_xml"),
-    "object-store/cors.json": ("app.artifacts.cors", "cors_json"),
-    "object-store/minio-setup.sh": ("app.artifacts.cors", "minio_setup_sh"),
-}
-
-
-def _external_builders() -> dict[str, Callable[[Answers], str]]:
-    out = {}
-    for path, (module, fn) in EXTERNAL.items():
-        if importlib.util.find_spec(module) is None:
-            continue  # not merged yet; any error inside an existing module still raises
-        out[path] = getattr(importlib.import_module(module), fn)
-    return out
-
-
 def _builders() -> dict[str, Callable[[Answers], str]]:
     return {
         COMPOSE: compose.compose_yaml,
@@ -54,9 +31,14 @@ def _builders() -> dict[str, Callable[[Answers], str]]:
         "kubernetes/wandb.yaml": kubernetes.kubernetes_yaml,
         "helm/values.yaml": helm.values_yaml,
         "helm/wandb-cr.yaml": helm.cr_yaml,
+        "sql/bootstrap.sql": sql.bootstrap_sql,
+        "sql/parameters.sql": sql.parameters_sql,
+        "mysql/wandb.cnf": sql.mysql_cnf,
+        "object-store/cors.xml": cors.cors_xml,
+        "object-store/cors.json": cors.cors_json,
+        "object-store/minio-setup.sh": cors.minio_setup_sh,
         "images.txt": images.images_txt,
         **ops.BUILDERS,
-        **_external_builders(),
     }
 
 

@@ -1,6 +1,6 @@
-"""docker-compose/: the compose file, its .env, a systemd unit and the nginx TLS proxy (SPEC §6).
+"""docker-compose/: the compose file, its .env, a systemd unit and the nginx TLS proxy (§6).
 
-W&B does not terminate TLS (REFERENCE.md): with a provided certificate an nginx service in the
+W&B does not terminate TLS (docs/architecture.md): with a provided certificate an nginx service in the
 same project terminates it; otherwise W&B publishes 8080 for the external load balancer.
 """
 
@@ -113,7 +113,7 @@ def nginx_conf(answers: Answers) -> str:
     """nginx server blocks terminating TLS in front of W&B (conf.d/default.conf of the nginx service).
 
     The seed's example lacked client_max_body_size (1 MB default → 413 on uploads) and the
-    X-Forwarded-* headers W&B uses to build its URLs (REFERENCE.md)."""
+    X-Forwarded-* headers W&B uses to build its URLs (docs/architecture.md)."""
     scheme, hostname, port = host_parts(answers)
     # server_name takes DNS names only; anything else (an IP, an odd name) matches any name.
     name = hostname if re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", hostname or "") else "_"

@@ -1,4 +1,4 @@
-"""The connection strings W&B reads: MYSQL and BUCKET (REFERENCE.md, "The wandb/local container").
+"""The connection strings W&B reads: MYSQL and BUCKET (docs/architecture.md, "The wandb/local container").
 
 User info is percent-encoded so passwords and secret keys with `@ : / + % #` parse back exactly.
 The one place that maps `database.tls` to the `tls=` parameter of MYSQL is `MYSQL_TLS` below.

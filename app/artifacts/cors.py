@@ -1,8 +1,8 @@
-"""The bucket's CORS rule and the MinIO setup script (SPEC §6: object-store/cors.xml, cors.json,
+"""The bucket's CORS rule and the MinIO setup script (§6: object-store/cors.xml, cors.json,
 minio-setup.sh).
 
 Browsers upload and download W&B files straight from the bucket through presigned URLs, so the
-bucket must answer the preflight from W&B's origin (REFERENCE.md, "Object store"). The rule is the
+bucket must answer the preflight from W&B's origin (docs/architecture.md, "Object store"). The rule is the
 seed's plus what W&B's current docs add (ExposeHeader ETag, MaxAgeSeconds 3000). The origin is the
 exact HOST origin (scheme, host, non-default port).
 

@@ -1,8 +1,8 @@
-"""helm/: operator-wandb chart values and the WeightsAndBiases custom resource (REFERENCE.md,
+"""helm/: operator-wandb chart values and the WeightsAndBiases custom resource (docs/architecture.md,
 "Helm / operator"). The CR's spec.values are exactly the chart values.
 
 The chart builds MYSQL and BUCKET by Kubernetes `$(VAR)` expansion of the raw `global.mysql.*` and
-`global.bucket.*` values, without escaping (REFERENCE.md, "The chart does not escape"), so the user
+`global.bucket.*` values, without escaping (docs/architecture.md, "The chart does not escape"), so the user
 info parts are written percent-encoded here: W&B (Go's net/url) and the chart's init-db job
 (Python's unquote_plus) then both read back the exact values. tests/test_consumers_helm.py proves
 it with the real chart.
@@ -41,7 +41,7 @@ def helm_values(answers: Answers) -> dict:
               "region": _chart_scalar(store.region),
               "accessKey": _chart_scalar(userinfo(store.access_key or "")),
               "secretKey": _chart_scalar(userinfo(reveal(store.secret_key) or "")),
-              # Must stay empty outside AWS (REFERENCE.md, "Object store").
+              # Must stay empty outside AWS (docs/architecture.md, "Object store").
               "kmsKey": _chart_scalar(store.kms_key or "")}
     mysql: dict = {"host": db.host or "", "port": db.port, "database": db.name, "user": userinfo(db.user),
                    "password": userinfo(reveal(db.password) or "")}

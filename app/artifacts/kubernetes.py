@@ -1,6 +1,6 @@
-"""kubernetes/wandb.yaml: Namespace, Secret(s), Deployment, Service, Ingress (SPEC §6).
+"""kubernetes/wandb.yaml: Namespace, Secret(s), Deployment, Service, Ingress (§6).
 
-Improves on the seed's example (REFERENCE.md): secrets in a Secret read through secretKeyRef, a
+Improves on the seed's example (docs/architecture.md): secrets in a Secret read through secretKeyRef, a
 pinned image, ingressClassName, an unlimited proxy body size, probes that allow 10 minutes of
 migrations, and a TLS block from the provided certificate or a cert-manager ClusterIssuer.
 """
@@ -25,7 +25,7 @@ SESSION_SECRET_NAME = "wandb-gorilla-session-key"  # the operator chart's name f
 SESSION_PLACEHOLDER = "WANDB_SESSION_KEY"
 CA_CONFIGMAP_NAME = "wandb-ca-certs"
 LABELS = {"app.kubernetes.io/name": "wandb", "app.kubernetes.io/instance": NAME}
-STARTUP_SECONDS = 600  # W&B runs its migrations before /ready answers (REFERENCE.md)
+STARTUP_SECONDS = 600  # W&B runs its migrations before /ready answers (docs/architecture.md)
 
 
 def image_ref(answers: Answers) -> str:

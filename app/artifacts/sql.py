@@ -1,4 +1,4 @@
-"""SQL and my.cnf artifacts (SPEC §6): sql/bootstrap.sql, sql/parameters.sql, mysql/wandb.cnf.
+"""SQL and my.cnf artifacts (§6): sql/bootstrap.sql, sql/parameters.sql, mysql/wandb.cnf.
 
 Builders only: answers in, text out, no I/O. Every literal and identifier goes through
 app.artifacts.serialize; the parameter values come from the answers' requirement profile.

@@ -1,4 +1,4 @@
-"""The environment of the wandb/local container (REFERENCE.md, "The wandb/local container"),
+"""The environment of the wandb/local container (docs/architecture.md, "The wandb/local container"),
 shared by the Kubernetes Deployment and the compose service, and the CA files it must trust."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def wandb_env(answers: Answers) -> dict[str, str]:
         "LICENSE": reveal(answers.license) or "",
         "MYSQL": mysql_url(answers),
         "BUCKET": bucket_url(answers),
-        # Third-party stores have no SQS: W&B queues internally (REFERENCE.md, "Object store").
+        # Third-party stores have no SQS: W&B queues internally (docs/architecture.md, "Object store").
         "BUCKET_QUEUE": "internal://",
         "AWS_REGION": answers.object_store.region,
     }

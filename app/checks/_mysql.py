@@ -1,7 +1,7 @@
 """PyMySQL connections for the database checks and actions: TLS modes, timeouts, error causes.
 
 Every connection sets its own socket timeouts (connect, read, write) below the check's timeout, so
-a silent server ends the worker thread instead of leaving it blocked (SPEC §4).
+a silent server ends the worker thread instead of leaving it blocked (§4).
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from app.i18n.message import msg
 
+from app.i18n.message import msg
+
 Kind = Literal["cert", "key"]
 
 _BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL)
@@ -147,6 +149,10 @@ def load_private_key(text: str | None) -> PrivateKey:
     except Exception:  # ValueError / UnsupportedAlgorithm; their text adds nothing for a person
         raise PemProblem(msg("the %(label)s block does not parse as a private key", label=label),
                          "Paste it again from the original file; it looks damaged or truncated") from None
+    if not isinstance(key, PrivateKey):
+        raise PemProblem(msg("a %(type)s, not a key TLS servers use", type=type(key).__name__),
+                         "Paste the RSA, ECDSA or Ed25519 private key the certificate was issued for")
+    return key
 
 
 def describe_pem_problem(text: str, kind: Kind) -> str | None:

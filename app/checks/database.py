@@ -1,4 +1,4 @@
-"""Database checks (SPEC §4.2), live against the MySQL server.
+"""Database checks (§4.2), live against the MySQL server.
 
 `database.connect` connects once, gathers the facts (version, server variables, Aurora version)
 into ctx.facts["database"]; the version and parameter checks judge those facts. The checks that

@@ -1,4 +1,4 @@
-"""Deploy checks judged offline (SPEC §4.5): the image tag, the resources, the rendered artifacts.
+"""Deploy checks judged offline (§4.5): the image tag, the resources, the rendered artifacts.
 
 The live cluster checks (deploy.cluster.*) and node checks (deploy.node.*) live in their own modules.
 """

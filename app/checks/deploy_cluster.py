@@ -1,4 +1,4 @@
-"""Live cluster checks `deploy.cluster.*` (SPEC §4.5 "The cluster, live").
+"""Live cluster checks `deploy.cluster.*` (§4.5 "The cluster, live").
 
 Read-only: only GETs, LISTs and SelfSubjectAccessReviews (which the API server answers without
 storing anything). Each check opens its own short-lived lightkube AsyncClient and bounds all of its

@@ -1,4 +1,4 @@
-"""Node checks `deploy.node.*` (SPEC §4.5 "The nodes, measured from the nodes").
+"""Node checks `deploy.node.*` (§4.5 "The nodes, measured from the nodes").
 
 Judged from `ctx.node_reports` (node reports, validated by app.probe.reports), never measured from the
 wizard host: the wizard often sits on another network than the nodes that will run W&B.

@@ -1,4 +1,4 @@
-"""The check engine: registry, concurrent runner, timeouts, dependencies, ignore (SPEC §3–4).
+"""The check engine: registry, concurrent runner, timeouts, dependencies, ignore (§3–4).
 
 A check is a small function `fn(ctx) -> Outcome` (sync or async) registered under a stable id.
 The runner owns every policy: all selected checks start at once; a check waits only for the checks

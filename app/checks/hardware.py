@@ -1,4 +1,4 @@
-"""Hardware checks (SPEC §4.1), judged from the answers (typed or filled in by a probe)."""
+"""Hardware checks (§4.1), judged from the answers (typed or filled in by a probe)."""
 
 from __future__ import annotations
 

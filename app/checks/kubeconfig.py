@@ -1,4 +1,4 @@
-"""kubeconfig text → a validated lightkube configuration for the live cluster checks (SPEC §4.5).
+"""kubeconfig text → a validated lightkube configuration for the live cluster checks (§4.5).
 
 The kubeconfig is a secret (`deploy.kubeconfig`): nothing here logs, echoes or puts any of its
 credentials into an error message — errors name fields and context names only.

@@ -1,4 +1,4 @@
-"""Object-store checks (SPEC §4.3), live against the S3 API.
+"""Object-store checks (§4.3), live against the S3 API.
 
 Facts are gathered once per run in `ctx.facts` (the boto3 client, the ListObjectsV2 probe that
 `credentials` and `bucket` both judge). Everything waits for `endpoint`; everything needing a

@@ -1,4 +1,4 @@
-"""TLS and host checks (SPEC §4.4).
+"""TLS and host checks (§4.4).
 
 Every mode runs `tls.host`, `tls.dns` and `tls.served`; the certificate checks run only when the
 certificate is provided (mode `provided`) and otherwise skip saying why. The provided material is

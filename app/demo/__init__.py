@@ -1,4 +1,4 @@
-"""`wbsetup demo`: the wizard against simulated infrastructure on loopback (SPEC §8).
+"""`wbsetup demo`: the wizard against simulated infrastructure on loopback (§8).
 
 `Demo` starts the stand-ins — a MySQL 8.4 stand-in (mysql-mimic), an S3 endpoint (moto), a simulated
 Kubernetes API server with W&B deployed by its operator (app/demo/kube.py), and the W&B stand-in
@@ -135,6 +135,17 @@ class Demo:
         faults.apply(self, fault_id, on)
 
 
+def mount(app, demo: Demo) -> None:
+    """Make a wizard app (app.main.create_app with settings.demo) serve `demo`: its control panel at
+    /demo, its services for the checks, its profile in the app's store."""
+    from app.demo.routes import router
+
+    app.include_router(router)
+    app.state.demo = demo
+    demo.timeout = app.state.settings.check_timeout
+    demo.attach(app.state.store)
+
+
 def run_demo(host: str = "127.0.0.1", port: int = 8080) -> int:
     """Serve the wizard on `host:port` against a fresh Demo; returns the exit code (2: not loopback)."""
     if host not in LOOPBACK:
@@ -152,9 +163,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 8080) -> int:
                             data_dir=Path(tmp), demo=True)
         token = secrets.token_urlsafe(24)
         app = create_app(settings, token=token)
-        app.state.demo = demo
-        demo.timeout = settings.check_timeout
-        demo.attach(app.state.store)
+        mount(app, demo)
         shown = f"[{host}]" if ":" in host else host
         print("wbsetup demo: DEMO — simulated infrastructure on loopback "
               f"(MySQL stand-in 127.0.0.1:{demo.mysql.port}, S3 {demo.s3.endpoint}, Kubernetes API {demo.cluster.url}, "

@@ -1,5 +1,5 @@
 """The prefilled demo profile: every field filled so every step's checks pass against the demo's
-simulated infrastructure, with hardware sized above W&B's requirements (SPEC §4.1)."""
+simulated infrastructure, with hardware sized above W&B's requirements (§4.1)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The demo's S3 endpoint: moto's ThreadedMotoServer on 127.0.0.1 with one bucket and its CORS rule.
 
 moto implements buckets, objects, presigned URLs and per-bucket CORS in-process. Two settings make
-it behave like a real store for the demo (TESTING.md):
+it behave like a real store for the demo (docs/architecture.md, "Tests"):
 - MOTO_DISABLE_GLOBAL_CORS=true, else moto echoes any Origin and "bucket without CORS" could not fail;
 - a small WSGI gate in front of moto for the "wrong secret key" fault. moto accepts any credentials,
   and its own IAM authentication breaks presigned URLs and preflights (KeyError on Authorization), so
@@ -69,6 +69,13 @@ class _GatedMotoServer(ThreadedMotoServer):
         self._server_ready_event.set()
         self._server.serve_forever()
 
+    def close(self) -> None:
+        """Stop serving (if started) and close the listening socket."""
+        if self._thread is not None and self._thread.is_alive():
+            self.stop()
+            if self._server is not None:
+                self._server.server_close()
+
 
 class DemoS3:
     """The demo object store: start() → endpoint URL; CORS and the secret's rotation are toggles."""
@@ -118,6 +125,4 @@ class DemoS3:
         self._server.gate.rotated = on
 
     def stop(self) -> None:
-        if self._server._thread is not None and self._server._thread.is_alive():
-            self._server.stop()
-            self._server._server.server_close()
+        self._server.close()

@@ -489,6 +489,8 @@ STRINGS = [
     # message or hint
     _('Paste the PEM private key the certificate was issued for'),
     # message or hint
+    _('Paste the RSA, ECDSA or Ed25519 private key the certificate was issued for'),
+    # message or hint
     _('this is a private key, not a certificate'),
     # message or hint
     _('the certificate field also contains a private key'),
@@ -911,8 +913,6 @@ STRINGS = [
     # message or hint
     _('reason: say why this failure is acceptable (it is shown in the report)'),
     # message or hint
-    _('no demo is running'),
-    # message or hint
     _('role: app or database'),
     # message or hint
     _('unknown probe token: create a new one on the hardware step'),
@@ -928,6 +928,8 @@ STRINGS = [
     _('upload must be a JSON object with exactly token and report'),
     # message or hint
     _('this probe token is for the hardware probe, not for node reports'),
+    # message or hint
+    _('the profile of this probe token no longer exists'),
     # message or hint
     _('upload is not JSON (expected an object with token and report)'),
     # message or hint
@@ -984,6 +986,8 @@ STRINGS = [
     _('public registries (needs the internet)'),
     # message or hint
     _('presigned URLs go straight to the store'),
+    # message or hint
+    _('no demo is running'),
     # message or hint
     _('Use MySQL 8.0.28 or newer (or MySQL 5.7)'),
     # message or hint

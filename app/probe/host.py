@@ -1,4 +1,4 @@
-"""Measured host facts (SPEC §3 `wbsetup probe`, §4.1): the keys of `hardware.app`.
+"""Measured host facts (§3 `wbsetup probe`, §4.1): the keys of `hardware.app`.
 
 ONE implementation for both places a probe runs: `wbsetup probe` imports this module, and the node
 probe script the wizard serves embeds this module's source text (app/probe/script.py). So this file

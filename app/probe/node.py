@@ -1,4 +1,4 @@
-"""Node-side measurement for node reports (SPEC §4.5 "The nodes, measured from the nodes"; the report
+"""Node-side measurement for node reports (§4.5 "The nodes, measured from the nodes"; the report
 shape is a **contract**).
 
 ONE implementation for both places it runs: `wbsetup probe --node` calls it through app/probe/reports.py, and

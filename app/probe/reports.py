@@ -1,4 +1,4 @@
-"""Node reports (SPEC §4.5 "The nodes, measured from the nodes"; the report shape is a **contract**).
+"""Node reports (§4.5 "The nodes, measured from the nodes"; the report shape is a **contract**).
 
 `wbsetup probe --node ANSWERS` runs `node_report()` on an application node or a client machine and
 prints the report (the measuring itself is app/probe/node.py, which the wizard's served node script

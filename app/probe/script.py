@@ -1,4 +1,4 @@
-"""The node probe script the wizard serves (SPEC §4.1, issue 4): POSIX sh + python3 stdlib only.
+"""The node probe script the wizard serves (§4.1): POSIX sh + python3 stdlib only.
 
 The script is generated, not maintained by hand: it embeds the source of app/probe/host.py (the same
 measurement code `wbsetup probe` runs) plus `node_main` below, then calls `node_main` with the
@@ -14,7 +14,7 @@ the node has neither; the one-time token is the credential):
   `app.probe.tokens.token_problem(...)`, mark used, store `facts_to_section(role, facts)`;
   answer JSON `{"ok": true, "message": "..."}` (the script prints `message`).
 
-Node reports (SPEC §4.5) use the same path: `node_script(base_url, token, targets, role)` embeds
+Node reports (§4.5) use the same path: `node_script(base_url, token, targets, role)` embeds
 app/probe/host.py and app/probe/node.py plus `node_report_main`, with the targets (app.probe.reports.targets) as an
 ASCII-only Python literal; it POSTs `{"token", "report"}` to NODE_UPLOAD_PATH, or prints the report.
 The wizard serves it at SCRIPT_PATH when the token's role is node-app or node-client.
@@ -34,7 +34,7 @@ SCRIPT_PATH = "/probe/script"
 UPLOAD_PATH = "/probe/upload"
 NODE_UPLOAD_PATH = "/probe/node-upload"
 ROLES = ("app", "database")
-NODE_ROLES = ("app", "client")  # node reports (SPEC §4.5); their tokens' role is "node-" + role
+NODE_ROLES = ("app", "client")  # node reports (§4.5); their tokens' role is "node-" + role
 HEREDOC = "WBSETUP_PROBE_EOF"  # delimiter of the embedded program; must not be a line of it
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
 
@@ -139,7 +139,7 @@ def usage(base_url: str, token: str, role: str) -> dict[str, str]:
     }
 
 
-# --- node reports (SPEC §4.5): the same one-line probe for the deploy step ------------------------
+# --- node reports (§4.5): the same one-line probe for the deploy step ------------------------
 def node_report_main(upload_url, token, targets, role, timeout=3.0, disk_seconds=2.0):
     """Entry point of the served node report program (runs on the node: stdlib only): measure what
     the deployment needs of this node, then POST {"token", "report"} to the wizard, or print the

@@ -1,4 +1,4 @@
-"""Probe upload tokens and upload parsing (issue 4) — pure logic, no storage.
+"""Probe upload tokens and upload parsing — pure logic, no storage.
 
 A token is one-time, bound to one profile and role, and expires. The wizard stores only its hash
 (`token_hash`; e.g. app.store.models.ProbeToken) with the profile, role, expiry and used time; the

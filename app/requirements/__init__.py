@@ -1,4 +1,4 @@
-"""Versioned requirement profiles, kept as data files (SPEC §4).
+"""Versioned requirement profiles, kept as data files (§4).
 
 A profile's `database.parameters` table is the one source for the MySQL server parameters: it
 registers the `database.<name>` checks, names the variables `database.connect` reads, fills

@@ -89,6 +89,11 @@ class SecretBox:
         self.old_keys = old_keys
         self._fernet = MultiFernet([Fernet(key), *(Fernet(k) for k in old_keys)])
 
+    @property
+    def key(self) -> bytes:
+        """The current key (new secrets are encrypted with it; the session cookie is signed from it)."""
+        return self._key
+
     def encrypt(self, plain: str) -> str:
         return self._fernet.encrypt(plain.encode("utf-8")).decode("ascii")
 

@@ -1,4 +1,4 @@
-"""Login token, signed session cookie, CSRF tokens, security headers (SPEC §5).
+"""Login token, signed session cookie, CSRF tokens, security headers (§5).
 
 The session is a signed, timestamped cookie (itsdangerous) keyed from the secret key, so several
 wizard processes sharing one state store and key accept each other's sessions. The CSRF token is an

@@ -1,6 +1,6 @@
 """Hardware probe: a one-time token per role, the served probe script (no session: the token is the
 credential), the upload, a paste box for air-gapped hosts, and one-click probing of the wizard host.
-Node reports (deploy step, SPEC §4.5) the same way: a "node-app"/"node-client" token, the node script
+Node reports (deploy step, §4.5) the same way: a "node-app"/"node-client" token, the node script
 served at the same URL, and /probe/node-upload; a token of one kind is refused by the other's upload."""
 
 from __future__ import annotations
@@ -55,7 +55,10 @@ def served_script(request: Request, store: StoreDep, token: str):
         raise HTTPException(403, "unknown probe token: create a new one on the hardware step")
     tok, name = found
     if tok.role.startswith(NODE_PREFIX):  # what the node must reach, from the answers as they are now
-        targets = nodes.targets(store.get_answers(name))
+        answers = store.get_answers(name)
+        if answers is None:
+            raise HTTPException(404, "the profile of this probe token no longer exists")
+        targets = nodes.targets(answers)
         text = probe_script.node_script(_base_url(request), token, targets, tok.role[len(NODE_PREFIX):])
     else:
         text = probe_script.probe_script(_base_url(request), token, tok.role)

@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from app import requirements
 from app.answers import Answers
+from app.artifacts.cors import cors_xml, minio_setup_sh
+from app.artifacts.sql import bootstrap_sql, mysql_cnf, parameters_sql
+from app.checks import kubeconfig
+from app.checks.runs import resolved
 from app.store import Store
 from app.i18n.message import msg
 
 
-def extras_for(request, store: Store, answers: Answers, step: str) -> dict:
-    fn = globals().get(f"_{step}")
-    return {"extras": fn(request, store, answers) if fn else {}}
-
-
 def _hardware(request, store: Store, answers: Answers) -> dict:
-    req = __import__("app.requirements", fromlist=["load"]).load(answers.requirements)
+    req = requirements.load(answers.requirements)
     return {"measurements": store.measurements(answers.profile), "requirement": req["hardware"]}
 
 
 def _object_store(request, store: Store, answers: Answers) -> dict:
-    from app.artifacts.cors import cors_xml, minio_setup_sh
-
     return {"cors_xml": cors_xml(answers), "minio_sh": minio_setup_sh(answers)}
 
 
 def _database(request, store: Store, answers: Answers) -> dict:
-    try:
-        from app.artifacts.sql import bootstrap_sql, mysql_cnf, parameters_sql
-    except ImportError:  # pragma: no cover - during development of the database step
-        return {"bootstrap_sql": "", "parameters_sql": "", "mysql_cnf": "", "has_admin": False}
     shown = answers.model_copy(deep=True)
     shown.database.password = None  # the page shows ${WANDB_DB_PASSWORD}, never the password
     return {"bootstrap_sql": bootstrap_sql(shown), "parameters_sql": parameters_sql(answers),
@@ -58,7 +55,7 @@ def _deploy(request, store: Store, answers: Answers) -> dict:
     filt = fleet_filter(request.query_params)
     fleet = store.node_fleet(answers.profile, status=filt["status"], role=filt["role"], search=filt["search"],
                              offset=(filt["page"] - 1) * NODES_PER_PAGE, limit=NODES_PER_PAGE)
-    out = {"contexts": [], "current": None, "kube_error": None,
+    out: dict[str, Any] = {"contexts": [], "current": None, "kube_error": None,
            "fleet": fleet, "filter": filt, "pages": max(1, -(-fleet.matching // NODES_PER_PAGE)),
            "reports": fleet.reports,
            "node_command": f"wbsetup probe --node {answers.profile}.yaml --role app   # or --role client"}
@@ -71,3 +68,13 @@ def _deploy(request, store: Store, answers: Answers) -> dict:
         except Exception as exc:  # KubeconfigError: its message never contains credentials
             out["kube_error"] = msg("%(path)s: %(problem)s", path="kubeconfig", problem=exc)
     return out
+
+
+EXTRAS: dict[str, Callable[[Any, Store, Answers], dict]] = {
+    "hardware": _hardware, "database": _database, "object_store": _object_store, "deploy": _deploy,
+}
+
+
+def extras_for(request, store: Store, answers: Answers, step: str) -> dict:
+    fn = EXTRAS.get(step)
+    return {"extras": fn(request, store, answers) if fn else {}}

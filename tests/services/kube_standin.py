@@ -1,4 +1,4 @@
-"""The Kubernetes API **stand-in** for tests (no kube-apiserver can run on these machines, TESTING.md).
+"""A Kubernetes API **stand-in** (no kube-apiserver can run on these machines, docs/architecture.md, "Tests").
 
 The server itself is app/demo/kube_api.py (the demo's simulated cluster is the same code): an HTTPS
 server answering the read-only calls of the `deploy.cluster.*` and `verify.rollout` checks with objects

@@ -1,4 +1,4 @@
-"""Real MariaDB 10.11 servers on loopback for the database checks (TESTING.md "MariaDB").
+"""Real MariaDB 10.11 servers on loopback for the database checks (docs/architecture.md, "Tests").
 
 Three session-wide servers, started on first use and stopped at the end:
 - `mariadb_default`: stock settings (the parameter checks fail with MariaDB's defaults);

@@ -1,4 +1,4 @@
-"""A MySQL 8 **stand-in** (mysql-mimic) for version-specific paths (TESTING.md).
+"""A MySQL 8 **stand-in** (mysql-mimic) for version-specific paths (docs/architecture.md, "Tests").
 
 No MySQL 8 server can be installed on these machines, so this Python implementation of the MySQL
 wire protocol reports a chosen version (`8.4.3`, `5.7.44-log`, `8.0.mysql_aurora.3.05.2`, …) in

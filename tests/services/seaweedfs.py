@@ -2,7 +2,7 @@
 
 It enforces SigV4 (InvalidAccessKeyId vs SignatureDoesNotMatch), per-bucket CORS and serves the
 same S3 API over http and https (a trustme certificate for localhost). Recipe:
-/work/shared/TESTING.md "S3: SeaweedFS". `-s3.allowedOrigins` names a dummy origin so buckets
+docs/architecture.md, "Tests". `-s3.allowedOrigins` names a dummy origin so buckets
 without a CORS rule deny other origins (otherwise SeaweedFS allows every origin).
 """
 

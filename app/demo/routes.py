@@ -1,4 +1,5 @@
-"""The demo control panel (`wbsetup demo` only): the simulated infrastructure and its fault toggles."""
+"""The demo control panel (`wbsetup demo` only): the simulated infrastructure and its fault toggles.
+Added to the wizard by app.demo.mount()."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ router = APIRouter()
 
 def _demo(request: Request):
     demo = getattr(request.app.state, "demo", None)
-    if demo is None:  # the router is registered only in demo mode; the services may not be attached
+    if demo is None:  # mount() attaches it with the router
         raise HTTPException(404, "no demo is running")
     return demo
 
