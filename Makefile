@@ -22,7 +22,9 @@ demo: $(STAMP)
 system-deps:
 	@sh scripts/system-deps.sh
 
+# Lint (ruff) and the Dockerfile (hadolint); settings in pyproject.toml. `make test` runs this first.
 lint: $(STAMP)
+	$(BIN)/ruff check app
 	$(BIN)/hadolint Dockerfile
 
 # axe-core (npm) for the accessibility test; a test-only dependency, not served by the app.

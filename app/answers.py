@@ -8,14 +8,15 @@ Every section forbids unknown keys; every key but `schema` and `profile` is opti
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Iterator, Literal, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from app.secret import EnvRef, Secret, UnresolvedSecret
 from app.i18n.message import Msg, as_msg, message_of, msg
+from app.secret import EnvRef, Secret, UnresolvedSecret
 from app.steps import DEFAULT_STEPS, STEPS  # re-exported: app.answers.STEPS
 
 # Kubernetes resource.Quantity grammar (k8s.io/apimachinery/pkg/api/resource).
@@ -200,7 +201,7 @@ class Answers(Section):
         for path in SECRET_FIELDS:
             yield path, get_path(self, path)
 
-    def resolved(self, env: Mapping[str, str], *, strict: bool = True) -> "Answers":
+    def resolved(self, env: Mapping[str, str], *, strict: bool = True) -> Answers:
         """A copy whose {env: VAR} references are replaced by the variables' values.
 
         strict: an unset variable raises UnresolvedSecret naming the field and the variable;
@@ -235,7 +236,7 @@ class Answers(Section):
 
 def _port(parts) -> None:
     try:
-        parts.port
+        _ = parts.port
     except ValueError as exc:
         raise ValueError("the port must be a number 1–65535") from exc
 

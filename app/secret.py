@@ -8,7 +8,8 @@ repository holds no secrets (§2).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Mapping, Union
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, WithJsonSchema
 
@@ -22,7 +23,7 @@ class EnvRef(BaseModel):
     env: str
 
 
-SecretValue = Union[SecretStr, EnvRef]
+SecretValue = SecretStr | EnvRef
 
 
 def _parse(max_length: int):
@@ -71,7 +72,7 @@ def _schema(description: str, max_length: int) -> dict:
 def Secret(description: str, *, title: str | None = None, widget: str = "password", max_length: int = 4096):
     """Annotated type for a secret field. `widget` is a hint for the web form."""
     return Annotated[
-        Union[SecretStr, EnvRef, None],
+        SecretStr | EnvRef | None,
         BeforeValidator(_parse(max_length)),
         WithJsonSchema(_schema(description, max_length)),
         Field(default=None, title=title, description=description,

@@ -31,7 +31,7 @@ class Settings:
     demo: bool = False
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
+    def from_env(cls, **overrides) -> Settings:
         data_dir = default_data_dir()
         state_url = os.environ.get("WBSETUP_STATE_URL") or f"sqlite:///{data_dir / 'state.db'}"
         values = dict(

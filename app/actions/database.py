@@ -12,8 +12,8 @@ from app.actions import ActionResult
 from app.answers import Answers
 from app.artifacts.sql import PASSWORD_PLACEHOLDER, bootstrap_statement_list
 from app.checks import _mysql
-from app.secret import reveal
 from app.i18n.message import msg
+from app.secret import reveal
 
 
 def bootstrap_statements(answers: Answers) -> list[str]:
@@ -52,7 +52,7 @@ def apply_bootstrap(answers: Answers, timeout: float) -> ActionResult:
             "cannot connect as %(admin_user)s: %(message)s",
             admin_user=db.admin_user, message=f.message)), shown)
     with conn, conn.cursor() as cur:
-        for statement, display in zip(real, shown):
+        for statement, display in zip(real, shown, strict=False):
             try:
                 cur.execute(statement)
             except pymysql.err.MySQLError as exc:

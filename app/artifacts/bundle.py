@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from app.answers import Answers
 from app.artifacts import compose, cors, helm, images, kubernetes, ops, runbook, sql

@@ -11,7 +11,7 @@ import hashlib
 import io
 import tarfile
 import zipfile
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 MANIFEST = "MANIFEST.sha256"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)

@@ -7,10 +7,10 @@ value (quotes, backslashes, `$`, `@`, `/`, `%`, non-ASCII) reaches the consumer 
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import yaml
-
 
 # libyaml's emitter when PyYAML has it (several times faster on long PEM values); same output.
 _Base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
 from app.i18n.message import msg, msg_format
 
 # -- versions --------------------------------------------------------------------------------------
@@ -196,7 +197,7 @@ def has_all_privileges(grants: list[str], name: str) -> tuple[bool, str | None]:
         if privs & {"ALL", "ALL PRIVILEGES"}:
             return True, line.strip()
         held |= privs
-        if DB_PRIVILEGES <= held:  # MySQL 8 lists root's privileges one by one instead of ALL
+        if held >= DB_PRIVILEGES:  # MySQL 8 lists root's privileges one by one instead of ALL
             return True, line.strip()
     return False, None
 

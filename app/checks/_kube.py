@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from app.checks import kubeconfig as kc
 from app.checks.engine import Context, Outcome, fail, skip
-from app.secret import reveal
 from app.i18n.message import message_of, msg
+from app.secret import reveal
 
 TARGETS = ("kubernetes", "helm-operator")
 NO_KUBECONFIG = ("no kubeconfig: provide deploy.kubeconfig (the kubeconfig text, or {env: VARIABLE}; "

@@ -15,8 +15,8 @@ from pymysql.constants import CR, ER
 
 from app import requirements
 from app.answers import Database
-from app.secret import reveal
 from app.i18n.message import as_msg, msg
+from app.secret import reveal
 
 # Read by database.connect besides the profile's parameters (SHOW VARIABLES works on MySQL 5.7/8.x
 # and MariaDB; a variable the server lacks is simply absent → "unknown").

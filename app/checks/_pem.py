@@ -16,7 +16,6 @@ from typing import Literal
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from app.i18n.message import msg
 
 from app.i18n.message import msg
 
@@ -143,7 +142,7 @@ def load_private_key(text: str | None) -> PrivateKey:
         raise PemProblem("an OpenSSH key, not a TLS private key",
                          "Paste the PEM private key the certificate was issued for")
     try:
-        return serialization.load_pem_private_key(block.encode("ascii", "replace"), password=None)
+        key = serialization.load_pem_private_key(block.encode("ascii", "replace"), password=None)
     except TypeError:  # cryptography: "Password was not given but private key is encrypted"
         raise PemProblem(KEY_ENCRYPTED, KEY_DECRYPT_HINT) from None
     except Exception:  # ValueError / UnsupportedAlgorithm; their text adds nothing for a person

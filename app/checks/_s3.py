@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from app.answers import ObjectStore
-from app.secret import reveal
 from app.i18n.message import msg
+from app.secret import reveal
 
 _LOCK = threading.RLock()
 
@@ -209,7 +209,7 @@ def describe(exc: Exception, timeout: float) -> str:
             budget=format(budget(timeout), "g"))
     if isinstance(exc, (ConnectTimeoutError, httpx.ConnectTimeout)):
         return msg("no TCP connection within %(budget)s s", budget=format(budget(timeout), "g"))
-    if isinstance(exc, SSLError) or isinstance(exc, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
+    if isinstance(exc, (SSLError, ssl.SSLError)) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
         return msg("TLS failed: %(error)s", error=_short(exc))
     if isinstance(exc, (EndpointConnectionError, httpx.ConnectError, ConnectionError)):
         return msg("cannot connect: %(short)s", short=_short(exc))

@@ -10,7 +10,7 @@ import asyncio
 import re
 import ssl
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from cryptography import x509
@@ -39,7 +39,7 @@ async def handshake(host: str, port: int, context: ssl.SSLContext, timeout: floa
         return Handshake(False, exc.verify_message or str(exc), verify_error=True)
     except ssl.SSLError as exc:
         return Handshake(False, msg("TLS handshake failed: %(reason)s", reason=exc.reason or exc))
-    except (asyncio.TimeoutError, TimeoutError):
+    except TimeoutError:
         return Handshake(False, msg("no TLS handshake within %(timeout)s s", timeout=format(timeout, "g")))
     except OSError as exc:
         return Handshake(False, msg("cannot connect: %(strerror)s", strerror=exc.strerror or exc))
@@ -47,7 +47,7 @@ async def handshake(host: str, port: int, context: ssl.SSLContext, timeout: floa
     writer.close()
     try:
         await asyncio.wait_for(writer.wait_closed(), timeout)
-    except (OSError, asyncio.TimeoutError, ssl.SSLError):
+    except (TimeoutError, OSError, ssl.SSLError):
         pass  # the handshake is what we measured; a rude close does not matter
     return Handshake(True, leaf_der=der)
 
@@ -104,7 +104,7 @@ def judge_clock_skew(date_header: str | None, now: datetime, limits: dict) -> Ou
             date_header=repr(date_header[:64])),
                     "Compare `date -u` on the store and the W&B nodes by hand", observed=date_header[:64])
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+        now = now.replace(tzinfo=UTC)
     delta = round((server - now).total_seconds())
     skew = abs(delta)
     direction = msg("ahead of") if delta > 0 else msg("behind")

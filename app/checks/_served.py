@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 from cryptography import x509
+
 from app.i18n.message import msg
 
 

@@ -12,7 +12,7 @@ import ipaddress
 import ssl
 import warnings
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -223,7 +223,7 @@ def verify_chain(leaf: x509.Certificate, intermediates: list[x509.Certificate], 
     default `system_roots()`), else → `extra_roots` (tls.ca_pem). `at` defaults to now clamped into
     the leaf's validity, so an expired leaf is judged by tls.expiry, not twice."""
     if at is None:
-        at = min(max(datetime.now(timezone.utc), leaf.not_valid_before_utc), leaf.not_valid_after_utc)
+        at = min(max(datetime.now(UTC), leaf.not_valid_before_utc), leaf.not_valid_after_utc)
     roots = system_roots() if roots is None else roots
     error = "the system trust store is empty"
     if roots:

@@ -19,8 +19,7 @@ import pymysql
 
 from app import requirements
 from app.artifacts.serialize import sql_account, sql_ident
-from app.checks import _dbrules as rules
-from app.checks import _mysql
+from app.checks import _dbrules as rules, _mysql
 from app.checks.engine import REGISTRY, Context, Outcome, check, error, fail, passed, skip, warn
 from app.i18n.message import msg
 

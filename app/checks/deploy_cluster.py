@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 import functools
 
-from app.checks import kubeconfig as kc
-from app.checks import _kube as k
+from app.checks import _kube as k, kubeconfig as kc
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
-from app.secret import reveal
 from app.i18n.message import MsgList, as_msg, msg, msg_format
+from app.secret import reveal
 
 CONNECT = "deploy.cluster.connect"
 OPERATOR_CRD = "weightsandbiases.apps.wandb.com"
@@ -194,8 +193,8 @@ async def permissions(ctx: Context, client) -> Outcome:
         else:
             raise
     reviews = await asyncio.gather(*(client.create(_access_review("create", r, g, n)) for g, r, n in wanted))
-    denied = [f"create {_name(g, r)}" for (g, r, _), rev in zip(wanted, reviews) if not rev.status.allowed]
-    observed = {_name(g, r): rev.status.allowed for (g, r, _), rev in zip(wanted, reviews)}
+    denied = [f"create {_name(g, r)}" for (g, r, _), rev in zip(wanted, reviews, strict=False) if not rev.status.allowed]
+    observed = {_name(g, r): rev.status.allowed for (g, r, _), rev in zip(wanted, reviews, strict=False)}
     if not denied:
         return passed(msg(
             "allowed to create %(observed)s in %(ns)s%(note)s",

@@ -10,8 +10,8 @@ import re
 from urllib.parse import urlsplit
 
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
-from app.probe.reports import published_ports
 from app.i18n.message import MsgList, as_msg, msg
+from app.probe.reports import published_ports
 
 NO_REPORTS = ("no node reports: on each node run `wbsetup probe --node answers.yaml [--role client] > NODE.json`, "
               "then `wbsetup validate answers.yaml --node-report NODE.json`")

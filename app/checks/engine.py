@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Iterable, Mapping
+from typing import Any
 
 from app.answers import DEFAULT_STEPS, STEPS, Answers, get_path
 from app.i18n.message import Msg, MsgList, as_msg, msg, with_messages, with_structure
@@ -153,7 +154,7 @@ class Result:
         return with_structure(self.to_dict())
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "Result":
+    def from_dict(cls, d: Mapping) -> Result:
         """From `to_dict` or `to_data` form (a result stored before messages were structured: its English)."""
         names = cls.__dataclass_fields__
         return cls(**{k: v for k, v in with_messages(d).items() if k in names})
@@ -285,7 +286,7 @@ async def _judge(c: Check, ctx: Context, ids: set[str], done: dict[str, asyncio.
 async def _guarded(c: Check, ctx: Context) -> Outcome:
     try:
         outcome = await asyncio.wait_for(_call(c, ctx), timeout=ctx.timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return error(msg("timed out after %(timeout)s s", timeout=format(ctx.timeout, "g")),
                      "Check that the service is reachable, or raise --timeout")
     except Exception as exc:  # a crashing check is a result, never a hole

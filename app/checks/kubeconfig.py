@@ -18,6 +18,7 @@ import binascii
 from typing import Any
 
 import yaml
+
 from app.i18n.message import msg
 
 UNSUPPORTED_AUTH = "not supported here: use a token or client certificate"

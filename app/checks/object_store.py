@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.artifacts.connection import host_origin
 from app.artifacts.cors import cors_xml
@@ -73,7 +73,7 @@ async def endpoint(ctx: Context) -> Outcome:
     try:
         infos = await asyncio.wait_for(
             asyncio.get_running_loop().getaddrinfo(t.host, t.port, type=socket.SOCK_STREAM), limit)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return fail(msg(
             "DNS lookup of %(host)s gave no answer within %(limit)s s",
             host=t.host, limit=format(limit, "g")), "Check the resolver (/etc/resolv.conf)")
@@ -92,7 +92,7 @@ async def endpoint(ctx: Context) -> Outcome:
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection(ip, t.port), remaining)
             break
-        except asyncio.TimeoutError:
+        except TimeoutError:
             causes.append(msg("%(ip)s: no answer within %(limit)s s", ip=ip, limit=format(limit, "g")))
         except OSError as exc:
             refused = isinstance(exc, ConnectionRefusedError)
@@ -306,7 +306,7 @@ def cors(ctx: Context) -> Outcome:
     xml = " ".join(line.strip() for line in cors_xml(ctx.answers).splitlines()[1:])
     return fail(msg(
         "the bucket refuses the browser preflight from %(origin)s (%(value)s)",
-        origin=origin, value=MsgList((p.describe() for p in denied))),
+        origin=origin, value=MsgList(p.describe() for p in denied)),
                 msg(
                     "Save as cors.xml and run `mc cors set ALIAS/%(bucket)s cors.xml` (or `aws s3api "
                     "put-bucket-cors --endpoint-url %(endpoint)s --bucket %(bucket_2)s --cors-configuration "
@@ -322,7 +322,7 @@ def clock_skew(ctx: Context) -> Outcome:
         with _s3.http(store, ctx.timeout) as http:
             before = time.time()
             r = http.head(store.endpoint + "/")  # any answer carries Date, even a 403
-            now = datetime.fromtimestamp((before + time.time()) / 2, timezone.utc)
+            now = datetime.fromtimestamp((before + time.time()) / 2, UTC)
     except Exception as exc:
         return fail(msg(
             "the endpoint's clock cannot be read: %(describe)s",

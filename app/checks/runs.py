@@ -11,9 +11,9 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from app.i18n.message import with_messages
 from app.answers import Answers
 from app.checks.engine import STATUSES, checks_for, run_checks
+from app.i18n.message import with_messages
 from app.store import Store
 from app.store.models import utcnow
 

@@ -8,13 +8,13 @@ certificate makes the others skip with a pointer to `tls.certificate`.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from app.checks import _pem, _served, _x509
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
-from app.secret import reveal
 from app.i18n.message import MsgList, msg
+from app.secret import reveal
 
 NOT_PROVIDED = {
     "external": "tls.mode is external: the load balancer or ingress holds the certificate; tls.served checks it",
@@ -122,7 +122,7 @@ def certificate(ctx: Context) -> Outcome:
                     "Put the server (leaf) certificate first, then its intermediates: cat server.crt intermediate.crt",
                     observed=observed, expected="leaf first")
     problems = []
-    for i, (child, parent) in enumerate(zip(chain, rest), 2):
+    for i, (child, parent) in enumerate(zip(chain, rest, strict=False), 2):
         if child.issuer != parent.subject:
             problems.append(msg(
                 "certificate %(i)s (%(label)s) did not issue certificate %(value)s",
@@ -197,7 +197,7 @@ def expiry(ctx: Context) -> Outcome:
     chain = _provided(ctx)
     if isinstance(chain, Outcome):
         return chain
-    leaf, now = chain[0], datetime.now(timezone.utc)
+    leaf, now = chain[0], datetime.now(UTC)
     start, end = leaf.not_valid_before_utc, leaf.not_valid_after_utc
     span = f"{_date(start)} – {_date(end)}"
     warn_days = ctx.req.get("tls", {}).get("expiry_warn_days", 30)

@@ -15,8 +15,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from app.checks import _rollout, _served, _x509
-from app.checks import _verify_http as h
+from app.checks import _rollout, _served, _verify_http as h, _x509
 from app.checks.engine import Context, Outcome, check, fail, passed, warn
 from app.i18n.message import msg
 from app.secret import reveal

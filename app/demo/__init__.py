@@ -54,7 +54,7 @@ class Demo:
         self._started: list = []
 
     # -- life cycle ---------------------------------------------------------------------------------
-    def start(self) -> "Demo":
+    def start(self) -> Demo:
         try:
             for service in (self.wandb, self.mysql, self.s3, self.cluster, self.https):
                 if service is self.https and self.use_nginx:
@@ -77,7 +77,7 @@ class Demo:
             except Exception as exc:  # keep stopping the others
                 print(f"wbsetup demo: stopping {type(service).__name__} failed: {exc}", file=sys.stderr)
 
-    def __enter__(self) -> "Demo":
+    def __enter__(self) -> Demo:
         return self.start()
 
     def __exit__(self, *exc) -> None:

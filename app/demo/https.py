@@ -47,7 +47,7 @@ class DemoCA:
 
     def __init__(self):
         self._key = _key()
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "wbsetup demo"),
                           x509.NameAttribute(NameOID.COMMON_NAME, "wbsetup DEMO CA (simulated infrastructure)")])
         self.cert = (
@@ -83,11 +83,11 @@ class DemoCA:
         return Issued(cert.public_bytes(serialization.Encoding.PEM).decode(), _pem_key(key))
 
     def valid(self) -> Issued:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         return self.issue(valid_from=now - dt.timedelta(days=1), valid_to=now + dt.timedelta(days=90))
 
     def expired(self) -> Issued:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         return self.issue(valid_from=now - dt.timedelta(days=400), valid_to=now - dt.timedelta(days=35))
 
 

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from app.demo.kube_objects import CRD_NAME, TS, node, status
-from app.demo.kube_objects import cluster_meta as _meta
+from app.demo.kube_objects import CRD_NAME, TS, cluster_meta as _meta, node, status
 
 TOKEN = "standin-token-Zq9v7WbT3k"  # the tests' bearer token; the demo passes its own
 

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Form, HTTPException, Request
 
 from app.demo import PROFILE
 from app.demo.faults import BY_ID, FAULTS
-from app.web.deps import Csrf, redirect, render
 from app.i18n.message import msg
+from app.web.deps import Csrf, redirect, render
 
 router = APIRouter()
 

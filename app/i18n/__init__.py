@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gettext
 import io
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel import Locale
@@ -40,7 +40,7 @@ def po_path(lang: str) -> Path:
     return LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str):
     """The Babel catalog of `lang` read from its .po file (None for English, the source language)."""
     path = po_path(lang)
@@ -50,7 +50,7 @@ def catalog(lang: str):
         return read_po(fh, locale=lang)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> gettext.NullTranslations:
     """gettext translations for `lang`, compiled in memory from the .po (English: identity)."""
     cat = catalog(lang)

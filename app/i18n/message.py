@@ -18,7 +18,8 @@ whose argument is a message, `MsgList` for a "; "-joined list.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 
 class Msg(str):
@@ -28,7 +29,7 @@ class Msg(str):
     params: dict[str, Any]
     code: str | None
 
-    def __new__(cls, template: str, params: dict[str, Any] | None = None, code: str | None = None) -> "Msg":
+    def __new__(cls, template: str, params: dict[str, Any] | None = None, code: str | None = None) -> Msg:
         params = {k: _plain(v) for k, v in (params or {}).items()}
         obj = super().__new__(cls, _fill(template, params, str))
         obj.template, obj.params, obj.code = template, params, code
@@ -42,7 +43,7 @@ class Msg(str):
         except (KeyError, ValueError, TypeError):  # a broken translation never hides the message
             return _fill(self.template, self.params, lambda v: _render(v, gettext))
 
-    def map_values(self, fn: Callable[[Any], Any]) -> "Msg":
+    def map_values(self, fn: Callable[[Any], Any]) -> Msg:
         """The same message with `fn` (a text → text function: scrubbing secrets) applied to its template
         and every value. The English text is always exactly `fn(str(self))`: when the structure cannot
         give that (a secret spanning a value and the text around it), the result is that text alone."""
@@ -70,7 +71,7 @@ class MsgList(str):
     items: list[Any]
     sep: str
 
-    def __new__(cls, items: Iterable[Any], sep: str = "; ") -> "MsgList":
+    def __new__(cls, items: Iterable[Any], sep: str = "; ") -> MsgList:
         items = list(items)
         obj = super().__new__(cls, sep.join(str(i) for i in items))
         obj.items, obj.sep = items, sep
@@ -79,7 +80,7 @@ class MsgList(str):
     def render(self, gettext: Callable[[str], str]) -> str:
         return self.sep.join(_render(i, gettext, whole=True) for i in self.items)
 
-    def map_values(self, fn: Callable[[Any], Any]) -> "MsgList | Msg":
+    def map_values(self, fn: Callable[[Any], Any]) -> MsgList | Msg:
         """As `Msg.map_values`, item by item."""
         mapped = MsgList([_map(i, fn) for i in self.items], self.sep)
         whole = fn(str(self))

@@ -869,9 +869,9 @@ STRINGS = [
     # message or hint
     _('upload must be a JSON object with token, role, node and facts'),
     # message or hint
-    _('upload is not UTF-8 text'),
-    # message or hint
     _('token: missing or malformed (use the command the wizard shows)'),
+    # message or hint
+    _('upload is not UTF-8 text'),
     # message or hint
     _('facts: must be an object with the keys '),
     # message or hint

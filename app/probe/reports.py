@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from app.probe import node as node_probe
 from app.answers import Answers, AnswersError
-from app.probe.node import HARDWARE_KEYS, KIND, ROLES, SCHEMA, TLS_STATES
 from app.i18n.message import as_msg, msg
+from app.probe import node as node_probe
+from app.probe.node import HARDWARE_KEYS, KIND, ROLES, SCHEMA, TLS_STATES
 
 
 # --- what the node measures (app/probe/node.py; these wrappers take the answers) -------------------

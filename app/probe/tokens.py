@@ -20,14 +20,14 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from app.answers import AppNodes, DatabaseNode, format_errors
-from app.probe.host import KEYS
 from app.i18n.message import MsgList, msg
+from app.probe.host import KEYS
 
 TOKEN_TTL = timedelta(minutes=30)
 MAX_UPLOAD_BYTES = 16384
@@ -70,14 +70,14 @@ def token_matches(token: str, stored_hash: str) -> bool:
 
 def expires_at(now: datetime | None = None, ttl: timedelta = TOKEN_TTL) -> datetime:
     """Expiry for a token issued `now` (UTC)."""
-    return (now or datetime.now(timezone.utc)) + ttl
+    return (now or datetime.now(UTC)) + ttl
 
 
 def token_problem(*, expires_at: datetime, used_at: datetime | None, role: str, upload_role: str,
                   now: datetime | None = None) -> str | None:
     """Why a stored token cannot accept this upload (a message for the client), or None if it can.
     Naive datetimes are taken as UTC (SQLite returns them naive)."""
-    now = _utc(now or datetime.now(timezone.utc))
+    now = _utc(now or datetime.now(UTC))
     if used_at is not None:
         return "this probe token was already used; create a new one in the wizard"
     if _utc(expires_at) <= now:
@@ -90,7 +90,7 @@ def token_problem(*, expires_at: datetime, used_at: datetime | None, role: str, 
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _no_constants(name: str):
@@ -120,9 +120,8 @@ def parse_upload(body: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, require_toke
         raise UploadError("upload must be a JSON object with token, role, node and facts")
     _exact_keys(doc, {"token", "role", "node", "facts"}, "", optional=set() if require_token else {"token"})
     token = doc.get("token")
-    if require_token or token is not None:
-        if not isinstance(token, str) or not TOKEN_RE.match(token):
-            raise UploadError("token: missing or malformed (use the command the wizard shows)")
+    if (require_token or token is not None) and (not isinstance(token, str) or not TOKEN_RE.match(token)):
+        raise UploadError("token: missing or malformed (use the command the wizard shows)")
     role = doc["role"]
     if role not in ROLES:
         raise UploadError(msg("role: must be app or database, not %(show)s", show=_show(role)))

@@ -8,7 +8,7 @@ Adding a parameter is a row there plus a test row.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -17,7 +17,7 @@ HERE = Path(__file__).parent
 PROFILES = ("current", "baseline-8.0.28")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> dict:
     """The requirement profile `name` as a dict (read once)."""
     if name not in PROFILES:

@@ -28,7 +28,7 @@ __all__ = ["Store", "Conflict", "NotFound", "KeyError_", "models", "ProfileInfo"
 
 class Store(ProfilesStore, RunsStore, ProbesStore, NodesStore):
     @classmethod
-    def open(cls, settings: Settings) -> "Store":
+    def open(cls, settings: Settings) -> Store:
         engine = make_engine(settings.state_url)
         migrate(engine)
         key = load_or_create_key(settings.secret_key, settings.data_dir)

@@ -9,7 +9,7 @@ from sqlalchemy import delete, update
 from sqlmodel import select
 
 from app.store.base import StoreBase
-from app.store.models import Measurement, Profile, ProbeToken, utcnow
+from app.store.models import Measurement, ProbeToken, Profile, utcnow
 
 
 class ProbesStore(StoreBase):

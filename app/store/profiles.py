@@ -14,8 +14,7 @@ from app.answers import SECRET_FIELDS, Answers, get_path, parse_document, set_do
 from app.secret import EnvRef
 from app.store.base import Conflict, NotFound, StoreBase
 from app.store.crypto import SecretBox
-from app.store.models import (CheckResult, CheckRun, IgnoredCheck, Measurement, NodeReport, Profile, ProbeToken,
-                              utcnow)
+from app.store.models import CheckResult, CheckRun, IgnoredCheck, Measurement, NodeReport, ProbeToken, Profile, utcnow
 
 
 @dataclass

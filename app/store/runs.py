@@ -8,9 +8,9 @@ from typing import NamedTuple
 from sqlalchemy import delete, func, update
 from sqlmodel import select
 
+from app.i18n.message import with_messages, with_structure
 from app.store.base import MAX_ID, NotFound, StoreBase
 from app.store.models import CheckResult, CheckRun, IgnoredCheck, Profile, utcnow
-from app.i18n.message import with_messages, with_structure
 
 
 class RunRef(NamedTuple):

@@ -5,6 +5,7 @@ letting Starlette re-raise the exception to uvicorn (whose traceback log could c
 from __future__ import annotations
 
 import logging
+
 from app.i18n.message import msg
 
 log = logging.getLogger("wbsetup")

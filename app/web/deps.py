@@ -9,10 +9,10 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.answers import Answers
+from app.i18n.message import msg
 from app.store import NotFound, Store
 from app.store.models import Profile
 from app.web.auth import require_csrf
-from app.i18n.message import msg
 
 PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 

@@ -9,8 +9,22 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from app.answers import (TLS, AnswersError, AppNodes, Answers, Database, DatabaseNode, Deploy, ObjectStore, Operations,
-                         SECRET_FIELDS, Verify, get_path, parse_document, set_doc_path)
+from app.answers import (
+    SECRET_FIELDS,
+    TLS,
+    Answers,
+    AnswersError,
+    AppNodes,
+    Database,
+    DatabaseNode,
+    Deploy,
+    ObjectStore,
+    Operations,
+    Verify,
+    get_path,
+    parse_document,
+    set_doc_path,
+)
 from app.secret import EnvRef
 
 
@@ -141,7 +155,7 @@ def apply_form(step: str, stored: Answers, form: dict[str, str]) -> Answers:
     Empty inputs unset the key (defaults apply); an empty secret keeps the stored value unless its
     "clear" box is ticked; nothing is saved by this function."""
     doc = stored.to_document(secrets="plain")
-    for section, fields in step_fields(step, stored):
+    for _section, fields in step_fields(step, stored):
         for f in fields:
             raw = form.get(f.path)
             if f.widget == "checkbox":

@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app.answers import AnswersError
 from app.checks import runs
-from app.web.deps import Csrf, StoreDep, load_profile, redirect, render
 from app.i18n.message import MsgList, msg
+from app.web.deps import Csrf, StoreDep, load_profile, redirect, render
 
 router = APIRouter()
 MAX_REPORT = 64 * 1024

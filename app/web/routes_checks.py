@@ -13,11 +13,11 @@ from starlette.concurrency import run_in_threadpool
 from app.answers import STEPS
 from app.checks import applicability, runs
 from app.checks.engine import checks_for
+from app.i18n.message import msg
 from app.store.models import utcnow
 from app.web.deps import Csrf, StoreDep, load_profile, render
 from app.web.routes_profiles import require_step
 from app.web.stepper import stepper, unresolved
-from app.i18n.message import msg
 
 router = APIRouter()
 

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from app.probe import host as probe, reports as nodes, script as probe_script, tokens as probe_tokens
 from app.answers import AnswersError, parse_document
+from app.i18n.message import MsgList, message_of, msg
+from app.probe import host as probe, reports as nodes, script as probe_script, tokens as probe_tokens
 from app.store import Store
 from app.web.deps import Csrf, StoreDep, load_profile, redirect, render
-from app.i18n.message import MsgList, message_of, msg
 
 router = APIRouter()
 NODE_PREFIX = "node-"  # the token role of node reports: node-app, node-client (ProbeToken.role ≤ 16)

@@ -11,10 +11,10 @@ from starlette.concurrency import run_in_threadpool
 from app import i18n
 from app.answers import Answers, AnswersError, loads
 from app.artifacts.serialize import dump_yaml
+from app.i18n.message import MsgList, msg
 from app.store import Conflict
 from app.web.auth import COOKIE
 from app.web.deps import PROFILE_NAME, Csrf, StoreDep, load_profile, redirect, render
-from app.i18n.message import MsgList, msg
 
 router = APIRouter()
 MAX_IMPORT = 512 * 1024

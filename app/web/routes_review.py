@@ -8,12 +8,11 @@ from fastapi.responses import Response
 
 from app import i18n
 from app.answers import STEPS
-from app.artifacts.bundle import build_bundle
+from app.artifacts.bundle import build_bundle, file_mode
 from app.artifacts.manifest import targz_bytes, zip_bytes
-from app.artifacts.bundle import file_mode
 from app.artifacts.serialize import dump_yaml
-from app.checks.engine import Report, Result
 from app.checks import runs
+from app.checks.engine import Report, Result
 from app.web.deps import StoreDep, load_profile, render
 from app.web.stepper import stepper
 

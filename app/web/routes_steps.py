@@ -8,14 +8,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.answers import STEPS, AnswersError
+from app.i18n.message import Msg, msg
 from app.store import Conflict
-from app.web.routes_checks import panel_context
 from app.web.deps import Csrf, StoreDep, load_profile, redirect, render
 from app.web.forms import STEP_SECTIONS, apply_form, step_fields
+from app.web.routes_checks import panel_context
 from app.web.routes_profiles import require_step
-from app.web.stepper import stepper
 from app.web.step_extras import extras_for
-from app.i18n.message import Msg, msg
+from app.web.stepper import stepper
 from app.web.templating import STEPS_NAV
 
 router = APIRouter()

@@ -11,8 +11,8 @@ from app.artifacts.cors import cors_xml, minio_setup_sh
 from app.artifacts.sql import bootstrap_sql, mysql_cnf, parameters_sql
 from app.checks import kubeconfig
 from app.checks.runs import resolved
-from app.store import Store
 from app.i18n.message import msg
+from app.store import Store
 
 
 def _hardware(request, store: Store, answers: Answers) -> dict:
@@ -49,8 +49,6 @@ def fleet_filter(query) -> dict:
 
 
 def _deploy(request, store: Store, answers: Answers) -> dict:
-    from app.checks import kubeconfig
-    from app.checks.runs import resolved
 
     filt = fleet_filter(request.query_params)
     fleet = store.node_fleet(answers.profile, status=filt["status"], role=filt["role"], search=filt["search"],

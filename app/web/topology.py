@@ -4,7 +4,7 @@ status (with the status also written as text and icon, never colour alone)."""
 from __future__ import annotations
 
 import unicodedata
-from typing import Callable
+from collections.abc import Callable
 from xml.etree import ElementTree as ET
 
 from app.answers import Answers
