@@ -116,7 +116,17 @@ def checks_for(steps: Iterable[str] | None = None) -> list[Check]:
 
     wanted = list(steps) if steps else list(DEFAULT_STEPS)
     load(wanted)  # imports only the modules of these steps (app/checks/__init__.py)
-    return [c for s in STEPS if s in wanted for c in REGISTRY.values() if c.step == s]
+    return sorted((c for c in REGISTRY.values() if c.step in wanted), key=_order)
+
+
+def _order(c: Check) -> tuple[int, int]:
+    """Step order, then the step's module order (app/checks/__init__.py STEP_MODULES), then registration
+    order: stable whichever module a caller happened to import first."""
+    from app.checks import STEP_MODULES
+
+    mods = STEP_MODULES.get(c.step, ())
+    mod = c.fn.__module__.rsplit(".", 1)[-1]
+    return STEPS.index(c.step), mods.index(mod) if mod in mods else len(mods)
 
 
 @dataclass
