@@ -250,7 +250,7 @@ def cmd_rotate_key(args) -> int:
 
 COMMANDS = {"validate": cmd_validate, "schema": cmd_schema, "render": cmd_render, "import": cmd_import,
             "export": cmd_export, "serve": cmd_serve, "demo": cmd_demo, "probe": cmd_probe,
-            "rotate-key": cmd_rotate_key}
+            "rotate-key": cmd_rotate_key, "verify": cmd_verify}
 
 
 if __name__ == "__main__":  # pragma: no cover

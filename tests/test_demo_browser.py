@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from app.demo import PROFILE, Demo
+from app.demo import PROFILE, Demo, mount
 from app.main import create_app
 from tests.services.net import free_port, wait_port
 from tests.services.wizard import TOKEN, make_settings
@@ -25,8 +25,7 @@ HONEST_WARNINGS = {"object_store.tls", "tls.chain"}  # moto speaks http; the dem
 def demo_server(tmp_path_factory):
     with Demo(timeout=5.0) as demo:  # generous: the machine is shared
         app = create_app(make_settings(tmp_path_factory.mktemp("demo-web"), demo=True, check_timeout=5.0), token=TOKEN)
-        app.state.demo = demo
-        demo.attach(app.state.store)
+        mount(app, demo)
         port = free_port()
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
