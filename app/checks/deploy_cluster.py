@@ -99,7 +99,8 @@ async def version(ctx: Context, client) -> Outcome:
                     "Check kubectl version", observed=text, expected=expected)
     rule = k.judge_version(parsed, rules)
     message = msg_format(rule.get("message", "Kubernetes {version}"), version=text, need=rules[0]["min"])
-    outcome: Callable[..., Outcome] = {"pass": passed, "warn": warn, "fail": fail}[rule["status"]]
+    outcomes: dict[str, Callable[..., Outcome]] = {"pass": passed, "warn": warn, "fail": fail}
+    outcome = outcomes[rule["status"]]
     if rule["status"] == "pass":
         return passed(message, observed=text, expected=expected)
     return outcome(message, msg_format(rule["hint"], need=rules[0]["min"]), observed=text, expected=expected)

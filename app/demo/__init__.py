@@ -61,6 +61,7 @@ class Demo:
                 if service is self.https and self.use_nginx:
                     from app.artifacts.bundle import build_bundle
 
+                    assert isinstance(self.https, NginxFront)  # use_nginx chose it
                     self.https.conf = build_bundle(self.answers())["docker-compose/nginx.conf"].decode()
                 service.start()
                 self._started.append(service)

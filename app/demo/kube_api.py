@@ -270,7 +270,7 @@ def get_pod_log(handler, body, namespace, name):
     handler.wfile.write(data)
 
 
-POD_ROUTES = [
+POD_ROUTES: list[tuple[str, Callable]] = [
     (r"/api/v1/namespaces/([^/]+)/pods", get_pods),
     (r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/log", get_pod_log),
     (r"/api/v1/namespaces/([^/]+)/events", get_events),
