@@ -25,6 +25,7 @@ system-deps:
 # Lint (ruff) and the Dockerfile (hadolint); settings in pyproject.toml. `make test` runs this first.
 lint: $(STAMP)
 	$(BIN)/ruff check app
+	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
 
 # axe-core (npm) for the accessibility test; a test-only dependency, not served by the app.

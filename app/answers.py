@@ -8,7 +8,7 @@ Every section forbids unknown keys; every key but `schema` and `profile` is opti
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -171,12 +171,12 @@ class Answers(Section):
     host: str | None = _field("W&B host", "The URL users type: https://wandb.acme.internal", max_length=2048)
     license: Secret("W&B license", title="License", widget="pem", max_length=65536)
     hardware: Hardware = Field(default_factory=Hardware)
-    database: Database = Field(default_factory=Database)
-    object_store: ObjectStore = Field(default_factory=ObjectStore)
-    tls: TLS = Field(default_factory=TLS)
-    deploy: Deploy = Field(default_factory=Deploy)
+    database: Database = Field(default_factory=Database)  # type: ignore[arg-type]  # its Secret() fields default at run time
+    object_store: ObjectStore = Field(default_factory=ObjectStore)  # type: ignore[arg-type]  # its Secret() fields default at run time
+    tls: TLS = Field(default_factory=TLS)  # type: ignore[arg-type]  # its Secret() fields default at run time
+    deploy: Deploy = Field(default_factory=Deploy)  # type: ignore[arg-type]  # its Secret() fields default at run time
     operations: Operations = Field(default_factory=Operations)
-    verify: Verify = Field(default_factory=Verify)
+    verify: Verify = Field(default_factory=Verify)  # type: ignore[arg-type]  # its Secret() fields default at run time
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=True)
 
@@ -287,9 +287,9 @@ def set_doc_path(doc: dict, path: str, value: Any) -> None:
 class AnswersError(ValueError):
     """An invalid answers document; `errors` are "path: message" lines."""
 
-    def __init__(self, errors: list[str]):
+    def __init__(self, errors: Sequence[str]):
         super().__init__("\n".join(errors))
-        self.errors = errors
+        self.errors = list(errors)
 
 
 # What each field pattern allows, in words: a validation error names it instead of the regular expression.

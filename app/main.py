@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -55,6 +55,7 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
         sid = a.session_id(request)
         request.state.sid = sid
         if sid is None and not auth_mod.is_public(request.url.path):
+            response: Response
             if request.headers.get("hx-request") or "json" in request.headers.get("accept", ""):
                 response = PlainTextResponse("not logged in", status_code=401)
             else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -34,7 +35,7 @@ class Settings:
     def from_env(cls, **overrides) -> Settings:
         data_dir = default_data_dir()
         state_url = os.environ.get("WBSETUP_STATE_URL") or f"sqlite:///{data_dir / 'state.db'}"
-        values = dict(
+        values: dict[str, Any] = dict(
             state_url=state_url,
             secret_key=os.environ.get("WBSETUP_SECRET_KEY") or None,
             token=os.environ.get("WBSETUP_TOKEN") or None,

@@ -36,6 +36,7 @@ def apply_bootstrap(answers: Answers, timeout: float) -> ActionResult:
         return ActionResult(False, msg("input missing: %(missing)s", missing=', '.join(missing)), shown)
     db = answers.database
     password = reveal(db.password)
+    assert password is not None  # _missing() above
     real = bootstrap_statement_list(answers, password)
     secrets = [s for s in (password, reveal(db.admin_password)) if s]
 

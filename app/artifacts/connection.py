@@ -70,6 +70,6 @@ def host_origin(host: str) -> str:
     port = parts.port
     default = {"http": 80, "https": 443}[parts.scheme]
     netloc = parts.hostname if port in (None, default) else f"{parts.hostname}:{port}"
-    if ":" in (parts.hostname or "") and not netloc.startswith("["):
+    if ":" in (parts.hostname or "") and not str(netloc).startswith("["):  # netloc is the hostname here
         netloc = f"[{parts.hostname}]" + ("" if port in (None, default) else f":{port}")
     return f"{parts.scheme}://{netloc}"

@@ -41,7 +41,9 @@ def sentinel(name: str) -> str:
 
 def is_masked(value: str | None) -> bool:
     """Whether a (masked) secret's text is a placeholder sentinel rather than the value."""
-    return bool(value) and _SENTINEL.fullmatch(value) is not None
+    if not value:
+        return False
+    return _SENTINEL.fullmatch(value) is not None
 
 
 def placeholder(name: str) -> str:

@@ -21,7 +21,7 @@ NO_KUBECONFIG = ("no kubeconfig: provide deploy.kubeconfig (the kubeconfig text,
                  "kubectl config view --raw --minify) to check the cluster live")
 
 # --- quantities (k8s.io/apimachinery/pkg/api/resource) -------------------------------------------
-_SUFFIX = {"": 1, "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "k": 10**3, "M": 10**6,
+_SUFFIX: dict[str, Decimal | int] = {"": 1, "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "k": 10**3, "M": 10**6,
            "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30,
            "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _QUANTITY = re.compile(r"^\s*\+?([0-9]+(?:\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i|[numkMGTPE])?\s*$")
@@ -51,7 +51,9 @@ def parse_version(text: str) -> tuple[int, int] | None:
 def judge_version(version: tuple[int, int], rules: list[dict]) -> dict:
     """The first rule (ordered, newest first) whose `min` the version reaches."""
     for rule in rules:
-        if version >= parse_version(str(rule["min"])):
+        minimum = parse_version(str(rule["min"]))
+        assert minimum is not None, "requirements: a rule's min is a version"
+        if version >= minimum:
             return rule
     return rules[-1]
 
@@ -72,9 +74,16 @@ def budget(ctx: Context) -> float:
     return max(0.5, ctx.timeout * 0.8)
 
 
+def kubeconfig_text(ctx: Context) -> str:
+    """deploy.kubeconfig's text (precondition() skipped the check when there is none)."""
+    text = reveal(ctx.answers.deploy.kubeconfig)
+    assert text is not None, "precondition() skips checks without a kubeconfig"
+    return text
+
+
 def config(ctx: Context):
     """The lightkube SingleConfig of the chosen context (raises KubeconfigError)."""
-    return kc.single_config(reveal(ctx.answers.deploy.kubeconfig), ctx.answers.deploy.context)
+    return kc.single_config(kubeconfig_text(ctx), ctx.answers.deploy.context)
 
 
 @asynccontextmanager
@@ -108,7 +117,7 @@ async def raw_client(ctx: Context):
 
 
 # --- why a request failed ------------------------------------------------------------------------
-def _chain(exc: BaseException):
+def _chain(exc: BaseException | None):
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
@@ -156,7 +165,7 @@ def failure(exc: BaseException, ctx: Context) -> Outcome:
         return fail(message_of(exc), "Provide a kubeconfig with a token or client certificate: "
                               "kubectl config view --raw --minify --context CONTEXT")
     try:
-        url = urlsplit(kc.server(reveal(ctx.answers.deploy.kubeconfig), ctx.answers.deploy.context))
+        url = urlsplit(kc.server(kubeconfig_text(ctx), ctx.answers.deploy.context))
         host, port = url.hostname or "?", url.port or (443 if url.scheme == "https" else 80)
     except kc.KubeconfigError:
         host, port = "?", 443

@@ -62,6 +62,7 @@ def judge_pod(pod) -> Verdict | None:
         reason = (waiting.reason or "") if waiting else ""
         image = cs.image or images.get(cs.name, "")
         if reason in PULL:
+            assert waiting is not None  # the reason is the waiting state's
             return Verdict("fail", name, f"{reason}: {waiting.message or ''}".rstrip(": "), cs.name, image, "pull")
         if reason in CRASH:
             last = cs.lastState.terminated if cs.lastState else None
@@ -72,6 +73,7 @@ def judge_pod(pod) -> Verdict | None:
                 "CrashLoopBackOff, %(restartCount)s restarts, %(exit_info)s",
                 restartCount=cs.restartCount, exit_info=exit_info), cs.name, image, "crash")
         if reason in CONFIG:
+            assert waiting is not None  # the reason is the waiting state's
             return Verdict("fail", name, f"{reason}: {waiting.message or ''}".rstrip(": "), cs.name, image, "config")
     conditions = _conditions(pod)
     scheduled = conditions.get("PodScheduled")

@@ -196,8 +196,8 @@ def read_bounded(client: httpx.Client, method: str, url: str, **kw) -> tuple[htt
 def error_code(exc: Exception) -> str | None:
     """The S3 error code of a ClientError (e.g. NoSuchBucket), else None."""
     if isinstance(exc, ClientError):
-        return exc.response.get("Error", {}).get("Code") or str(
-            exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "")) or None
+        return exc.response.get("Error", {}).get("Code") or str(  # type: ignore[attr-defined]  # botocore's, see _load_boto
+            exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "")) or None  # type: ignore[attr-defined]
     return None
 
 
@@ -215,7 +215,7 @@ def describe(exc: Exception, timeout: float) -> str:
         return msg("cannot connect: %(short)s", short=_short(exc))
     if isinstance(exc, ClientError):
         code = error_code(exc)
-        text = exc.response.get("Error", {}).get("Message", "")
+        text = exc.response.get("Error", {}).get("Message", "")  # type: ignore[attr-defined]  # botocore's ClientError
         return f"{code}: {text}".rstrip(": ")
     return f"{type(exc).__name__}: {_short(exc)}"
 

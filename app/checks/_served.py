@@ -87,7 +87,9 @@ def _handshake(addr, host: str, context: ssl.SSLContext, deadline: float) -> byt
         sock.settimeout(_remaining(deadline))
         # SNI = the host name users type (Python sends none for an IP literal, as browsers do).
         with context.wrap_socket(sock, server_hostname=host) as tls:
-            return tls.getpeercert(binary_form=True)
+            der = tls.getpeercert(binary_form=True)
+            assert der is not None, "a verified handshake has the peer's certificate"
+            return der
     finally:
         sock.close()
 
@@ -111,6 +113,7 @@ def served_certificate(host: str, port: int, *, timeout: float, cadata: str | No
             der = tls.getpeercert(binary_form=True)
     finally:
         sock.close()
+    assert der is not None, "the handshake completed: the server sent its certificate (no anonymous ciphers)"
     cert = x509.load_der_x509_certificate(der)
     system = ssl.create_default_context(cafile=cafile) if cafile else ssl.create_default_context()
     trust, why = _trusted(addr, host, system, deadline)

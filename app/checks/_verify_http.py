@@ -29,6 +29,7 @@ DEFAULT_PORT = {"http": 80, "https": 443}
 
 def host_parts(ctx: Context) -> tuple[str, str, int]:
     """(scheme, host name, port) of `host`."""
+    assert ctx.answers.host is not None, 'every verify check that asks needs=["host"]'
     parts = urlsplit(ctx.answers.host)
     return parts.scheme, parts.hostname or "", parts.port or DEFAULT_PORT.get(parts.scheme, 443)
 
@@ -108,6 +109,7 @@ async def request(ctx: Context, method: str, path: str, *, content: bytes | None
     """One request to `host` + `path`, finished (or abandoned) within budget(ctx)."""
     limit = budget(ctx)
     timeout = httpx.Timeout(limit)
+    assert ctx.answers.host is not None, 'every verify check that asks needs=["host"]'
     url = ctx.answers.host + path
 
     async def exchange() -> Answer:
@@ -190,4 +192,5 @@ def redirected(ctx: Context, what: str, answer: Answer) -> Outcome | None:
 
 def _https_example(ctx: Context) -> str:
     scheme, name, _ = host_parts(ctx)
+    assert ctx.answers.host is not None  # host_parts asserted it
     return f"https://{name}" if scheme == "http" else ctx.answers.host

@@ -11,6 +11,7 @@ import hashlib
 import ipaddress
 import ssl
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -94,7 +95,7 @@ def name_match(cert: x509.Certificate, host: str) -> NameMatch:
         if cn and match_dns(cn, host):
             return NameMatch(True, f"CN={cn}", cn_only=True)
         return NameMatch(False, msg("no subjectAltName (CN=%(cn)s)", cn=cn or '-'))
-    notes = []
+    notes: list[str] = []
     partial = [n for n in dns if "*" in n and not n.startswith("*.")]
     if partial:
         notes.append(msg("partial wildcard %(partial)s is not honoured", partial=partial[0]))
@@ -217,7 +218,7 @@ def _verify(leaf, intermediates, roots, at: datetime) -> tuple[list | None, str]
 
 
 def verify_chain(leaf: x509.Certificate, intermediates: list[x509.Certificate], *,
-                 extra_roots: list[x509.Certificate] = (), roots: tuple[x509.Certificate, ...] | None = None,
+                 extra_roots: Sequence[x509.Certificate] = (), roots: tuple[x509.Certificate, ...] | None = None,
                  at: datetime | None = None) -> ChainVerdict:
     """Verify leaf → intermediates → a root of the system store (`roots`, injectable for tests;
     default `system_roots()`), else → `extra_roots` (tls.ca_pem). `at` defaults to now clamped into

@@ -70,7 +70,8 @@ def fold(items: Iterable[Any], answers, *, key: Callable[[Any], tuple[str, str]]
     """(shown, folds): `items` (rows or report check dicts) without the not-applicable ones, and one
     `Fold` per reason holding them, in order of first appearance. `key(item)` gives (id, status)."""
     key = key or (lambda item: (item["id"], item["status"]) if isinstance(item, dict) else (item.id, item.status))
-    shown, folds = [], {}
+    shown: list = []
+    folds: dict = {}
     for item in items:
         check_id, status = key(item)
         why = reason(check_id, answers) if status in FOLDABLE else None

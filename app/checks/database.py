@@ -142,6 +142,7 @@ def grants(ctx: Context) -> Outcome:
     ok, line = rules.has_all_privileges(lines, name)
     expected = f"ALL PRIVILEGES ON {sql_ident(name)}.*"
     if ok:
+        assert line is not None  # the granting line comes with ok
         return passed(f"{account}: {rules.redact_grant(line)}", observed=rules.redact_grant(line), expected=expected)
     user, host = rules.split_account(account)
     shown = "; ".join(rules.redact_grant(g) for g in lines) or msg("no grants")

@@ -23,6 +23,7 @@ COMPOSE_SCHEMA = ("check_jsonschema", "builtin_schemas/vendor/compose-spec.json"
 @check("deploy.version", "Image version", needs=["deploy.version"])
 def version(ctx: Context) -> Outcome:
     d = ctx.answers.deploy
+    assert d.version is not None, 'needs=["deploy.version"]'
     if d.version.lower() == "latest":
         return warn(msg(
             "%(image)s:latest is not pinned: every restart may pull another W&B release",

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Callable
 
 from app.checks import _kube as k, kubeconfig as kc
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
 from app.i18n.message import MsgList, as_msg, msg, msg_format
-from app.secret import reveal
 
 CONNECT = "deploy.cluster.connect"
 OPERATOR_CRD = "weightsandbiases.apps.wandb.com"
@@ -84,7 +84,7 @@ async def connect(ctx: Context) -> Outcome:
         return k.failure(exc, ctx)
     version = str(info.get("gitVersion") or f"v{info.get('major')}.{info.get('minor')}")
     ctx.facts["kube.version"] = version
-    server = kc.server(reveal(ctx.answers.deploy.kubeconfig), ctx.answers.deploy.context)
+    server = kc.server(k.kubeconfig_text(ctx), ctx.answers.deploy.context)
     return passed(msg("%(server)s answers: Kubernetes %(version)s", server=server, version=version), observed=version)
 
 
@@ -99,7 +99,8 @@ async def version(ctx: Context, client) -> Outcome:
                     "Check kubectl version", observed=text, expected=expected)
     rule = k.judge_version(parsed, rules)
     message = msg_format(rule.get("message", "Kubernetes {version}"), version=text, need=rules[0]["min"])
-    outcome = {"pass": passed, "warn": warn, "fail": fail}[rule["status"]]
+    outcomes: dict[str, Callable[..., Outcome]] = {"pass": passed, "warn": warn, "fail": fail}
+    outcome = outcomes[rule["status"]]
     if rule["status"] == "pass":
         return passed(message, observed=text, expected=expected)
     return outcome(message, msg_format(rule["hint"], need=rules[0]["min"]), observed=text, expected=expected)
@@ -178,7 +179,7 @@ async def permissions(ctx: Context, client) -> Outcome:
     from lightkube.resources.core_v1 import Namespace
 
     ns = ctx.answers.deploy.namespace
-    wanted = [(g, r, ns) for g, r in RESOURCES]
+    wanted: list[tuple[str, str, str | None]] = [(g, r, ns) for g, r in RESOURCES]
     if ctx.answers.deploy.target == "helm-operator":
         wanted.append(("apps.wandb.com", "weightsandbiases", ns))
     note = ""

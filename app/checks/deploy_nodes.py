@@ -169,7 +169,8 @@ def node_docker(ctx: Context) -> Outcome:
     expected = msg(
         "Docker Engine >= %(engine)s, Compose v2 >= %(compose_v2)s or docker-compose >= %(compose_v1)s",
         engine=need['engine'], compose_v2=need['compose_v2'], compose_v1=need['compose_v1'])
-    problems, observed = [], {}
+    problems: list[str] = []
+    observed: dict = {}
     for r in reports:
         engine, compose = r["docker"].get("engine"), r["docker"].get("compose")
         observed[r["node"]] = {"engine": engine, "compose": compose}

@@ -48,6 +48,7 @@ def _network(role: str):
 @check("hardware.app.arch", "Application node: architecture", needs=["hardware.app.arch"])
 def app_arch(ctx: Context) -> Outcome:
     arch = ctx.answers.hardware.app.arch
+    assert arch is not None, 'needs=["hardware.app.arch"]'
     allowed = ctx.req["hardware"]["app"]["arch"]
     if arch.lower() in allowed:
         return passed(arch, observed=arch, expected=" or ".join(allowed))

@@ -83,7 +83,7 @@ async def endpoint(ctx: Context) -> Outcome:
                         "Add a DNS record for %(host)s: W&B nodes and users' browsers must resolve it too",
                         host=t.host))
     # Try every address (IPv6 and IPv4 records), as HTTP clients do, until one connects.
-    addrs = list(dict.fromkeys(info[4][0] for info in infos))
+    addrs = list(dict.fromkeys(str(info[4][0]) for info in infos))  # the address (a str already)
     writer, causes = None, []
     for ip in addrs:
         remaining = deadline - time.monotonic()
@@ -160,6 +160,7 @@ def credentials(ctx: Context) -> Outcome:
     if code == "RequestTimeTooSkewed":
         return fail("the store rejected the request: the clocks differ by more than 15 minutes",
                     "Synchronise the clocks with NTP (see object_store.clock_skew)", observed=code)
+    assert exc is not None  # the probe failed: code is not "ok"
     return fail(msg("the signed request failed: %(describe)s", describe=_s3.describe(exc, ctx.timeout)),
                 msg("Check that %(endpoint)s is an S3 API endpoint and reachable", endpoint=store.endpoint), observed=code)
 
@@ -182,6 +183,7 @@ def bucket(ctx: Context) -> Outcome:
             access_key=store.access_key, bucket=store.bucket),
                     "Grant the key s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the bucket",
                     observed=code)
+    assert exc is not None  # the probe failed: code is not "ok"
     return fail(msg(
         "bucket %(bucket)s cannot be listed: %(describe)s",
         bucket=store.bucket, describe=_s3.describe(exc, ctx.timeout)),
@@ -216,7 +218,7 @@ def _scratch() -> str:
     return f"{SCRATCH_PREFIX}{uuid.uuid4().hex}"
 
 
-def _round_trip(ctx: Context, key: str, put, get) -> Outcome:
+def _round_trip(ctx: Context, key: str, put, get) -> Outcome | None:
     """put(data), get() == data, then always delete `key` with the SDK."""
     store = ctx.answers.object_store
     data = key.encode() + os.urandom(1024)
@@ -289,6 +291,7 @@ def presigned(ctx: Context) -> Outcome:
 @check("object_store.cors", "S3 CORS for the W&B origin", depends=[BUCKET], needs=SIGNED + ["host"])
 def cors(ctx: Context) -> Outcome:
     store = ctx.answers.object_store
+    assert ctx.answers.host is not None, 'needs=[..., "host"]'
     origin = host_origin(ctx.answers.host)
     # The URL a browser would upload to: a presigned object URL (the object need not exist).
     url = _client(ctx).generate_presigned_url(
@@ -321,6 +324,7 @@ def clock_skew(ctx: Context) -> Outcome:
     try:
         with _s3.http(store, ctx.timeout) as http:
             before = time.time()
+            assert store.endpoint is not None, 'needs=["object_store.endpoint"]'
             r = http.head(store.endpoint + "/")  # any answer carries Date, even a 403
             now = datetime.fromtimestamp((before + time.time()) / 2, UTC)
     except Exception as exc:

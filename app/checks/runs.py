@@ -183,7 +183,7 @@ def rows(store: Store, answers: Answers, step: str, active_run: int | None = Non
         if c.id not in latest:
             out.append(Row(c.id, c.title, "never", None))
             continue
-        result, run = latest[c.id]
+        result, ref = latest[c.id]
         result = dict(result)
         original = result.get("original_status") or result["status"]
         reason = ignores.get(c.id)
@@ -191,7 +191,7 @@ def rows(store: Store, answers: Answers, step: str, active_run: int | None = Non
             result.update(status="warn", ignored=True, original_status="fail", ignore_reason=reason)
         elif result.get("ignored"):
             result.update(status=original, ignored=False)
-        out.append(Row(c.id, c.title, result["status"], result, stale=run.digest != current, ignored_reason=reason))
+        out.append(Row(c.id, c.title, result["status"], result, stale=ref.digest != current, ignored_reason=reason))
     counts = {s: sum(r.status == s for r in out) for s in (*STATUSES, "pending", "never")}
     return out, {"done": done, "counts": counts, "total": len(out), "elapsed": elapsed,
                  "finished": len(out) - counts["pending"]}

@@ -28,6 +28,7 @@ DEFAULT_PORT = {"http": 80, "https": 443}
 
 def _host(ctx: Context) -> tuple[str, str, int]:
     """(scheme, host name, port) of `host` (validated by the answers model)."""
+    assert ctx.answers.host is not None, "callers need (or check) host"
     parts = urlsplit(ctx.answers.host)
     return parts.scheme, parts.hostname or "", parts.port or DEFAULT_PORT.get(parts.scheme, 443)
 
@@ -66,6 +67,7 @@ def _date(moment: datetime) -> str:
 @check("tls.host", "W&B host URL", needs=["host"])
 def host(ctx: Context) -> Outcome:
     value, mode = ctx.answers.host, ctx.answers.tls.mode
+    assert value is not None, 'needs=["host"]'
     parts = urlsplit(value)
     if parts.scheme not in DEFAULT_PORT or not parts.hostname or parts.path or parts.query or parts.fragment:
         return fail(msg("host %(value)s is not an http(s) URL without a path", value=value),
@@ -113,6 +115,7 @@ def certificate(ctx: Context) -> Outcome:
         return fail(msg("%(path)s: %(problem)s", path="tls.cert_pem", problem=chain), chain.hint)
     if isinstance(outcome, Outcome) and not (isinstance(chain, list) and _ca_first(chain)):
         return outcome
+    assert isinstance(chain, list), "_provided parsed it (a PemProblem returned above)"
     leaf, rest = chain[0], chain[1:]
     observed = _x509.label(leaf)
     if _ca_first(chain):

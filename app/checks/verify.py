@@ -186,11 +186,17 @@ async def proxy_body(ctx: Context) -> Outcome:
 
 
 # --- login and version (with the API key) ------------------------------------------------------------
-async def _graphql(ctx: Context, query: str) -> tuple[h.Answer, dict | None]:
+def _auth(ctx: Context) -> tuple[str, str]:
+    """Basic auth with the API key (the login and version checks need verify.api_key)."""
     key = reveal(ctx.answers.verify.api_key)
+    assert key is not None, 'needs=["verify.api_key"]'
+    return ("api", key)
+
+
+async def _graphql(ctx: Context, query: str) -> tuple[h.Answer, dict | None]:
     answer = await h.request(ctx, "POST", "/graphql", content=json.dumps({"query": query}).encode(),
                              headers={"Content-Type": "application/json", "Accept": "application/json"},
-                             auth=("api", key))
+                             auth=_auth(ctx))
     try:
         doc = json.loads(answer.body) if not answer.truncated else None
     except ValueError:
@@ -219,7 +225,7 @@ async def login(ctx: Context) -> Outcome:
         return fail(msg("API key refused (HTTP %(status)s)", status=answer.status), hint, observed=answer.status)
     viewer = _data(doc, "viewer")
     if answer.status == 200 and isinstance(viewer, dict) and viewer.get("username"):
-        user = h.without(str(viewer["username"])[:100], ("api", reveal(ctx.answers.verify.api_key)))
+        user = h.without(str(viewer["username"])[:100], _auth(ctx))
         return passed(msg("logged in as %(user)s", user=user), observed="viewer")
     if answer.status == 200 and doc is not None:
         return fail("API key refused (the viewer is null)", hint, observed="null viewer")
@@ -245,7 +251,7 @@ async def version(ctx: Context) -> Outcome:
         return fail(msg("GraphQL serverInfo answered %(status)s without a version (server: %(server)s)",
                         status=answer.status, server=h.who(answer)),
                     msg("Check that %(host)s/graphql reaches W&B", host=ctx.answers.host), observed=answer.status)
-    running = h.without(str(running)[:64], ("api", reveal(ctx.answers.verify.api_key)))
+    running = h.without(str(running)[:64], _auth(ctx))
     chosen = ctx.answers.deploy.version
     if not chosen or chosen == "latest":
         return passed(msg("W&B %(running)s runs (deploy.version is not pinned)", running=running), observed=running)

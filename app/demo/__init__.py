@@ -43,6 +43,7 @@ class Demo:
         self._valid, self._expired = self.ca.valid(), self.ca.expired()
         self.wandb = WandbStandin(api_key=f"demo-{secrets.token_hex(18)}", version=IMAGE_VERSION)
         self.use_nginx = nginx.available() if use_nginx is None else use_nginx
+        self.https: NginxFront | PythonFront
         if self.use_nginx:  # the bundle's nginx.conf needs the answers: built at start()
             self.https = NginxFront("", self._valid, self.wandb.port, free_port())
         else:
@@ -60,6 +61,7 @@ class Demo:
                 if service is self.https and self.use_nginx:
                     from app.artifacts.bundle import build_bundle
 
+                    assert isinstance(self.https, NginxFront)  # use_nginx chose it
                     self.https.conf = build_bundle(self.answers())["docker-compose/nginx.conf"].decode()
                 service.start()
                 self._started.append(service)

@@ -122,6 +122,8 @@ class _Page(http.server.BaseHTTPRequestHandler):
 class _TLSServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     context: ssl.SSLContext
+    upstream: tuple[str, int]  # set by app/demo/wandb_front.PythonFront (its forwarding proxy)
+    body_limit: int | None     # likewise
 
     def get_request(self):
         sock, addr = super().get_request()

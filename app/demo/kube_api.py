@@ -15,6 +15,7 @@ import json
 import re
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -48,6 +49,7 @@ class KubeState:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    server: KubeServer
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):  # keep pytest output clean
@@ -92,7 +94,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(401, status(401, "Unauthorized", "Unauthorized"))
         path = self.path.split("?", 1)[0]
         if path == "/version":
-            major, minor = re.match(r"v(\d+)\.(\d+)", self.st.version).groups()
+            version = re.match(r"v(\d+)\.(\d+)", self.st.version)
+            assert version is not None, "KubeState.version is vMAJOR.MINOR..."
+            major, minor = version.groups()
             return self._send(200, {"major": major, "minor": minor, "gitVersion": self.st.version,
                                     "gitCommit": "a1b2c3", "gitTreeState": "clean", "buildDate": TS,
                                     "goVersion": "go1.24.6", "compiler": "gc", "platform": "linux/amd64"})
@@ -266,7 +270,7 @@ def get_pod_log(handler, body, namespace, name):
     handler.wfile.write(data)
 
 
-POD_ROUTES = [
+POD_ROUTES: list[tuple[str, Callable]] = [
     (r"/api/v1/namespaces/([^/]+)/pods", get_pods),
     (r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/log", get_pod_log),
     (r"/api/v1/namespaces/([^/]+)/events", get_events),
@@ -275,7 +279,7 @@ POD_ROUTES = [
 ]
 
 
-ROUTES = [
+ROUTES: list[tuple[str, Callable]] = [
     (r"/api/v1/nodes", _Handler.get_nodes),
     (r"/api/v1/namespaces/([^/]+)", _Handler.get_namespace),
     (r"/apis/authorization\.k8s\.io/v1/selfsubjectaccessreviews", _Handler.post_ssar),

@@ -18,7 +18,7 @@ CRD_NAME = "weightsandbiases.apps.wandb.com"
 
 
 def _meta(name: str, namespace: str, labels: dict | None = None) -> dict:
-    meta = {"name": name, "namespace": namespace, "uid": f"uid-{name}", "resourceVersion": "1200",
+    meta: dict = {"name": name, "namespace": namespace, "uid": f"uid-{name}", "resourceVersion": "1200",
             "creationTimestamp": TS}
     if labels:
         meta["labels"] = dict(labels)
@@ -98,7 +98,8 @@ def scheduling_event(pod_name: str, message: str, namespace: str = NS) -> dict:
 
 def workloads_from_chart(docs: list[dict], namespace: str = NS) -> tuple[list, list]:
     """(Deployments, StatefulSets) of a `helm template` render, placed in `namespace` with a status."""
-    deployments, statefulsets = [], []
+    deployments: list[dict] = []
+    statefulsets: list[dict] = []
     for doc in docs:
         if not doc or doc.get("kind") not in ("Deployment", "StatefulSet"):
             continue

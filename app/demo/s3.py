@@ -106,10 +106,15 @@ class DemoS3:
                             config=Config(s3={"addressing_style": "path"}, connect_timeout=5, read_timeout=5,
                                           retries={"max_attempts": 1}))
 
+    @property
+    def _gate(self) -> _SecretGate:
+        assert self._server.gate is not None, "the gate exists once start() has run"
+        return self._server.gate
+
     def set_cors(self, on: bool) -> None:
         """Apply (on) or delete (off) the bucket's CORS rule for the W&B origin."""
         with self._lock:
-            rotated, self._server.gate.rotated = self._server.gate.rotated, False  # the operator's own key
+            rotated, self._gate.rotated = self._gate.rotated, False  # the operator's own key
             try:
                 if on:
                     self.client().put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": [{
@@ -118,11 +123,11 @@ class DemoS3:
                 else:
                     self.client().delete_bucket_cors(Bucket=BUCKET)
             finally:
-                self._server.gate.rotated = rotated
+                self._gate.rotated = rotated
 
     def set_rotated(self, on: bool) -> None:
         """The store's secret for the demo key changed (on): the profile's secret no longer signs."""
-        self._server.gate.rotated = on
+        self._gate.rotated = on
 
     def stop(self) -> None:
         self._server.close()

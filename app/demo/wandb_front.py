@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from app.demo import nginx as nginx_mod
-from app.demo.https import DemoHTTPS, Issued, _Page
+from app.demo.https import DemoHTTPS, Issued, _Page, _TLSServer
 
 LIMIT_1MIB = 1 << 20
 _413 = (b"<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request "
@@ -47,13 +47,14 @@ class PythonFront(DemoHTTPS):
 
 
 class _Forward(_Page):
+    server: _TLSServer
     protocol_version = "HTTP/1.1"
     server_version = "wbsetup-demo-proxy"  # what answers at the W&B URL is the proxy, not W&B
     sys_version = ""
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            parts = []
+            parts: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -113,7 +114,8 @@ class NginxFront:
         self.conf, self.port, self.upstream = conf, port, f"http://127.0.0.1:{upstream_port}"
         self._dir = tempfile.TemporaryDirectory(prefix="wbsetup-demo-nginx-")
         self.dir = Path(self._dir.name)
-        self.issued, self.body_limit = issued, None
+        self.issued = issued
+        self.body_limit: int | None = None
         self.proxy: nginx_mod.Nginx | None = None
 
     def _site(self) -> str:

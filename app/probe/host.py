@@ -44,7 +44,7 @@ class Facts(dict):
 
 def measure(*, disk_seconds=2.0, disk_max_mb=256, path="/"):
     """Measure this host: a Facts dict with exactly KEYS (null where unknown) and `.notes`."""
-    notes = []
+    notes: list[str] = []
     facts = {
         "arch": platform.machine() or None,
         "cpu_cores": cpu_cores(notes),
@@ -66,6 +66,7 @@ def measure_detailed(*, disk_seconds=2.0, disk_max_mb=256, path="/"):
 
 def cpu_cores(notes):
     """CPUs this process may run on (affinity honours taskset/cpusets), else the host count."""
+    count: int | None
     try:
         count = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):

@@ -58,9 +58,10 @@ def hardware(disk_seconds=2.0):
     fn = globals().get("measure")  # the served program defines it (app/probe/host.py's source comes first)
     if fn is None:
         try:
-            from app.probe.host import measure as fn
+            from app.probe.host import measure
         except ImportError:
             return measure_cheaply()
+        fn = measure
     facts = dict(fn(disk_seconds=disk_seconds))
     return {k: facts.get(k) for k in HARDWARE_KEYS}
 
@@ -187,7 +188,7 @@ def reach_host(host_url, timeout=3.0):
     if not host_url:
         return {"target": None, "ok": False, "addresses": [], "error": "host is not set in the answers"}
     name = urlsplit(host_url).hostname
-    result = {}
+    result: dict = {}
 
     def lookup():
         try:

@@ -106,7 +106,7 @@ def validate_report(doc, profile: str) -> dict:
     """Check a parsed node report's shape and profile; raise AnswersError listing what is wrong."""
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise AnswersError(["not a node report (kind must be node-report)"])
-    errors = []
+    errors: list[str] = []
     if doc.get("schema") != SCHEMA:
         errors.append(msg("schema: must be %(SCHEMA)s", SCHEMA=SCHEMA))
     if doc.get("profile") != profile:

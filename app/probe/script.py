@@ -49,9 +49,9 @@ def node_main(upload_url, token, role, disk_seconds=2.0):
     import urllib.error
     import urllib.request
 
-    facts = measure(disk_seconds=disk_seconds)  # noqa: F821 — defined by the embedded app/probe/host.py
+    facts = measure(disk_seconds=disk_seconds)  # type: ignore[name-defined]  # noqa: F821 — defined by the embedded app/probe/host.py
     payload = {"token": token, "role": role, "node": socket.gethostname(), "facts": dict(facts)}
-    sys.stderr.write(describe(facts) + "\n\n")  # noqa: F821
+    sys.stderr.write(describe(facts) + "\n\n")  # type: ignore[name-defined]  # noqa: F821 — likewise
     if token:
         request = urllib.request.Request(
             upload_url, data=json.dumps(payload).encode("utf-8"), method="POST",
@@ -151,7 +151,7 @@ def node_report_main(upload_url, token, targets, role, timeout=3.0, disk_seconds
     import urllib.error
     import urllib.request
 
-    report = measure_node(targets, role, os.environ.get("WBSETUP_NODE_NAME") or None, timeout,  # noqa: F821
+    report = measure_node(targets, role, os.environ.get("WBSETUP_NODE_NAME") or None, timeout,  # type: ignore[name-defined]  # noqa: F821 — embedded app/probe/node.py
                           disk_seconds)
     for key, item in sorted(report["reach"].items()):
         state = "ok" if item["ok"] else "NOT OK: {}".format(item["error"])

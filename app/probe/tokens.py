@@ -34,7 +34,7 @@ MAX_UPLOAD_BYTES = 16384
 ROLES = ("app", "database")
 NODE_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$")  # a host name, ≤ 253
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
-_SECTIONS = {"app": AppNodes, "database": DatabaseNode}
+_SECTIONS: dict[str, type[AppNodes] | type[DatabaseNode]] = {"app": AppNodes, "database": DatabaseNode}
 
 
 class UploadError(ValueError):
@@ -150,7 +150,7 @@ def parse_upload(body: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, require_toke
     return ProbeUpload(token=token, role=role, node=node, facts=_validate_ranges(role, facts))
 
 
-def _exact_keys(doc: dict, allowed: set[str], prefix: str, optional: set[str] = frozenset()) -> None:
+def _exact_keys(doc: dict, allowed: set[str], prefix: str, optional: frozenset[str] | set[str] = frozenset()) -> None:
     unknown = sorted(set(doc) - allowed)
     if unknown:
         raise UploadError(msg(
@@ -198,7 +198,7 @@ def weakest(facts_list: list[dict[str, Any]], requirements: str = "current") -> 
     allowed = load(requirements)["hardware"]["app"]["arch"]
     out: dict[str, Any] = {}
     for key in KEYS:
-        values = [f.get(key) for f in facts_list if f.get(key) is not None]
+        values = [v for v in (f.get(key) for f in facts_list) if v is not None]
         if not values:
             out[key] = None
         elif key == "arch":

@@ -117,7 +117,7 @@ async def require_csrf(request: Request) -> None:
     sid = getattr(request.state, "sid", None)
     if sid is None:
         raise HTTPException(401, "not logged in")
-    sent = request.headers.get("x-csrf-token")
+    sent: object = request.headers.get("x-csrf-token")
     if sent is None:
         ctype = request.headers.get("content-type", "")
         if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):

@@ -76,10 +76,12 @@ def _store_upload(store: Store, body: bytes):
         up = probe_tokens.parse_upload(body)
     except probe_tokens.UploadError as exc:
         raise HTTPException(400, message_of(exc)) from None
-    peeked = store.peek_probe_token(up.token_hash)
+    token_hash = up.token_hash
+    assert token_hash is not None  # parse_upload requires the token by default
+    peeked = store.peek_probe_token(token_hash)
     if peeked is not None and peeked[0].role.startswith(NODE_PREFIX):  # refused without spending it
         raise HTTPException(403, "this probe token is for node reports, not for the hardware probe")
-    found = store.use_probe_token(up.token_hash)
+    found = store.use_probe_token(token_hash)
     if found is None:
         raise HTTPException(403, "unknown probe token")
     tok, name = found

@@ -32,7 +32,7 @@ async def login(request: Request, token: str | None = None, next: str | None = N
     # `next`: a plain path on this server only (browsers drop tabs/newlines, so "/\t/evil" would be
     # //evil): letters, digits and / _ . - after a single leading slash; never an open redirect.
     local = next is not None and LOCAL_PATH.fullmatch(next) is not None
-    response = RedirectResponse(next if local else "/", status_code=303)
+    response = RedirectResponse(next if next is not None and local else "/", status_code=303)
     auth.set_cookie(response, auth.new_session(), request)
     return response
 
@@ -53,8 +53,8 @@ def _listing(request: Request, store) -> dict:
     query = request.query_params
     search = (query.get("q") or "").strip()[:63] or None
     sort = "updated" if query.get("sort") == "updated" else "name"
-    page = query.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 1_000_000 else 1
+    page_text = query.get("page", "1")
+    page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 1_000_000 else 1
     total = store.count_profiles(search)
     return {"profiles": store.list_profiles(search=search, sort=sort, offset=(page - 1) * PER_PAGE, limit=PER_PAGE),
             "listing": {"search": search, "sort": sort, "page": page, "total": total,
@@ -78,7 +78,7 @@ def create_profile(request: Request, store: StoreDep, name: str = Form(..., max_
                                            "digit, at most 63 characters), e.g. acme-prod")
     try:
         # A new profile starts in the language the operator is using (switcher or browser).
-        store.create_profile(Answers(schema=1, profile=name, language=i18n.choose(request)))
+        store.create_profile(Answers(schema=1, profile=name, language=i18n.choose(request)))  # type: ignore[call-arg]  # alias; Secret() fields default at run time
     except Conflict as exc:
         return _list_error(request, store, str(exc), 409)
     return redirect(request, f"/p/{name}/hardware")

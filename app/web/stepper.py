@@ -12,7 +12,7 @@ def stepper(store: Store, answers: Answers, *, latest: dict | None = None, ignor
     """step → "new" | "saved" | a check status (the worst of its latest results). `latest`/`ignores`:
     what the page already read (once per request)."""
     doc = answers.to_document()
-    blank = Answers(schema=1, profile=answers.profile).to_document()  # what "nothing entered yet" looks like
+    blank = Answers(schema=1, profile=answers.profile).to_document()  # type: ignore[call-arg]  # alias, run-time Secret defaults; what "nothing entered yet" looks like
     out = {}
     latest = store.latest_results(answers.profile) if latest is None else latest
     ignores = store.ignores(answers.profile) if ignores is None else ignores

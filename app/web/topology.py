@@ -76,7 +76,8 @@ def _subtitle(box: str, answers: Answers, reports: list[dict], fleet=None) -> st
 
 def _fit(text: str, width: int = 44) -> str:
     """At most `width` columns of the box (a Hangul syllable takes two)."""
-    out, used = [], 0
+    out: list[str] = []
+    used = 0
     for ch in text:
         used += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
         if used > width:
@@ -92,12 +93,12 @@ def topology_svg(answers: Answers, rows_by_step: dict, reports: list[dict] | Non
     `fleet` (Store.node_fleet) counts the ones not passed."""
     reports = reports or []
     svg = ET.Element("svg", xmlns="http://www.w3.org/2000/svg", viewBox="0 0 730 604", role="img",
-                     **{"aria-labelledby": "topo-title", "class": "topology"})
+                     **{"aria-labelledby": "topo-title", "class": "topology"})  # type: ignore[arg-type]  # typeshed: mypy thinks **{...} may fill `attrib`
     ET.SubElement(svg, "title", id="topo-title").text = tr("Planned deployment, coloured by check status")
     defs = ET.SubElement(svg, "defs")
     marker = ET.SubElement(defs, "marker", id="arrow", viewBox="0 0 10 10", refX="10", refY="5",
                            markerWidth="8", markerHeight="8", orient="auto-start-reverse")
-    ET.SubElement(marker, "path", d="M 0 0 L 10 5 L 0 10 z", **{"class": "topo-arrowhead"})
+    ET.SubElement(marker, "path", d="M 0 0 L 10 5 L 0 10 z", **{"class": "topo-arrowhead"})  # type: ignore[arg-type]  # as above (attrib)
     for a, b in (("clients", "ingress"), ("ingress", "app"), ("app", "mysql"), ("app", "store"), ("clients", "store"),
                  ("mysql", "backups")):
         if b == "store" and a == "clients":
@@ -107,28 +108,28 @@ def topology_svg(answers: Answers, rows_by_step: dict, reports: list[dict] | Non
             line = dict(x1=str(x1 + W), y1=str(y1 + H / 2), x2=str(x2), y2=str(y2 + H / 2))
         else:
             line = dict(x1=str(x1 + W / 2), y1=str(y1 + H), x2=str(x2 + W / 2), y2=str(y2))
-        ET.SubElement(svg, "line", **line, **{"class": "topo-edge", "marker-end": "url(#arrow)"})
+        ET.SubElement(svg, "line", **line, **{"class": "topo-edge", "marker-end": "url(#arrow)"})  # type: ignore[arg-type]  # as above (attrib)
     # Presigned URLs: browsers and training nodes go straight to the store, around the right column.
     (cx, cy), (sx, sy) = LAYOUT["clients"], LAYOUT["store"]
     ET.SubElement(svg, "path", d=f"M {cx + W} {cy + H / 2} L {sx + W + 12} {cy + H / 2} L {sx + W + 12} {sy + H / 2} "
                                   f"L {sx + W} {sy + H / 2}",
-                  **{"class": "topo-edge topo-direct", "fill": "none", "marker-end": "url(#arrow)"})
+                  **{"class": "topo-edge topo-direct", "fill": "none", "marker-end": "url(#arrow)"})  # type: ignore[arg-type]  # as above (attrib)
     for box, (label, prefixes) in BOXES.items():
         x, y = LAYOUT[box]
         status = _status(prefixes, rows_by_step) if prefixes else "unknown"
-        g = ET.SubElement(svg, "g", **{"class": f"topo-box status-{status}", "data-box": box,
+        g = ET.SubElement(svg, "g", **{"class": f"topo-box status-{status}", "data-box": box,  # type: ignore[arg-type]  # as above (attrib)
                                        "data-status": status})
         ET.SubElement(g, "rect", x=str(x), y=str(y), width=str(W), height=str(H), rx="8")
         icon = ICONS.get(status, "?")
-        ET.SubElement(g, "text", x=str(x + 12), y=str(y + 26), **{"class": "topo-label"}).text = f"{icon} {tr(label)}"
-        ET.SubElement(g, "text", x=str(x + 12), y=str(y + 48), **{"class": "topo-sub"}).text = \
-            _fit(tr(_subtitle(box, answers, reports, fleet)))
+        ET.SubElement(g, "text", x=str(x + 12), y=str(y + 26), **{"class": "topo-label"}).text = f"{icon} {tr(label)}"  # type: ignore[arg-type]  # as above (attrib)
+        ET.SubElement(g, "text", x=str(x + 12), y=str(y + 48), **{"class": "topo-sub"}).text = (  # type: ignore[arg-type]  # as above (attrib)
+            _fit(tr(_subtitle(box, answers, reports, fleet))))
         if prefixes:
-            ET.SubElement(g, "text", x=str(x + 12), y=str(y + 70), **{"class": "topo-status"}).text = \
-                tr(msg("status of its checks: %(status)s", status=msg(status)))
+            ET.SubElement(g, "text", x=str(x + 12), y=str(y + 70), **{"class": "topo-status"}).text = (  # type: ignore[arg-type]  # as above (attrib)
+                tr(msg("status of its checks: %(status)s", status=msg(status))))
         elif box == "backups":
             o = answers.operations
-            ET.SubElement(g, "text", x=str(x + 12), y=str(y + 70), **{"class": "topo-status"}).text = _fit(tr(
+            ET.SubElement(g, "text", x=str(x + 12), y=str(y + 70), **{"class": "topo-status"}).text = _fit(tr(  # type: ignore[arg-type]  # as above (attrib)
                 msg("daily at %(hour)s:00, kept %(days)s days", hour=f"{o.backup_hour:02d}",
                     days=o.backup_retention_days)))
     return ET.tostring(svg, encoding="unicode")
