@@ -22,9 +22,11 @@ demo: $(STAMP)
 system-deps:
 	@sh scripts/system-deps.sh
 
-# Lint (ruff) and the Dockerfile (hadolint); settings in pyproject.toml. `make test` runs this first.
+# Lint (ruff), layout (ruff format --check), types (mypy on app/) and the Dockerfile (hadolint);
+# settings in pyproject.toml. `make test` runs this first.
 lint: $(STAMP)
 	$(BIN)/ruff check app
+	$(BIN)/ruff format --check app tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
 

@@ -20,7 +20,9 @@ from app.secret import EnvRef, Secret, UnresolvedSecret
 from app.steps import DEFAULT_STEPS, STEPS  # re-exported: app.answers.STEPS
 
 # Kubernetes resource.Quantity grammar (k8s.io/apimachinery/pkg/api/resource).
-QUANTITY = r"^[+]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+QUANTITY = (
+    r"^[+]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+)
 HOSTNAME = r"^[A-Za-z0-9_]([A-Za-z0-9_.:-]{0,251}[A-Za-z0-9_\]])?$|^\[[0-9A-Fa-f:.]+\]$"
 REGISTRY = r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9._-]{1,128}){0,8}$"
 PEM = dict(json_schema_extra={"widget": "pem"}, max_length=65536)
@@ -37,12 +39,14 @@ def _field(title: str, description: str = "", **kw) -> Any:
 class AppNodes(Section):
     nodes: int | None = _field("Application nodes", "How many W&B application nodes", ge=1, le=1000)
     arch: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")] | None = _field(
-        "CPU architecture", "uname -m of the nodes (x86_64 / amd64 required)")
+        "CPU architecture", "uname -m of the nodes (x86_64 / amd64 required)"
+    )
     cpu_cores: int | None = _field("CPU cores", "Per node", ge=1, le=4096)
     memory_gib: float | None = _field("Memory (GiB)", "Per node", gt=0, le=65536)
     disk_gb: float | None = _field("Root disk (GB)", "Root disk size", gt=0, le=10_000_000)
-    disk_mbps: float | None = _field("Disk bandwidth (Mbps)", "Root disk sequential write, megabits/s",
-                                     gt=0, le=10_000_000)
+    disk_mbps: float | None = _field(
+        "Disk bandwidth (Mbps)", "Root disk sequential write, megabits/s", gt=0, le=10_000_000
+    )
     nics: int | None = _field("Network interfaces", "Interfaces of at least the link speed below", ge=0, le=64)
     nic_gbps: float | None = _field("Link speed (Gbps)", "Per interface", gt=0, le=10_000)
 
@@ -65,28 +69,33 @@ class Database(Section):
     host: Annotated[str, Field(pattern=HOSTNAME)] | None = _field("Host", "MySQL server host name or IP")
     port: int = _field("Port", "", default=3306, ge=1, le=65535)
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,64}$")] = _field(
-        "Database name", "Letters, digits and _ (at most 64)", default="wandb_local")
+        "Database name", "Letters, digits and _ (at most 64)", default="wandb_local"
+    )
     user: Annotated[str, Field(pattern=r"^[\x20-\x7e]{1,32}$")] = _field(
-        "User", "The application user (1–32 printable characters)", default="wandb_local")
+        "User", "The application user (1–32 printable characters)", default="wandb_local"
+    )
     password: Secret("The application user's password", title="Password")
     tls: Literal["disabled", "preferred", "required", "verify-ca", "verify-identity"] = _field(
-        "TLS", "How the connection to MySQL is encrypted and verified", default="preferred")
+        "TLS", "How the connection to MySQL is encrypted and verified", default="preferred"
+    )
     ca_pem: str | None = _field("CA certificate (PEM)", "For verify-ca / verify-identity", **PEM)
     admin_user: Annotated[str, Field(pattern=r"^[\x20-\x7e]{1,32}$")] | None = _field(
-        "Admin user", "Only for the “apply bootstrap” action")
+        "Admin user", "Only for the “apply bootstrap” action"
+    )
     admin_password: Secret("Only for the “apply bootstrap” action", title="Admin password")
 
 
 class ObjectStore(Section):
     endpoint: str | None = _field("Endpoint", "http(s)://host[:port] of the S3 API", max_length=2048)
     bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = _field(
-        "Bucket", "S3 bucket name")
+        "Bucket", "S3 bucket name"
+    )
     region: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = _field(
-        "Region", "The bucket's region (AWS_REGION)", default="us-east-1")
+        "Region", "The bucket's region (AWS_REGION)", default="us-east-1"
+    )
     access_key: Annotated[str, Field(pattern=r"^[\x20-\x7e]{1,256}$")] | None = _field("Access key", "")
     secret_key: Secret("The secret access key", title="Secret key")
-    ca_pem: str | None = _field("CA certificate (PEM)", "Private CA of the store (W&B then needs customCACerts)",
-                                **PEM)
+    ca_pem: str | None = _field("CA certificate (PEM)", "Private CA of the store (W&B then needs customCACerts)", **PEM)
     path_style: bool = _field("Path-style addressing", "host/bucket instead of bucket.host", default=True)
     kms_key: Annotated[str, Field(max_length=2048)] | None = _field("KMS key", "Leave empty outside AWS")
 
@@ -107,56 +116,68 @@ class ObjectStore(Section):
 
 class TLS(Section):
     mode: Literal["provided", "external", "cert-manager", "none"] = _field(
-        "TLS mode", "Who terminates TLS for W&B", default="provided")
+        "TLS mode", "Who terminates TLS for W&B", default="provided"
+    )
     cert_pem: str | None = _field("Certificate chain (PEM)", "Leaf first, then intermediates", **PEM)
     key_pem: Secret("The leaf's private key (PEM)", title="Private key (PEM)", widget="pem", max_length=65536)
     ca_pem: str | None = _field("Extra trust anchor (PEM)", "Optional CA used only for validation", **PEM)
     issuer: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")] | None = _field(
-        "ClusterIssuer", "cert-manager mode: the ClusterIssuer name")
+        "ClusterIssuer", "cert-manager mode: the ClusterIssuer name"
+    )
 
 
 class Deploy(Section):
-    target: Literal["kubernetes", "helm-operator", "docker-compose"] = _field(
-        "Deploy target", "", default="kubernetes")
+    target: Literal["kubernetes", "helm-operator", "docker-compose"] = _field("Deploy target", "", default="kubernetes")
     image: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._/:-]{0,254}$")] = _field(
-        "Image", "Without the tag", default="wandb/local")
+        "Image", "Without the tag", default="wandb/local"
+    )
     version: Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")] | None = _field(
-        "Version", "Image tag, e.g. 0.70.0")
+        "Version", "Image tag, e.g. 0.70.0"
+    )
     namespace: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")] = _field(
-        "Namespace", "Kubernetes namespace", default="wandb")
+        "Namespace", "Kubernetes namespace", default="wandb"
+    )
     replicas: int = _field("Replicas", "", default=1, ge=1, le=100)
     service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = _field("Service type", "", default="ClusterIP")
     ingress_class: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")] = _field(
-        "Ingress class", "", default="nginx")
+        "Ingress class", "", default="nginx"
+    )
     cpu_request: Annotated[str, Field(pattern=QUANTITY)] = _field("CPU request", "", default="2")
     memory_request: Annotated[str, Field(pattern=QUANTITY)] = _field("Memory request", "", default="4Gi")
     cpu_limit: Annotated[str, Field(pattern=QUANTITY)] = _field("CPU limit", "", default="4")
     memory_limit: Annotated[str, Field(pattern=QUANTITY)] = _field("Memory limit", "", default="8Gi")
-    kubeconfig: Secret("kubeconfig for the live cluster checks", title="kubeconfig", widget="pem",
-                       max_length=262144)
+    kubeconfig: Secret("kubeconfig for the live cluster checks", title="kubeconfig", widget="pem", max_length=262144)
     context: Annotated[str, Field(max_length=253)] | None = _field("Context", "Default: the current-context")
-    redis_url: Secret("External Redis 7 (redis://[:password@]host:6379[/db]); needed for replicas > 1 on kubernetes",
-                      title="Redis URL", max_length=2048)
+    redis_url: Secret(
+        "External Redis 7 (redis://[:password@]host:6379[/db]); needed for replicas > 1 on kubernetes",
+        title="Redis URL",
+        max_length=2048,
+    )
     registry: Annotated[str, Field(pattern=REGISTRY)] | None = _field(
-        "Private registry", "Air-gapped: every image is pulled from this prefix, e.g. registry.acme.internal/mirror")
+        "Private registry", "Air-gapped: every image is pulled from this prefix, e.g. registry.acme.internal/mirror"
+    )
     chart_repo: Annotated[str, Field(pattern=r"^(https?|oci)://[^\s]{1,2040}$")] | None = _field(
-        "Chart repository", "helm-operator, air-gapped: internal Helm repository holding operator-wandb")
+        "Chart repository", "helm-operator, air-gapped: internal Helm repository holding operator-wandb"
+    )
     chart_version: Annotated[str, Field(pattern=r"^v?[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$")] | None = _field(
-        "Chart version", "helm-operator: operator-wandb chart version to pin, e.g. 0.43.8")
+        "Chart version", "helm-operator: operator-wandb chart version to pin, e.g. 0.43.8"
+    )
 
 
 class Operations(Section):
     backup_dir: Annotated[str, Field(pattern=r"^/[^\x00-\x1f]{0,1023}$")] = _field(
-        "Backup directory", "Where the daily MySQL dumps are written (an absolute path)",
-        default="/var/backups/wandb-mysql")
-    backup_retention_days: int = _field("Keep backups (days)", "Dumps older than this are deleted (the seed: at least 7)",
-                                        default=7, ge=1, le=3650)
+        "Backup directory",
+        "Where the daily MySQL dumps are written (an absolute path)",
+        default="/var/backups/wandb-mysql",
+    )
+    backup_retention_days: int = _field(
+        "Keep backups (days)", "Dumps older than this are deleted (the seed: at least 7)", default=7, ge=1, le=3650
+    )
     backup_hour: int = _field("Backup hour", "Local hour (0–23) of the daily backup", default=2, ge=0, le=23)
 
 
 class Verify(Section):
-    api_key: Secret("A W&B API key, for the post-install login and version checks", title="API key",
-                    max_length=256)
+    api_key: Secret("A W&B API key, for the post-install login and version checks", title="API key", max_length=256)
 
 
 class Answers(Section):
@@ -164,9 +185,11 @@ class Answers(Section):
 
     schema_: Literal[1] = Field(alias="schema", title="Answers schema version")
     profile: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")] = Field(
-        title="Profile", description="Lower-case letters, digits and - (at most 63)")
+        title="Profile", description="Lower-case letters, digits and - (at most 63)"
+    )
     requirements: Literal["current", "baseline-8.0.28"] = _field(
-        "Requirements", "Which W&B requirement set to check against", default="current")
+        "Requirements", "Which W&B requirement set to check against", default="current"
+    )
     language: Literal["en", "ko"] = _field("Language", "UI default and runbook language", default="en")
     host: str | None = _field("W&B host", "The URL users type: https://wandb.acme.internal", max_length=2048)
     license: Secret("W&B license", title="License", widget="pem", max_length=65536)
@@ -331,15 +354,15 @@ def error_message(err: Mapping[str, Any]) -> str:
     if kind in ("bool_parsing", "bool_type"):
         return "must be true or false"
     if kind == "greater_than_equal":
-        return msg("must be at least %(ge)s", ge=format(ctx['ge'], "g"))
+        return msg("must be at least %(ge)s", ge=format(ctx["ge"], "g"))
     if kind == "greater_than":
-        return msg("must be greater than %(gt)s", gt=format(ctx['gt'], "g"))
+        return msg("must be greater than %(gt)s", gt=format(ctx["gt"], "g"))
     if kind == "less_than_equal":
-        return msg("must be at most %(le)s", le=format(ctx['le'], "g"))
+        return msg("must be at most %(le)s", le=format(ctx["le"], "g"))
     if kind == "string_too_long":
-        return msg("too long: at most %(max_length)s characters", max_length=ctx['max_length'])
+        return msg("too long: at most %(max_length)s characters", max_length=ctx["max_length"])
     if kind in ("literal_error", "enum"):
-        return msg("must be one of %(expected)s", expected=ctx['expected'])
+        return msg("must be one of %(expected)s", expected=ctx["expected"])
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return "must be a mapping of keys to values"
     if kind == "string_type":
@@ -381,7 +404,9 @@ def loads(text: str) -> Answers:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = msg(" at line %(value)s, column %(value_2)s", value=mark.line + 1, value_2=mark.column + 1) if mark else ""
+        where = (
+            msg(" at line %(value)s, column %(value_2)s", value=mark.line + 1, value_2=mark.column + 1) if mark else ""
+        )
         raise AnswersError([msg("(document): not valid YAML or JSON%(where)s", where=where)]) from None
     return parse_document(doc)
 
@@ -391,9 +416,9 @@ def load(path: str) -> Answers:
         with open(path, encoding="utf-8") as fh:
             return loads(fh.read())
     except OSError as exc:
-        raise AnswersError([msg(
-            "%(path)s: cannot read the answers file (%(strerror)s)",
-            path=path, strerror=exc.strerror)]) from None
+        raise AnswersError(
+            [msg("%(path)s: cannot read the answers file (%(strerror)s)", path=path, strerror=exc.strerror)]
+        ) from None
     except UnicodeDecodeError:
         raise AnswersError([msg("%(path)s: the answers file is not UTF-8 text", path=path)]) from None
 
@@ -405,5 +430,20 @@ def json_schema() -> dict:
     return schema
 
 
-__all__ = ["Answers", "AnswersError", "SecretStr", "EnvRef", "STEPS", "DEFAULT_STEPS", "SECRET_FIELDS", "SECRET_PLACEHOLDERS",
-           "loads", "load", "parse_document", "json_schema", "format_errors", "field_errors", "get_path"]
+__all__ = [
+    "Answers",
+    "AnswersError",
+    "SecretStr",
+    "EnvRef",
+    "STEPS",
+    "DEFAULT_STEPS",
+    "SECRET_FIELDS",
+    "SECRET_PLACEHOLDERS",
+    "loads",
+    "load",
+    "parse_document",
+    "json_schema",
+    "format_errors",
+    "field_errors",
+    "get_path",
+]

@@ -118,8 +118,9 @@ def cmd_validate(args) -> int:
         from app.probe.reports import load_reports
 
         node_reports = load_reports(args.node_reports, answers.profile)
-    report = run_checks_sync(answers, steps=args.steps, timeout=args.timeout, ignore=args.ignore,
-                             node_reports=node_reports)
+    report = run_checks_sync(
+        answers, steps=args.steps, timeout=args.timeout, ignore=args.ignore, node_reports=node_reports
+    )
     sys.stdout.write(fmt.FORMATS[args.format](report))
     return report.exit_code(strict=args.strict)
 
@@ -193,7 +194,11 @@ def cmd_probe(args) -> int:
         answers = answers_mod.load(args.node)
         from app.probe.reports import node_report
 
-        print(json.dumps(node_report(answers.resolved(os.environ, strict=False), role=args.role, name=args.name), indent=2))
+        print(
+            json.dumps(
+                node_report(answers.resolved(os.environ, strict=False), role=args.role, name=args.name), indent=2
+            )
+        )
         return EXIT_OK
     from app.probe import host as probe
 
@@ -222,14 +227,19 @@ def cmd_rotate_key(args) -> int:
     store = Store.open(settings)
     new_key = Fernet.generate_key()
     if settings.secret_key:
+
         def show_key():
             print(new_key.decode(), flush=True)
+
         try:
             count = store.rotate_key(new_key, before_commit=show_key)
         except Exception:
             return _die("rotation failed; nothing changed: keep using the current WBSETUP_SECRET_KEY")
-        print(f"wbsetup: re-encrypted {count} secret values; set WBSETUP_SECRET_KEY to the key printed "
-              "above (the old key no longer decrypts them)", file=sys.stderr)
+        print(
+            f"wbsetup: re-encrypted {count} secret values; set WBSETUP_SECRET_KEY to the key printed "
+            "above (the old key no longer decrypts them)",
+            file=sys.stderr,
+        )
         return EXIT_OK
     key_path, old_path = settings.data_dir / KEY_FILE, settings.data_dir / OLD_KEY_FILE
     if old_path.exists():  # an earlier rotation was interrupted: finish it under the current key first
@@ -248,9 +258,18 @@ def cmd_rotate_key(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "schema": cmd_schema, "render": cmd_render, "import": cmd_import,
-            "export": cmd_export, "serve": cmd_serve, "demo": cmd_demo, "probe": cmd_probe,
-            "rotate-key": cmd_rotate_key, "verify": cmd_verify}
+COMMANDS = {
+    "validate": cmd_validate,
+    "schema": cmd_schema,
+    "render": cmd_render,
+    "import": cmd_import,
+    "export": cmd_export,
+    "serve": cmd_serve,
+    "demo": cmd_demo,
+    "probe": cmd_probe,
+    "rotate-key": cmd_rotate_key,
+    "verify": cmd_verify,
+}
 
 
 if __name__ == "__main__":  # pragma: no cover

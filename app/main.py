@@ -32,9 +32,14 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.login_token = login_token
-    app.state.auth = auth_mod.Auth(store.box.key, login_token, one_time=not (token or settings.token),
-                                   idle_seconds=settings.session_idle_seconds, secure=settings.secure_cookies,
-                                   trusted_proxies=settings.trusted_proxies)
+    app.state.auth = auth_mod.Auth(
+        store.box.key,
+        login_token,
+        one_time=not (token or settings.token),
+        idle_seconds=settings.session_idle_seconds,
+        secure=settings.secure_cookies,
+        trusted_proxies=settings.trusted_proxies,
+    )
     app.state.tasks = set()
     app.state.templates = make_templates(ROOT / "templates", app)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
@@ -75,12 +80,14 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
         if request.headers.get("hx-request") or not request.headers.get("accept", "").startswith("text/html"):
             return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
         return app.state.templates.TemplateResponse(
-            request, "error.html", {"status": exc.status_code, "detail": exc.detail}, status_code=exc.status_code)
+            request, "error.html", {"status": exc.status_code, "detail": exc.detail}, status_code=exc.status_code
+        )
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {error_message(e)}"
-                             for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {error_message(e)}" for e in exc.errors()
+        )
         return PlainTextResponse(f"invalid request: {problems}", status_code=422)
 
     @app.exception_handler(Exception)
@@ -104,4 +111,3 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
         return JSONResponse({"status": "ok"})
 
     return app
-

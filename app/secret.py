@@ -75,8 +75,7 @@ def Secret(description: str, *, title: str | None = None, widget: str = "passwor
         SecretStr | EnvRef | None,
         BeforeValidator(_parse(max_length)),
         WithJsonSchema(_schema(description, max_length)),
-        Field(default=None, title=title, description=description,
-              json_schema_extra={"secret": True, "widget": widget}),
+        Field(default=None, title=title, description=description, json_schema_extra={"secret": True, "widget": widget}),
     ]
 
 

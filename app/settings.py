@@ -40,8 +40,9 @@ class Settings:
             secret_key=os.environ.get("WBSETUP_SECRET_KEY") or None,
             token=os.environ.get("WBSETUP_TOKEN") or None,
             secure_cookies=os.environ.get("WBSETUP_SECURE_COOKIES", "") in ("1", "true", "yes"),
-            trusted_proxies=tuple(p.strip() for p in os.environ.get("WBSETUP_TRUSTED_PROXIES", "").split(",")
-                                  if p.strip()),
+            trusted_proxies=tuple(
+                p.strip() for p in os.environ.get("WBSETUP_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
             data_dir=data_dir,
         )
         values.update(overrides)

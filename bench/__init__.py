@@ -57,8 +57,9 @@ def bench_env(**extra: str) -> dict[str, str]:
 @contextmanager
 def process(args: list[str], env: dict[str, str] | None = None, **kw):
     """Run a subprocess for the duration of the block; always terminated (then killed) at the end."""
-    proc = subprocess.Popen(args, env=env or bench_env(), cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, **kw)
+    proc = subprocess.Popen(
+        args, env=env or bench_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw
+    )
     try:
         yield proc
     finally:

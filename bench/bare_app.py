@@ -13,19 +13,47 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-SECTIONS = [{"title": f"Section {s}", "fields": [
-    {"name": f"section{s}.field{i}", "title": f"Field {i}", "kind": "text", "value": f"value <{s}.{i}>",
-     "help": "What this field means, and the value W&B expects for it in production."}
-    for i in range(8)]} for s in range(4)]
-ROWS = [{"title": f"Check {i}", "status": "pass", "message": f"observed value {i} & more",
-         "hint": "The exact command to run when it fails"} for i in range(10)]
+SECTIONS = [
+    {
+        "title": f"Section {s}",
+        "fields": [
+            {
+                "name": f"section{s}.field{i}",
+                "title": f"Field {i}",
+                "kind": "text",
+                "value": f"value <{s}.{i}>",
+                "help": "What this field means, and the value W&B expects for it in production.",
+            }
+            for i in range(8)
+        ],
+    }
+    for s in range(4)
+]
+ROWS = [
+    {
+        "title": f"Check {i}",
+        "status": "pass",
+        "message": f"observed value {i} & more",
+        "hint": "The exact command to run when it fails",
+    }
+    for i in range(10)
+]
 
 
 async def page(request):
-    return templates.TemplateResponse(request, "bare.html", {
-        "title": "Database", "profile": "bench", "step": "database", "csrf": "0" * 32,
-        "steps": ["hardware", "database", "object_store", "tls", "deploy", "review"],
-        "sections": SECTIONS, "rows": ROWS})
+    return templates.TemplateResponse(
+        request,
+        "bare.html",
+        {
+            "title": "Database",
+            "profile": "bench",
+            "step": "database",
+            "csrf": "0" * 32,
+            "steps": ["hardware", "database", "object_store", "tls", "deploy", "review"],
+            "sections": SECTIONS,
+            "rows": ROWS,
+        },
+    )
 
 
 async def healthz(request):

@@ -29,15 +29,24 @@ def _chain(length: int) -> tuple[str, str]:
     for i in range(length):  # i = 0 is the root
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"bench level {i} " + "x" * 40)])
         issuer = certs[-1].subject if certs else subject
-        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
-                   .public_key(keys[i].public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(now).not_valid_after(now + dt.timedelta(days=90)))
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(keys[i].public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(now + dt.timedelta(days=90))
+        )
         if i == length - 1:
             builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName("wandb.bench.invalid")]), False)
         certs.append(builder.sign(keys[i - 1] if i else keys[i], hashes.SHA256()))
     pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in reversed(certs))
-    key = keys[-1].private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption()).decode()
+    key = (
+        keys[-1]
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
     return pem, key
 
 
@@ -48,8 +57,12 @@ def _time(answers) -> dict:
         t = time.perf_counter()
         tree = build_bundle(answers)
         samples.append(time.perf_counter() - t)
-    return {"p50_ms": round(percentile(samples, 50) * 1000, 1), "p99_ms": round(percentile(samples, 99) * 1000, 1),
-            "files": len(tree), "bytes": sum(map(len, tree.values()))}
+    return {
+        "p50_ms": round(percentile(samples, 50) * 1000, 1),
+        "p99_ms": round(percentile(samples, 99) * 1000, 1),
+        "files": len(tree),
+        "bytes": sum(map(len, tree.values())),
+    }
 
 
 def run() -> dict:
@@ -62,5 +75,9 @@ def run() -> dict:
     pems["object_store"] = dict(full["object_store"], ca_pem=chain * 3)
     plain = _time(parse_document(full))
     long_pems = _time(parse_document(pems))
-    return {"full": plain, "long_pem_chains": long_pems, "target_ms": 50,
-            "worst_p50_ms": max(plain["p50_ms"], long_pems["p50_ms"])}
+    return {
+        "full": plain,
+        "long_pem_chains": long_pems,
+        "target_ms": 50,
+        "worst_p50_ms": max(plain["p50_ms"], long_pems["p50_ms"]),
+    }

@@ -55,8 +55,14 @@ def _env(tree: Path, data_dir: Path) -> dict:
 
 
 def _seed(tree: Path, kind: str, data_dir: Path) -> dict:
-    done = subprocess.run([PY, str(SEED), kind, str(data_dir)], env=_env(tree, data_dir), cwd=tree,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [PY, str(SEED), kind, str(data_dir)],
+        env=_env(tree, data_dir),
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if done.returncode:
         raise RuntimeError(f"seeding {kind} in {tree} failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -117,10 +123,16 @@ async def _burst(port: int, tokens: list[str], reports: list[dict]) -> dict:
     limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as c:
         t0, start = time.perf_counter(), time.time()
-        codes = await asyncio.gather(*(c.post("/probe/node-upload", json={"token": t, "report": r})
-                                       for t, r in zip(tokens, reports)))
-        return {"wall_s": round(time.perf_counter() - t0, 2), "start": start, "end": time.time(),
-                "ok": sum(r.status_code == 200 for r in codes), "uploads": len(tokens)}
+        codes = await asyncio.gather(
+            *(c.post("/probe/node-upload", json={"token": t, "report": r}) for t, r in zip(tokens, reports))
+        )
+        return {
+            "wall_s": round(time.perf_counter() - t0, 2),
+            "start": start,
+            "end": time.time(),
+            "ok": sum(r.status_code == 200 for r in codes),
+            "uploads": len(tokens),
+        }
 
 
 def _burst_with_health(port: int, tokens: list[str]) -> dict:
@@ -130,15 +142,18 @@ def _burst_with_health(port: int, tokens: list[str]) -> dict:
     reports = [node_report(5000 + i) for i in range(len(tokens))]
     for r in reports:
         r["role"] = "app"
-    poller = subprocess.Popen([PY, "-c", HEALTH_POLLER, "127.0.0.1", str(port), "6"], stdout=subprocess.PIPE,
-                              text=True)
+    poller = subprocess.Popen([PY, "-c", HEALTH_POLLER, "127.0.0.1", str(port), "6"], stdout=subprocess.PIPE, text=True)
     time.sleep(0.5)  # a few quiet polls first
     burst = asyncio.run(_burst(port, tokens, reports))
     out, _ = poller.communicate(timeout=60)
     start, end = burst.pop("start"), burst.pop("end")
     lat = [t for wall, t in json.loads(out) if start <= wall <= end]  # polls sent during the burst
-    return {**burst, "healthz_polls": len(lat), "healthz_p50_ms": round(percentile(lat, 50) * 1000, 1),
-            "healthz_p99_ms": round(percentile(lat, 99) * 1000, 1)}
+    return {
+        **burst,
+        "healthz_polls": len(lat),
+        "healthz_p50_ms": round(percentile(lat, 50) * 1000, 1),
+        "healthz_p99_ms": round(percentile(lat, 99) * 1000, 1),
+    }
 
 
 def _cli(tree: Path, data_dir: Path, args: list[str], repeat: int = 5) -> float:
@@ -158,8 +173,13 @@ def cli_start(tree: Path, data_dir: Path) -> dict:
     help_s = _cli(tree, data_dir, ["-m", "app", "--help"])
     schema_s = _cli(tree, data_dir, ["-m", "app", "schema"])
     hw = _cli(tree, data_dir, ["-m", "app", "validate", str(answers), "--step", "hardware"])
-    return {"bare_s": round(bare, 3), "help_s": round(help_s, 3), "help_ratio": round(help_s / bare, 2),
-            "schema_s": round(schema_s, 3), "validate_hardware_s": round(hw, 3)}
+    return {
+        "bare_s": round(bare, 3),
+        "help_s": round(help_s, 3),
+        "help_ratio": round(help_s / bare, 2),
+        "schema_s": round(schema_s, 3),
+        "validate_hardware_s": round(hw, 3),
+    }
 
 
 def measure(tree: Path) -> dict:
@@ -185,16 +205,26 @@ def run() -> dict:
 
 def rows(s: dict) -> list[tuple]:
     """Table rows for bench/__main__.py: (figure, value, target, met)."""
-    pages = [(f"scale: {p} page, fleet / fresh", s[f"page_{p}"]["ratio"], "≤ 1.5", s[f"page_{p}"]["ratio"] <= 1.5)
-             for p in ("database", "deploy", "review", "profiles")]
+    pages = [
+        (f"scale: {p} page, fleet / fresh", s[f"page_{p}"]["ratio"], "≤ 1.5", s[f"page_{p}"]["ratio"] <= 1.5)
+        for p in ("database", "deploy", "review", "profiles")
+    ]
     kib = round(s["page_deploy"]["bytes"] / 1024, 1)
     return pages + [
         ("scale: deploy page KiB at 1,000 nodes", kib, "< 100", kib < 100),
-        ("scale: /healthz p99 ms in a 200-upload burst", s["burst"]["healthz_p99_ms"], "< 50",
-         s["burst"]["healthz_p99_ms"] < 50),
+        (
+            "scale: /healthz p99 ms in a 200-upload burst",
+            s["burst"]["healthz_p99_ms"],
+            "< 50",
+            s["burst"]["healthz_p99_ms"] < 50,
+        ),
         ("scale: --help / bare interpreter", s["cli"]["help_ratio"], "≤ 3", s["cli"]["help_ratio"] <= 3),
-        ("scale: validate --step hardware s", s["cli"]["validate_hardware_s"], "< 0.5",
-         s["cli"]["validate_hardware_s"] < 0.5),
+        (
+            "scale: validate --step hardware s",
+            s["cli"]["validate_hardware_s"],
+            "< 0.5",
+            s["cli"]["validate_hardware_s"] < 0.5,
+        ),
     ]
 
 

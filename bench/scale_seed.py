@@ -22,28 +22,58 @@ NODES = 1000
 RUNS = 50  # Store.prune_runs' keep
 TOKENS = 200
 ANSWERS = {
-    "schema": 1, "profile": "fresh", "requirements": "current", "host": "https://wandb.bench.invalid",
+    "schema": 1,
+    "profile": "fresh",
+    "requirements": "current",
+    "host": "https://wandb.bench.invalid",
     "hardware": {"app": {"nodes": 2, "cpu_cores": 8, "memory_gib": 32.0}},
-    "database": {"host": "mysql.bench.invalid", "port": 3306, "name": "wandb_local", "user": "wandb_local",
-                 "tls": "preferred"},
-    "object_store": {"endpoint": "https://s3.bench.invalid:9000", "bucket": "wandb-files", "region": "us-east-1",
-                     "path_style": True},
+    "database": {
+        "host": "mysql.bench.invalid",
+        "port": 3306,
+        "name": "wandb_local",
+        "user": "wandb_local",
+        "tls": "preferred",
+    },
+    "object_store": {
+        "endpoint": "https://s3.bench.invalid:9000",
+        "bucket": "wandb-files",
+        "region": "us-east-1",
+        "path_style": True,
+    },
     "tls": {"mode": "provided"},
     "deploy": {"target": "docker-compose", "version": "0.70.0"},
 }
-REPORT = {"schema": 1, "kind": "node-report", "profile": "fleet", "node": "app-1", "role": "app",
-          "measured_at": "2026-11-29T03:00:00Z",
-          "hardware": {"arch": "x86_64", "cpu_cores": 8, "memory_gib": 31.3, "disk_gb": 200, "disk_mbps": 5210,
-                       "nics": 2, "nic_gbps": 10},
-          "reach": {"database": {"target": "mysql.bench.invalid:3306", "ok": True, "ms": 0.9, "error": None},
-                    "object_store": {"target": "s3.bench.invalid:9000", "ok": True, "ms": 1.1, "error": None,
-                                     "tls": "trusted"},
-                    "host": {"target": "wandb.bench.invalid", "ok": True, "addresses": ["10.0.0.5"],
-                             "error": None}},
-          "docker": {"engine": "27.3.1", "compose": "2.29.7"},
-          "ports_in_use": [22, 9100]}
-NODE_IDS = ["deploy.node.database", "deploy.node.object_store", "deploy.node.host", "deploy.node.docker",
-            "deploy.node.ports"]
+REPORT = {
+    "schema": 1,
+    "kind": "node-report",
+    "profile": "fleet",
+    "node": "app-1",
+    "role": "app",
+    "measured_at": "2026-11-29T03:00:00Z",
+    "hardware": {
+        "arch": "x86_64",
+        "cpu_cores": 8,
+        "memory_gib": 31.3,
+        "disk_gb": 200,
+        "disk_mbps": 5210,
+        "nics": 2,
+        "nic_gbps": 10,
+    },
+    "reach": {
+        "database": {"target": "mysql.bench.invalid:3306", "ok": True, "ms": 0.9, "error": None},
+        "object_store": {"target": "s3.bench.invalid:9000", "ok": True, "ms": 1.1, "error": None, "tls": "trusted"},
+        "host": {"target": "wandb.bench.invalid", "ok": True, "addresses": ["10.0.0.5"], "error": None},
+    },
+    "docker": {"engine": "27.3.1", "compose": "2.29.7"},
+    "ports_in_use": [22, 9100],
+}
+NODE_IDS = [
+    "deploy.node.database",
+    "deploy.node.object_store",
+    "deploy.node.host",
+    "deploy.node.docker",
+    "deploy.node.ports",
+]
 
 
 def node_report(i: int, profile: str = "fleet") -> dict:

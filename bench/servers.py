@@ -30,11 +30,13 @@ def _loop_server(start):
     try:
         yield server.sockets[0].getsockname()[1]
     finally:
+
         async def stop():
             server.close()
             for task in asyncio.all_tasks():
                 if task is not asyncio.current_task():
                     task.cancel()
+
         asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)

@@ -39,9 +39,11 @@ WATCH = """() => {
   new MutationObserver(scan).observe(document.body, {subtree: true, childList: true, attributes: true,
                                                      attributeFilter: ['data-status']});
 }"""
-DONE = ("() => { const c = document.querySelector('#checks'); return c && !c.hasAttribute('sse-connect')"
-        " && !c.hasAttribute('hx-get') && !c.querySelector('[data-status=pending]')"
-        " && Object.values(window.__shown).every(v => v > 0) && Object.keys(window.__shown).length > 0; }")
+DONE = (
+    "() => { const c = document.querySelector('#checks'); return c && !c.hasAttribute('sse-connect')"
+    " && !c.hasAttribute('hx-get') && !c.querySelector('[data-status=pending]')"
+    " && Object.values(window.__shown).every(v => v > 0) && Object.keys(window.__shown).length > 0; }"
+)
 
 
 def _serve(app, port: int):
@@ -73,8 +75,13 @@ def run() -> dict:
     out: dict = {"runs": RUNS}
     try:
         with tempfile.TemporaryDirectory(prefix="wbsetup-bench-stream-") as tmp, Demo(timeout=5.0) as demo:
-            settings = Settings(state_url=f"sqlite:///{Path(tmp) / 'state.db'}", data_dir=Path(tmp), demo=True,
-                                secret_key=Fernet.generate_key().decode(), check_timeout=5.0)
+            settings = Settings(
+                state_url=f"sqlite:///{Path(tmp) / 'state.db'}",
+                data_dir=Path(tmp),
+                demo=True,
+                secret_key=Fernet.generate_key().decode(),
+                check_timeout=5.0,
+            )
             app = create_app(settings, token=TOKEN)
             app.state.demo = demo
             demo.attach(app.state.store)
@@ -84,8 +91,10 @@ def run() -> dict:
             try:
                 wait_http(f"{url}/healthz")
                 with sync_playwright() as pw:
-                    browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-                        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+                    browser = pw.chromium.launch(
+                        executable_path=CHROMIUM,
+                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+                    )
                     page = browser.new_page()
                     page.goto(f"{url}/login?token={TOKEN}&next=/p/{PROFILE}/hardware")
                     for step in ("hardware", "deploy"):
@@ -103,8 +112,12 @@ def run() -> dict:
                                 last = max((i for i in published if i in shown), key=published.get)
                             lags.append(shown[last] - published[last])
                             spans.append(max(published.values()) - min(published.values()))
-                        out[step] = {"median_ms": round(statistics.median(lags), 1), "max_ms": round(max(lags), 1),
-                                     "min_ms": round(min(lags), 1), "engine_span_ms": round(statistics.median(spans), 1)}
+                        out[step] = {
+                            "median_ms": round(statistics.median(lags), 1),
+                            "max_ms": round(max(lags), 1),
+                            "min_ms": round(min(lags), 1),
+                            "engine_span_ms": round(statistics.median(spans), 1),
+                        }
                     browser.close()
             finally:
                 server.should_exit = True

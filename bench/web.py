@@ -28,13 +28,28 @@ CLIENTS = 50
 DURATION = 4  # seconds of load per page (bounded)
 PROFILE = "bench"
 ANSWERS = {
-    "schema": 1, "profile": PROFILE, "requirements": "current", "host": "https://wandb.bench.invalid",
+    "schema": 1,
+    "profile": PROFILE,
+    "requirements": "current",
+    "host": "https://wandb.bench.invalid",
     "license": {"env": "BENCH_LICENSE"},
     "hardware": {"app": {"nodes": 2, "cpu_cores": 8, "memory_gib": 32.0}},
-    "database": {"host": "mysql.bench.invalid", "port": 3306, "name": "wandb_local", "user": "wandb_local",
-                 "password": {"env": "BENCH_DB_PASSWORD"}, "tls": "preferred"},
-    "object_store": {"endpoint": "https://s3.bench.invalid:9000", "bucket": "wandb-files", "region": "us-east-1",
-                     "access_key": "AKIABENCHEXAMPLE", "secret_key": {"env": "BENCH_S3_SECRET"}, "path_style": True},
+    "database": {
+        "host": "mysql.bench.invalid",
+        "port": 3306,
+        "name": "wandb_local",
+        "user": "wandb_local",
+        "password": {"env": "BENCH_DB_PASSWORD"},
+        "tls": "preferred",
+    },
+    "object_store": {
+        "endpoint": "https://s3.bench.invalid:9000",
+        "bucket": "wandb-files",
+        "region": "us-east-1",
+        "access_key": "AKIABENCHEXAMPLE",
+        "secret_key": {"env": "BENCH_S3_SECRET"},
+        "path_style": True,
+    },
     "tls": {"mode": "cert-manager", "issuer": "letsencrypt"},
     "deploy": {"target": "kubernetes", "version": "0.70.0", "namespace": "wandb"},
 }
@@ -43,12 +58,18 @@ ANSWERS = {
 @contextmanager
 def wizard(data_dir: Path):
     """`wbsetup serve` on a free port with the bench profile imported; yields (proc, url, startup_s)."""
-    env = bench_env(WBSETUP_DATA_DIR=str(data_dir), WBSETUP_TOKEN=TOKEN, BENCH_LICENSE="bench-license",
-                    BENCH_DB_PASSWORD="bench-db-password", BENCH_S3_SECRET="bench-s3-secret-key")
+    env = bench_env(
+        WBSETUP_DATA_DIR=str(data_dir),
+        WBSETUP_TOKEN=TOKEN,
+        BENCH_LICENSE="bench-license",
+        BENCH_DB_PASSWORD="bench-db-password",
+        BENCH_S3_SECRET="bench-s3-secret-key",
+    )
     answers = data_dir / "answers.yaml"
     answers.write_text(dump_yaml(ANSWERS), encoding="utf-8")
-    subprocess.run([PY, "-m", "app", "import", str(answers)], env=env, cwd=ROOT, check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        [PY, "-m", "app", "import", str(answers)], env=env, cwd=ROOT, check=True, capture_output=True, timeout=60
+    )
     port = free_port()
     t0 = time.perf_counter()
     with process([PY, "-m", "app", "serve", "--port", str(port)], env=env) as proc:
@@ -76,13 +97,18 @@ def _wrk(url: str, cookie: str | None) -> dict:
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
-    return {"rps": round(rps, 1), "p99_ms": round(float(p99.group(1)) * scale, 1),
-            "non_2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(0) if errors else "",
-            "driver": "wrk"}
+    return {
+        "rps": round(rps, 1),
+        "p99_ms": round(float(p99.group(1)) * scale, 1),
+        "non_2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(0) if errors else "",
+        "driver": "wrk",
+    }
 
 
-async def _pool(url: str, cookie: str | None, *, total: int | None = None, seconds: float | None = None,
-                clients: int = CLIENTS) -> dict:
+async def _pool(
+    url: str, cookie: str | None, *, total: int | None = None, seconds: float | None = None, clients: int = CLIENTS
+) -> dict:
     """`clients` workers sharing one httpx pool; stop after `total` requests or `seconds`."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -92,6 +118,7 @@ async def _pool(url: str, cookie: str | None, *, total: int | None = None, secon
     remaining = [total if total is not None else 1 << 62]
 
     async with httpx.AsyncClient(headers=headers, limits=limits, timeout=10) as client:
+
         async def worker():
             while remaining[0] > 0 and time.perf_counter() < deadline:
                 remaining[0] -= 1
@@ -103,8 +130,12 @@ async def _pool(url: str, cookie: str | None, *, total: int | None = None, secon
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
         wall = time.perf_counter() - t0
-    return {"rps": round(len(latencies) / wall, 1), "p99_ms": round(percentile(latencies, 99) * 1000, 1),
-            "non_2xx": sum(n for s, n in statuses.items() if not 200 <= s < 400), "driver": "httpx"}
+    return {
+        "rps": round(len(latencies) / wall, 1),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+        "non_2xx": sum(n for s, n in statuses.items() if not 200 <= s < 400),
+        "driver": "httpx",
+    }
 
 
 def load(url: str, cookie: str | None) -> dict:
@@ -126,9 +157,14 @@ def pages() -> dict:
             cookie = login(url)
             step = load(f"{url}/p/{PROFILE}/database", cookie)
             review = load(f"{url}/p/{PROFILE}/review", cookie)
-    return {"bare": bare, "step": step, "review": review,
-            "ratio_step": round(step["rps"] / bare["rps"], 3), "ratio_review": round(review["rps"] / bare["rps"], 3),
-            "target": 0.5}
+    return {
+        "bare": bare,
+        "step": step,
+        "review": review,
+        "ratio_step": round(step["rps"] / bare["rps"], 3),
+        "ratio_review": round(review["rps"] / bare["rps"], 3),
+        "target": 0.5,
+    }
 
 
 def footprint(requests: int = 1000) -> dict:
@@ -142,7 +178,14 @@ def footprint(requests: int = 1000) -> dict:
         stats2 = asyncio.run(_pool(page, cookie, total=requests - 100, clients=10))
         stats["non_2xx"] += stats2["non_2xx"]
         rss_end = rss_kib(proc.pid)
-    return {"startup_s": round(startup, 3), "rss_start_mib": round(rss_start / 1024, 1),
-            "rss_after_mib": round(rss_end / 1024, 1), "requests": requests, "non_2xx": stats["non_2xx"],
-            "rss_after_100_mib": round(rss_warm / 1024, 1), "growth": round(rss_end / rss_start - 1, 3),
-            "growth_after_warmup": round(rss_end / rss_warm - 1, 3), "target_growth": 0.10}
+    return {
+        "startup_s": round(startup, 3),
+        "rss_start_mib": round(rss_start / 1024, 1),
+        "rss_after_mib": round(rss_end / 1024, 1),
+        "requests": requests,
+        "non_2xx": stats["non_2xx"],
+        "rss_after_100_mib": round(rss_warm / 1024, 1),
+        "growth": round(rss_end / rss_start - 1, 3),
+        "growth_after_warmup": round(rss_end / rss_warm - 1, 3),
+        "target_growth": 0.10,
+    }

@@ -90,9 +90,15 @@ def value_source(value: ast.FormattedValue) -> str:
 
 def _joined_messages(expr: ast.expr) -> bool:
     """`"; ".join(x)`: a list of messages (a list of values is joined with ", ")."""
-    return (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "join"
-            and isinstance(expr.func.value, ast.Constant) and expr.func.value.value == "; " and len(expr.args) == 1
-            and not expr.keywords)
+    return (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr == "join"
+        and isinstance(expr.func.value, ast.Constant)
+        and expr.func.value.value == "; "
+        and len(expr.args) == 1
+        and not expr.keywords
+    )
 
 
 def quote(text: str) -> str:
@@ -137,8 +143,11 @@ def taken(tree: ast.Module) -> bool:
             return True
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == "msg":
             return True
-        if isinstance(node, (ast.Import, ast.ImportFrom)) and getattr(node, "module", None) != "app.i18n.message" \
-                and any((a.asname or a.name) == "msg" for a in node.names):
+        if (
+            isinstance(node, (ast.Import, ast.ImportFrom))
+            and getattr(node, "module", None) != "app.i18n.message"
+            and any((a.asname or a.name) == "msg" for a in node.names)
+        ):
             return True
     return False
 
@@ -159,12 +168,12 @@ def one_pass(source: str) -> tuple[str, int]:
     edits = []
     for node in targets:
         assert node.end_lineno is not None and node.end_col_offset is not None
-        line = source[starts[node.lineno - 1]:starts[node.lineno]]
+        line = source[starts[node.lineno - 1] : starts[node.lineno]]
         indent = len(line) - len(line.lstrip())
-        column = len(line.encode()[:node.col_offset].decode())
+        column = len(line.encode()[: node.col_offset].decode())
         start = starts[node.lineno - 1] + column
-        end_line = source[starts[node.end_lineno - 1]:starts[node.end_lineno]]
-        end = starts[node.end_lineno - 1] + len(end_line.encode()[:node.end_col_offset].decode())
+        end_line = source[starts[node.end_lineno - 1] : starts[node.end_lineno]]
+        end = starts[node.end_lineno - 1] + len(end_line.encode()[: node.end_col_offset].decode())
         params = fields(node)
         if any(name == "code" for name, _ in params):  # msg(code=…) is the message's code, not a field
             raise SystemExit(f"line {node.lineno}: a field named `code`; write this msg() by hand")
@@ -185,7 +194,11 @@ def add_import(source: str) -> str:
             if names <= have:
                 return source
             merged = ", ".join(sorted(have | names, key=lambda n: (not n[:1].isupper(), n)))
-            return "".join(lines[:node.lineno - 1]) + f"from {MODULE} import {merged}\n" + "".join(lines[node.end_lineno:])
+            return (
+                "".join(lines[: node.lineno - 1])
+                + f"from {MODULE} import {merged}\n"
+                + "".join(lines[node.end_lineno :])
+            )
     after = 0
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -194,7 +207,11 @@ def add_import(source: str) -> str:
             after = node.end_lineno or node.lineno  # module docstring
         elif after:
             break
-    return "".join(lines[:after]) + f"from {MODULE} import {', '.join(sorted(names, key=lambda n: (not n[:1].isupper(), n)))}\n" + "".join(lines[after:])
+    return (
+        "".join(lines[:after])
+        + f"from {MODULE} import {', '.join(sorted(names, key=lambda n: (not n[:1].isupper(), n)))}\n"
+        + "".join(lines[after:])
+    )
 
 
 def convert(path: Path) -> tuple[int, str | None]:
@@ -228,8 +245,11 @@ def sources(argv: list[str]) -> list[Path]:
         return [Path(a).resolve() for a in argv]
     out = []
     for pattern in TEMPLATE_SOURCES:
-        out += [p for p in sorted(ROOT.glob(pattern)) if p.name not in TEMPLATE_SKIP and p not in out
-                and str(p.relative_to(ROOT)) not in STANDALONE]
+        out += [
+            p
+            for p in sorted(ROOT.glob(pattern))
+            if p.name not in TEMPLATE_SKIP and p not in out and str(p.relative_to(ROOT)) not in STANDALONE
+        ]
     return out
 
 
@@ -240,8 +260,11 @@ def main(argv: list[str]) -> int:
     for path in files:
         if check:
             tree = ast.parse(path.read_text())
-            left += [f"{_shown(path)}:{n.lineno}: {wanted(n)}" for n in ast.walk(tree)
-                     if isinstance(n, ast.JoinedStr) and wanted(n)]
+            left += [
+                f"{_shown(path)}:{n.lineno}: {wanted(n)}"
+                for n in ast.walk(tree)
+                if isinstance(n, ast.JoinedStr) and wanted(n)
+            ]
             continue
         n, problem = convert(path)
         if problem:

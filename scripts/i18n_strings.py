@@ -26,19 +26,49 @@ OUT = ROOT / "app" / "i18n" / "strings.py"
 
 # Strings of templates that are data (tuples), not _() literals: hardware table rows, labels, statuses.
 TEMPLATE_DATA = (
-    "pass", "warn", "fail", "skip", "error", "pending", "never", "saved", "new", "unknown",
-    "arch", "cpu_cores", "memory_gib", "disk_gb", "disk_mbps", "nics", "nic_gbps",
-    "cores", "GiB", "GB", "Mbps", "Gbps",
-    "Application nodes", "Database server", "Probe an application node", "Probe the database server",
+    "pass",
+    "warn",
+    "fail",
+    "skip",
+    "error",
+    "pending",
+    "never",
+    "saved",
+    "new",
+    "unknown",
+    "arch",
+    "cpu_cores",
+    "memory_gib",
+    "disk_gb",
+    "disk_mbps",
+    "nics",
+    "nic_gbps",
+    "cores",
+    "GiB",
+    "GB",
+    "Mbps",
+    "Gbps",
+    "Application nodes",
+    "Database server",
+    "Probe an application node",
+    "Probe the database server",
     "W&B application",  # the topology box
     "unencrypted",  # database.connect: how the connection is protected
 )
 
 
 # Sources whose f-strings may reach the UI as a check message or hint, an action result or a form error.
-TEMPLATE_SOURCES = ("app/checks/*.py", "app/actions/*.py", "app/answers.py", "app/probe/reports.py", "app/probe/node.py",
-                    "app/probe/tokens.py",
-                    "app/checks/kubeconfig.py", "app/web/*.py", "app/demo/routes.py")
+TEMPLATE_SOURCES = (
+    "app/checks/*.py",
+    "app/actions/*.py",
+    "app/answers.py",
+    "app/probe/reports.py",
+    "app/probe/node.py",
+    "app/probe/tokens.py",
+    "app/checks/kubeconfig.py",
+    "app/web/*.py",
+    "app/demo/routes.py",
+)
 TEMPLATE_SKIP = ("report.py",)  # `wbsetup validate` reports stay English
 # A word of prose: two or more letters with a lower-case one (not part of a path, key or placeholder).
 _WORD = re.compile(r"(?<![\w./$%{-])(?=[A-Za-z'’]*[a-z])[A-Za-z][A-Za-z'’]+(?![\w/])")
@@ -61,7 +91,9 @@ def placeholder_name(expr: ast.expr) -> str:
         if isinstance(func, ast.Name) and func.id == "len" and expr.args:
             return "n_" + placeholder_name(expr.args[0])
         if isinstance(func, ast.Attribute) and func.attr in ("join", "get") and expr.args:
-            return placeholder_name(expr.args[0]) if func.attr == "join" else str(getattr(expr.args[0], "value", "value"))
+            return (
+                placeholder_name(expr.args[0]) if func.attr == "join" else str(getattr(expr.args[0], "value", "value"))
+            )
         return placeholder_name(func)
     if isinstance(expr, ast.BoolOp):
         return placeholder_name(expr.values[0])
@@ -108,8 +140,11 @@ _FIELD_RE = re.compile(r"%\(\w+\)s")
 
 def is_prose(text: str) -> bool:
     """Words for people, not a regular expression or a header value."""
-    if text.startswith(("^", "topo-", "url(", "<")) or any(m in text for m in ("\\s", "(?", "=()", "-src '", "%s", "%(asctime)s")) \
-            or text.startswith("wbsetup: "):  # a regex, a header value, a log format, console output
+    if (
+        text.startswith(("^", "topo-", "url(", "<"))
+        or any(m in text for m in ("\\s", "(?", "=()", "-src '", "%s", "%(asctime)s"))
+        or text.startswith("wbsetup: ")
+    ):  # a regex, a header value, a log format, console output
         return False
     return len(_WORD.findall(text)) >= 2
 
@@ -138,15 +173,24 @@ def code_texts() -> tuple[list[str], list[str]]:
             tree = ast.parse(path.read_text())
             skip: set[int] = set()
             for node in ast.walk(tree):
-                if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body \
-                        and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant):
+                if (
+                    isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                    and node.body
+                    and isinstance(node.body[0], ast.Expr)
+                    and isinstance(node.body[0].value, ast.Constant)
+                ):
                     skip.add(id(node.body[0].value))  # docstring
                 elif isinstance(node, ast.JoinedStr):
                     skip.update(id(v) for v in node.values)
                     if t := fstring_template(node):
                         templates.append(t)
-                elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "msg" \
-                        and node.args and isinstance(node.args[0], ast.Constant):
+                elif (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id == "msg"
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                ):
                     skip.add(id(node.args[0]))  # extracted by pybabel (keywords = msg)
             for node in ast.walk(tree):
                 if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
@@ -221,8 +265,16 @@ def collect() -> list[tuple[str, str]]:
 
 
 def render() -> str:
-    lines = ['"""GENERATED by scripts/i18n_strings.py (`make i18n`): UI strings from code, for pybabel extract."""',
-             "", "", "def _(s: str) -> str:", "    return s", "", "", "STRINGS = ["]
+    lines = [
+        '"""GENERATED by scripts/i18n_strings.py (`make i18n`): UI strings from code, for pybabel extract."""',
+        "",
+        "",
+        "def _(s: str) -> str:",
+        "    return s",
+        "",
+        "",
+        "STRINGS = [",
+    ]
     for comment, msgid in collect():
         lines.append(f"    # {comment}")
         lines.append(f"    _({msgid!r}),")

@@ -36,8 +36,11 @@ def upstream() -> Path | None:
     """The directory holding W&B's chart and get-helm: $WBSETUP_UPSTREAM, else ../shared/upstream
     (beside this checkout, or beside the main checkout of this git worktree)."""
     main = _main_checkout()
-    for candidate in (os.environ.get("WBSETUP_UPSTREAM"), ROOT.parent / "shared" / "upstream",
-                      main and main.parent / "shared" / "upstream"):
+    for candidate in (
+        os.environ.get("WBSETUP_UPSTREAM"),
+        ROOT.parent / "shared" / "upstream",
+        main and main.parent / "shared" / "upstream",
+    ):
         if candidate and (Path(candidate) / CHART).is_file():
             return Path(candidate)
     return None
@@ -58,12 +61,20 @@ def require_chart() -> tuple[Path, Path]:
 
 def helm_template(values_path: Path, *, release: str = "wandb", namespace: str = "wandb") -> list[dict]:
     helm, chart = require_chart()
-    proc = subprocess.run([str(helm), "template", release, str(chart), "-n", namespace, "-f", str(values_path)],
-                          capture_output=True, text=True, timeout=120, check=False,
-                          env={"PATH": os.environ.get("PATH", ""), "HOME": str(values_path.parent),
-                               "HELM_CACHE_HOME": str(values_path.parent / ".helm"),
-                               "HELM_CONFIG_HOME": str(values_path.parent / ".helm"),
-                               "HELM_DATA_HOME": str(values_path.parent / ".helm")})
+    proc = subprocess.run(
+        [str(helm), "template", release, str(chart), "-n", namespace, "-f", str(values_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(values_path.parent),
+            "HELM_CACHE_HOME": str(values_path.parent / ".helm"),
+            "HELM_CONFIG_HOME": str(values_path.parent / ".helm"),
+            "HELM_DATA_HOME": str(values_path.parent / ".helm"),
+        },
+    )
     assert proc.returncode == 0, f"helm template failed: {proc.stderr[-3000:]}"
     return [d for d in yaml.safe_load_all(proc.stdout) if d]
 
@@ -76,10 +87,12 @@ _EXPANSION = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
 def expand(value: str, env: dict[str, str]) -> str:
     """Kubernetes `$(VAR)` expansion (k8s.io/kubernetes third_party/forked/golang/expansion):
     `$$` is a literal `$`, `$(VAR)` of a defined variable its value, an undefined one stays as is."""
+
     def sub(m: re.Match) -> str:
         if m[0] == "$$":
             return "$"
         return env.get(m[1], m[0])
+
     return _EXPANSION.sub(sub, value)
 
 
@@ -88,8 +101,11 @@ def objects(docs: list[dict]) -> dict[tuple[str, str], dict]:
 
 
 def _data(obj: dict) -> dict[str, str]:
-    out = {k: base64.b64decode(v or "").decode() for k, v in (obj.get("data") or {}).items()} \
-        if obj["kind"] == "Secret" else dict(obj.get("data") or {})
+    out = (
+        {k: base64.b64decode(v or "").decode() for k, v in (obj.get("data") or {}).items()}
+        if obj["kind"] == "Secret"
+        else dict(obj.get("data") or {})
+    )
     out.update(obj.get("stringData") or {})
     return out
 
@@ -167,6 +183,7 @@ def mounted_files(pod: dict, container: dict, index: dict) -> dict[str, str]:
 
 # -- Go's net/url ---------------------------------------------------------------------------------
 
+
 class GoURLError(ValueError):
     pass
 
@@ -182,9 +199,9 @@ def _go_unescape(s: str) -> str:
     raw = s.encode("utf-8")
     while i < len(raw):
         if raw[i] == ord("%"):
-            h = raw[i + 1:i + 3]
+            h = raw[i + 1 : i + 3]
             if len(h) < 2 or not all(chr(c) in "0123456789abcdefABCDEF" for c in h):
-                raise GoURLError(f"invalid URL escape {s[i:i + 3]!r}")
+                raise GoURLError(f"invalid URL escape {s[i : i + 3]!r}")
             out.append(int(h, 16))
             i += 3
         else:
@@ -215,7 +232,7 @@ def go_url_parse(s: str) -> GoURL:
     m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", s)
     if not m:
         raise GoURLError("missing protocol scheme")
-    scheme, rest = m[1].lower(), s[m.end():]
+    scheme, rest = m[1].lower(), s[m.end() :]
     rest, _, raw_query = rest.partition("?")
     if not rest.startswith("//"):
         raise GoURLError("no authority")
@@ -223,7 +240,7 @@ def go_url_parse(s: str) -> GoURL:
     path = slash + path
     username = password = None
     if "@" in authority:
-        userinfo, authority = authority[:authority.rindex("@")], authority[authority.rindex("@") + 1:]
+        userinfo, authority = authority[: authority.rindex("@")], authority[authority.rindex("@") + 1 :]
         bad = sorted({c for c in userinfo if c not in _USERINFO_OK})
         if bad:
             raise GoURLError(f"net/url: invalid userinfo (characters {''.join(bad)!r})")

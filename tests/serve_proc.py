@@ -18,8 +18,9 @@ TOKEN = "proc-login-token-0123456789"
 
 
 class ServeProc:
-    def __init__(self, data_dir: Path, *, state_url: str | None = None, secret_key: str | None = None,
-                 log: Path | None = None):
+    def __init__(
+        self, data_dir: Path, *, state_url: str | None = None, secret_key: str | None = None, log: Path | None = None
+    ):
         self.data_dir, self.port = Path(data_dir), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "PYTHONPATH": str(ROOT), "WBSETUP_DATA_DIR": str(data_dir), "WBSETUP_TOKEN": TOKEN}
@@ -32,8 +33,13 @@ class ServeProc:
 
     def start(self) -> "ServeProc":
         with open(self.log, "ab") as fh:
-            self.proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(self.port)],
-                                         cwd=ROOT, env=self.env, stdout=fh, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "app", "serve", "--port", str(self.port)],
+                cwd=ROOT,
+                env=self.env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+            )
         try:
             wait_port(self.port, timeout=30)
         except TimeoutError:

@@ -13,8 +13,16 @@ from tests.test_scale import fleet
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parent.parent / ".test-deps" / "node_modules" / "axe-core" / "axe.min.js"
-PAGES = ["/", "/p/a11y/hardware", "/p/a11y/database", "/p/a11y/object_store", "/p/a11y/tls", "/p/a11y/deploy",
-         "/p/a11y/review", "/p/a11y/verify"]
+PAGES = [
+    "/",
+    "/p/a11y/hardware",
+    "/p/a11y/database",
+    "/p/a11y/object_store",
+    "/p/a11y/tls",
+    "/p/a11y/deploy",
+    "/p/a11y/review",
+    "/p/a11y/verify",
+]
 
 
 @pytest.fixture
@@ -26,8 +34,11 @@ def browser_context_args(browser_context_args):
 def violations(page) -> list[dict]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

@@ -19,11 +19,20 @@ from app.checks.deploy import validate_kubernetes
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = "registry.acme.internal:5000/mirror"
-BASE = {"schema": 1, "profile": "airgap", "host": "https://wandb.acme.internal", "license": "lic",
-        "database": {"host": "mysql.acme.internal", "password": "pw"},
-        "object_store": {"endpoint": "https://s3.acme.internal:9000", "bucket": "wandb-files",
-                         "access_key": "AK", "secret_key": "SK"},
-        "tls": {"mode": "cert-manager", "issuer": "letsencrypt"}}
+BASE = {
+    "schema": 1,
+    "profile": "airgap",
+    "host": "https://wandb.acme.internal",
+    "license": "lic",
+    "database": {"host": "mysql.acme.internal", "password": "pw"},
+    "object_store": {
+        "endpoint": "https://s3.acme.internal:9000",
+        "bucket": "wandb-files",
+        "access_key": "AK",
+        "secret_key": "SK",
+    },
+    "tls": {"mode": "cert-manager", "issuer": "letsencrypt"},
+}
 
 
 def answers(tls=None, **deploy):
@@ -49,8 +58,12 @@ def helm_template(values: str, tmp_path: Path, *extra: str) -> list[dict]:
     if not helm or chart is None:
         pytest.skip("helm or ../shared/upstream/operator-wandb-0.43.8.tgz not found (make test installs helm)")
     (tmp_path / "values.yaml").write_text(values)
-    out = subprocess.run([helm, "template", "wandb", str(chart), "-f", str(tmp_path / "values.yaml"), *extra],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [helm, "template", "wandb", str(chart), "-f", str(tmp_path / "values.yaml"), *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     return [d for d in yaml.safe_load_all(out.stdout) if d]
 
@@ -64,21 +77,27 @@ def pod_images(docs: list[dict], *, tests: bool = True) -> dict[str, str]:
         if not tests and "test" in hook.split(","):
             continue
         spec = doc.get("spec") or {}
-        for pod in (spec, (spec.get("template") or {}).get("spec") or {},
-                    (((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}).get("spec") or {}):
+        for pod in (
+            spec,
+            (spec.get("template") or {}).get("spec") or {},
+            (((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}).get("spec") or {},
+        ):
             for c in (pod.get("containers") or []) + (pod.get("initContainers") or []):
                 found[f"{doc['kind']}/{doc['metadata']['name']}/{c['name']}"] = c["image"]
     return found
 
 
-@pytest.mark.parametrize("image,expected", [
-    pytest.param("wandb/local:0.70.0", f"{REGISTRY}/wandb/local:0.70.0", id="docker-hub-path"),
-    pytest.param("nginx:1.27", f"{REGISTRY}/nginx:1.27", id="official-image"),
-    pytest.param("docker.io/bitnamilegacy/redis:7", f"{REGISTRY}/bitnamilegacy/redis:7", id="host-dropped"),
-    pytest.param("quay.io/x/y:1", f"{REGISTRY}/x/y:1", id="other-host-dropped"),
-    pytest.param("localhost:5000/w/l:1", f"{REGISTRY}/w/l:1", id="localhost-port-host"),
-    pytest.param(f"{REGISTRY}/wandb/local:1", f"{REGISTRY}/wandb/local:1", id="already-mirrored"),
-])
+@pytest.mark.parametrize(
+    "image,expected",
+    [
+        pytest.param("wandb/local:0.70.0", f"{REGISTRY}/wandb/local:0.70.0", id="docker-hub-path"),
+        pytest.param("nginx:1.27", f"{REGISTRY}/nginx:1.27", id="official-image"),
+        pytest.param("docker.io/bitnamilegacy/redis:7", f"{REGISTRY}/bitnamilegacy/redis:7", id="host-dropped"),
+        pytest.param("quay.io/x/y:1", f"{REGISTRY}/x/y:1", id="other-host-dropped"),
+        pytest.param("localhost:5000/w/l:1", f"{REGISTRY}/w/l:1", id="localhost-port-host"),
+        pytest.param(f"{REGISTRY}/wandb/local:1", f"{REGISTRY}/wandb/local:1", id="already-mirrored"),
+    ],
+)
 def test_mirror_maps_one_reference(image, expected):
     assert mirror(image, REGISTRY) == expected
     assert mirror(image, None) == image
@@ -90,12 +109,18 @@ def test_chart_path_leaves_the_prefix_to_the_chart():
     assert chart_path("wandb/local", None) == "wandb/local"
 
 
-@pytest.mark.parametrize("tls", [None, {"mode": "provided", "cert_pem": "C", "key_pem": "K"}], ids=["no-nginx", "nginx"])
+@pytest.mark.parametrize(
+    "tls", [None, {"mode": "provided", "cert_pem": "C", "key_pem": "K"}], ids=["no-nginx", "nginx"]
+)
 def test_every_kubernetes_and_compose_image_comes_from_the_registry_and_is_listed(tls):
     tree = build_bundle(answers(tls=tls), redact=True)
     listed = tree["images.txt"].decode().splitlines()
-    k8s = [c["image"] for d in yaml.safe_load_all(tree["kubernetes/wandb.yaml"]) if d["kind"] == "Deployment"
-           for c in d["spec"]["template"]["spec"]["containers"]]
+    k8s = [
+        c["image"]
+        for d in yaml.safe_load_all(tree["kubernetes/wandb.yaml"])
+        if d["kind"] == "Deployment"
+        for c in d["spec"]["template"]["spec"]["containers"]
+    ]
     compose = [s["image"] for s in yaml.safe_load(tree["docker-compose/docker-compose.yaml"])["services"].values()]
     used = set(k8s) | set(compose)
     assert used == set(listed)
@@ -136,8 +161,11 @@ def test_real_chart_without_registry_renders_public_images(tmp_path):
 def test_cr_pins_the_internal_chart():
     a = answers(target="helm-operator", chart_repo="https://charts.acme.internal/wandb", chart_version="0.43.8")
     cr = yaml.safe_load(build_bundle(a, redact=True)["helm/wandb-cr.yaml"])
-    assert cr["spec"]["chart"] == {"url": "https://charts.acme.internal/wandb", "name": "operator-wandb",
-                                   "version": "0.43.8"}
+    assert cr["spec"]["chart"] == {
+        "url": "https://charts.acme.internal/wandb",
+        "name": "operator-wandb",
+        "version": "0.43.8",
+    }
     assert cr["spec"]["values"]["global"]["repositoryPrefix"] == REGISTRY
 
 

@@ -13,8 +13,13 @@ from app.artifacts.bundle import build_bundle
 from tests.bundle_corpus import answers, plain_document
 
 # SPEC §2: used only by the wizard's checks and actions.
-WIZARD_ONLY = {"database.admin_user", "database.admin_password", "deploy.kubeconfig", "deploy.context",
-               "verify.api_key"}
+WIZARD_ONLY = {
+    "database.admin_user",
+    "database.admin_password",
+    "deploy.kubeconfig",
+    "deploy.context",
+    "verify.api_key",
+}
 WIZARD_ONLY_PREFIXES = ("hardware.",)
 CONSTANT = {"schema"}  # one allowed value: nothing to vary
 PEM_A = "-----BEGIN CERTIFICATE-----\nMIIBalternativeA\n-----END CERTIFICATE-----\n"

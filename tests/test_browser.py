@@ -27,10 +27,13 @@ def run_checks(page) -> None:
     page.evaluate("document.querySelector('#checks').setAttribute('data-before-run', '1')")  # the old panel
     with page.expect_response(lambda r: r.request.method == "POST" and "/checks/" in r.url):
         page.click("[data-testid=run-checks]")
-    page.wait_for_function("() => { const c = document.querySelector('#checks');"
-                           " return c && !c.hasAttribute('data-before-run') && !c.hasAttribute('hx-get')"
-                           " && !c.hasAttribute('sse-connect')"
-                           " && !c.querySelector('[data-status=pending]'); }", timeout=20000)
+    page.wait_for_function(
+        "() => { const c = document.querySelector('#checks');"
+        " return c && !c.hasAttribute('data-before-run') && !c.hasAttribute('hx-get')"
+        " && !c.hasAttribute('sse-connect')"
+        " && !c.querySelector('[data-status=pending]'); }",
+        timeout=20000,
+    )
 
 
 def status(page, check_id: str) -> str:
@@ -107,8 +110,15 @@ def test_whole_wizard_against_real_services(live_server, page, mariadb_tuned, se
     page.fill("#new-name", name)
     page.click("form[action='/profiles'] button[type=submit]")
     assert page.get_attribute("html", "lang") == lang
-    for key, value in {"arch": "x86_64", "cpu_cores": "8", "memory_gib": "32", "disk_gb": "200",
-                       "disk_mbps": "5000", "nics": "2", "nic_gbps": "10"}.items():
+    for key, value in {
+        "arch": "x86_64",
+        "cpu_cores": "8",
+        "memory_gib": "32",
+        "disk_gb": "200",
+        "disk_mbps": "5000",
+        "nics": "2",
+        "nic_gbps": "10",
+    }.items():
         page.fill(f"#f-hardware-app-{key}", value)
     save(page)
     run_checks(page)

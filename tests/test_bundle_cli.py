@@ -21,8 +21,14 @@ def render(tmp_path: Path, doc: dict | str, *args: str, env: dict | None = None)
     path = tmp_path / "answers.yaml"
     path.write_text(doc if isinstance(doc, str) else dump_yaml(doc), encoding="utf-8")
     base = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
-    return subprocess.run([sys.executable, "-m", "app", "render", str(path), *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env={**base, "PYTHONPATH": str(ROOT), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "app", "render", str(path), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**base, "PYTHONPATH": str(ROOT), **(env or {})},
+    )
 
 
 def test_render_writes_the_same_tree_as_build_bundle(tmp_path):
@@ -30,7 +36,9 @@ def test_render_writes_the_same_tree_as_build_bundle(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(tmp_path / "out")
     tree = build_bundle(answers(plain_document()))
-    on_disk = {str(p.relative_to(tmp_path / "out")): p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    on_disk = {
+        str(p.relative_to(tmp_path / "out")): p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()
+    }
     assert on_disk == tree
     assert oct((tmp_path / "out/kubernetes/wandb.yaml").stat().st_mode & 0o777) == "0o600"
 
@@ -42,8 +50,10 @@ def test_render_archive_writes_only_the_archive(tmp_path, kind):
     assert [p.name for p in (tmp_path / "out").iterdir()] == [f"acme-prod-bundle.{kind}"]
     if kind == "zip":
         with zipfile.ZipFile(tmp_path / "out" / "acme-prod-bundle.zip") as zf:
-            assert zf.read("kubernetes/wandb.yaml") == build_bundle(answers(plain_document()), redact=True)[
-                "kubernetes/wandb.yaml"]
+            assert (
+                zf.read("kubernetes/wandb.yaml")
+                == build_bundle(answers(plain_document()), redact=True)["kubernetes/wandb.yaml"]
+            )
 
 
 def test_render_resolves_env_references(tmp_path):
@@ -65,14 +75,20 @@ def test_redact_keeps_references_without_their_variables(tmp_path):
     assert "| `${WANDB_DB_PASSWORD}` | `database.password` | `MY_DB_PW` |" in readme
 
 
-@pytest.mark.parametrize("doc,args,needle", [
-    pytest.param("schema: 1\nprofile: p\ndeploy: {bogus: 1}\n", (), "deploy.bogus: unknown key", id="unknown-key"),
-    pytest.param("schema: 1\nprofile: p\ndeploy: {memory_limit: 8GB}\n", (), "deploy.memory_limit", id="bad-quantity"),
-    pytest.param("schema: 1\nprofile: p\nlicense: {env: UNSET_WBSETUP_VAR}\n", (), "UNSET_WBSETUP_VAR",
-                 id="unset-variable"),
-    pytest.param("[not, a, mapping]\n", (), "mapping", id="not-a-mapping"),
-    pytest.param("schema: 1\nprofile: p\n", ("--archive", "rar"), "invalid choice", id="bad-archive"),
-])
+@pytest.mark.parametrize(
+    "doc,args,needle",
+    [
+        pytest.param("schema: 1\nprofile: p\ndeploy: {bogus: 1}\n", (), "deploy.bogus: unknown key", id="unknown-key"),
+        pytest.param(
+            "schema: 1\nprofile: p\ndeploy: {memory_limit: 8GB}\n", (), "deploy.memory_limit", id="bad-quantity"
+        ),
+        pytest.param(
+            "schema: 1\nprofile: p\nlicense: {env: UNSET_WBSETUP_VAR}\n", (), "UNSET_WBSETUP_VAR", id="unset-variable"
+        ),
+        pytest.param("[not, a, mapping]\n", (), "mapping", id="not-a-mapping"),
+        pytest.param("schema: 1\nprofile: p\n", ("--archive", "rar"), "invalid choice", id="bad-archive"),
+    ],
+)
 def test_render_invalid_exits_2(tmp_path, doc, args, needle):
     proc = render(tmp_path, doc, "--out", str(tmp_path / "out"), *args)
     assert proc.returncode == 2

@@ -11,11 +11,26 @@ from app.artifacts.serialize import sql_string
 from tests.bundle_corpus import answers, hostile_document
 
 CONTRACT = [
-    "README.md", "answers.yaml", "MANIFEST.sha256", "docker-compose/docker-compose.yaml",
-    "docker-compose/wandb.service", "docker-compose/nginx.conf", "kubernetes/wandb.yaml", "helm/values.yaml",
-    "helm/wandb-cr.yaml", "sql/bootstrap.sql", "sql/parameters.sql", "mysql/wandb.cnf", "object-store/cors.xml",
-    "object-store/cors.json", "object-store/minio-setup.sh", "images.txt", "ops/backup-mysql.sh",
-    "ops/restore-mysql.sh", "ops/wandb-mysql-backup.service", "ops/wandb-mysql-backup.timer",
+    "README.md",
+    "answers.yaml",
+    "MANIFEST.sha256",
+    "docker-compose/docker-compose.yaml",
+    "docker-compose/wandb.service",
+    "docker-compose/nginx.conf",
+    "kubernetes/wandb.yaml",
+    "helm/values.yaml",
+    "helm/wandb-cr.yaml",
+    "sql/bootstrap.sql",
+    "sql/parameters.sql",
+    "mysql/wandb.cnf",
+    "object-store/cors.xml",
+    "object-store/cors.json",
+    "object-store/minio-setup.sh",
+    "images.txt",
+    "ops/backup-mysql.sh",
+    "ops/restore-mysql.sh",
+    "ops/wandb-mysql-backup.service",
+    "ops/wandb-mysql-backup.timer",
     "ops/prometheus-rules.yaml",
 ]
 

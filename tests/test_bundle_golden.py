@@ -17,33 +17,74 @@ from app.artifacts.bundle import build_bundle
 from tests.bundle_corpus import answers, plain_document
 
 GOLDEN = Path(__file__).parent / "golden"
-REPORT = {"schema": 1, "profile": "acme-prod", "requirements": "current", "duration_ms": 812,
-          "summary": {"pass": 1, "warn": 1, "fail": 0, "skip": 0, "error": 0},
-          "checks": [
-              {"id": "deploy.version", "step": "deploy", "status": "pass", "title": "Image version",
-               "message": "wandb/local:0.70.0", "hint": "", "observed": "0.70.0", "expected": "a pinned tag",
-               "duration_ms": 0, "ignored": False},
-              {"id": "database.sort_buffer_size", "step": "database", "status": "warn", "title": "sort_buffer_size",
-               "message": "sort_buffer_size is 33554432 <b>", "hint": "SET PERSIST sort_buffer_size = 67108864;",
-               "observed": 33554432, "expected": ">= 67108864", "duration_ms": 3, "ignored": True,
-               "original_status": "fail", "ignore_reason": "tuned next week"}]}
+REPORT = {
+    "schema": 1,
+    "profile": "acme-prod",
+    "requirements": "current",
+    "duration_ms": 812,
+    "summary": {"pass": 1, "warn": 1, "fail": 0, "skip": 0, "error": 0},
+    "checks": [
+        {
+            "id": "deploy.version",
+            "step": "deploy",
+            "status": "pass",
+            "title": "Image version",
+            "message": "wandb/local:0.70.0",
+            "hint": "",
+            "observed": "0.70.0",
+            "expected": "a pinned tag",
+            "duration_ms": 0,
+            "ignored": False,
+        },
+        {
+            "id": "database.sort_buffer_size",
+            "step": "database",
+            "status": "warn",
+            "title": "sort_buffer_size",
+            "message": "sort_buffer_size is 33554432 <b>",
+            "hint": "SET PERSIST sort_buffer_size = 67108864;",
+            "observed": 33554432,
+            "expected": ">= 67108864",
+            "duration_ms": 3,
+            "ignored": True,
+            "original_status": "fail",
+            "ignore_reason": "tuned next week",
+        },
+    ],
+}
 
 PROFILES = {
     # The plain profile: English runbook, Kubernetes target, provided certificate.
     "plain": (plain_document(), {}),
     # Korean runbook, docker-compose target, redacted, with a check report.
-    "compose-ko-redacted": (plain_document(language="ko", deploy={"target": "docker-compose", "version": "0.70.0"}),
-                            {"redact": True, "report": REPORT}),
+    "compose-ko-redacted": (
+        plain_document(language="ko", deploy={"target": "docker-compose", "version": "0.70.0"}),
+        {"redact": True, "report": REPORT},
+    ),
     # helm-operator with cert-manager and an absent database password.
-    "helm-cert-manager": (plain_document(tls={"mode": "cert-manager", "issuer": "letsencrypt", "cert_pem": None,
-                                              "key_pem": None},
-                                         database={"password": None}, deploy={"target": "helm-operator", "version": "0.70.0"}),
-                          {}),
+    "helm-cert-manager": (
+        plain_document(
+            tls={"mode": "cert-manager", "issuer": "letsencrypt", "cert_pem": None, "key_pem": None},
+            database={"password": None},
+            deploy={"target": "helm-operator", "version": "0.70.0"},
+        ),
+        {},
+    ),
     # Air-gapped helm-operator in Korean: private registry, internal chart, day-two settings.
-    "airgap-helm-ko": (plain_document(language="ko", deploy={
-        "target": "helm-operator", "version": "0.70.0", "registry": "registry.acme.internal:5000/mirror",
-        "chart_repo": "oci://registry.acme.internal:5000/charts", "chart_version": "0.43.8"},
-        operations={"backup_dir": "/srv/backups/wandb db", "backup_retention_days": 14, "backup_hour": 3}), {}),
+    "airgap-helm-ko": (
+        plain_document(
+            language="ko",
+            deploy={
+                "target": "helm-operator",
+                "version": "0.70.0",
+                "registry": "registry.acme.internal:5000/mirror",
+                "chart_repo": "oci://registry.acme.internal:5000/charts",
+                "chart_version": "0.43.8",
+            },
+            operations={"backup_dir": "/srv/backups/wandb db", "backup_retention_days": 14, "backup_hour": 3},
+        ),
+        {},
+    ),
 }
 
 

@@ -33,8 +33,13 @@ rules:
   document-start: disable
   indentation: {spaces: 2, indent-sequences: consistent}
 """
-YAML_FILES = ("answers.yaml", "kubernetes/wandb.yaml", "docker-compose/docker-compose.yaml", "helm/values.yaml",
-              "helm/wandb-cr.yaml")
+YAML_FILES = (
+    "answers.yaml",
+    "kubernetes/wandb.yaml",
+    "docker-compose/docker-compose.yaml",
+    "helm/values.yaml",
+    "helm/wandb-cr.yaml",
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +49,11 @@ def rendered(tmp_path_factory):
     for param in HOSTILE:
         doc = hostile_document(param.values[0])
         root = tmp_path_factory.mktemp(param.id)
-        out[param.id] = (doc, write_bundle(answers(doc), root / "plain"),
-                         write_bundle(answers(doc), root / "redacted", redact=True))
+        out[param.id] = (
+            doc,
+            write_bundle(answers(doc), root / "plain"),
+            write_bundle(answers(doc), root / "redacted", redact=True),
+        )
     return out
 
 
@@ -65,8 +73,12 @@ def _userinfo(url: str) -> tuple[str, str]:
 def test_kubernetes_validate_strict_cli(rendered, case):
     _, plain, redacted = rendered[case]
     for bundle in (plain, redacted):
-        proc = subprocess.run([str(BIN / "kubernetes-validate"), "--strict", "-k", K8S,
-                               str(bundle / "kubernetes/wandb.yaml")], capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [str(BIN / "kubernetes-validate"), "--strict", "-k", K8S, str(bundle / "kubernetes/wandb.yaml")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -103,8 +115,14 @@ def test_helm_values_hold_exact_values(rendered, case):
 
 def _compose_config(directory: Path, env: dict | None = None) -> dict:
     """Debian's docker-compose 1.29 parses and interpolates the project offline."""
-    proc = subprocess.run(["/usr/bin/docker-compose", "config"], cwd=directory, capture_output=True, text=True,
-                          timeout=120, env={"PATH": os.environ["PATH"], "HOME": str(directory), **(env or {})})
+    proc = subprocess.run(
+        ["/usr/bin/docker-compose", "config"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": os.environ["PATH"], "HOME": str(directory), **(env or {})},
+    )
     assert proc.returncode == 0, proc.stderr
     return yaml.safe_load(proc.stdout)
 
@@ -135,10 +153,14 @@ def test_redacted_compose_interpolates_placeholders(rendered, case):
     a = answers(doc)
     names = (redacted / "docker-compose/.env").read_text()
     assert {"WANDB_LICENSE=", "WANDB_DB_PASSWORD=", "WANDB_S3_SECRET_KEY="} <= set(names.splitlines())
-    env = _compose_config(redacted / "docker-compose", {
-        "WANDB_LICENSE": doc["license"],
-        "WANDB_DB_PASSWORD": quote(doc["database"]["password"], safe=""),
-        "WANDB_S3_SECRET_KEY": quote(doc["object_store"]["secret_key"], safe="")})["services"]["wandb"]["environment"]
+    env = _compose_config(
+        redacted / "docker-compose",
+        {
+            "WANDB_LICENSE": doc["license"],
+            "WANDB_DB_PASSWORD": quote(doc["database"]["password"], safe=""),
+            "WANDB_S3_SECRET_KEY": quote(doc["object_store"]["secret_key"], safe=""),
+        },
+    )["services"]["wandb"]["environment"]
     env = {k: v.replace("$$", "$") for k, v in env.items()}
     assert env["LICENSE"] == doc["license"]
     assert env["MYSQL"] == mysql_url(a)
@@ -161,8 +183,10 @@ def test_redacted_bundle_holds_no_secret_in_any_encoding(rendered, case):
     for name in ("${WANDB_LICENSE}", "${WANDB_DB_PASSWORD}", "${WANDB_S3_SECRET_KEY}", "${WANDB_TLS_KEY}"):
         assert name in readme
     stringdata = _docs(redacted / "kubernetes/wandb.yaml")["Secret/wandb-secrets"]["stringData"]
-    assert stringdata["MYSQL"] == (f"mysql://{mysql_url(answers(doc)).split('//')[1].split(':')[0]}"
-                                   ":${WANDB_DB_PASSWORD}@mysql.acme.internal:3306/wandb_local?tls=preferred")
+    assert stringdata["MYSQL"] == (
+        f"mysql://{mysql_url(answers(doc)).split('//')[1].split(':')[0]}"
+        ":${WANDB_DB_PASSWORD}@mysql.acme.internal:3306/wandb_local?tls=preferred"
+    )
     assert stringdata["LICENSE"] == "${WANDB_LICENSE}"
 
 
@@ -183,14 +207,20 @@ def test_sha256sum_and_yamllint(rendered, case, tmp_path):
     config = tmp_path / "yamllint.yaml"
     config.write_text(YAMLLINT_CONFIG)
     for bundle in (plain, redacted):
-        proc = subprocess.run(["sha256sum", "--strict", "-c", "MANIFEST.sha256"], cwd=bundle, capture_output=True,
-                              text=True, timeout=60)
+        proc = subprocess.run(
+            ["sha256sum", "--strict", "-c", "MANIFEST.sha256"], cwd=bundle, capture_output=True, text=True, timeout=60
+        )
         assert proc.returncode == 0, proc.stdout + proc.stderr
         listed = {line.split("  ", 1)[1] for line in (bundle / "MANIFEST.sha256").read_text().splitlines()}
         on_disk = {str(p.relative_to(bundle)) for p in bundle.rglob("*") if p.is_file()} - {"MANIFEST.sha256"}
         assert listed == on_disk
-        proc = subprocess.run([str(BIN / "yamllint"), "-s", "-c", str(config), *YAML_FILES], cwd=bundle,
-                              capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [str(BIN / "yamllint"), "-s", "-c", str(config), *YAML_FILES],
+            cwd=bundle,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

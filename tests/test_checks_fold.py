@@ -12,8 +12,15 @@ from app.checks.engine import run_checks_sync
 from tests.bundle_corpus import answers, plain_document
 from tests.services.wizard import wait_until
 
-CLUSTER = ["deploy.cluster.connect", "deploy.cluster.version", "deploy.cluster.nodes", "deploy.cluster.permissions",
-           "deploy.cluster.ingress_class", "deploy.cluster.operator", "deploy.cluster.cert_manager"]
+CLUSTER = [
+    "deploy.cluster.connect",
+    "deploy.cluster.version",
+    "deploy.cluster.nodes",
+    "deploy.cluster.permissions",
+    "deploy.cluster.ingress_class",
+    "deploy.cluster.operator",
+    "deploy.cluster.cert_manager",
+]
 
 
 def compose_answers():
@@ -24,7 +31,10 @@ def test_compose_folds_the_seven_cluster_checks():
     a = compose_answers()
     report = run_checks_sync(a, steps=["deploy"], timeout=2).to_dict()
     shown, folds = fold(report["checks"], a)
-    assert [(f.group, [c["id"] for c in f.items]) for f in folds] == [("kube", CLUSTER), ("registry", ["deploy.images"])]
+    assert [(f.group, [c["id"] for c in f.items]) for f in folds] == [
+        ("kube", CLUSTER),
+        ("registry", ["deploy.images"]),
+    ]
     assert str(folds[0].label) == "7 Kubernetes cluster checks do not apply to docker-compose"
     assert not any(c["id"].startswith("deploy.cluster.") for c in shown)
     assert {c["id"] for c in shown} >= {"deploy.node.docker", "deploy.node.ports"}  # these apply to compose
@@ -36,8 +46,10 @@ def test_kubernetes_folds_compose_operator_and_cert_manager():
     _, folds = fold(report["checks"], a)
     assert {f.group: [c["id"] for c in f.items] for f in folds} == {
         "compose": ["deploy.node.docker", "deploy.node.ports"],
-        "operator": ["deploy.cluster.operator"], "cert_manager": ["deploy.cluster.cert_manager"],
-        "registry": ["deploy.images"]}
+        "operator": ["deploy.cluster.operator"],
+        "cert_manager": ["deploy.cluster.cert_manager"],
+        "registry": ["deploy.images"],
+    }
     labels = {f.group: str(f.label) for f in folds}
     assert labels["compose"] == "2 Docker Compose checks do not apply to kubernetes"
     assert labels["cert_manager"] == "The cert-manager check does not apply to TLS mode provided"

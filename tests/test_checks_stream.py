@@ -15,7 +15,7 @@ from tests.services.wizard import TOKEN
 
 @pytest.fixture(autouse=True)
 def answer_at_once(monkeypatch):
-    """"Run checks" answers without waiting for quick results, so every run here streams."""
+    """ "Run checks" answers without waiting for quick results, so every run here streams."""
     from app.web import routes_checks
 
     monkeypatch.setattr(routes_checks, "QUICK", 0.0)
@@ -54,8 +54,8 @@ def test_stream_carries_one_row_per_result_then_the_panel(client):
         assert html.count("<tr") == 1 and f'data-check="{check_id}"' in html  # just that row
         assert 'data-status="pending"' not in html
     done = dict(events)["done"]
-    assert done.startswith("<section id=\"checks\"") and "sse-connect" not in done  # the final panel
-    assert 'id="stepper"' in done and 'hx-swap-oob' in done  # with the stepper's new states
+    assert done.startswith('<section id="checks"') and "sse-connect" not in done  # the final panel
+    assert 'id="stepper"' in done and "hx-swap-oob" in done  # with the stepper's new states
 
 
 def test_stream_of_a_run_from_another_process_reads_the_store(client):
@@ -87,14 +87,14 @@ def test_a_step_that_finishes_at_once_comes_back_finished(client, monkeypatch):
     client.create("acme")
     started = client.post("/p/acme/checks/hardware", headers={"X-CSRF-Token": client.csrf})
     assert "sse-connect" not in started.text and 'data-status="pending"' not in started.text
-    assert 'hx-swap-oob' in started.text  # the stepper follows
+    assert "hx-swap-oob" in started.text  # the stepper follows
 
 
 def test_polling_panel_is_the_fallback(client):
     client.create("acme")
     run = _start(client, "deploy")
     panel = client.get(f"/p/acme/checks/deploy?run={run}").text.split("<table")[0]
-    if 'aria-busy' in panel:  # still running: the GET panel polls itself, it never opens a stream
+    if "aria-busy" in panel:  # still running: the GET panel polls itself, it never opens a stream
         assert 'hx-trigger="every 400ms"' in panel and "sse-connect" not in panel
 
 
@@ -107,9 +107,12 @@ def test_browser_streams_rows_without_polling(live_server, page):
     page.on("request", lambda req: polls.append(req.url) if re.search(r"/checks/hardware\?run=", req.url) else None)
     with page.expect_response(lambda r: r.request.method == "POST" and "/checks/" in r.url):
         page.click("[data-testid=run-checks]")
-    page.wait_for_function("() => { const c = document.querySelector('#checks');"
-                           " return c && !c.hasAttribute('sse-connect') && !c.hasAttribute('hx-get')"
-                           " && !c.querySelector('[data-status=pending]'); }", timeout=20000)
+    page.wait_for_function(
+        "() => { const c = document.querySelector('#checks');"
+        " return c && !c.hasAttribute('sse-connect') && !c.hasAttribute('hx-get')"
+        " && !c.querySelector('[data-status=pending]'); }",
+        timeout=20000,
+    )
     assert polls == []
     assert page.locator("#checks tr[data-check]").count() == len(checks_for(["hardware"]))
     assert page.locator("#checks [data-testid=run-checks]:not([disabled])").count() == 1
@@ -126,16 +129,19 @@ def test_browser_falls_back_to_polling_when_events_are_held_back(live_server, pa
     page.on("request", lambda req: polls.append(req.url) if re.search(r"/checks/hardware\?run=", req.url) else None)
     with page.expect_response(lambda r: r.request.method == "POST" and "/checks/" in r.url):
         page.click("[data-testid=run-checks]")
-    page.wait_for_function("() => { const c = document.querySelector('#checks');"
-                           " return c && !c.hasAttribute('sse-connect') && !c.hasAttribute('hx-get')"
-                           " && !c.querySelector('[data-status=pending]'); }", timeout=20000)
+    page.wait_for_function(
+        "() => { const c = document.querySelector('#checks');"
+        " return c && !c.hasAttribute('sse-connect') && !c.hasAttribute('hx-get')"
+        " && !c.querySelector('[data-status=pending]'); }",
+        timeout=20000,
+    )
     assert held and polls, (held, polls)
     assert page.locator("#checks tr[data-check][data-status=pending]").count() == 0
 
 
 @pytest.mark.browser
 def test_browser_keeps_streaming_when_the_first_result_takes_long(live_server, page, monkeypatch):
-    """"hello" arrives at once, so a step whose first result takes longer than the fallback's
+    """ "hello" arrives at once, so a step whose first result takes longer than the fallback's
     2 s keeps its event stream (no polling)."""
     import dataclasses
     import time as _time
@@ -146,6 +152,7 @@ def test_browser_keeps_streaming_when_the_first_result_takes_long(live_server, p
         def slow(ctx):
             _time.sleep(2.5)
             return fn(ctx)
+
         return slow
 
     for check in checks_for(["hardware"]):
@@ -157,7 +164,10 @@ def test_browser_keeps_streaming_when_the_first_result_takes_long(live_server, p
     page.on("request", lambda req: polls.append(req.url) if re.search(r"/checks/hardware\?run=", req.url) else None)
     with page.expect_response(lambda r: r.request.method == "POST" and "/checks/" in r.url):
         page.click("[data-testid=run-checks]")
-    page.wait_for_function("() => { const c = document.querySelector('#checks');"
-                           " return c && !c.hasAttribute('sse-connect') && !c.hasAttribute('hx-get')"
-                           " && !c.querySelector('[data-status=pending]'); }", timeout=20000)
+    page.wait_for_function(
+        "() => { const c = document.querySelector('#checks');"
+        " return c && !c.hasAttribute('sse-connect') && !c.hasAttribute('hx-get')"
+        " && !c.querySelector('[data-status=pending]'); }",
+        timeout=20000,
+    )
     assert polls == []

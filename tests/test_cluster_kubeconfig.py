@@ -21,14 +21,20 @@ from app.requirements import load
 
 ROOT = Path(__file__).resolve().parents[1]
 
-TWO = yaml.safe_dump({
-    "current-context": "a",
-    "clusters": [{"name": "ca", "cluster": {"server": "https://a.invalid:6443"}},
-                 {"name": "cb", "cluster": {"server": "https://b.invalid:6443"}}],
-    "contexts": [{"name": "a", "context": {"cluster": "ca", "user": "u"}},
-                 {"name": "b", "context": {"cluster": "cb", "user": "u"}}],
-    "users": [{"name": "u", "user": {"token": "sekret-token-abc"}}],
-})
+TWO = yaml.safe_dump(
+    {
+        "current-context": "a",
+        "clusters": [
+            {"name": "ca", "cluster": {"server": "https://a.invalid:6443"}},
+            {"name": "cb", "cluster": {"server": "https://b.invalid:6443"}},
+        ],
+        "contexts": [
+            {"name": "a", "context": {"cluster": "ca", "user": "u"}},
+            {"name": "b", "context": {"cluster": "cb", "user": "u"}},
+        ],
+        "users": [{"name": "u", "user": {"token": "sekret-token-abc"}}],
+    }
+)
 
 
 def test_contexts_and_current_context():
@@ -39,24 +45,40 @@ def test_contexts_and_current_context():
 
 
 def _with_user(user: dict, **cluster) -> str:
-    return yaml.safe_dump({"current-context": "x",
-                           "clusters": [{"name": "c", "cluster": {"server": "https://k.invalid", **cluster}}],
-                           "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
-                           "users": [{"name": "u", "user": user}]})
+    return yaml.safe_dump(
+        {
+            "current-context": "x",
+            "clusters": [{"name": "c", "cluster": {"server": "https://k.invalid", **cluster}}],
+            "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+            "users": [{"name": "u", "user": user}],
+        }
+    )
 
 
-@pytest.mark.parametrize("text, words", [
-    pytest.param("a: [", "not valid YAML", id="bad-yaml"),
-    pytest.param("- 1", "a mapping", id="not-a-mapping"),
-    pytest.param("clusters: []\ncontexts: []\n", "no clusters", id="empty"),
-    pytest.param(_with_user({"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "gke-gcloud-auth-plugin"}}),
-                 "exec plugins: not supported here: use a token or client certificate", id="exec"),
-    pytest.param(_with_user({"auth-provider": {"name": "oidc"}}), "not supported here", id="auth-provider"),
-    pytest.param(_with_user({"username": "admin", "password": "pw-secret-1"}), "no credentials", id="basic-auth"),
-    pytest.param(_with_user({"client-certificate-data": "Zm9v"}), "no client key", id="cert-without-key"),
-    pytest.param(_with_user({"token": "t0k3n-xyz"}, **{"certificate-authority-data": "***"}), "not base64", id="bad-ca"),
-    pytest.param(_with_user({"token": "t0k3n-xyz"}, **{"certificate-authority": "ca.crt"}), "absolute path", id="relative-ca"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        pytest.param("a: [", "not valid YAML", id="bad-yaml"),
+        pytest.param("- 1", "a mapping", id="not-a-mapping"),
+        pytest.param("clusters: []\ncontexts: []\n", "no clusters", id="empty"),
+        pytest.param(
+            _with_user(
+                {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "gke-gcloud-auth-plugin"}}
+            ),
+            "exec plugins: not supported here: use a token or client certificate",
+            id="exec",
+        ),
+        pytest.param(_with_user({"auth-provider": {"name": "oidc"}}), "not supported here", id="auth-provider"),
+        pytest.param(_with_user({"username": "admin", "password": "pw-secret-1"}), "no credentials", id="basic-auth"),
+        pytest.param(_with_user({"client-certificate-data": "Zm9v"}), "no client key", id="cert-without-key"),
+        pytest.param(
+            _with_user({"token": "t0k3n-xyz"}, **{"certificate-authority-data": "***"}), "not base64", id="bad-ca"
+        ),
+        pytest.param(
+            _with_user({"token": "t0k3n-xyz"}, **{"certificate-authority": "ca.crt"}), "absolute path", id="relative-ca"
+        ),
+    ],
+)
 def test_unusable_kubeconfigs_are_explained_without_secrets(text, words):
     with pytest.raises(kc.KubeconfigError) as exc:
         kc.single_config(text)
@@ -70,11 +92,20 @@ def test_unknown_context_lists_the_known_ones():
         kc.resolve(TWO, "c")
 
 
-@pytest.mark.parametrize("text, value", [
-    ("2", Decimal(2)), ("500m", Decimal("0.5")), ("1.5", Decimal("1.5")), ("4Gi", Decimal(4 * 2**30)),
-    ("3500Mi", Decimal(3500 * 2**20)), ("32940916Ki", Decimal(32940916 * 1024)), ("1e3", Decimal(1000)),
-    ("128M", Decimal(128 * 10**6)), (".5", Decimal("0.5")),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("2", Decimal(2)),
+        ("500m", Decimal("0.5")),
+        ("1.5", Decimal("1.5")),
+        ("4Gi", Decimal(4 * 2**30)),
+        ("3500Mi", Decimal(3500 * 2**20)),
+        ("32940916Ki", Decimal(32940916 * 1024)),
+        ("1e3", Decimal(1000)),
+        ("128M", Decimal(128 * 10**6)),
+        (".5", Decimal("0.5")),
+    ],
+)
 def test_quantity(text, value):
     assert k.quantity(text) == value
 
@@ -87,8 +118,12 @@ def test_bad_quantity(text):
 
 def test_version_rules_are_ordered_data():
     rules = load("current")["cluster"]["version"]
-    assert [k.judge_version(v, rules)["status"] for v in [(1, 36), (1, 34), (1, 31), (1, 28)]] == \
-        ["pass", "pass", "warn", "fail"]
+    assert [k.judge_version(v, rules)["status"] for v in [(1, 36), (1, 34), (1, 31), (1, 28)]] == [
+        "pass",
+        "pass",
+        "warn",
+        "fail",
+    ]
     assert k.parse_version("v1.30.2+k3s1") == (1, 30)
     assert k.parse_version("garbage") is None
 
@@ -103,12 +138,15 @@ def _connect_error(inner: BaseException) -> Exception:
         return outer
 
 
-@pytest.mark.parametrize("exc, kind", [
-    pytest.param(_connect_error(socket.gaierror(-2, "Name or service not known")), "dns", id="dns"),
-    pytest.param(_connect_error(ConnectionRefusedError(111, "Connection refused")), "refused", id="refused"),
-    pytest.param(httpx2.ConnectTimeout("timed out"), "timeout", id="timeout"),
-    pytest.param(_connect_error(ssl.SSLCertVerificationError("CERTIFICATE_VERIFY_FAILED")), "tls", id="tls"),
-])
+@pytest.mark.parametrize(
+    "exc, kind",
+    [
+        pytest.param(_connect_error(socket.gaierror(-2, "Name or service not known")), "dns", id="dns"),
+        pytest.param(_connect_error(ConnectionRefusedError(111, "Connection refused")), "refused", id="refused"),
+        pytest.param(httpx2.ConnectTimeout("timed out"), "timeout", id="timeout"),
+        pytest.param(_connect_error(ssl.SSLCertVerificationError("CERTIFICATE_VERIFY_FAILED")), "tls", id="tls"),
+    ],
+)
 def test_failure_causes(exc, kind):
     assert k.cause(exc) == kind
 
@@ -116,15 +154,35 @@ def test_failure_causes(exc, kind):
 def test_cli_json_report_never_contains_the_kubeconfig_token(kube, tmp_path):
     """The token (valid and invalid) appears nowhere in validate output, in any format."""
     answers = tmp_path / "answers.yaml"
-    answers.write_text(yaml.safe_dump({"schema": 1, "profile": "kube-cli", "deploy": {
-        "target": "kubernetes", "kubeconfig": {"env": "KCFG"}}}))
+    answers.write_text(
+        yaml.safe_dump(
+            {"schema": 1, "profile": "kube-cli", "deploy": {"target": "kubernetes", "kubeconfig": {"env": "KCFG"}}}
+        )
+    )
     outputs = []
     for token in (kube.token, "bad-token-Qx81"):
         for fmt in ("json", "text", "junit"):
             env = {**os.environ, "PYTHONPATH": str(ROOT), "KCFG": kube.kubeconfig(token=token)}
-            done = subprocess.run([sys.executable, "-m", "app", "validate", str(answers), "--step", "deploy",
-                                   "--format", fmt, "--timeout", "5"], capture_output=True, text=True, env=env,
-                                  timeout=60, cwd=ROOT)
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "app",
+                    "validate",
+                    str(answers),
+                    "--step",
+                    "deploy",
+                    "--format",
+                    fmt,
+                    "--timeout",
+                    "5",
+                ],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=60,
+                cwd=ROOT,
+            )
             outputs.append((token, fmt, done))
             assert token not in done.stdout + done.stderr
     good_json = json.loads(outputs[0][2].stdout)

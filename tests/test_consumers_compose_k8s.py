@@ -32,8 +32,13 @@ from tests.consumers import (
 DB_CA = "-----BEGIN CERTIFICATE-----\nMIIBdatabaseCA\n-----END CERTIFICATE-----\n"
 STORE_CA = "-----BEGIN CERTIFICATE-----\nMIIBstoreCA\n-----END CERTIFICATE-----\n"
 # W&B's Go MySQL driver (go-sql-driver/mysql) `tls` values; see app/artifacts/connection.py.
-TLS = {"disabled": "false", "preferred": "preferred", "required": "skip-verify", "verify-ca": "true",
-       "verify-identity": "true"}
+TLS = {
+    "disabled": "false",
+    "preferred": "preferred",
+    "required": "skip-verify",
+    "verify-ca": "true",
+    "verify-identity": "true",
+}
 CASES = [*HOSTILE, pytest.param("p@ss:w/rd#1+x %y?z", id="issue-17")]
 
 
@@ -109,8 +114,15 @@ def test_kubernetes_single_replica_without_redis_has_no_redis(tmp_path):
 
 def compose_config(directory: Path) -> dict:
     """Debian's docker-compose 1.29 parses and interpolates the project offline."""
-    proc = subprocess.run(["/usr/bin/docker-compose", "config"], cwd=directory, capture_output=True, text=True, check=False,
-                          timeout=120, env={"PATH": os.environ["PATH"], "HOME": str(directory)})
+    proc = subprocess.run(
+        ["/usr/bin/docker-compose", "config"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={"PATH": os.environ["PATH"], "HOME": str(directory)},
+    )
     assert proc.returncode == 0, proc.stderr
     return yaml.safe_load(proc.stdout)
 
@@ -148,11 +160,14 @@ def test_compose_env_is_exact_and_the_cas_are_mounted(tmp_path, value):
         assert Path(mounts[target]).read_text() == pem
 
 
-@pytest.mark.parametrize("host,mode,ports", [
-    pytest.param("http://10.0.0.5", "none", {(80, 8080)}, id="http-ip"),
-    pytest.param("http://wandb.acme.internal:8081", "none", {(8081, 8080)}, id="http-port"),
-    pytest.param("https://wandb.acme.internal", "external", {(8080, 8080)}, id="external-lb"),
-])
+@pytest.mark.parametrize(
+    "host,mode,ports",
+    [
+        pytest.param("http://10.0.0.5", "none", {(80, 8080)}, id="http-ip"),
+        pytest.param("http://wandb.acme.internal:8081", "none", {(8081, 8080)}, id="http-port"),
+        pytest.param("https://wandb.acme.internal", "external", {(8080, 8080)}, id="external-lb"),
+    ],
+)
 def test_compose_publishes_the_port_host_names(tmp_path, host, mode, ports):
     doc = plain_document(host=host, tls={"mode": mode}, deploy={"target": "docker-compose", "version": "0.70.0"})
     out = write_bundle(answers(doc), tmp_path / "b")
@@ -162,8 +177,9 @@ def test_compose_publishes_the_port_host_names(tmp_path, host, mode, ports):
 
 
 def test_compose_with_nginx_publishes_443_and_80(tmp_path):
-    out = write_bundle(answers(plain_document(deploy={"target": "docker-compose", "version": "0.70.0"})),
-                       tmp_path / "b")
+    out = write_bundle(
+        answers(plain_document(deploy={"target": "docker-compose", "version": "0.70.0"})), tmp_path / "b"
+    )
     services = compose_config(out / "docker-compose")["services"]
     assert _ports(services["nginx"]) == {(443, 443), (80, 80)} and not _ports(services["wandb"])
 

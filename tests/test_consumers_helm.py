@@ -107,8 +107,9 @@ def test_the_cr_carries_the_same_values_through_the_chart(tmp_path):
     (tmp_path / "cr-values.yaml").write_text(yaml.safe_dump(cr["spec"]["values"]))
     _, from_cr = wandb_containers(helm_template(tmp_path / "cr-values.yaml"))
     _, from_values = wandb_containers(helm_template(out / "helm/values.yaml"))
-    assert [(w, e["MYSQL"], e.get("BUCKET")) for w, _, _, e in from_cr] == \
-        [(w, e["MYSQL"], e.get("BUCKET")) for w, _, _, e in from_values]
+    assert [(w, e["MYSQL"], e.get("BUCKET")) for w, _, _, e in from_cr] == [
+        (w, e["MYSQL"], e.get("BUCKET")) for w, _, _, e in from_values
+    ]
 
 
 @pytest.mark.parametrize("mode", ["disabled", "required", "verify-ca", "verify-identity"])

@@ -17,8 +17,10 @@ from app.actions.object_store import apply_cors
 from app.artifacts.bundle import write_bundle
 from tests.bundle_corpus import answers, plain_document
 
-MINIO_NOT_IMPLEMENTED = ("mc: <ERROR> Unable to set CORS configuration for `wandb/wandb-files`. "
-                         "A header you provided implies functionality that is not implemented.")
+MINIO_NOT_IMPLEMENTED = (
+    "mc: <ERROR> Unable to set CORS configuration for `wandb/wandb-files`. "
+    "A header you provided implies functionality that is not implemented."
+)
 FAKE_MC = r"""#!/bin/sh
 # Stand-in for MinIO's `mc` (records its arguments; `cors set` answers per $FAKE_MC_CORS).
 printf '%s\n' "$*" >> "$FAKE_MC_LOG"
@@ -35,25 +37,39 @@ esac
 """
 
 
-def run_script(tmp_path: Path, cors: str, host: str = "https://wandb.acme.internal") -> tuple[subprocess.CompletedProcess, list[str]]:
+def run_script(
+    tmp_path: Path, cors: str, host: str = "https://wandb.acme.internal"
+) -> tuple[subprocess.CompletedProcess, list[str]]:
     out = write_bundle(answers(plain_document(host=host)), tmp_path / "bundle")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "mc").write_text(FAKE_MC)
     (bin_dir / "mc").chmod(0o755)
     log = tmp_path / "mc.log"
-    proc = subprocess.run(["sh", str(out / "object-store/minio-setup.sh")], capture_output=True, text=True, timeout=30, check=False,
-                          env={"PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_MC_LOG": str(log),
-                               "FAKE_MC_CORS": cors, "FAKE_MC_MESSAGE": MINIO_NOT_IMPLEMENTED,
-                               "WANDB_S3_SECRET_KEY": "s3-secret"})
+    proc = subprocess.run(
+        ["sh", str(out / "object-store/minio-setup.sh")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env={
+            "PATH": f"{bin_dir}:{os.environ['PATH']}",
+            "FAKE_MC_LOG": str(log),
+            "FAKE_MC_CORS": cors,
+            "FAKE_MC_MESSAGE": MINIO_NOT_IMPLEMENTED,
+            "WANDB_S3_SECRET_KEY": "s3-secret",
+        },
+    )
     return proc, log.read_text().splitlines() if log.exists() else []
 
 
 def test_script_falls_back_to_the_global_setting_on_community_minio(tmp_path):
     proc, calls = run_script(tmp_path, "community", host="https://wandb.acme.internal:8443")
     assert proc.returncode == 0, proc.stderr
-    assert calls[-2:] == ["cors set wandb/wandb-files cors.xml",
-                          "admin config set wandb api cors_allow_origin=https://wandb.acme.internal:8443"]
+    assert calls[-2:] == [
+        "cors set wandb/wandb-files cors.xml",
+        "admin config set wandb api cors_allow_origin=https://wandb.acme.internal:8443",
+    ]
     assert "no per-bucket CORS" in proc.stdout and "cors_allow_origin" in proc.stdout
 
 
@@ -71,6 +87,7 @@ def test_script_stops_on_any_other_error(tmp_path):
 
 
 # -- the Apply CORS action against an S3 stand-in -------------------------------------------------
+
 
 class S3StandIn(ThreadingHTTPServer):
     """S3 stand-in: PutBucketCors → `put_cors` (NotImplemented like community MinIO, or accepted);
@@ -103,9 +120,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.server.requests.append(f"PUT {self.path}")
         if "cors" in self.path and self.server.put_cors == "not-implemented":
-            return self._reply(501, b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code>'
-                               b"<Message>A header you provided implies functionality that is not implemented"
-                               b"</Message></Error>", {"Content-Type": "application/xml"})
+            return self._reply(
+                501,
+                b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code>'
+                b"<Message>A header you provided implies functionality that is not implemented"
+                b"</Message></Error>",
+                {"Content-Type": "application/xml"},
+            )
         self._reply(200)
 
     def do_OPTIONS(self):
@@ -114,8 +135,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.allow_origin is None:
             return self._reply(403)
         allowed = origin if self.server.allow_origin == "*" else self.server.allow_origin
-        self._reply(200, headers={"Access-Control-Allow-Origin": allowed,
-                                  "Access-Control-Allow-Methods": "GET, PUT, HEAD"})
+        self._reply(
+            200, headers={"Access-Control-Allow-Origin": allowed, "Access-Control-Allow-Methods": "GET, PUT, HEAD"}
+        )
 
 
 @pytest.fixture
@@ -129,8 +151,16 @@ def s3_standin():
 
 
 def _answers(server: S3StandIn):
-    return answers(plain_document(object_store={"endpoint": f"http://127.0.0.1:{server.server_address[1]}",
-                                                "bucket": "wandb-files", "access_key": "AK", "secret_key": "SK"}))
+    return answers(
+        plain_document(
+            object_store={
+                "endpoint": f"http://127.0.0.1:{server.server_address[1]}",
+                "bucket": "wandb-files",
+                "access_key": "AK",
+                "secret_key": "SK",
+            }
+        )
+    )
 
 
 def test_action_on_community_minio_gives_the_global_command_and_the_preflight(s3_standin):
@@ -169,10 +199,17 @@ def test_action_through_the_web_in_korean(client, s3_standin):
     """The wizard's Apply CORS button on community MinIO, in the Korean UI: the command as it is."""
     client.create("acme")
     client.post_form("/p/acme/tls", {"version": "1", "host": "https://wandb.example.com"}, follow_redirects=False)
-    client.post_form("/p/acme/object_store", {
-        "version": "2", "object_store.endpoint": f"http://127.0.0.1:{s3_standin.server_address[1]}",
-        "object_store.bucket": "wandb-files", "object_store.access_key": "AK", "object_store.secret_key": "SK",
-    }, follow_redirects=False)
+    client.post_form(
+        "/p/acme/object_store",
+        {
+            "version": "2",
+            "object_store.endpoint": f"http://127.0.0.1:{s3_standin.server_address[1]}",
+            "object_store.bucket": "wandb-files",
+            "object_store.access_key": "AK",
+            "object_store.secret_key": "SK",
+        },
+        follow_redirects=False,
+    )
     client.cookies.set("lang", "ko")
     r = client.post("/p/acme/actions/apply-cors", headers={"X-CSRF-Token": client.csrf})
     assert r.status_code == 200 and 'data-ok="true"' in r.text, r.text

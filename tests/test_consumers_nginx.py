@@ -32,12 +32,20 @@ class _Upstream(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self):
-        length, chunked = int(self.headers.get("Content-Length") or 0), "chunked" in (self.headers.get("Transfer-Encoding") or "")
+        length, chunked = (
+            int(self.headers.get("Content-Length") or 0),
+            "chunked" in (self.headers.get("Transfer-Encoding") or ""),
+        )
         size = len(self.rfile.read(length)) if not chunked else self._chunked()
-        body = json.dumps({"bytes": size, "host": self.headers.get("Host"),
-                           "proto": self.headers.get("X-Forwarded-Proto"),
-                           "fwd_host": self.headers.get("X-Forwarded-Host"),
-                           "fwd_port": self.headers.get("X-Forwarded-Port")}).encode()
+        body = json.dumps(
+            {
+                "bytes": size,
+                "host": self.headers.get("Host"),
+                "proto": self.headers.get("X-Forwarded-Proto"),
+                "fwd_host": self.headers.get("X-Forwarded-Host"),
+                "fwd_port": self.headers.get("X-Forwarded-Port"),
+            }
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -87,7 +95,8 @@ def nginx_site(tmp_path, pki):
         "events { worker_connections 64; }\n"
         f"http {{ access_log off; client_body_temp_path {tmp_path}/body; proxy_temp_path {tmp_path}/proxy;\n"
         f"  fastcgi_temp_path {tmp_path}/fcgi; uwsgi_temp_path {tmp_path}/uwsgi; scgi_temp_path {tmp_path}/scgi;\n"
-        f"  include {tmp_path}/site.conf; }}\n")
+        f"  include {tmp_path}/site.conf; }}\n"
+    )
     args = [NGINX, "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)]
     test = subprocess.run([*args, "-t"], capture_output=True, text=True, timeout=30, check=False)
     assert test.returncode == 0, test.stderr
@@ -117,8 +126,11 @@ def test_nginx_proxies_10_mib_with_forwarded_proto(nginx_site):
     tls_port, _, root = nginx_site
     ctx = ssl.create_default_context(cadata=root)
     with httpx.Client(verify=ctx, timeout=30) as client:
-        r = client.post(f"https://127.0.0.1:{tls_port}/graphql", content=b"x" * BODY,
-                        headers={"Host": "wandb.acme.internal", "Content-Type": "application/octet-stream"})
+        r = client.post(
+            f"https://127.0.0.1:{tls_port}/graphql",
+            content=b"x" * BODY,
+            headers={"Host": "wandb.acme.internal", "Content-Type": "application/octet-stream"},
+        )
     assert r.status_code == 200, r.text[:300]  # 413 would be nginx's 1 MB default body limit
     seen = r.json()
     assert seen["bytes"] == BODY

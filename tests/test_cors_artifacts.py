@@ -17,25 +17,44 @@ NS = {"s3": S3_XMLNS}
 
 
 def answers(host="https://wandb.acme.internal", **store):
-    doc = {"schema": 1, "profile": "cors", "object_store": {
-        "endpoint": "https://s3.acme.internal:9000", "bucket": "wandb-files", "region": "eu-central-1",
-        "access_key": "AKIAEXAMPLE", **store}}
+    doc = {
+        "schema": 1,
+        "profile": "cors",
+        "object_store": {
+            "endpoint": "https://s3.acme.internal:9000",
+            "bucket": "wandb-files",
+            "region": "eu-central-1",
+            "access_key": "AKIAEXAMPLE",
+            **store,
+        },
+    }
     if host:
         doc["host"] = host
     return parse_document(doc)
 
 
-@pytest.mark.parametrize("host, origin", [
-    pytest.param("https://wandb.acme.internal", "https://wandb.acme.internal", id="https-default-port"),
-    pytest.param("https://wandb.acme.internal:443", "https://wandb.acme.internal", id="explicit-443-dropped"),
-    pytest.param("http://10.0.0.5:8080", "http://10.0.0.5:8080", id="http-ip-port"),
-    pytest.param("https://[fd00::5]:8443", "https://[fd00::5]:8443", id="ipv6"),
-    pytest.param(None, PLACEHOLDER_ORIGIN, id="no-host-placeholder"),
-])
+@pytest.mark.parametrize(
+    "host, origin",
+    [
+        pytest.param("https://wandb.acme.internal", "https://wandb.acme.internal", id="https-default-port"),
+        pytest.param("https://wandb.acme.internal:443", "https://wandb.acme.internal", id="explicit-443-dropped"),
+        pytest.param("http://10.0.0.5:8080", "http://10.0.0.5:8080", id="http-ip-port"),
+        pytest.param("https://[fd00::5]:8443", "https://[fd00::5]:8443", id="ipv6"),
+        pytest.param(None, PLACEHOLDER_ORIGIN, id="no-host-placeholder"),
+    ],
+)
 def test_rule_allows_exactly_the_host_origin(host, origin):
-    assert cors_rules(answers(host)) == {"CORSRules": [{
-        "AllowedOrigins": [origin], "AllowedMethods": ["GET", "PUT", "HEAD"], "AllowedHeaders": ["*"],
-        "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000}]}
+    assert cors_rules(answers(host)) == {
+        "CORSRules": [
+            {
+                "AllowedOrigins": [origin],
+                "AllowedMethods": ["GET", "PUT", "HEAD"],
+                "AllowedHeaders": ["*"],
+                "ExposeHeaders": ["ETag"],
+                "MaxAgeSeconds": 3000,
+            }
+        ]
+    }
 
 
 def parse_xml(text: str) -> dict:
@@ -51,10 +70,13 @@ def parse_xml(text: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("host", [
-    pytest.param("https://wandb.acme.internal", id="plain"),
-    pytest.param("https://a&b<c>.example:8443", id="xml-special-characters-escaped"),
-])
+@pytest.mark.parametrize(
+    "host",
+    [
+        pytest.param("https://wandb.acme.internal", id="plain"),
+        pytest.param("https://a&b<c>.example:8443", id="xml-special-characters-escaped"),
+    ],
+)
 def test_xml_and_json_carry_the_same_rule(host):
     a = answers(host)
     assert parse_xml(cors_xml(a)) == cors_rules(a)["CORSRules"][0]
@@ -72,8 +94,11 @@ def test_cors_json_applies_to_a_real_store_and_the_preflight_passes(seaweedfs):
     a = answers("http://wandb.acme.internal:8080")
     bucket = seaweedfs.new_bucket()
     seaweedfs.client().put_bucket_cors(Bucket=bucket, CORSConfiguration=json.loads(cors_json(a)))
-    r = httpx.options(f"{seaweedfs.endpoint}/{bucket}/x", headers={
-        "Origin": "http://wandb.acme.internal:8080", "Access-Control-Request-Method": "PUT"}, timeout=5)
+    r = httpx.options(
+        f"{seaweedfs.endpoint}/{bucket}/x",
+        headers={"Origin": "http://wandb.acme.internal:8080", "Access-Control-Request-Method": "PUT"},
+        timeout=5,
+    )
     assert r.status_code == 200
     assert r.headers["access-control-allow-origin"] == "http://wandb.acme.internal:8080"
     assert r.headers["access-control-expose-headers"] == "ETag"

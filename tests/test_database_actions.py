@@ -24,8 +24,13 @@ def _admin_account(mariadb_default):
 
 
 def _answers(port, **db):
-    base = {"name": "action_db", "user": "action_user", "password": APP_PASSWORD,
-            "admin_user": ADMIN, "admin_password": ADMIN_PASSWORD}
+    base = {
+        "name": "action_db",
+        "user": "action_user",
+        "password": APP_PASSWORD,
+        "admin_user": ADMIN,
+        "admin_password": ADMIN_PASSWORD,
+    }
     return db_answers(port, **{**base, **db})
 
 
@@ -57,15 +62,19 @@ def test_apply_resets_a_changed_password(mariadb_default):
     assert run_db_checks(answers, "database.connect")["database.connect"].status == "pass"
 
 
-@pytest.mark.parametrize("db, needle", [
-    pytest.param({"admin_password": "wrong-admin-pw"}, "access denied", id="wrong-admin-password"),
-    pytest.param({"admin_user": None}, "database.admin_user", id="no-admin-user"),
-    pytest.param({"password": None}, "database.password", id="no-app-password"),
-    pytest.param({"admin_user": "wandb_local", "admin_password": "app-Pass-1"}, "failed", id="admin-lacks-privilege"),
-])
+@pytest.mark.parametrize(
+    "db, needle",
+    [
+        pytest.param({"admin_password": "wrong-admin-pw"}, "access denied", id="wrong-admin-password"),
+        pytest.param({"admin_user": None}, "database.admin_user", id="no-admin-user"),
+        pytest.param({"password": None}, "database.password", id="no-app-password"),
+        pytest.param(
+            {"admin_user": "wandb_local", "admin_password": "app-Pass-1"}, "failed", id="admin-lacks-privilege"
+        ),
+    ],
+)
 def test_apply_failures_are_reported_without_secrets(mariadb_default, db, needle):
-    result = apply_bootstrap(_answers(mariadb_default.port, name="action_fail_db", user="action_fail", **db),
-                             timeout=5)
+    result = apply_bootstrap(_answers(mariadb_default.port, name="action_fail_db", user="action_fail", **db), timeout=5)
     assert not result.ok
     assert needle in result.message
     dumped = json.dumps([result.message, result.statements])

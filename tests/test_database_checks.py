@@ -13,11 +13,24 @@ import pytest
 
 from tests.services.mariadb import APP_DB, APP_USER, db_answers, run_db_checks
 
-PARAMETER_IDS = ["database.binlog_format", "database.binlog_row_image", "database.sync_binlog",
-                 "database.innodb_flush_log_at_trx_commit", "database.innodb_online_alter_log_max_size",
-                 "database.sort_buffer_size", "database.max_prepared_stmt_count"]
-ALL_IDS = ["database.connect", "database.version", "database.charset", "database.grants", "database.write",
-           *PARAMETER_IDS, "database.latency"]
+PARAMETER_IDS = [
+    "database.binlog_format",
+    "database.binlog_row_image",
+    "database.sync_binlog",
+    "database.innodb_flush_log_at_trx_commit",
+    "database.innodb_online_alter_log_max_size",
+    "database.sort_buffer_size",
+    "database.max_prepared_stmt_count",
+]
+ALL_IDS = [
+    "database.connect",
+    "database.version",
+    "database.charset",
+    "database.grants",
+    "database.write",
+    *PARAMETER_IDS,
+    "database.latency",
+]
 
 
 @pytest.fixture(scope="module")
@@ -34,21 +47,24 @@ def test_every_spec_check_is_registered(default_results):
     assert sorted(default_results) == sorted(ALL_IDS)
 
 
-@pytest.mark.parametrize("check_id, status, observed", [
-    pytest.param("database.connect", "pass", None, id="connect"),
-    pytest.param("database.version", "fail", None, id="version-mariadb"),
-    pytest.param("database.charset", "pass", "utf8mb4 / utf8mb4_general_ci", id="charset"),
-    pytest.param("database.grants", "pass", None, id="grants"),
-    pytest.param("database.write", "pass", None, id="write"),
-    pytest.param("database.binlog_format", "fail", "MIXED", id="binlog_format"),
-    pytest.param("database.binlog_row_image", "fail", "FULL", id="binlog_row_image"),
-    pytest.param("database.sync_binlog", "fail", "0", id="sync_binlog"),
-    pytest.param("database.innodb_flush_log_at_trx_commit", "pass", "1", id="flush_log"),
-    pytest.param("database.innodb_online_alter_log_max_size", "fail", "134217728", id="alter_log"),
-    pytest.param("database.sort_buffer_size", "fail", "2097152", id="sort_buffer"),
-    pytest.param("database.max_prepared_stmt_count", "warn", "16382", id="prepared_stmts"),
-    pytest.param("database.latency", "pass", None, id="latency"),
-])
+@pytest.mark.parametrize(
+    "check_id, status, observed",
+    [
+        pytest.param("database.connect", "pass", None, id="connect"),
+        pytest.param("database.version", "fail", None, id="version-mariadb"),
+        pytest.param("database.charset", "pass", "utf8mb4 / utf8mb4_general_ci", id="charset"),
+        pytest.param("database.grants", "pass", None, id="grants"),
+        pytest.param("database.write", "pass", None, id="write"),
+        pytest.param("database.binlog_format", "fail", "MIXED", id="binlog_format"),
+        pytest.param("database.binlog_row_image", "fail", "FULL", id="binlog_row_image"),
+        pytest.param("database.sync_binlog", "fail", "0", id="sync_binlog"),
+        pytest.param("database.innodb_flush_log_at_trx_commit", "pass", "1", id="flush_log"),
+        pytest.param("database.innodb_online_alter_log_max_size", "fail", "134217728", id="alter_log"),
+        pytest.param("database.sort_buffer_size", "fail", "2097152", id="sort_buffer"),
+        pytest.param("database.max_prepared_stmt_count", "warn", "16382", id="prepared_stmts"),
+        pytest.param("database.latency", "pass", None, id="latency"),
+    ],
+)
 def test_default_mariadb(default_results, check_id, status, observed):
     r = default_results[check_id]
     assert r.status == status, r.message
@@ -65,8 +81,9 @@ def test_default_mariadb_version_message(default_results):
     assert r.observed.startswith("10.11") and "MariaDB" in r.observed
 
 
-@pytest.mark.parametrize("check_id", PARAMETER_IDS + ["database.charset", "database.grants", "database.write",
-                                                      "database.latency"])
+@pytest.mark.parametrize(
+    "check_id", PARAMETER_IDS + ["database.charset", "database.grants", "database.write", "database.latency"]
+)
 def test_tuned_mariadb_passes(tuned_results, check_id):
     assert tuned_results[check_id].status == "pass", tuned_results[check_id].message
 
@@ -85,19 +102,24 @@ def test_baseline_profile_on_default_mariadb(mariadb_default):
 
 def test_write_leaves_nothing_behind(mariadb_default, default_results):
     assert default_results["database.write"].status == "pass"
-    tables = mariadb_default.sql("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s",
-                                 params=(APP_DB,))
+    tables = mariadb_default.sql(
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s", params=(APP_DB,)
+    )
     assert tables == []
 
 
 # -- connection failures: the message names the cause -----------------------------------------------
 
-@pytest.mark.parametrize("case, needle", [
-    pytest.param("wrong-password", "access denied", id="wrong-password"),
-    pytest.param("unknown-user", "access denied", id="unknown-user"),
-    pytest.param("closed-port", "connection refused", id="closed-port"),
-    pytest.param("dns", "DNS failure", id="dns-failure"),
-])
+
+@pytest.mark.parametrize(
+    "case, needle",
+    [
+        pytest.param("wrong-password", "access denied", id="wrong-password"),
+        pytest.param("unknown-user", "access denied", id="unknown-user"),
+        pytest.param("closed-port", "connection refused", id="closed-port"),
+        pytest.param("dns", "DNS failure", id="dns-failure"),
+    ],
+)
 def test_connect_failures(mariadb_default, closed_port, case, needle):
     answers = {
         "wrong-password": lambda: db_answers(mariadb_default.port, password="not-the-password"),
@@ -138,38 +160,79 @@ def test_missing_inputs_skip():
 
 # -- database, grants and charset variations ---------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def variations(mariadb_default):
     """Extra accounts and databases on the default server for the negative cases."""
     s = mariadb_default
-    s.sql("CREATE USER 'nogrant'@'%' IDENTIFIED BY 'pw-nogrant'",
-          "CREATE DATABASE latin_db CHARACTER SET latin1",
-          "CREATE DATABASE unicode_db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
-          "CREATE USER 'escaped'@'%' IDENTIFIED BY 'pw-escaped'",
-          r"GRANT ALL ON `wandb\_local`.* TO 'escaped'@'%'",
-          "GRANT ALL ON latin_db.* TO 'escaped'@'%'",
-          "GRANT ALL ON unicode_db.* TO 'escaped'@'%'",
-          "CREATE USER 'reader'@'%' IDENTIFIED BY 'pw-reader'",
-          "GRANT SELECT ON wandb_local.* TO 'reader'@'%'")
+    s.sql(
+        "CREATE USER 'nogrant'@'%' IDENTIFIED BY 'pw-nogrant'",
+        "CREATE DATABASE latin_db CHARACTER SET latin1",
+        "CREATE DATABASE unicode_db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
+        "CREATE USER 'escaped'@'%' IDENTIFIED BY 'pw-escaped'",
+        r"GRANT ALL ON `wandb\_local`.* TO 'escaped'@'%'",
+        "GRANT ALL ON latin_db.* TO 'escaped'@'%'",
+        "GRANT ALL ON unicode_db.* TO 'escaped'@'%'",
+        "CREATE USER 'reader'@'%' IDENTIFIED BY 'pw-reader'",
+        "GRANT SELECT ON wandb_local.* TO 'reader'@'%'",
+    )
     return s
 
 
-@pytest.mark.parametrize("user, password, name, check_id, status, needle", [
-    pytest.param("nogrant", "pw-nogrant", APP_DB, "database.grants", "fail",
-                 "GRANT ALL ON `wandb_local`.* TO 'nogrant'@'%';", id="grants-none"),
-    pytest.param("reader", "pw-reader", APP_DB, "database.grants", "fail",
-                 "GRANT ALL ON `wandb_local`.* TO 'reader'@'%';", id="grants-select-only"),
-    pytest.param("escaped", "pw-escaped", APP_DB, "database.grants", "pass", None, id="grants-escaped-name"),
-    pytest.param("reader", "pw-reader", APP_DB, "database.write", "fail", "GRANT ALL", id="write-denied"),
-    pytest.param("nogrant", "pw-nogrant", APP_DB, "database.charset", "fail", "CREATE DATABASE IF NOT EXISTS",
-                 id="charset-invisible"),
-    pytest.param(APP_USER, None, "missing_db", "database.charset", "fail", "CREATE DATABASE IF NOT EXISTS",
-                 id="charset-missing"),
-    pytest.param(APP_USER, None, "missing_db", "database.write", "fail", "bootstrap", id="write-missing-db"),
-    pytest.param("escaped", "pw-escaped", "latin_db", "database.charset", "fail", "ALTER DATABASE", id="latin1"),
-    pytest.param("escaped", "pw-escaped", "unicode_db", "database.charset", "warn", "utf8mb4_general_ci",
-                 id="other-collation"),
-])
+@pytest.mark.parametrize(
+    "user, password, name, check_id, status, needle",
+    [
+        pytest.param(
+            "nogrant",
+            "pw-nogrant",
+            APP_DB,
+            "database.grants",
+            "fail",
+            "GRANT ALL ON `wandb_local`.* TO 'nogrant'@'%';",
+            id="grants-none",
+        ),
+        pytest.param(
+            "reader",
+            "pw-reader",
+            APP_DB,
+            "database.grants",
+            "fail",
+            "GRANT ALL ON `wandb_local`.* TO 'reader'@'%';",
+            id="grants-select-only",
+        ),
+        pytest.param("escaped", "pw-escaped", APP_DB, "database.grants", "pass", None, id="grants-escaped-name"),
+        pytest.param("reader", "pw-reader", APP_DB, "database.write", "fail", "GRANT ALL", id="write-denied"),
+        pytest.param(
+            "nogrant",
+            "pw-nogrant",
+            APP_DB,
+            "database.charset",
+            "fail",
+            "CREATE DATABASE IF NOT EXISTS",
+            id="charset-invisible",
+        ),
+        pytest.param(
+            APP_USER,
+            None,
+            "missing_db",
+            "database.charset",
+            "fail",
+            "CREATE DATABASE IF NOT EXISTS",
+            id="charset-missing",
+        ),
+        pytest.param(APP_USER, None, "missing_db", "database.write", "fail", "bootstrap", id="write-missing-db"),
+        pytest.param("escaped", "pw-escaped", "latin_db", "database.charset", "fail", "ALTER DATABASE", id="latin1"),
+        pytest.param(
+            "escaped",
+            "pw-escaped",
+            "unicode_db",
+            "database.charset",
+            "warn",
+            "utf8mb4_general_ci",
+            id="other-collation",
+        ),
+    ],
+)
 def test_account_and_database_cases(variations, user, password, name, check_id, status, needle):
     extra = {"user": user, "name": name}
     if password:
@@ -182,27 +245,41 @@ def test_account_and_database_cases(variations, user, password, name, check_id, 
 
 
 def test_role_grants_are_named(variations):
-    variations.sql("CREATE ROLE IF NOT EXISTS wandb_role", "GRANT ALL ON wandb_local.* TO wandb_role",
-                   "CREATE USER 'roleuser'@'%' IDENTIFIED BY 'pw-role'", "GRANT wandb_role TO 'roleuser'@'%'")
-    r = run_db_checks(db_answers(variations.port, user="roleuser", password="pw-role"),
-                      "database.connect", "database.grants")["database.grants"]
+    variations.sql(
+        "CREATE ROLE IF NOT EXISTS wandb_role",
+        "GRANT ALL ON wandb_local.* TO wandb_role",
+        "CREATE USER 'roleuser'@'%' IDENTIFIED BY 'pw-role'",
+        "GRANT wandb_role TO 'roleuser'@'%'",
+    )
+    r = run_db_checks(
+        db_answers(variations.port, user="roleuser", password="pw-role"), "database.connect", "database.grants"
+    )["database.grants"]
     assert r.status == "fail" and "roles" in r.message
 
 
 # -- the full CLI flow -----------------------------------------------------------------------------
+
 
 def test_cli_validate_database_step(mariadb_tuned, tmp_path):
     answers = tmp_path / "answers.yaml"
     answers.write_text(
         "schema: 1\nprofile: cli-db\n"
         f"database:\n  host: 127.0.0.1\n  port: {mariadb_tuned.port}\n  name: {APP_DB}\n  user: {APP_USER}\n"
-        "  password: {env: WBSETUP_TEST_DB_PASSWORD}\n", encoding="utf-8")
+        "  password: {env: WBSETUP_TEST_DB_PASSWORD}\n",
+        encoding="utf-8",
+    )
     from tests.services.mariadb import APP_PASSWORD
 
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "WBSETUP_TEST_DB_PASSWORD": APP_PASSWORD, "PYTHONPATH": str(root)}
-    proc = subprocess.run([sys.executable, "-m", "app", "validate", str(answers), "--step", "database",
-                           "--format", "json"], capture_output=True, text=True, env=env, cwd=root, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "validate", str(answers), "--step", "database", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        timeout=60,
+    )
     report = json.loads(proc.stdout)
     statuses = {c["id"]: c["status"] for c in report["checks"]}
     assert statuses["database.connect"] == "pass"
@@ -211,7 +288,24 @@ def test_cli_validate_database_step(mariadb_tuned, tmp_path):
     assert report["summary"]["fail"] == 1 and proc.returncode == 1
     assert APP_PASSWORD not in proc.stdout
     # --ignore turns the MariaDB verdict into a recorded warning: exit 0
-    proc = subprocess.run([sys.executable, "-m", "app", "validate", str(answers), "--step", "database",
-                           "--format", "json", "--ignore", "database.version"],
-                          capture_output=True, text=True, env=env, cwd=root, timeout=60)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "validate",
+            str(answers),
+            "--step",
+            "database",
+            "--format",
+            "json",
+            "--ignore",
+            "database.version",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -47,10 +47,21 @@ def extra_profile(tmp_path, monkeypatch):
 def test_shipped_profiles_register_exactly_the_spec_checks():
     """§4.2: the parameter check ids, in order, come from the profiles."""
     ids = [c.id for c in checks_for(["database"])]
-    assert ids == ["database.connect", "database.version", "database.charset", "database.grants", "database.write",
-                   "database.binlog_format", "database.binlog_row_image", "database.sync_binlog",
-                   "database.innodb_flush_log_at_trx_commit", "database.innodb_online_alter_log_max_size",
-                   "database.sort_buffer_size", "database.max_prepared_stmt_count", "database.latency"]
+    assert ids == [
+        "database.connect",
+        "database.version",
+        "database.charset",
+        "database.grants",
+        "database.write",
+        "database.binlog_format",
+        "database.binlog_row_image",
+        "database.sync_binlog",
+        "database.innodb_flush_log_at_trx_commit",
+        "database.innodb_online_alter_log_max_size",
+        "database.sort_buffer_size",
+        "database.max_prepared_stmt_count",
+        "database.latency",
+    ]
     assert database.register_parameters(requirements.load("current")) == []  # idempotent
 
 
@@ -66,8 +77,12 @@ def test_one_yaml_row_adds_check_variable_artifacts(extra_profile, mysql_standin
 
     answers_kw = dict(requirements="current", user=STANDIN_USER, password=STANDIN_PASSWORD)
     tuned = StandinSpec("8.4.3", variables=tuple(requirements.tuned_variables(profile).items()))
-    r = run_db_checks(db_answers(mysql_standin.port(tuned), **answers_kw), "database.connect",
-                      "database.max_connections", "database.sort_buffer_size")
+    r = run_db_checks(
+        db_answers(mysql_standin.port(tuned), **answers_kw),
+        "database.connect",
+        "database.max_connections",
+        "database.sort_buffer_size",
+    )
     assert r["database.connect"].status == "pass", r["database.connect"].message
     assert r["database.max_connections"].status == "pass", r["database.max_connections"].message
     assert r["database.max_connections"].observed == "1000"  # the variable was read from the server
@@ -86,8 +101,9 @@ def test_one_yaml_row_adds_check_variable_artifacts(extra_profile, mysql_standin
 def test_extra_parameter_skips_on_a_profile_without_it(extra_profile, mysql_standin):
     """The baseline profile has no such row: its check says so instead of judging."""
     spec = StandinSpec("8.4.3")
-    answers = db_answers(mysql_standin.port(spec), requirements="baseline-8.0.28", user=STANDIN_USER,
-                         password=STANDIN_PASSWORD)
+    answers = db_answers(
+        mysql_standin.port(spec), requirements="baseline-8.0.28", user=STANDIN_USER, password=STANDIN_PASSWORD
+    )
     r = run_db_checks(answers, "database.connect", "database.max_connections")
     assert r["database.max_connections"].status == "skip"
     assert "max_connections" not in _mysql.variables_for(requirements.load("baseline-8.0.28"))

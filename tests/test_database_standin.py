@@ -26,13 +26,15 @@ STANDIN_VERSIONS = [
 
 
 def _answers(mysql_standin, spec: StandinSpec, requirements: str, **extra):
-    return db_answers(mysql_standin.port(spec), requirements=requirements, user=STANDIN_USER,
-                      password=STANDIN_PASSWORD, **extra)
+    return db_answers(
+        mysql_standin.port(spec), requirements=requirements, user=STANDIN_USER, password=STANDIN_PASSWORD, **extra
+    )
 
 
-@pytest.mark.parametrize("version, aurora, current, baseline",
-                         [pytest.param(*row, id=f"standin-{row[0]}" + (f"-aurora-{row[1]}" if row[1] else ""))
-                          for row in STANDIN_VERSIONS])
+@pytest.mark.parametrize(
+    "version, aurora, current, baseline",
+    [pytest.param(*row, id=f"standin-{row[0]}" + (f"-aurora-{row[1]}" if row[1] else "")) for row in STANDIN_VERSIONS],
+)
 def test_version_through_standin(mysql_standin, version, aurora, current, baseline):
     spec = StandinSpec(version, aurora)
     for requirements, want in (("current", current), ("baseline-8.0.28", baseline)):
@@ -42,11 +44,14 @@ def test_version_through_standin(mysql_standin, version, aurora, current, baseli
         assert r["database.version"].observed == version
 
 
-@pytest.mark.parametrize("version, requirements, status", [
-    pytest.param("5.7.44-log", "baseline-8.0.28", "skip", id="standin-5.7-baseline-skips"),
-    pytest.param("8.0.28", "baseline-8.0.28", "fail", id="standin-8.0.28-baseline-judged"),
-    pytest.param("8.4.3", "current", "fail", id="standin-8.4-current"),
-])
+@pytest.mark.parametrize(
+    "version, requirements, status",
+    [
+        pytest.param("5.7.44-log", "baseline-8.0.28", "skip", id="standin-5.7-baseline-skips"),
+        pytest.param("8.0.28", "baseline-8.0.28", "fail", id="standin-8.0.28-baseline-judged"),
+        pytest.param("8.4.3", "current", "fail", id="standin-8.4-current"),
+    ],
+)
 def test_sort_buffer_by_version_through_standin(mysql_standin, version, requirements, status):
     variables = (("sort_buffer_size", "262144"),)  # MySQL's default
     spec = StandinSpec(version, variables=variables)
@@ -64,22 +69,34 @@ def test_missing_variable_is_unknown_not_a_crash(mysql_standin):
 
 
 def test_tuned_mysql84_standin_passes_version_and_parameters(mysql_standin):
-    r = run_db_checks(_answers(mysql_standin, StandinSpec("8.4.3"), "current"),
-                      "database.connect", "database.version", "database.binlog_format", "database.sort_buffer_size",
-                      "database.max_prepared_stmt_count", "database.grants")
+    r = run_db_checks(
+        _answers(mysql_standin, StandinSpec("8.4.3"), "current"),
+        "database.connect",
+        "database.version",
+        "database.binlog_format",
+        "database.sort_buffer_size",
+        "database.max_prepared_stmt_count",
+        "database.grants",
+    )
     assert {k: v.status for k, v in r.items()} == dict.fromkeys(r, "pass")
 
 
 def test_root_style_grants_through_standin(mysql_standin):
-    spec = StandinSpec("8.4.3", grants=("GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, REFERENCES, INDEX, "
-                                        "ALTER, CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, CREATE VIEW, "
-                                        "SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, EVENT, TRIGGER ON *.* "
-                                        "TO `wandb_local`@`%`",))
+    spec = StandinSpec(
+        "8.4.3",
+        grants=(
+            "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, REFERENCES, INDEX, "
+            "ALTER, CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, CREATE VIEW, "
+            "SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, EVENT, TRIGGER ON *.* "
+            "TO `wandb_local`@`%`",
+        ),
+    )
     r = run_db_checks(_answers(mysql_standin, spec, "current"), "database.connect", "database.grants")
     assert r["database.grants"].status == "pass"
 
 
 def test_standin_wrong_password(mysql_standin):
-    r = run_db_checks(db_answers(mysql_standin.port(StandinSpec("8.4.3")), user=STANDIN_USER, password="nope"),
-                      "database.connect")
+    r = run_db_checks(
+        db_answers(mysql_standin.port(StandinSpec("8.4.3")), user=STANDIN_USER, password="nope"), "database.connect"
+    )
     assert r["database.connect"].status == "fail" and "access denied" in r["database.connect"].message

@@ -21,18 +21,23 @@ def wrong_ca():
     return trustme.CA().cert_pem.bytes().decode()
 
 
-@pytest.mark.parametrize("host, tls, ca, status, needle", [
-    pytest.param("localhost", "verify-identity", "right", "pass", "TLS", id="verify-identity-right-ca"),
-    pytest.param("localhost", "verify-identity", "wrong", "fail", "TLS failure", id="verify-identity-wrong-ca"),
-    pytest.param("127.0.0.1", "verify-identity", "right", "fail", "TLS failure", id="verify-identity-name-mismatch"),
-    pytest.param("127.0.0.1", "verify-ca", "right", "pass", "TLS", id="verify-ca-ignores-name"),
-    pytest.param("127.0.0.1", "verify-ca", "wrong", "fail", "TLS failure", id="verify-ca-wrong-ca"),
-    pytest.param("localhost", "verify-ca", "none", "fail", "TLS failure", id="verify-ca-system-store"),
-    pytest.param("127.0.0.1", "required", "none", "pass", "TLS", id="required"),
-    pytest.param("127.0.0.1", "preferred", "none", "pass", "TLS", id="preferred-uses-tls"),
-    pytest.param("127.0.0.1", "disabled", "none", "pass", "unencrypted", id="disabled"),
-    pytest.param("localhost", "verify-identity", "garbage", "fail", "database.ca_pem", id="ca-not-pem"),
-])
+@pytest.mark.parametrize(
+    "host, tls, ca, status, needle",
+    [
+        pytest.param("localhost", "verify-identity", "right", "pass", "TLS", id="verify-identity-right-ca"),
+        pytest.param("localhost", "verify-identity", "wrong", "fail", "TLS failure", id="verify-identity-wrong-ca"),
+        pytest.param(
+            "127.0.0.1", "verify-identity", "right", "fail", "TLS failure", id="verify-identity-name-mismatch"
+        ),
+        pytest.param("127.0.0.1", "verify-ca", "right", "pass", "TLS", id="verify-ca-ignores-name"),
+        pytest.param("127.0.0.1", "verify-ca", "wrong", "fail", "TLS failure", id="verify-ca-wrong-ca"),
+        pytest.param("localhost", "verify-ca", "none", "fail", "TLS failure", id="verify-ca-system-store"),
+        pytest.param("127.0.0.1", "required", "none", "pass", "TLS", id="required"),
+        pytest.param("127.0.0.1", "preferred", "none", "pass", "TLS", id="preferred-uses-tls"),
+        pytest.param("127.0.0.1", "disabled", "none", "pass", "unencrypted", id="disabled"),
+        pytest.param("localhost", "verify-identity", "garbage", "fail", "database.ca_pem", id="ca-not-pem"),
+    ],
+)
 def test_tls_modes(mariadb_tls, right_ca, wrong_ca, host, tls, ca, status, needle):
     pem = {"right": right_ca, "wrong": wrong_ca, "none": None, "garbage": "not a certificate"}[ca]
     extra = {"tls": tls} | ({"ca_pem": pem} if pem else {})
@@ -54,8 +59,9 @@ def test_tls_session_is_really_encrypted(mariadb_tls, right_ca):
 
 @pytest.mark.parametrize("tls", ["required", "verify-ca", "verify-identity"])
 def test_tls_required_fails_without_server_tls(mariadb_default, right_ca, tls):
-    r = run_db_checks(db_answers(mariadb_default.port, host="localhost", tls=tls, ca_pem=right_ca),
-                      "database.connect")["database.connect"]
+    r = run_db_checks(db_answers(mariadb_default.port, host="localhost", tls=tls, ca_pem=right_ca), "database.connect")[
+        "database.connect"
+    ]
     assert r.status == "fail"
     assert "TLS failure" in r.message and "does not offer TLS" in r.message
 

@@ -76,9 +76,15 @@ CASES = [
     pytest.param("wrong_secret", "object_store.credentials", "fail", "SignatureDoesNotMatch", id="wrong-secret-key"),
     pytest.param("expired_cert", "tls.expiry", "fail", "expired", id="expired-certificate"),
     pytest.param("slow_db", "database.latency", "error", "timed out", id="slow-database"),
-    pytest.param("no_ingress_class", "deploy.cluster.ingress_class", "fail", "existing: traefik", id="ingress-class-missing"),
-    pytest.param("no_operator", "deploy.cluster.operator", "fail", "operator is not installed", id="operator-not-installed"),
-    pytest.param("node_no_mysql", "deploy.node.database", "fail", "from app-2: timed out", id="node-cannot-reach-mysql"),
+    pytest.param(
+        "no_ingress_class", "deploy.cluster.ingress_class", "fail", "existing: traefik", id="ingress-class-missing"
+    ),
+    pytest.param(
+        "no_operator", "deploy.cluster.operator", "fail", "operator is not installed", id="operator-not-installed"
+    ),
+    pytest.param(
+        "node_no_mysql", "deploy.node.database", "fail", "from app-2: timed out", id="node-cannot-reach-mysql"
+    ),
     pytest.param("proxy_body_1m", "verify.proxy_body", "fail", "413", id="proxy-limits-bodies-to-1mib"),
     pytest.param("image_pull", "verify.rollout", "fail", "cannot pull image", id="image-not-pullable"),
 ]
@@ -182,8 +188,14 @@ def test_wbsetup_demo_command_starts_fast_and_stops_on_ctrl_c():
     port = free_port()
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "app", "demo", "--port", str(port)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "demo", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     try:
         wait_port(port, timeout=10)
         ready = time.monotonic() - started

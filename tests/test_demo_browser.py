@@ -45,12 +45,16 @@ def run_checks(page) -> dict[str, str]:
     page.evaluate("document.querySelector('#checks').setAttribute('data-before-run', '1')")
     with page.expect_response(lambda r: r.request.method == "POST" and "/checks/" in r.url):
         page.click("[data-testid=run-checks]")
-    page.wait_for_function("() => { const c = document.querySelector('#checks');"
-                           " return c && !c.hasAttribute('data-before-run') && !c.hasAttribute('hx-get')"
-                           " && !c.hasAttribute('sse-connect') && !c.querySelector('[data-status=pending]'); }",
-                           timeout=30000)
+    page.wait_for_function(
+        "() => { const c = document.querySelector('#checks');"
+        " return c && !c.hasAttribute('data-before-run') && !c.hasAttribute('hx-get')"
+        " && !c.hasAttribute('sse-connect') && !c.querySelector('[data-status=pending]'); }",
+        timeout=30000,
+    )
     rows = page.locator("#checks tr[data-check]")
-    return {rows.nth(i).get_attribute("data-check"): rows.nth(i).get_attribute("data-status") for i in range(rows.count())}
+    return {
+        rows.nth(i).get_attribute("data-check"): rows.nth(i).get_attribute("data-status") for i in range(rows.count())
+    }
 
 
 def toggle(page, url: str, fault: str) -> None:

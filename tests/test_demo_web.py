@@ -40,8 +40,19 @@ def test_banner_on_every_page(demo_client, path):
 
 def test_panel_lists_every_fault(demo_client):
     r = demo_client.get("/demo")
-    for fault in ("sort_buffer", "mysql_8027", "no_cors", "wrong_secret", "expired_cert", "slow_db", "no_ingress_class",
-                  "no_operator", "node_no_mysql", "proxy_body_1m", "image_pull"):
+    for fault in (
+        "sort_buffer",
+        "mysql_8027",
+        "no_cors",
+        "wrong_secret",
+        "expired_cert",
+        "slow_db",
+        "no_ingress_class",
+        "no_operator",
+        "node_no_mysql",
+        "proxy_body_1m",
+        "image_pull",
+    ):
         assert f'data-fault="{fault}"' in r.text
 
 
@@ -88,13 +99,16 @@ def test_no_demo_routes_outside_demo_mode(tmp_path):
         assert "DEMO — simulated" not in c.get("/").text
 
 
-@pytest.mark.parametrize("next_, location", [
-    pytest.param("/p/demo/hardware", "/p/demo/hardware", id="local-path"),
-    pytest.param("//evil.example/", "/", id="protocol-relative"),
-    pytest.param("https://evil.example/", "/", id="absolute-url"),
-    pytest.param("/\t/evil.example", "/", id="tab-smuggled"),
-    pytest.param("/\\evil.example", "/", id="backslash"),
-])
+@pytest.mark.parametrize(
+    "next_, location",
+    [
+        pytest.param("/p/demo/hardware", "/p/demo/hardware", id="local-path"),
+        pytest.param("//evil.example/", "/", id="protocol-relative"),
+        pytest.param("https://evil.example/", "/", id="absolute-url"),
+        pytest.param("/\t/evil.example", "/", id="tab-smuggled"),
+        pytest.param("/\\evil.example", "/", id="backslash"),
+    ],
+)
 def test_login_next_is_local_only(tmp_path, next_, location):
     with Client(create_app(make_settings(tmp_path), token=TOKEN)) as c:
         r = c.get("/login", params={"token": TOKEN, "next": next_}, follow_redirects=False)
@@ -122,10 +136,16 @@ def test_deploy_and_verify_run_live_and_green(demo_client, step):
         assert 'data-node="app-1"' in page and 'data-node="train-1"' in page
 
 
-@pytest.mark.parametrize("fault, check_id", [
-    ("no_ingress_class", "deploy.cluster.ingress_class"), ("no_operator", "deploy.cluster.operator"),
-    ("node_no_mysql", "deploy.node.database"), ("proxy_body_1m", "verify.proxy_body"), ("image_pull", "verify.rollout"),
-])
+@pytest.mark.parametrize(
+    "fault, check_id",
+    [
+        ("no_ingress_class", "deploy.cluster.ingress_class"),
+        ("no_operator", "deploy.cluster.operator"),
+        ("node_no_mysql", "deploy.node.database"),
+        ("proxy_body_1m", "verify.proxy_body"),
+        ("image_pull", "verify.rollout"),
+    ],
+)
 def test_fault_toggle_turns_its_check_red_in_the_wizard(demo_client, demo, fault, check_id):
     step = check_id.split(".")[0]
     assert demo_client.post_form(f"/demo/faults/{fault}", {"on": "true"}, follow_redirects=False).status_code == 303

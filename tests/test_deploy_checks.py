@@ -10,10 +10,18 @@ from app.artifacts.quantity import QuantityError, parse_quantity
 from app.checks.deploy import validate_compose, validate_kubernetes
 from app.checks.engine import run_checks_sync
 
-BASE = {"schema": 1, "profile": "deploy-test", "host": "https://wandb.example.com",
-        "database": {"host": "db.example.com", "password": "pw"},
-        "object_store": {"endpoint": "https://s3.example.com", "bucket": "wandb-files", "access_key": "AK",
-                         "secret_key": "SK"}}
+BASE = {
+    "schema": 1,
+    "profile": "deploy-test",
+    "host": "https://wandb.example.com",
+    "database": {"host": "db.example.com", "password": "pw"},
+    "object_store": {
+        "endpoint": "https://s3.example.com",
+        "bucket": "wandb-files",
+        "access_key": "AK",
+        "secret_key": "SK",
+    },
+}
 
 
 def answers(deploy=None, **top):
@@ -25,38 +33,51 @@ def run(check_id, a):
     return result
 
 
-@pytest.mark.parametrize("text,value", [
-    pytest.param("2", Fraction(2), id="integer"),
-    pytest.param("500m", Fraction(1, 2), id="milli"),
-    pytest.param("1.5", Fraction(3, 2), id="decimal"),
-    pytest.param(".5", Fraction(1, 2), id="leading-dot"),
-    pytest.param("4Gi", Fraction(4 * 2**30), id="gibi"),
-    pytest.param("8G", Fraction(8 * 10**9), id="giga"),
-    pytest.param("128974848", Fraction(128974848), id="bytes"),
-    pytest.param("129e6", Fraction(129 * 10**6), id="exponent"),
-    pytest.param("1E-3", Fraction(1, 1000), id="negative-exponent"),
-    pytest.param("1Ki", Fraction(1024), id="kibi"),
-    pytest.param("100u", Fraction(1, 10**4), id="micro"),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        pytest.param("2", Fraction(2), id="integer"),
+        pytest.param("500m", Fraction(1, 2), id="milli"),
+        pytest.param("1.5", Fraction(3, 2), id="decimal"),
+        pytest.param(".5", Fraction(1, 2), id="leading-dot"),
+        pytest.param("4Gi", Fraction(4 * 2**30), id="gibi"),
+        pytest.param("8G", Fraction(8 * 10**9), id="giga"),
+        pytest.param("128974848", Fraction(128974848), id="bytes"),
+        pytest.param("129e6", Fraction(129 * 10**6), id="exponent"),
+        pytest.param("1E-3", Fraction(1, 1000), id="negative-exponent"),
+        pytest.param("1Ki", Fraction(1024), id="kibi"),
+        pytest.param("100u", Fraction(1, 10**4), id="micro"),
+    ],
+)
 def test_quantity_parses(text, value):
     assert parse_quantity(text) == value
 
 
-@pytest.mark.parametrize("text", [
-    pytest.param("", id="empty"), pytest.param("4GB", id="GB-is-not-a-suffix"), pytest.param("Gi", id="no-number"),
-    pytest.param("1.2.3", id="two-dots"), pytest.param("4 Gi", id="space"), pytest.param("1ki", id="lower-k-binary"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("4GB", id="GB-is-not-a-suffix"),
+        pytest.param("Gi", id="no-number"),
+        pytest.param("1.2.3", id="two-dots"),
+        pytest.param("4 Gi", id="space"),
+        pytest.param("1ki", id="lower-k-binary"),
+    ],
+)
 def test_quantity_rejects(text):
     with pytest.raises(QuantityError):
         parse_quantity(text)
 
 
-@pytest.mark.parametrize("version,status", [
-    pytest.param("0.70.0", "pass", id="pinned"),
-    pytest.param("latest", "warn", id="latest"),
-    pytest.param("LATEST", "warn", id="latest-any-case"),
-    pytest.param(None, "skip", id="missing"),
-])
+@pytest.mark.parametrize(
+    "version,status",
+    [
+        pytest.param("0.70.0", "pass", id="pinned"),
+        pytest.param("latest", "warn", id="latest"),
+        pytest.param("LATEST", "warn", id="latest-any-case"),
+        pytest.param(None, "skip", id="missing"),
+    ],
+)
 def test_version(version, status):
     result = run("deploy.version", answers({"version": version} if version else {}))
     assert result.status == status
@@ -64,18 +85,30 @@ def test_version(version, status):
         assert "deploy.version" in result.hint
 
 
-@pytest.mark.parametrize("deploy,memory_gib,status,needle", [
-    pytest.param({}, None, "pass", "cpu 2/4", id="defaults"),
-    pytest.param({"cpu_request": "500m", "cpu_limit": "1"}, None, "pass", "500m", id="milli-below-whole"),
-    pytest.param({"cpu_request": "4", "cpu_limit": "4000m"}, None, "pass", "", id="equal-in-other-units"),
-    pytest.param({"cpu_request": "4", "cpu_limit": "2"}, None, "fail", "cpu request 4 > limit 2", id="cpu-request-above"),
-    pytest.param({"memory_request": "9Gi", "memory_limit": "8Gi"}, None, "fail", "memory request 9Gi > limit 8Gi",
-                 id="memory-request-above"),
-    pytest.param({"memory_request": "8G", "memory_limit": "8Gi"}, None, "pass", "", id="8G-below-8Gi"),
-    pytest.param({"memory_request": "8Gi", "memory_limit": "8G"}, None, "fail", "memory request", id="8Gi-above-8G"),
-    pytest.param({"memory_limit": "16Gi"}, 8, "warn", "above the application node's 8 GiB", id="limit-above-node"),
-    pytest.param({"memory_limit": "8Gi"}, 8, "pass", "", id="limit-equals-node"),
-])
+@pytest.mark.parametrize(
+    "deploy,memory_gib,status,needle",
+    [
+        pytest.param({}, None, "pass", "cpu 2/4", id="defaults"),
+        pytest.param({"cpu_request": "500m", "cpu_limit": "1"}, None, "pass", "500m", id="milli-below-whole"),
+        pytest.param({"cpu_request": "4", "cpu_limit": "4000m"}, None, "pass", "", id="equal-in-other-units"),
+        pytest.param(
+            {"cpu_request": "4", "cpu_limit": "2"}, None, "fail", "cpu request 4 > limit 2", id="cpu-request-above"
+        ),
+        pytest.param(
+            {"memory_request": "9Gi", "memory_limit": "8Gi"},
+            None,
+            "fail",
+            "memory request 9Gi > limit 8Gi",
+            id="memory-request-above",
+        ),
+        pytest.param({"memory_request": "8G", "memory_limit": "8Gi"}, None, "pass", "", id="8G-below-8Gi"),
+        pytest.param(
+            {"memory_request": "8Gi", "memory_limit": "8G"}, None, "fail", "memory request", id="8Gi-above-8G"
+        ),
+        pytest.param({"memory_limit": "16Gi"}, 8, "warn", "above the application node's 8 GiB", id="limit-above-node"),
+        pytest.param({"memory_limit": "8Gi"}, 8, "pass", "", id="limit-equals-node"),
+    ],
+)
 def test_resources(deploy, memory_gib, status, needle):
     hw = {"app": {"memory_gib": memory_gib}} if memory_gib else {}
     result = run("deploy.resources", answers(deploy, hardware=hw))
@@ -85,8 +118,12 @@ def test_resources(deploy, memory_gib, status, needle):
 
 def test_artifacts_pass_for_every_target_and_tls_mode():
     for target in ("kubernetes", "helm-operator", "docker-compose"):
-        for tls in ({"mode": "provided", "cert_pem": "C", "key_pem": "K"}, {"mode": "cert-manager", "issuer": "le"},
-                    {"mode": "external"}, {"mode": "none"}):
+        for tls in (
+            {"mode": "provided", "cert_pem": "C", "key_pem": "K"},
+            {"mode": "cert-manager", "issuer": "le"},
+            {"mode": "external"},
+            {"mode": "none"},
+        ):
             result = run("deploy.artifacts", answers({"target": target, "version": "0.70.0"}, tls=tls))
             assert result.status == "pass", (target, tls, result.message)
 
@@ -111,21 +148,33 @@ def test_artifacts_fail_names_the_first_error_path(monkeypatch):
     assert "resource" in result.message
 
 
-@pytest.mark.parametrize("text,needle", [
-    pytest.param("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: x}]}\n",
-                 "Service/s: spec.ports[0].port", id="wrong-type"),
-    pytest.param("apiVersion: v1\nkind: Namespace\nmetadata: {name: n, colour: red}\n",
-                 "Namespace/n: metadata", id="unknown-field-strict"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        pytest.param(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: x}]}\n",
+            "Service/s: spec.ports[0].port",
+            id="wrong-type",
+        ),
+        pytest.param(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: n, colour: red}\n",
+            "Namespace/n: metadata",
+            id="unknown-field-strict",
+        ),
+    ],
+)
 def test_validate_kubernetes_reports_path(text, needle):
     assert needle in validate_kubernetes(text)
 
 
-@pytest.mark.parametrize("text,needle", [
-    pytest.param("services: {wandb: {image: x, expose: 8080}}\n", "services.wandb.expose", id="wrong-type"),
-    pytest.param("services: {wandb: {image: x, colour: red}}\n", "services.wandb", id="unknown-key"),
-    pytest.param("servces: {}\n", "(document)", id="unknown-top-level"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        pytest.param("services: {wandb: {image: x, expose: 8080}}\n", "services.wandb.expose", id="wrong-type"),
+        pytest.param("services: {wandb: {image: x, colour: red}}\n", "services.wandb", id="unknown-key"),
+        pytest.param("servces: {}\n", "(document)", id="unknown-top-level"),
+    ],
+)
 def test_validate_compose_reports_path(text, needle):
     assert validate_compose(text).startswith(needle)
 

@@ -71,9 +71,15 @@ def registry():
 
 def answers(registry: str | None, tls_mode: str = "provided"):
     tls = {"mode": tls_mode, "cert_pem": "C", "key_pem": "K"} if tls_mode == "provided" else {"mode": tls_mode}
-    return parse_document({"schema": 1, "profile": "img", "host": "https://wandb.acme.internal", "tls": tls,
-                           "deploy": {"target": "docker-compose", "version": "0.70.0",
-                                      **({"registry": registry} if registry else {})}})
+    return parse_document(
+        {
+            "schema": 1,
+            "profile": "img",
+            "host": "https://wandb.acme.internal",
+            "tls": tls,
+            "deploy": {"target": "docker-compose", "version": "0.70.0", **({"registry": registry} if registry else {})},
+        }
+    )
 
 
 def run(a):
@@ -87,7 +93,9 @@ def test_all_present_pass_with_oci_and_docker_media_types(registry):
     assert r.status == "pass", r.message
     assert r.observed == "2/2 found"
     assert {(m, p) for m, p, _ in registry.requests} == {
-        ("HEAD", "/v2/mirror/wandb/local/manifests/0.70.0"), ("HEAD", "/v2/mirror/nginx/manifests/1.27")}
+        ("HEAD", "/v2/mirror/wandb/local/manifests/0.70.0"),
+        ("HEAD", "/v2/mirror/nginx/manifests/1.27"),
+    }
     for _, _, accept in registry.requests:
         assert accept == ACCEPT
         assert "application/vnd.oci.image.manifest.v1+json" in accept
@@ -122,14 +130,25 @@ def test_unreachable_registry_fails_with_the_cause():
     assert "did not answer" in r.message
 
 
-@pytest.mark.parametrize("image,url", [
-    pytest.param("127.0.0.1:5000/m/wandb/local:0.70.0", "http://127.0.0.1:5000/v2/m/wandb/local/manifests/0.70.0",
-                 id="loopback-plain-http"),
-    pytest.param("localhost:5000/nginx:1.27", "http://localhost:5000/v2/nginx/manifests/1.27", id="localhost"),
-    pytest.param("registry.acme.internal/mirror/nginx:1.27",
-                 "https://registry.acme.internal/v2/mirror/nginx/manifests/1.27", id="remote-https"),
-    pytest.param("10.0.0.5:5000/nginx:1.27", "https://10.0.0.5:5000/v2/nginx/manifests/1.27", id="private-ip-https"),
-])
+@pytest.mark.parametrize(
+    "image,url",
+    [
+        pytest.param(
+            "127.0.0.1:5000/m/wandb/local:0.70.0",
+            "http://127.0.0.1:5000/v2/m/wandb/local/manifests/0.70.0",
+            id="loopback-plain-http",
+        ),
+        pytest.param("localhost:5000/nginx:1.27", "http://localhost:5000/v2/nginx/manifests/1.27", id="localhost"),
+        pytest.param(
+            "registry.acme.internal/mirror/nginx:1.27",
+            "https://registry.acme.internal/v2/mirror/nginx/manifests/1.27",
+            id="remote-https",
+        ),
+        pytest.param(
+            "10.0.0.5:5000/nginx:1.27", "https://10.0.0.5:5000/v2/nginx/manifests/1.27", id="private-ip-https"
+        ),
+    ],
+)
 def test_manifest_url(image, url):
     assert manifest_url(image) == url
 

@@ -14,20 +14,26 @@ REDIS = "redis://:p%40ss@redis.example.com:6379/0"
 
 
 def run(deploy: dict):
-    (result,) = run_checks_sync(parse_document({**BASE, "deploy": deploy}), only=["deploy.replicas"], timeout=10).results
+    (result,) = run_checks_sync(
+        parse_document({**BASE, "deploy": deploy}), only=["deploy.replicas"], timeout=10
+    ).results
     return result
 
 
-@pytest.mark.parametrize("deploy,status", [
-    pytest.param({"target": "kubernetes", "replicas": 1}, "pass", id="k8s-one"),
-    pytest.param({"target": "kubernetes", "replicas": 3, "redis_url": REDIS}, "pass", id="k8s-three-redis"),
-    pytest.param({"target": "kubernetes", "replicas": 3}, "fail", id="k8s-three-alone"),
-    pytest.param({"target": "helm-operator", "replicas": 3}, "pass", id="operator"),
-    pytest.param({"target": "docker-compose", "replicas": 1}, "pass", id="compose-one"),
-    pytest.param({"target": "docker-compose", "replicas": 2, "redis_url": REDIS}, "warn", id="compose-two"),
-    pytest.param({"target": "kubernetes", "replicas": 2, "redis_url": "rediss://cache.example.com:6380"}, "pass",
-                 id="rediss"),
-])
+@pytest.mark.parametrize(
+    "deploy,status",
+    [
+        pytest.param({"target": "kubernetes", "replicas": 1}, "pass", id="k8s-one"),
+        pytest.param({"target": "kubernetes", "replicas": 3, "redis_url": REDIS}, "pass", id="k8s-three-redis"),
+        pytest.param({"target": "kubernetes", "replicas": 3}, "fail", id="k8s-three-alone"),
+        pytest.param({"target": "helm-operator", "replicas": 3}, "pass", id="operator"),
+        pytest.param({"target": "docker-compose", "replicas": 1}, "pass", id="compose-one"),
+        pytest.param({"target": "docker-compose", "replicas": 2, "redis_url": REDIS}, "warn", id="compose-two"),
+        pytest.param(
+            {"target": "kubernetes", "replicas": 2, "redis_url": "rediss://cache.example.com:6380"}, "pass", id="rediss"
+        ),
+    ],
+)
 def test_replicas_judgement(deploy, status):
     result = run(deploy)
     assert result.status == status, result
@@ -40,8 +46,16 @@ def test_fail_says_why():
     assert "deploy.redis_url" in result.hint
 
 
-@pytest.mark.parametrize("url", ["http://:secretpw@redis:6379", "redis://:secretpw@:6379", "redis://:secretpw@r:99999",
-                                 "redis://:secretpw@r:6379/cache", "secretpw"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://:secretpw@redis:6379",
+        "redis://:secretpw@:6379",
+        "redis://:secretpw@r:99999",
+        "redis://:secretpw@r:6379/cache",
+        "secretpw",
+    ],
+)
 def test_bad_redis_url_fails_without_showing_it(url):
     result = run({"target": "kubernetes", "replicas": 1, "redis_url": url})
     assert result.status == "fail" and "deploy.redis_url" in result.message

@@ -11,9 +11,11 @@ DB = "wbsetup_state"
 
 
 def test_two_wizards_share_mysql_state(tmp_path, mariadb_default):
-    mariadb_default.sql(f"CREATE DATABASE IF NOT EXISTS {DB} CHARACTER SET utf8mb4",
-                        "CREATE USER IF NOT EXISTS 'wbstate'@'%' IDENTIFIED BY 'st-pw'",
-                        f"GRANT ALL ON {DB}.* TO 'wbstate'@'%'")
+    mariadb_default.sql(
+        f"CREATE DATABASE IF NOT EXISTS {DB} CHARACTER SET utf8mb4",
+        "CREATE USER IF NOT EXISTS 'wbstate'@'%' IDENTIFIED BY 'st-pw'",
+        f"GRANT ALL ON {DB}.* TO 'wbstate'@'%'",
+    )
     url = f"mysql+pymysql://wbstate:st-pw@127.0.0.1:{mariadb_default.port}/{DB}"
     key = Fernet.generate_key().decode()
     a = ServeProc(tmp_path / "a", state_url=url, secret_key=key)
@@ -39,8 +41,9 @@ def test_two_wizards_share_mysql_state(tmp_path, mariadb_default):
             for i in range(15):
                 page = client.get("/p/shared/object_store").text
                 version = page.split('name="version" value="')[1].split('"')[0]
-                r = client.post_form("/p/shared/object_store",
-                                     {"version": version, "object_store.bucket": f"{tag}-{i}"})
+                r = client.post_form(
+                    "/p/shared/object_store", {"version": version, "object_store.bucket": f"{tag}-{i}"}
+                )
                 if r.status_code == 303:
                     confirmed[tag].append(int(version) + 1)
                 else:

@@ -9,16 +9,22 @@ from app.answers import parse_document
 from app.checks.engine import REGISTRY, checks_for, run_checks_sync
 
 PROFILES = ("current", "baseline-8.0.28")
-GOOD_APP = {"arch": "x86_64", "cpu_cores": 4, "memory_gib": 8, "disk_gb": 100, "disk_mbps": 4750,
-            "nics": 2, "nic_gbps": 10}
+GOOD_APP = {
+    "arch": "x86_64",
+    "cpu_cores": 4,
+    "memory_gib": 8,
+    "disk_gb": 100,
+    "disk_mbps": 4750,
+    "nics": 2,
+    "nic_gbps": 10,
+}
 GOOD_DB = {"cpu_cores": 4, "memory_gib": 32, "disk_gb": 1000, "disk_mbps": 4750, "nics": 2, "nic_gbps": 10}
 
 
 def _run(profile: str, role: str, values: dict, check_id: str):
     base = dict(GOOD_APP if role == "app" else GOOD_DB)
     base.update(values)
-    answers = parse_document({"schema": 1, "profile": "p", "requirements": profile,
-                              "hardware": {role: base}})
+    answers = parse_document({"schema": 1, "profile": "p", "requirements": profile, "hardware": {role: base}})
     report = run_checks_sync(answers, only=[check_id])
     (result,) = report.results
     return result
@@ -79,11 +85,14 @@ def test_every_hardware_check_has_a_case():
     assert len(ids) == 11  # §4.1 table
 
 
-@pytest.mark.parametrize("role, key, check_id", [
-    pytest.param("app", "cpu_cores", "hardware.app.cpu", id="app-cpu"),
-    pytest.param("app", "nic_gbps", "hardware.app.network", id="app-nic-speed-unknown"),
-    pytest.param("database", "disk_mbps", "hardware.database.disk_bandwidth", id="db-bw"),
-])
+@pytest.mark.parametrize(
+    "role, key, check_id",
+    [
+        pytest.param("app", "cpu_cores", "hardware.app.cpu", id="app-cpu"),
+        pytest.param("app", "nic_gbps", "hardware.app.network", id="app-nic-speed-unknown"),
+        pytest.param("database", "disk_mbps", "hardware.database.disk_bandwidth", id="db-bw"),
+    ],
+)
 def test_unknown_value_skips(role, key, check_id):
     """A probe that could not measure a value leaves it null → the check skips, naming the input."""
     base = dict(GOOD_APP if role == "app" else GOOD_DB)

@@ -24,18 +24,23 @@ def html_lang(text: str) -> str:
 
 def import_profile(client, name: str, language: str) -> None:
     doc = f"schema: 1\nprofile: {name}\nlanguage: {language}\n".encode()
-    r = client.post_form("/profiles/import", files={"file": ("a.yaml", doc, "application/yaml")}, follow_redirects=False)
+    r = client.post_form(
+        "/profiles/import", files={"file": ("a.yaml", doc, "application/yaml")}, follow_redirects=False
+    )
     assert r.status_code == 303, r.text
 
 
-@pytest.mark.parametrize("header, expected", [
-    pytest.param(None, "en", id="no-header"),
-    pytest.param("ko-KR,ko;q=0.9,en;q=0.8", "ko", id="korean-first"),
-    pytest.param("en-US,en;q=0.9,ko;q=0.8", "en", id="english-first"),
-    pytest.param("ko;q=0.2,en;q=0.9", "en", id="q-values-win-over-order"),
-    pytest.param("fr-FR,de;q=0.9", "en", id="unsupported-falls-back"),
-    pytest.param("fr-FR,ko;q=0.5", "ko", id="first-supported"),
-])
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        pytest.param(None, "en", id="no-header"),
+        pytest.param("ko-KR,ko;q=0.9,en;q=0.8", "ko", id="korean-first"),
+        pytest.param("en-US,en;q=0.9,ko;q=0.8", "en", id="english-first"),
+        pytest.param("ko;q=0.2,en;q=0.9", "en", id="q-values-win-over-order"),
+        pytest.param("fr-FR,de;q=0.9", "en", id="unsupported-falls-back"),
+        pytest.param("fr-FR,ko;q=0.5", "ko", id="first-supported"),
+    ],
+)
 def test_accept_language(client, header, expected):
     r = client.get("/", headers={"accept-language": header} if header else {})
     assert html_lang(r.text) == expected
@@ -54,14 +59,17 @@ def test_switcher_sets_cookie_and_overrides_accept_language(client):
     assert html_lang(page.text) == "en" and "New profile" in page.text
 
 
-@pytest.mark.parametrize("target, expected", [
-    pytest.param("/p/acme/database?saved=1", "/p/acme/database?saved=1", id="local-path-with-query"),
-    pytest.param("https://evil.example/", "/", id="absolute-url"),
-    pytest.param("//evil.example/x", "/", id="scheme-relative"),
-    pytest.param("/\\evil.example", "/", id="backslash"),
-    pytest.param("javascript:alert(1)", "/", id="javascript"),
-    pytest.param("", "/", id="empty"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        pytest.param("/p/acme/database?saved=1", "/p/acme/database?saved=1", id="local-path-with-query"),
+        pytest.param("https://evil.example/", "/", id="absolute-url"),
+        pytest.param("//evil.example/x", "/", id="scheme-relative"),
+        pytest.param("/\\evil.example", "/", id="backslash"),
+        pytest.param("javascript:alert(1)", "/", id="javascript"),
+        pytest.param("", "/", id="empty"),
+    ],
+)
 def test_switcher_only_follows_local_paths(client, target, expected):
     r = client.get("/lang/ko", params={"next": target}, follow_redirects=False)
     assert r.headers["location"] == expected
@@ -92,8 +100,18 @@ def test_korean_step_titles_and_fields(client):
     client.create("acme")
     client.get("/lang/ko", follow_redirects=False)
     page = client.get("/p/acme/object_store").text
-    for korean in ("하드웨어", "데이터베이스", "오브젝트 스토리지", "TLS·호스트", "배포 대상", "검토", "S3 호환 오브젝트 스토리지",
-                   "엔드포인트", "S3 엔드포인트 접속", "다음: TLS·호스트"):
+    for korean in (
+        "하드웨어",
+        "데이터베이스",
+        "오브젝트 스토리지",
+        "TLS·호스트",
+        "배포 대상",
+        "검토",
+        "S3 호환 오브젝트 스토리지",
+        "엔드포인트",
+        "S3 엔드포인트 접속",
+        "다음: TLS·호스트",
+    ):
         assert korean in page, korean
 
 
@@ -101,8 +119,13 @@ def test_english_check_report_unchanged(tmp_path):
     """`wbsetup validate` stays English whatever the profile language."""
     answers = tmp_path / "a.yaml"
     answers.write_text("schema: 1\nprofile: x\nlanguage: ko\n")
-    out = subprocess.run([sys.executable, "-m", "app", "validate", str(answers), "--step", "tls"],
-                         capture_output=True, text=True, timeout=60, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "app", "validate", str(answers), "--step", "tls"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert "tls.host — input missing: host" in out.stdout
     assert "입력값 없음" not in out.stdout + out.stderr
 
@@ -132,8 +155,12 @@ def test_every_template_and_code_string_is_translated():
 
 
 def test_generated_string_list_is_current():
-    r = subprocess.run([sys.executable, "scripts/i18n_strings.py", "--check"], cwd=ROOT, timeout=60,
-                       env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    r = subprocess.run(
+        [sys.executable, "scripts/i18n_strings.py", "--check"],
+        cwd=ROOT,
+        timeout=60,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert r.returncode == 0, "app/i18n/strings.py is stale: run `make i18n`"
 
 
@@ -154,8 +181,9 @@ def test_unknown_code_clears_cookie(client):
 
 
 def test_new_profile_takes_the_browsers_language(client):
-    r = client.post_form("/profiles", {"name": "acme-ko"}, headers={"Accept-Language": "ko-KR,ko;q=0.9"},
-                         follow_redirects=False)
+    r = client.post_form(
+        "/profiles", {"name": "acme-ko"}, headers={"Accept-Language": "ko-KR,ko;q=0.9"}, follow_redirects=False
+    )
     assert r.status_code == 303
     assert client.app.state.store.get_answers("acme-ko").language == "ko"
     assert "하드웨어" in client.get("/p/acme-ko/hardware").text

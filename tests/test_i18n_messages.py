@@ -19,8 +19,18 @@ from markupsafe import escape
 from app import i18n
 from app.answers import AnswersError, parse_document
 from app.checks.engine import Result, run_checks_sync
-from app.i18n.message import Msg, MsgList, as_msg, from_data, message_of, msg, msg_format, to_data, with_messages, \
-    with_structure
+from app.i18n.message import (
+    Msg,
+    MsgList,
+    as_msg,
+    from_data,
+    message_of,
+    msg,
+    msg_format,
+    to_data,
+    with_messages,
+    with_structure,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 KO = i18n.translations("ko").gettext
@@ -50,8 +60,9 @@ def closed_port() -> int:
 def msg_templates() -> set[str]:
     """Every msg() template of app/, as pybabel extracts them (babel.cfg: keywords = msg)."""
     out = set()
-    for _, _, msgid, _, _ in extract_from_dir(ROOT, [("app/**.py", "python")],
-                                             options_map={"app/**.py": {"keywords": {"msg": None}}}):
+    for _, _, msgid, _, _ in extract_from_dir(
+        ROOT, [("app/**.py", "python")], options_map={"app/**.py": {"keywords": {"msg": None}}}
+    ):
         out.add(msgid if isinstance(msgid, str) else msgid[0])
     return out
 
@@ -77,8 +88,9 @@ def test_no_prose_f_string_left_in_message_modules():
     import subprocess
     import sys
 
-    r = subprocess.run([sys.executable, "scripts/codemod_msg.py", "--check"], cwd=ROOT, capture_output=True,
-                       text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "scripts/codemod_msg.py", "--check"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
 
 
@@ -118,10 +130,18 @@ def test_stored_form_round_trips():
 
 
 def test_a_result_keeps_english_for_the_report_and_structure_for_the_store():
-    r = Result("object_store.bucket", "object_store", "fail", "Bucket",
-               msg("bucket %(bucket)s does not exist (NoSuchBucket)", bucket="saved"),
-               msg("Create it with `mc mb --region=%(region)s ALIAS/%(bucket)s` or the Create bucket action",
-                   region="us-east-1", bucket="saved"))
+    r = Result(
+        "object_store.bucket",
+        "object_store",
+        "fail",
+        "Bucket",
+        msg("bucket %(bucket)s does not exist (NoSuchBucket)", bucket="saved"),
+        msg(
+            "Create it with `mc mb --region=%(region)s ALIAS/%(bucket)s` or the Create bucket action",
+            region="us-east-1",
+            bucket="saved",
+        ),
+    )
     report = json.loads(json.dumps(r.to_dict()))  # SPEC §3 --format json: English strings, no extra key
     assert report["message"] == "bucket saved does not exist (NoSuchBucket)" and "i18n" not in report
     stored = json.loads(json.dumps(r.to_data()))
@@ -136,8 +156,10 @@ def test_a_result_keeps_english_for_the_report_and_structure_for_the_store():
 def test_scrubbing_keeps_the_structure():
     from app.checks.engine import _scrub
 
-    m = msg("access denied: %(text)s", text=msg("connection to %(where)s failed: %(text)s", where="db",
-                                                text="password s3cr3t-pw rejected"))
+    m = msg(
+        "access denied: %(text)s",
+        text=msg("connection to %(where)s failed: %(text)s", where="db", text="password s3cr3t-pw rejected"),
+    )
     scrubbed = _scrub(m, ["s3cr3t-pw"])
     assert isinstance(scrubbed, Msg) and "s3cr3t-pw" not in scrubbed and "********" in scrubbed
     assert "s3cr3t-pw" not in json.dumps(to_data(scrubbed)) and korean(ko(scrubbed))
@@ -149,14 +171,19 @@ def test_scrubbing_reaches_exception_texts_and_never_leaves_a_secret():
     and the words around it."""
     from app.checks.engine import _scrub
 
-    leaked = msg("connection to %(where)s failed: %(text)s", where="db:3306",
-                 text=OSError("login with password hunter22 refused"))
+    leaked = msg(
+        "connection to %(where)s failed: %(text)s",
+        where="db:3306",
+        text=OSError("login with password hunter22 refused"),
+    )
     scrubbed = _scrub(leaked, ["hunter22"])
     assert "hunter22" not in scrubbed and "hunter22" not in json.dumps(to_data(scrubbed))
     assert scrubbed.template == "connection to %(where)s failed: %(text)s" and korean(ko(scrubbed))
     spanning = msg("bucket %(bucket)s does not exist (NoSuchBucket)", bucket="abc")
     scrubbed = _scrub(spanning, ["abc does"])  # the secret crosses from the value into the template's words
-    assert str(scrubbed) == "bucket ******** not exist (NoSuchBucket)" and "abc does" not in json.dumps(to_data(scrubbed))
+    assert str(scrubbed) == "bucket ******** not exist (NoSuchBucket)" and "abc does" not in json.dumps(
+        to_data(scrubbed)
+    )
     listed = _scrub(MsgList([spanning, "x"]), ["abc does"])
     assert "abc does" not in listed and "abc does" not in json.dumps(to_data(listed))
 
@@ -172,24 +199,41 @@ def test_helpers():
     assert msg("a %(v)s", v=object).params["v"] == str(object)  # anything else as its text
     record = with_structure({"message": msg("input missing: %(missing)s", missing="host"), "hint": ""})
     assert with_messages(json.loads(json.dumps(record)))["message"].template == "input missing: %(missing)s"
-    assert ko(msg("input missing: %(missing)s", missing="%(x)s")) .endswith("%(x)s")  # values are not templates
+    assert ko(msg("input missing: %(missing)s", missing="%(x)s")).endswith("%(x)s")  # values are not templates
 
 
 def test_every_failure_of_a_dead_installation_reads_korean():
     """Run every step against services that are not there (closed loopback ports): each message and hint
     of a result that is not a pass shows in Korean, with its values."""
     port = closed_port()
-    answers = parse_document({
-        "schema": 1, "profile": "dead", "host": f"https://127.0.0.1:{port}",
-        "hardware": {"app": {"cpu_cores": 2, "memory_gib": 4, "disk_gb": 20, "arch": "aarch64", "nics": 1,
-                             "nic_gbps": 1, "disk_mbps": 100},
-                     "database": {"cpu_cores": 2, "memory_gib": 4, "disk_gb": 20}},
-        "database": {"host": "127.0.0.1", "port": port, "user": "wandb", "password": "x"},
-        "object_store": {"endpoint": f"http://127.0.0.1:{port}", "bucket": "wandb-files", "access_key": "AK",
-                         "secret_key": "SK"},
-        "tls": {"mode": "external"},
-        "deploy": {"target": "kubernetes", "version": "latest", "kubeconfig": "apiVersion: v1\nkind: Config\n"},
-    })
+    answers = parse_document(
+        {
+            "schema": 1,
+            "profile": "dead",
+            "host": f"https://127.0.0.1:{port}",
+            "hardware": {
+                "app": {
+                    "cpu_cores": 2,
+                    "memory_gib": 4,
+                    "disk_gb": 20,
+                    "arch": "aarch64",
+                    "nics": 1,
+                    "nic_gbps": 1,
+                    "disk_mbps": 100,
+                },
+                "database": {"cpu_cores": 2, "memory_gib": 4, "disk_gb": 20},
+            },
+            "database": {"host": "127.0.0.1", "port": port, "user": "wandb", "password": "x"},
+            "object_store": {
+                "endpoint": f"http://127.0.0.1:{port}",
+                "bucket": "wandb-files",
+                "access_key": "AK",
+                "secret_key": "SK",
+            },
+            "tls": {"mode": "external"},
+            "deploy": {"target": "kubernetes", "version": "latest", "kubeconfig": "apiVersion: v1\nkind: Config\n"},
+        }
+    )
     report = run_checks_sync(answers, timeout=3)
     english = []
     for r in report.results:
@@ -203,8 +247,14 @@ def test_every_failure_of_a_dead_installation_reads_korean():
 
 def test_form_errors_translate():
     with pytest.raises(AnswersError) as err:
-        parse_document({"schema": 1, "profile": "p", "database": {"port": 70000, "name": "a-b", "tls": "x"},
-                        "deploy": {"cpu_request": "2 cores"}})
+        parse_document(
+            {
+                "schema": 1,
+                "profile": "p",
+                "database": {"port": 70000, "name": "a-b", "tls": "x"},
+                "deploy": {"cpu_request": "2 cores"},
+            }
+        )
     for line in err.value.errors:
         assert isinstance(line, Msg), line
         assert korean(ko(line)) and ko(line).startswith(line.params["path"] + ": "), line
@@ -212,14 +262,21 @@ def test_form_errors_translate():
 
 def test_korean_checks_panel_shows_translated_message(client):
     client.post_form("/profiles", {"name": "acme-ko"}, headers={"Accept-Language": "ko"}, follow_redirects=False)
-    client.post_form("/p/acme-ko/hardware", {"version": "1", "hardware.app.cpu_cores": "2", "language": "ko"},
-                     follow_redirects=False)
+    client.post_form(
+        "/p/acme-ko/hardware", {"version": "1", "hardware.app.cpu_cores": "2", "language": "ko"}, follow_redirects=False
+    )
     from tests.services.wizard import wait_until
 
     client.post("/p/acme-ko/checks/hardware", headers={"X-CSRF-Token": client.csrf})
-    expected = ko(msg("The %(ROLES)s has %(shown)s; W&B needs at least %(need)s %(unit)s",
-                      ROLES=msg("application node"), shown=msg("%(value)s %(unit)s", value="2", unit=msg("cores")),
-                      need="4", unit=msg("cores")))
+    expected = ko(
+        msg(
+            "The %(ROLES)s has %(shown)s; W&B needs at least %(need)s %(unit)s",
+            ROLES=msg("application node"),
+            shown=msg("%(value)s %(unit)s", value="2", unit=msg("cores")),
+            need="4",
+            unit=msg("cores"),
+        )
+    )
     assert korean(expected) and "cores" not in expected, expected
     assert wait_until(lambda: shown(expected) in client.get("/p/acme-ko/checks/hardware").text)
 
@@ -242,20 +299,32 @@ def test_codemod_turns_f_strings_into_msg_calls(tmp_path):
     codemod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(codemod)
     src = tmp_path / "m.py"
-    src.write_text('"""Doc."""\n\nimport os\n\n\ndef f(db, bucket, t, xs):\n'
-                   '    a = f"bucket {bucket} is {db.port} ({t:g} s, {t!r})"\n'
-                   '    b = f"cannot reach the database {db.host} from {\', \'.join(xs)} or {db.host}"\n'
-                   '    c = f"{db.host}:{db.port}"\n'
-                   '    return a, b, c\n')
+    src.write_text(
+        '"""Doc."""\n\nimport os\n\n\ndef f(db, bucket, t, xs):\n'
+        '    a = f"bucket {bucket} is {db.port} ({t:g} s, {t!r})"\n'
+        "    b = f\"cannot reach the database {db.host} from {', '.join(xs)} or {db.host}\"\n"
+        '    c = f"{db.host}:{db.port}"\n'
+        "    return a, b, c\n"
+    )
     assert codemod.convert(src) == (2, None)
     text = src.read_text()
     assert "from app.i18n.message import msg\n" in text
-    calls = {c.args[0].value: {k.arg: ast.unparse(k.value) for k in c.keywords} for c in ast.walk(ast.parse(text))
-             if isinstance(c, ast.Call) and getattr(c.func, "id", "") == "msg"}
+    calls = {
+        c.args[0].value: {k.arg: ast.unparse(k.value) for k in c.keywords}
+        for c in ast.walk(ast.parse(text))
+        if isinstance(c, ast.Call) and getattr(c.func, "id", "") == "msg"
+    }
     assert calls["bucket %(bucket)s is %(port)s (%(t)s s, %(t_2)s)"] == {
-        "bucket": "bucket", "port": "db.port", "t": "format(t, 'g')", "t_2": "repr(t)"}
+        "bucket": "bucket",
+        "port": "db.port",
+        "t": "format(t, 'g')",
+        "t_2": "repr(t)",
+    }
     assert calls["cannot reach the database %(host)s from %(xs)s or %(host_2)s"] == {
-        "host": "db.host", "xs": "', '.join(xs)", "host_2": "db.host"}
+        "host": "db.host",
+        "xs": "', '.join(xs)",
+        "host_2": "db.host",
+    }
     assert 'c = f"{db.host}:{db.port}"' in text  # not prose
     assert codemod.convert(src) == (0, None) and src.read_text() == text  # idempotent
     ns: dict = {}
@@ -265,7 +334,7 @@ def test_codemod_turns_f_strings_into_msg_calls(tmp_path):
     assert b.template == "cannot reach the database %(host)s from %(xs)s or %(host_2)s"
     taken = tmp_path / "t.py"
     taken.write_text('def g(msg, x):\n    return f"bucket {x} does not exist"\n')
-    assert codemod.convert(taken)[1] and "f\"bucket" in taken.read_text()
+    assert codemod.convert(taken)[1] and 'f"bucket' in taken.read_text()
 
 
 def test_no_module_imports_the_regex_reader():
@@ -286,7 +355,9 @@ object_store: {{endpoint: "http://pass:9000", bucket: saved}}
 
 def _import(client, name: str) -> None:
     doc = PROFILE.format(name=name, port=closed_port()).encode()
-    r = client.post_form("/profiles/import", files={"file": ("a.yaml", doc, "application/yaml")}, follow_redirects=False)
+    r = client.post_form(
+        "/profiles/import", files={"file": ("a.yaml", doc, "application/yaml")}, follow_redirects=False
+    )
     assert r.status_code == 303, r.text
 
 
@@ -334,10 +405,18 @@ def test_stored_results_reload_and_render_in_korean(client):
     store = client.app.state.store
     answers = store.get_answers("stored")
     run = store.start_run("stored", "database", runs.digest(store, answers, "database"), 2)
-    new = Result("database.charset", "database", "fail", "Character set",
-                 msg("database %(name)s does not exist (or %(user)s cannot see it)", name="saved", user="warn"),
-                 msg("%(text)s: %(detail)s", text=msg("Create the database and grant the W&B user access"),
-                     detail="CREATE DATABASE saved;"))
+    new = Result(
+        "database.charset",
+        "database",
+        "fail",
+        "Character set",
+        msg("database %(name)s does not exist (or %(user)s cannot see it)", name="saved", user="warn"),
+        msg(
+            "%(text)s: %(detail)s",
+            text=msg("Create the database and grant the W&B user access"),
+            detail="CREATE DATABASE saved;",
+        ),
+    )
     store.add_result(run, new.to_data())
     old = Result("database.grants", "database", "fail", "Privileges", "wandb@% lacks ALL PRIVILEGES on saved.*")
     store.add_result(run, old.to_dict())  # as stored before: no "i18n"
@@ -347,11 +426,15 @@ def test_stored_results_reload_and_render_in_korean(client):
     from app.store.models import CheckResult
 
     with store.session() as s:  # the stored row: the English text, and the template and values beside it
-        data = [json.loads(r.data) for r in s.exec(select(CheckResult).where(CheckResult.run_id == run)
-                                                     .order_by(CheckResult.id))]
+        data = [
+            json.loads(r.data)
+            for r in s.exec(select(CheckResult).where(CheckResult.run_id == run).order_by(CheckResult.id))
+        ]
     assert data[0]["message"] == "database saved does not exist (or warn cannot see it)"
-    assert data[0]["i18n"]["message"] == {"t": "database %(name)s does not exist (or %(user)s cannot see it)",
-                                          "p": {"name": "saved", "user": "warn"}}
+    assert data[0]["i18n"]["message"] == {
+        "t": "database %(name)s does not exist (or %(user)s cannot see it)",
+        "p": {"name": "saved", "user": "warn"},
+    }
     assert data[0]["i18n"]["hint"]["p"]["text"]["t"] == "Create the database and grant the W&B user access"
     assert "i18n" not in data[1]
     latest = store.latest_results("stored")

@@ -26,8 +26,25 @@ from app.store.models import ProbeToken
 from tests.services.wizard import Client, wait_until
 
 SYSTEM_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}  # a bare node: system python3 and curl only
-STDLIB = {"json", "mmap", "os", "platform", "secrets", "shutil", "socket", "ssl", "subprocess", "sys", "tempfile",
-          "threading", "time", "datetime", "urllib.parse", "urllib.error", "urllib.request"}
+STDLIB = {
+    "json",
+    "mmap",
+    "os",
+    "platform",
+    "secrets",
+    "shutil",
+    "socket",
+    "ssl",
+    "subprocess",
+    "sys",
+    "tempfile",
+    "threading",
+    "time",
+    "datetime",
+    "urllib.parse",
+    "urllib.error",
+    "urllib.request",
+}
 HOSTNAME = socket.gethostname()
 
 
@@ -58,8 +75,12 @@ def wizard(live_server, db_port):
     with Client(live_server.app, base_url=live_server.url) as c:
         c.login()
         c.create("acme")
-        _set_answers(live_server.app.state.store, "acme", database={"host": "127.0.0.1", "port": db_port},
-                     host="https://localhost")
+        _set_answers(
+            live_server.app.state.store,
+            "acme",
+            database={"host": "127.0.0.1", "port": db_port},
+            host="https://localhost",
+        )
         yield c
 
 
@@ -72,8 +93,9 @@ def _usage(client, role="app") -> tuple[str, str]:
 
 
 def _sh(command: str, tmp_path, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(["sh", "-c", command], cwd=tmp_path, env=SYSTEM_ENV, capture_output=True, text=True,
-                          timeout=60, **kw)
+    return subprocess.run(
+        ["sh", "-c", command], cwd=tmp_path, env=SYSTEM_ENV, capture_output=True, text=True, timeout=60, **kw
+    )
 
 
 def _check(client, cid: str) -> str:
@@ -85,8 +107,11 @@ def _check(client, cid: str) -> str:
 
 
 def _node_upload(client, token, report):
-    return client.post("/probe/node-upload", content=json.dumps({"token": token, "report": report}),
-                       headers={"Content-Type": "application/json"})
+    return client.post(
+        "/probe/node-upload",
+        content=json.dumps({"token": token, "report": report}),
+        headers={"Content-Type": "application/json"},
+    )
 
 
 def _report(role="app", **kw) -> dict:
@@ -130,33 +155,55 @@ def test_client_token_script_measures_as_client(wizard, live_server, tmp_path):
 
 def test_tokens_of_one_kind_are_refused_by_the_other_upload(wizard, live_server):
     store = live_server.app.state.store
-    hw = re.search(r"token=([A-Za-z0-9_-]+)", wizard.post_form("/p/acme/hardware/probe-token", {"role": "app"}).text).group(1)
+    hw = re.search(
+        r"token=([A-Za-z0-9_-]+)", wizard.post_form("/p/acme/hardware/probe-token", {"role": "app"}).text
+    ).group(1)
     r = _node_upload(wizard, hw, _report())
     assert r.status_code == 403 and "hardware probe" in r.text
     assert store.node_reports("acme") == []
     _, node_token = _usage(wizard)
-    facts = {"arch": "x86_64", "cpu_cores": 16, "memory_gib": 62.8, "disk_gb": 480, "disk_mbps": 6100, "nics": 2,
-             "nic_gbps": 25}
-    r = wizard.post("/probe/upload", content=json.dumps({"token": node_token, "role": "app", "node": "n1", "facts": facts}),
-                    headers={"Content-Type": "application/json"})
+    facts = {
+        "arch": "x86_64",
+        "cpu_cores": 16,
+        "memory_gib": 62.8,
+        "disk_gb": 480,
+        "disk_mbps": 6100,
+        "nics": 2,
+        "nic_gbps": 25,
+    }
+    r = wizard.post(
+        "/probe/upload",
+        content=json.dumps({"token": node_token, "role": "app", "node": "n1", "facts": facts}),
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 403 and "node reports" in r.text
     assert store.get_answers("acme").hardware.app.cpu_cores is None
     # neither refusal spent the token: each still works where it belongs
     assert _node_upload(wizard, node_token, _report()).status_code == 200
-    r = wizard.post("/probe/upload", content=json.dumps({"token": hw, "role": "app", "node": "n1", "facts": facts}),
-                    headers={"Content-Type": "application/json"})
+    r = wizard.post(
+        "/probe/upload",
+        content=json.dumps({"token": hw, "role": "app", "node": "n1", "facts": facts}),
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 200
 
 
-@pytest.mark.parametrize("report, status, fragment", [
-    pytest.param(lambda: _report(profile="other"), 400, "profile: the report is for profile 'other'", id="other-profile"),
-    pytest.param(lambda: {k: v for k, v in _report().items() if k != "reach"}, 400, "reach: an object", id="no-reach"),
-    pytest.param(lambda: _report(kind="hardware"), 400, "not a node report", id="wrong-kind"),
-    pytest.param(lambda: _report(measured_at="yesterday"), 400, "measured_at", id="bad-timestamp"),
-    pytest.param(lambda: _report(node="n" * 300), 400, "node:", id="long-node-name"),
-    pytest.param(lambda: [1, 2], 400, "not a node report", id="not-an-object"),
-    pytest.param(lambda: _report(role="client"), 403, "node-app reports, not client", id="role-mismatch"),
-])
+@pytest.mark.parametrize(
+    "report, status, fragment",
+    [
+        pytest.param(
+            lambda: _report(profile="other"), 400, "profile: the report is for profile 'other'", id="other-profile"
+        ),
+        pytest.param(
+            lambda: {k: v for k, v in _report().items() if k != "reach"}, 400, "reach: an object", id="no-reach"
+        ),
+        pytest.param(lambda: _report(kind="hardware"), 400, "not a node report", id="wrong-kind"),
+        pytest.param(lambda: _report(measured_at="yesterday"), 400, "measured_at", id="bad-timestamp"),
+        pytest.param(lambda: _report(node="n" * 300), 400, "node:", id="long-node-name"),
+        pytest.param(lambda: [1, 2], 400, "not a node report", id="not-an-object"),
+        pytest.param(lambda: _report(role="client"), 403, "node-app reports, not client", id="role-mismatch"),
+    ],
+)
 def test_invalid_reports_are_refused_and_nothing_is_stored(wizard, live_server, report, status, fragment):
     store = live_server.app.state.store
     _, token = _usage(wizard, "app")
@@ -166,13 +213,16 @@ def test_invalid_reports_are_refused_and_nothing_is_stored(wizard, live_server, 
     assert _node_upload(wizard, token, _report()).status_code == 200  # a refused report does not spend the token
 
 
-@pytest.mark.parametrize("body, status, fragment", [
-    pytest.param(b"x" * (64 * 1024 + 1), 413, "too large", id="oversized"),
-    pytest.param(b"{not json", 400, "not JSON", id="not-json"),
-    pytest.param(json.dumps({"token": new_token()}).encode(), 400, "exactly token and report", id="no-report"),
-    pytest.param(json.dumps({"token": "short", "report": {}}).encode(), 400, "token", id="bad-token"),
-    pytest.param(json.dumps({"token": new_token(), "report": {}}).encode(), 403, "unknown", id="unknown-token"),
-])
+@pytest.mark.parametrize(
+    "body, status, fragment",
+    [
+        pytest.param(b"x" * (64 * 1024 + 1), 413, "too large", id="oversized"),
+        pytest.param(b"{not json", 400, "not JSON", id="not-json"),
+        pytest.param(json.dumps({"token": new_token()}).encode(), 400, "exactly token and report", id="no-report"),
+        pytest.param(json.dumps({"token": "short", "report": {}}).encode(), 400, "token", id="bad-token"),
+        pytest.param(json.dumps({"token": new_token(), "report": {}}).encode(), 403, "unknown", id="unknown-token"),
+    ],
+)
 def test_bad_upload_bodies(wizard, live_server, body, status, fragment):
     r = wizard.post("/probe/node-upload", content=body, headers={"Content-Type": "application/json"})
     assert r.status_code == status and fragment in r.text
@@ -211,7 +261,9 @@ def test_print_mode_and_airgapped_heredoc_for_real(wizard, live_server, tmp_path
     assert [r["node"] for _, r in live_server.app.state.store.node_reports("acme")] == [HOSTNAME]
 
     airgapped = node_usage("http://wizard.example:8080", new_token(), tg, "app")["airgapped"]
-    assert airgapped.startswith(f"python3 - <<'{HEREDOC}'\n") and "token" not in airgapped.split("node_report_main(")[-1]
+    assert (
+        airgapped.startswith(f"python3 - <<'{HEREDOC}'\n") and "token" not in airgapped.split("node_report_main(")[-1]
+    )
     proc = _sh(airgapped, tmp_path, input="")
     assert proc.returncode == 0, proc.stderr
     assert validate_report(json.loads(proc.stdout), "acme")["role"] == "app"
@@ -222,10 +274,12 @@ HOSTILE = "a'b\"c$(touch pwned)`touch pwned2`\\x\u00fc\ube44\n" + HEREDOC + "\n'
 
 
 def test_hostile_values_cannot_break_out_of_the_script(tmp_path):
-    hostile = {"profile": "acme",
-               "database": {"host": HOSTILE, "port": 3306},
-               "object_store": {"endpoint": "https://h$(touch pwned3)\u00fc.example:" + HOSTILE, "ca_pem": HOSTILE},
-               "host": "https://w\u00e4ndb.$(touch pwned4).example/" + HOSTILE}
+    hostile = {
+        "profile": "acme",
+        "database": {"host": HOSTILE, "port": 3306},
+        "object_store": {"endpoint": "https://h$(touch pwned3)\u00fc.example:" + HOSTILE, "ca_pem": HOSTILE},
+        "host": "https://w\u00e4ndb.$(touch pwned4).example/" + HOSTILE,
+    }
     script = node_script("http://127.0.0.1:9", None, hostile, "app", timeout=0.5, disk_seconds=0.05)
     program = script.split(f"<<'{HEREDOC}'\n", 1)[1].rsplit(f"\n{HEREDOC}\n", 1)[0]
     assert program.splitlines()[-1].isascii() and HEREDOC not in program.splitlines()  # values are escaped
@@ -240,19 +294,23 @@ def test_hostile_values_cannot_break_out_of_the_script(tmp_path):
 
 
 def test_program_is_stdlib_only_and_old_python_syntax():
-    program = node_program("http://h:1", None, {"profile": "p", "database": None, "object_store": None, "host": None},
-                           "client")
+    program = node_program(
+        "http://h:1", None, {"profile": "p", "database": None, "object_store": None, "host": None}, "client"
+    )
     tree = ast.parse(program, feature_version=(3, 6))
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0}
     assert imported - {"app.probe.host"} <= STDLIB, imported - STDLIB  # app.probe.host: only when not embedded
 
 
-@pytest.mark.parametrize("role, targets_, message", [
-    pytest.param("database", {}, "role", id="hardware-role"),
-    pytest.param("app", {"profile": object()}, "plain data", id="not-data"),
-    pytest.param("app", {"profile": float("nan")}, "plain data", id="nan"),
-])
+@pytest.mark.parametrize(
+    "role, targets_, message",
+    [
+        pytest.param("database", {}, "role", id="hardware-role"),
+        pytest.param("app", {"profile": object()}, "plain data", id="not-data"),
+        pytest.param("app", {"profile": float("nan")}, "plain data", id="nan"),
+    ],
+)
 def test_node_program_refuses_bad_inputs(role, targets_, message):
     with pytest.raises(ValueError, match=message):
         node_program("http://h:1", None, targets_, role)

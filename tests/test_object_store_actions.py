@@ -31,10 +31,13 @@ def test_create_bucket_with_a_region(seaweedfs):
     assert bucket in [b["Name"] for b in seaweedfs.client().list_buckets()["Buckets"]]
 
 
-@pytest.mark.parametrize("store, detail", [
-    pytest.param({"secret_key": "wrong"}, "SignatureDoesNotMatch", id="wrong-secret"),
-    pytest.param({"access_key": "AKIANOSUCHKEY0000000"}, "InvalidAccessKeyId", id="wrong-key"),
-])
+@pytest.mark.parametrize(
+    "store, detail",
+    [
+        pytest.param({"secret_key": "wrong"}, "SignatureDoesNotMatch", id="wrong-secret"),
+        pytest.param({"access_key": "AKIANOSUCHKEY0000000"}, "InvalidAccessKeyId", id="wrong-key"),
+    ],
+)
 def test_create_bucket_reports_the_store_error(seaweedfs, store, detail):
     bucket = seaweedfs.new_bucket(create=False)
     result = create_bucket(parse_document(answers_doc(seaweedfs, bucket, **store)), timeout=5)
@@ -65,10 +68,13 @@ def test_apply_cors_fixes_the_cors_check_and_preview_is_what_is_applied(seaweedf
     assert [r["AllowedOrigins"] for r in rules] == [[HOST]]
 
 
-@pytest.mark.parametrize("drop, needle", [
-    pytest.param("host", "host", id="no-host"),
-    pytest.param("bucket", "object_store.bucket", id="no-bucket"),
-])
+@pytest.mark.parametrize(
+    "drop, needle",
+    [
+        pytest.param("host", "host", id="no-host"),
+        pytest.param("bucket", "object_store.bucket", id="no-bucket"),
+    ],
+)
 def test_apply_cors_refuses_missing_inputs(seaweedfs, drop, needle):
     doc = answers_doc(seaweedfs, "wb-whatever")
     if drop == "host":

@@ -22,9 +22,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def answers_doc(s3, bucket: str, **store) -> dict:
-    doc = {"schema": 1, "profile": "s3-test", "host": HOST,
-           "object_store": {"endpoint": s3.endpoint, "bucket": bucket, "region": "us-east-1",
-                            "access_key": s3.access_key, "secret_key": s3.secret_key, "path_style": True}}
+    doc = {
+        "schema": 1,
+        "profile": "s3-test",
+        "host": HOST,
+        "object_store": {
+            "endpoint": s3.endpoint,
+            "bucket": bucket,
+            "region": "us-east-1",
+            "access_key": s3.access_key,
+            "secret_key": s3.secret_key,
+            "path_style": True,
+        },
+    }
     doc["object_store"].update(store)
     return doc
 
@@ -53,10 +63,17 @@ def test_good_bucket_passes_and_leaves_nothing_behind(seaweedfs):
     assert seaweedfs.keys(bucket) == []  # read_write and presigned deleted their scratch objects
 
 
-@pytest.mark.parametrize("store, check, status, needle", [
-    pytest.param({"access_key": "AKIANOSUCHKEY0000000"}, "credentials", "fail", "InvalidAccessKeyId", id="wrong-access-key"),
-    pytest.param({"secret_key": "not-the-secret"}, "credentials", "fail", "SignatureDoesNotMatch", id="wrong-secret"),
-], )
+@pytest.mark.parametrize(
+    "store, check, status, needle",
+    [
+        pytest.param(
+            {"access_key": "AKIANOSUCHKEY0000000"}, "credentials", "fail", "InvalidAccessKeyId", id="wrong-access-key"
+        ),
+        pytest.param(
+            {"secret_key": "not-the-secret"}, "credentials", "fail", "SignatureDoesNotMatch", id="wrong-secret"
+        ),
+    ],
+)
 def test_bad_credentials_are_named(seaweedfs, store, check, status, needle):
     bucket = seaweedfs.new_bucket(cors_origin=HOST)
     results = run(answers_doc(seaweedfs, bucket, **store))
@@ -98,9 +115,12 @@ def test_scratch_object_is_deleted_when_a_later_step_fails(seaweedfs):
         assert seaweedfs.keys(bucket) == ["wbsetup-check-x"]  # the put really happened
         raise ConnectionError("network dropped")
 
-    outcome = _round_trip(ctx, "wbsetup-check-x",
-                          put=lambda data: s3.put_object(Bucket=bucket, Key="wbsetup-check-x", Body=data),
-                          get=broken_get)
+    outcome = _round_trip(
+        ctx,
+        "wbsetup-check-x",
+        put=lambda data: s3.put_object(Bucket=bucket, Key="wbsetup-check-x", Body=data),
+        get=broken_get,
+    )
     assert outcome.status == "fail" and outcome.message.startswith("get of a scratch object failed")
     assert seaweedfs.keys(bucket) == []
 
@@ -114,14 +134,18 @@ def test_missing_bucket_fails_with_mc_mb_hint(seaweedfs):
     assert f"mc mb --region=us-east-1 ALIAS/{bucket}" in results["bucket"].hint
     assert "Create bucket action" in results["bucket"].hint
     assert {k: results[k].status for k in ("region", "read_write", "presigned", "cors")} == dict.fromkeys(
-        ("region", "read_write", "presigned", "cors"), "skip")
+        ("region", "read_write", "presigned", "cors"), "skip"
+    )
 
 
-@pytest.mark.parametrize("cors_origin", [
-    pytest.param(None, id="no-cors-rule"),
-    pytest.param("https://other.acme.internal", id="rule-for-another-origin"),
-    pytest.param("http://wandb.acme.internal", id="rule-for-http-not-https"),
-])
+@pytest.mark.parametrize(
+    "cors_origin",
+    [
+        pytest.param(None, id="no-cors-rule"),
+        pytest.param("https://other.acme.internal", id="rule-for-another-origin"),
+        pytest.param("http://wandb.acme.internal", id="rule-for-http-not-https"),
+    ],
+)
 def test_cors_denied_fails_with_xml_and_command(seaweedfs, cors_origin):
     bucket = seaweedfs.new_bucket(cors_origin=cors_origin)
     results = run(answers_doc(seaweedfs, bucket))
@@ -150,13 +174,17 @@ def test_region_mismatch_fails(seaweedfs):
     assert "object_store.region: us-east-1" in results["region"].hint
 
 
-@pytest.mark.parametrize("path_style, url", [
-    pytest.param(True, "http://localhost:9000/wb-bucket/k?", id="path-style"),
-    pytest.param(False, "http://wb-bucket.localhost:9000/k?", id="virtual-host"),
-])
+@pytest.mark.parametrize(
+    "path_style, url",
+    [
+        pytest.param(True, "http://localhost:9000/wb-bucket/k?", id="path-style"),
+        pytest.param(False, "http://wb-bucket.localhost:9000/k?", id="virtual-host"),
+    ],
+)
 def test_addressing_style_is_honoured(seaweedfs, path_style, url):
-    store = parse_document(answers_doc(seaweedfs, "wb-bucket", endpoint="http://localhost:9000",
-                                       path_style=path_style)).object_store
+    store = parse_document(
+        answers_doc(seaweedfs, "wb-bucket", endpoint="http://localhost:9000", path_style=path_style)
+    ).object_store
     signed = _s3.client(store, 5).generate_presigned_url("get_object", Params={"Bucket": "wb-bucket", "Key": "k"})
     assert signed.startswith(url)
     assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in signed  # SigV4
@@ -239,9 +267,24 @@ def test_validate_cli_json(seaweedfs, tmp_path):
     doc["object_store"]["secret_key"] = {"env": "WANDB_S3_SECRET_KEY"}
     (tmp_path / "answers.yaml").write_text(yaml.safe_dump(doc))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "WANDB_S3_SECRET_KEY": seaweedfs.secret_key}
-    proc = subprocess.run([sys.executable, "-m", "app", "validate", str(tmp_path / "answers.yaml"),
-                           "--step", "object_store", "--format", "json"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "validate",
+            str(tmp_path / "answers.yaml"),
+            "--step",
+            "object_store",
+            "--format",
+            "json",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert {c["id"]: c["status"] for c in out["checks"]} == {f"object_store.{k}": v for k, v in ALL_PASS_HTTP.items()}

@@ -22,17 +22,20 @@ def date(offset_s: int) -> str:
     return format_datetime(NOW + timedelta(seconds=offset_s), usegmt=True)
 
 
-@pytest.mark.parametrize("header, status, observed", [
-    pytest.param(date(0), "pass", "0 s", id="same-second"),
-    pytest.param(date(60), "pass", "60 s", id="60s-ahead-is-the-limit"),
-    pytest.param(date(-60), "pass", "60 s", id="60s-behind"),
-    pytest.param(date(61), "warn", "61 s", id="61s-ahead"),
-    pytest.param(date(-900), "warn", "900 s", id="15min-behind-is-the-limit"),
-    pytest.param(date(901), "fail", "901 s", id="just-over-15min"),
-    pytest.param(date(-7200), "fail", "7200 s", id="two-hours-behind"),
-    pytest.param(None, "warn", None, id="no-date-header"),
-    pytest.param("yesterday-ish", "warn", "yesterday-ish", id="garbage-date"),
-])
+@pytest.mark.parametrize(
+    "header, status, observed",
+    [
+        pytest.param(date(0), "pass", "0 s", id="same-second"),
+        pytest.param(date(60), "pass", "60 s", id="60s-ahead-is-the-limit"),
+        pytest.param(date(-60), "pass", "60 s", id="60s-behind"),
+        pytest.param(date(61), "warn", "61 s", id="61s-ahead"),
+        pytest.param(date(-900), "warn", "900 s", id="15min-behind-is-the-limit"),
+        pytest.param(date(901), "fail", "901 s", id="just-over-15min"),
+        pytest.param(date(-7200), "fail", "7200 s", id="two-hours-behind"),
+        pytest.param(None, "warn", None, id="no-date-header"),
+        pytest.param("yesterday-ish", "warn", "yesterday-ish", id="garbage-date"),
+    ],
+)
 def test_clock_skew_judge(header, status, observed):
     outcome = judge_clock_skew(header, NOW, LIMITS)
     assert outcome.status == status
@@ -55,16 +58,19 @@ def test_clock_skew_limits_are_data(profile):
 ORIGIN = "https://wandb.acme.internal"
 
 
-@pytest.mark.parametrize("status, acao, allowed", [
-    pytest.param(200, ORIGIN, True, id="exact-origin"),
-    pytest.param(200, "*", True, id="wildcard"),
-    pytest.param(204, ORIGIN, True, id="204"),
-    pytest.param(403, None, False, id="denied"),
-    pytest.param(200, "https://other.acme.internal", False, id="other-origin"),
-    pytest.param(200, "https://wandb.acme.internal:443", False, id="origin-with-default-port-differs"),
-    pytest.param(403, ORIGIN, False, id="header-but-403"),
-    pytest.param(200, None, False, id="200-without-header"),
-])
+@pytest.mark.parametrize(
+    "status, acao, allowed",
+    [
+        pytest.param(200, ORIGIN, True, id="exact-origin"),
+        pytest.param(200, "*", True, id="wildcard"),
+        pytest.param(204, ORIGIN, True, id="204"),
+        pytest.param(403, None, False, id="denied"),
+        pytest.param(200, "https://other.acme.internal", False, id="other-origin"),
+        pytest.param(200, "https://wandb.acme.internal:443", False, id="origin-with-default-port-differs"),
+        pytest.param(403, ORIGIN, False, id="header-but-403"),
+        pytest.param(200, None, False, id="200-without-header"),
+    ],
+)
 def test_preflight_allowed(status, acao, allowed):
     assert Preflight("PUT", status, acao).allowed(ORIGIN) is allowed
 
@@ -78,11 +84,14 @@ def test_self_signed_tells_a_ca_from_a_leaf():
     assert self_signed(None) is False
 
 
-@pytest.mark.parametrize("body, code", [
-    pytest.param(b"<?xml version='1.0'?><Error><Code>NoSuchBucket</Code></Error>", "NoSuchBucket", id="s3-error"),
-    pytest.param("<Error><Code>AccessDenied</Code><Message>x</Message></Error>", "AccessDenied", id="text"),
-    pytest.param(b"<html>502 Bad Gateway</html>", None, id="not-s3"),
-    pytest.param(b"", None, id="empty"),
-])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        pytest.param(b"<?xml version='1.0'?><Error><Code>NoSuchBucket</Code></Error>", "NoSuchBucket", id="s3-error"),
+        pytest.param("<Error><Code>AccessDenied</Code><Message>x</Message></Error>", "AccessDenied", id="text"),
+        pytest.param(b"<html>502 Bad Gateway</html>", None, id="not-s3"),
+        pytest.param(b"", None, id="empty"),
+    ],
+)
 def test_s3_error_code(body, code):
     assert s3_error_code(body) == code

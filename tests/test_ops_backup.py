@@ -21,10 +21,15 @@ from app.artifacts.bundle import build_bundle
 
 # Leading/trailing space, quotes, backslashes (also before s and n, which option files unescape),
 # a quote before # (a comment unless escaped), non-ASCII.
-HOSTILE = " p@\"ss:w/rd#1+x %y?z'\"\\$ {a}&=ü한;` \\s\\\\n \"#x "
+HOSTILE = ' p@"ss:w/rd#1+x %y?z\'"\\$ {a}&=ü한;` \\s\\\\n "#x '
 DB, USER, RESTORE_DB = "wandb_ops", "ops_user", "wandb_ops_restore"
-ROWS = [(1, "plain"), (2, "non-ASCII: 한국어 ü ß 🚀"), (3, "quotes ' \" and \\ backslash"), (4, None),
-        (5, "line\nbreak\ttab")]
+ROWS = [
+    (1, "plain"),
+    (2, "non-ASCII: 한국어 ü ß 🚀"),
+    (3, "quotes ' \" and \\ backslash"),
+    (4, None),
+    (5, "line\nbreak\ttab"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,19 +43,30 @@ def server(mariadb_default):
         cur.execute(f"CREATE USER '{USER}'@'%%' IDENTIFIED BY %s", (HOSTILE,))
         for db in (DB, RESTORE_DB):
             cur.execute(f"GRANT ALL ON {db}.* TO '{USER}'@'%'")
-        cur.execute(f"CREATE TABLE {DB}.runs (id INT PRIMARY KEY, name TEXT, blob_col VARBINARY(16)) "
-                    "CHARACTER SET utf8mb4")
-        cur.executemany(f"INSERT INTO {DB}.runs VALUES (%s, %s, %s)",
-                        [(i, n, bytes([0, 255, i])) for i, n in ROWS])
+        cur.execute(
+            f"CREATE TABLE {DB}.runs (id INT PRIMARY KEY, name TEXT, blob_col VARBINARY(16)) CHARACTER SET utf8mb4"
+        )
+        cur.executemany(f"INSERT INTO {DB}.runs VALUES (%s, %s, %s)", [(i, n, bytes([0, 255, i])) for i, n in ROWS])
     return s
 
 
 def _scripts(tmp_path: Path, port: int) -> tuple[Path, Path]:
-    a = parse_document({"schema": 1, "profile": "ops-test", "host": "https://wandb.acme.internal",
-                        "database": {"host": "127.0.0.1", "port": port, "name": DB, "user": USER,
-                                     "password": {"env": "WANDB_DB_PASSWORD"}, "tls": "preferred"},
-                        "operations": {"backup_dir": str(tmp_path / "never used: BACKUP_DIR wins"),
-                                       "backup_retention_days": 7}})
+    a = parse_document(
+        {
+            "schema": 1,
+            "profile": "ops-test",
+            "host": "https://wandb.acme.internal",
+            "database": {
+                "host": "127.0.0.1",
+                "port": port,
+                "name": DB,
+                "user": USER,
+                "password": {"env": "WANDB_DB_PASSWORD"},
+                "tls": "preferred",
+            },
+            "operations": {"backup_dir": str(tmp_path / "never used: BACKUP_DIR wins"), "backup_retention_days": 7},
+        }
+    )
     tree = build_bundle(a, redact=True)
     paths = []
     for name in ("backup-mysql.sh", "restore-mysql.sh"):
@@ -86,9 +102,14 @@ def test_backup_retention_and_restore_round_trip(server, tmp_path):
         f.write_bytes(gzip.compress(b"-- old\n"))
         t = time.time() - days * 86400
         os.utime(f, (t, t))
-    env = {"PATH": os.environ["PATH"], "WANDB_DB_PASSWORD": HOSTILE, "BACKUP_DIR": str(out),
-           "TMPDIR": str(tmp_path), "MYSQLDUMP_BIN": str(_argv_recorder(tmp_path, "mariadb-dump")),
-           "MYSQL_BIN": str(_argv_recorder(tmp_path, "mariadb"))}
+    env = {
+        "PATH": os.environ["PATH"],
+        "WANDB_DB_PASSWORD": HOSTILE,
+        "BACKUP_DIR": str(out),
+        "TMPDIR": str(tmp_path),
+        "MYSQLDUMP_BIN": str(_argv_recorder(tmp_path, "mariadb-dump")),
+        "MYSQL_BIN": str(_argv_recorder(tmp_path, "mariadb")),
+    }
     r = _run(backup, env=env)
     assert r.returncode == 0, r.stderr
     dumps = sorted(p.name for p in out.glob(f"{DB}-*.sql.gz"))
@@ -117,8 +138,15 @@ def test_password_file_as_the_systemd_unit_passes_it(server, tmp_path):
     secret = tmp_path / "mysql-backup.password"
     secret.write_text(HOSTILE + "\n")  # as `echo` or an editor leaves it: one trailing newline
     out = tmp_path / "b"
-    r = _run(backup, env={"PATH": os.environ["PATH"], "WANDB_DB_PASSWORD_FILE": str(secret),
-                          "BACKUP_DIR": str(out), "TMPDIR": str(tmp_path)})
+    r = _run(
+        backup,
+        env={
+            "PATH": os.environ["PATH"],
+            "WANDB_DB_PASSWORD_FILE": str(secret),
+            "BACKUP_DIR": str(out),
+            "TMPDIR": str(tmp_path),
+        },
+    )
     assert r.returncode == 0, r.stderr
     assert len(list(out.glob(f"{DB}-*.sql.gz"))) == 1
 
@@ -136,8 +164,10 @@ def test_missing_password_variable_fails_clearly(tmp_path):
 def test_wrong_password_fails_and_leaves_no_partial_dump(server, tmp_path):
     backup, _ = _scripts(tmp_path, server.port)
     out = tmp_path / "b"
-    r = _run(backup, env={"PATH": os.environ["PATH"], "WANDB_DB_PASSWORD": "wrong", "BACKUP_DIR": str(out),
-                          "TMPDIR": str(tmp_path)})
+    r = _run(
+        backup,
+        env={"PATH": os.environ["PATH"], "WANDB_DB_PASSWORD": "wrong", "BACKUP_DIR": str(out), "TMPDIR": str(tmp_path)},
+    )
     assert r.returncode != 0
     assert list(out.iterdir()) == []
 
@@ -154,13 +184,24 @@ def test_units_verify_with_systemd_analyze(tmp_path, hour):
     for suffix in ("service", "timer"):
         text = tree[f"ops/{ops.UNIT}.{suffix}"].decode().replace(f"{ops.OPS_DIR}/backup-mysql.sh", str(script))
         (tmp_path / f"{ops.UNIT}.{suffix}").write_text(text)
-    r = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / f"{ops.UNIT}.timer"),
-                        str(tmp_path / f"{ops.UNIT}.service")], capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [
+            "systemd-analyze",
+            "verify",
+            "--man=no",
+            str(tmp_path / f"{ops.UNIT}.timer"),
+            str(tmp_path / f"{ops.UNIT}.service"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0 and r.stderr.strip() == "", r.stderr  # warnings (an unknown key) count too
     timer = tree[f"ops/{ops.UNIT}.timer"].decode()
     assert f"OnCalendar=*-*-* {hour:02d}:00:00" in timer
-    cal = subprocess.run(["systemd-analyze", "calendar", f"*-*-* {hour:02d}:00:00"], capture_output=True, text=True,
-                         timeout=30)
+    cal = subprocess.run(
+        ["systemd-analyze", "calendar", f"*-*-* {hour:02d}:00:00"], capture_output=True, text=True, timeout=30
+    )
     assert cal.returncode == 0 and f"{hour:02d}:00:00" in cal.stdout
 
 
@@ -179,8 +220,14 @@ def _walk(expr, out: list):
 def test_alert_rules_load_and_carry_the_seed_cpu_rule():
     import promql_parser
 
-    a = parse_document({"schema": 1, "profile": "ops-test", "host": "https://wandb.acme.internal",
-                        "database": {"host": "mysql.acme.internal"}})
+    a = parse_document(
+        {
+            "schema": 1,
+            "profile": "ops-test",
+            "host": "https://wandb.acme.internal",
+            "database": {"host": "mysql.acme.internal"},
+        }
+    )
     doc = yaml.safe_load(build_bundle(a, redact=True)["ops/prometheus-rules.yaml"])
     (group,) = doc["groups"]
     rules = {r["alert"]: r for r in group["rules"]}
@@ -211,21 +258,38 @@ def test_hostile_answers_reach_the_client_exactly(tmp_path):
     so: it records its arguments and prints a complete dump) sees the exact values."""
     from tests.bundle_corpus import HOSTILE_USER
 
-    backup_dir = tmp_path / "it's \"dir\" $HOME `id` ü"
-    a = parse_document({"schema": 1, "profile": "ops-test",
-                        "database": {"host": "db-1.acme.internal", "port": 3307, "name": "wandb_x",
-                                     "user": HOSTILE_USER, "tls": "verify-identity",
-                                     "ca_pem": "-----BEGIN CERTIFICATE-----\nWBSETUP_CA_PEM\n-----END CERTIFICATE-----\n"},
-                        "operations": {"backup_dir": str(backup_dir)}})
+    backup_dir = tmp_path / 'it\'s "dir" $HOME `id` ü'
+    a = parse_document(
+        {
+            "schema": 1,
+            "profile": "ops-test",
+            "database": {
+                "host": "db-1.acme.internal",
+                "port": 3307,
+                "name": "wandb_x",
+                "user": HOSTILE_USER,
+                "tls": "verify-identity",
+                "ca_pem": "-----BEGIN CERTIFICATE-----\nWBSETUP_CA_PEM\n-----END CERTIFICATE-----\n",
+            },
+            "operations": {"backup_dir": str(backup_dir)},
+        }
+    )
     script = tmp_path / "backup-mysql.sh"
     script.write_bytes(build_bundle(a, redact=True)["ops/backup-mysql.sh"])
     stand_in = tmp_path / "mysqldump-stand-in"
-    stand_in.write_text('#!/bin/bash\nprintf "%s\\0" "$@" > "$ARGS_OUT"\n'
-                        'cnf=${1#--defaults-extra-file=}; cp "$cnf" "$ARGS_OUT.cnf"; cp "$(dirname "$cnf")/ca.pem" "$ARGS_OUT.ca"\n'
-                        'echo "-- Dump completed on 2026-01-01"\n')
+    stand_in.write_text(
+        '#!/bin/bash\nprintf "%s\\0" "$@" > "$ARGS_OUT"\n'
+        'cnf=${1#--defaults-extra-file=}; cp "$cnf" "$ARGS_OUT.cnf"; cp "$(dirname "$cnf")/ca.pem" "$ARGS_OUT.ca"\n'
+        'echo "-- Dump completed on 2026-01-01"\n'
+    )
     stand_in.chmod(0o700)
-    env = {"PATH": os.environ["PATH"], "WANDB_DB_PASSWORD": "pw", "MYSQLDUMP_BIN": str(stand_in),
-           "ARGS_OUT": str(tmp_path / "args"), "TMPDIR": str(tmp_path)}
+    env = {
+        "PATH": os.environ["PATH"],
+        "WANDB_DB_PASSWORD": "pw",
+        "MYSQLDUMP_BIN": str(stand_in),
+        "ARGS_OUT": str(tmp_path / "args"),
+        "TMPDIR": str(tmp_path),
+    }
     r = _run(script, env=env)
     assert r.returncode == 0, r.stderr
     args = (tmp_path / "args").read_text().split("\0")[:-1]
@@ -244,25 +308,47 @@ def test_scripts_pass_shellcheck(tmp_path):
     from tests.bundle_corpus import HOSTILE_USER
 
     shellcheck = shutil.which("shellcheck") or str(Path(sys.executable).parent / "shellcheck")
-    a = parse_document({"schema": 1, "profile": "ops-test",
-                        "database": {"host": "db.acme.internal", "user": HOSTILE_USER, "tls": "verify-ca",
-                                     "ca_pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"},
-                        "operations": {"backup_dir": "/srv/it's \"dir\" $HOME"}})
+    a = parse_document(
+        {
+            "schema": 1,
+            "profile": "ops-test",
+            "database": {
+                "host": "db.acme.internal",
+                "user": HOSTILE_USER,
+                "tls": "verify-ca",
+                "ca_pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+            },
+            "operations": {"backup_dir": '/srv/it\'s "dir" $HOME'},
+        }
+    )
     tree = build_bundle(a, redact=True)
     for name in ("backup-mysql.sh", "restore-mysql.sh"):
         (tmp_path / name).write_bytes(tree[f"ops/{name}"])
     # SC2016 ("expressions don't expand in single quotes") is the point: answers are literal values.
-    r = subprocess.run([shellcheck, "--severity=style", "--exclude=SC2016", str(tmp_path / "backup-mysql.sh"),
-                        str(tmp_path / "restore-mysql.sh")], capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [
+            shellcheck,
+            "--severity=style",
+            "--exclude=SC2016",
+            str(tmp_path / "backup-mysql.sh"),
+            str(tmp_path / "restore-mysql.sh"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stdout
 
 
-@pytest.mark.parametrize("mode,right_ca,ok", [
-    pytest.param("required", None, True, id="required"),
-    pytest.param("verify-ca", True, True, id="verify-ca-trusted"),
-    pytest.param("verify-ca", False, False, id="verify-ca-other-ca"),
-    pytest.param("verify-identity", True, False, id="verify-identity-name-mismatch"),  # cert is for localhost
-])
+@pytest.mark.parametrize(
+    "mode,right_ca,ok",
+    [
+        pytest.param("required", None, True, id="required"),
+        pytest.param("verify-ca", True, True, id="verify-ca-trusted"),
+        pytest.param("verify-ca", False, False, id="verify-ca-other-ca"),
+        pytest.param("verify-identity", True, False, id="verify-identity-name-mismatch"),  # cert is for localhost
+    ],
+)
 def test_database_tls_mode_reaches_the_client(mariadb_tls, db_ca, tmp_path, mode, right_ca, ok):
     """database.tls and database.ca_pem reach the real client: the server's certificate (for
     `localhost`, served at 127.0.0.1) is checked exactly as the mode says."""
@@ -271,14 +357,32 @@ def test_database_tls_mode_reaches_the_client(mariadb_tls, db_ca, tmp_path, mode
     from tests.services.mariadb import APP_DB, APP_PASSWORD, APP_USER
 
     ca_pem = (db_ca if right_ca else trustme.CA()).cert_pem.bytes().decode() if right_ca is not None else None
-    a = parse_document({"schema": 1, "profile": "ops-test",
-                        "database": {"host": "127.0.0.1", "port": mariadb_tls.port, "name": APP_DB, "user": APP_USER,
-                                     "tls": mode, **({"ca_pem": ca_pem} if ca_pem else {})}})
+    a = parse_document(
+        {
+            "schema": 1,
+            "profile": "ops-test",
+            "database": {
+                "host": "127.0.0.1",
+                "port": mariadb_tls.port,
+                "name": APP_DB,
+                "user": APP_USER,
+                "tls": mode,
+                **({"ca_pem": ca_pem} if ca_pem else {}),
+            },
+        }
+    )
     script = tmp_path / "backup-mysql.sh"
     script.write_bytes(build_bundle(a, redact=True)["ops/backup-mysql.sh"])
     out = tmp_path / "b"
-    r = _run(script, env={"PATH": os.environ["PATH"], "WANDB_DB_PASSWORD": APP_PASSWORD, "BACKUP_DIR": str(out),
-                          "TMPDIR": str(tmp_path)})
+    r = _run(
+        script,
+        env={
+            "PATH": os.environ["PATH"],
+            "WANDB_DB_PASSWORD": APP_PASSWORD,
+            "BACKUP_DIR": str(out),
+            "TMPDIR": str(tmp_path),
+        },
+    )
     assert (r.returncode == 0) == ok, r.stderr
     assert len(list(out.glob(f"{APP_DB}-*.sql.gz"))) == (1 if ok else 0)
     if not ok:

@@ -24,7 +24,7 @@ CONTRACT_KEYS = ["arch", "cpu_cores", "memory_gib", "disk_gb", "disk_mbps", "nic
 def _meminfo_gib() -> float:
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):
-            return int(line.split()[1]) / 2 ** 20
+            return int(line.split()[1]) / 2**20
     raise AssertionError("no MemTotal")
 
 
@@ -34,8 +34,14 @@ def _allowed_cpus() -> int:
 
 def test_cli_probe_json_for_real():
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "app", "probe", "--json"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=30, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "probe", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     elapsed = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr
     facts = json.loads(proc.stdout)
@@ -50,8 +56,14 @@ def test_cli_probe_json_for_real():
 
 
 def test_cli_probe_text_shows_table_and_notes():
-    proc = subprocess.run([sys.executable, "-m", "app", "probe"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=30, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "probe"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 0, proc.stderr
     assert "cpu_cores" in proc.stdout and f"{_allowed_cpus()}" in proc.stdout
     assert "disk_mbps: direct I/O" in proc.stdout  # the method is said, not hidden
@@ -138,21 +150,38 @@ def _sysfs(root: Path, ifaces: dict) -> str:
 
 NIC_CASES = [
     pytest.param({"eth0": (True, "10000", "up"), "eth1": (True, "10000", "up")}, (2, 10), id="dual-10g"),
-    pytest.param({"eth0": (True, "10000", "up"), "eth1": (True, "10000", "up"), "eno1": (True, "1000", "up")},
-                 (2, 10), id="dual-10g-plus-1g-mgmt"),
-    pytest.param({"eth0": (True, "25000", "up"), "eth1": (True, "1000", "up"), "eth2": (True, "1000", "up")},
-                 (3, 1), id="one-fast-rest-slow"),
+    pytest.param(
+        {"eth0": (True, "10000", "up"), "eth1": (True, "10000", "up"), "eno1": (True, "1000", "up")},
+        (2, 10),
+        id="dual-10g-plus-1g-mgmt",
+    ),
+    pytest.param(
+        {"eth0": (True, "25000", "up"), "eth1": (True, "1000", "up"), "eth2": (True, "1000", "up")},
+        (3, 1),
+        id="one-fast-rest-slow",
+    ),
     pytest.param({"eth0": (True, "10000", "up")}, (1, 10), id="single-10g"),
     pytest.param({"eth0": (True, "1000", "up"), "eth1": (True, "1000", "up")}, (2, 1), id="dual-1g"),
     pytest.param({"eth0": (True, "2500", "up"), "eth1": (True, "100", "up")}, (2, 0.1), id="2.5g-and-100m"),
     pytest.param({"eth0": (True, "-1", "up"), "eth1": (True, None, "down")}, (1, None), id="virtio-speed-unknown"),
     pytest.param({"eth0": (True, "4294967295", "up")}, (1, None), id="unsigned-minus-one"),
     pytest.param({"eth0": (True, "10000", "up"), "eth1": (True, None, "down")}, (1, 10), id="one-port-down"),
-    pytest.param({"lo": (False, None, "unknown"), "docker0": (False, "10000", "up"), "br0": (False, "10000", "up"),
-                  "veth1a2b": (False, "10000", "up"), "bond0": (False, "20000", "up"),
-                  "eth0": (True, "10000", "up"), "eth1": (True, "10000", "up")}, (2, 10), id="virtual-ignored"),
-    pytest.param({"lo": (False, None, "unknown"), "eth0": (False, "10000", "up")}, (None, None),
-                 id="container-veth-only"),
+    pytest.param(
+        {
+            "lo": (False, None, "unknown"),
+            "docker0": (False, "10000", "up"),
+            "br0": (False, "10000", "up"),
+            "veth1a2b": (False, "10000", "up"),
+            "bond0": (False, "20000", "up"),
+            "eth0": (True, "10000", "up"),
+            "eth1": (True, "10000", "up"),
+        },
+        (2, 10),
+        id="virtual-ignored",
+    ),
+    pytest.param(
+        {"lo": (False, None, "unknown"), "eth0": (False, "10000", "up")}, (None, None), id="container-veth-only"
+    ),
 ]
 
 
@@ -170,16 +199,40 @@ def test_nics_without_sysfs(tmp_path):
     assert "not readable" in notes[0]
 
 
-@pytest.mark.parametrize("facts, lines", [
-    pytest.param({"arch": "x86_64", "cpu_cores": 8, "memory_gib": 31.3, "disk_gb": 200, "disk_mbps": 5210,
-                  "nics": 2, "nic_gbps": 10.0}, ["Memory               memory_gib   31.3 GiB",
-                                                 "Link speed           nic_gbps     10 Gbps"], id="complete"),
-    pytest.param({"arch": "x86_64", "cpu_cores": 2, "memory_gib": 4.0, "disk_gb": 50, "disk_mbps": None,
-                  "nics": 1, "nic_gbps": None},
-                 ["Root disk write      disk_mbps    unknown",
-                  "Unknown (null in --json): disk_mbps, nic_gbps — enter these by hand in the wizard."],
-                 id="unknowns"),
-])
+@pytest.mark.parametrize(
+    "facts, lines",
+    [
+        pytest.param(
+            {
+                "arch": "x86_64",
+                "cpu_cores": 8,
+                "memory_gib": 31.3,
+                "disk_gb": 200,
+                "disk_mbps": 5210,
+                "nics": 2,
+                "nic_gbps": 10.0,
+            },
+            ["Memory               memory_gib   31.3 GiB", "Link speed           nic_gbps     10 Gbps"],
+            id="complete",
+        ),
+        pytest.param(
+            {
+                "arch": "x86_64",
+                "cpu_cores": 2,
+                "memory_gib": 4.0,
+                "disk_gb": 50,
+                "disk_mbps": None,
+                "nics": 1,
+                "nic_gbps": None,
+            },
+            [
+                "Root disk write      disk_mbps    unknown",
+                "Unknown (null in --json): disk_mbps, nic_gbps — enter these by hand in the wizard.",
+            ],
+            id="unknowns",
+        ),
+    ],
+)
 def test_describe(facts, lines):
     text = probe.describe(probe.Facts(facts, ["disk_mbps: why"]))
     for line in lines:

@@ -17,16 +17,28 @@ from app.probe import host as probe
 from app.probe.script import HEREDOC, probe_program, probe_script, script_url, usage
 from app.probe.tokens import new_token, parse_upload
 
-STDLIB = {"json", "mmap", "os", "platform", "secrets", "shutil", "socket", "sys", "time", "urllib.error",
-          "urllib.request"}
+STDLIB = {
+    "json",
+    "mmap",
+    "os",
+    "platform",
+    "secrets",
+    "shutil",
+    "socket",
+    "sys",
+    "time",
+    "urllib.error",
+    "urllib.request",
+}
 SYSTEM_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}  # a bare node: system python3 only
 
 
 def _run_sh(script: str, tmp_path, **kw) -> subprocess.CompletedProcess:
     path = tmp_path / "probe.sh"
     path.write_text(script)
-    return subprocess.run(["sh", str(path)], cwd=tmp_path, env=SYSTEM_ENV, capture_output=True, text=True,
-                          timeout=30, **kw)
+    return subprocess.run(
+        ["sh", str(path)], cwd=tmp_path, env=SYSTEM_ENV, capture_output=True, text=True, timeout=30, **kw
+    )
 
 
 def _assert_matches_measure(facts: dict) -> None:
@@ -108,8 +120,7 @@ def test_upload_rejected_prints_json_without_token(tmp_path, recorder):
 
 
 def test_upload_unreachable_falls_back_to_printing(tmp_path, closed_port):
-    proc = _run_sh(probe_script(f"http://127.0.0.1:{closed_port}", new_token(), "app", disk_seconds=0.2),
-                   tmp_path)
+    proc = _run_sh(probe_script(f"http://127.0.0.1:{closed_port}", new_token(), "app", disk_seconds=0.2), tmp_path)
     assert proc.returncode == 3 and "refused" in proc.stderr.lower()
     assert list(json.loads(proc.stdout)["facts"]) == list(probe.KEYS)
 
@@ -138,14 +149,17 @@ def test_program_is_one_implementation_and_old_python_syntax():
     assert imported <= STDLIB, imported - STDLIB
 
 
-@pytest.mark.parametrize("base_url, token, role, message", [
-    pytest.param("ftp://h", None, "app", "http(s) URL", id="scheme"),
-    pytest.param("http://h/x?q=1", None, "app", "without query", id="query"),
-    pytest.param("http://h/'$(reboot)'", None, "app", "quotes", id="shell-quote"),
-    pytest.param("http://h", "short", "app", "token", id="bad-token"),
-    pytest.param("http://h", "a b" * 10, "app", "token", id="token-with-space"),
-    pytest.param("http://h", None, "client", "role", id="bad-role"),
-])
+@pytest.mark.parametrize(
+    "base_url, token, role, message",
+    [
+        pytest.param("ftp://h", None, "app", "http(s) URL", id="scheme"),
+        pytest.param("http://h/x?q=1", None, "app", "without query", id="query"),
+        pytest.param("http://h/'$(reboot)'", None, "app", "quotes", id="shell-quote"),
+        pytest.param("http://h", "short", "app", "token", id="bad-token"),
+        pytest.param("http://h", "a b" * 10, "app", "token", id="token-with-space"),
+        pytest.param("http://h", None, "client", "role", id="bad-role"),
+    ],
+)
 def test_script_refuses_unsafe_inputs(base_url, token, role, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         probe_script(base_url, token, role)

@@ -10,13 +10,28 @@ import pytest
 from app.answers import parse_document
 from app.checks.engine import run_checks_sync
 from app.probe.tokens import (
-    TOKEN_TTL, UploadError, expires_at, facts_to_section, new_token, parse_upload, token_hash, token_matches,
-    token_problem, weakest,
+    TOKEN_TTL,
+    UploadError,
+    expires_at,
+    facts_to_section,
+    new_token,
+    parse_upload,
+    token_hash,
+    token_matches,
+    token_problem,
+    weakest,
 )
 
 TOKEN = new_token()
-FACTS = {"arch": "x86_64", "cpu_cores": 8, "memory_gib": 31.3, "disk_gb": 200, "disk_mbps": 5210,
-         "nics": 2, "nic_gbps": 10}
+FACTS = {
+    "arch": "x86_64",
+    "cpu_cores": 8,
+    "memory_gib": 31.3,
+    "disk_gb": 200,
+    "disk_mbps": 5210,
+    "nics": 2,
+    "nic_gbps": 10,
+}
 
 
 def _body(**changes) -> bytes:
@@ -40,14 +55,17 @@ def test_tokens_are_random_and_only_hashes_are_stored():
 NOW = datetime(2026, 11, 29, 3, 0, tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize("kw, problem", [
-    pytest.param({}, None, id="fresh"),
-    pytest.param({"expires_at": NOW.replace(tzinfo=None) + timedelta(minutes=1)}, None, id="naive-utc-fresh"),
-    pytest.param({"expires_at": NOW}, "expired", id="expires-now"),
-    pytest.param({"expires_at": NOW - timedelta(seconds=1)}, "expired", id="expired"),
-    pytest.param({"used_at": NOW - timedelta(minutes=5)}, "already used", id="one-time"),
-    pytest.param({"role": "database"}, "issued for the database role, not app", id="other-role"),
-])
+@pytest.mark.parametrize(
+    "kw, problem",
+    [
+        pytest.param({}, None, id="fresh"),
+        pytest.param({"expires_at": NOW.replace(tzinfo=None) + timedelta(minutes=1)}, None, id="naive-utc-fresh"),
+        pytest.param({"expires_at": NOW}, "expired", id="expires-now"),
+        pytest.param({"expires_at": NOW - timedelta(seconds=1)}, "expired", id="expired"),
+        pytest.param({"used_at": NOW - timedelta(minutes=5)}, "already used", id="one-time"),
+        pytest.param({"role": "database"}, "issued for the database role, not app", id="other-role"),
+    ],
+)
 def test_token_problem(kw, problem):
     args = {"expires_at": expires_at(NOW), "used_at": None, "role": "app", "upload_role": "app", "now": NOW, **kw}
     result = token_problem(**args)
@@ -72,8 +90,11 @@ REJECTIONS = [
     pytest.param(b"\xff\xfe", "not UTF-8", id="not-utf8"),
     pytest.param(b"[1, 2]", "must be a JSON object", id="array"),
     pytest.param(_body(extra=1), "extra: unknown key", id="unknown-top-key"),
-    pytest.param(json.dumps({"token": TOKEN, "role": "app", "node": "n"}).encode(), "facts: required key is missing",
-                 id="no-facts"),
+    pytest.param(
+        json.dumps({"token": TOKEN, "role": "app", "node": "n"}).encode(),
+        "facts: required key is missing",
+        id="no-facts",
+    ),
     pytest.param(_body(token=None), "token: missing or malformed", id="no-token"),
     pytest.param(_body(token="x' OR 1=1"), "token: missing or malformed", id="bad-token"),
     pytest.param(_body(role="client"), 'role: must be app or database, not "client"', id="wrong-role"),
@@ -83,24 +104,29 @@ REJECTIONS = [
     pytest.param(_body(node=7), "node: must be a host name", id="node-number"),
     pytest.param(_body(facts=[1]), "facts: must be an object", id="facts-array"),
     pytest.param(_body(facts={"gpu": 1}), "facts.gpu: unknown key", id="unknown-fact"),
-    pytest.param(json.dumps({"token": TOKEN, "role": "app", "node": "n",
-                             "facts": {k: v for k, v in FACTS.items() if k != "nics"}}).encode(),
-                 "facts.nics: required key is missing", id="missing-fact"),
-    pytest.param(_body(facts={"cpu_cores": -4}), "facts.cpu_cores: must be at least 1",
-                 id="negative-cores"),
+    pytest.param(
+        json.dumps(
+            {"token": TOKEN, "role": "app", "node": "n", "facts": {k: v for k, v in FACTS.items() if k != "nics"}}
+        ).encode(),
+        "facts.nics: required key is missing",
+        id="missing-fact",
+    ),
+    pytest.param(_body(facts={"cpu_cores": -4}), "facts.cpu_cores: must be at least 1", id="negative-cores"),
     pytest.param(_body(facts={"cpu_cores": 4.5}), "facts.cpu_cores", id="fractional-cores"),
     pytest.param(_body(facts={"cpu_cores": "8"}), "facts.cpu_cores: must be a number or null", id="string-cores"),
     pytest.param(_body(facts={"cpu_cores": True}), "facts.cpu_cores: must be a number or null", id="bool-cores"),
     pytest.param(_body(facts={"memory_gib": 0}), "facts.memory_gib: must be greater than 0", id="zero-mem"),
-    pytest.param(_body(facts={"memory_gib": 1e9}), "facts.memory_gib: must be at most 65536",
-                 id="absurd-mem"),
+    pytest.param(_body(facts={"memory_gib": 1e9}), "facts.memory_gib: must be at most 65536", id="absurd-mem"),
     pytest.param(_body(facts={"disk_mbps": 1e12}), "facts.disk_mbps", id="absurd-bandwidth"),
     pytest.param(_body(facts={"nics": 65}), "facts.nics", id="absurd-nics"),
     pytest.param(_body(facts={"nic_gbps": -10}), "facts.nic_gbps", id="negative-speed"),
     pytest.param(_body().replace(b'"disk_gb": 200', b'"disk_gb": NaN'), "facts: NaN is not a number", id="nan"),
-    pytest.param(_body().replace(b'"disk_gb": 200', b'"disk_gb": Infinity'), "Infinity is not a number",
-                 id="infinity"),
-    pytest.param(_body(facts={"arch": "x86 64; rm"}), "facts.arch: not allowed here; use letters, digits, _ and -", id="arch-pattern"),
+    pytest.param(_body().replace(b'"disk_gb": 200', b'"disk_gb": Infinity'), "Infinity is not a number", id="infinity"),
+    pytest.param(
+        _body(facts={"arch": "x86 64; rm"}),
+        "facts.arch: not allowed here; use letters, digits, _ and -",
+        id="arch-pattern",
+    ),
     pytest.param(_body(facts={"arch": 64}), "facts.arch: must be a string", id="arch-number"),
     pytest.param(_body(role="database", facts={"memory_gib": 70000}), "facts.memory_gib", id="database-bounds"),
 ]
@@ -127,12 +153,19 @@ def test_max_bytes_is_adjustable():
         parse_upload(_body(), max_bytes=100)
 
 
-@pytest.mark.parametrize("role, facts, section", [
-    pytest.param("app", FACTS, FACTS, id="app-all"),
-    pytest.param("database", FACTS, {k: v for k, v in FACTS.items() if k != "arch"}, id="database-no-arch"),
-    pytest.param("app", {**FACTS, "nic_gbps": None, "disk_mbps": None},
-                 {k: v for k, v in FACTS.items() if k not in ("nic_gbps", "disk_mbps")}, id="unknowns-left-out"),
-])
+@pytest.mark.parametrize(
+    "role, facts, section",
+    [
+        pytest.param("app", FACTS, FACTS, id="app-all"),
+        pytest.param("database", FACTS, {k: v for k, v in FACTS.items() if k != "arch"}, id="database-no-arch"),
+        pytest.param(
+            "app",
+            {**FACTS, "nic_gbps": None, "disk_mbps": None},
+            {k: v for k, v in FACTS.items() if k not in ("nic_gbps", "disk_mbps")},
+            id="unknowns-left-out",
+        ),
+    ],
+)
 def test_facts_to_section(role, facts, section):
     assert facts_to_section(role, facts) == section
 
@@ -140,13 +173,18 @@ def test_facts_to_section(role, facts, section):
 def test_uploaded_facts_feed_the_hardware_checks():
     """End to end without the web: upload → section → answers → engine judgements."""
     upload = parse_upload(_body(role="database", facts={"memory_gib": 16.0, "nic_gbps": None}))
-    answers = parse_document({"schema": 1, "profile": "p",
-                              "hardware": {"database": facts_to_section(upload.role, upload.facts)}})
+    answers = parse_document(
+        {"schema": 1, "profile": "p", "hardware": {"database": facts_to_section(upload.role, upload.facts)}}
+    )
     report = run_checks_sync(answers, steps=["hardware"])
     status = {r.id: r.status for r in report.results if r.id.startswith("hardware.database.")}
-    assert status == {"hardware.database.cpu": "pass", "hardware.database.memory": "fail",
-                      "hardware.database.disk": "fail", "hardware.database.disk_bandwidth": "pass",
-                      "hardware.database.network": "skip"}
+    assert status == {
+        "hardware.database.cpu": "pass",
+        "hardware.database.memory": "fail",
+        "hardware.database.disk": "fail",
+        "hardware.database.disk_bandwidth": "pass",
+        "hardware.database.network": "skip",
+    }
 
 
 def test_weakest_node_decides():

@@ -22,8 +22,13 @@ def fleet(count: int, failing_every: int = 10) -> list[dict]:
     for i in range(count):
         role = "client" if i % 4 == 3 else "app"
         bad = role == "app" and i % failing_every == 0
-        out.append(report(f"gpu-{i:04d}", role, **({"reach.database.ok": False,
-                                                    "reach.database.error": "connection refused"} if bad else {})))
+        out.append(
+            report(
+                f"gpu-{i:04d}",
+                role,
+                **({"reach.database.ok": False, "reach.database.error": "connection refused"} if bad else {}),
+            )
+        )
     return out
 
 
@@ -96,8 +101,10 @@ def test_node_results_are_summaries_that_do_not_grow_with_the_fleet():
     answers = parse_document(ANSWERS)
 
     def results(n):
-        return {r.id: r.to_dict() for r in run_checks_sync(answers, only=NODE_IDS, node_reports=fleet(n, 5),
-                                                           timeout=5).results}
+        return {
+            r.id: r.to_dict()
+            for r in run_checks_sync(answers, only=NODE_IDS, node_reports=fleet(n, 5), timeout=5).results
+        }
 
     small, big = results(100), results(1000)
     for check_id in NODE_IDS:
@@ -109,8 +116,11 @@ def test_node_results_are_summaries_that_do_not_grow_with_the_fleet():
     assert db["observed"]["nodes"] == 750 and db["observed"]["failing"] == 150
     assert len(db["observed"]["first"]) == 10 and db["observed"]["first"]["gpu-0000"] is False
     host = big["deploy.node.host"]
-    assert host["status"] == "pass" and host["observed"] == {"nodes": 1000, "failing": 0,
-                                                             "first": {f"gpu-{i:04d}": ["10.0.0.5"] for i in range(10)}}
+    assert host["status"] == "pass" and host["observed"] == {
+        "nodes": 1000,
+        "failing": 0,
+        "first": {f"gpu-{i:04d}": ["10.0.0.5"] for i in range(10)},
+    }
     # A small fleet keeps every node's value, as before.
     few = run_checks_sync(answers, only=["deploy.node.database"], node_reports=fleet(3), timeout=5).results[0]
     assert few.observed == {"gpu-0000": False, "gpu-0001": True, "gpu-0002": True}
@@ -141,11 +151,13 @@ def test_profile_list_pages_sorts_and_searches(client):
     page = client.get("/").text
     names = re.findall(r'<tr data-profile="([^"]+)"', page)
     assert names == [f"site-{i:02d}" for i in range(25)] and "Page 1 of 3" in page
-    assert re.findall(r'<tr data-profile="([^"]+)"', client.get("/?page=3").text) == \
-        [f"site-{i:02d}" for i in range(50, 60)] + ["zeta"]
+    assert re.findall(r'<tr data-profile="([^"]+)"', client.get("/?page=3").text) == [
+        f"site-{i:02d}" for i in range(50, 60)
+    ] + ["zeta"]
     assert re.findall(r'<tr data-profile="([^"]+)"', client.get("/?sort=updated").text)[0] == "zeta"
-    assert re.findall(r'<tr data-profile="([^"]+)"', client.get("/?q=site-1").text) == \
-        [f"site-{i:02d}" for i in range(10, 20)]
+    assert re.findall(r'<tr data-profile="([^"]+)"', client.get("/?q=site-1").text) == [
+        f"site-{i:02d}" for i in range(10, 20)
+    ]
     assert "No profile matches" in client.get("/?q=_").text
     assert store.count_profiles() == 61 and [p.name for p in store.list_profiles(search="zet")] == ["zeta"]
 
@@ -158,9 +170,11 @@ def test_every_check_module_belongs_to_a_step():
     from app.checks.engine import checks_for
 
     listed = {m for mods in app.checks.STEP_MODULES.values() for m in mods}
-    with_checks = {m.name for m in pkgutil.iter_modules(app.checks.__path__)
-                   if "check(" in (Path(app.checks.__path__[0]) / f"{m.name}.py").read_text()
-                   and m.name not in ("engine",)}
+    with_checks = {
+        m.name
+        for m in pkgutil.iter_modules(app.checks.__path__)
+        if "check(" in (Path(app.checks.__path__[0]) / f"{m.name}.py").read_text() and m.name not in ("engine",)
+    }
     assert with_checks == listed
     steps = {c.step for c in checks_for(app.checks.STEP_MODULES)}  # checks_for() alone: the pre-install steps
     assert steps == set(app.checks.STEP_MODULES)
@@ -177,13 +191,21 @@ def test_cli_imports_only_what_a_command_needs(tmp_path):
     root = Path(__file__).resolve().parents[1]
     answers = tmp_path / "a.json"
     answers.write_text(json.dumps({"schema": 1, "profile": "cli"}))
-    probe = ("import runpy, sys; sys.argv = ['wbsetup'] + sys.argv[1:]\n"
-             "try:\n    runpy.run_module('app', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-             "print('MODULES', ' '.join(sorted(sys.modules)), file=sys.stderr)")
+    probe = (
+        "import runpy, sys; sys.argv = ['wbsetup'] + sys.argv[1:]\n"
+        "try:\n    runpy.run_module('app', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print('MODULES', ' '.join(sorted(sys.modules)), file=sys.stderr)"
+    )
 
     def modules(*args):
-        done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=60,
-                              cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=root,
+            env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+        )
         return set(done.stderr.rsplit("MODULES ", 1)[1].split())
 
     for args in (["--help"], ["schema"]):
@@ -211,12 +233,20 @@ def test_migration_judges_node_reports_stored_before_it(tmp_path):
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
-        conn.execute(sa.text("INSERT INTO profile (id, name, document, version, last_step, created_at, updated_at) "
-                             "VALUES (1, 'acme-prod', '{}', 1, 'deploy', '2026-01-01', '2026-01-01')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO profile (id, name, document, version, last_step, created_at, updated_at) "
+                "VALUES (1, 'acme-prod', '{}', 1, 'deploy', '2026-01-01', '2026-01-01')"
+            )
+        )
         for i, r in enumerate([report("app-1"), report("app-2", **{"reach.database.ok": False})]):
-            conn.execute(sa.text("INSERT INTO nodereport (id, profile_id, node, role, measured_at, data) "
-                                 "VALUES (:i, 1, :n, 'app', '2026-01-01', :d)"), {"i": i + 1, "n": r["node"],
-                                                                                  "d": json.dumps(r)})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO nodereport (id, profile_id, node, role, measured_at, data) "
+                    "VALUES (:i, 1, :n, 'app', '2026-01-01', :d)"
+                ),
+                {"i": i + 1, "n": r["node"], "d": json.dumps(r)},
+            )
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

@@ -40,12 +40,15 @@ def test_login_failures_are_rate_limited(wizard_app):
         assert "too many" in _login(c).text
 
 
-@pytest.mark.parametrize("base_url,trusted,headers,secure", [
-    pytest.param("http://testserver", (), {}, False, id="plain-http"),
-    pytest.param("https://testserver", (), {}, True, id="direct-https"),
-    pytest.param("http://testserver", ("testclient",), {"X-Forwarded-Proto": "https"}, True, id="trusted-proxy"),
-    pytest.param("http://testserver", (), {"X-Forwarded-Proto": "https"}, False, id="untrusted-forwarded-header"),
-])
+@pytest.mark.parametrize(
+    "base_url,trusted,headers,secure",
+    [
+        pytest.param("http://testserver", (), {}, False, id="plain-http"),
+        pytest.param("https://testserver", (), {}, True, id="direct-https"),
+        pytest.param("http://testserver", ("testclient",), {"X-Forwarded-Proto": "https"}, True, id="trusted-proxy"),
+        pytest.param("http://testserver", (), {"X-Forwarded-Proto": "https"}, False, id="untrusted-forwarded-header"),
+    ],
+)
 def test_cookie_flags(tmp_path, base_url, trusted, headers, secure):
     app = create_app(make_settings(tmp_path, trusted_proxies=trusted), token=TOKEN)
     with Client(app, base_url=base_url) as c:
@@ -96,12 +99,15 @@ def test_logout_revokes_the_session(wizard_app):
         assert c.get("/", follow_redirects=False).status_code == 303
 
 
-@pytest.mark.parametrize("how", [
-    pytest.param("none", id="no-token"),
-    pytest.param("wrong-field", id="wrong-form-field"),
-    pytest.param("wrong-header", id="wrong-header"),
-    pytest.param("other-session", id="token-of-another-session"),
-])
+@pytest.mark.parametrize(
+    "how",
+    [
+        pytest.param("none", id="no-token"),
+        pytest.param("wrong-field", id="wrong-form-field"),
+        pytest.param("wrong-header", id="wrong-header"),
+        pytest.param("other-session", id="token-of-another-session"),
+    ],
+)
 def test_csrf_refusals(wizard_app, how):
     with Client(wizard_app) as other:
         other_token = other.login().csrf
@@ -160,9 +166,12 @@ def test_pages_load_no_foreign_or_inline_script(client):
 @pytest.mark.parametrize("chunked", [pytest.param(False, id="content-length"), pytest.param(True, id="chunked")])
 def test_body_limit(client, chunked):
     big = b"x" * (1 << 20) + b"y"
-    body = (big[i:i + 65536] for i in range(0, len(big), 65536)) if chunked else big
-    r = client.post("/profiles", content=body, headers={"X-CSRF-Token": client.csrf,
-                                                        "Content-Type": "application/x-www-form-urlencoded"})
+    body = (big[i : i + 65536] for i in range(0, len(big), 65536)) if chunked else big
+    r = client.post(
+        "/profiles",
+        content=body,
+        headers={"X-CSRF-Token": client.csrf, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 413 and "too large" in r.text
 
 

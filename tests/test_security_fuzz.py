@@ -58,8 +58,9 @@ def test_no_server_errors(fuzz_target, method, path):
         for params in variants:
             strategy = operation.as_strategy(generation_mode=mode, path_parameters=params or None)
 
-            @settings(max_examples=n, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=n, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
+            )
             @given(case=strategy)
             def run(case):
                 if store.get_answers("acme") is None:
@@ -67,8 +68,9 @@ def test_no_server_errors(fuzz_target, method, path):
                 response = case.call(**auth)
                 statuses.add(response.status_code)
                 if response.status_code >= 500:
-                    failures.append((response.status_code, case.path_parameters, case.query, case.body,
-                                     response.text[:200]))
+                    failures.append(
+                        (response.status_code, case.path_parameters, case.query, case.body, response.text[:200])
+                    )
 
             try:
                 run()
@@ -78,10 +80,13 @@ def test_no_server_errors(fuzz_target, method, path):
     assert statuses - {401, 403}, "every request was refused by auth/CSRF: the fuzzing reached no handler"
 
 
-@pytest.mark.parametrize("url,status", [
-    pytest.param("/p/acme/node-reports/846131560156505535676416/delete", 303, id="report-id-overflow"),
-    pytest.param("/p/acme/node-reports/-1/delete", 303, id="report-id-negative"),
-])
+@pytest.mark.parametrize(
+    "url,status",
+    [
+        pytest.param("/p/acme/node-reports/846131560156505535676416/delete", 303, id="report-id-overflow"),
+        pytest.param("/p/acme/node-reports/-1/delete", 303, id="report-id-negative"),
+    ],
+)
 def test_found_by_fuzzing(client, url, status):
     """Cases schemathesis found (500s before the fix), kept as plain regressions."""
     client.create("acme")

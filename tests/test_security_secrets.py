@@ -20,25 +20,47 @@ from tests.services.net import free_port
 
 SECRET = "Zx7-DISTINCTIVE-s3cr3t-Qw"
 FORMS = {  # step -> form fields holding the secret (all the plain-text secret fields)
-    "database": {"database.host": "127.0.0.1", "database.port": "{closed}", "database.user": "wandb",
-                 "database.name": "wandb", "database.password": SECRET, "database.admin_password": SECRET + "-admin"},
-    "object_store": {"object_store.endpoint": "http://127.0.0.1:{closed}", "object_store.bucket": "wandb",
-                     "object_store.access_key": "AKIAEXAMPLE", "object_store.secret_key": SECRET + "-s3"},
-    "deploy": {"license": SECRET + "-license", "deploy.target": "kubernetes", "deploy.kubeconfig": (
-        "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster: {server: 'https://127.0.0.1:{closed}'}\n"
-        "contexts:\n- name: c\n  context: {cluster: k, user: u}\nusers:\n- name: u\n  user: {token: " + SECRET + "-kube}\n")},
+    "database": {
+        "database.host": "127.0.0.1",
+        "database.port": "{closed}",
+        "database.user": "wandb",
+        "database.name": "wandb",
+        "database.password": SECRET,
+        "database.admin_password": SECRET + "-admin",
+    },
+    "object_store": {
+        "object_store.endpoint": "http://127.0.0.1:{closed}",
+        "object_store.bucket": "wandb",
+        "object_store.access_key": "AKIAEXAMPLE",
+        "object_store.secret_key": SECRET + "-s3",
+    },
+    "deploy": {
+        "license": SECRET + "-license",
+        "deploy.target": "kubernetes",
+        "deploy.kubeconfig": (
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster: {server: 'https://127.0.0.1:{closed}'}\n"
+            "contexts:\n- name: c\n  context: {cluster: k, user: u}\nusers:\n- name: u\n  user: {token: "
+            + SECRET
+            + "-kube}\n"
+        ),
+    },
 }
 _LEAF = trustme.CA().issue_cert("localhost")
 KEY_PEM = _LEAF.private_key_pem.bytes().decode()
 KEY_MARK = KEY_PEM.splitlines()[3]  # a line of the private key's body: as distinctive as the marker
-FORMS["tls"] = {"host": "https://localhost:{closed}", "tls.mode": "provided",
-                "tls.cert_pem": _LEAF.cert_chain_pems[0].bytes().decode(), "tls.key_pem": KEY_PEM}
+FORMS["tls"] = {
+    "host": "https://localhost:{closed}",
+    "tls.mode": "provided",
+    "tls.cert_pem": _LEAF.cert_chain_pems[0].bytes().decode(),
+    "tls.key_pem": KEY_PEM,
+}
 
 
 def _cli(tmp_path, *args, env=None, input=None):
     e = {**os.environ, "PYTHONPATH": str(ROOT), "WBSETUP_DATA_DIR": str(tmp_path), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=e, capture_output=True, text=True,
-                          timeout=60, input=input)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], cwd=ROOT, env=e, capture_output=True, text=True, timeout=60, input=input
+    )
 
 
 def test_secret_appears_nowhere(tmp_path):
@@ -55,13 +77,24 @@ def test_secret_appears_nowhere(tmp_path):
     for step in ("database", "object_store", "tls", "deploy"):  # live checks fail (nothing listens), with messages
         c.post(f"/p/acme/checks/{step}", headers={"X-CSRF-Token": c.csrf})
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and 'hx-trigger' in (panel := c.get(f"/p/acme/checks/{step}").text):
+        while time.monotonic() < deadline and "hx-trigger" in (panel := c.get(f"/p/acme/checks/{step}").text):
             time.sleep(0.2)
         pages.append(panel)
         assert "data-status=" in panel
-    for path in ("/", "/p/acme/hardware", "/p/acme/database", "/p/acme/object_store", "/p/acme/tls",
-                 "/p/acme/deploy", "/p/acme/review", "/p/acme/export.yaml", "/p/acme/bundle.zip",
-                 "/p/acme/bundle.tar.gz", "/login", "/p/nope/database"):
+    for path in (
+        "/",
+        "/p/acme/hardware",
+        "/p/acme/database",
+        "/p/acme/object_store",
+        "/p/acme/tls",
+        "/p/acme/deploy",
+        "/p/acme/review",
+        "/p/acme/export.yaml",
+        "/p/acme/bundle.zip",
+        "/p/acme/bundle.tar.gz",
+        "/login",
+        "/p/nope/database",
+    ):
         r = c.get(path)
         pages.append(r.content.decode("latin-1"))
     c.post_form("/p/acme/database", {"version": "1", "database.password": "x"})  # a conflict page too
@@ -82,8 +115,23 @@ def test_secret_appears_nowhere(tmp_path):
     answers_file = tmp_path / "acme.yaml"
     answers_file.write_text(_cli(tmp_path, "export", "acme", "--include-secrets").stdout)
     for fmt in ("text", "json", "junit"):
-        report = _cli(tmp_path, "validate", str(answers_file), "--step", "database", "--step", "object_store",
-                      "--step", "tls", "--step", "deploy", "--format", fmt, "--timeout", "2")
+        report = _cli(
+            tmp_path,
+            "validate",
+            str(answers_file),
+            "--step",
+            "database",
+            "--step",
+            "object_store",
+            "--step",
+            "tls",
+            "--step",
+            "deploy",
+            "--format",
+            fmt,
+            "--timeout",
+            "2",
+        )
         out = report.stdout + report.stderr
         assert report.returncode == 1 and "DISTINCTIVE" not in out and KEY_MARK not in out, fmt
 
@@ -91,12 +139,12 @@ def test_secret_appears_nowhere(tmp_path):
 def test_key_file_is_0600_and_secrets_encrypted(tmp_path):
     store = Store.open(Settings(state_url=f"sqlite:///{tmp_path}/state.db", data_dir=tmp_path))
     assert stat.S_IMODE((tmp_path / "secret.key").stat().st_mode) == 0o600
-    store.save_answers(parse_document({"schema": 1, "profile": "acme", "database": {"password": SECRET}}),
-                       replace=True)
+    store.save_answers(parse_document({"schema": 1, "profile": "acme", "database": {"password": SECRET}}), replace=True)
     with store.session() as s:
         from sqlmodel import select
 
         from app.store.models import Profile
+
         assert SECRET not in s.exec(select(Profile)).one().document
 
 

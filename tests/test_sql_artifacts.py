@@ -25,8 +25,12 @@ HOSTILE_PASSWORDS = [
 
 
 def _answers(password: str | None = "pw", requirements_: str = "current", **db):
-    doc = {"schema": 1, "profile": "sql-test", "requirements": requirements_,
-           "database": {"host": "db.example", "name": "wandb_local", "user": "wandb_local", **db}}
+    doc = {
+        "schema": 1,
+        "profile": "sql-test",
+        "requirements": requirements_,
+        "database": {"host": "db.example", "name": "wandb_local", "user": "wandb_local", **db},
+    }
     if password is not None:
         doc["database"]["password"] = password
     return parse_document(doc)
@@ -66,10 +70,15 @@ def test_parameters_sql_covers_every_required_parameter(profile):
 
 
 def _shown_state(server: MariaDB, user: str, db: str) -> tuple:
-    return (server.sql(f"SHOW CREATE USER '{user}'@'%'"),
-            server.sql(f"SHOW GRANTS FOR '{user}'@'%'"),
-            server.sql("SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
-                       "WHERE SCHEMA_NAME = %s", params=(db,)))
+    return (
+        server.sql(f"SHOW CREATE USER '{user}'@'%'"),
+        server.sql(f"SHOW GRANTS FOR '{user}'@'%'"),
+        server.sql(
+            "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
+            "WHERE SCHEMA_NAME = %s",
+            params=(db,),
+        ),
+    )
 
 
 @pytest.mark.parametrize("password", HOSTILE_PASSWORDS)
@@ -92,14 +101,14 @@ def test_bootstrap_twice_with_mariadb_client_then_login(mariadb_default, request
     login = mariadb_default.client("SELECT CURRENT_USER();", user=user, password=password)
     assert login.returncode == 0 and f"{user}@%" in login.stdout.decode(), login.stderr.decode()
     # and a wrong password is refused
-    wrong = run_db_checks(db_answers(mariadb_default.port, name=name, user=user, password=password + "x"),
-                          "database.connect")["database.connect"]
+    wrong = run_db_checks(
+        db_answers(mariadb_default.port, name=name, user=user, password=password + "x"), "database.connect"
+    )["database.connect"]
     assert wrong.status == "fail" and "access denied" in wrong.message
 
 
 def test_bootstrap_with_hostile_user_name(mariadb_default):
-    answers = db_answers(mariadb_default.port, name="boot_hostile_user", user="o'brien\\ \"%_`",
-                         password="p'w")
+    answers = db_answers(mariadb_default.port, name="boot_hostile_user", user="o'brien\\ \"%_`", password="p'w")
     for _ in range(2):
         run = mariadb_default.client(bootstrap_sql(answers))
         assert run.returncode == 0, run.stderr.decode()
@@ -111,17 +120,24 @@ def test_parameters_sql_as_global_runs_on_mariadb(mariadb_default):
     """Names and values are real: `SET GLOBAL` (for PERSIST) runs and the server then holds them."""
     rules = requirements.load("current")["database"]["parameters"]
     names = list(rules)
-    before = dict(mariadb_default.sql(f"SHOW GLOBAL VARIABLES WHERE Variable_name IN ({', '.join(['%s'] * len(names))})",
-                                      params=tuple(names)))
+    before = dict(
+        mariadb_default.sql(
+            f"SHOW GLOBAL VARIABLES WHERE Variable_name IN ({', '.join(['%s'] * len(names))})", params=tuple(names)
+        )
+    )
     try:
         run = mariadb_default.client(parameters_sql(db_answers(mariadb_default.port)).replace("PERSIST", "GLOBAL"))
         assert run.returncode == 0, run.stderr.decode()
-        after = dict(mariadb_default.sql("SHOW GLOBAL VARIABLES WHERE Variable_name IN "
-                                         f"({', '.join(['%s'] * len(names))})", params=tuple(names)))
+        after = dict(
+            mariadb_default.sql(
+                f"SHOW GLOBAL VARIABLES WHERE Variable_name IN ({', '.join(['%s'] * len(names))})", params=tuple(names)
+            )
+        )
         assert {n: after[n] for n in names} == {n: str(rules[n]["value"]) for n in names}
     finally:  # the shared default server keeps its defaults for the other tests
-        mariadb_default.sql(*(f"SET GLOBAL {n} = {before[n] if before[n].isdigit() else repr(before[n])}"
-                              for n in names))
+        mariadb_default.sql(
+            *(f"SET GLOBAL {n} = {before[n] if before[n].isdigit() else repr(before[n])}" for n in names)
+        )
 
 
 @pytest.mark.parametrize("profile", ["current", "baseline-8.0.28"])

@@ -48,8 +48,16 @@ def good(pki):
 def test_good_chain_with_private_ca_warns_only_in_chain(good, closed_port):
     results = run(f"https://localhost:{closed_port}", **good)
     statuses = {i: r.status for i, r in results.items()}
-    assert statuses == {"tls.host": "pass", "tls.dns": "pass", "tls.certificate": "pass", "tls.key_match": "pass",
-                        "tls.hostname": "pass", "tls.expiry": "pass", "tls.chain": "warn", "tls.served": "skip"}
+    assert statuses == {
+        "tls.host": "pass",
+        "tls.dns": "pass",
+        "tls.certificate": "pass",
+        "tls.key_match": "pass",
+        "tls.hostname": "pass",
+        "tls.expiry": "pass",
+        "tls.chain": "warn",
+        "tls.served": "skip",
+    }
     assert "trusted only through tls.ca_pem" in results["tls.chain"].message
     assert "does not answer" in results["tls.served"].message
     assert "+ 1 intermediate(s)" in results["tls.certificate"].message
@@ -75,16 +83,46 @@ CASES = [
     _case("not-yet-valid", "tls.expiry", "fail", "not valid yet", leaf=dict(days=(2, 90))),
     _case("expires-in-10-days", "tls.expiry", "warn", "in 9 days", leaf=dict(days=(-1, 10))),
     _case("expires-in-31-days", "tls.expiry", "pass", "30 days left", leaf=dict(days=(-1, 31))),
-    _case("wrong-host", "tls.hostname", "fail", "wandb.acme.internal is not covered",
-          host="https://wandb.acme.internal", leaf=dict(sans=("localhost",))),
-    _case("wildcard", "tls.hostname", "pass", "covered by DNS:*.acme.internal",
-          host="https://wandb.acme.internal", leaf=dict(sans=("*.acme.internal",))),
-    _case("wildcard-two-labels", "tls.hostname", "fail", "exactly one label",
-          host="https://a.wandb.acme.internal", leaf=dict(sans=("*.acme.internal",))),
-    _case("partial-wildcard", "tls.hostname", "fail", "partial wildcard",
-          host="https://foo.acme.internal", leaf=dict(sans=("f*.acme.internal",))),
-    _case("ip-san", "tls.hostname", "pass", "covered by IP:127.0.0.1",
-          host="https://127.0.0.1", leaf=dict(sans=("127.0.0.1",))),
+    _case(
+        "wrong-host",
+        "tls.hostname",
+        "fail",
+        "wandb.acme.internal is not covered",
+        host="https://wandb.acme.internal",
+        leaf=dict(sans=("localhost",)),
+    ),
+    _case(
+        "wildcard",
+        "tls.hostname",
+        "pass",
+        "covered by DNS:*.acme.internal",
+        host="https://wandb.acme.internal",
+        leaf=dict(sans=("*.acme.internal",)),
+    ),
+    _case(
+        "wildcard-two-labels",
+        "tls.hostname",
+        "fail",
+        "exactly one label",
+        host="https://a.wandb.acme.internal",
+        leaf=dict(sans=("*.acme.internal",)),
+    ),
+    _case(
+        "partial-wildcard",
+        "tls.hostname",
+        "fail",
+        "partial wildcard",
+        host="https://foo.acme.internal",
+        leaf=dict(sans=("f*.acme.internal",)),
+    ),
+    _case(
+        "ip-san",
+        "tls.hostname",
+        "pass",
+        "covered by IP:127.0.0.1",
+        host="https://127.0.0.1",
+        leaf=dict(sans=("127.0.0.1",)),
+    ),
     _case("no-san-cn-only", "tls.hostname", "warn", "no subjectAltName", leaf=dict(san_ext=False)),
     _case("rsa-key", "tls.key_match", "pass", "RSA 2048 key matches", leaf=dict(key="rsa")),
     _case("ecdsa-key", "tls.key_match", "pass", "EC secp256r1 key matches", leaf=dict(key="ec")),
@@ -108,31 +146,56 @@ def test_provided_certificate(pki, check_id, status, says, host, build):
     if build.get("reverse"):
         cert_pem = pki.intermediate.cert_pem + leaf.cert_pem
     key = pki.leaf("localhost") if build.get("other_key") else leaf
-    key_pem = (key.key_pem_as(build.get("key_format", "pkcs8"), build.get("key_password"))
-               if "key_format" in build or "key_password" in build else key.key_pem)
-    result = run(host, only=[check_id], mode="provided", cert_pem=cert_pem, key_pem=key_pem,
-                 ca_pem=pki.root_pem if build.get("ca", True) else None)[check_id]
+    key_pem = (
+        key.key_pem_as(build.get("key_format", "pkcs8"), build.get("key_password"))
+        if "key_format" in build or "key_password" in build
+        else key.key_pem
+    )
+    result = run(
+        host,
+        only=[check_id],
+        mode="provided",
+        cert_pem=cert_pem,
+        key_pem=key_pem,
+        ca_pem=pki.root_pem if build.get("ca", True) else None,
+    )[check_id]
     assert (result.status, says in result.message) == (status, True), result.message
 
 
-@pytest.mark.parametrize("self_signed", [
-    pytest.param(lambda: issue("localhost"), id="end-entity"),
-    pytest.param(lambda: issue("localhost", ca=True), id="openssl-req-x509-style-ca-true"),
-])
+@pytest.mark.parametrize(
+    "self_signed",
+    [
+        pytest.param(lambda: issue("localhost"), id="end-entity"),
+        pytest.param(lambda: issue("localhost", ca=True), id="openssl-req-x509-style-ca-true"),
+    ],
+)
 def test_self_signed_leaf_fails_in_wb_words(self_signed):
     leaf = self_signed()
-    results = run("https://localhost", only=["tls.certificate", "tls.chain"], mode="provided",
-                  cert_pem=leaf.cert_pem, key_pem=leaf.key_pem, ca_pem=leaf.cert_pem)
+    results = run(
+        "https://localhost",
+        only=["tls.certificate", "tls.chain"],
+        mode="provided",
+        cert_pem=leaf.cert_pem,
+        key_pem=leaf.key_pem,
+        ca_pem=leaf.cert_pem,
+    )
     assert results["tls.certificate"].status == "pass"
     assert results["tls.chain"].status == "fail"
     assert results["tls.chain"].message.startswith("W&B does not support self-signed certificates")
 
 
-@pytest.mark.parametrize("cert_pem, says", [
-    pytest.param(lambda leaf: leaf.key_pem, "tls.cert_pem: this is a private key, not a certificate", id="key-in-cert-field"),
-    pytest.param(lambda leaf: "0\x82\x01\x0a\x02\x82\x01\x01\x00garbage", "tls.cert_pem: binary data", id="der-garbage"),
-    pytest.param(lambda leaf: "not a certificate", "tls.cert_pem: no PEM certificate found", id="garbage"),
-])
+@pytest.mark.parametrize(
+    "cert_pem, says",
+    [
+        pytest.param(
+            lambda leaf: leaf.key_pem, "tls.cert_pem: this is a private key, not a certificate", id="key-in-cert-field"
+        ),
+        pytest.param(
+            lambda leaf: "0\x82\x01\x0a\x02\x82\x01\x01\x00garbage", "tls.cert_pem: binary data", id="der-garbage"
+        ),
+        pytest.param(lambda leaf: "not a certificate", "tls.cert_pem: no PEM certificate found", id="garbage"),
+    ],
+)
 def test_unusable_certificate_fails_once_and_the_rest_skip(pki, cert_pem, says):
     leaf = pki.leaf("localhost")
     results = run("https://localhost", only=CERT_CHECKS, mode="provided", cert_pem=cert_pem(leaf), key_pem=leaf.key_pem)
@@ -155,13 +218,16 @@ def test_modes_without_a_provided_certificate_skip_saying_why(mode, closed_port)
     assert results["tls.served"].status == "skip"
 
 
-@pytest.mark.parametrize("host, mode, status, says", [
-    pytest.param("https://wandb.acme.internal", "provided", "pass", "https://wandb.acme.internal", id="https"),
-    pytest.param("https://wandb.acme.internal:8443", "external", "pass", ":8443", id="https-port"),
-    pytest.param("http://wandb.acme.internal", "provided", "warn", "W&B should be served over TLS", id="http"),
-    pytest.param("http://wandb.acme.internal", "none", "warn", "W&B should be served over TLS", id="http-none"),
-    pytest.param("https://wandb.acme.internal", "none", "warn", "nothing terminates TLS", id="https-none"),
-])
+@pytest.mark.parametrize(
+    "host, mode, status, says",
+    [
+        pytest.param("https://wandb.acme.internal", "provided", "pass", "https://wandb.acme.internal", id="https"),
+        pytest.param("https://wandb.acme.internal:8443", "external", "pass", ":8443", id="https-port"),
+        pytest.param("http://wandb.acme.internal", "provided", "warn", "W&B should be served over TLS", id="http"),
+        pytest.param("http://wandb.acme.internal", "none", "warn", "W&B should be served over TLS", id="http-none"),
+        pytest.param("https://wandb.acme.internal", "none", "warn", "nothing terminates TLS", id="https-none"),
+    ],
+)
 def test_host(host, mode, status, says):
     result = run(host, only=["tls.host"], mode=mode)["tls.host"]
     assert (result.status, says in result.message) == (status, True), result.message
@@ -174,11 +240,14 @@ def test_host_missing_skips():
     assert results["tls.certificate"].message == "input missing: tls.cert_pem"
 
 
-@pytest.mark.parametrize("host, status, says", [
-    pytest.param("https://localhost", "pass", "localhost → ", id="localhost"),
-    pytest.param("https://127.0.0.1", "pass", "is an IP address", id="ipv4-literal"),
-    pytest.param("https://[::1]", "pass", "is an IP address", id="ipv6-literal"),
-])
+@pytest.mark.parametrize(
+    "host, status, says",
+    [
+        pytest.param("https://localhost", "pass", "localhost → ", id="localhost"),
+        pytest.param("https://127.0.0.1", "pass", "is an IP address", id="ipv4-literal"),
+        pytest.param("https://[::1]", "pass", "is an IP address", id="ipv6-literal"),
+    ],
+)
 def test_dns(host, status, says):
     result = run(host, only=["tls.dns"], mode="external")["tls.dns"]
     assert (result.status, says in result.message) == (status, True), result.message
@@ -198,11 +267,17 @@ def _slow_resolver(*args, **kw):
     raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
 
 
-@pytest.mark.parametrize("resolver, says", [
-    pytest.param(_no_such_name, "does not resolve from this machine ([Errno -2] Name or service not known)",
-                 id="nxdomain-stand-in"),
-    pytest.param(_slow_resolver, "name resolution took longer than 0.9 s", id="slow-resolver-stand-in"),
-])
+@pytest.mark.parametrize(
+    "resolver, says",
+    [
+        pytest.param(
+            _no_such_name,
+            "does not resolve from this machine ([Errno -2] Name or service not known)",
+            id="nxdomain-stand-in",
+        ),
+        pytest.param(_slow_resolver, "name resolution took longer than 0.9 s", id="slow-resolver-stand-in"),
+    ],
+)
 def test_dns_failure_warns_within_the_timeout(monkeypatch, resolver, says):
     monkeypatch.setattr(socket, "getaddrinfo", resolver)
     answers = Answers.model_validate({"schema": 1, "profile": "t", "host": "https://wandb.acme.internal"})
@@ -218,13 +293,21 @@ def test_dns_failure_warns_within_the_timeout(monkeypatch, resolver, says):
 
 def test_misordered_chain_fails_once_and_the_rest_skip(pki):
     leaf = pki.leaf("localhost")
-    results = run("https://localhost", only=CERT_CHECKS, mode="provided",
-                  cert_pem=pki.intermediate.cert_pem + leaf.cert_pem, key_pem=leaf.key_pem, ca_pem=pki.root_pem)
+    results = run(
+        "https://localhost",
+        only=CERT_CHECKS,
+        mode="provided",
+        cert_pem=pki.intermediate.cert_pem + leaf.cert_pem,
+        key_pem=leaf.key_pem,
+        ca_pem=pki.root_pem,
+    )
     assert results["tls.certificate"].status == "fail"
     assert "CN=wbsetup test Intermediate CA" in results["tls.certificate"].message
     for check_id in CERT_CHECKS[1:]:
         assert (results[check_id].status, results[check_id].message) == (
-            "skip", "skipped: tls.cert_pem does not start with the leaf (see tls.certificate)")
+            "skip",
+            "skipped: tls.cert_pem does not start with the leaf (see tls.certificate)",
+        )
 
 
 def test_out_of_order_intermediates_warn(pki, other_pki):
@@ -232,4 +315,3 @@ def test_out_of_order_intermediates_warn(pki, other_pki):
     cert_pem = leaf.cert_pem + other_pki.intermediate.cert_pem
     result = run("https://localhost", only=["tls.certificate"], mode="provided", cert_pem=cert_pem)["tls.certificate"]
     assert result.status == "warn" and "did not issue certificate 1" in result.message
-

@@ -41,10 +41,20 @@ CERT_CASES = [
     ("garbage", lambda l: "hello, this is my certificate", "no PEM certificate found"),
     ("truncated", lambda l: l.cert_pem[:200], "no matching -----END line"),
     ("damaged-base64", lambda l: l.cert_pem.replace(l.cert_pem.splitlines()[3], "A" * 64), "does not parse"),
-    ("public-key", lambda l: l.cert.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode(), "public key"),
-    ("csr", lambda l: "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n",
-     "certificate signing request"),
+    (
+        "public-key",
+        lambda l: (
+            l.cert.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        ),
+        "public key",
+    ),
+    (
+        "csr",
+        lambda l: "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n",
+        "certificate signing request",
+    ),
 ]
 
 
@@ -62,18 +72,30 @@ KEY_CASES = [
     ("pkcs1-rsa", "rsa", lambda l: l.key_pem_as("pkcs1"), None),
     ("pkcs8-ec", "ec", lambda l: l.key_pem_as("pkcs8"), None),
     ("sec1-ec", "ec", lambda l: l.key_pem_as("pkcs1"), None),
-    ("sec1-ec-with-params", "ec",
-     lambda l: "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n" + l.key_pem_as("pkcs1"),
-     None),
+    (
+        "sec1-ec-with-params",
+        "ec",
+        lambda l: (
+            "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n" + l.key_pem_as("pkcs1")
+        ),
+        None,
+    ),
     ("encrypted-pkcs8", "ec", lambda l: l.key_pem_as("pkcs8", b"pw"), KEY_ENCRYPTED),
     ("encrypted-traditional", "rsa", lambda l: l.key_pem_as("pkcs1", b"pw"), KEY_ENCRYPTED),
     ("certificate", "ec", lambda l: l.cert_pem, "this is a certificate, not a private key"),
     ("two-keys", "ec", lambda l: l.key_pem + l.key_pem, "2 private keys"),
     ("empty", "ec", lambda l: "", "empty"),
     ("garbage", "ec", lambda l: "password123", "no PEM private key found"),
-    ("base64-der", "ec", lambda l: base64.b64encode(l.key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())).decode(),
-     "base64 DER without PEM armour"),
+    (
+        "base64-der",
+        "ec",
+        lambda l: base64.b64encode(
+            l.key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ).decode(),
+        "base64 DER without PEM armour",
+    ),
     ("damaged", "ec", lambda l: l.key_pem.replace(l.key_pem.splitlines()[1], "QUJD"), "does not parse"),
 ]
 

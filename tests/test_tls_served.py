@@ -52,11 +52,16 @@ def test_serving_a_different_certificate_warns(pki, site, https_server):
     assert "differs from tls.cert_pem's leaf" in result.message
 
 
-@pytest.mark.parametrize("sans, ca, status, says", [
-    pytest.param(("localhost",), True, "pass", "trusted, covers localhost", id="trusted-through-ca-pem"),
-    pytest.param(("localhost",), False, "warn", "not trusted (unable to get local issuer certificate)", id="untrusted"),
-    pytest.param(("other.example",), True, "warn", "does not cover localhost", id="wrong-name"),
-])
+@pytest.mark.parametrize(
+    "sans, ca, status, says",
+    [
+        pytest.param(("localhost",), True, "pass", "trusted, covers localhost", id="trusted-through-ca-pem"),
+        pytest.param(
+            ("localhost",), False, "warn", "not trusted (unable to get local issuer certificate)", id="untrusted"
+        ),
+        pytest.param(("other.example",), True, "warn", "does not cover localhost", id="wrong-name"),
+    ],
+)
 def test_external_mode_judges_what_is_served(pki, https_server, sans, ca, status, says):
     leaf = pki.leaf(*sans)
     port = https_server(pki.chain_pem(leaf), leaf.key_pem)
@@ -116,17 +121,46 @@ def test_http_host_skips(site):
 def test_cli_validate_step_tls_json(pki, site, https_server, tmp_path):
     leaf, tls = site
     port = https_server(pki.chain_pem(leaf), leaf.key_pem)
-    doc = {"schema": 1, "profile": "tls-e2e", "host": f"https://localhost:{port}",
-           "tls": {**tls, "key_pem": {"env": "WANDB_TLS_KEY"}}}
+    doc = {
+        "schema": 1,
+        "profile": "tls-e2e",
+        "host": f"https://localhost:{port}",
+        "tls": {**tls, "key_pem": {"env": "WANDB_TLS_KEY"}},
+    }
     (tmp_path / "answers.yaml").write_text(yaml.safe_dump(doc))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "WANDB_TLS_KEY": leaf.key_pem}
-    proc = subprocess.run([sys.executable, "-m", "app", "validate", "answers.yaml", "--step", "tls",
-                           "--format", "json", "--timeout", "5"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "validate",
+            "answers.yaml",
+            "--step",
+            "tls",
+            "--format",
+            "json",
+            "--timeout",
+            "5",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     report = json.loads(proc.stdout)
     statuses = {c["id"]: c["status"] for c in report["checks"]}
-    assert statuses == {"tls.host": "pass", "tls.dns": "pass", "tls.certificate": "pass", "tls.key_match": "pass",
-                        "tls.hostname": "pass", "tls.expiry": "pass", "tls.chain": "warn", "tls.served": "pass"}
+    assert statuses == {
+        "tls.host": "pass",
+        "tls.dns": "pass",
+        "tls.certificate": "pass",
+        "tls.key_match": "pass",
+        "tls.hostname": "pass",
+        "tls.expiry": "pass",
+        "tls.chain": "warn",
+        "tls.served": "pass",
+    }
     assert report["summary"] == {"pass": 7, "warn": 1, "fail": 0, "skip": 0, "error": 0}
     assert proc.returncode == 0  # warnings only
     assert leaf.key_pem.splitlines()[1] not in proc.stdout

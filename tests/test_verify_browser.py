@@ -17,21 +17,30 @@ API_KEY = "browser-key-" + "b" * 28
 
 
 def _store(live_server, name: str, host: str, ca_pem: str, kubeconfig: str, language: str) -> None:
-    doc = {"schema": 1, "profile": name, "language": language, "host": host,
-           "license": "lic-browser-test-0000", "database": {"password": "db-Pa55/word"},
-           "tls": {"mode": "provided", "ca_pem": ca_pem},
-           "deploy": {"target": "kubernetes", "version": "0.70.0", "namespace": "wandb", "kubeconfig": kubeconfig}}
+    doc = {
+        "schema": 1,
+        "profile": name,
+        "language": language,
+        "host": host,
+        "license": "lic-browser-test-0000",
+        "database": {"password": "db-Pa55/word"},
+        "tls": {"mode": "provided", "ca_pem": ca_pem},
+        "deploy": {"target": "kubernetes", "version": "0.70.0", "namespace": "wandb", "kubeconfig": kubeconfig},
+    }
     live_server.app.state.store.save_answers(parse_document(doc), replace=True, last_step="review")
 
 
 def test_verify_page_english(live_server, page, wandb_site, kube):
     host, ca_pem, _ = wandb_site(API_KEY)
     kube.state.pods = [pod("wandb-6f7c9-abcde", LABELS, state="crash", restarts=4)]
-    kube.state.logs = {"wandb-6f7c9-abcde": [
-        "2026-01-05T08:00:00Z INFO starting W&B local 0.70.0",
-        "2026-01-05T08:00:01Z INFO connecting to mysql://wandb_local:db-Pa55%2Fword@mysql.acme.internal:3306/wandb_local",
-        "2026-01-05T08:00:04Z ERROR dial tcp 10.0.0.7:3306: connect: connection refused",
-        "2026-01-05T08:00:04Z FATAL cannot reach the database; exiting"]}
+    kube.state.logs = {
+        "wandb-6f7c9-abcde": [
+            "2026-01-05T08:00:00Z INFO starting W&B local 0.70.0",
+            "2026-01-05T08:00:01Z INFO connecting to mysql://wandb_local:db-Pa55%2Fword@mysql.acme.internal:3306/wandb_local",
+            "2026-01-05T08:00:04Z ERROR dial tcp 10.0.0.7:3306: connect: connection refused",
+            "2026-01-05T08:00:04Z FATAL cannot reach the database; exiting",
+        ]
+    }
     _store(live_server, "acme-prod", host, ca_pem, kube.kubeconfig(), "en")
     page.goto(f"{live_server.url}/login?token={TOKEN}&next=/p/acme-prod/review")
     page.click("[data-testid=next]")  # the review leads to the Verify page
@@ -42,8 +51,15 @@ def test_verify_page_english(live_server, page, wandb_site, kube):
     save(page)
     assert API_KEY not in page.content()  # saved secrets are never sent back
     run_checks(page)
-    for check_id in ("verify.reach", "verify.tls", "verify.health", "verify.ready", "verify.proxy_body",
-                     "verify.login", "verify.version"):
+    for check_id in (
+        "verify.reach",
+        "verify.tls",
+        "verify.health",
+        "verify.ready",
+        "verify.proxy_body",
+        "verify.login",
+        "verify.version",
+    ):
         assert status(page, check_id) == "pass", (check_id, page.inner_text(f"#checks tr[data-check='{check_id}']"))
     assert status(page, "verify.rollout") == "fail"
     row = page.inner_text("#checks tr[data-check='verify.rollout']")
@@ -69,10 +85,12 @@ def test_verify_page_english(live_server, page, wandb_site, kube):
 
 
 def test_verify_page_korean(live_server, page, wandb_site, kube):
-    host, ca_pem, _ = wandb_site(API_KEY, ready_status=503,
-                                 edit=lambda conf: conf.replace("client_max_body_size 0;", "client_max_body_size 1m;"))
-    kube.state.pods = [pod("wandb-6f7c9-abcde", LABELS, state="pending",
-                           message="0/2 nodes are available: 2 Insufficient memory.")]
+    host, ca_pem, _ = wandb_site(
+        API_KEY, ready_status=503, edit=lambda conf: conf.replace("client_max_body_size 0;", "client_max_body_size 1m;")
+    )
+    kube.state.pods = [
+        pod("wandb-6f7c9-abcde", LABELS, state="pending", message="0/2 nodes are available: 2 Insufficient memory.")
+    ]
     _store(live_server, "acme-ko", host, ca_pem, kube.kubeconfig(), "ko")
     page.goto(f"{live_server.url}/login?token={TOKEN}&next=/p/acme-ko/verify")
     assert "설치 확인" in page.inner_text("h1")

@@ -26,11 +26,16 @@ VERSION = "0.70.0"
 IDS = [c.id for c in checks_for(["verify"])]
 
 
-def answers_for(host: str, ca_pem: str | None, *, key: str | None = API_KEY, target: str = "docker-compose",
-                version: str = VERSION):
-    doc = {"schema": 1, "profile": "verify-test", "host": host,
-           "tls": {"mode": "provided", **({"ca_pem": ca_pem} if ca_pem else {})},
-           "deploy": {"target": target, "version": version}}
+def answers_for(
+    host: str, ca_pem: str | None, *, key: str | None = API_KEY, target: str = "docker-compose", version: str = VERSION
+):
+    doc = {
+        "schema": 1,
+        "profile": "verify-test",
+        "host": host,
+        "tls": {"mode": "provided", **({"ca_pem": ca_pem} if ca_pem else {})},
+        "deploy": {"target": target, "version": version},
+    }
     if key is not None:
         doc["verify"] = {"api_key": key}
     return parse_document(doc)
@@ -85,8 +90,9 @@ def test_proxy_body_fix_names_the_ingress_annotation_on_kubernetes(site):
     answers, _ = site(edit=lambda conf: conf.replace("client_max_body_size 0;", "client_max_body_size 1m;"))
     doc = answers.to_document(secrets="plain")
     doc["deploy"]["target"] = "kubernetes"
-    result = by_id(run_checks_sync(parse_document(doc), only=["verify.reach", "verify.tls", "verify.proxy_body"],
-                                   timeout=10))["verify.proxy_body"]
+    result = by_id(
+        run_checks_sync(parse_document(doc), only=["verify.reach", "verify.tls", "verify.proxy_body"], timeout=10)
+    )["verify.proxy_body"]
     assert result.status == "fail"
     assert 'nginx.ingress.kubernetes.io/proxy-body-size: "0"' in result.hint
 

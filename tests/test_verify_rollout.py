@@ -28,10 +28,20 @@ LICENSE = "lic-eyJhbGciOiJSUzI1NiJ9.secret-license-body"
 
 
 def answers(kube, *, target: str = "kubernetes", kubeconfig: str | None = None, **deploy):
-    doc = {"schema": 1, "profile": "rollout", "host": "https://wandb.acme.internal", "license": LICENSE,
-           "database": {"host": "mysql.acme.internal", "password": DB_PASSWORD},
-           "deploy": {"target": target, "version": "0.70.0", "namespace": "wandb",
-                      "kubeconfig": kubeconfig if kubeconfig is not None else kube.kubeconfig(), **deploy}}
+    doc = {
+        "schema": 1,
+        "profile": "rollout",
+        "host": "https://wandb.acme.internal",
+        "license": LICENSE,
+        "database": {"host": "mysql.acme.internal", "password": DB_PASSWORD},
+        "deploy": {
+            "target": target,
+            "version": "0.70.0",
+            "namespace": "wandb",
+            "kubeconfig": kubeconfig if kubeconfig is not None else kube.kubeconfig(),
+            **deploy,
+        },
+    }
     return parse_document(doc)
 
 
@@ -149,12 +159,23 @@ def chart_docs(tmp_path_factory):
     helm = shutil.which("helm") if not HELM.exists() else str(HELM)
     if not CHART.exists() or helm is None:
         pytest.skip(f"W&B's operator-wandb chart or helm not found ({CHART}, {HELM})")
-    a = parse_document({"schema": 1, "profile": "rollout", "host": "https://wandb.acme.internal",
-                        "deploy": {"target": "helm-operator", "version": "0.70.0", "namespace": "wandb"}})
+    a = parse_document(
+        {
+            "schema": 1,
+            "profile": "rollout",
+            "host": "https://wandb.acme.internal",
+            "deploy": {"target": "helm-operator", "version": "0.70.0", "namespace": "wandb"},
+        }
+    )
     values = tmp_path_factory.mktemp("helm") / "values.yaml"
     values.write_bytes(build_bundle(a, redact=True)["helm/values.yaml"])
-    out = subprocess.run([helm, "template", "wandb", str(CHART), "-n", "wandb", "-f", str(values)],
-                         capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(
+        [helm, "template", "wandb", str(CHART), "-n", "wandb", "-f", str(values)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return list(yaml.safe_load_all(out.stdout))
 
 
@@ -163,8 +184,14 @@ def _operator_pods(deployments, statefulsets, broken: str | None = None, state: 
     for w in deployments + statefulsets:
         labels = w["spec"]["template"]["metadata"]["labels"]
         name = f"{w['metadata']['name']}-5c8d7-x1"
-        pods.append(pod(name, labels, state=state if w["metadata"]["name"] == broken else "ready",
-                        container=w["spec"]["template"]["spec"]["containers"][0]["name"]))
+        pods.append(
+            pod(
+                name,
+                labels,
+                state=state if w["metadata"]["name"] == broken else "ready",
+                container=w["spec"]["template"]["spec"]["containers"][0]["name"],
+            )
+        )
     return pods
 
 
@@ -174,7 +201,9 @@ def test_helm_operator_finds_the_charts_workloads(kube, chart_docs):
     assert "app" in names and statefulsets, (names, statefulsets)  # W&B itself and the chart's Redis
     kube.state.deployments, kube.state.statefulsets = deployments, statefulsets
     kube.state.pods = _operator_pods(deployments, statefulsets)
-    kube.state.pods.append(pod("wandb-app-rename-pre-hook-z9", {"app.kubernetes.io/instance": "wandb"}, state="succeeded"))
+    kube.state.pods.append(
+        pod("wandb-app-rename-pre-hook-z9", {"app.kubernetes.io/instance": "wandb"}, state="succeeded")
+    )
     result = rollout(answers(kube, target="helm-operator"))
     assert result.status == "pass", result.message
     assert f"{len(deployments) + len(statefulsets)} pods Ready" in result.message
@@ -182,8 +211,11 @@ def test_helm_operator_finds_the_charts_workloads(kube, chart_docs):
 
 def test_helm_operator_crashing_app_is_named(kube, chart_docs):
     deployments, statefulsets = workloads_from_chart(chart_docs)
-    app = next(d["metadata"]["name"] for d in deployments if d["spec"]["selector"]["matchLabels"].get(
-        "app.kubernetes.io/name") == "app")
+    app = next(
+        d["metadata"]["name"]
+        for d in deployments
+        if d["spec"]["selector"]["matchLabels"].get("app.kubernetes.io/name") == "app"
+    )
     kube.state.deployments, kube.state.statefulsets = deployments, statefulsets
     kube.state.pods = _operator_pods(deployments, statefulsets, broken=app)
     kube.state.logs = {f"{app}-5c8d7-x1": ["fatal: cannot connect to mysql"]}

@@ -23,8 +23,16 @@ from app.demo.wandb_server import WandbStandin
 from tests.serve_proc import ROOT, ServeProc
 
 API_KEY = "DISTINCTIVE-apikey-" + "k" * 24
-VERIFY_IDS = ["verify.reach", "verify.tls", "verify.health", "verify.ready", "verify.proxy_body", "verify.login",
-              "verify.version", "verify.rollout"]
+VERIFY_IDS = [
+    "verify.reach",
+    "verify.tls",
+    "verify.health",
+    "verify.ready",
+    "verify.proxy_body",
+    "verify.login",
+    "verify.version",
+    "verify.rollout",
+]
 
 
 @pytest.fixture
@@ -35,15 +43,17 @@ def wandb():
 
 def _cli(*args, env=None):
     e = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=e, capture_output=True, text=True,
-                          timeout=90)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], cwd=ROOT, env=e, capture_output=True, text=True, timeout=90
+    )
 
 
 def _answers_file(tmp_path, host: str, key) -> str:
     path = tmp_path / "acme.yaml"
     verify = f"verify: {{api_key: {json.dumps(key)}}}\n" if key else ""
-    path.write_text(f"schema: 1\nprofile: acme\nhost: {host}\ndeploy: {{target: docker-compose, version: '0.70.0'}}\n"
-                    + verify)
+    path.write_text(
+        f"schema: 1\nprofile: acme\nhost: {host}\ndeploy: {{target: docker-compose, version: '0.70.0'}}\n" + verify
+    )
     return str(path)
 
 
@@ -96,7 +106,9 @@ def _run(c, step: str) -> str:
     started = c.post(f"/p/acme/checks/{step}", headers={"X-CSRF-Token": c.csrf}).text
     run = re.search(rf"checks/{step}\?run=(\d+)", started)
     deadline = time.monotonic() + 30
-    while run and time.monotonic() < deadline and "hx-trigger" in c.get(f"/p/acme/checks/{step}?run={run.group(1)}").text:
+    while (
+        run and time.monotonic() < deadline and "hx-trigger" in c.get(f"/p/acme/checks/{step}?run={run.group(1)}").text
+    ):
         time.sleep(0.2)
     return c.get(f"/p/acme/checks/{step}").text
 
@@ -110,10 +122,19 @@ def test_verify_page_run_review_bundle_and_no_key_anywhere(tmp_path, wandb):
     try:
         c = server.client()
         assert c.post_form("/profiles", {"name": "acme"}).status_code == 303
-        assert c.post_form("/p/acme/tls", {"version": _version(c, "tls"), "host": wandb.url,
-                                          "tls.mode": "none"}).status_code == 303
-        assert c.post_form("/p/acme/deploy", {"version": _version(c, "deploy"), "deploy.target": "docker-compose",
-                                             "deploy.version": "0.70.0"}).status_code == 303
+        assert (
+            c.post_form(
+                "/p/acme/tls", {"version": _version(c, "tls"), "host": wandb.url, "tls.mode": "none"}
+            ).status_code
+            == 303
+        )
+        assert (
+            c.post_form(
+                "/p/acme/deploy",
+                {"version": _version(c, "deploy"), "deploy.target": "docker-compose", "deploy.version": "0.70.0"},
+            ).status_code
+            == 303
+        )
         page = c.get("/p/acme/verify").text
         assert 'type="password"' in page and 'name="verify.api_key"' in page
         assert re.search(r'<span class="num">7</span>\s*Verify', page)  # stepper step 7, after the review
@@ -123,9 +144,15 @@ def test_verify_page_run_review_bundle_and_no_key_anywhere(tmp_path, wandb):
         panel = _run(c, "verify")
         pages.append(panel)
         statuses = dict(re.findall(r'data-check="(verify\.[a-z_]+)" data-status="(\w+)"', panel))
-        assert statuses == {"verify.reach": "pass", "verify.tls": "warn", "verify.health": "pass",
-                            "verify.ready": "pass", "verify.proxy_body": "pass", "verify.login": "pass",
-                            "verify.version": "pass"}, statuses
+        assert statuses == {
+            "verify.reach": "pass",
+            "verify.tls": "warn",
+            "verify.health": "pass",
+            "verify.ready": "pass",
+            "verify.proxy_body": "pass",
+            "verify.login": "pass",
+            "verify.version": "pass",
+        }, statuses
         # verify.rollout does not apply to docker-compose: folded into one line (app/checks/applicability.py)
         assert "1 Kubernetes cluster check does not apply to docker-compose" in panel
         assert "logged in as admin" in panel
@@ -156,9 +183,14 @@ def test_verify_page_run_review_bundle_and_no_key_anywhere(tmp_path, wandb):
         path = tmp_path / name
         if path.exists():
             assert b"DISTINCTIVE" not in path.read_bytes(), name
-    full = subprocess.run([sys.executable, "-m", "app", "export", "acme", "--include-secrets"], cwd=ROOT,
-                          env={**os.environ, "PYTHONPATH": str(ROOT), "WBSETUP_DATA_DIR": str(tmp_path)},
-                          capture_output=True, text=True, timeout=60).stdout
+    full = subprocess.run(
+        [sys.executable, "-m", "app", "export", "acme", "--include-secrets"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "WBSETUP_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
     assert API_KEY + "-bad" in full  # it was really stored (encrypted), so its absence above means something
 
 
@@ -168,8 +200,15 @@ def test_stepper_order_and_navigation(client):
     assert re.search(r'href="/p/acme/review" role="button" data-testid="next"', deploy)
     verify = client.get("/p/acme/verify").text
     nav = re.findall(r'<a href="/p/acme/(\w+)"[^>]*>\s*<span class="num">(\d)</span>', verify)
-    assert nav == [("hardware", "1"), ("database", "2"), ("object_store", "3"), ("tls", "4"), ("deploy", "5"),
-                   ("review", "6"), ("verify", "7")]
+    assert nav == [
+        ("hardware", "1"),
+        ("database", "2"),
+        ("object_store", "3"),
+        ("tls", "4"),
+        ("deploy", "5"),
+        ("review", "6"),
+        ("verify", "7"),
+    ]
     assert 'data-testid="next"' not in verify and 'href="/p/acme/review" role="button" class="secondary"' in verify
     assert 'data-testid="next"' in client.get("/p/acme/review").text
     client.get("/lang/ko?next=/", follow_redirects=False)  # the language switcher

@@ -11,8 +11,15 @@ from sqlalchemy import update
 from app.store.models import ProbeToken
 from tests.services.wizard import Client
 
-FACTS = {"arch": "x86_64", "cpu_cores": 16, "memory_gib": 62.8, "disk_gb": 480, "disk_mbps": 6100,
-         "nics": 2, "nic_gbps": 25}
+FACTS = {
+    "arch": "x86_64",
+    "cpu_cores": 16,
+    "memory_gib": 62.8,
+    "disk_gb": 480,
+    "disk_mbps": 6100,
+    "nics": 2,
+    "nic_gbps": 25,
+}
 
 
 def new_token(client, role="app") -> str:
@@ -65,16 +72,30 @@ def test_token_is_bound_to_its_role(profile):
     assert r.status_code == 403 and "database role" in r.text
 
 
-@pytest.mark.parametrize("body,fragment", [
-    pytest.param(b"x" * 20000, "too large", id="oversized"),
-    pytest.param(b"{not json", "not JSON", id="not-json"),
-    pytest.param(json.dumps({"token": "t" * 43, "role": "app", "node": "n", "facts": {**FACTS, "cpu_cores": -4}}).encode(),
-                 "cpu_cores", id="negative"),
-    pytest.param(json.dumps({"token": "t" * 43, "role": "app", "node": "n", "facts": {**FACTS, "memory_gib": 1e12}}).encode(),
-                 "memory_gib", id="absurd"),
-    pytest.param(json.dumps({"token": "t" * 43, "role": "app", "node": "n", "facts": FACTS, "x": 1}).encode(),
-                 "x", id="unknown-key"),
-])
+@pytest.mark.parametrize(
+    "body,fragment",
+    [
+        pytest.param(b"x" * 20000, "too large", id="oversized"),
+        pytest.param(b"{not json", "not JSON", id="not-json"),
+        pytest.param(
+            json.dumps({"token": "t" * 43, "role": "app", "node": "n", "facts": {**FACTS, "cpu_cores": -4}}).encode(),
+            "cpu_cores",
+            id="negative",
+        ),
+        pytest.param(
+            json.dumps(
+                {"token": "t" * 43, "role": "app", "node": "n", "facts": {**FACTS, "memory_gib": 1e12}}
+            ).encode(),
+            "memory_gib",
+            id="absurd",
+        ),
+        pytest.param(
+            json.dumps({"token": "t" * 43, "role": "app", "node": "n", "facts": FACTS, "x": 1}).encode(),
+            "x",
+            id="unknown-key",
+        ),
+    ],
+)
 def test_bad_uploads_are_4xx_and_change_nothing(profile, body, fragment):
     r = profile.post("/probe/upload", content=body, headers={"Content-Type": "application/json"})
     assert 400 <= r.status_code < 500 and fragment in r.text

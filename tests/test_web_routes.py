@@ -15,11 +15,14 @@ def test_healthz_needs_no_login(wizard_app):
         assert c.get("/healthz").json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("path,headers,status", [
-    pytest.param("/", {}, 303, id="page-redirects-to-login"),
-    pytest.param("/p/x/hardware", {"HX-Request": "true"}, 401, id="htmx-gets-401"),
-    pytest.param("/p/x/export.yaml", {"Accept": "application/json"}, 401, id="json-gets-401"),
-])
+@pytest.mark.parametrize(
+    "path,headers,status",
+    [
+        pytest.param("/", {}, 303, id="page-redirects-to-login"),
+        pytest.param("/p/x/hardware", {"HX-Request": "true"}, 401, id="htmx-gets-401"),
+        pytest.param("/p/x/export.yaml", {"Accept": "application/json"}, 401, id="json-gets-401"),
+    ],
+)
 def test_no_session(wizard_app, path, headers, status):
     with Client(wizard_app) as c:
         r = c.get(path, headers=headers, follow_redirects=False)
@@ -62,8 +65,9 @@ def test_invalid_step_input_saves_nothing(client):
     client.create("acme")
     ok = client.post_form("/p/acme/hardware", {"version": "1", "hardware.app.cpu_cores": "8"}, follow_redirects=False)
     assert ok.status_code == 303
-    bad = client.post_form("/p/acme/hardware", {"version": "2", "hardware.app.cpu_cores": "-3",
-                                                "hardware.app.memory_gib": "lots"})
+    bad = client.post_form(
+        "/p/acme/hardware", {"version": "2", "hardware.app.cpu_cores": "-3", "hardware.app.memory_gib": "lots"}
+    )
     assert bad.status_code == 422
     assert "hardware.app.cpu_cores" in bad.text and "hardware.app.memory_gib" in bad.text
     assert 'value="lots"' in bad.text  # what was typed is kept for correction
@@ -73,11 +77,15 @@ def test_invalid_step_input_saves_nothing(client):
 
 def test_conflicting_save_is_refused(client):
     client.create("acme")
-    assert client.post_form("/p/acme/database", {"version": "1", "database.host": "a.example"},
-                            follow_redirects=False).status_code == 303
+    assert (
+        client.post_form(
+            "/p/acme/database", {"version": "1", "database.host": "a.example"}, follow_redirects=False
+        ).status_code
+        == 303
+    )
     stale = client.post_form("/p/acme/database", {"version": "1", "database.host": "b.example"})
     assert stale.status_code == 409 and "changed elsewhere" in stale.text
-    assert "host: \"a.example\"" in client.get("/p/acme/export.yaml").text
+    assert 'host: "a.example"' in client.get("/p/acme/export.yaml").text
 
 
 def test_secret_is_never_sent_back(client):
@@ -87,8 +95,9 @@ def test_secret_is_never_sent_back(client):
     page = client.get("/p/acme/database").text
     assert secret not in page and "stored, encrypted" in page
     # leaving the field empty keeps the stored value
-    client.post_form("/p/acme/database", {"version": "2", "database.password": "", "database.port": "3307"},
-                     follow_redirects=False)
+    client.post_form(
+        "/p/acme/database", {"version": "2", "database.password": "", "database.port": "3307"}, follow_redirects=False
+    )
     answers = client.app.state.store.get_answers("acme")
     assert answers.database.password.get_secret_value() == secret and answers.database.port == 3307
     assert secret not in client.get("/p/acme/export.yaml").text
@@ -97,8 +106,11 @@ def test_secret_is_never_sent_back(client):
 
 def test_hardware_checks_stream_and_ignore(client):
     client.create("acme")
-    client.post_form("/p/acme/hardware", {"version": "1", "hardware.app.cpu_cores": "2", "hardware.app.arch": "x86_64"},
-                     follow_redirects=False)
+    client.post_form(
+        "/p/acme/hardware",
+        {"version": "1", "hardware.app.cpu_cores": "2", "hardware.app.arch": "x86_64"},
+        follow_redirects=False,
+    )
     started = client.post("/p/acme/checks/hardware", headers={"X-CSRF-Token": client.csrf})
     assert started.status_code == 200
     run = re.search(r"checks/hardware\?run=(\d+)", started.text)
@@ -131,8 +143,11 @@ def test_stale_results_are_marked(client):
 
 def test_bundle_download_without_secrets(client):
     client.create("acme")
-    client.post_form("/p/acme/database", {"version": "1", "database.host": "db.example", "database.password": "pw-XYZZY-1"},
-                     follow_redirects=False)
+    client.post_form(
+        "/p/acme/database",
+        {"version": "1", "database.host": "db.example", "database.password": "pw-XYZZY-1"},
+        follow_redirects=False,
+    )
     r = client.get("/p/acme/bundle.zip")
     assert r.status_code == 200
     with zipfile.ZipFile(io.BytesIO(r.content)) as z:
@@ -172,7 +187,10 @@ def test_stepper_states_follow_the_answers(client):
 def test_hints_render_as_text_with_code_and_escape_everything():
     from app.web.templating import hint_html
 
-    assert str(hint_html("Run `mc mb ALIAS/b` first")) == '<span class="hint-text">Run <code>mc mb ALIAS/b</code> first</span>'
+    assert (
+        str(hint_html("Run `mc mb ALIAS/b` first"))
+        == '<span class="hint-text">Run <code>mc mb ALIAS/b</code> first</span>'
+    )
     assert str(hint_html("GRANT ALL ON `db`.* TO 'u'@'%';")).startswith('<code class="hint-text">GRANT ALL')
     hostile = str(hint_html('<img src=x onerror=alert(1)> `"<b>"`'))
     assert "<img" not in hostile and "<b>" not in hostile and "&lt;img" in hostile

@@ -24,8 +24,15 @@ def bootstrap_statements(answers: Answers) -> list[str]:
 
 def _missing(answers: Answers) -> list[str]:
     db = answers.database
-    return [path for path, value in (("database.host", db.host), ("database.admin_user", db.admin_user),
-                                     ("database.password", reveal(db.password))) if not value]
+    return [
+        path
+        for path, value in (
+            ("database.host", db.host),
+            ("database.admin_user", db.admin_user),
+            ("database.password", reveal(db.password)),
+        )
+        if not value
+    ]
 
 
 def apply_bootstrap(answers: Answers, timeout: float) -> ActionResult:
@@ -33,7 +40,7 @@ def apply_bootstrap(answers: Answers, timeout: float) -> ActionResult:
     shown = bootstrap_statements(answers)
     missing = _missing(answers)
     if missing:
-        return ActionResult(False, msg("input missing: %(missing)s", missing=', '.join(missing)), shown)
+        return ActionResult(False, msg("input missing: %(missing)s", missing=", ".join(missing)), shown)
     db = answers.database
     password = reveal(db.password)
     assert password is not None  # _missing() above
@@ -49,13 +56,17 @@ def apply_bootstrap(answers: Answers, timeout: float) -> ActionResult:
         conn = _mysql.connect(db, timeout, user=db.admin_user, password=reveal(db.admin_password) or "")
     except (pymysql.err.MySQLError, _mysql.TLSConfigError, OSError) as exc:
         f = _mysql.describe(exc, db, timeout)
-        return ActionResult(False, scrub(msg(
-            "cannot connect as %(admin_user)s: %(message)s",
-            admin_user=db.admin_user, message=f.message)), shown)
+        return ActionResult(
+            False,
+            scrub(msg("cannot connect as %(admin_user)s: %(message)s", admin_user=db.admin_user, message=f.message)),
+            shown,
+        )
     with conn, conn.cursor() as cur:
         for statement, display in zip(real, shown, strict=False):
             try:
                 cur.execute(statement)
             except pymysql.err.MySQLError as exc:
                 return ActionResult(False, scrub(f"{display.split(' IDENTIFIED')[0]} failed: {exc.args[-1]}"), shown)
-    return ActionResult(True, msg("database %(name)s and user %(user)s@%% are ready", name=db.name, user=db.user), shown)
+    return ActionResult(
+        True, msg("database %(name)s and user %(user)s@%% are ready", name=db.name, user=db.user), shown
+    )

@@ -17,7 +17,7 @@ from app.i18n.message import msg
 
 def _missing(answers: Answers, *paths: str) -> ActionResult | None:
     absent = [p for p in paths if get_path(answers, p) in (None, "")]
-    return ActionResult(False, msg("input missing: %(absent)s", absent=', '.join(absent))) if absent else None
+    return ActionResult(False, msg("input missing: %(absent)s", absent=", ".join(absent))) if absent else None
 
 
 _NEEDED = ("object_store.endpoint", "object_store.access_key", "object_store.secret_key", "object_store.bucket")
@@ -37,16 +37,19 @@ def create_bucket(answers: Answers, timeout: float) -> ActionResult:
     except Exception as exc:
         code = _s3.error_code(exc)
         if code == "BucketAlreadyOwnedByYou":
-            return ActionResult(True, msg(
-                "bucket %(bucket)s already exists (owned by this key)",
-                bucket=store.bucket), detail=code)
-        return ActionResult(False, msg(
-            "bucket %(bucket)s was not created: %(describe)s",
-            bucket=store.bucket, describe=_s3.describe(exc, timeout)),
-                            detail=code or type(exc).__name__)
-    return ActionResult(True, msg(
-        "bucket %(bucket)s created in %(region)s",
-        bucket=store.bucket, region=store.region))
+            return ActionResult(
+                True, msg("bucket %(bucket)s already exists (owned by this key)", bucket=store.bucket), detail=code
+            )
+        return ActionResult(
+            False,
+            msg(
+                "bucket %(bucket)s was not created: %(describe)s",
+                bucket=store.bucket,
+                describe=_s3.describe(exc, timeout),
+            ),
+            detail=code or type(exc).__name__,
+        )
+    return ActionResult(True, msg("bucket %(bucket)s created in %(region)s", bucket=store.bucket, region=store.region))
 
 
 def cors_preview(answers: Answers) -> str:
@@ -74,43 +77,89 @@ def apply_cors(answers: Answers, timeout: float) -> ActionResult:
     except Exception as exc:
         code = _s3.error_code(exc)
         if code != "NotImplemented":
-            return ActionResult(False, msg(
-                "the CORS policy was not applied to %(bucket)s: %(describe)s",
-                bucket=store.bucket, describe=_s3.describe(exc, timeout)),
-                                detail=code or type(exc).__name__)
+            return ActionResult(
+                False,
+                msg(
+                    "the CORS policy was not applied to %(bucket)s: %(describe)s",
+                    bucket=store.bucket,
+                    describe=_s3.describe(exc, timeout),
+                ),
+                detail=code or type(exc).__name__,
+            )
         return _after_not_implemented(answers, client, timeout, origin)
     check = _preflight(answers, client, timeout)
     if check.status == "pass":
-        return ActionResult(True, msg("CORS policy applied to %(bucket)s; the browser preflight from %(origin)s "
-                                      "now passes: %(observed)s", bucket=store.bucket, origin=origin,
-                                      observed=check.observed or check.message),
-                            statements=[_cli_statement(answers)], detail=cors_xml(answers))
-    return ActionResult(False, msg("CORS policy applied to %(bucket)s, but the browser preflight from %(origin)s "
-                                   "still fails: %(message)s", bucket=store.bucket, origin=origin,
-                                   message=check.message),
-                        statements=[_cli_statement(answers)], detail=cors_xml(answers))
+        return ActionResult(
+            True,
+            msg(
+                "CORS policy applied to %(bucket)s; the browser preflight from %(origin)s now passes: %(observed)s",
+                bucket=store.bucket,
+                origin=origin,
+                observed=check.observed or check.message,
+            ),
+            statements=[_cli_statement(answers)],
+            detail=cors_xml(answers),
+        )
+    return ActionResult(
+        False,
+        msg(
+            "CORS policy applied to %(bucket)s, but the browser preflight from %(origin)s still fails: %(message)s",
+            bucket=store.bucket,
+            origin=origin,
+            message=check.message,
+        ),
+        statements=[_cli_statement(answers)],
+        detail=cors_xml(answers),
+    )
 
 
 def _cli_statement(answers: Answers) -> str:
     store = answers.object_store
-    return shlex.join(["aws", "s3api", "put-bucket-cors", "--endpoint-url", store.endpoint or "", "--bucket",
-                       store.bucket or "", "--cors-configuration", "file://object-store/cors.json"])
+    return shlex.join(
+        [
+            "aws",
+            "s3api",
+            "put-bucket-cors",
+            "--endpoint-url",
+            store.endpoint or "",
+            "--bucket",
+            store.bucket or "",
+            "--cors-configuration",
+            "file://object-store/cors.json",
+        ]
+    )
 
 
 def _after_not_implemented(answers: Answers, client, timeout: float, origin: str) -> ActionResult:
     command = global_cors_command(answers, "ALIAS")
     check = _preflight(answers, client, timeout)
     if check.status == "pass":
-        return ActionResult(True, msg("this store has no per-bucket CORS API (community MinIO answers NotImplemented); "
-                                      "its server-wide setting already allows %(origin)s: the browser preflight "
-                                      "passes (%(observed)s). To allow only W&B's origin: %(command)s",
-                                      origin=origin, observed=check.observed or check.message, command=command),
-                            statements=[command], detail="NotImplemented")
-    return ActionResult(False, msg("this store has no per-bucket CORS API (community MinIO answers NotImplemented) "
-                                   "and the browser preflight from %(origin)s fails: %(message)s. Set the "
-                                   "server-wide setting with: %(command)s", origin=origin, message=check.message,
-                                   command=command),
-                        statements=[command], detail="NotImplemented")
+        return ActionResult(
+            True,
+            msg(
+                "this store has no per-bucket CORS API (community MinIO answers NotImplemented); "
+                "its server-wide setting already allows %(origin)s: the browser preflight "
+                "passes (%(observed)s). To allow only W&B's origin: %(command)s",
+                origin=origin,
+                observed=check.observed or check.message,
+                command=command,
+            ),
+            statements=[command],
+            detail="NotImplemented",
+        )
+    return ActionResult(
+        False,
+        msg(
+            "this store has no per-bucket CORS API (community MinIO answers NotImplemented) "
+            "and the browser preflight from %(origin)s fails: %(message)s. Set the "
+            "server-wide setting with: %(command)s",
+            origin=origin,
+            message=check.message,
+            command=command,
+        ),
+        statements=[command],
+        detail="NotImplemented",
+    )
 
 
 def _preflight(answers: Answers, client, timeout: float):

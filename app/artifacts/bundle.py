@@ -23,6 +23,7 @@ ENV_FILE = "docker-compose/.env"
 REPORT_JSON, REPORT_HTML = "report/validation.json", "report/validation.html"
 OPTIONAL = (ENV_FILE, REPORT_JSON, REPORT_HTML)  # removed from an out dir when not rendered
 
+
 def _builders() -> dict[str, Callable[[Answers], str]]:
     return {
         COMPOSE: compose.compose_yaml,
@@ -42,12 +43,15 @@ def _builders() -> dict[str, Callable[[Answers], str]]:
     }
 
 
-DEMO_NOTICE = ("> **DEMO — simulated infrastructure.** Rendered by `wbsetup demo` against stand-ins on "
-               "loopback; do not deploy these files.\n\n")
+DEMO_NOTICE = (
+    "> **DEMO — simulated infrastructure.** Rendered by `wbsetup demo` against stand-ins on "
+    "loopback; do not deploy these files.\n\n"
+)
 
 
-def build_bundle(answers: Answers, *, redact: bool = False, report: dict | None = None,
-                 demo: bool = False) -> dict[str, bytes]:
+def build_bundle(
+    answers: Answers, *, redact: bool = False, report: dict | None = None, demo: bool = False
+) -> dict[str, bytes]:
     """The bundle tree: {path: content}, sorted by path.
 
     `answers` should have its {env: …} references resolved unless `redact`; a secret that is
@@ -90,8 +94,9 @@ def file_mode(path: str, redact: bool) -> int:
     return 0o644 if redact else 0o600
 
 
-def write_bundle(answers: Answers, out_dir, *, redact: bool = False, archive: str | None = None,
-                 report: dict | None = None) -> Path:
+def write_bundle(
+    answers: Answers, out_dir, *, redact: bool = False, archive: str | None = None, report: dict | None = None
+) -> Path:
     """Write the bundle into `out_dir` (created), or with `archive` ("zip" | "tar.gz") one archive
     `out_dir/<profile>-bundle.<archive>` holding the tree. Returns the directory or archive path."""
     tree = build_bundle(answers, redact=redact, report=report)

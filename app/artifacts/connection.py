@@ -21,8 +21,13 @@ from app.secret import reveal
 #                (/etc/ssl/certs; the CA from database.ca_pem is mounted there) ← verify-identity,
 #                and verify-ca: the driver has no "chain only" value, so W&B also checks that the
 #                server certificate names database.host (the runbook says so).
-MYSQL_TLS = {"disabled": "false", "preferred": "preferred", "required": "skip-verify",
-             "verify-ca": "true", "verify-identity": "true"}
+MYSQL_TLS = {
+    "disabled": "false",
+    "preferred": "preferred",
+    "required": "skip-verify",
+    "verify-ca": "true",
+    "verify-identity": "true",
+}
 # What the operator chart writes, whatever the answers say (templates/_mysql.tpl, "wandb.mysql").
 CHART_MYSQL_TLS = "preferred"
 
@@ -41,8 +46,7 @@ def mysql_url(answers: Answers, password: str | None = None) -> str:
     """mysql://user:password@host:port/name?tls=…  `password` overrides (e.g. a placeholder)."""
     db = answers.database
     pw = password if password is not None else (reveal(db.password) or "")
-    return (f"mysql://{userinfo(db.user)}:{userinfo(pw)}@{db.host or ''}:{db.port}/{db.name}"
-            f"?tls={mysql_tls(answers)}")
+    return f"mysql://{userinfo(db.user)}:{userinfo(pw)}@{db.host or ''}:{db.port}/{db.name}?tls={mysql_tls(answers)}"
 
 
 def bucket_url(answers: Answers, secret_key: str | None = None) -> str:

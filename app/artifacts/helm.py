@@ -37,14 +37,23 @@ def helm_values(answers: Answers) -> dict:
     path = store.bucket or ""
     if endpoint.scheme == "https":
         path += "?tls=true"
-    bucket = {"provider": "s3", "name": _chart_scalar(endpoint.netloc), "path": _chart_scalar(path),
-              "region": _chart_scalar(store.region),
-              "accessKey": _chart_scalar(userinfo(store.access_key or "")),
-              "secretKey": _chart_scalar(userinfo(reveal(store.secret_key) or "")),
-              # Must stay empty outside AWS (docs/architecture.md, "Object store").
-              "kmsKey": _chart_scalar(store.kms_key or "")}
-    mysql: dict = {"host": db.host or "", "port": db.port, "database": db.name, "user": userinfo(db.user),
-                   "password": userinfo(reveal(db.password) or "")}
+    bucket = {
+        "provider": "s3",
+        "name": _chart_scalar(endpoint.netloc),
+        "path": _chart_scalar(path),
+        "region": _chart_scalar(store.region),
+        "accessKey": _chart_scalar(userinfo(store.access_key or "")),
+        "secretKey": _chart_scalar(userinfo(reveal(store.secret_key) or "")),
+        # Must stay empty outside AWS (docs/architecture.md, "Object store").
+        "kmsKey": _chart_scalar(store.kms_key or ""),
+    }
+    mysql: dict = {
+        "host": db.host or "",
+        "port": db.port,
+        "database": db.name,
+        "user": userinfo(db.user),
+        "password": userinfo(reveal(db.password) or ""),
+    }
     if db.ca_pem:  # mounted as /etc/ssl/certs/mysql_ca.pem; init-db then verifies the CA
         mysql["caCert"] = db.ca_pem
     glob: dict = {
@@ -66,10 +75,13 @@ def helm_values(answers: Answers) -> dict:
         ingress["tls"] = [{"secretName": TLS_SECRET_NAME, "hosts": [hostname]}]
     d = answers.deploy
     # app.image (image:version, registry applied) comes from chart_values: the chart's default is wandb/local:latest.
-    app: dict = {"resources": {"requests": {"cpu": d.cpu_request, "memory": d.memory_request},
-                               "limits": {"cpu": d.cpu_limit, "memory": d.memory_limit}}}
-    return chart_values(answers, {"global": glob, "mysql": {"install": False},
-                                  "ingress": ingress, "app": app})
+    app: dict = {
+        "resources": {
+            "requests": {"cpu": d.cpu_request, "memory": d.memory_request},
+            "limits": {"cpu": d.cpu_limit, "memory": d.memory_limit},
+        }
+    }
+    return chart_values(answers, {"global": glob, "mysql": {"install": False}, "ingress": ingress, "app": app})
 
 
 def values_yaml(answers: Answers) -> str:
@@ -80,10 +92,12 @@ def wandb_cr(answers: Answers) -> dict:
     return {
         "apiVersion": "apps.wandb.com/v1",
         "kind": "WeightsAndBiases",
-        "metadata": {"name": "wandb", "namespace": answers.deploy.namespace,
-                     "labels": {"app.kubernetes.io/name": "weightsandbiases", "app.kubernetes.io/instance": "wandb"}},
-        "spec": {**({"chart": chart_spec(answers)} if chart_spec(answers) else {}),
-                 "values": helm_values(answers)},
+        "metadata": {
+            "name": "wandb",
+            "namespace": answers.deploy.namespace,
+            "labels": {"app.kubernetes.io/name": "weightsandbiases", "app.kubernetes.io/instance": "wandb"},
+        },
+        "spec": {**({"chart": chart_spec(answers)} if chart_spec(answers) else {}), "values": helm_values(answers)},
     }
 
 

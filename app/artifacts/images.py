@@ -41,7 +41,7 @@ def chart_path(image: str, registry: str | None) -> str:
     """The repository to give the operator chart: without the registry, which the chart prefixes
     itself (`global.repositoryPrefix`)."""
     if registry and image.startswith(registry.rstrip("/") + "/"):
-        return image[len(registry.rstrip("/")) + 1:]
+        return image[len(registry.rstrip("/")) + 1 :]
     return _split_host(image)[1] if registry else image
 
 
@@ -119,7 +119,11 @@ def runbook_context(answers: Answers) -> dict:
     from app.artifacts.redact import mask  # the image list needs no secret
 
     d = answers.deploy
-    return {"registry": d.registry or "", "chart": chart_spec(answers) or {},
-            "chart_repo": d.chart_repo or "", "chart_version": d.chart_version or "",
-            "pairs": [{"source": s, "target": t} for s, t in bundle_images(mask(answers, redact=True))],
-            "controller": mirror(OPERATOR_IMAGE, d.registry)}
+    return {
+        "registry": d.registry or "",
+        "chart": chart_spec(answers) or {},
+        "chart_repo": d.chart_repo or "",
+        "chart_version": d.chart_version or "",
+        "pairs": [{"source": s, "target": t} for s, t in bundle_images(mask(answers, redact=True))],
+        "controller": mirror(OPERATOR_IMAGE, d.registry),
+    }

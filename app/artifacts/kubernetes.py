@@ -38,8 +38,12 @@ def _meta(answers: Answers, name: str) -> dict:
 
 
 def _probe(path: str, period: int, failures: int) -> dict:
-    return {"httpGet": {"path": path, "port": "http"}, "periodSeconds": period, "timeoutSeconds": 5,
-            "failureThreshold": failures}
+    return {
+        "httpGet": {"path": path, "port": "http"},
+        "periodSeconds": period,
+        "timeoutSeconds": 5,
+        "failureThreshold": failures,
+    }
 
 
 def session_key(answers: Answers) -> str | None:
@@ -53,8 +57,9 @@ def session_key(answers: Answers) -> str | None:
         return None
     if is_masked(redis):
         return sentinel(SESSION_PLACEHOLDER)
-    return hmac.new(redis.encode(), b"wbsetup gorilla session key\0" + answers.profile.encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        redis.encode(), b"wbsetup gorilla session key\0" + answers.profile.encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def deployment(answers: Answers) -> dict:
@@ -66,8 +71,12 @@ def deployment(answers: Answers) -> dict:
         else:
             env.append({"name": key, "value": value})
     if session_key(answers) is not None:
-        env.append({"name": "GORILLA_SESSION_KEY", "valueFrom": {"secretKeyRef": {
-            "name": SESSION_SECRET_NAME, "key": "GORILLA_SESSION_KEY"}}})
+        env.append(
+            {
+                "name": "GORILLA_SESSION_KEY",
+                "valueFrom": {"secretKeyRef": {"name": SESSION_SECRET_NAME, "key": "GORILLA_SESSION_KEY"}},
+            }
+        )
     cas = trusted_cas(answers)
     container = {
         "name": "wandb",
@@ -78,16 +87,21 @@ def deployment(answers: Answers) -> dict:
         "startupProbe": _probe("/ready", 10, STARTUP_SECONDS // 10),
         "livenessProbe": _probe("/healthz", 10, 3),
         "readinessProbe": _probe("/ready", 5, 3),
-        "resources": {"requests": {"cpu": d.cpu_request, "memory": d.memory_request},
-                      "limits": {"cpu": d.cpu_limit, "memory": d.memory_limit}},
+        "resources": {
+            "requests": {"cpu": d.cpu_request, "memory": d.memory_request},
+            "limits": {"cpu": d.cpu_limit, "memory": d.memory_limit},
+        },
     }
     pod: dict = {"containers": [container]}
     if cas:  # each CA as a file in /etc/ssl/certs, where Go reads trusted CAs
-        container["volumeMounts"] = [{"name": "ca-certs", "mountPath": f"{CA_DIR}/{f}", "subPath": f, "readOnly": True}
-                                     for f in cas]
+        container["volumeMounts"] = [
+            {"name": "ca-certs", "mountPath": f"{CA_DIR}/{f}", "subPath": f, "readOnly": True} for f in cas
+        ]
         pod["volumes"] = [{"name": "ca-certs", "configMap": {"name": CA_CONFIGMAP_NAME}}]
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(answers, NAME),
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(answers, NAME),
         "spec": {
             "replicas": d.replicas,
             "strategy": {"type": "RollingUpdate"},
@@ -103,8 +117,13 @@ def ingress(answers: Answers) -> dict:
     tls = answers.tls
     if tls.mode == "cert-manager" and tls.issuer:
         annotations["cert-manager.io/cluster-issuer"] = tls.issuer
-    rule: dict = {"http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {
-        "service": {"name": NAME, "port": {"name": "http"}}}}]}}
+    rule: dict = {
+        "http": {
+            "paths": [
+                {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": NAME, "port": {"name": "http"}}}}
+            ]
+        }
+    }
     # An Ingress rule's host must be a DNS name; an IP HOST gets a rule for every host name.
     if hostname and not is_ip(hostname):
         rule = {"host": hostname, **rule}
@@ -120,29 +139,58 @@ def kubernetes_docs(answers: Answers) -> list[dict]:
     """The documents of kubernetes/wandb.yaml, in apply order. `answers` is the masked copy."""
     env = wandb_env(answers)
     docs = [
-        {"apiVersion": "v1", "kind": "Namespace",
-         "metadata": {"name": answers.deploy.namespace, "labels": dict(LABELS)}},
-        {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(answers, SECRET_NAME), "type": "Opaque",
-         # stringData: the API server stores exactly these strings (base64 is its business).
-         "stringData": {key: env[key] for key in SECRET_ENV if key in env}},
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": answers.deploy.namespace, "labels": dict(LABELS)},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": _meta(answers, SECRET_NAME),
+            "type": "Opaque",
+            # stringData: the API server stores exactly these strings (base64 is its business).
+            "stringData": {key: env[key] for key in SECRET_ENV if key in env},
+        },
     ]
     key = session_key(answers)
     if key is not None:
-        docs.append({"apiVersion": "v1", "kind": "Secret", "metadata": _meta(answers, SESSION_SECRET_NAME),
-                     "type": "Opaque", "stringData": {"GORILLA_SESSION_KEY": key}})
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": _meta(answers, SESSION_SECRET_NAME),
+                "type": "Opaque",
+                "stringData": {"GORILLA_SESSION_KEY": key},
+            }
+        )
     cas = trusted_cas(answers)
     if cas:
-        docs.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(answers, CA_CONFIGMAP_NAME),
-                     "data": dict(cas)})
+        docs.append(
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(answers, CA_CONFIGMAP_NAME), "data": dict(cas)}
+        )
     if answers.tls.mode == "provided":
-        docs.append({"apiVersion": "v1", "kind": "Secret", "metadata": _meta(answers, TLS_SECRET_NAME),
-                     "type": "kubernetes.io/tls",
-                     "stringData": {"tls.crt": answers.tls.cert_pem or "", "tls.key": reveal(answers.tls.key_pem) or ""}})
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": _meta(answers, TLS_SECRET_NAME),
+                "type": "kubernetes.io/tls",
+                "stringData": {"tls.crt": answers.tls.cert_pem or "", "tls.key": reveal(answers.tls.key_pem) or ""},
+            }
+        )
     docs += [
         deployment(answers),
-        {"apiVersion": "v1", "kind": "Service", "metadata": _meta(answers, NAME),
-         "spec": {"type": answers.deploy.service_type, "selector": dict(LABELS),
-                  "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]}},
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": _meta(answers, NAME),
+            "spec": {
+                "type": answers.deploy.service_type,
+                "selector": dict(LABELS),
+                "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
+            },
+        },
         ingress(answers),
         *disruption_budget(answers, _meta(answers, NAME), LABELS),
     ]

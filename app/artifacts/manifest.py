@@ -19,8 +19,9 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 def manifest(files: Mapping[str, bytes]) -> bytes:
     """`sha256sum -c` lines ("<hex>  <path>") for every file but the manifest, sorted by path."""
-    lines = [f"{hashlib.sha256(data).hexdigest()}  {path}\n"
-             for path, data in sorted(files.items()) if path != MANIFEST]
+    lines = [
+        f"{hashlib.sha256(data).hexdigest()}  {path}\n" for path, data in sorted(files.items()) if path != MANIFEST
+    ]
     return "".join(lines).encode()
 
 

@@ -21,13 +21,13 @@ import shlex
 from app.answers import Answers
 from app.artifacts.serialize import dump_yaml, sql_account, sql_ident, sql_string
 
-OPS_DIR = "/opt/wandb/ops"                     # where the runbook installs ops/
+OPS_DIR = "/opt/wandb/ops"  # where the runbook installs ops/
 PASSWORD_FILE = "/etc/wandb/mysql-backup.password"  # the password alone (mode 0600); the unit points the script at it
 UNIT = "wandb-mysql-backup"
 # Prometheus job names the rules select on (the runbook's scrape configuration uses the same).
 JOB_READY, JOB_MYSQL, JOB_MYSQL_NODE = "wandb-ready", "wandb-mysql", "wandb-mysql-node"
-DRILL_DB = "wandb_restore_drill"               # the restore drill's scratch database
-CPU_THRESHOLD, CPU_FOR = 40, "5m"              # the seed: CPU > 40 % for 5 minutes = under-provisioned
+DRILL_DB = "wandb_restore_drill"  # the restore drill's scratch database
+CPU_THRESHOLD, CPU_FOR = 40, "5m"  # the seed: CPU > 40 % for 5 minutes = under-provisioned
 
 # database.tls → client options, written with the `loose-` prefix so each client (MySQL's
 # --ssl-mode; MariaDB's --ssl / --ssl-verify-server-cert) ignores what it does not know.
@@ -111,7 +111,9 @@ CONNECT=(--defaults-extra-file="$WORK/client.cnf" --host="$DB_HOST" --port="$DB_
 def backup_sh(answers: Answers) -> str:
     """ops/backup-mysql.sh: `<database>-<UTC timestamp>.sql.gz` into BACKUP_DIR, then retention."""
     ops = answers.operations
-    return _common(answers, "backup-mysql.sh") + f"""
+    return (
+        _common(answers, "backup-mysql.sh")
+        + f"""
 BACKUP_DIR=${{BACKUP_DIR:-{_q(ops.backup_dir)}}}
 RETENTION_DAYS={_q(ops.backup_retention_days)}
 
@@ -135,11 +137,14 @@ echo "backup written: $final"
 find "$BACKUP_DIR" -maxdepth 1 -type f -name "$DB_NAME-*.sql.gz" -mmin +$((RETENTION_DAYS * 1440)) \\
   -print -delete | sed 's/^/deleted (older than '"$RETENTION_DAYS"' days): /'
 """
+    )
 
 
 def restore_sh(answers: Answers) -> str:
     """ops/restore-mysql.sh FILE: loads one dump into the (empty) database."""
-    return _common(answers, "restore-mysql.sh") + """
+    return (
+        _common(answers, "restore-mysql.sh")
+        + """
 [ $# -eq 1 ] || die "usage: restore-mysql.sh BACKUP.sql.gz (set RESTORE_DATABASE to restore into another database)"
 file=$1
 [ -r "$file" ] || die "cannot read $file"
@@ -154,6 +159,7 @@ tables=$("$MYSQL_BIN" "${CONNECT[@]}" --batch --skip-column-names --database="$t
 gzip -dc "$file" | "$MYSQL_BIN" "${CONNECT[@]}" --default-character-set=utf8mb4 --database="$target"
 echo "restored $file into $target"
 """
+    )
 
 
 def backup_service(answers: Answers) -> str:
@@ -199,27 +205,51 @@ def prometheus_rules(answers: Answers) -> dict:
     wandb-mysql-node)."""
     ready = f"{(answers.host or '').rstrip('/')}/ready"
     db = f"{answers.database.host or ''}:{answers.database.port}"
-    cpu = (f'100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{{job="{JOB_MYSQL_NODE}",mode="idle"}}[5m])))'
-           f" > {CPU_THRESHOLD}")
-    return {"groups": [{"name": f"wandb-{answers.profile}", "rules": [
-        {"alert": "WandbNotReady",
-         "expr": f'probe_success{{job="{JOB_READY}"}} == 0', "for": "5m",
-         "labels": {"severity": "critical", "profile": answers.profile},
-         "annotations": {"summary": f"W&B {ready} is not answering 200",
-                         "description": "GET /ready has failed for 5 minutes: W&B cannot serve users "
-                                        "(database, object store or migrations). See README.md, \"Monitoring\"."}},
-        {"alert": "WandbMySQLDown",
-         "expr": f'mysql_up{{job="{JOB_MYSQL}"}} == 0 or up{{job="{JOB_MYSQL}"}} == 0', "for": "1m",
-         "labels": {"severity": "critical", "profile": answers.profile},
-         "annotations": {"summary": f"MySQL {db} is down or unreachable",
-                         "description": "mysqld_exporter cannot reach the W&B database; W&B fails until it is back."}},
-        {"alert": "WandbMySQLHostCPUHigh",
-         "expr": cpu, "for": CPU_FOR,
-         "labels": {"severity": "warning", "profile": answers.profile},
-         "annotations": {"summary": f"MySQL host CPU above {CPU_THRESHOLD} % for 5 minutes",
-                         "description": "W&B's guidance: sustained CPU above 40 % means the database server is "
-                                        "under-provisioned; add cores or move to a larger server."}},
-    ]}]}
+    cpu = (
+        f'100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{{job="{JOB_MYSQL_NODE}",mode="idle"}}[5m])))'
+        f" > {CPU_THRESHOLD}"
+    )
+    return {
+        "groups": [
+            {
+                "name": f"wandb-{answers.profile}",
+                "rules": [
+                    {
+                        "alert": "WandbNotReady",
+                        "expr": f'probe_success{{job="{JOB_READY}"}} == 0',
+                        "for": "5m",
+                        "labels": {"severity": "critical", "profile": answers.profile},
+                        "annotations": {
+                            "summary": f"W&B {ready} is not answering 200",
+                            "description": "GET /ready has failed for 5 minutes: W&B cannot serve users "
+                            '(database, object store or migrations). See README.md, "Monitoring".',
+                        },
+                    },
+                    {
+                        "alert": "WandbMySQLDown",
+                        "expr": f'mysql_up{{job="{JOB_MYSQL}"}} == 0 or up{{job="{JOB_MYSQL}"}} == 0',
+                        "for": "1m",
+                        "labels": {"severity": "critical", "profile": answers.profile},
+                        "annotations": {
+                            "summary": f"MySQL {db} is down or unreachable",
+                            "description": "mysqld_exporter cannot reach the W&B database; W&B fails until it is back.",
+                        },
+                    },
+                    {
+                        "alert": "WandbMySQLHostCPUHigh",
+                        "expr": cpu,
+                        "for": CPU_FOR,
+                        "labels": {"severity": "warning", "profile": answers.profile},
+                        "annotations": {
+                            "summary": f"MySQL host CPU above {CPU_THRESHOLD} % for 5 minutes",
+                            "description": "W&B's guidance: sustained CPU above 40 % means the database server is "
+                            "under-provisioned; add cores or move to a larger server.",
+                        },
+                    },
+                ],
+            }
+        ]
+    }
 
 
 def prometheus_rules_yaml(answers: Answers) -> str:
@@ -238,13 +268,26 @@ BUILDERS = {
 def runbook_context(answers: Answers) -> dict:
     """What the runbook's day-two sections need (templates/artifacts/_backups|_monitoring|_standby)."""
     o, db = answers.operations, answers.database
-    return {"backup_dir": o.backup_dir, "retention": o.backup_retention_days, "hour": f"{o.backup_hour:02d}",
-            "ops_dir": OPS_DIR, "password_file": PASSWORD_FILE, "unit": UNIT, "job_ready": JOB_READY,
-            "job_mysql": JOB_MYSQL, "job_mysql_node": JOB_MYSQL_NODE, "cpu": CPU_THRESHOLD,
-            "db_tls": answers.database.tls,
-            "drill_sql": (f"CREATE DATABASE IF NOT EXISTS {sql_ident(DRILL_DB)} CHARACTER SET utf8mb4 COLLATE "
-                          f"utf8mb4_general_ci; GRANT ALL ON {sql_ident(DRILL_DB)}.* TO {sql_account(db.user)};"),
-            "drill_compare_sql": ("SELECT table_schema, table_name, table_rows FROM information_schema.tables "
-                                  f"WHERE table_schema IN ({sql_string(db.name)}, {sql_string(DRILL_DB)}) "
-                                  "ORDER BY table_name, table_schema;"),
-            "drill_db": DRILL_DB}
+    return {
+        "backup_dir": o.backup_dir,
+        "retention": o.backup_retention_days,
+        "hour": f"{o.backup_hour:02d}",
+        "ops_dir": OPS_DIR,
+        "password_file": PASSWORD_FILE,
+        "unit": UNIT,
+        "job_ready": JOB_READY,
+        "job_mysql": JOB_MYSQL,
+        "job_mysql_node": JOB_MYSQL_NODE,
+        "cpu": CPU_THRESHOLD,
+        "db_tls": answers.database.tls,
+        "drill_sql": (
+            f"CREATE DATABASE IF NOT EXISTS {sql_ident(DRILL_DB)} CHARACTER SET utf8mb4 COLLATE "
+            f"utf8mb4_general_ci; GRANT ALL ON {sql_ident(DRILL_DB)}.* TO {sql_account(db.user)};"
+        ),
+        "drill_compare_sql": (
+            "SELECT table_schema, table_name, table_rows FROM information_schema.tables "
+            f"WHERE table_schema IN ({sql_string(db.name)}, {sql_string(DRILL_DB)}) "
+            "ORDER BY table_name, table_schema;"
+        ),
+        "drill_db": DRILL_DB,
+    }

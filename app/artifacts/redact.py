@@ -94,16 +94,22 @@ def encodings(value: str) -> set[str]:
 
     from app.artifacts.serialize import compose_escape, dump_yaml, sql_string
 
-    forms = {value, quote(value, safe=""), quote_plus(value, safe=""), compose_escape(value),
-             sql_string(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1],
-             json.dumps(value)[1:-1]}
+    forms = {
+        value,
+        quote(value, safe=""),
+        quote_plus(value, safe=""),
+        compose_escape(value),
+        sql_string(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        json.dumps(value)[1:-1],
+    }
     forms.add(dump_yaml(value).strip().removeprefix('"').removesuffix('"'))
     raw = value.encode()
     forms.add(base64.b64encode(raw).decode())
     for shift in range(3):  # inside a longer base64 text the value sits at one of 3 alignments
         enc = base64.b64encode(b"\0" * shift + raw).decode()
         full = ((shift + len(raw)) // 3) * 4  # chars fixed by complete 3-byte groups only
-        forms.add(enc[4 if shift else 0:full])
+        forms.add(enc[4 if shift else 0 : full])
     return {f for f in forms if len(f) >= 4}
 
 

@@ -34,9 +34,14 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "artifacts"
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
-                      autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
-                      keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["sh"] = lambda v: shlex.quote(str(v))
     return env
 
@@ -49,12 +54,27 @@ def placeholder_rows(answers: Answers, used: set[str], where: dict[str, list[str
             continue
         value = get_path(answers, path)
         env = value.env if isinstance(value, EnvRef) else name
-        rows.append({"name": name, "placeholder": "${" + name + "}", "field": path, "env": env,
-                     "files": where.get(name, []), "derived": False})
+        rows.append(
+            {
+                "name": name,
+                "placeholder": "${" + name + "}",
+                "field": path,
+                "env": env,
+                "files": where.get(name, []),
+                "derived": False,
+            }
+        )
     if SESSION_PLACEHOLDER in used:  # not an answer: derived from deploy.redis_url when rendered with it
-        rows.append({"name": SESSION_PLACEHOLDER, "placeholder": "${" + SESSION_PLACEHOLDER + "}",
-                     "field": "deploy.redis_url", "env": "—", "files": where.get(SESSION_PLACEHOLDER, []),
-                     "derived": True})
+        rows.append(
+            {
+                "name": SESSION_PLACEHOLDER,
+                "placeholder": "${" + SESSION_PLACEHOLDER + "}",
+                "field": "deploy.redis_url",
+                "env": "—",
+                "files": where.get(SESSION_PLACEHOLDER, []),
+                "derived": True,
+            }
+        )
     return rows
 
 
@@ -66,8 +86,14 @@ def mysql_versions(profile: str) -> dict:
     """What the requirement profile accepts, for the runbook: the expected range and whether
     MySQL 5.7 passes (then SET PERSIST, MySQL 8 only, is not offered as the way)."""
     rules = requirements.load(profile)["database"]["version"]
-    status_57 = next((r["status"] for r in rules["rules"]
-                      if "below" not in r or _version_tuple("5.7.44") < _version_tuple(r["below"])), "fail")
+    status_57 = next(
+        (
+            r["status"]
+            for r in rules["rules"]
+            if "below" not in r or _version_tuple("5.7.44") < _version_tuple(r["below"])
+        ),
+        "fail",
+    )
     return {"expected": rules["expected"], "mysql57": status_57 == "pass"}
 
 
@@ -76,30 +102,63 @@ def runbook(answers: Answers, *, files: list[str], placeholders: list[dict], red
     db, store, tls, d = answers.database, answers.object_store, answers.tls, answers.deploy
     scheme, hostname, port = host_parts(answers)
     ctx = {
-        "profile": answers.profile, "target": d.target, "host": answers.host or "",
-        "hostname": hostname, "redacted": redacted, "files": files, "placeholders": placeholders,
-        "image": image_ref(answers), "version": d.version, "namespace": d.namespace, "name": NAME,
-        "secret_name": SECRET_NAME, "tls_secret_name": TLS_SECRET_NAME,
-        "tls_mode": tls.mode, "issuer": tls.issuer or "",
-        "db": {"host": db.host or "", "port": db.port, "name": db.name, "user": db.user,
-               "admin": db.admin_user or "root"},
-        "store": {"endpoint": store.endpoint or "", "bucket": store.bucket or "", "region": store.region,
-                  "private_ca": bool(store.ca_pem)},
-        "project_dir": PROJECT_DIR, "nginx": uses_nginx(answers), "ports": published_ports(answers),
-        "has": {p: p in files for p in ("sql/bootstrap.sql", "sql/parameters.sql", "mysql/wandb.cnf",
-                                        "object-store/cors.json", "object-store/minio-setup.sh",
-                                        "docker-compose/.env", "report/validation.html")},
+        "profile": answers.profile,
+        "target": d.target,
+        "host": answers.host or "",
+        "hostname": hostname,
+        "redacted": redacted,
+        "files": files,
+        "placeholders": placeholders,
+        "image": image_ref(answers),
+        "version": d.version,
+        "namespace": d.namespace,
+        "name": NAME,
+        "secret_name": SECRET_NAME,
+        "tls_secret_name": TLS_SECRET_NAME,
+        "tls_mode": tls.mode,
+        "issuer": tls.issuer or "",
+        "db": {
+            "host": db.host or "",
+            "port": db.port,
+            "name": db.name,
+            "user": db.user,
+            "admin": db.admin_user or "root",
+        },
+        "store": {
+            "endpoint": store.endpoint or "",
+            "bucket": store.bucket or "",
+            "region": store.region,
+            "private_ca": bool(store.ca_pem),
+        },
+        "project_dir": PROJECT_DIR,
+        "nginx": uses_nginx(answers),
+        "ports": published_ports(answers),
+        "has": {
+            p: p in files
+            for p in (
+                "sql/bootstrap.sql",
+                "sql/parameters.sql",
+                "mysql/wandb.cnf",
+                "object-store/cors.json",
+                "object-store/minio-setup.sh",
+                "docker-compose/.env",
+                "report/validation.html",
+            )
+        },
         "http_host": scheme == "http",
-        "requirements": answers.requirements, "mysql": mysql_versions(answers.requirements),
-        "db_tls": {"mode": db.tls, "value": mysql_tls(answers), "chart": CHART_MYSQL_TLS,
-                   "ca": bool(db.ca_pem)},
+        "requirements": answers.requirements,
+        "mysql": mysql_versions(answers.requirements),
+        "db_tls": {"mode": db.tls, "value": mysql_tls(answers), "chart": CHART_MYSQL_TLS, "ca": bool(db.ca_pem)},
         # The operator chart's init-db job passes MYSQL_USER to the mysql client undecoded.
         "user_encoded": userinfo(db.user) != db.user,
         "path_style": store.path_style,
-        "redis": d.redis_url is not None, "replicas": d.replicas, "session_secret": SESSION_SECRET_NAME,
+        "redis": d.redis_url is not None,
+        "replicas": d.replicas,
+        "session_secret": SESSION_SECRET_NAME,
         "cas": [f"{CA_DIR}/{f}" for f in trusted_cas(answers)],
         "origin": cors_origin(answers),
-        "airgap": images.runbook_context(answers), "ops": ops.runbook_context(answers),
+        "airgap": images.runbook_context(answers),
+        "ops": ops.runbook_context(answers),
     }
     return _env().get_template(f"README.{answers.language}.md.j2").render(ctx)
 
@@ -110,5 +169,6 @@ def report_html(report: dict, *, language: str = "en", answers=None) -> str:
     from app.checks.applicability import fold
 
     checks, folds = fold(report["checks"], answers) if answers is not None else (report["checks"], [])
-    return _env().get_template("validation.html.j2").render(report=report, checks=checks, folds=folds,
-                                                           language=language)
+    return (
+        _env().get_template("validation.html.j2").render(report=report, checks=checks, folds=folds, language=language)
+    )

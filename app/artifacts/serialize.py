@@ -44,8 +44,10 @@ def _key(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 
 
 def _dict(dumper: yaml.SafeDumper, data: dict) -> yaml.Node:
-    items = [(_Key(k) if isinstance(k, str) and _PLAIN_KEY.match(k) and k.lower() not in _YAML11_WORDS else k, v)
-             for k, v in data.items()]
+    items = [
+        (_Key(k) if isinstance(k, str) and _PLAIN_KEY.match(k) and k.lower() not in _YAML11_WORDS else k, v)
+        for k, v in data.items()
+    ]
     return dumper.represent_mapping("tag:yaml.org,2002:map", items)
 
 
@@ -56,13 +58,19 @@ _Dumper.add_representer(dict, _dict)
 
 def dump_yaml(data: Any) -> str:
     """One YAML document; key order as given; every string double-quoted."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 16,
-                     default_flow_style=False)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 16, default_flow_style=False)
 
 
 def dump_yaml_all(docs: Iterable[Any]) -> str:
-    return yaml.dump_all(list(docs), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 16,
-                         default_flow_style=False, explicit_start=True)
+    return yaml.dump_all(
+        list(docs),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=1 << 16,
+        default_flow_style=False,
+        explicit_start=True,
+    )
 
 
 # MySQL string literals. The scripts we write pin sql_mode (without NO_BACKSLASH_ESCAPES), so the

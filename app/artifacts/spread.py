@@ -16,14 +16,27 @@ def spread(answers: Answers, labels: dict) -> dict:
     """Pod spec fields to add for replicas > 1 (empty for one replica)."""
     if answers.deploy.replicas <= 1:
         return {}
-    return {"topologySpreadConstraints": [{
-        "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
-        "labelSelector": {"matchLabels": dict(labels)}}]}
+    return {
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "kubernetes.io/hostname",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": dict(labels)},
+            }
+        ]
+    }
 
 
 def disruption_budget(answers: Answers, meta: dict, labels: dict) -> list[dict]:
     """[PodDisruptionBudget] for replicas > 1, else []."""
     if answers.deploy.replicas <= 1:
         return []
-    return [{"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": meta,
-             "spec": {"maxUnavailable": 1, "selector": {"matchLabels": dict(labels)}}}]
+    return [
+        {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": meta,
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": dict(labels)}},
+        }
+    ]

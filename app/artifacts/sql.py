@@ -112,8 +112,13 @@ def mysql_cnf(answers: Answers) -> str:
     for skip_on, settings in versioned.items():
         # mysqld reads a [mysqld-X.Y] group only when its own version is X.Y (MySQL manual, "Using
         # Option Files"): the settings below are active on MySQL 8 and ignored by the others.
-        lines += ["", (f"# Not for MySQL {', '.join(skip_on)}: only MySQL {' and '.join(MYSQL8_GROUPS)} servers read "
-                       "the groups below. On another MySQL 8 release, copy these lines under [mysqld].")]
+        lines += [
+            "",
+            (
+                f"# Not for MySQL {', '.join(skip_on)}: only MySQL {' and '.join(MYSQL8_GROUPS)} servers read "
+                "the groups below. On another MySQL 8 release, copy these lines under [mysqld]."
+            ),
+        ]
         for version in MYSQL8_GROUPS:
             lines += [f"[mysqld-{version}]", *settings]
     return "\n".join(lines) + "\n"

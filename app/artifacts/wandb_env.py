@@ -26,8 +26,11 @@ def trusted_cas(answers: Answers) -> dict[str, str]:
     store's private CA (object_store.ca_pem) and the CA of W&B's own certificate (tls.ca_pem: W&B's
     services call HOST)."""
     out = {}
-    for name, pem in ((MYSQL_CA_FILE, answers.database.ca_pem), (STORE_CA_FILE, answers.object_store.ca_pem),
-                      (HOST_CA_FILE, answers.tls.ca_pem)):
+    for name, pem in (
+        (MYSQL_CA_FILE, answers.database.ca_pem),
+        (STORE_CA_FILE, answers.object_store.ca_pem),
+        (HOST_CA_FILE, answers.tls.ca_pem),
+    ):
         if pem:
             out[name] = pem
     return out

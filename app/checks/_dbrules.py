@@ -21,7 +21,7 @@ _MARIADB = re.compile(r"(?:^5\.5\.5-)?(\d+\.\d+(?:\.\d+)?)[^ ]*mariadb", re.I)
 
 
 def vtuple(text: str) -> tuple[int, ...]:
-    """"8.0.28" -> (8, 0, 28); "3.05.2" -> (3, 5, 2)."""
+    """ "8.0.28" -> (8, 0, 28); "3.05.2" -> (3, 5, 2)."""
     return tuple(int(p) for p in text.split("."))
 
 
@@ -68,13 +68,21 @@ class Verdict:
 
 def judge_version(v: ServerVersion, rules: dict) -> Verdict:
     """Judge a server version against a profile's `database.version` rules (first match wins)."""
-    shown = msg("%(shown)s (Aurora MySQL %(aurora_text)s)", shown=v.shown, aurora_text=v.aurora_text) if v.aurora is not None else v.shown
+    shown = (
+        msg("%(shown)s (Aurora MySQL %(aurora_text)s)", shown=v.shown, aurora_text=v.aurora_text)
+        if v.aurora is not None
+        else v.shown
+    )
     fmt = {"flavor": v.flavor, "version": shown, "aurora": v.aurora_text or ""}
     if v.flavor == "MariaDB":
         r = rules["mariadb"]
         return Verdict(r["status"], msg_format(r["message"], **fmt), r.get("hint", ""))
     if v.number is None:
-        return Verdict("warn", msg("cannot read a MySQL version from %(raw)s", raw=repr(v.raw)), "Check that the server is MySQL 8.4.x")
+        return Verdict(
+            "warn",
+            msg("cannot read a MySQL version from %(raw)s", raw=repr(v.raw)),
+            "Check that the server is MySQL 8.4.x",
+        )
     number = v.number
     if v.aurora is not None:
         a = rules["aurora"]
@@ -86,27 +94,36 @@ def judge_version(v: ServerVersion, rules: dict) -> Verdict:
             message = msg_format(rule.get("message", "{flavor} {version}"), **fmt)
             if v.aurora is not None and rule["status"] == "pass":
                 message = msg(
-                    "Aurora MySQL %(aurora)s (MySQL %(shown)s compatible)",
-                    aurora=fmt['aurora'], shown=v.shown)
+                    "Aurora MySQL %(aurora)s (MySQL %(shown)s compatible)", aurora=fmt["aurora"], shown=v.shown
+                )
             return Verdict(rule["status"], message, rule.get("hint", ""))
     raise ValueError("the version rules must end with a rule without `below`")
 
 
 # -- server parameters -----------------------------------------------------------------------------
 
+
 def fix_hint(name: str, value) -> str:
     """The fix as both a SET PERSIST statement and a my.cnf line."""
     literal = f"'{value}'" if isinstance(value, str) else str(value)
     return msg(
         "SET PERSIST %(name)s = %(literal)s;  or in my.cnf [mysqld]: %(name_2)s = %(value)s",
-        name=name, literal=literal, name_2=name, value=value)
+        name=name,
+        literal=literal,
+        name_2=name,
+        value=value,
+    )
 
 
-def judge_parameter(name: str, observed: str | None, rule: dict, version: ServerVersion | None = None,
-                    log_bin: str | None = None) -> Verdict:
+def judge_parameter(
+    name: str, observed: str | None, rule: dict, version: ServerVersion | None = None, log_bin: str | None = None
+) -> Verdict:
     """Judge one server variable against its rule ({value, compare, below, warn_min, skip_on})."""
-    if version is not None and version.number and any(
-            version.number[:len(vtuple(s))] == vtuple(s) for s in rule.get("skip_on", ())):
+    if (
+        version is not None
+        and version.number
+        and any(version.number[: len(vtuple(s))] == vtuple(s) for s in rule.get("skip_on", ()))
+    ):
         return Verdict("skip", msg("%(name)s is not judged on MySQL %(shown)s", name=name, shown=version.shown))
     want = rule["value"]
     hint = fix_hint(name, want)
@@ -120,21 +137,37 @@ def judge_parameter(name: str, observed: str | None, rule: dict, version: Server
         try:
             number = int(str(observed).strip())
         except ValueError:
-            return Verdict("warn", msg(
-                "%(name)s is %(observed)s, not a number",
-                name=name, observed=repr(observed)), hint)
+            return Verdict(
+                "warn", msg("%(name)s is %(observed)s, not a number", name=name, observed=repr(observed)), hint
+            )
         if number >= want:
             return Verdict("pass", f"{name} is {observed} (≥ {want})")
         if "warn_min" in rule and number >= rule["warn_min"]:
-            return Verdict("warn", msg(
-                "%(name)s is %(observed)s; W&B recommends at least %(want)s",
-                name=name, observed=observed, want=want), hint)
-        ok, why = False, (msg(
-            "%(name)s is %(observed)s; W&B recommends at least %(want)s",
-            name=name, observed=observed, want=want) if below == "warn"
-                          else msg(
-                              "%(name)s is %(observed)s; W&B requires at least %(want)s",
-                              name=name, observed=observed, want=want))
+            return Verdict(
+                "warn",
+                msg(
+                    "%(name)s is %(observed)s; W&B recommends at least %(want)s",
+                    name=name,
+                    observed=observed,
+                    want=want,
+                ),
+                hint,
+            )
+        ok, why = (
+            False,
+            (
+                msg(
+                    "%(name)s is %(observed)s; W&B recommends at least %(want)s",
+                    name=name,
+                    observed=observed,
+                    want=want,
+                )
+                if below == "warn"
+                else msg(
+                    "%(name)s is %(observed)s; W&B requires at least %(want)s", name=name, observed=observed, want=want
+                )
+            ),
+        )
     if ok:
         return Verdict("pass", f"{name} is {observed}")
     if name.startswith("binlog") and log_bin and log_bin.upper() == "OFF":
@@ -145,14 +178,34 @@ def judge_parameter(name: str, observed: str | None, rule: dict, version: Server
 # -- grants ----------------------------------------------------------------------------------------
 
 # The database-level privileges ALL PRIVILEGES stands for (MySQL 8.4 / 5.7; MariaDB adds more).
-DB_PRIVILEGES = frozenset({
-    "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "REFERENCES", "INDEX", "ALTER",
-    "CREATE TEMPORARY TABLES", "LOCK TABLES", "EXECUTE", "CREATE VIEW", "SHOW VIEW", "CREATE ROUTINE",
-    "ALTER ROUTINE", "EVENT", "TRIGGER",
-})
+DB_PRIVILEGES = frozenset(
+    {
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "CREATE",
+        "DROP",
+        "REFERENCES",
+        "INDEX",
+        "ALTER",
+        "CREATE TEMPORARY TABLES",
+        "LOCK TABLES",
+        "EXECUTE",
+        "CREATE VIEW",
+        "SHOW VIEW",
+        "CREATE ROUTINE",
+        "ALTER ROUTINE",
+        "EVENT",
+        "TRIGGER",
+    }
+)
 _IDENT = r"(?:`(?:[^`]|``)*`|\"(?:[^\"]|\"\")*\"|[^\s.`\"]+)"
-_GRANT = re.compile(rf"^GRANT\s+(?P<privs>.+?)\s+ON\s+(?:(?:TABLE|FUNCTION|PROCEDURE)\s+)?"
-                    rf"(?P<db>\*|{_IDENT})\.(?P<tbl>\*|{_IDENT})\s+TO\s", re.I | re.S)
+_GRANT = re.compile(
+    rf"^GRANT\s+(?P<privs>.+?)\s+ON\s+(?:(?:TABLE|FUNCTION|PROCEDURE)\s+)?"
+    rf"(?P<db>\*|{_IDENT})\.(?P<tbl>\*|{_IDENT})\s+TO\s",
+    re.I | re.S,
+)
 
 
 def _unquote(ident: str) -> str:
@@ -213,7 +266,7 @@ def redact_grant(line: str) -> str:
     at = re.search(r"\sIDENTIFIED\s", line, re.I)
     if not at:
         return line
-    return line[:at.start()] + re.sub(r"'(?:[^'\\]|\\.)*'", "'…'", line[at.start():])
+    return line[: at.start()] + re.sub(r"'(?:[^'\\]|\\.)*'", "'…'", line[at.start() :])
 
 
 def is_role_grant(line: str) -> bool:

@@ -17,13 +17,30 @@ from app.i18n.message import message_of, msg
 from app.secret import reveal
 
 TARGETS = ("kubernetes", "helm-operator")
-NO_KUBECONFIG = ("no kubeconfig: provide deploy.kubeconfig (the kubeconfig text, or {env: VARIABLE}; "
-                 "kubectl config view --raw --minify) to check the cluster live")
+NO_KUBECONFIG = (
+    "no kubeconfig: provide deploy.kubeconfig (the kubeconfig text, or {env: VARIABLE}; "
+    "kubectl config view --raw --minify) to check the cluster live"
+)
 
 # --- quantities (k8s.io/apimachinery/pkg/api/resource) -------------------------------------------
-_SUFFIX: dict[str, Decimal | int] = {"": 1, "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "k": 10**3, "M": 10**6,
-           "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30,
-           "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_SUFFIX: dict[str, Decimal | int] = {
+    "": 1,
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "P": 10**15,
+    "E": 10**18,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "Ei": 2**60,
+}
 _QUANTITY = re.compile(r"^\s*\+?([0-9]+(?:\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i|[numkMGTPE])?\s*$")
 
 
@@ -162,8 +179,11 @@ def cause(exc: BaseException) -> str:
 def failure(exc: BaseException, ctx: Context) -> Outcome:
     """A fail outcome naming the cause of a failed API request, with the fix."""
     if isinstance(exc, kc.KubeconfigError):
-        return fail(message_of(exc), "Provide a kubeconfig with a token or client certificate: "
-                              "kubectl config view --raw --minify --context CONTEXT")
+        return fail(
+            message_of(exc),
+            "Provide a kubeconfig with a token or client certificate: "
+            "kubectl config view --raw --minify --context CONTEXT",
+        )
     try:
         url = urlsplit(kc.server(kubeconfig_text(ctx), ctx.answers.deploy.context))
         host, port = url.hostname or "?", url.port or (443 if url.scheme == "https" else 80)
@@ -172,37 +192,57 @@ def failure(exc: BaseException, ctx: Context) -> Outcome:
     kind = cause(exc)
     ctx_hint = f" --context {ctx.answers.deploy.context}" if ctx.answers.deploy.context else ""
     table = {
-        "dns": (msg("DNS: the API server name %(host)s does not resolve from this machine", host=host),
-                msg(
-                    "Fix the server URL in the kubeconfig or add %(host)s to DNS (/etc/hosts) on the wizard host",
-                    host=host)),
-        "refused": (msg("connection refused by the API server at %(host)s:%(port)s", host=host, port=port),
-                    msg(
-                        "Check that kube-apiserver runs and a firewall allows TCP %(port)s inbound to %(host)s "
-                        "from this machine",
-                        port=port, host=host)),
-        "timeout": (msg(
-            "timed out after %(budget)s s waiting for the API server at %(host)s:%(port)s",
-            budget=format(budget(ctx), "g"), host=host, port=port),
-                    msg(
-                        "Allow TCP %(port)s inbound to %(host)s from this machine (firewall), or raise --timeout",
-                        port=port, host=host)),
-        "tls": (msg(
-            "TLS: the API server certificate of %(host)s is not trusted by the kubeconfig's CA",
-            host=host),
-                msg(
-                    "Use the cluster's own CA: kubectl config view --raw --minify%(ctx_hint)s "
-                    "(certificate-authority-data)",
-                    ctx_hint=ctx_hint)),
-        "unauthorised": ("unauthorised (401): the API server rejected the kubeconfig's credentials",
-                         "Use a valid token (kubectl create token SERVICEACCOUNT -n NAMESPACE) or client certificate"),
-        "forbidden": ("forbidden (403): the credentials were not allowed this read",
-                      "Grant read access: kubectl create clusterrolebinding wbsetup-view --clusterrole=view --user=USER"),
+        "dns": (
+            msg("DNS: the API server name %(host)s does not resolve from this machine", host=host),
+            msg(
+                "Fix the server URL in the kubeconfig or add %(host)s to DNS (/etc/hosts) on the wizard host", host=host
+            ),
+        ),
+        "refused": (
+            msg("connection refused by the API server at %(host)s:%(port)s", host=host, port=port),
+            msg(
+                "Check that kube-apiserver runs and a firewall allows TCP %(port)s inbound to %(host)s "
+                "from this machine",
+                port=port,
+                host=host,
+            ),
+        ),
+        "timeout": (
+            msg(
+                "timed out after %(budget)s s waiting for the API server at %(host)s:%(port)s",
+                budget=format(budget(ctx), "g"),
+                host=host,
+                port=port,
+            ),
+            msg(
+                "Allow TCP %(port)s inbound to %(host)s from this machine (firewall), or raise --timeout",
+                port=port,
+                host=host,
+            ),
+        ),
+        "tls": (
+            msg("TLS: the API server certificate of %(host)s is not trusted by the kubeconfig's CA", host=host),
+            msg(
+                "Use the cluster's own CA: kubectl config view --raw --minify%(ctx_hint)s (certificate-authority-data)",
+                ctx_hint=ctx_hint,
+            ),
+        ),
+        "unauthorised": (
+            "unauthorised (401): the API server rejected the kubeconfig's credentials",
+            "Use a valid token (kubectl create token SERVICEACCOUNT -n NAMESPACE) or client certificate",
+        ),
+        "forbidden": (
+            "forbidden (403): the credentials were not allowed this read",
+            "Grant read access: kubectl create clusterrolebinding wbsetup-view --clusterrole=view --user=USER",
+        ),
     }
-    message, hint = table.get(kind, (msg(
-        "the API server request failed: %(type)s: %(short)s",
-        type=type(exc).__name__, short=_short(exc)),
-                                     msg("Check the API server at %(host)s:%(port)s", host=host, port=port)))
+    message, hint = table.get(
+        kind,
+        (
+            msg("the API server request failed: %(type)s: %(short)s", type=type(exc).__name__, short=_short(exc)),
+            msg("Check the API server at %(host)s:%(port)s", host=host, port=port),
+        ),
+    )
     return fail(message, hint, observed=kind)
 
 

@@ -68,8 +68,9 @@ def socket_budget(timeout: float) -> float:
     return max(0.2, timeout * 0.8)
 
 
-def connect(db: Database, timeout: float, *, user: str | None = None, password: str | None = None,
-            database: str | None = None) -> pymysql.connections.Connection:
+def connect(
+    db: Database, timeout: float, *, user: str | None = None, password: str | None = None, database: str | None = None
+) -> pymysql.connections.Connection:
     """A connection to `db` (as `user`/`password`, default the application user) with autocommit.
 
     Raises pymysql errors or TLSConfigError; describe() turns them into a message.
@@ -77,12 +78,18 @@ def connect(db: Database, timeout: float, *, user: str | None = None, password: 
     pw = reveal(db.password) if password is None else password
     budget = socket_budget(timeout)
     return pymysql.connect(
-        host=db.host, port=db.port, user=user or db.user,
+        host=db.host,
+        port=db.port,
+        user=user or db.user,
         # PyMySQL encodes str passwords as latin-1 (non-ASCII would crash); servers hash the UTF-8
         # bytes the bootstrap SQL set (SET NAMES utf8mb4).
         password=(pw or "").encode("utf-8"),
-        database=database, charset="utf8mb4", autocommit=True,
-        connect_timeout=budget, read_timeout=budget, write_timeout=budget,
+        database=database,
+        charset="utf8mb4",
+        autocommit=True,
+        connect_timeout=budget,
+        read_timeout=budget,
+        write_timeout=budget,
         **ssl_options(db),
     )
 
@@ -104,50 +111,78 @@ def describe(exc: BaseException, db: Database, timeout: float) -> Failure:
     """Name the cause of a failed connection: DNS failure, refused, timed out, access denied, TLS."""
     where = f"{db.host}:{db.port}"
     if isinstance(exc, TLSConfigError):
-        return Failure("tls", msg("TLS failure: %(problem)s", problem=exc), "Paste the CA certificate (PEM) into database.ca_pem")
+        return Failure(
+            "tls", msg("TLS failure: %(problem)s", problem=exc), "Paste the CA certificate (PEM) into database.ca_pem"
+        )
     original = getattr(exc, "original_exception", None) or exc
     code = exc.args[0] if isinstance(exc, pymysql.err.MySQLError) and exc.args else None
     text = str(exc.args[1]) if isinstance(exc, pymysql.err.MySQLError) and len(exc.args) > 1 else str(exc)
     if isinstance(original, socket.gaierror):
-        return Failure("dns", msg(
-            "DNS failure: cannot resolve %(host)s (%(strerror)s)",
-            host=repr(db.host), strerror=as_msg(original.strerror)),  # the OS's words
-                       "Check database.host and this machine's DNS servers")
+        return Failure(
+            "dns",
+            msg(
+                "DNS failure: cannot resolve %(host)s (%(strerror)s)",
+                host=repr(db.host),
+                strerror=as_msg(original.strerror),
+            ),  # the OS's words
+            "Check database.host and this machine's DNS servers",
+        )
     if isinstance(original, ConnectionRefusedError):
-        return Failure("refused", msg("connection refused by %(where)s", where=where),
-                       msg(
-                           "Check that MySQL listens on %(where)s (port, bind-address) and the firewall allows it",
-                           where=where))
+        return Failure(
+            "refused",
+            msg("connection refused by %(where)s", where=where),
+            msg("Check that MySQL listens on %(where)s (port, bind-address) and the firewall allows it", where=where),
+        )
     if isinstance(original, ssl.SSLCertVerificationError):
         reason = original.verify_message or str(original)
-        hint = ("Use a server certificate whose names cover the host, connect by that name, or use tls: verify-ca"
-                if "mismatch" in reason or "match" in reason else
-                "Put the CA that signed the server's certificate in database.ca_pem")
-        return Failure("tls", msg(
-            "TLS failure: the server's certificate does not verify (%(reason)s)",
-            reason=reason), hint)
+        hint = (
+            "Use a server certificate whose names cover the host, connect by that name, or use tls: verify-ca"
+            if "mismatch" in reason or "match" in reason
+            else "Put the CA that signed the server's certificate in database.ca_pem"
+        )
+        return Failure(
+            "tls", msg("TLS failure: the server's certificate does not verify (%(reason)s)", reason=reason), hint
+        )
     if isinstance(original, ssl.SSLError):
-        return Failure("tls", msg("TLS failure: %(problem)s", problem=original.reason or str(original)),
-                       "Check the server's TLS settings (ssl_cert, ssl_key, tls_version)")
+        return Failure(
+            "tls",
+            msg("TLS failure: %(problem)s", problem=original.reason or str(original)),
+            "Check the server's TLS settings (ssl_cert, ssl_key, tls_version)",
+        )
     if code == CR.CR_SSL_CONNECTION_ERROR:
-        return Failure("tls", msg("TLS failure: %(where)s does not offer TLS", where=where),
-                       "Enable TLS on the server (ssl_cert/ssl_key), or set database.tls to preferred")
+        return Failure(
+            "tls",
+            msg("TLS failure: %(where)s does not offer TLS", where=where),
+            "Enable TLS on the server (ssl_cert/ssl_key), or set database.tls to preferred",
+        )
     if isinstance(original, (TimeoutError, socket.timeout)) or "timed out" in text:
-        return Failure("timeout", msg(
-            "timed out after %(socket_budget)s s talking to %(where)s",
-            socket_budget=format(socket_budget(timeout), "g"), where=where),
-                       "Check that the host and port are a MySQL server reachable from here (firewall, routing)")
+        return Failure(
+            "timeout",
+            msg(
+                "timed out after %(socket_budget)s s talking to %(where)s",
+                socket_budget=format(socket_budget(timeout), "g"),
+                where=where,
+            ),
+            "Check that the host and port are a MySQL server reachable from here (firewall, routing)",
+        )
     if code in (ER.ACCESS_DENIED_ERROR, ER.HOST_NOT_PRIVILEGED, ER.DBACCESS_DENIED_ERROR):
         # The server's text names the account and "using password: YES", never the password.
-        return Failure("access", msg("access denied: %(text)s", text=text),
-                       "Check database.user and database.password, or run sql/bootstrap.sql as an admin")
+        return Failure(
+            "access",
+            msg("access denied: %(text)s", text=text),
+            "Check database.user and database.password, or run sql/bootstrap.sql as an admin",
+        )
     if code == CR.CR_SERVER_LOST or isinstance(original, OSError):
-        return Failure("other", msg("connection to %(where)s failed: %(text)s", where=where, text=text),
-                       "Check that the host and port are a MySQL server")
-    return Failure("other", msg(
-        "connection to %(where)s failed: %(type)s: %(text)s",
-        where=where, type=type(exc).__name__, text=text),
-                   "Check the server's error log")
+        return Failure(
+            "other",
+            msg("connection to %(where)s failed: %(text)s", where=where, text=text),
+            "Check that the host and port are a MySQL server",
+        )
+    return Failure(
+        "other",
+        msg("connection to %(where)s failed: %(type)s: %(text)s", where=where, type=type(exc).__name__, text=text),
+        "Check the server's error log",
+    )
 
 
 def gather(conn, variables: tuple[str, ...]) -> dict:

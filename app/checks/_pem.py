@@ -25,8 +25,14 @@ _BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOT
 _BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]+$")
 
-KEY_LABELS = ("PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY",
-              "ENCRYPTED PRIVATE KEY", "OPENSSH PRIVATE KEY")
+KEY_LABELS = (
+    "PRIVATE KEY",
+    "RSA PRIVATE KEY",
+    "EC PRIVATE KEY",
+    "DSA PRIVATE KEY",
+    "ENCRYPTED PRIVATE KEY",
+    "OPENSSH PRIVATE KEY",
+)
 KEY_ENCRYPTED = "key is encrypted; provide it unencrypted"
 KEY_DECRYPT_HINT = "Decrypt it once: openssl pkey -in key.pem -out key-plain.pem (asks for the passphrase)"
 CERT_DER_HINT = "Convert it: openssl x509 -inform DER -in cert.der -out cert.pem"
@@ -51,10 +57,10 @@ def _unarmoured(text: str, kind: Kind) -> PemProblem:
     what = msg("certificate") if kind == "cert" else msg("private key")
     der_hint = CERT_DER_HINT if kind == "cert" else KEY_DER_HINT
     if _BEGIN.search(text):
-        return PemProblem(msg(
-            "a -----BEGIN line has no matching -----END line: the %(what)s is truncated",
-            what=what),
-                          msg("Paste the whole %(what)s, including its -----END line", what=what))
+        return PemProblem(
+            msg("a -----BEGIN line has no matching -----END line: the %(what)s is truncated", what=what),
+            msg("Paste the whole %(what)s, including its -----END line", what=what),
+        )
     if any(ord(c) < 32 and c not in "\r\n\t" for c in text) or "\ufffd" in text:
         return PemProblem(msg("binary data (DER?) instead of a PEM %(what)s", what=what), der_hint)
     compact = "".join(text.split())
@@ -64,18 +70,20 @@ def _unarmoured(text: str, kind: Kind) -> PemProblem:
         except binascii.Error:
             der = b""
         if der[:1] == b"\x30":  # an ASN.1 SEQUENCE: DER that lost its armour
-            return PemProblem(msg(
-                "base64 DER without PEM armour: the %(what)s needs its -----BEGIN/-----END lines",
-                what=what),
-                              der_hint)
+            return PemProblem(
+                msg("base64 DER without PEM armour: the %(what)s needs its -----BEGIN/-----END lines", what=what),
+                der_hint,
+            )
     label = "CERTIFICATE" if kind == "cert" else "PRIVATE KEY"
-    return PemProblem(msg(
-        "no PEM %(what)s found (expected a -----BEGIN %(label)s----- block)",
-        what=what, label=label),
-                      msg(
-                          "Paste the PEM text of the %(what)s, from -----BEGIN %(label)s----- to -----END "
-                          "%(label_2)s-----",
-                          what=what, label=label, label_2=label))
+    return PemProblem(
+        msg("no PEM %(what)s found (expected a -----BEGIN %(label)s----- block)", what=what, label=label),
+        msg(
+            "Paste the PEM text of the %(what)s, from -----BEGIN %(label)s----- to -----END %(label_2)s-----",
+            what=what,
+            label=label,
+            label_2=label,
+        ),
+    )
 
 
 def load_certificates(text: str | None) -> list[x509.Certificate]:
@@ -87,31 +95,48 @@ def load_certificates(text: str | None) -> list[x509.Certificate]:
     if any(label in KEY_LABELS for label in labels):
         only = all(label in KEY_LABELS for label in labels)
         raise PemProblem(
-            "this is a private key, not a certificate" if only else
-            "the certificate field also contains a private key",
-            "Paste the private key into the private key field (tls.key_pem), never here")
+            "this is a private key, not a certificate" if only else "the certificate field also contains a private key",
+            "Paste the private key into the private key field (tls.key_pem), never here",
+        )
     certs = [block for label, block in found if label == "CERTIFICATE"]
     if not certs:
         if any(label.endswith("CERTIFICATE REQUEST") for label in labels):
-            raise PemProblem("this is a certificate signing request (CSR), not a certificate",
-                             "Paste the certificate your CA issued for this CSR")
+            raise PemProblem(
+                "this is a certificate signing request (CSR), not a certificate",
+                "Paste the certificate your CA issued for this CSR",
+            )
         if any("PUBLIC KEY" in label for label in labels):
             raise PemProblem("this is a public key, not a certificate", "Paste the PEM certificate chain")
         if labels:
-            raise PemProblem(msg("no certificate found (found a %(labels)s block)", labels=labels[0]), "Paste the PEM certificate chain")
+            raise PemProblem(
+                msg("no certificate found (found a %(labels)s block)", labels=labels[0]),
+                "Paste the PEM certificate chain",
+            )
         raise _unarmoured(text, "cert")
     out = []
     for i, block in enumerate(certs, 1):
         try:
             out.append(x509.load_pem_x509_certificate(block.encode("ascii", "replace")))
         except ValueError as exc:
-            where = msg("certificate %(i)s of %(n_certs)s", i=i, n_certs=len(certs)) if len(certs) > 1 else msg("the certificate")
-            raise PemProblem(msg("%(where)s does not parse (%(short)s)", where=where, short=_short(exc)),
-                             "Paste it again from the original file; it looks damaged or truncated") from None
+            where = (
+                msg("certificate %(i)s of %(n_certs)s", i=i, n_certs=len(certs))
+                if len(certs) > 1
+                else msg("the certificate")
+            )
+            raise PemProblem(
+                msg("%(where)s does not parse (%(short)s)", where=where, short=_short(exc)),
+                "Paste it again from the original file; it looks damaged or truncated",
+            ) from None
     return out
 
 
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey | dsa.DSAPrivateKey
+PrivateKey = (
+    rsa.RSAPrivateKey
+    | ec.EllipticCurvePrivateKey
+    | ed25519.Ed25519PrivateKey
+    | ed448.Ed448PrivateKey
+    | dsa.DSAPrivateKey
+)
 
 
 def load_private_key(text: str | None) -> PrivateKey:
@@ -123,34 +148,46 @@ def load_private_key(text: str | None) -> PrivateKey:
     if not keys:
         labels = [label for label, _ in found]
         if "CERTIFICATE" in labels:
-            raise PemProblem("this is a certificate, not a private key",
-                             "Paste the private key the certificate was issued for (-----BEGIN PRIVATE KEY-----)")
+            raise PemProblem(
+                "this is a certificate, not a private key",
+                "Paste the private key the certificate was issued for (-----BEGIN PRIVATE KEY-----)",
+            )
         if any("PUBLIC KEY" in label for label in labels):
-            raise PemProblem("this is a public key, not the private key",
-                             "Paste the private key (-----BEGIN PRIVATE KEY-----)")
+            raise PemProblem(
+                "this is a public key, not the private key", "Paste the private key (-----BEGIN PRIVATE KEY-----)"
+            )
         if labels:
-            raise PemProblem(msg("no private key found (found a %(labels)s block)", labels=labels[0]),
-                             "Paste the PEM private key (-----BEGIN PRIVATE KEY-----)")
+            raise PemProblem(
+                msg("no private key found (found a %(labels)s block)", labels=labels[0]),
+                "Paste the PEM private key (-----BEGIN PRIVATE KEY-----)",
+            )
         raise _unarmoured(text, "key")
     if len(keys) > 1:
-        raise PemProblem(msg("%(n_keys)s private keys found; the field takes exactly one", n_keys=len(keys)),
-                         "Paste only the private key of the leaf certificate")
+        raise PemProblem(
+            msg("%(n_keys)s private keys found; the field takes exactly one", n_keys=len(keys)),
+            "Paste only the private key of the leaf certificate",
+        )
     label, block = keys[0]
     if label == "ENCRYPTED PRIVATE KEY" or "ENCRYPTED" in block.split("\n\n", 1)[0].upper():
         raise PemProblem(KEY_ENCRYPTED, KEY_DECRYPT_HINT)
     if label == "OPENSSH PRIVATE KEY":
-        raise PemProblem("an OpenSSH key, not a TLS private key",
-                         "Paste the PEM private key the certificate was issued for")
+        raise PemProblem(
+            "an OpenSSH key, not a TLS private key", "Paste the PEM private key the certificate was issued for"
+        )
     try:
         key = serialization.load_pem_private_key(block.encode("ascii", "replace"), password=None)
     except TypeError:  # cryptography: "Password was not given but private key is encrypted"
         raise PemProblem(KEY_ENCRYPTED, KEY_DECRYPT_HINT) from None
     except Exception:  # ValueError / UnsupportedAlgorithm; their text adds nothing for a person
-        raise PemProblem(msg("the %(label)s block does not parse as a private key", label=label),
-                         "Paste it again from the original file; it looks damaged or truncated") from None
+        raise PemProblem(
+            msg("the %(label)s block does not parse as a private key", label=label),
+            "Paste it again from the original file; it looks damaged or truncated",
+        ) from None
     if not isinstance(key, PrivateKey):
-        raise PemProblem(msg("a %(type)s, not a key TLS servers use", type=type(key).__name__),
-                         "Paste the RSA, ECDSA or Ed25519 private key the certificate was issued for")
+        raise PemProblem(
+            msg("a %(type)s, not a key TLS servers use", type=type(key).__name__),
+            "Paste the RSA, ECDSA or Ed25519 private key the certificate was issued for",
+        )
     return key
 
 

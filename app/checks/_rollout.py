@@ -37,12 +37,12 @@ _RANK = {"pass": 0, "warn": 1, "fail": 2}
 
 @dataclass
 class Verdict:
-    status: str          # pass | warn | fail
+    status: str  # pass | warn | fail
     pod: str
-    why: str = ""        # what is wrong (or "Ready")
+    why: str = ""  # what is wrong (or "Ready")
     container: str = ""
     image: str = ""
-    kind: str = ""       # pull | crash | config | pending | failed | starting | ready
+    kind: str = ""  # pull | crash | config | pending | failed | starting | ready
 
 
 def _conditions(pod) -> dict:
@@ -55,7 +55,9 @@ def judge_pod(pod) -> Verdict | None:
     phase = status.phase if status else "Unknown"
     if phase == "Succeeded":
         return None
-    images = {c.name: c.image for c in (pod.spec.containers or []) + (pod.spec.initContainers or [])} if pod.spec else {}
+    images = (
+        {c.name: c.image for c in (pod.spec.containers or []) + (pod.spec.initContainers or [])} if pod.spec else {}
+    )
     statuses = [*(status.initContainerStatuses or []), *(status.containerStatuses or [])] if status else []
     for cs in statuses:
         waiting = cs.state.waiting if cs.state else None
@@ -66,12 +68,27 @@ def judge_pod(pod) -> Verdict | None:
             return Verdict("fail", name, f"{reason}: {waiting.message or ''}".rstrip(": "), cs.name, image, "pull")
         if reason in CRASH:
             last = cs.lastState.terminated if cs.lastState else None
-            exit_info = msg(
-                "last exit code %(exitCode)s%(value)s",
-                exitCode=last.exitCode, value=f' ({last.reason})' if last.reason else '') if last else "no exit code"
-            return Verdict("fail", name, msg(
-                "CrashLoopBackOff, %(restartCount)s restarts, %(exit_info)s",
-                restartCount=cs.restartCount, exit_info=exit_info), cs.name, image, "crash")
+            exit_info = (
+                msg(
+                    "last exit code %(exitCode)s%(value)s",
+                    exitCode=last.exitCode,
+                    value=f" ({last.reason})" if last.reason else "",
+                )
+                if last
+                else "no exit code"
+            )
+            return Verdict(
+                "fail",
+                name,
+                msg(
+                    "CrashLoopBackOff, %(restartCount)s restarts, %(exit_info)s",
+                    restartCount=cs.restartCount,
+                    exit_info=exit_info,
+                ),
+                cs.name,
+                image,
+                "crash",
+            )
         if reason in CONFIG:
             assert waiting is not None  # the reason is the waiting state's
             return Verdict("fail", name, f"{reason}: {waiting.message or ''}".rstrip(": "), cs.name, image, "config")
@@ -85,7 +102,11 @@ def judge_pod(pod) -> Verdict | None:
     if phase == "Running" and ready is not None and ready.status == "True":
         return Verdict("pass", name, "Ready", kind="ready")
     waiting = [cs.state.waiting.reason for cs in statuses if cs.state and cs.state.waiting and cs.state.waiting.reason]
-    why = waiting[0] if waiting else (msg("%(phase)s, not Ready yet", phase=phase) if phase == "Running" else phase or "Unknown")
+    why = (
+        waiting[0]
+        if waiting
+        else (msg("%(phase)s, not Ready yet", phase=phase) if phase == "Running" else phase or "Unknown")
+    )
     return Verdict("warn", name, why, kind="starting")
 
 
@@ -99,8 +120,15 @@ def secret_forms(ctx: Context) -> list[str]:
             continue
         parts = [text] + [line.strip() for line in text.splitlines() if len(line.strip()) >= 16]
         for part in parts:
-            forms.update({part, quote(part, safe=""), quote_plus(part), quote(part, safe="/:"),
-                          base64.b64encode(part.encode()).decode()})
+            forms.update(
+                {
+                    part,
+                    quote(part, safe=""),
+                    quote_plus(part),
+                    quote(part, safe="/:"),
+                    base64.b64encode(part.encode()).decode(),
+                }
+            )
     return sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
 
 
@@ -133,8 +161,8 @@ async def _pods(ctx: Context, client) -> tuple[list, str]:
                 seen.add(p.metadata.name)
                 pods.append(p)
     return pods, msg(
-        "app.kubernetes.io/instance=%(RELEASE)s (the operator's Deployments and StatefulSets)",
-        RELEASE=RELEASE)
+        "app.kubernetes.io/instance=%(RELEASE)s (the operator's Deployments and StatefulSets)", RELEASE=RELEASE
+    )
 
 
 async def _scheduler_message(client, ns: str, pod: str) -> str | None:
@@ -153,8 +181,13 @@ async def _last_lines(client, ctx: Context, pod: str, container: str) -> list[st
     forms = secret_forms(ctx)
     lines: list[str] = []
     try:
-        async for line in client.log(pod, namespace=ctx.answers.deploy.namespace, container=container or None,
-                                     tail_lines=LOG_LINES, newlines=False):
+        async for line in client.log(
+            pod,
+            namespace=ctx.answers.deploy.namespace,
+            container=container or None,
+            tail_lines=LOG_LINES,
+            newlines=False,
+        ):
             lines.append(scrub(str(line)[:LINE_CHARS], forms))
             if len(lines) >= LOG_LINES:
                 break
@@ -168,12 +201,19 @@ async def _last_lines(client, ctx: Context, pod: str, container: str) -> list[st
 def _pull_hint(ctx: Context, image: str) -> str:
     registry = ctx.answers.deploy.registry
     if registry:
-        return msg("Mirror the image into %(registry)s (skopeo copy docker://%(source)s docker://%(image)s) and let "
-                   "the nodes pull from it (imagePullSecrets); images.txt lists every image",
-                   registry=registry, source=image.removeprefix(registry + "/"), image=image)
-    return msg("The nodes cannot pull %(image)s: check deploy.image and deploy.version, the nodes' access to the "
-               "registry and its credentials (imagePullSecrets); air-gapped, set deploy.registry and mirror "
-               "images.txt", image=image)
+        return msg(
+            "Mirror the image into %(registry)s (skopeo copy docker://%(source)s docker://%(image)s) and let "
+            "the nodes pull from it (imagePullSecrets); images.txt lists every image",
+            registry=registry,
+            source=image.removeprefix(registry + "/"),
+            image=image,
+        )
+    return msg(
+        "The nodes cannot pull %(image)s: check deploy.image and deploy.version, the nodes' access to the "
+        "registry and its credentials (imagePullSecrets); air-gapped, set deploy.registry and mirror "
+        "images.txt",
+        image=image,
+    )
 
 
 async def rollout(ctx: Context) -> Outcome:
@@ -186,13 +226,17 @@ async def rollout(ctx: Context) -> Outcome:
             return await asyncio.wait_for(_judge(ctx, client, ns), k.budget(ctx))
     except Exception as exc:  # noqa: BLE001 — every failure becomes a result naming its cause
         if k.status_code(exc) == 403:
-            return warn(msg("cannot read W&B's pods in namespace %(namespace)s (forbidden)", namespace=ns),
-                        msg("Grant read access (%(grant)s) or look yourself: %(command)s",
-                            grant=msg(
-                                "kubectl create rolebinding wbsetup-view --clusterrole=view --user=USER -n %(ns)s",
-                                ns=ns),
-                            command=msg("kubectl get pods -n %(ns)s", ns=ns)),
-                        observed="forbidden")
+            return warn(
+                msg("cannot read W&B's pods in namespace %(namespace)s (forbidden)", namespace=ns),
+                msg(
+                    "Grant read access (%(grant)s) or look yourself: %(command)s",
+                    grant=msg(
+                        "kubectl create rolebinding wbsetup-view --clusterrole=view --user=USER -n %(ns)s", ns=ns
+                    ),
+                    command=msg("kubectl get pods -n %(ns)s", ns=ns),
+                ),
+                observed="forbidden",
+            )
         return k.failure(exc, ctx)
 
 
@@ -201,48 +245,111 @@ async def _judge(ctx: Context, client, ns: str) -> Outcome:
     verdicts = [v for v in (judge_pod(p) for p in pods) if v is not None]
     if not verdicts:
         if ctx.answers.deploy.target == "kubernetes":
-            return fail(msg("no W&B pods in namespace %(namespace)s (labels %(selector)s): W&B is not deployed there",
-                            namespace=ns, selector=how),
-                        msg("Deploy it: kubectl apply -f kubernetes/wandb.yaml (namespace %(namespace)s)", namespace=ns),
-                        observed=0)
-        return warn(msg("no W&B workloads in namespace %(namespace)s yet (%(selector)s): the operator has not "
-                        "deployed W&B", namespace=ns, selector=how),
-                    msg("Check the WeightsAndBiases resource and the operator: kubectl describe weightsandbiases "
-                        "-n %(namespace)s; kubectl logs -n wandb-cr -l app.kubernetes.io/name=operator", namespace=ns),
-                    observed=0)
+            return fail(
+                msg(
+                    "no W&B pods in namespace %(namespace)s (labels %(selector)s): W&B is not deployed there",
+                    namespace=ns,
+                    selector=how,
+                ),
+                msg("Deploy it: kubectl apply -f kubernetes/wandb.yaml (namespace %(namespace)s)", namespace=ns),
+                observed=0,
+            )
+        return warn(
+            msg(
+                "no W&B workloads in namespace %(namespace)s yet (%(selector)s): the operator has not deployed W&B",
+                namespace=ns,
+                selector=how,
+            ),
+            msg(
+                "Check the WeightsAndBiases resource and the operator: kubectl describe weightsandbiases "
+                "-n %(namespace)s; kubectl logs -n wandb-cr -l app.kubernetes.io/name=operator",
+                namespace=ns,
+            ),
+            observed=0,
+        )
     worst = max(verdicts, key=lambda v: _RANK[v.status])
     others = [v for v in verdicts if v is not worst and v.status != "pass"]
     also = msg("; also: %(others)s", others="; ".join(f"{v.pod}: {v.why}" for v in others[:4])) if others else ""
     ready = sum(v.status == "pass" for v in verdicts)
     observed = {v.pod: v.why for v in verdicts}
     if worst.status == "pass":
-        return passed(msg("%(ready)s pods Ready in %(namespace)s: %(pods)s", ready=ready, namespace=ns,
-                          pods=", ".join(v.pod for v in verdicts)), observed=observed)
+        return passed(
+            msg(
+                "%(ready)s pods Ready in %(namespace)s: %(pods)s",
+                ready=ready,
+                namespace=ns,
+                pods=", ".join(v.pod for v in verdicts),
+            ),
+            observed=observed,
+        )
     describe = msg("kubectl describe pod %(pod)s -n %(ns)s", pod=worst.pod, ns=ns)
     if worst.kind == "pull":
-        return fail(msg("pod %(pod)s cannot pull image %(image)s (%(why)s)%(also)s", pod=worst.pod, image=worst.image,
-                        why=worst.why, also=also), _pull_hint(ctx, worst.image), observed=observed)
+        return fail(
+            msg(
+                "pod %(pod)s cannot pull image %(image)s (%(why)s)%(also)s",
+                pod=worst.pod,
+                image=worst.image,
+                why=worst.why,
+                also=also,
+            ),
+            _pull_hint(ctx, worst.image),
+            observed=observed,
+        )
     if worst.kind == "crash":
         lines = await _last_lines(client, ctx, worst.pod, worst.container)
         logs = "\n".join(lines) if lines else "(no log lines)"
-        return fail(msg("pod %(pod)s: container %(container)s is crashing (%(why)s)%(also)s; its last log lines:\n"
-                        "%(logs)s", pod=worst.pod, container=worst.container, why=worst.why, also=also, logs=logs),
-                    msg("Fix what the log names (often MYSQL, BUCKET or LICENSE in the wandb Secret), then restart: "
-                        "%(restart)s; the whole log: %(command)s", restart=msg(
-                            "kubectl rollout restart deploy -n %(ns)s",
-                            ns=ns),
-                        command=msg("kubectl logs %(pod)s -n %(ns)s --previous", pod=worst.pod, ns=ns)), observed=observed)
+        return fail(
+            msg(
+                "pod %(pod)s: container %(container)s is crashing (%(why)s)%(also)s; its last log lines:\n%(logs)s",
+                pod=worst.pod,
+                container=worst.container,
+                why=worst.why,
+                also=also,
+                logs=logs,
+            ),
+            msg(
+                "Fix what the log names (often MYSQL, BUCKET or LICENSE in the wandb Secret), then restart: "
+                "%(restart)s; the whole log: %(command)s",
+                restart=msg("kubectl rollout restart deploy -n %(ns)s", ns=ns),
+                command=msg("kubectl logs %(pod)s -n %(ns)s --previous", pod=worst.pod, ns=ns),
+            ),
+            observed=observed,
+        )
     if worst.kind == "pending":
         event = await _scheduler_message(client, ns, worst.pod)
-        return fail(msg("pod %(pod)s cannot be scheduled: %(reason)s%(also)s", pod=worst.pod,
-                        reason=event or worst.why, also=also),
-                    msg("Free or add nodes with the requested CPU and memory (deploy.cpu_request, "
-                        "deploy.memory_request), or lower the requests; details: %(command)s", command=describe),
-                    observed=observed)
+        return fail(
+            msg(
+                "pod %(pod)s cannot be scheduled: %(reason)s%(also)s",
+                pod=worst.pod,
+                reason=event or worst.why,
+                also=also,
+            ),
+            msg(
+                "Free or add nodes with the requested CPU and memory (deploy.cpu_request, "
+                "deploy.memory_request), or lower the requests; details: %(command)s",
+                command=describe,
+            ),
+            observed=observed,
+        )
     if worst.status == "fail":
-        return fail(msg("pod %(pod)s: %(why)s%(also)s", pod=worst.pod, why=worst.why, also=also),
-                    msg("Details: %(command)s", command=describe), observed=observed)
-    return warn(msg("%(ready)s of %(total)s W&B pods Ready; pod %(pod)s is still starting (%(why)s)%(also)s",
-                    ready=ready, total=len(verdicts), pod=worst.pod, why=worst.why, also=also),
-                msg("Wait and re-run (the first start runs database migrations); watch it: kubectl get pods -n "
-                    "%(namespace)s -w", namespace=ns), observed=observed)
+        return fail(
+            msg("pod %(pod)s: %(why)s%(also)s", pod=worst.pod, why=worst.why, also=also),
+            msg("Details: %(command)s", command=describe),
+            observed=observed,
+        )
+    return warn(
+        msg(
+            "%(ready)s of %(total)s W&B pods Ready; pod %(pod)s is still starting (%(why)s)%(also)s",
+            ready=ready,
+            total=len(verdicts),
+            pod=worst.pod,
+            why=worst.why,
+            also=also,
+        ),
+        msg(
+            "Wait and re-run (the first start runs database migrations); watch it: kubectl get pods -n "
+            "%(namespace)s -w",
+            namespace=ns,
+        ),
+        observed=observed,
+    )

@@ -75,7 +75,7 @@ def ca_file(store: ObjectStore) -> str | bool:
     key = hashlib.sha256(f"{system}\0{store.ca_pem}".encode()).hexdigest()
     with _LOCK:
         if key not in _CA_FILES:
-            text = (open(system, encoding="utf-8", errors="replace").read() if system else "")
+            text = open(system, encoding="utf-8", errors="replace").read() if system else ""
             fd, path = tempfile.mkstemp(dir=_ca_dir(), suffix=".pem")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text + "\n" + store.ca_pem + "\n")
@@ -114,7 +114,11 @@ def _load_boto():
     global ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError, SSLError
     from botocore import exceptions as e
 
-    ClientError, ConnectTimeoutError, EndpointConnectionError = e.ClientError, e.ConnectTimeoutError, e.EndpointConnectionError
+    ClientError, ConnectTimeoutError, EndpointConnectionError = (
+        e.ClientError,
+        e.ConnectTimeoutError,
+        e.EndpointConnectionError,
+    )
     ReadTimeoutError, SSLError = e.ReadTimeoutError, e.SSLError
 
 
@@ -137,8 +141,12 @@ def client(store: ObjectStore, timeout: float):
     )
     with _LOCK:  # boto3 sessions are not thread-safe; clients are
         return _session().client(
-            "s3", endpoint_url=store.endpoint, config=config, verify=ca_file(store),
-            aws_access_key_id=store.access_key or "", aws_secret_access_key=reveal(store.secret_key) or "",
+            "s3",
+            endpoint_url=store.endpoint,
+            config=config,
+            verify=ca_file(store),
+            aws_access_key_id=store.access_key or "",
+            aws_secret_access_key=reveal(store.secret_key) or "",
         )
 
 
@@ -166,9 +174,13 @@ class ResponseTooLarge(RuntimeError):
 def _declared_size(response: httpx.Response) -> None:
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_RESPONSE:
-        raise ResponseTooLarge(msg(
-            "the store answered with %(length)s bytes (at most %(MAX_RESPONSE)s expected)",
-            length=length, MAX_RESPONSE=MAX_RESPONSE))
+        raise ResponseTooLarge(
+            msg(
+                "the store answered with %(length)s bytes (at most %(MAX_RESPONSE)s expected)",
+                length=length,
+                MAX_RESPONSE=MAX_RESPONSE,
+            )
+        )
 
 
 def http(store: ObjectStore, timeout: float) -> httpx.Client:
@@ -176,8 +188,13 @@ def http(store: ObjectStore, timeout: float) -> httpx.Client:
     Outbound safety: it contacts only the URLs given (no redirects, no proxies from the environment)
     and refuses declared bodies over MAX_RESPONSE; use `read_bounded` for bodies it must read."""
     verify = ssl_context(store) if target(store).https else True
-    return httpx.Client(timeout=budget(timeout), verify=verify, follow_redirects=False, trust_env=False,
-                        event_hooks={"response": [_declared_size]})
+    return httpx.Client(
+        timeout=budget(timeout),
+        verify=verify,
+        follow_redirects=False,
+        trust_env=False,
+        event_hooks={"response": [_declared_size]},
+    )
 
 
 def read_bounded(client: httpx.Client, method: str, url: str, **kw) -> tuple[httpx.Response, bytes]:
@@ -187,17 +204,21 @@ def read_bounded(client: httpx.Client, method: str, url: str, **kw) -> tuple[htt
         for chunk in response.iter_bytes():
             body += chunk
             if len(body) > MAX_RESPONSE:
-                raise ResponseTooLarge(msg(
-                    "the store's answer exceeds %(MAX_RESPONSE)s bytes",
-                    MAX_RESPONSE=MAX_RESPONSE))
+                raise ResponseTooLarge(
+                    msg("the store's answer exceeds %(MAX_RESPONSE)s bytes", MAX_RESPONSE=MAX_RESPONSE)
+                )
         return response, bytes(body)
 
 
 def error_code(exc: Exception) -> str | None:
     """The S3 error code of a ClientError (e.g. NoSuchBucket), else None."""
     if isinstance(exc, ClientError):
-        return exc.response.get("Error", {}).get("Code") or str(  # type: ignore[attr-defined]  # botocore's, see _load_boto
-            exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "")) or None  # type: ignore[attr-defined]
+        response = exc.response  # type: ignore[attr-defined]  # botocore's ClientError, see _load_boto
+        return (
+            response.get("Error", {}).get("Code")
+            or str(response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+            or None
+        )
     return None
 
 
@@ -206,7 +227,8 @@ def describe(exc: Exception, timeout: float) -> str:
     if isinstance(exc, (ReadTimeoutError, httpx.ReadTimeout, socket.timeout, TimeoutError)):
         return msg(
             "the endpoint accepted the connection but sent no answer within %(budget)s s",
-            budget=format(budget(timeout), "g"))
+            budget=format(budget(timeout), "g"),
+        )
     if isinstance(exc, (ConnectTimeoutError, httpx.ConnectTimeout)):
         return msg("no TCP connection within %(budget)s s", budget=format(budget(timeout), "g"))
     if isinstance(exc, (SSLError, ssl.SSLError)) or "CERTIFICATE_VERIFY_FAILED" in str(exc):

@@ -24,7 +24,7 @@ from app.i18n.message import MsgList, msg
 @dataclass(frozen=True)
 class Handshake:
     ok: bool
-    reason: str = ""         # why verification or the connection failed
+    reason: str = ""  # why verification or the connection failed
     verify_error: bool = False  # True: the chain/host did not verify (vs. the network failing)
     leaf_der: bytes | None = None
 
@@ -33,8 +33,9 @@ async def handshake(host: str, port: int, context: ssl.SSLContext, timeout: floa
     """A TLS handshake to host:port verified by `context` (SNI and host name check = host)."""
     try:
         _, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port, ssl=context, server_hostname=host,
-                                    ssl_handshake_timeout=timeout), timeout)
+            asyncio.open_connection(host, port, ssl=context, server_hostname=host, ssl_handshake_timeout=timeout),
+            timeout,
+        )
     except ssl.SSLCertVerificationError as exc:
         return Handshake(False, exc.verify_message or str(exc), verify_error=True)
     except ssl.SSLError as exc:
@@ -73,8 +74,11 @@ class Preflight:
         return 200 <= self.status < 300 and self.allow_origin in (origin, "*")
 
     def describe(self) -> str:
-        acao = (f"Access-Control-Allow-Origin {self.allow_origin}" if self.allow_origin
-                else "no Access-Control-Allow-Origin")
+        acao = (
+            f"Access-Control-Allow-Origin {self.allow_origin}"
+            if self.allow_origin
+            else "no Access-Control-Allow-Origin"
+        )
         return f"{self.method}: HTTP {self.status}, {acao}"
 
 
@@ -92,17 +96,20 @@ def judge_clock_skew(date_header: str | None, now: datetime, limits: dict) -> Ou
     fail (SigV4 rejects requests more than 15 minutes off, which breaks presigned URLs)."""
     hint = "Synchronise the clocks of the store, the W&B nodes and this machine with NTP (chrony or systemd-timesyncd)"
     if not date_header:
-        return warn("the endpoint sent no Date header; clock skew cannot be measured",
-                    "Compare `date -u` on the store and the W&B nodes by hand")
+        return warn(
+            "the endpoint sent no Date header; clock skew cannot be measured",
+            "Compare `date -u` on the store and the W&B nodes by hand",
+        )
     try:
         server = parsedate_to_datetime(date_header)
     except (TypeError, ValueError):
         server = None
     if server is None or server.tzinfo is None:
-        return warn(msg(
-            "the endpoint's Date header is not an HTTP date: %(date_header)s",
-            date_header=repr(date_header[:64])),
-                    "Compare `date -u` on the store and the W&B nodes by hand", observed=date_header[:64])
+        return warn(
+            msg("the endpoint's Date header is not an HTTP date: %(date_header)s", date_header=repr(date_header[:64])),
+            "Compare `date -u` on the store and the W&B nodes by hand",
+            observed=date_header[:64],
+        )
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     delta = round((server - now).total_seconds())
@@ -111,14 +118,20 @@ def judge_clock_skew(date_header: str | None, now: datetime, limits: dict) -> Ou
     observed = f"{skew} s"
     expected = f"<= {limits['pass_seconds']} s"
     if skew <= limits["pass_seconds"]:
-        return passed(msg("the store's clock is within %(skew)s s of this machine's", skew=skew), observed=observed, expected=expected)
-    message = msg(
-        "the store's clock is %(skew)s s %(direction)s this machine's (UTC)",
-        skew=skew, direction=direction)
+        return passed(
+            msg("the store's clock is within %(skew)s s of this machine's", skew=skew),
+            observed=observed,
+            expected=expected,
+        )
+    message = msg("the store's clock is %(skew)s s %(direction)s this machine's (UTC)", skew=skew, direction=direction)
     if skew <= limits["warn_seconds"]:
         return warn(message, hint, observed=observed, expected=expected)
-    return fail(MsgList([message, "; signed requests and presigned URLs will be rejected"], sep=""), hint,
-                observed=observed, expected=expected)
+    return fail(
+        MsgList([message, "; signed requests and presigned URLs will be rejected"], sep=""),
+        hint,
+        observed=observed,
+        expected=expected,
+    )
 
 
 _CODE = re.compile(r"<Code>([^<]{1,64})</Code>")

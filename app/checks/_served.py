@@ -94,8 +94,9 @@ def _handshake(addr, host: str, context: ssl.SSLContext, deadline: float) -> byt
         sock.close()
 
 
-def served_certificate(host: str, port: int, *, timeout: float, cadata: str | None = None,
-                       cafile: str | None = None) -> Served:
+def served_certificate(
+    host: str, port: int, *, timeout: float, cadata: str | None = None, cafile: str | None = None
+) -> Served:
     """The leaf certificate https://host:port serves and whether OpenSSL trusts its chain: with
     the system store (or `cafile`, injectable for tests) → "system"; else with `cadata` only →
     "extra". Raises Unreachable when nothing answers, ssl.SSLError when it answers but not TLS."""

@@ -79,9 +79,9 @@ def connect(host: str, port: int, timeout: float) -> tuple[str | None, str, str]
 @dataclass(frozen=True)
 class Answer:
     status: int
-    server: str        # the Server header, or "" (who answered: a proxy's error page is not W&B)
-    location: str      # the Location header of a redirect, or ""
-    body: bytes        # at most READ_LIMIT bytes
+    server: str  # the Server header, or "" (who answered: a proxy's error page is not W&B)
+    location: str  # the Location header of a redirect, or ""
+    body: bytes  # at most READ_LIMIT bytes
     truncated: bool
 
 
@@ -104,8 +104,15 @@ def _ssl_context(ctx: Context) -> ssl.SSLContext:
     return context
 
 
-async def request(ctx: Context, method: str, path: str, *, content: bytes | None = None,
-                  headers: dict | None = None, auth: tuple[str, str] | None = None) -> Answer:
+async def request(
+    ctx: Context,
+    method: str,
+    path: str,
+    *,
+    content: bytes | None = None,
+    headers: dict | None = None,
+    auth: tuple[str, str] | None = None,
+) -> Answer:
     """One request to `host` + `path`, finished (or abandoned) within budget(ctx)."""
     limit = budget(ctx)
     timeout = httpx.Timeout(limit)
@@ -113,8 +120,9 @@ async def request(ctx: Context, method: str, path: str, *, content: bytes | None
     url = ctx.answers.host + path
 
     async def exchange() -> Answer:
-        async with httpx.AsyncClient(verify=_ssl_context(ctx), follow_redirects=False, trust_env=False,
-                                     timeout=timeout) as client:
+        async with httpx.AsyncClient(
+            verify=_ssl_context(ctx), follow_redirects=False, trust_env=False, timeout=timeout
+        ) as client:
             async with client.stream(method, url, content=content, headers=headers, auth=auth) as response:
                 body = bytearray()
                 truncated = False
@@ -123,8 +131,13 @@ async def request(ctx: Context, method: str, path: str, *, content: bytes | None
                     if len(body) > READ_LIMIT:
                         truncated = True
                         break
-                return Answer(response.status_code, without(response.headers.get("server", ""), auth),
-                              without(response.headers.get("location", ""), auth), bytes(body[:READ_LIMIT]), truncated)
+                return Answer(
+                    response.status_code,
+                    without(response.headers.get("server", ""), auth),
+                    without(response.headers.get("location", ""), auth),
+                    bytes(body[:READ_LIMIT]),
+                    truncated,
+                )
 
     try:
         return await asyncio.wait_for(exchange(), limit)
@@ -165,17 +178,33 @@ def no_answer(ctx: Context, what: str, exc: NoAnswer) -> Outcome:
     """The fail outcome of a request that got no HTTP response, naming the cause."""
     _, name, port = host_parts(ctx)
     if exc.cause == "timeout":
-        return fail(msg("%(what)s: %(host)s:%(port)s accepted the connection but sent no HTTP answer within "
-                        "%(seconds)s s", what=what, host=name, port=port, seconds=f"{budget(ctx):g}"),
-                    msg("Something at %(host)s:%(port)s accepts TCP but does not answer HTTP: check the proxy or "
-                        "load balancer there (its upstream and its logs), or raise --timeout", host=name, port=port),
-                    observed="timeout")
+        return fail(
+            msg(
+                "%(what)s: %(host)s:%(port)s accepted the connection but sent no HTTP answer within %(seconds)s s",
+                what=what,
+                host=name,
+                port=port,
+                seconds=f"{budget(ctx):g}",
+            ),
+            msg(
+                "Something at %(host)s:%(port)s accepts TCP but does not answer HTTP: check the proxy or "
+                "load balancer there (its upstream and its logs), or raise --timeout",
+                host=name,
+                port=port,
+            ),
+            observed="timeout",
+        )
     if exc.cause == "tls":
-        return fail(msg("%(what)s: the TLS handshake failed (%(error)s)", what=what, error=exc.detail),
-                    "See verify.tls", observed="tls")
-    return fail(msg("%(what)s: no HTTP answer (%(error)s)", what=what, error=exc.detail),
-                msg("Check the proxy or load balancer at %(host)s:%(port)s and its logs", host=name, port=port),
-                observed=exc.cause)
+        return fail(
+            msg("%(what)s: the TLS handshake failed (%(error)s)", what=what, error=exc.detail),
+            "See verify.tls",
+            observed="tls",
+        )
+    return fail(
+        msg("%(what)s: no HTTP answer (%(error)s)", what=what, error=exc.detail),
+        msg("Check the proxy or load balancer at %(host)s:%(port)s and its logs", host=name, port=port),
+        observed=exc.cause,
+    )
 
 
 def redirected(ctx: Context, what: str, answer: Answer) -> Outcome | None:
@@ -183,11 +212,21 @@ def redirected(ctx: Context, what: str, answer: Answer) -> Outcome | None:
     if not 300 <= answer.status < 400:
         return None
     target = answer.location[:200] or "(no Location)"
-    return fail(msg("%(what)s answered %(status)s, a redirect to %(location)s (not followed; server: %(server)s)",
-                    what=what, status=answer.status, location=target, server=who(answer)),
-                msg("Set host to the URL that serves W&B without a redirect (the one users type, e.g. %(example)s), "
-                    "and make the proxy pass requests to W&B", example=_https_example(ctx)),
-                observed=answer.status)
+    return fail(
+        msg(
+            "%(what)s answered %(status)s, a redirect to %(location)s (not followed; server: %(server)s)",
+            what=what,
+            status=answer.status,
+            location=target,
+            server=who(answer),
+        ),
+        msg(
+            "Set host to the URL that serves W&B without a redirect (the one users type, e.g. %(example)s), "
+            "and make the proxy pass requests to W&B",
+            example=_https_example(ctx),
+        ),
+        observed=answer.status,
+    )
 
 
 def _https_example(ctx: Context) -> str:

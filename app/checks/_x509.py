@@ -94,20 +94,24 @@ def name_match(cert: x509.Certificate, host: str) -> NameMatch:
         cn = common_name(cert)
         if cn and match_dns(cn, host):
             return NameMatch(True, f"CN={cn}", cn_only=True)
-        return NameMatch(False, msg("no subjectAltName (CN=%(cn)s)", cn=cn or '-'))
+        return NameMatch(False, msg("no subjectAltName (CN=%(cn)s)", cn=cn or "-"))
     notes: list[str] = []
     partial = [n for n in dns if "*" in n and not n.startswith("*.")]
     if partial:
         notes.append(msg("partial wildcard %(partial)s is not honoured", partial=partial[0]))
     if any(n.startswith("*.") and normal_name(host).endswith(normal_name(n[1:])) for n in dns):
         notes.append("a wildcard covers exactly one label")
-    return NameMatch(False, MsgList([_listing(dns, ips), " (", MsgList(notes), ")"], sep="") if notes else _listing(dns, ips))
+    return NameMatch(
+        False, MsgList([_listing(dns, ips), " (", MsgList(notes), ")"], sep="") if notes else _listing(dns, ips)
+    )
 
 
 def _listing(dns: list[str], ips: list) -> str:
     entries = [f"DNS:{n}" for n in dns] + [f"IP:{i}" for i in ips]
-    shown = MsgList([", ".join(entries[:8]), msg(", … (%(n_entries)s in all)", n_entries=len(entries)) if len(entries) > 8
-                     else ""], sep="")
+    shown = MsgList(
+        [", ".join(entries[:8]), msg(", … (%(n_entries)s in all)", n_entries=len(entries)) if len(entries) > 8 else ""],
+        sep="",
+    )
     return msg("SANs: %(shown)s", shown=shown) if entries else "no SANs"
 
 
@@ -119,7 +123,7 @@ def label(cert: x509.Certificate) -> str:
 def fingerprint(cert: x509.Certificate) -> str:
     """SHA-256 of the DER, first 8 bytes as hex pairs (enough to tell certificates apart)."""
     digest = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
-    return ":".join(digest[i:i + 2] for i in range(0, 16, 2)).upper()
+    return ":".join(digest[i : i + 2] for i in range(0, 16, 2)).upper()
 
 
 def is_self_signed(cert: x509.Certificate) -> bool:
@@ -147,6 +151,7 @@ def _bundle_path() -> Path | None:
             return Path(candidate)
     try:
         import certifi
+
         return Path(certifi.where())
     except ImportError:  # pragma: no cover
         return None
@@ -180,7 +185,9 @@ class ChainVerdict:
 
 def _server_eku(policy, cert, ext) -> None:
     """EKU may be absent; when present it must allow TLS servers (CA/B Forum)."""
-    if ext is not None and not ({ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE} & set(ext)):
+    if ext is not None and not (
+        {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE} & set(ext)
+    ):
         raise ValueError("extendedKeyUsage does not include serverAuth")
 
 
@@ -205,21 +212,32 @@ def _verify(leaf, intermediates, roots, at: datetime) -> tuple[list | None, str]
         return None, "the leaf has no subjectAltName"
     # SAN and EKU criticality are relaxed: private CAs (and trustme) mark them critical, which
     # browsers accept; everything else is cryptography's Web PKI default.
-    ee = (v.ExtensionPolicy.webpki_defaults_ee()
-          .require_present(x509.SubjectAlternativeName, v.Criticality.AGNOSTIC, None)
-          .may_be_present(x509.ExtendedKeyUsage, v.Criticality.AGNOSTIC, _server_eku))
+    ee = (
+        v.ExtensionPolicy.webpki_defaults_ee()
+        .require_present(x509.SubjectAlternativeName, v.Criticality.AGNOSTIC, None)
+        .may_be_present(x509.ExtendedKeyUsage, v.Criticality.AGNOSTIC, _server_eku)
+    )
     try:
-        verifier = (v.PolicyBuilder().store(v.Store(list(roots))).time(at)
-                    .extension_policies(ca_policy=v.ExtensionPolicy.webpki_defaults_ca(), ee_policy=ee)
-                    .build_server_verifier(subject))
+        verifier = (
+            v.PolicyBuilder()
+            .store(v.Store(list(roots)))
+            .time(at)
+            .extension_policies(ca_policy=v.ExtensionPolicy.webpki_defaults_ca(), ee_policy=ee)
+            .build_server_verifier(subject)
+        )
         return verifier.verify(leaf, list(intermediates)), ""
     except (v.VerificationError, ValueError) as exc:
         return None, str(exc).split(" (encountered processing", 1)[0].removeprefix("validation failed: ")
 
 
-def verify_chain(leaf: x509.Certificate, intermediates: list[x509.Certificate], *,
-                 extra_roots: Sequence[x509.Certificate] = (), roots: tuple[x509.Certificate, ...] | None = None,
-                 at: datetime | None = None) -> ChainVerdict:
+def verify_chain(
+    leaf: x509.Certificate,
+    intermediates: list[x509.Certificate],
+    *,
+    extra_roots: Sequence[x509.Certificate] = (),
+    roots: tuple[x509.Certificate, ...] | None = None,
+    at: datetime | None = None,
+) -> ChainVerdict:
     """Verify leaf → intermediates → a root of the system store (`roots`, injectable for tests;
     default `system_roots()`), else → `extra_roots` (tls.ca_pem). `at` defaults to now clamped into
     the leaf's validity, so an expired leaf is judged by tls.expiry, not twice."""
@@ -256,20 +274,28 @@ def _diagnose(leaf, intermediates, anchors) -> tuple[str, str]:
             return "invalid", ""  # the path exists by name: the verifier's own words say what broke
         if is_self_signed(current):
             return "untrusted-root", msg(
-                "the chain ends at %(label)s, which is not a trusted root",
-                label=label(current))
+                "the chain ends at %(label)s, which is not a trusted root", label=label(current)
+            )
         parents = [c for c in intermediates if c.subject == current.issuer and c is not current]
         if not parents and current is leaf:
-            return ("missing-intermediate",
-                    msg(
-                        "the issuer of %(label)s (%(rfc4514_string)s) is neither in the chain nor a trusted root: "
-                        "an intermediate is missing (or that issuer is a private CA)",
-                        label=label(current), rfc4514_string=current.issuer.rfc4514_string()))
+            return (
+                "missing-intermediate",
+                msg(
+                    "the issuer of %(label)s (%(rfc4514_string)s) is neither in the chain nor a trusted root: "
+                    "an intermediate is missing (or that issuer is a private CA)",
+                    label=label(current),
+                    rfc4514_string=current.issuer.rfc4514_string(),
+                ),
+            )
         if not parents:  # an intermediate whose issuer is unknown: a private or unknown root
-            return ("untrusted-root",
-                    msg(
-                        "the chain ends at %(label)s, issued by %(rfc4514_string)s, which is not a trusted root",
-                        label=label(current), rfc4514_string=current.issuer.rfc4514_string()))
+            return (
+                "untrusted-root",
+                msg(
+                    "the chain ends at %(label)s, issued by %(rfc4514_string)s, which is not a trusted root",
+                    label=label(current),
+                    rfc4514_string=current.issuer.rfc4514_string(),
+                ),
+            )
         current = parents[0]
     return "invalid", ""
 
@@ -282,11 +308,17 @@ def summarize_chain(text: str) -> list[dict]:
     out = []
     for cert in load_certificates(text):
         dns, ips = sans(cert)
-        out.append({
-            "subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(),
-            "sans": [f"DNS:{n}" for n in dns] + [f"IP:{i}" for i in ips],
-            "not_before": cert.not_valid_before_utc.isoformat(), "not_after": cert.not_valid_after_utc.isoformat(),
-            "key": describe_key(cert.public_key()), "ca": is_ca(cert), "self_signed": is_self_signed(cert),
-            "sha256": fingerprint(cert),
-        })
+        out.append(
+            {
+                "subject": cert.subject.rfc4514_string(),
+                "issuer": cert.issuer.rfc4514_string(),
+                "sans": [f"DNS:{n}" for n in dns] + [f"IP:{i}" for i in ips],
+                "not_before": cert.not_valid_before_utc.isoformat(),
+                "not_after": cert.not_valid_after_utc.isoformat(),
+                "key": describe_key(cert.public_key()),
+                "ca": is_ca(cert),
+                "self_signed": is_self_signed(cert),
+                "sha256": fingerprint(cert),
+            }
+        )
     return out

@@ -39,11 +39,17 @@ def reason(check_id: str, answers) -> tuple[str, str] | None:
 def label(group: str, subject: str, num: int) -> str:
     """The fold line's text (a translatable message with its values)."""
     if group == "kube":
-        return (msg("%(num)s Kubernetes cluster checks do not apply to %(target)s", num=num, target=subject)
-                if num != 1 else msg("1 Kubernetes cluster check does not apply to %(target)s", target=subject))
+        return (
+            msg("%(num)s Kubernetes cluster checks do not apply to %(target)s", num=num, target=subject)
+            if num != 1
+            else msg("1 Kubernetes cluster check does not apply to %(target)s", target=subject)
+        )
     if group == "compose":
-        return (msg("%(num)s Docker Compose checks do not apply to %(target)s", num=num, target=subject)
-                if num != 1 else msg("1 Docker Compose check does not apply to %(target)s", target=subject))
+        return (
+            msg("%(num)s Docker Compose checks do not apply to %(target)s", num=num, target=subject)
+            if num != 1
+            else msg("1 Docker Compose check does not apply to %(target)s", target=subject)
+        )
     if group == "operator":
         return msg("The operator check does not apply to %(target)s", target=subject)
     if group == "registry":

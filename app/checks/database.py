@@ -71,16 +71,23 @@ def connect(ctx: Context) -> Outcome:
         try:
             facts = _mysql.gather(conn, _mysql.variables_for(ctx.req))
         except pymysql.err.MySQLError as exc:
-            return fail(msg(
-                "connected, but cannot read the server's version and variables: %(args)s",
-                args=exc.args[-1]),
-                        "Check that the user may run SELECT VERSION() and SHOW GLOBAL VARIABLES")
+            return fail(
+                msg("connected, but cannot read the server's version and variables: %(args)s", args=exc.args[-1]),
+                "Check that the user may run SELECT VERSION() and SHOW GLOBAL VARIABLES",
+            )
     ctx.facts["database"] = facts
     tls = f"TLS {facts['tls']}" if facts["tls"] else "unencrypted"
-    return passed(msg(
-        "connected to %(host)s:%(port)s as %(user)s (%(tls)s); server %(version)s",
-        host=db.host, port=db.port, user=db.user, tls=tls, version=facts['version']),
-                  observed=facts["version"])
+    return passed(
+        msg(
+            "connected to %(host)s:%(port)s as %(user)s (%(tls)s); server %(version)s",
+            host=db.host,
+            port=db.port,
+            user=db.user,
+            tls=tls,
+            version=facts["version"],
+        ),
+        observed=facts["version"],
+    )
 
 
 @check("database.version", "MySQL version", **AFTER_CONNECT)
@@ -103,30 +110,54 @@ def charset(ctx: Context) -> Outcome:
     name = ctx.answers.database.name
     want = ctx.req["database"]["charset"]
     expected = f"{want['charset']} / {want['collation']}"
-    create = (f"CREATE DATABASE IF NOT EXISTS {sql_ident(name)} CHARACTER SET {want['charset']} "
-              f"COLLATE {want['collation']};")
+    create = (
+        f"CREATE DATABASE IF NOT EXISTS {sql_ident(name)} CHARACTER SET {want['charset']} COLLATE {want['collation']};"
+    )
     with closing(_open(ctx)) as conn, conn.cursor() as cur:
-        cur.execute("SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
-                    "WHERE SCHEMA_NAME = %s", (name,))
+        cur.execute(
+            "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
+            "WHERE SCHEMA_NAME = %s",
+            (name,),
+        )
         row = cur.fetchone()
     if row is None:
-        return fail(msg(
-            "database %(name)s does not exist (or %(user)s cannot see it)",
-            name=name, user=ctx.answers.database.user),
-                    msg("%(text)s: %(detail)s", text=msg(BOOTSTRAP_HINT), detail=create), observed=None, expected=expected)
+        return fail(
+            msg(
+                "database %(name)s does not exist (or %(user)s cannot see it)",
+                name=name,
+                user=ctx.answers.database.user,
+            ),
+            msg("%(text)s: %(detail)s", text=msg(BOOTSTRAP_HINT), detail=create),
+            observed=None,
+            expected=expected,
+        )
     cs, coll = str(row[0]), str(row[1])
     observed = f"{cs} / {coll}"
     alter = f"ALTER DATABASE {sql_ident(name)} CHARACTER SET {want['charset']} COLLATE {want['collation']};"
     if cs.lower() != want["charset"]:
-        return fail(msg(
-            "database %(name)s uses character set %(cs)s; W&B needs %(charset)s",
-            name=name, cs=cs, charset=want['charset']),
-                    msg("%(alter)s (before W&B creates its tables)", alter=alter), observed=observed, expected=expected)
+        return fail(
+            msg(
+                "database %(name)s uses character set %(cs)s; W&B needs %(charset)s",
+                name=name,
+                cs=cs,
+                charset=want["charset"],
+            ),
+            msg("%(alter)s (before W&B creates its tables)", alter=alter),
+            observed=observed,
+            expected=expected,
+        )
     if coll.lower() != want["collation"]:
-        return warn(msg(
-            "database %(name)s uses collation %(coll)s; W&B expects %(collation)s",
-            name=name, coll=coll, collation=want['collation']), alter,
-                    observed=observed, expected=expected)
+        return warn(
+            msg(
+                "database %(name)s uses collation %(coll)s; W&B expects %(collation)s",
+                name=name,
+                coll=coll,
+                collation=want["collation"],
+            ),
+            alter,
+            observed=observed,
+            expected=expected,
+        )
     return passed(f"database {name}: {observed}", observed=observed, expected=expected)
 
 
@@ -147,11 +178,21 @@ def grants(ctx: Context) -> Outcome:
     user, host = rules.split_account(account)
     shown = "; ".join(rules.redact_grant(g) for g in lines) or msg("no grants")
     # SHOW GRANTS FOR CURRENT_USER() does not expand roles (MySQL 8, MariaDB).
-    roles = msg(" (privileges held through roles are not counted)") if any(rules.is_role_grant(g) for g in lines) else ""
-    return fail(msg(
-        "%(account)s lacks ALL PRIVILEGES on %(name)s.*%(roles)s (has: %(shown)s)",
-        account=account, name=name, roles=roles, shown=shown),
-                f"GRANT ALL ON {sql_ident(name)}.* TO {sql_account(user, host)};", observed=shown, expected=expected)
+    roles = (
+        msg(" (privileges held through roles are not counted)") if any(rules.is_role_grant(g) for g in lines) else ""
+    )
+    return fail(
+        msg(
+            "%(account)s lacks ALL PRIVILEGES on %(name)s.*%(roles)s (has: %(shown)s)",
+            account=account,
+            name=name,
+            roles=roles,
+            shown=shown,
+        ),
+        f"GRANT ALL ON {sql_ident(name)}.* TO {sql_account(user, host)};",
+        observed=shown,
+        expected=expected,
+    )
 
 
 @check("database.write", "Create, write, read and drop a table", **AFTER_CONNECT)
@@ -183,23 +224,34 @@ def write(ctx: Context) -> Outcome:
             except pymysql.err.MySQLError as exc:
                 problem = problem or msg(
                     "DROP TABLE %(table)s in %(name)s failed: %(args)s (drop it by hand)",
-                    table=table, name=name, args=exc.args[-1])
+                    table=table,
+                    name=name,
+                    args=exc.args[-1],
+                )
     if problem:
         return fail(problem, grant)
     if row is None or row[0] != token:
-        return fail(msg("a row written to %(name)s read back as %(row)s", name=name, row=repr(row)), "Check the server's error log")
+        return fail(
+            msg("a row written to %(name)s read back as %(row)s", name=name, row=repr(row)),
+            "Check the server's error log",
+        )
     return passed(msg("created, wrote, read and dropped a table in %(name)s", name=name))
 
 
 # -- server parameters -----------------------------------------------------------------------------
 
+
 def _parameter(name: str):
     def judge(ctx: Context) -> Outcome:
         rule = ctx.req["database"]["parameters"].get(name)
         if rule is None:
-            return skip(msg(
-                "%(name)s is not part of the %(requirements)s requirements",
-                name=name, requirements=ctx.answers.requirements))
+            return skip(
+                msg(
+                    "%(name)s is not part of the %(requirements)s requirements",
+                    name=name,
+                    requirements=ctx.answers.requirements,
+                )
+            )
         facts = _facts(ctx)
         if facts is None:
             return skip("skipped: database.connect gathered no facts")
@@ -245,11 +297,13 @@ def latency(ctx: Context) -> Outcome:
             times.append((time.perf_counter() - t0) * 1000)
     median = round(statistics.median(times), 2)
     shown = msg(
-        "median of %(n_times)s SELECT 1 round trips: %(median)s ms",
-        n_times=len(times), median=format(median, "g"))
+        "median of %(n_times)s SELECT 1 round trips: %(median)s ms", n_times=len(times), median=format(median, "g")
+    )
     if median <= spec["max_ms"]:
         return passed(shown, observed=median, expected=f"<= {spec['max_ms']} ms")
-    return warn(msg("%(shown)s (W&B expects ≤ %(max_ms)s ms)", shown=shown, max_ms=spec['max_ms']),
-                "Place the database on the same low-latency network as the W&B nodes",
-                observed=median, expected=f"<= {spec['max_ms']} ms")
-
+    return warn(
+        msg("%(shown)s (W&B expects ≤ %(max_ms)s ms)", shown=shown, max_ms=spec["max_ms"]),
+        "Place the database on the same low-latency network as the W&B nodes",
+        observed=median,
+        expected=f"<= {spec['max_ms']} ms",
+    )

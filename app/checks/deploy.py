@@ -25,11 +25,12 @@ def version(ctx: Context) -> Outcome:
     d = ctx.answers.deploy
     assert d.version is not None, 'needs=["deploy.version"]'
     if d.version.lower() == "latest":
-        return warn(msg(
-            "%(image)s:latest is not pinned: every restart may pull another W&B release",
-            image=d.image),
-                    msg("Set deploy.version to a release tag, e.g. 0.70.0 (%(image)s:<version>)", image=d.image),
-                    observed=d.version, expected="a pinned tag")
+        return warn(
+            msg("%(image)s:latest is not pinned: every restart may pull another W&B release", image=d.image),
+            msg("Set deploy.version to a release tag, e.g. 0.70.0 (%(image)s:<version>)", image=d.image),
+            observed=d.version,
+            expected="a pinned tag",
+        )
     return passed(f"{d.image}:{d.version}", observed=d.version, expected="a pinned tag")
 
 
@@ -41,32 +42,51 @@ def resource_limits(ctx: Context) -> Outcome:
         try:
             values[key] = parse_quantity(getattr(d, key))
         except QuantityError as exc:
-            return fail(msg("%(path)s: %(problem)s", path="deploy." + key, problem=exc), msg(
-                "Write deploy.%(key)s as a Kubernetes quantity such as 2, 500m or 8Gi",
-                key=key),
-                        observed=getattr(d, key))
+            return fail(
+                msg("%(path)s: %(problem)s", path="deploy." + key, problem=exc),
+                msg("Write deploy.%(key)s as a Kubernetes quantity such as 2, 500m or 8Gi", key=key),
+                observed=getattr(d, key),
+            )
     observed = msg(
         "cpu %(cpu_request)s/%(cpu_limit)s, memory %(memory_request)s/%(memory_limit)s",
-        cpu_request=d.cpu_request, cpu_limit=d.cpu_limit, memory_request=d.memory_request, memory_limit=d.memory_limit)
-    over = [msg(
-        "%(kind)s request %(getattr)s > limit %(getattr_2)s",
-        kind=kind, getattr=getattr(d, kind + '_request'), getattr_2=getattr(d, kind + '_limit'))
-            for kind in ("cpu", "memory") if values[f"{kind}_request"] > values[f"{kind}_limit"]]
+        cpu_request=d.cpu_request,
+        cpu_limit=d.cpu_limit,
+        memory_request=d.memory_request,
+        memory_limit=d.memory_limit,
+    )
+    over = [
+        msg(
+            "%(kind)s request %(getattr)s > limit %(getattr_2)s",
+            kind=kind,
+            getattr=getattr(d, kind + "_request"),
+            getattr_2=getattr(d, kind + "_limit"),
+        )
+        for kind in ("cpu", "memory")
+        if values[f"{kind}_request"] > values[f"{kind}_limit"]
+    ]
     if over:
-        return fail(MsgList(over), "Lower the request or raise the limit so that requests ≤ limits",
-                    observed=observed, expected="requests <= limits")
+        return fail(
+            MsgList(over),
+            "Lower the request or raise the limit so that requests ≤ limits",
+            observed=observed,
+            expected="requests <= limits",
+        )
     node_gib = ctx.answers.hardware.app.memory_gib
     if node_gib is not None and values["memory_limit"] > node_gib * GIB:
-        return warn(msg(
-            "memory limit %(memory_limit)s (%(format_bytes)s) is above the application node's %(node_gib)s GiB",
-            memory_limit=d.memory_limit, format_bytes=format_bytes(values['memory_limit']), node_gib=format(node_gib, "g")),
-                    msg(
-                        "Lower deploy.memory_limit to at most %(node_gib)s GiB minus the system's share, or use "
-                        "larger nodes",
-                        node_gib=format(node_gib, "g")),
-                    observed=observed, expected=msg(
-                        "memory limit <= %(node_gib)s GiB",
-                        node_gib=format(node_gib, "g")))
+        return warn(
+            msg(
+                "memory limit %(memory_limit)s (%(format_bytes)s) is above the application node's %(node_gib)s GiB",
+                memory_limit=d.memory_limit,
+                format_bytes=format_bytes(values["memory_limit"]),
+                node_gib=format(node_gib, "g"),
+            ),
+            msg(
+                "Lower deploy.memory_limit to at most %(node_gib)s GiB minus the system's share, or use larger nodes",
+                node_gib=format(node_gib, "g"),
+            ),
+            observed=observed,
+            expected=msg("memory limit <= %(node_gib)s GiB", node_gib=format(node_gib, "g")),
+        )
     return passed(observed, observed=observed, expected="requests <= limits")
 
 
@@ -107,9 +127,10 @@ def validate_compose(text: str) -> str | None:
     validator = jsonschema.validators.validator_for(schema)(schema)
     # The most specific error first: a bad value rather than the "unevaluated properties"
     # complaint its parent raises because of it, then the deepest path.
-    errors = sorted(validator.iter_errors(yaml.safe_load(text)),
-                    key=lambda e: (e.validator == "unevaluatedProperties", -len(e.absolute_path),
-                                   list(map(str, e.absolute_path))))
+    errors = sorted(
+        validator.iter_errors(yaml.safe_load(text)),
+        key=lambda e: (e.validator == "unevaluatedProperties", -len(e.absolute_path), list(map(str, e.absolute_path))),
+    )
     return f"{_path(errors[0].absolute_path)}: {errors[0].message}" if errors else None
 
 
@@ -129,16 +150,22 @@ def artifacts(ctx: Context) -> Outcome:
     comp = validate_compose(tree["docker-compose/docker-compose.yaml"].decode())
     if comp:
         problems.append(f"docker-compose/docker-compose.yaml: {comp}")
-    expected = msg(
-        "Kubernetes %(k8s_version)s schema (strict) and the Compose Specification",
-        k8s_version=k8s_version)
+    expected = msg("Kubernetes %(k8s_version)s schema (strict) and the Compose Specification", k8s_version=k8s_version)
     if problems:
-        return fail(problems[0], "Correct the answers field behind this value and render again; "
-                    "if it persists, report it as a wbsetup bug", observed="; ".join(problems), expected=expected)
-    return passed(msg(
-        "kubernetes/wandb.yaml valid for Kubernetes %(k8s_version)s; docker-compose.yaml valid",
-        k8s_version=k8s_version),
-                  observed="valid", expected=expected)
+        return fail(
+            problems[0],
+            "Correct the answers field behind this value and render again; if it persists, report it as a wbsetup bug",
+            observed="; ".join(problems),
+            expected=expected,
+        )
+    return passed(
+        msg(
+            "kubernetes/wandb.yaml valid for Kubernetes %(k8s_version)s; docker-compose.yaml valid",
+            k8s_version=k8s_version,
+        ),
+        observed="valid",
+        expected=expected,
+    )
 
 
 def _redis_shape(value: str) -> Msg | None:
@@ -167,27 +194,45 @@ def replicas(ctx: Context) -> Outcome:
     if has_redis and not isinstance(raw, EnvRef):
         problem = _redis_shape(reveal(raw) or "")
         if problem:
-            return fail(msg("deploy.redis_url is not a Redis URL: %(problem)s", problem=problem),
-                        "Write it as redis://[:PASSWORD@]HOST:6379[/DB] (rediss:// for TLS), percent-encoding the password",
-                        observed="invalid", expected="redis://[:password@]host:port[/db]")
+            return fail(
+                msg("deploy.redis_url is not a Redis URL: %(problem)s", problem=problem),
+                "Write it as redis://[:PASSWORD@]HOST:6379[/DB] (rediss:// for TLS), percent-encoding the password",
+                observed="invalid",
+                expected="redis://[:password@]host:port[/db]",
+            )
     observed = f"replicas={d.replicas}, redis_url={'set' if has_redis else 'unset'}"  # a value, not a message
     if d.target == "helm-operator":
-        return passed(msg("the operator chart runs Redis and one shared session key for every replica"),
-                      observed=observed, expected="shared sessions")
+        return passed(
+            msg("the operator chart runs Redis and one shared session key for every replica"),
+            observed=observed,
+            expected="shared sessions",
+        )
     if d.target == "docker-compose":
         if d.replicas > 1:
-            return warn(msg("deploy.replicas is %(n)s, but the docker-compose target runs one W&B on one host",
-                            n=d.replicas),
-                        "Set deploy.replicas to 1, or use the kubernetes or helm-operator target to run several",
-                        observed=observed, expected="1 replica")
+            return warn(
+                msg("deploy.replicas is %(n)s, but the docker-compose target runs one W&B on one host", n=d.replicas),
+                "Set deploy.replicas to 1, or use the kubernetes or helm-operator target to run several",
+                observed=observed,
+                expected="1 replica",
+            )
         return passed(msg("one W&B container"), observed=observed, expected="1 replica")
     if d.replicas == 1:
-        return passed(msg("one replica keeps its sessions and cache in its own Redis"), observed=observed,
-                      expected="1 replica, or an external Redis")
+        return passed(
+            msg("one replica keeps its sessions and cache in its own Redis"),
+            observed=observed,
+            expected="1 replica, or an external Redis",
+        )
     if has_redis:
-        return passed(msg("%(n)s replicas share the external Redis (REDIS) and one GORILLA_SESSION_KEY Secret",
-                          n=d.replicas), observed=observed, expected="an external Redis")
-    return fail(msg("%(n)s replicas without deploy.redis_url: each replica would keep its own sessions and cache",
-                    n=d.replicas),
-                "Set deploy.redis_url to an external Redis 7 (redis://:PASSWORD@HOST:6379/0), or set deploy.replicas to 1",
-                observed=observed, expected="an external Redis for replicas > 1")
+        return passed(
+            msg("%(n)s replicas share the external Redis (REDIS) and one GORILLA_SESSION_KEY Secret", n=d.replicas),
+            observed=observed,
+            expected="an external Redis",
+        )
+    return fail(
+        msg(
+            "%(n)s replicas without deploy.redis_url: each replica would keep its own sessions and cache", n=d.replicas
+        ),
+        "Set deploy.redis_url to an external Redis 7 (redis://:PASSWORD@HOST:6379/0), or set deploy.replicas to 1",
+        observed=observed,
+        expected="an external Redis for replicas > 1",
+    )

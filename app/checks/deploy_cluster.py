@@ -19,10 +19,14 @@ from app.i18n.message import MsgList, as_msg, msg, msg_format
 
 CONNECT = "deploy.cluster.connect"
 OPERATOR_CRD = "weightsandbiases.apps.wandb.com"
-OPERATOR_INSTALL = ("helm repo add wandb https://charts.wandb.ai && "
-                    "helm upgrade --install operator wandb/operator -n wandb-cr --create-namespace")
-CERT_MANAGER_INSTALL = ("helm upgrade --install cert-manager jetstack/cert-manager -n cert-manager "
-                        "--create-namespace --set crds.enabled=true")
+OPERATOR_INSTALL = (
+    "helm repo add wandb https://charts.wandb.ai && "
+    "helm upgrade --install operator wandb/operator -n wandb-cr --create-namespace"
+)
+CERT_MANAGER_INSTALL = (
+    "helm upgrade --install cert-manager jetstack/cert-manager -n cert-manager "
+    "--create-namespace --set crds.enabled=true"
+)
 
 
 def cluster_check(id: str, title: str):
@@ -77,10 +81,12 @@ async def connect(ctx: Context) -> Outcome:
         info = await asyncio.wait_for(work(), k.budget(ctx))
     except Exception as exc:  # noqa: BLE001
         if k.cause(exc) == "forbidden":
-            return fail("forbidden (403): the API server does not accept the kubeconfig's credentials "
-                        "(requests are treated as anonymous)",
-                        "Use a kubeconfig whose user the cluster knows: kubectl config view --raw --minify",
-                        observed="forbidden")
+            return fail(
+                "forbidden (403): the API server does not accept the kubeconfig's credentials "
+                "(requests are treated as anonymous)",
+                "Use a kubeconfig whose user the cluster knows: kubectl config view --raw --minify",
+                observed="forbidden",
+            )
         return k.failure(exc, ctx)
     version = str(info.get("gitVersion") or f"v{info.get('major')}.{info.get('minor')}")
     ctx.facts["kube.version"] = version
@@ -95,8 +101,12 @@ async def version(ctx: Context, client) -> Outcome:
     rules = ctx.req["cluster"]["version"]
     expected = f">= {rules[0]['min']}"
     if parsed is None:
-        return warn(msg("the API server reports an unreadable version %(text)s", text=repr(text)),
-                    "Check kubectl version", observed=text, expected=expected)
+        return warn(
+            msg("the API server reports an unreadable version %(text)s", text=repr(text)),
+            "Check kubectl version",
+            observed=text,
+            expected=expected,
+        )
     rule = k.judge_version(parsed, rules)
     message = msg_format(rule.get("message", "Kubernetes {version}"), version=text, need=rules[0]["min"])
     outcomes: dict[str, Callable[..., Outcome]] = {"pass": passed, "warn": warn, "fail": fail}
@@ -125,9 +135,9 @@ def _unfit(node, cpu, memory) -> tuple[str, str | None]:
         return arch, f"tainted {', '.join(taints)}"
     try:
         if k.quantity(alloc.get("cpu", "0")) < cpu:
-            return arch, msg("allocatable cpu %(cpu)s", cpu=alloc.get('cpu', 0))
+            return arch, msg("allocatable cpu %(cpu)s", cpu=alloc.get("cpu", 0))
         if k.quantity(alloc.get("memory", "0")) < memory:
-            return arch, msg("allocatable memory %(memory)s", memory=alloc.get('memory', 0))
+            return arch, msg("allocatable memory %(memory)s", memory=alloc.get("memory", 0))
     except ValueError:
         return arch, "allocatable resources unreadable"
     return arch, None
@@ -144,26 +154,50 @@ async def nodes(ctx: Context, client) -> Outcome:
     async for node in client.list(Node):
         arch, why = _unfit(node, cpu, memory)
         per_arch[arch] = per_arch.get(arch, 0) + 1
-        (unfit.append(msg("%(node)s: %(why)s", node=node.metadata.name, why=as_msg(why))) if why
-         else fit.append(node.metadata.name))
+        (
+            unfit.append(msg("%(node)s: %(why)s", node=node.metadata.name, why=as_msg(why)))
+            if why
+            else fit.append(node.metadata.name)
+        )
     expected = msg(
-        ">= %(replicas)s Ready, schedulable amd64 nodes with %(cpu_request)s CPU and %(memory_request)s "
-        "allocatable",
-        replicas=d.replicas, cpu_request=d.cpu_request, memory_request=d.memory_request)
+        ">= %(replicas)s Ready, schedulable amd64 nodes with %(cpu_request)s CPU and %(memory_request)s allocatable",
+        replicas=d.replicas,
+        cpu_request=d.cpu_request,
+        memory_request=d.memory_request,
+    )
     shown = ", ".join(f"{n} {a}" for a, n in sorted(per_arch.items())) or msg("no nodes")
-    hint = (msg(
+    hint = msg(
         "Add Ready amd64 nodes with at least %(cpu_request)s CPU and %(memory_request)s memory allocatable "
         "(kubectl get nodes -L kubernetes.io/arch; kubectl uncordon NODE)",
-        cpu_request=d.cpu_request, memory_request=d.memory_request))
+        cpu_request=d.cpu_request,
+        memory_request=d.memory_request,
+    )
     others = msg("; not usable: %(unfit)s", unfit=MsgList(unfit[:5])) if unfit else ""
     if len(fit) >= d.replicas:
-        return passed(msg("%(n_fit)s nodes can run a replica (%(shown)s)", n_fit=len(fit), shown=shown), observed=per_arch, expected=expected)
+        return passed(
+            msg("%(n_fit)s nodes can run a replica (%(shown)s)", n_fit=len(fit), shown=shown),
+            observed=per_arch,
+            expected=expected,
+        )
     if fit:
-        return warn(msg(
-            "only %(n_fit)s node(s) can run a replica, %(replicas)s replicas planned (%(shown)s)%(others)s",
-            n_fit=len(fit), replicas=d.replicas, shown=shown, others=others),
-                    hint, observed=per_arch, expected=expected)
-    return fail(msg("no node can run a W&B replica (%(shown)s)%(others)s", shown=shown, others=others), hint, observed=per_arch, expected=expected)
+        return warn(
+            msg(
+                "only %(n_fit)s node(s) can run a replica, %(replicas)s replicas planned (%(shown)s)%(others)s",
+                n_fit=len(fit),
+                replicas=d.replicas,
+                shown=shown,
+                others=others,
+            ),
+            hint,
+            observed=per_arch,
+            expected=expected,
+        )
+    return fail(
+        msg("no node can run a W&B replica (%(shown)s)%(others)s", shown=shown, others=others),
+        hint,
+        observed=per_arch,
+        expected=expected,
+    )
 
 
 # --- permissions --------------------------------------------------------------------------------
@@ -194,17 +228,30 @@ async def permissions(ctx: Context, client) -> Outcome:
         else:
             raise
     reviews = await asyncio.gather(*(client.create(_access_review("create", r, g, n)) for g, r, n in wanted))
-    denied = [f"create {_name(g, r)}" for (g, r, _), rev in zip(wanted, reviews, strict=False) if not rev.status.allowed]
+    denied = [
+        f"create {_name(g, r)}" for (g, r, _), rev in zip(wanted, reviews, strict=False) if not rev.status.allowed
+    ]
     observed = {_name(g, r): rev.status.allowed for (g, r, _), rev in zip(wanted, reviews, strict=False)}
     if not denied:
-        return passed(msg(
-            "allowed to create %(observed)s in %(ns)s%(note)s",
-            observed=', '.join(observed), ns=ns, note=note), observed=observed)
-    admin = msg("; and a cluster admin runs: kubectl create namespace %(ns)s", ns=ns) if ("", "namespaces", None) in wanted else ""
+        return passed(
+            msg("allowed to create %(observed)s in %(ns)s%(note)s", observed=", ".join(observed), ns=ns, note=note),
+            observed=observed,
+        )
+    admin = (
+        msg("; and a cluster admin runs: kubectl create namespace %(ns)s", ns=ns)
+        if ("", "namespaces", None) in wanted
+        else ""
+    )
     hint = msg(
         "Grant them: kubectl create rolebinding wandb-deployer --clusterrole=admin --user=USER -n %(ns)s%(admin)s",
-        ns=ns, admin=admin)
-    return fail(msg("denied in namespace %(ns)s: %(denied)s%(note)s", ns=ns, denied=', '.join(denied), note=note), hint, observed=observed)
+        ns=ns,
+        admin=admin,
+    )
+    return fail(
+        msg("denied in namespace %(ns)s: %(denied)s%(note)s", ns=ns, denied=", ".join(denied), note=note),
+        hint,
+        observed=observed,
+    )
 
 
 # --- ingress class, operator, cert-manager --------------------------------------------------------
@@ -216,30 +263,41 @@ async def ingress_class(ctx: Context, client) -> Outcome:
     try:
         obj = await client.get(IngressClass, name)
         controller = obj.spec.controller if obj.spec else None
-        return passed(msg(
-            "IngressClass %(name)s exists (controller %(controller)s)",
-            name=name, controller=controller), observed=name)
+        return passed(
+            msg("IngressClass %(name)s exists (controller %(controller)s)", name=name, controller=controller),
+            observed=name,
+        )
     except Exception as exc:  # noqa: BLE001
         if k.status_code(exc) == 403:
-            return warn(msg("cannot read IngressClass %(name)s (forbidden)", name=name),
-                        "Check it yourself: kubectl get ingressclass", observed="forbidden")
+            return warn(
+                msg("cannot read IngressClass %(name)s (forbidden)", name=name),
+                "Check it yourself: kubectl get ingressclass",
+                observed="forbidden",
+            )
         if k.status_code(exc) != 404:
             raise
     try:
         existing = [c.metadata.name async for c in client.list(IngressClass)]
     except Exception as exc:  # noqa: BLE001
         if k.status_code(exc) == 403:
-            return warn(msg("IngressClass %(name)s not found and listing IngressClasses is forbidden", name=name),
-                        "Check it yourself: kubectl get ingressclass", observed="forbidden")
+            return warn(
+                msg("IngressClass %(name)s not found and listing IngressClasses is forbidden", name=name),
+                "Check it yourself: kubectl get ingressclass",
+                observed="forbidden",
+            )
         raise
     shown = ", ".join(existing) or "none"
-    return fail(msg("IngressClass %(name)s does not exist (existing: %(shown)s)", name=name, shown=shown),
-                msg(
-                    "Set deploy.ingress_class to one of: %(shown)s, or install an ingress controller (helm "
-                    "upgrade --install ingress-nginx ingress-nginx/ingress-nginx -n ingress-nginx "
-                    "--create-namespace)",
-                    shown=shown),
-                observed=existing, expected=name)
+    return fail(
+        msg("IngressClass %(name)s does not exist (existing: %(shown)s)", name=name, shown=shown),
+        msg(
+            "Set deploy.ingress_class to one of: %(shown)s, or install an ingress controller (helm "
+            "upgrade --install ingress-nginx ingress-nginx/ingress-nginx -n ingress-nginx "
+            "--create-namespace)",
+            shown=shown,
+        ),
+        observed=existing,
+        expected=name,
+    )
 
 
 @cluster_check("deploy.cluster.operator", "Cluster: W&B operator")
@@ -247,29 +305,39 @@ async def operator(ctx: Context, client) -> Outcome:
     from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 
     if ctx.answers.deploy.target != "helm-operator":
-        return skip(msg(
-            "target %(target)s: the W&B operator is used only by helm-operator",
-            target=ctx.answers.deploy.target))
+        return skip(
+            msg("target %(target)s: the W&B operator is used only by helm-operator", target=ctx.answers.deploy.target)
+        )
     try:
         crd = await client.get(CustomResourceDefinition, OPERATOR_CRD)
     except Exception as exc:  # noqa: BLE001
         if k.status_code(exc) == 404:
-            return fail(msg(
-                "CRD %(OPERATOR_CRD)s is absent: the W&B operator is not installed",
-                OPERATOR_CRD=OPERATOR_CRD), OPERATOR_INSTALL,
-                        observed="absent", expected="Established")
+            return fail(
+                msg("CRD %(OPERATOR_CRD)s is absent: the W&B operator is not installed", OPERATOR_CRD=OPERATOR_CRD),
+                OPERATOR_INSTALL,
+                observed="absent",
+                expected="Established",
+            )
         if k.status_code(exc) == 403:
-            return warn(msg("cannot read CRD %(OPERATOR_CRD)s (forbidden)", OPERATOR_CRD=OPERATOR_CRD),
-                        msg("Check it yourself: kubectl get crd %(OPERATOR_CRD)s", OPERATOR_CRD=OPERATOR_CRD), observed="forbidden")
+            return warn(
+                msg("cannot read CRD %(OPERATOR_CRD)s (forbidden)", OPERATOR_CRD=OPERATOR_CRD),
+                msg("Check it yourself: kubectl get crd %(OPERATOR_CRD)s", OPERATOR_CRD=OPERATOR_CRD),
+                observed="forbidden",
+            )
         raise
     conditions = (crd.status.conditions or []) if crd.status else []
     if any(c.type == "Established" and c.status == "True" for c in conditions):
         return passed(msg("CRD %(OPERATOR_CRD)s is Established", OPERATOR_CRD=OPERATOR_CRD), observed="Established")
-    return fail(msg("CRD %(OPERATOR_CRD)s exists but is not Established", OPERATOR_CRD=OPERATOR_CRD),
-                msg(
-                    "Check the operator: kubectl describe crd %(OPERATOR_CRD)s; then %(OPERATOR_INSTALL)s",
-                    OPERATOR_CRD=OPERATOR_CRD, OPERATOR_INSTALL=OPERATOR_INSTALL),
-                observed="not Established", expected="Established")
+    return fail(
+        msg("CRD %(OPERATOR_CRD)s exists but is not Established", OPERATOR_CRD=OPERATOR_CRD),
+        msg(
+            "Check the operator: kubectl describe crd %(OPERATOR_CRD)s; then %(OPERATOR_INSTALL)s",
+            OPERATOR_CRD=OPERATOR_CRD,
+            OPERATOR_INSTALL=OPERATOR_INSTALL,
+        ),
+        observed="not Established",
+        expected="Established",
+    )
 
 
 def _cluster_issuer():
@@ -292,23 +360,36 @@ async def cert_manager(ctx: Context, client) -> Outcome:
         if code == 404:
             details = getattr(getattr(exc, "status", None), "details", None)
             if details is None or not getattr(details, "name", None):  # the resource type itself is unknown
-                return fail(msg(
-                    "ClusterIssuer %(issuer)s is absent: cert-manager is not installed",
-                    issuer=tls.issuer),
-                            CERT_MANAGER_INSTALL, observed="absent", expected="Ready")
-            return fail(msg("ClusterIssuer %(issuer)s is absent", issuer=tls.issuer),
-                        msg(
-                            "Create it (kubectl apply -f clusterissuer.yaml) or set tls.issuer to one of: kubectl "
-                            "get clusterissuers",
-                            ), observed="absent", expected="Ready")
+                return fail(
+                    msg("ClusterIssuer %(issuer)s is absent: cert-manager is not installed", issuer=tls.issuer),
+                    CERT_MANAGER_INSTALL,
+                    observed="absent",
+                    expected="Ready",
+                )
+            return fail(
+                msg("ClusterIssuer %(issuer)s is absent", issuer=tls.issuer),
+                msg(
+                    "Create it (kubectl apply -f clusterissuer.yaml) or set tls.issuer to one of: kubectl "
+                    "get clusterissuers",
+                ),
+                observed="absent",
+                expected="Ready",
+            )
         if code == 403:
-            return warn(msg("cannot read ClusterIssuer %(issuer)s (forbidden)", issuer=tls.issuer),
-                        msg("Check it yourself: kubectl get clusterissuer %(issuer)s", issuer=tls.issuer), observed="forbidden")
+            return warn(
+                msg("cannot read ClusterIssuer %(issuer)s (forbidden)", issuer=tls.issuer),
+                msg("Check it yourself: kubectl get clusterissuer %(issuer)s", issuer=tls.issuer),
+                observed="forbidden",
+            )
         raise
     conditions = (issuer.status or {}).get("conditions") or []
     ready = next((c for c in conditions if c.get("type") == "Ready"), None)
     if ready and ready.get("status") == "True":
         return passed(msg("ClusterIssuer %(issuer)s is Ready", issuer=tls.issuer), observed="Ready")
     reason = (ready or {}).get("message") or (ready or {}).get("reason") or msg("no Ready condition")
-    return warn(msg("ClusterIssuer %(issuer)s is not Ready: %(reason)s", issuer=tls.issuer, reason=reason),
-                msg("Inspect it: kubectl describe clusterissuer %(issuer)s", issuer=tls.issuer), observed="not Ready", expected="Ready")
+    return warn(
+        msg("ClusterIssuer %(issuer)s is not Ready: %(reason)s", issuer=tls.issuer, reason=reason),
+        msg("Inspect it: kubectl describe clusterissuer %(issuer)s", issuer=tls.issuer),
+        observed="not Ready",
+        expected="Ready",
+    )

@@ -17,12 +17,14 @@ from app.artifacts.images import bundle_images
 from app.checks.engine import Context, Outcome, check, fail, passed, warn
 from app.i18n.message import msg
 
-ACCEPT = ", ".join((
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-))
+ACCEPT = ", ".join(
+    (
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    )
+)
 
 
 def is_loopback(host: str) -> bool:
@@ -67,8 +69,9 @@ def images(ctx: Context) -> Outcome:
     pairs = bundle_images(mask(ctx.answers, redact=True))
     registry = ctx.answers.deploy.registry
     missing, denied, unreachable = [], [], []
-    with httpx.Client(timeout=max(0.5, ctx.timeout * 0.8) / max(1, len(pairs)), follow_redirects=False,
-                      trust_env=False) as client:
+    with httpx.Client(
+        timeout=max(0.5, ctx.timeout * 0.8) / max(1, len(pairs)), follow_redirects=False, trust_env=False
+    ) as client:
         for source, target in pairs:
             try:
                 status = client.head(manifest_url(target), headers={"Accept": ACCEPT}).status_code
@@ -85,20 +88,43 @@ def images(ctx: Context) -> Outcome:
     expected = msg("every image of images.txt in %(registry)s", registry=registry)
     if unreachable:
         target, cause = unreachable[0]
-        return fail(msg("registry %(registry)s did not answer for %(image)s: %(cause)s",
-                        registry=registry, image=target, cause=cause),
-                    msg("Check that %(registry)s is reachable over HTTPS from here and that its certificate is "
-                        "trusted (the cluster nodes need the same)", registry=registry),
-                    observed=observed, expected=expected)
+        return fail(
+            msg(
+                "registry %(registry)s did not answer for %(image)s: %(cause)s",
+                registry=registry,
+                image=target,
+                cause=cause,
+            ),
+            msg(
+                "Check that %(registry)s is reachable over HTTPS from here and that its certificate is "
+                "trusted (the cluster nodes need the same)",
+                registry=registry,
+            ),
+            observed=observed,
+            expected=expected,
+        )
     if missing:
-        return fail(msg("missing from %(registry)s: %(images)s", registry=registry,
-                        images=", ".join(t for _, t in missing)),
-                    msg("Mirror them, e.g. %(commands)s", commands=" && ".join(_skopeo(s, t) for s, t in missing)),
-                    observed=observed, expected=expected)
+        return fail(
+            msg("missing from %(registry)s: %(images)s", registry=registry, images=", ".join(t for _, t in missing)),
+            msg("Mirror them, e.g. %(commands)s", commands=" && ".join(_skopeo(s, t) for s, t in missing)),
+            observed=observed,
+            expected=expected,
+        )
     if denied:
-        return warn(msg("registry %(registry)s asks for credentials: cannot see %(images)s",
-                        registry=registry, images=", ".join(denied)),
-                    msg("Check by hand (skopeo inspect docker://IMAGE with credentials) and give the cluster an "
-                        "imagePullSecret"), observed=observed, expected=expected)
-    return passed(msg("all %(count)s images found in %(registry)s", count=len(pairs), registry=registry),
-                  observed=observed, expected=expected)
+        return warn(
+            msg(
+                "registry %(registry)s asks for credentials: cannot see %(images)s",
+                registry=registry,
+                images=", ".join(denied),
+            ),
+            msg(
+                "Check by hand (skopeo inspect docker://IMAGE with credentials) and give the cluster an imagePullSecret"
+            ),
+            observed=observed,
+            expected=expected,
+        )
+    return passed(
+        msg("all %(count)s images found in %(registry)s", count=len(pairs), registry=registry),
+        observed=observed,
+        expected=expected,
+    )

@@ -13,10 +13,14 @@ from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
 from app.i18n.message import MsgList, as_msg, msg
 from app.probe.reports import published_ports
 
-NO_REPORTS = ("no node reports: on each node run `wbsetup probe --node answers.yaml [--role client] > NODE.json`, "
-              "then `wbsetup validate answers.yaml --node-report NODE.json`")
-DOCKER_INSTALL = ("Install Docker Engine and the Compose plugin from download.docker.com: "
-                  "apt-get install docker-ce docker-ce-cli containerd.io docker-compose-plugin")
+NO_REPORTS = (
+    "no node reports: on each node run `wbsetup probe --node answers.yaml [--role client] > NODE.json`, "
+    "then `wbsetup validate answers.yaml --node-report NODE.json`"
+)
+DOCKER_INSTALL = (
+    "Install Docker Engine and the Compose plugin from download.docker.com: "
+    "apt-get install docker-ce docker-ce-cli containerd.io docker-compose-plugin"
+)
 
 
 NAMED = 10  # nodes named in a message or kept in `observed`: results stay small with 1,000 nodes
@@ -47,9 +51,13 @@ def _reports(ctx: Context, role: str | None = None) -> list[dict] | Outcome:
         return skip(NO_REPORTS)
     chosen = [r for r in ctx.node_reports if role is None or r["role"] == role]
     if not chosen:
-        return skip(msg(
-            "no %(role)s node reported: run `wbsetup probe --node answers.yaml --role %(role_2)s` on one",
-            role=role, role_2=role))
+        return skip(
+            msg(
+                "no %(role)s node reported: run `wbsetup probe --node answers.yaml --role %(role_2)s` on one",
+                role=role,
+                role_2=role,
+            )
+        )
     return chosen
 
 
@@ -73,23 +81,32 @@ def node_database(ctx: Context) -> Outcome:
     if isinstance(reports, Outcome):
         return reports
     db = ctx.answers.database
-    bad = [msg("%(node)s: %(error)s", node=r["node"], error=_error(r["reach"]["database"], "not reached"))
-           for r in reports if not r["reach"]["database"]["ok"]]
+    bad = [
+        msg("%(node)s: %(error)s", node=r["node"], error=_error(r["reach"]["database"], "not reached"))
+        for r in reports
+        if not r["reach"]["database"]["ok"]
+    ]
     observed = {r["node"]: r["reach"]["database"]["ok"] for r in reports}
     observed = _observed(observed, [n for n, ok in observed.items() if not ok])
     bad = _first(bad)
     if not bad:
-        return passed(msg(
-            "%(n_reports)s app node(s) reach %(host)s:%(port)s",
-            n_reports=len(reports), host=db.host, port=db.port), observed=observed)
-    return fail(msg(
-        "cannot reach the database %(host)s:%(port)s from %(bad)s",
-        host=db.host, port=db.port, bad=MsgList(bad)),
-                msg(
-                    "Allow TCP %(port)s inbound on %(host)s from the app nodes (firewall: ufw allow proto tcp "
-                    "from APP_NODE_IP to any port %(port_2)s) and check MySQL's bind-address",
-                    port=db.port, host=db.host, port_2=db.port),
-                observed=observed)
+        return passed(
+            msg(
+                "%(n_reports)s app node(s) reach %(host)s:%(port)s", n_reports=len(reports), host=db.host, port=db.port
+            ),
+            observed=observed,
+        )
+    return fail(
+        msg("cannot reach the database %(host)s:%(port)s from %(bad)s", host=db.host, port=db.port, bad=MsgList(bad)),
+        msg(
+            "Allow TCP %(port)s inbound on %(host)s from the app nodes (firewall: ufw allow proto tcp "
+            "from APP_NODE_IP to any port %(port_2)s) and check MySQL's bind-address",
+            port=db.port,
+            host=db.host,
+            port_2=db.port,
+        ),
+        observed=observed,
+    )
 
 
 @check("deploy.node.object_store", "Nodes: reach the object store", needs=["object_store.endpoint"])
@@ -99,37 +116,63 @@ def node_object_store(ctx: Context) -> Outcome:
         return reports
     url = urlsplit(ctx.answers.object_store.endpoint)
     port = url.port or (443 if url.scheme == "https" else 80)
-    observed = {r["node"]: (r["reach"]["object_store"].get("tls") if r["reach"]["object_store"]["ok"] else "unreachable")
-                for r in reports}
-    unreachable = [msg("%(node)s (%(error)s)", node=r["node"], error=_error(r["reach"]["object_store"], "not reached"))
-                   for r in reports if not r["reach"]["object_store"]["ok"]]
+    observed = {
+        r["node"]: (r["reach"]["object_store"].get("tls") if r["reach"]["object_store"]["ok"] else "unreachable")
+        for r in reports
+    }
+    unreachable = [
+        msg("%(node)s (%(error)s)", node=r["node"], error=_error(r["reach"]["object_store"], "not reached"))
+        for r in reports
+        if not r["reach"]["object_store"]["ok"]
+    ]
     untrusted = [n for n, tls in observed.items() if tls == "untrusted"]
     private = [n for n, tls in observed.items() if tls == "private-ca"]
-    observed = _observed(observed, [n for n, tls in observed.items() if tls in ("unreachable", "untrusted", "private-ca")])
+    observed = _observed(
+        observed, [n for n, tls in observed.items() if tls in ("unreachable", "untrusted", "private-ca")]
+    )
     unreachable, untrusted, private = _first(unreachable), _first(untrusted), _first(private)
     if unreachable:
-        return fail(msg(
-            "the object store %(hostname)s:%(port)s is unreachable from %(unreachable)s",
-            hostname=url.hostname, port=port, unreachable=MsgList(unreachable)),
-                    msg(
-                        "Allow TCP %(port)s inbound to %(hostname)s from every node and client (presigned URLs "
-                        "send training machines and browsers straight to the store)",
-                        port=port, hostname=url.hostname), observed=observed)
+        return fail(
+            msg(
+                "the object store %(hostname)s:%(port)s is unreachable from %(unreachable)s",
+                hostname=url.hostname,
+                port=port,
+                unreachable=MsgList(unreachable),
+            ),
+            msg(
+                "Allow TCP %(port)s inbound to %(hostname)s from every node and client (presigned URLs "
+                "send training machines and browsers straight to the store)",
+                port=port,
+                hostname=url.hostname,
+            ),
+            observed=observed,
+        )
     if untrusted:
-        return fail(msg(
-            "the object store's certificate is not trusted on %(untrusted)s",
-            untrusted=', '.join(untrusted)),
-                    "Use a certificate from a CA the nodes trust (W&B does not support self-signed certificates), "
-                    "or set object_store.ca_pem to the store's private CA", observed=observed)
+        return fail(
+            msg("the object store's certificate is not trusted on %(untrusted)s", untrusted=", ".join(untrusted)),
+            "Use a certificate from a CA the nodes trust (W&B does not support self-signed certificates), "
+            "or set object_store.ca_pem to the store's private CA",
+            observed=observed,
+        )
     if private:
-        return warn(msg(
-            "the object store's certificate is trusted only through object_store.ca_pem on %(private)s",
-            private=', '.join(private)),
-                    "W&B then needs the CA too: set global.customCACerts (operator) or mount it into the container, "
-                    "and install it in the trust store of every client", observed=observed)
-    return passed(msg(
-        "%(n_reports)s node(s) reach %(hostname)s:%(port)s",
-        n_reports=len(reports), hostname=url.hostname, port=port), observed=observed)
+        return warn(
+            msg(
+                "the object store's certificate is trusted only through object_store.ca_pem on %(private)s",
+                private=", ".join(private),
+            ),
+            "W&B then needs the CA too: set global.customCACerts (operator) or mount it into the container, "
+            "and install it in the trust store of every client",
+            observed=observed,
+        )
+    return passed(
+        msg(
+            "%(n_reports)s node(s) reach %(hostname)s:%(port)s",
+            n_reports=len(reports),
+            hostname=url.hostname,
+            port=port,
+        ),
+        observed=observed,
+    )
 
 
 @check("deploy.node.host", "Nodes: resolve the W&B host", needs=["host"])
@@ -139,24 +182,31 @@ def node_host(ctx: Context) -> Outcome:
         return reports
     name = urlsplit(ctx.answers.host).hostname
     observed = {r["node"]: r["reach"]["host"].get("addresses") or [] for r in reports}
-    bad = [msg("%(node)s (%(error)s)", node=r["node"], error=_error(r["reach"]["host"], "no address"))
-           for r in reports if not r["reach"]["host"]["ok"]]
+    bad = [
+        msg("%(node)s (%(error)s)", node=r["node"], error=_error(r["reach"]["host"], "no address"))
+        for r in reports
+        if not r["reach"]["host"]["ok"]
+    ]
     observed = _observed(observed, [r["node"] for r in reports if not r["reach"]["host"]["ok"]])
     bad = _first(bad)
     if not bad:
-        return passed(msg("%(n_reports)s node(s) resolve %(name)s", n_reports=len(reports), name=name), observed=observed)
-    return warn(msg("%(name)s does not resolve on %(bad)s", name=name, bad=MsgList(bad)),
-                msg(
-                    "Add %(name)s to DNS (or to /etc/hosts on those nodes) pointing at the W&B load balancer",
-                    name=name),
-                observed=observed)
+        return passed(
+            msg("%(n_reports)s node(s) resolve %(name)s", n_reports=len(reports), name=name), observed=observed
+        )
+    return warn(
+        msg("%(name)s does not resolve on %(bad)s", name=name, bad=MsgList(bad)),
+        msg("Add %(name)s to DNS (or to /etc/hosts on those nodes) pointing at the W&B load balancer", name=name),
+        observed=observed,
+    )
 
 
 def _compose_target(ctx: Context) -> Outcome | None:
     target = ctx.answers.deploy.target
-    return None if target == "docker-compose" else skip(msg(
-        "target %(target)s: Docker Compose is not used",
-        target=target))
+    return (
+        None
+        if target == "docker-compose"
+        else skip(msg("target %(target)s: Docker Compose is not used", target=target))
+    )
 
 
 @check("deploy.node.docker", "Nodes: Docker Engine and Compose")
@@ -168,7 +218,10 @@ def node_docker(ctx: Context) -> Outcome:
     need = ctx.req["nodes"]["docker"]
     expected = msg(
         "Docker Engine >= %(engine)s, Compose v2 >= %(compose_v2)s or docker-compose >= %(compose_v1)s",
-        engine=need['engine'], compose_v2=need['compose_v2'], compose_v1=need['compose_v1'])
+        engine=need["engine"],
+        compose_v2=need["compose_v2"],
+        compose_v1=need["compose_v1"],
+    )
     problems: list[str] = []
     observed: dict = {}
     for r in reports:
@@ -176,20 +229,29 @@ def node_docker(ctx: Context) -> Outcome:
         observed[r["node"]] = {"engine": engine, "compose": compose}
         e, c = _version(engine), _version(compose)
         if e is None:
-            problems.append(msg("%(node)s: Docker Engine not found", node=r['node']))
+            problems.append(msg("%(node)s: Docker Engine not found", node=r["node"]))
         elif e < _need(need["engine"]):
-            problems.append(msg(
-                "%(node)s: Docker Engine %(engine)s < %(engine_2)s",
-                node=r['node'], engine=engine, engine_2=need['engine']))
+            problems.append(
+                msg(
+                    "%(node)s: Docker Engine %(engine)s < %(engine_2)s",
+                    node=r["node"],
+                    engine=engine,
+                    engine_2=need["engine"],
+                )
+            )
         floor = need["compose_v1"] if c and c[0] == 1 else need["compose_v2"]
         if c is None:
-            problems.append(msg("%(node)s: Docker Compose not found", node=r['node']))
+            problems.append(msg("%(node)s: Docker Compose not found", node=r["node"]))
         elif c < _need(floor):
             problems.append(f"{r['node']}: Compose {compose} < {floor}")
     failing = {p.split(":", 1)[0] for p in problems}
     observed, problems = _observed(observed, [n for n in observed if n in failing]), _first(problems)
     if not problems:
-        return passed(msg("%(n_reports)s app node(s) have Docker and Compose", n_reports=len(reports)), observed=observed, expected=expected)
+        return passed(
+            msg("%(n_reports)s app node(s) have Docker and Compose", n_reports=len(reports)),
+            observed=observed,
+            expected=expected,
+        )
     return fail(MsgList(problems), DOCKER_INSTALL, observed=observed, expected=expected)
 
 
@@ -203,13 +265,21 @@ def node_ports(ctx: Context) -> Outcome:
     busy = [f"{r['node']} port {p}" for r in reports for p in wanted if p in r["ports_in_use"]]
     shown = ", ".join(map(str, wanted))
     if not busy:
-        return passed(msg(
-            "ports %(shown)s are free on %(n_reports)s app node(s)",
-            shown=shown, n_reports=len(reports)), observed=[], expected=wanted)
+        return passed(
+            msg("ports %(shown)s are free on %(n_reports)s app node(s)", shown=shown, n_reports=len(reports)),
+            observed=[],
+            expected=wanted,
+        )
     first = busy[0].rsplit(" ", 1)[1]
     busy = _first(busy)
-    return fail(msg("already in use: %(busy)s", busy=', '.join(busy)),
-                msg(
-                    "Stop what listens there (ss -ltnp 'sport = :%(first)s' shows it) and allow TCP %(shown)s "
-                    "inbound in the node's firewall",
-                    first=first, shown=shown), observed=busy, expected=wanted)
+    return fail(
+        msg("already in use: %(busy)s", busy=", ".join(busy)),
+        msg(
+            "Stop what listens there (ss -ltnp 'sport = :%(first)s' shows it) and allow TCP %(shown)s "
+            "inbound in the node's firewall",
+            first=first,
+            shown=shown,
+        ),
+        observed=busy,
+        expected=wanted,
+    )

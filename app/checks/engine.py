@@ -149,9 +149,16 @@ class Result:
 
     def to_dict(self) -> dict:
         d = {
-            "id": self.id, "step": self.step, "status": self.status, "title": self.title,
-            "message": self.message, "hint": self.hint, "observed": self.observed,
-            "expected": self.expected, "duration_ms": self.duration_ms, "ignored": self.ignored,
+            "id": self.id,
+            "step": self.step,
+            "status": self.status,
+            "title": self.title,
+            "message": self.message,
+            "hint": self.hint,
+            "observed": self.observed,
+            "expected": self.expected,
+            "duration_ms": self.duration_ms,
+            "ignored": self.ignored,
         }
         if self.ignored:
             d["original_status"] = self.original_status
@@ -190,8 +197,11 @@ class Report:
 
     def to_dict(self) -> dict:
         return {
-            "schema": 1, "profile": self.profile, "requirements": self.requirements,
-            "duration_ms": self.duration_ms, "summary": self.summary,
+            "schema": 1,
+            "profile": self.profile,
+            "requirements": self.requirements,
+            "duration_ms": self.duration_ms,
+            "summary": self.summary,
             "checks": [r.to_dict() for r in self.results],
         }
 
@@ -247,19 +257,28 @@ async def run_checks(
     if only is not None:
         wanted = set(only)
         selected = [c for c in checks_for(STEPS) if c.id in wanted]
-    ctx = Context(answers, requirements or req_profiles.load(answers.requirements), timeout,
-                  node_reports=list(node_reports or []))
-    secrets = [v.get_secret_value() for _, v in answers.secrets()
-               if v is not None and hasattr(v, "get_secret_value") and len(v.get_secret_value()) >= 4]
+    ctx = Context(
+        answers, requirements or req_profiles.load(answers.requirements), timeout, node_reports=list(node_reports or [])
+    )
+    secrets = [
+        v.get_secret_value()
+        for _, v in answers.secrets()
+        if v is not None and hasattr(v, "get_secret_value") and len(v.get_secret_value()) >= 4
+    ]
     ids = {c.id for c in selected}
     done: dict[str, asyncio.Future] = {c.id: asyncio.get_running_loop().create_future() for c in selected}
 
     async def run_one(c: Check) -> Result:
         outcome, started = await _judge(c, ctx, ids, done)
         result = Result(
-            id=c.id, step=c.step, status=outcome.status, title=c.title,
-            message=_scrub(outcome.message, secrets), hint=_scrub(outcome.hint, secrets),
-            observed=_scrub(outcome.observed, secrets), expected=outcome.expected,
+            id=c.id,
+            step=c.step,
+            status=outcome.status,
+            title=c.title,
+            message=_scrub(outcome.message, secrets),
+            hint=_scrub(outcome.hint, secrets),
+            observed=_scrub(outcome.observed, secrets),
+            expected=outcome.expected,
             duration_ms=int((time.perf_counter() - started) * 1000),
         )
         if result.status == "fail" and c.id in ignore:
@@ -281,11 +300,13 @@ async def _judge(c: Check, ctx: Context, ids: set[str], done: dict[str, asyncio.
         if dep in ids:
             status = (dep_outcome := await done[dep]).status
             if status == "skip":  # say why, e.g. what input to provide
-                return skip(msg("skipped: %(dep)s was skipped (%(message)s)", dep=dep, message=as_msg(dep_outcome.message))), \
-                    time.perf_counter()
+                return skip(
+                    msg("skipped: %(dep)s was skipped (%(message)s)", dep=dep, message=as_msg(dep_outcome.message))
+                ), time.perf_counter()
             if status not in ("pass", "warn"):
-                return skip(msg("skipped: %(dep)s did not pass (%(status)s)", dep=dep, status=msg(status))), \
-                    time.perf_counter()
+                return skip(
+                    msg("skipped: %(dep)s did not pass (%(status)s)", dep=dep, status=msg(status))
+                ), time.perf_counter()
     started = time.perf_counter()
     missing = [p for p in c.needs if get_path(ctx.answers, p) in (None, "")]
     if missing:
@@ -297,8 +318,10 @@ async def _guarded(c: Check, ctx: Context) -> Outcome:
     try:
         outcome = await asyncio.wait_for(_call(c, ctx), timeout=ctx.timeout)
     except TimeoutError:
-        return error(msg("timed out after %(timeout)s s", timeout=format(ctx.timeout, "g")),
-                     "Check that the service is reachable, or raise --timeout")
+        return error(
+            msg("timed out after %(timeout)s s", timeout=format(ctx.timeout, "g")),
+            "Check that the service is reachable, or raise --timeout",
+        )
     except Exception as exc:  # a crashing check is a result, never a hole
         return error(msg("check crashed: %(type)s: %(exc)s", type=type(exc).__name__, exc=exc))
     if not isinstance(outcome, Outcome) or outcome.status not in STATUSES:

@@ -43,11 +43,18 @@ def parse(text: str) -> dict:
     for key in ("clusters", "contexts", "users"):
         for item in doc.get(key) or []:
             inner = key[:-1]
-            if not isinstance(item, dict) or not isinstance(item.get("name"), str) \
-                    or not isinstance(item.get(inner), dict):
-                raise KubeconfigError(msg(
-                    "deploy.kubeconfig: every entry of %(key)s needs a name and a %(inner)s mapping",
-                    key=key, inner=inner))
+            if (
+                not isinstance(item, dict)
+                or not isinstance(item.get("name"), str)
+                or not isinstance(item.get(inner), dict)
+            ):
+                raise KubeconfigError(
+                    msg(
+                        "deploy.kubeconfig: every entry of %(key)s needs a name and a %(inner)s mapping",
+                        key=key,
+                        inner=inner,
+                    )
+                )
     return doc
 
 
@@ -79,9 +86,9 @@ def _check_data(value: Any, what: str) -> None:
 
 def _check_file(value: Any, what: str) -> None:
     if not isinstance(value, str) or not value.startswith("/"):
-        raise KubeconfigError(msg(
-            "deploy.kubeconfig: %(what)s must be an absolute path, or use %(what_2)s-data",
-            what=what, what_2=what))
+        raise KubeconfigError(
+            msg("deploy.kubeconfig: %(what)s must be an absolute path, or use %(what_2)s-data", what=what, what_2=what)
+        )
 
 
 def resolve(text: str, context: str | None = None) -> tuple[str, dict, dict]:
@@ -91,53 +98,66 @@ def resolve(text: str, context: str | None = None) -> tuple[str, dict, dict]:
     name = context or doc.get("current-context")
     if not name:
         names = ", ".join(c["name"] for c in doc["contexts"])
-        raise KubeconfigError(msg(
-            "deploy.kubeconfig has no current-context: set deploy.context (one of: %(names)s)",
-            names=names))
+        raise KubeconfigError(
+            msg("deploy.kubeconfig has no current-context: set deploy.context (one of: %(names)s)", names=names)
+        )
     ctx = _named(doc, "contexts", name)
     if ctx is None:
         names = ", ".join(c["name"] for c in doc["contexts"])
-        raise KubeconfigError(msg(
-            "context %(name)s is not in deploy.kubeconfig (contexts: %(names)s)",
-            name=repr(name), names=names))
+        raise KubeconfigError(
+            msg("context %(name)s is not in deploy.kubeconfig (contexts: %(names)s)", name=repr(name), names=names)
+        )
     cluster = _named(doc, "clusters", str(ctx.get("cluster")))
     if cluster is None:
-        raise KubeconfigError(msg(
-            "context %(name)s names cluster %(cluster)s, which is not in the kubeconfig",
-            name=repr(name), cluster=repr(ctx.get('cluster'))))
+        raise KubeconfigError(
+            msg(
+                "context %(name)s names cluster %(cluster)s, which is not in the kubeconfig",
+                name=repr(name),
+                cluster=repr(ctx.get("cluster")),
+            )
+        )
     server = cluster.get("server")
     if not isinstance(server, str) or not server.startswith(("https://", "http://")):
-        raise KubeconfigError(msg(
-            "cluster %(cluster)s needs a server URL (https://host:6443)",
-            cluster=repr(ctx.get('cluster'))))
+        raise KubeconfigError(
+            msg("cluster %(cluster)s needs a server URL (https://host:6443)", cluster=repr(ctx.get("cluster")))
+        )
     if "certificate-authority-data" in cluster:
         _check_data(cluster["certificate-authority-data"], "certificate-authority")
     elif "certificate-authority" in cluster:
         _check_file(cluster["certificate-authority"], "certificate-authority")
     user = _named(doc, "users", str(ctx.get("user"))) if ctx.get("user") else None
     if user is None:
-        raise KubeconfigError(msg(
-            "context %(name)s has no user: add a user with a token or client certificate",
-            name=repr(name)))
+        raise KubeconfigError(
+            msg("context %(name)s has no user: add a user with a token or client certificate", name=repr(name))
+        )
     if user.get("exec") or user.get("auth-provider"):
         kind = msg("exec plugins") if user.get("exec") else msg("auth-provider plugins")
-        raise KubeconfigError(msg(
-            "kubeconfig user of context %(name)s uses %(kind)s: %(UNSUPPORTED_AUTH)s",
-            name=repr(name), kind=kind, UNSUPPORTED_AUTH=UNSUPPORTED_AUTH))
+        raise KubeconfigError(
+            msg(
+                "kubeconfig user of context %(name)s uses %(kind)s: %(UNSUPPORTED_AUTH)s",
+                name=repr(name),
+                kind=kind,
+                UNSUPPORTED_AUTH=UNSUPPORTED_AUTH,
+            )
+        )
     has_cert = any(k in user for k in ("client-certificate-data", "client-certificate"))
     if not user.get("token") and not user.get("tokenFile") and not has_cert:
-        raise KubeconfigError(msg(
-            "kubeconfig user of context %(name)s has no credentials: %(UNSUPPORTED_AUTH)s",
-            name=repr(name), UNSUPPORTED_AUTH=UNSUPPORTED_AUTH))
+        raise KubeconfigError(
+            msg(
+                "kubeconfig user of context %(name)s has no credentials: %(UNSUPPORTED_AUTH)s",
+                name=repr(name),
+                UNSUPPORTED_AUTH=UNSUPPORTED_AUTH,
+            )
+        )
     for key in ("client-certificate", "client-key"):
         if f"{key}-data" in user:
             _check_data(user[f"{key}-data"], key)
         elif key in user:
             _check_file(user[key], key)
     if has_cert and not any(k in user for k in ("client-key-data", "client-key")):
-        raise KubeconfigError(msg(
-            "kubeconfig user of context %(name)s has a client certificate but no client key",
-            name=repr(name)))
+        raise KubeconfigError(
+            msg("kubeconfig user of context %(name)s has a client certificate but no client key", name=repr(name))
+        )
     if "tokenFile" in user:
         _check_file(user["tokenFile"], "tokenFile")
     return name, cluster, user

@@ -36,19 +36,29 @@ def to_text(report: Report) -> str:
 
 def to_junit(report: Report) -> str:
     s = report.summary
-    suites = ET.Element("testsuites", name="wbsetup", tests=str(len(report.results)),
-                        failures=str(s["fail"]), errors=str(s["error"]), skipped=str(s["skip"]),
-                        time=f"{report.duration_ms / 1000:.3f}")
+    suites = ET.Element(
+        "testsuites",
+        name="wbsetup",
+        tests=str(len(report.results)),
+        failures=str(s["fail"]),
+        errors=str(s["error"]),
+        skipped=str(s["skip"]),
+        time=f"{report.duration_ms / 1000:.3f}",
+    )
     by_step: dict[str, list] = {}
     for r in report.results:
         by_step.setdefault(r.step, []).append(r)
     for step, results in by_step.items():
         suite = ET.SubElement(
-            suites, "testsuite", name=f"{report.profile}.{step}", tests=str(len(results)),
+            suites,
+            "testsuite",
+            name=f"{report.profile}.{step}",
+            tests=str(len(results)),
             failures=str(sum(r.status == "fail" for r in results)),
             errors=str(sum(r.status == "error" for r in results)),
             skipped=str(sum(r.status == "skip" for r in results)),
-            time=f"{sum(r.duration_ms for r in results) / 1000:.3f}")
+            time=f"{sum(r.duration_ms for r in results) / 1000:.3f}",
+        )
         for r in results:
             case = ET.SubElement(suite, "testcase", classname=step, name=r.id, time=f"{r.duration_ms / 1000:.3f}")
             text = f"{r.message}\nhint: {r.hint}" if r.hint else r.message

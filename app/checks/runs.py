@@ -91,8 +91,9 @@ async def start(app, store: Store, answers: Answers, step: str, only: str | None
     selected = [c for c in checks_for([step]) if ids is None or c.id in ids]
 
     def prepare():
-        run_id = store.start_run(answers.profile, step if not only else f"check:{only}",
-                                 digest(store, answers, step), len(selected))
+        run_id = store.start_run(
+            answers.profile, step if not only else f"check:{only}", digest(store, answers, step), len(selected)
+        )
         return run_id, store.ignores(answers.profile), node_reports(store, answers.profile)
 
     run_id, ignores, reports = await asyncio.to_thread(prepare)
@@ -110,8 +111,15 @@ async def start(app, store: Store, answers: Answers, step: str, only: str | None
 
     async def work():
         try:
-            await run_checks(resolved(answers), steps=[step], only=ids, timeout=timeout, ignore=ignores,
-                             node_reports=reports, on_result=on_result)
+            await run_checks(
+                resolved(answers),
+                steps=[step],
+                only=ids,
+                timeout=timeout,
+                ignore=ignores,
+                node_reports=reports,
+                on_result=on_result,
+            )
         finally:
             for failed in await asyncio.gather(*writes, return_exceptions=True):
                 if isinstance(failed, Exception):  # the page saw it; the store could not keep it
@@ -152,8 +160,16 @@ def row(result: dict) -> Row:
     return Row(result["id"], result["title"], result["status"], result, ignored_reason=result.get("ignore_reason"))
 
 
-def rows(store: Store, answers: Answers, step: str, active_run: int | None = None, *,
-         latest: dict | None = None, ignores: dict | None = None, doc: dict | None = None) -> tuple[list[Row], dict]:
+def rows(
+    store: Store,
+    answers: Answers,
+    step: str,
+    active_run: int | None = None,
+    *,
+    latest: dict | None = None,
+    ignores: dict | None = None,
+    doc: dict | None = None,
+) -> tuple[list[Row], dict]:
     """One row per check of `step`: pending when the active run has not reported it yet, else its
     newest result with the current ignore applied (ignoring is reversible without re-running).
 
@@ -193,5 +209,10 @@ def rows(store: Store, answers: Answers, step: str, active_run: int | None = Non
             result.update(status=original, ignored=False)
         out.append(Row(c.id, c.title, result["status"], result, stale=ref.digest != current, ignored_reason=reason))
     counts = {s: sum(r.status == s for r in out) for s in (*STATUSES, "pending", "never")}
-    return out, {"done": done, "counts": counts, "total": len(out), "elapsed": elapsed,
-                 "finished": len(out) - counts["pending"]}
+    return out, {
+        "done": done,
+        "counts": counts,
+        "total": len(out),
+        "elapsed": elapsed,
+        "finished": len(out) - counts["pending"],
+    }

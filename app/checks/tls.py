@@ -70,23 +70,34 @@ def host(ctx: Context) -> Outcome:
     assert value is not None, 'needs=["host"]'
     parts = urlsplit(value)
     if parts.scheme not in DEFAULT_PORT or not parts.hostname or parts.path or parts.query or parts.fragment:
-        return fail(msg("host %(value)s is not an http(s) URL without a path", value=value),
-                    "Set host to the URL users type, e.g. https://wandb.acme.internal", observed=value)
+        return fail(
+            msg("host %(value)s is not an http(s) URL without a path", value=value),
+            "Set host to the URL users type, e.g. https://wandb.acme.internal",
+            observed=value,
+        )
     https_host = f"https://{parts.netloc}"
     if mode == "none":
-        why = (msg("W&B should be served over TLS") if parts.scheme == "http" else
-               msg("host is %(value)s but tls.mode is none, so nothing terminates TLS", value=value))
-        return warn(msg("%(why)s (tls.mode is none)", why=why),
-                    msg(
-                        "Choose tls.mode provided, external or cert-manager and set host to %(https_host)s",
-                        https_host=https_host),
-                    observed=value, expected="https with a TLS mode")
+        why = (
+            msg("W&B should be served over TLS")
+            if parts.scheme == "http"
+            else msg("host is %(value)s but tls.mode is none, so nothing terminates TLS", value=value)
+        )
+        return warn(
+            msg("%(why)s (tls.mode is none)", why=why),
+            msg(
+                "Choose tls.mode provided, external or cert-manager and set host to %(https_host)s",
+                https_host=https_host,
+            ),
+            observed=value,
+            expected="https with a TLS mode",
+        )
     if parts.scheme == "http":
-        return warn(msg("W&B should be served over TLS: host is %(value)s", value=value),
-                    msg(
-                        "Set host to %(https_host)s and terminate TLS at the load balancer or ingress",
-                        https_host=https_host),
-                    observed=value, expected="https://…")
+        return warn(
+            msg("W&B should be served over TLS: host is %(value)s", value=value),
+            msg("Set host to %(https_host)s and terminate TLS at the load balancer or ingress", https_host=https_host),
+            observed=value,
+            expected="https://…",
+        )
     return passed(value, observed=value)
 
 
@@ -98,12 +109,15 @@ def dns(ctx: Context) -> Outcome:
     try:
         addrs = _served.resolve(name, port, ctx.timeout * 0.9)
     except OSError as exc:  # socket.gaierror, TimeoutError
-        return warn(msg("%(name)s does not resolve from this machine (%(exc)s)", name=name, exc=exc),
-                    msg(
-                        "Add DNS A/AAAA records for %(name)s: browsers, SDK clients and the load balancer must "
-                        "resolve it",
-                        name=name),
-                    observed=str(exc), expected="an address")
+        return warn(
+            msg("%(name)s does not resolve from this machine (%(exc)s)", name=name, exc=exc),
+            msg(
+                "Add DNS A/AAAA records for %(name)s: browsers, SDK clients and the load balancer must resolve it",
+                name=name,
+            ),
+            observed=str(exc),
+            expected="an address",
+        )
     shown = ", ".join(a[1][0] for a in addrs)
     return passed(f"{name} → {shown}", observed=shown)
 
@@ -119,17 +133,23 @@ def certificate(ctx: Context) -> Outcome:
     leaf, rest = chain[0], chain[1:]
     observed = _x509.label(leaf)
     if _ca_first(chain):
-        return fail(msg(
-            "the first certificate (%(observed)s) is a CA certificate, not the server's",
-            observed=observed),
-                    "Put the server (leaf) certificate first, then its intermediates: cat server.crt intermediate.crt",
-                    observed=observed, expected="leaf first")
+        return fail(
+            msg("the first certificate (%(observed)s) is a CA certificate, not the server's", observed=observed),
+            "Put the server (leaf) certificate first, then its intermediates: cat server.crt intermediate.crt",
+            observed=observed,
+            expected="leaf first",
+        )
     problems = []
     for i, (child, parent) in enumerate(zip(chain, rest, strict=False), 2):
         if child.issuer != parent.subject:
-            problems.append(msg(
-                "certificate %(i)s (%(label)s) did not issue certificate %(value)s",
-                i=i, label=_x509.label(parent), value=i - 1))
+            problems.append(
+                msg(
+                    "certificate %(i)s (%(label)s) did not issue certificate %(value)s",
+                    i=i,
+                    label=_x509.label(parent),
+                    value=i - 1,
+                )
+            )
             break
     key = leaf.public_key()
     kind = _pem.describe_key(key)
@@ -139,12 +159,21 @@ def certificate(ctx: Context) -> Outcome:
         problems.append(msg("the leaf has an %(kind)s-bit key; browsers need at least 2048 bits", kind=kind))
     extra = f" + {len(rest)} intermediate(s)" if rest else ""
     if problems:
-        return warn(msg("%(observed)s%(extra)s: %(problems)s", observed=observed, extra=extra, problems=MsgList(problems)),
-                    "Order the chain leaf → intermediate(s) and use an RSA ≥ 2048 or ECDSA key",
-                    observed=observed)
-    return passed(msg(
-        "%(observed)s (%(kind)s) issued by %(rfc4514_string)s%(extra)s",
-        observed=observed, kind=kind, rfc4514_string=leaf.issuer.rfc4514_string() or '-', extra=extra), observed=observed)
+        return warn(
+            msg("%(observed)s%(extra)s: %(problems)s", observed=observed, extra=extra, problems=MsgList(problems)),
+            "Order the chain leaf → intermediate(s) and use an RSA ≥ 2048 or ECDSA key",
+            observed=observed,
+        )
+    return passed(
+        msg(
+            "%(observed)s (%(kind)s) issued by %(rfc4514_string)s%(extra)s",
+            observed=observed,
+            kind=kind,
+            rfc4514_string=leaf.issuer.rfc4514_string() or "-",
+            extra=extra,
+        ),
+        observed=observed,
+    )
 
 
 @check("tls.key_match", "Private key matches the certificate")
@@ -161,16 +190,25 @@ def key_match(ctx: Context) -> Outcome:
         return fail(msg("%(path)s: %(problem)s", path="tls.key_pem", problem=exc), exc.hint)
     leaf_key = chain[0].public_key()
     if _pem.spki(key) == _pem.spki(leaf_key):
-        return passed(msg(
-            "the %(describe_key)s key matches %(label)s",
-            describe_key=_pem.describe_key(key), label=_x509.label(chain[0])),
-                      observed=_pem.describe_key(key))
-    return fail(msg(
-        "the private key (%(describe_key)s) does not match the leaf's public key (%(describe_key_2)s)",
-        describe_key=_pem.describe_key(key), describe_key_2=_pem.describe_key(leaf_key)),
-                "Use the key the certificate was issued for: `openssl x509 -noout -pubkey -in cert.pem` and "
-                "`openssl pkey -pubout -in key.pem` must print the same",
-                observed=_pem.describe_key(key), expected=_pem.describe_key(leaf_key))
+        return passed(
+            msg(
+                "the %(describe_key)s key matches %(label)s",
+                describe_key=_pem.describe_key(key),
+                label=_x509.label(chain[0]),
+            ),
+            observed=_pem.describe_key(key),
+        )
+    return fail(
+        msg(
+            "the private key (%(describe_key)s) does not match the leaf's public key (%(describe_key_2)s)",
+            describe_key=_pem.describe_key(key),
+            describe_key_2=_pem.describe_key(leaf_key),
+        ),
+        "Use the key the certificate was issued for: `openssl x509 -noout -pubkey -in cert.pem` and "
+        "`openssl pkey -pubout -in key.pem` must print the same",
+        observed=_pem.describe_key(key),
+        expected=_pem.describe_key(leaf_key),
+    )
 
 
 @check("tls.hostname", "Certificate covers the host name")
@@ -184,15 +222,27 @@ def hostname(ctx: Context) -> Outcome:
     match = _x509.name_match(chain[0], name)
     san = f"IP:{name}" if _x509.ip_literal(name) else f"DNS:{name}"
     if match.cn_only:
-        return warn(msg(
-            "%(name)s matches only the subject %(how)s; the certificate has no subjectAltName, which browsers "
-            "require",
-            name=name, how=match.how), msg("Reissue the certificate with subjectAltName %(san)s", san=san),
-                    observed=match.how, expected=san)
+        return warn(
+            msg(
+                "%(name)s matches only the subject %(how)s; the certificate has no subjectAltName, which browsers "
+                "require",
+                name=name,
+                how=match.how,
+            ),
+            msg("Reissue the certificate with subjectAltName %(san)s", san=san),
+            observed=match.how,
+            expected=san,
+        )
     if match.ok:
-        return passed(msg("%(name)s is covered by %(how)s", name=name, how=match.how), observed=match.how, expected=name)
-    return fail(msg("%(name)s is not covered by the certificate: %(how)s", name=name, how=match.how),
-                msg("Issue a certificate whose subjectAltName includes %(san)s", san=san), observed=match.how, expected=san)
+        return passed(
+            msg("%(name)s is covered by %(how)s", name=name, how=match.how), observed=match.how, expected=name
+        )
+    return fail(
+        msg("%(name)s is not covered by the certificate: %(how)s", name=name, how=match.how),
+        msg("Issue a certificate whose subjectAltName includes %(san)s", san=san),
+        observed=match.how,
+        expected=san,
+    )
 
 
 @check("tls.expiry", "Certificate validity dates")
@@ -205,19 +255,27 @@ def expiry(ctx: Context) -> Outcome:
     span = f"{_date(start)} – {_date(end)}"
     warn_days = ctx.req.get("tls", {}).get("expiry_warn_days", 30)
     if now < start:
-        return fail(msg("the certificate is not valid yet: valid from %(date)s", date=_date(start)),
-                    "Check this machine's clock, or use a certificate that is valid now",
-                    observed=span, expected=msg("valid at %(date)s", date=_date(now)))
+        return fail(
+            msg("the certificate is not valid yet: valid from %(date)s", date=_date(start)),
+            "Check this machine's clock, or use a certificate that is valid now",
+            observed=span,
+            expected=msg("valid at %(date)s", date=_date(now)),
+        )
     if now > end:
-        return fail(msg(
-            "the certificate expired on %(date)s (%(days)s days ago)",
-            date=_date(end), days=(now - end).days),
-                    "Renew the certificate", observed=span, expected=msg("valid at %(date)s", date=_date(now)))
+        return fail(
+            msg("the certificate expired on %(date)s (%(days)s days ago)", date=_date(end), days=(now - end).days),
+            "Renew the certificate",
+            observed=span,
+            expected=msg("valid at %(date)s", date=_date(now)),
+        )
     left = (end - now).days
     if left < warn_days:
-        return warn(msg("the certificate expires on %(date)s, in %(left)s days", date=_date(end), left=left),
-                    "Renew it now (or automate renewal, e.g. cert-manager)",
-                    observed=span, expected=msg(">= %(warn_days)s days left", warn_days=warn_days))
+        return warn(
+            msg("the certificate expires on %(date)s, in %(left)s days", date=_date(end), left=left),
+            "Renew it now (or automate renewal, e.g. cert-manager)",
+            observed=span,
+            expected=msg(">= %(warn_days)s days left", warn_days=warn_days),
+        )
     return passed(msg("valid %(span)s (%(left)s days left)", span=span, left=left), observed=span)
 
 
@@ -228,10 +286,12 @@ def chain_(ctx: Context) -> Outcome:
         return chain
     leaf = chain[0]
     if _x509.is_self_signed(leaf):
-        return fail(msg(
-            "%(SELF_SIGNED)s: %(label)s is self-signed",
-            SELF_SIGNED=msg(SELF_SIGNED), label=_x509.label(leaf)), TRUSTED_CA_HINT,
-                    observed="self-signed", expected="issued by a trusted CA")
+        return fail(
+            msg("%(SELF_SIGNED)s: %(label)s is self-signed", SELF_SIGNED=msg(SELF_SIGNED), label=_x509.label(leaf)),
+            TRUSTED_CA_HINT,
+            observed="self-signed",
+            expected="issued by a trusted CA",
+        )
     extra = []
     if ctx.answers.tls.ca_pem:
         try:
@@ -242,20 +302,26 @@ def chain_(ctx: Context) -> Outcome:
     if verdict.trust == "system":
         return passed(msg("trusted by the system store: %(detail)s", detail=verdict.detail), observed=verdict.detail)
     if verdict.trust == "extra":
-        return warn(msg(
-            "trusted only through tls.ca_pem, not the system store: %(detail)s",
-            detail=verdict.detail),
-                    "Every browser, SDK client and W&B itself must trust that CA (W&B: customCACerts); "
-                    "or use a publicly trusted certificate", observed=verdict.detail, expected="system trust store")
+        return warn(
+            msg("trusted only through tls.ca_pem, not the system store: %(detail)s", detail=verdict.detail),
+            "Every browser, SDK client and W&B itself must trust that CA (W&B: customCACerts); "
+            "or use a publicly trusted certificate",
+            observed=verdict.detail,
+            expected="system trust store",
+        )
     hint = {
         "missing-intermediate": "Append your CA's intermediate certificate(s) after the leaf in tls.cert_pem",
         "untrusted-root": msg(
-            "%(TRUSTED_CA_HINT)s, or set tls.ca_pem to your private root CA",
-            TRUSTED_CA_HINT=msg(TRUSTED_CA_HINT)),
+            "%(TRUSTED_CA_HINT)s, or set tls.ca_pem to your private root CA", TRUSTED_CA_HINT=msg(TRUSTED_CA_HINT)
+        ),
         "no-san": "Reissue the certificate with a subjectAltName for the host",
     }.get(verdict.reason, TRUSTED_CA_HINT)
-    return fail(msg("the chain does not verify: %(detail)s", detail=verdict.detail), hint, observed=verdict.reason or "untrusted",
-                expected="system trust store")
+    return fail(
+        msg("the chain does not verify: %(detail)s", detail=verdict.detail),
+        hint,
+        observed=verdict.reason or "untrusted",
+        expected="system trust store",
+    )
 
 
 @check("tls.served", "Certificate served at the host", needs=["host"])
@@ -271,10 +337,13 @@ def served(ctx: Context) -> Outcome:
     except (_served.Unreachable, TimeoutError) as exc:
         return skip(msg("https://%(name)s:%(port)s does not answer yet (%(exc)s)", name=name, port=port, exc=exc))
     except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError: it answers, but not TLS
-        return warn(msg(
-            "https://%(name)s:%(port)s answers but the TLS handshake fails (%(exc)s)",
-            name=name, port=port, exc=exc),
-                    msg("Make %(name)s:%(port)s terminate TLS with the W&B certificate", name=name, port=port), observed=str(exc))
+        return warn(
+            msg(
+                "https://%(name)s:%(port)s answers but the TLS handshake fails (%(exc)s)", name=name, port=port, exc=exc
+            ),
+            msg("Make %(name)s:%(port)s terminate TLS with the W&B certificate", name=name, port=port),
+            observed=str(exc),
+        )
     return _judge_served(ctx, got, name)
 
 
@@ -294,14 +363,25 @@ def _judge_served(ctx: Context, got: _served.Served, name: str) -> Outcome:
         if cert == chain[0]:
             notes.append("equals tls.cert_pem's leaf")
         else:
-            problems.append(msg(
-                "differs from tls.cert_pem's leaf (%(label)s, SHA-256 %(fingerprint)s)",
-                label=_x509.label(chain[0]), fingerprint=_x509.fingerprint(chain[0])))
+            problems.append(
+                msg(
+                    "differs from tls.cert_pem's leaf (%(label)s, SHA-256 %(fingerprint)s)",
+                    label=_x509.label(chain[0]),
+                    fingerprint=_x509.fingerprint(chain[0]),
+                )
+            )
     if problems:
-        return warn(msg("served certificate %(seen)s: %(problems)s", seen=seen, problems=MsgList(problems)),
-                    msg(
-                        "Install the W&B certificate and its intermediates on whatever answers at %(name)s "
-                        "(ingress / load balancer), then re-run",
-                        name=name), observed=_x509.fingerprint(cert))
+        return warn(
+            msg("served certificate %(seen)s: %(problems)s", seen=seen, problems=MsgList(problems)),
+            msg(
+                "Install the W&B certificate and its intermediates on whatever answers at %(name)s "
+                "(ingress / load balancer), then re-run",
+                name=name,
+            ),
+            observed=_x509.fingerprint(cert),
+        )
     more = MsgList(["", *notes]) if notes else ""  # "; note; note"
-    return passed(msg("%(seen)s, trusted, covers %(name)s%(more)s", seen=seen, name=name, more=more), observed=_x509.fingerprint(cert))
+    return passed(
+        msg("%(seen)s, trusted, covers %(name)s%(more)s", seen=seen, name=name, more=more),
+        observed=_x509.fingerprint(cert),
+    )

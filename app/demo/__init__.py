@@ -89,11 +89,21 @@ class Demo:
     def answers(self):
         """The demo profile's answers for the current state (the expired certificate when that fault is on)."""
         cert = self._expired if self.active["expired_cert"] else self._valid
-        return demo_answers(mysql_port=self.mysql.port, mysql_password=self.mysql_state.password,
-                            s3_endpoint=self.s3.endpoint, bucket=BUCKET, region=REGION,
-                            access_key=self.s3.access_key, secret_key=self.s3.secret_key, host=self.host,
-                            cert_pem=cert.cert_pem, key_pem=cert.key_pem, ca_pem=self.ca.cert_pem,
-                            kubeconfig=self.cluster.kubeconfig(), api_key=self.wandb.api_key)
+        return demo_answers(
+            mysql_port=self.mysql.port,
+            mysql_password=self.mysql_state.password,
+            s3_endpoint=self.s3.endpoint,
+            bucket=BUCKET,
+            region=REGION,
+            access_key=self.s3.access_key,
+            secret_key=self.s3.secret_key,
+            host=self.host,
+            cert_pem=cert.cert_pem,
+            key_pem=cert.key_pem,
+            ca_pem=self.ca.cert_pem,
+            kubeconfig=self.cluster.kubeconfig(),
+            api_key=self.wandb.api_key,
+        )
 
     def node_reports(self) -> list[dict]:
         """The node reports of app-1, app-2 and train-1 for the current state."""
@@ -116,6 +126,7 @@ class Demo:
                 self.store.add_node_report(PROFILE, report)  # replaces the node's previous report
         except NotFound:
             pass  # the demo profile was deleted
+
     def set_certificate(self, *, expired: bool) -> None:
         issued = self._expired if expired else self._valid
         self.https.serve(issued)
@@ -151,8 +162,9 @@ def mount(app, demo: Demo) -> None:
 def run_demo(host: str = "127.0.0.1", port: int = 8080) -> int:
     """Serve the wizard on `host:port` against a fresh Demo; returns the exit code (2: not loopback)."""
     if host not in LOOPBACK:
-        print(f"wbsetup demo: refusing to listen on {host}: the demo serves on loopback only (127.0.0.1)",
-              file=sys.stderr)
+        print(
+            f"wbsetup demo: refusing to listen on {host}: the demo serves on loopback only (127.0.0.1)", file=sys.stderr
+        )
         return 2
     import uvicorn
     from cryptography.fernet import Fernet
@@ -161,15 +173,21 @@ def run_demo(host: str = "127.0.0.1", port: int = 8080) -> int:
     from app.settings import Settings
 
     with tempfile.TemporaryDirectory(prefix="wbsetup-demo-") as tmp, Demo() as demo:
-        settings = Settings(state_url=f"sqlite:///{Path(tmp) / 'state.db'}", secret_key=Fernet.generate_key().decode(),
-                            data_dir=Path(tmp), demo=True)
+        settings = Settings(
+            state_url=f"sqlite:///{Path(tmp) / 'state.db'}",
+            secret_key=Fernet.generate_key().decode(),
+            data_dir=Path(tmp),
+            demo=True,
+        )
         token = secrets.token_urlsafe(24)
         app = create_app(settings, token=token)
         mount(app, demo)
         shown = f"[{host}]" if ":" in host else host
-        print("wbsetup demo: DEMO — simulated infrastructure on loopback "
-              f"(MySQL stand-in 127.0.0.1:{demo.mysql.port}, S3 {demo.s3.endpoint}, Kubernetes API {demo.cluster.url}, "
-              f"W&B {demo.host} behind {'nginx' if demo.use_nginx else 'a Python proxy'})")
+        print(
+            "wbsetup demo: DEMO — simulated infrastructure on loopback "
+            f"(MySQL stand-in 127.0.0.1:{demo.mysql.port}, S3 {demo.s3.endpoint}, Kubernetes API {demo.cluster.url}, "
+            f"W&B {demo.host} behind {'nginx' if demo.use_nginx else 'a Python proxy'})"
+        )
         print(f"wbsetup demo: open http://{shown}:{port}/login?token={token}&next=/p/{PROFILE}/hardware", flush=True)
         print(f"wbsetup demo: fault toggles at http://{shown}:{port}/demo — Ctrl-C stops everything", flush=True)
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -25,28 +25,84 @@ class Fault:
 
 
 FAULTS: tuple[Fault, ...] = (
-    Fault("sort_buffer", "Sort buffer too small", "MySQL reports sort_buffer_size = 262144 (the MySQL default)",
-          "database.sort_buffer_size", "database"),
-    Fault("mysql_8027", "MySQL 8.0.27", "MySQL presents itself as 8.0.27 (handshake and VERSION())",
-          "database.version", "database"),
-    Fault("no_cors", "Bucket without CORS", "The bucket's CORS rule is deleted: browsers cannot upload",
-          "object_store.cors", "object_store"),
-    Fault("wrong_secret", "Wrong secret key", "The store rotated the demo key's secret: the profile's no longer signs",
-          "object_store.credentials", "object_store"),
-    Fault("expired_cert", "Expired certificate",
-          "The W&B host serves an expired certificate, and the profile holds that certificate", "tls.expiry", "tls"),
-    Fault("slow_db", "Slow database", "Every MySQL statement takes about a fifth of the check timeout: results "
-          "stream in slowly and the multi-statement checks (write, latency) time out", "database.latency", "database"),
-    Fault("no_ingress_class", "IngressClass missing", "The cluster has no IngressClass nginx (only traefik)",
-          "deploy.cluster.ingress_class", "deploy"),
-    Fault("no_operator", "Operator not installed", "The W&B operator's CRD weightsandbiases.apps.wandb.com is gone",
-          "deploy.cluster.operator", "deploy"),
-    Fault("node_no_mysql", "A node cannot reach MySQL", "Node app-2 reports that its connection to MySQL timed out",
-          "deploy.node.database", "deploy"),
-    Fault("proxy_body_1m", "Proxy limits bodies to 1 MiB", "The proxy in front of W&B refuses bodies over 1 MiB "
-          "(nginx client_max_body_size 1m) with 413", "verify.proxy_body", "verify"),
-    Fault("image_pull", "Image not pullable", "W&B's app pod cannot pull its image (ImagePullBackOff)",
-          "verify.rollout", "verify"),
+    Fault(
+        "sort_buffer",
+        "Sort buffer too small",
+        "MySQL reports sort_buffer_size = 262144 (the MySQL default)",
+        "database.sort_buffer_size",
+        "database",
+    ),
+    Fault(
+        "mysql_8027",
+        "MySQL 8.0.27",
+        "MySQL presents itself as 8.0.27 (handshake and VERSION())",
+        "database.version",
+        "database",
+    ),
+    Fault(
+        "no_cors",
+        "Bucket without CORS",
+        "The bucket's CORS rule is deleted: browsers cannot upload",
+        "object_store.cors",
+        "object_store",
+    ),
+    Fault(
+        "wrong_secret",
+        "Wrong secret key",
+        "The store rotated the demo key's secret: the profile's no longer signs",
+        "object_store.credentials",
+        "object_store",
+    ),
+    Fault(
+        "expired_cert",
+        "Expired certificate",
+        "The W&B host serves an expired certificate, and the profile holds that certificate",
+        "tls.expiry",
+        "tls",
+    ),
+    Fault(
+        "slow_db",
+        "Slow database",
+        "Every MySQL statement takes about a fifth of the check timeout: results "
+        "stream in slowly and the multi-statement checks (write, latency) time out",
+        "database.latency",
+        "database",
+    ),
+    Fault(
+        "no_ingress_class",
+        "IngressClass missing",
+        "The cluster has no IngressClass nginx (only traefik)",
+        "deploy.cluster.ingress_class",
+        "deploy",
+    ),
+    Fault(
+        "no_operator",
+        "Operator not installed",
+        "The W&B operator's CRD weightsandbiases.apps.wandb.com is gone",
+        "deploy.cluster.operator",
+        "deploy",
+    ),
+    Fault(
+        "node_no_mysql",
+        "A node cannot reach MySQL",
+        "Node app-2 reports that its connection to MySQL timed out",
+        "deploy.node.database",
+        "deploy",
+    ),
+    Fault(
+        "proxy_body_1m",
+        "Proxy limits bodies to 1 MiB",
+        "The proxy in front of W&B refuses bodies over 1 MiB (nginx client_max_body_size 1m) with 413",
+        "verify.proxy_body",
+        "verify",
+    ),
+    Fault(
+        "image_pull",
+        "Image not pullable",
+        "W&B's app pod cannot pull its image (ImagePullBackOff)",
+        "verify.rollout",
+        "verify",
+    ),
 )
 BY_ID = {f.id: f for f in FAULTS}
 SMALL_SORT_BUFFER = "262144"

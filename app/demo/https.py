@@ -38,8 +38,9 @@ def _key():
 
 
 def _pem_key(key) -> str:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 class DemoCA:
@@ -48,16 +49,35 @@ class DemoCA:
     def __init__(self):
         self._key = _key()
         now = dt.datetime.now(dt.UTC)
-        name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "wbsetup demo"),
-                          x509.NameAttribute(NameOID.COMMON_NAME, "wbsetup DEMO CA (simulated infrastructure)")])
+        name = x509.Name(
+            [
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "wbsetup demo"),
+                x509.NameAttribute(NameOID.COMMON_NAME, "wbsetup DEMO CA (simulated infrastructure)"),
+            ]
+        )
         self.cert = (
-            x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(self._key.public_key())
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self._key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=3650))
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=3650))
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                         content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                         key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(self._key.public_key()), critical=False)
             .sign(self._key, hashes.SHA256())
         )
@@ -69,12 +89,17 @@ class DemoCA:
         cert = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST_NAME)]))
-            .issuer_name(self.cert.subject).public_key(key.public_key())
+            .issuer_name(self.cert.subject)
+            .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(valid_from).not_valid_after(valid_to)
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(HOST_NAME),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
+            .not_valid_before(valid_from)
+            .not_valid_after(valid_to)
+            .add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.DNSName(HOST_NAME), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                ),
+                critical=False,
+            )
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self._key.public_key()), critical=False)
@@ -123,7 +148,7 @@ class _TLSServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     context: ssl.SSLContext
     upstream: tuple[str, int]  # set by app/demo/wandb_front.PythonFront (its forwarding proxy)
-    body_limit: int | None     # likewise
+    body_limit: int | None  # likewise
 
     def get_request(self):
         sock, addr = super().get_request()
@@ -142,8 +167,9 @@ class DemoHTTPS:
         self._server = _TLSServer(("127.0.0.1", 0), _Page)
         self._server.context = server_context(issued)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        daemon=True, name="demo-https")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True, name="demo-https"
+        )
 
     def start(self) -> int:
         self._thread.start()

@@ -24,23 +24,42 @@ ISSUER = "letsencrypt"
 RELEASE = "wandb"  # the WeightsAndBiases resource's name = the chart's release (app/checks/_rollout.py)
 CONTEXT = "demo-cluster"
 # (kind, component, image): what the operator-wandb chart deploys in the demo's namespace.
-WORKLOADS = (("Deployment", "app", "wandb/local:{version}"), ("Deployment", "weave", "wandb/weave-python:{version}"),
-             ("StatefulSet", "redis", "bitnami/redis:7.4.1"))
+WORKLOADS = (
+    ("Deployment", "app", "wandb/local:{version}"),
+    ("Deployment", "weave", "wandb/weave-python:{version}"),
+    ("StatefulSet", "redis", "bitnami/redis:7.4.1"),
+)
 
 
 def workload(kind: str, component: str, image: str, namespace: str = NS) -> dict:
     """A Deployment or StatefulSet of the release, as the API lists it (with a status)."""
     name = f"{RELEASE}-{component}"
     labels = {"app.kubernetes.io/name": component, "app.kubernetes.io/instance": RELEASE}
-    spec = {"replicas": 1, "selector": {"matchLabels": dict(labels)},
-            "template": {"metadata": {"labels": dict(labels)},
-                         "spec": {"containers": [{"name": component, "image": image}]}}}
+    spec = {
+        "replicas": 1,
+        "selector": {"matchLabels": dict(labels)},
+        "template": {
+            "metadata": {"labels": dict(labels)},
+            "spec": {"containers": [{"name": component, "image": image}]},
+        },
+    }
     if kind == "StatefulSet":
         spec["serviceName"] = name
-    return {"apiVersion": "apps/v1", "kind": kind,
-            "metadata": {"name": name, "namespace": namespace, "uid": f"uid-{name}", "resourceVersion": "900",
-                         "generation": 1, "creationTimestamp": TS, "labels": dict(labels)},
-            "spec": spec, "status": {"observedGeneration": 1, "replicas": 1, "readyReplicas": 1}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "uid": f"uid-{name}",
+            "resourceVersion": "900",
+            "generation": 1,
+            "creationTimestamp": TS,
+            "labels": dict(labels),
+        },
+        "spec": spec,
+        "status": {"observedGeneration": 1, "replicas": 1, "readyReplicas": 1},
+    }
 
 
 class DemoCluster:
@@ -49,9 +68,15 @@ class DemoCluster:
     def __init__(self, ca: DemoCA, *, version: str):
         self.ca, self.version = ca, version
         self.token = secrets.token_urlsafe(24)
-        state = KubeState(token=self.token, version="v1.34.1", classes=[INGRESS_CLASS], crd="Established",
-                          issuers={ISSUER: True}, namespaces={"default", "kube-system", NS, "wandb-cr", "cert-manager"},
-                          nodes=[node(f"k8s-{i}", cpu="16", memory="64Gi") for i in (1, 2, 3)])
+        state = KubeState(
+            token=self.token,
+            version="v1.34.1",
+            classes=[INGRESS_CLASS],
+            crd="Established",
+            issuers={ISSUER: True},
+            namespaces={"default", "kube-system", NS, "wandb-cr", "cert-manager"},
+            nodes=[node(f"k8s-{i}", cpu="16", memory="64Gi") for i in (1, 2, 3)],
+        )
         self.api = KubeAPI(server_context(ca.valid()), state)
         self.url = self.api.url
         self._image_pull = False
@@ -69,8 +94,15 @@ class DemoCluster:
             broken = self._image_pull and component == "app"
             image = f"{container['image']}-demo-missing" if broken else container["image"]
             suffix = "0" if w["kind"] == "StatefulSet" else "7d9f5c-x2k4p"
-            pods.append(pod(f"{w['metadata']['name']}-{suffix}", w["spec"]["template"]["metadata"]["labels"],
-                            state="pull" if broken else "ready", image=image, container=container["name"]))
+            pods.append(
+                pod(
+                    f"{w['metadata']['name']}-{suffix}",
+                    w["spec"]["template"]["metadata"]["labels"],
+                    state="pull" if broken else "ready",
+                    image=image,
+                    container=container["name"],
+                )
+            )
         state.pods = pods
 
     # -- life cycle ---------------------------------------------------------------------------------
@@ -84,12 +116,18 @@ class DemoCluster:
     def kubeconfig(self) -> str:
         """kubeconfig text for the demo profile: the API server, the demo CA, the bearer token."""
         ca = base64.b64encode(self.ca.cert_pem.encode()).decode()
-        return yaml.safe_dump({
-            "apiVersion": "v1", "kind": "Config", "preferences": {}, "current-context": CONTEXT,
-            "clusters": [{"name": CONTEXT, "cluster": {"server": self.url, "certificate-authority-data": ca}}],
-            "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": "demo-admin", "namespace": NS}}],
-            "users": [{"name": "demo-admin", "user": {"token": self.token}}],
-        }, sort_keys=False)
+        return yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "preferences": {},
+                "current-context": CONTEXT,
+                "clusters": [{"name": CONTEXT, "cluster": {"server": self.url, "certificate-authority-data": ca}}],
+                "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": "demo-admin", "namespace": NS}}],
+                "users": [{"name": "demo-admin", "user": {"token": self.token}}],
+            },
+            sort_keys=False,
+        )
 
     # -- faults -------------------------------------------------------------------------------------
     def set_ingress_class(self, present: bool) -> None:

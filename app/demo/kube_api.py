@@ -31,21 +31,21 @@ class KubeState:
 
     version: str = "v1.34.1"
     nodes: list = field(default_factory=lambda: [node("node-1"), node("node-2")])
-    denied: set = field(default_factory=set)        # e.g. {"secrets", "deployments.apps", "namespaces"}
-    forbidden: set = field(default_factory=set)     # resource plurals whose reads answer 403
+    denied: set = field(default_factory=set)  # e.g. {"secrets", "deployments.apps", "namespaces"}
+    forbidden: set = field(default_factory=set)  # resource plurals whose reads answer 403
     namespaces: set = field(default_factory=lambda: {"default", "kube-system", "wandb"})
     classes: list = field(default_factory=lambda: ["nginx"])
-    crd: str | None = "Established"                 # "Established", "pending" or None (absent)
-    cert_manager: bool = True                       # the ClusterIssuer resource type exists
-    issuers: dict = field(default_factory=dict)     # name -> True (Ready) / False
-    pods: list = field(default_factory=list)        # tests/services/kube_pods.pod(...)
-    events: list = field(default_factory=list)      # kube_pods.scheduling_event(...)
-    logs: dict = field(default_factory=dict)        # pod name -> log lines of its container
+    crd: str | None = "Established"  # "Established", "pending" or None (absent)
+    cert_manager: bool = True  # the ClusterIssuer resource type exists
+    issuers: dict = field(default_factory=dict)  # name -> True (Ready) / False
+    pods: list = field(default_factory=list)  # tests/services/kube_pods.pod(...)
+    events: list = field(default_factory=list)  # kube_pods.scheduling_event(...)
+    logs: dict = field(default_factory=dict)  # pod name -> log lines of its container
     deployments: list = field(default_factory=list)
     statefulsets: list = field(default_factory=list)
-    token: str = TOKEN                              # the bearer token the server accepts
-    silent: bool = False                            # accept connections, never answer
-    requests: list = field(default_factory=list)    # (method, path) seen, to prove read-only use
+    token: str = TOKEN  # the bearer token the server accepts
+    silent: bool = False  # accept connections, never answer
+    requests: list = field(default_factory=list)  # (method, path) seen, to prove read-only use
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -97,11 +97,24 @@ class _Handler(BaseHTTPRequestHandler):
             version = re.match(r"v(\d+)\.(\d+)", self.st.version)
             assert version is not None, "KubeState.version is vMAJOR.MINOR..."
             major, minor = version.groups()
-            return self._send(200, {"major": major, "minor": minor, "gitVersion": self.st.version,
-                                    "gitCommit": "a1b2c3", "gitTreeState": "clean", "buildDate": TS,
-                                    "goVersion": "go1.24.6", "compiler": "gc", "platform": "linux/amd64"})
+            return self._send(
+                200,
+                {
+                    "major": major,
+                    "minor": minor,
+                    "gitVersion": self.st.version,
+                    "gitCommit": "a1b2c3",
+                    "gitTreeState": "clean",
+                    "buildDate": TS,
+                    "goVersion": "go1.24.6",
+                    "compiler": "gc",
+                    "platform": "linux/amd64",
+                },
+            )
         if user is None:
-            return self._send(403, status(403, "Forbidden", f'forbidden: User "system:anonymous" cannot {method} {path}'))
+            return self._send(
+                403, status(403, "Forbidden", f'forbidden: User "system:anonymous" cannot {method} {path}')
+            )
         for pattern, fn in ROUTES:
             m = re.fullmatch(pattern, path)
             if m and fn.__name__.startswith(method.lower()):
@@ -111,29 +124,58 @@ class _Handler(BaseHTTPRequestHandler):
     # -- routes --------------------------------------------------------------------------------
     def _forbidden(self, plural: str, group: str, verb: str) -> bool:
         if plural in self.st.forbidden:
-            self._send(403, status(403, "Forbidden", f'{plural}.{group} is forbidden: User "token-user" cannot '
-                                   f'{verb} resource "{plural}" in API group "{group}" at the cluster scope',
-                                   {"group": group, "kind": plural}))
+            self._send(
+                403,
+                status(
+                    403,
+                    "Forbidden",
+                    f'{plural}.{group} is forbidden: User "token-user" cannot '
+                    f'{verb} resource "{plural}" in API group "{group}" at the cluster scope',
+                    {"group": group, "kind": plural},
+                ),
+            )
             return True
         return False
 
     def _not_found(self, plural: str, group: str, name: str) -> None:
         full = f"{plural}.{group}" if group else plural
-        self._send(404, status(404, "NotFound", f'{full} "{name}" not found',
-                               {"name": name, "group": group, "kind": plural} if group else {"name": name, "kind": plural}))
+        self._send(
+            404,
+            status(
+                404,
+                "NotFound",
+                f'{full} "{name}" not found',
+                {"name": name, "group": group, "kind": plural} if group else {"name": name, "kind": plural},
+            ),
+        )
 
     def get_nodes(self, body):
         if not self._forbidden("nodes", "", "list"):
-            self._send(200, {"kind": "NodeList", "apiVersion": "v1", "metadata": {"resourceVersion": "4711"},
-                             "items": self.st.nodes})
+            self._send(
+                200,
+                {
+                    "kind": "NodeList",
+                    "apiVersion": "v1",
+                    "metadata": {"resourceVersion": "4711"},
+                    "items": self.st.nodes,
+                },
+            )
 
     def get_namespace(self, body, name):
         if self._forbidden("namespaces", "", "get"):
             return
         if name not in self.st.namespaces:
             return self._not_found("namespaces", "", name)
-        self._send(200, {"kind": "Namespace", "apiVersion": "v1", "metadata": _meta(name),
-                         "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
+        self._send(
+            200,
+            {
+                "kind": "Namespace",
+                "apiVersion": "v1",
+                "metadata": _meta(name),
+                "spec": {"finalizers": ["kubernetes"]},
+                "status": {"phase": "Active"},
+            },
+        )
 
     def post_ssar(self, body):
         review = json.loads(body)
@@ -150,9 +192,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def get_ingress_classes(self, body):
         if not self._forbidden("ingressclasses", "networking.k8s.io", "list"):
-            self._send(200, {"kind": "IngressClassList", "apiVersion": "networking.k8s.io/v1",
-                             "metadata": {"resourceVersion": "9"},
-                             "items": [self._ingress_class(n) for n in self.st.classes]})
+            self._send(
+                200,
+                {
+                    "kind": "IngressClassList",
+                    "apiVersion": "networking.k8s.io/v1",
+                    "metadata": {"resourceVersion": "9"},
+                    "items": [self._ingress_class(n) for n in self.st.classes],
+                },
+            )
 
     def get_ingress_class(self, body, name):
         if self._forbidden("ingressclasses", "networking.k8s.io", "get"):
@@ -166,22 +214,60 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if name != CRD_NAME or self.st.crd is None:
             return self._not_found("customresourcedefinitions", "apiextensions.k8s.io", name)
-        names = {"plural": "weightsandbiases", "singular": "weightsandbiases", "kind": "WeightsAndBiases",
-                 "listKind": "WeightsAndBiasesList"}
+        names = {
+            "plural": "weightsandbiases",
+            "singular": "weightsandbiases",
+            "kind": "WeightsAndBiases",
+            "listKind": "WeightsAndBiasesList",
+        }
         established = self.st.crd == "Established"
-        self._send(200, {
-            "kind": "CustomResourceDefinition", "apiVersion": "apiextensions.k8s.io/v1", "metadata": _meta(name),
-            "spec": {"group": "apps.wandb.com", "names": names, "scope": "Namespaced", "conversion": {"strategy": "None"},
-                     "versions": [{"name": "v1", "served": True, "storage": True, "subresources": {"status": {}},
-                                   "schema": {"openAPIV3Schema": {"type": "object",
-                                                                  "x-kubernetes-preserve-unknown-fields": True}}}]},
-            "status": {"acceptedNames": names, "storedVersions": ["v1"], "conditions": [
-                {"type": "NamesAccepted", "status": "True", "lastTransitionTime": TS, "reason": "NoConflicts",
-                 "message": "no conflicts found"},
-                {"type": "Established", "status": "True" if established else "False", "lastTransitionTime": TS,
-                 "reason": "InitialNamesAccepted" if established else "Installing",
-                 "message": "the initial names have been accepted" if established else "the CRD is being installed"}]},
-        })
+        self._send(
+            200,
+            {
+                "kind": "CustomResourceDefinition",
+                "apiVersion": "apiextensions.k8s.io/v1",
+                "metadata": _meta(name),
+                "spec": {
+                    "group": "apps.wandb.com",
+                    "names": names,
+                    "scope": "Namespaced",
+                    "conversion": {"strategy": "None"},
+                    "versions": [
+                        {
+                            "name": "v1",
+                            "served": True,
+                            "storage": True,
+                            "subresources": {"status": {}},
+                            "schema": {
+                                "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+                            },
+                        }
+                    ],
+                },
+                "status": {
+                    "acceptedNames": names,
+                    "storedVersions": ["v1"],
+                    "conditions": [
+                        {
+                            "type": "NamesAccepted",
+                            "status": "True",
+                            "lastTransitionTime": TS,
+                            "reason": "NoConflicts",
+                            "message": "no conflicts found",
+                        },
+                        {
+                            "type": "Established",
+                            "status": "True" if established else "False",
+                            "lastTransitionTime": TS,
+                            "reason": "InitialNamesAccepted" if established else "Installing",
+                            "message": "the initial names have been accepted"
+                            if established
+                            else "the CRD is being installed",
+                        },
+                    ],
+                },
+            },
+        )
 
     def get_issuer(self, body, name):
         if not self.st.cert_manager:
@@ -191,17 +277,37 @@ class _Handler(BaseHTTPRequestHandler):
         if name not in self.st.issuers:
             return self._not_found("clusterissuers", "cert-manager.io", name)
         ready = self.st.issuers[name]
-        self._send(200, {
-            "apiVersion": "cert-manager.io/v1", "kind": "ClusterIssuer", "metadata": _meta(name),
-            "spec": {"acme": {"server": "https://acme.example.invalid/directory", "email": "ops@example.invalid",
-                              "privateKeySecretRef": {"name": f"{name}-account"},
-                              "solvers": [{"http01": {"ingress": {"ingressClassName": "nginx"}}}]}},
-            "status": {"acme": {}, "conditions": [
-                {"type": "Ready", "status": "True" if ready else "False", "lastTransitionTime": TS,
-                 "observedGeneration": 1, "reason": "ACMEAccountRegistered" if ready else "ErrRegisterACMEAccount",
-                 "message": "The ACME account was registered with the ACME server" if ready
-                 else "Failed to register ACME account: connection refused"}]},
-        })
+        self._send(
+            200,
+            {
+                "apiVersion": "cert-manager.io/v1",
+                "kind": "ClusterIssuer",
+                "metadata": _meta(name),
+                "spec": {
+                    "acme": {
+                        "server": "https://acme.example.invalid/directory",
+                        "email": "ops@example.invalid",
+                        "privateKeySecretRef": {"name": f"{name}-account"},
+                        "solvers": [{"http01": {"ingress": {"ingressClassName": "nginx"}}}],
+                    }
+                },
+                "status": {
+                    "acme": {},
+                    "conditions": [
+                        {
+                            "type": "Ready",
+                            "status": "True" if ready else "False",
+                            "lastTransitionTime": TS,
+                            "observedGeneration": 1,
+                            "reason": "ACMEAccountRegistered" if ready else "ErrRegisterACMEAccount",
+                            "message": "The ACME account was registered with the ACME server"
+                            if ready
+                            else "Failed to register ACME account: connection refused",
+                        }
+                    ],
+                },
+            },
+        )
 
 
 # --- routes (installed into the stand-in's ROUTES) --------------------------------------------------
@@ -215,7 +321,10 @@ def _selected(handler, items: list[dict], namespace: str) -> list[dict]:
             continue
         if any((item["metadata"].get("labels") or {}).get(k) != v for k, v in labels.items()):
             continue
-        if "involvedObject.name" in fields and item.get("involvedObject", {}).get("name") != fields["involvedObject.name"]:
+        if (
+            "involvedObject.name" in fields
+            and item.get("involvedObject", {}).get("name") != fields["involvedObject.name"]
+        ):
             continue
         out.append(item)
     return out
@@ -224,8 +333,15 @@ def _selected(handler, items: list[dict], namespace: str) -> list[dict]:
 def _list(handler, kind: str, api: str, plural: str, group: str, items: list, namespace: str) -> None:
     if handler._forbidden(plural, group, "list"):
         return
-    handler._send(200, {"kind": f"{kind}List", "apiVersion": api, "metadata": {"resourceVersion": "1300"},
-                        "items": _selected(handler, items, namespace)})
+    handler._send(
+        200,
+        {
+            "kind": f"{kind}List",
+            "apiVersion": api,
+            "metadata": {"resourceVersion": "1300"},
+            "items": _selected(handler, items, namespace),
+        },
+    )
 
 
 def get_pods(handler, body, namespace):
@@ -256,8 +372,9 @@ def get_pod_log(handler, body, namespace, name):
     cs = next((c for c in statuses if c["name"] == container), None)
     if cs is None or ("waiting" in cs["state"] and not cs["lastState"].get("terminated")):
         reason = cs["state"]["waiting"].get("reason", "") if cs else "PodInitializing"
-        return handler._send(400, status(400, "BadRequest",
-                                         f'container "{container}" in pod "{name}" is waiting to start: {reason}'))
+        return handler._send(
+            400, status(400, "BadRequest", f'container "{container}" in pod "{name}" is waiting to start: {reason}')
+        )
     lines = handler.st.logs.get(name, [])
     tail = int((query.get("tailLines") or ["0"])[0] or 0)
     if tail:
@@ -316,8 +433,9 @@ class KubeAPI:
     def __init__(self, ssl_ctx: ssl.SSLContext, state: KubeState | None = None):
         self.server = KubeServer(ssl_ctx, state)
         self.url = f"https://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True, name="demo-kube-api")
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="demo-kube-api"
+        )
 
     @property
     def state(self) -> KubeState:

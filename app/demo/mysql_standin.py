@@ -28,8 +28,10 @@ USER = "wandb_local"
 
 # W&B's parameters (the "current" profile's values), as a tuned MySQL 8.4 reports them.
 TUNED_VARIABLES = {
-    **requirements.tuned_variables(requirements.load("current")), "log_bin": "ON",
-    "character_set_server": "utf8mb4", "collation_server": "utf8mb4_general_ci",
+    **requirements.tuned_variables(requirements.load("current")),
+    "log_bin": "ON",
+    "character_set_server": "utf8mb4",
+    "collation_server": "utf8mb4_general_ci",
     "default_authentication_plugin": "mysql_native_password",
 }
 
@@ -71,8 +73,11 @@ class _Identity(IdentityProvider):
     async def get_user(self, username: str) -> User | None:
         if username != USER:
             return None
-        return User(name=username, auth_string=NativePasswordAuthPlugin.create_auth_string(self.state.password),
-                    auth_plugin=NativePasswordAuthPlugin.name)
+        return User(
+            name=username,
+            auth_string=NativePasswordAuthPlugin.create_auth_string(self.state.password),
+            auth_plugin=NativePasswordAuthPlugin.name,
+        )
 
 
 def _session_factory(state: StandinState):
@@ -107,9 +112,13 @@ def _session_factory(state: StandinState):
             return [(f"{USER}@%",)], ["CURRENT_USER()"]
 
         def _grants(self):
-            return ([(f"GRANT USAGE ON *.* TO `{USER}`@`%`",),
-                     (f"GRANT ALL PRIVILEGES ON `{DATABASE}`.* TO `{USER}`@`%`",)],
-                    [f"Grants for {USER}@%"])
+            return (
+                [
+                    (f"GRANT USAGE ON *.* TO `{USER}`@`%`",),
+                    (f"GRANT ALL PRIVILEGES ON `{DATABASE}`.* TO `{USER}`@`%`",),
+                ],
+                [f"Grants for {USER}@%"],
+            )
 
         def _schemata(self, name: str):
             rows = [("utf8mb4", "utf8mb4_general_ci")] if name == DATABASE else []
@@ -168,8 +177,9 @@ class MysqlStandin:
         self._thread.start()
 
         async def start() -> int:
-            self._server = MysqlServer(session_factory=_session_factory(self.state),
-                                       identity_provider=_Identity(self.state))
+            self._server = MysqlServer(
+                session_factory=_session_factory(self.state), identity_provider=_Identity(self.state)
+            )
             await self._server.start_server(host="127.0.0.1", port=0)
             return self._server.sockets()[0].getsockname()[1]
 

@@ -81,8 +81,16 @@ class Nginx:
 
     def args(self, *extra: str) -> list[str]:
         # -e: errors at start-up go to the prefix's own log, not /var/log/nginx (unwritable unprivileged)
-        return [NGINX, "-c", str(self.dir / "nginx.conf"), "-p", str(self.dir), "-e", str(self.dir / "error.log"),
-                *extra]
+        return [
+            NGINX,
+            "-c",
+            str(self.dir / "nginx.conf"),
+            "-p",
+            str(self.dir),
+            "-e",
+            str(self.dir / "error.log"),
+            *extra,
+        ]
 
     def test_config(self) -> subprocess.CompletedProcess:
         return subprocess.run(self.args("-t"), capture_output=True, text=True, timeout=30, check=False)

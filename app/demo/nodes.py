@@ -19,10 +19,24 @@ UNREACHABLE = "app-2"  # the node the "a node cannot reach MySQL" fault cuts off
 
 def _hardware(role: str) -> dict:
     if role == "client":  # a training machine: more cores and memory than W&B itself needs
-        return {"arch": "x86_64", "cpu_cores": 32, "memory_gib": 251.6, "disk_gb": 1800, "disk_mbps": 6400,
-                "nics": 2, "nic_gbps": 25}
-    return {"arch": "x86_64", "cpu_cores": 8, "memory_gib": 31.3, "disk_gb": 200, "disk_mbps": 5210,
-            "nics": 2, "nic_gbps": 10}
+        return {
+            "arch": "x86_64",
+            "cpu_cores": 32,
+            "memory_gib": 251.6,
+            "disk_gb": 1800,
+            "disk_mbps": 6400,
+            "nics": 2,
+            "nic_gbps": 25,
+        }
+    return {
+        "arch": "x86_64",
+        "cpu_cores": 8,
+        "memory_gib": 31.3,
+        "disk_gb": 200,
+        "disk_mbps": 5210,
+        "nics": 2,
+        "nic_gbps": 10,
+    }
 
 
 def reports(answers: Answers, *, database_cut: bool = False) -> list[dict]:
@@ -38,15 +52,33 @@ def reports(answers: Answers, *, database_cut: bool = False) -> list[dict]:
     out = []
     for i, (name, role, _address) in enumerate(NODES):
         cut = database_cut and name == UNREACHABLE
-        database = {"target": f"{db['host']}:{db['port']}", "ok": not cut, "ms": None if cut else round(0.6 + 0.1 * i, 1),
-                    "error": "timed out after 3 s" if cut else None}
-        doc = {"schema": 1, "kind": "node-report", "profile": answers.profile, "node": name, "role": role,
-               "measured_at": now, "hardware": _hardware(role),
-               "reach": {"database": database,
-                         "object_store": {"target": f"{store.hostname}:{store_port}", "ok": True, "ms": round(0.8 + 0.1 * i, 1),
-                                          "error": None, "tls": tls},
-                         "host": {"target": host, "ok": True, "addresses": ["127.0.0.1"], "error": None}},
-               "docker": {"engine": "27.3.1", "compose": "2.29.7"} if role == "app" else {"engine": None, "compose": None},
-               "ports_in_use": [22, 9100]}
+        database = {
+            "target": f"{db['host']}:{db['port']}",
+            "ok": not cut,
+            "ms": None if cut else round(0.6 + 0.1 * i, 1),
+            "error": "timed out after 3 s" if cut else None,
+        }
+        doc = {
+            "schema": 1,
+            "kind": "node-report",
+            "profile": answers.profile,
+            "node": name,
+            "role": role,
+            "measured_at": now,
+            "hardware": _hardware(role),
+            "reach": {
+                "database": database,
+                "object_store": {
+                    "target": f"{store.hostname}:{store_port}",
+                    "ok": True,
+                    "ms": round(0.8 + 0.1 * i, 1),
+                    "error": None,
+                    "tls": tls,
+                },
+                "host": {"target": host, "ok": True, "addresses": ["127.0.0.1"], "error": None},
+            },
+            "docker": {"engine": "27.3.1", "compose": "2.29.7"} if role == "app" else {"engine": None, "compose": None},
+            "ports_in_use": [22, 9100],
+        }
         out.append(validate_report(doc, answers.profile))
     return out

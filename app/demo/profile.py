@@ -9,28 +9,63 @@ PROFILE = "demo"
 IMAGE_VERSION = "0.70.0"
 
 
-def demo_document(*, mysql_port: int, mysql_password: str, s3_endpoint: str, bucket: str, region: str,
-                  access_key: str, secret_key: str, host: str, cert_pem: str, key_pem: str, ca_pem: str,
-                  kubeconfig: str | None = None, api_key: str | None = None) -> dict:
+def demo_document(
+    *,
+    mysql_port: int,
+    mysql_password: str,
+    s3_endpoint: str,
+    bucket: str,
+    region: str,
+    access_key: str,
+    secret_key: str,
+    host: str,
+    cert_pem: str,
+    key_pem: str,
+    ca_pem: str,
+    kubeconfig: str | None = None,
+    api_key: str | None = None,
+) -> dict:
     """The answers document of the demo profile (secrets as literal values: the store encrypts them).
     The target is helm-operator on the simulated cluster (`kubeconfig`), so every cluster check,
     including the operator's CRD, runs live; `api_key` is the W&B stand-in's, for the Verify page."""
     node = {"cpu_cores": 8, "disk_mbps": 5000, "nics": 2, "nic_gbps": 10}
     return {
-        "schema": 1, "profile": PROFILE, "requirements": "current", "language": "en", "host": host,
+        "schema": 1,
+        "profile": PROFILE,
+        "requirements": "current",
+        "language": "en",
+        "host": host,
         "license": "DEMO-LICENSE-not-a-real-license",
         "hardware": {
             "app": {"nodes": 2, "arch": "x86_64", "memory_gib": 32, "disk_gb": 200, **node},
             "database": {"memory_gib": 64, "disk_gb": 1000, **node},
         },
-        "database": {"host": "127.0.0.1", "port": mysql_port, "name": "wandb_local", "user": "wandb_local",
-                     "password": mysql_password, "tls": "preferred"},
-        "object_store": {"endpoint": s3_endpoint, "bucket": bucket, "region": region, "access_key": access_key,
-                         "secret_key": secret_key, "path_style": True},
+        "database": {
+            "host": "127.0.0.1",
+            "port": mysql_port,
+            "name": "wandb_local",
+            "user": "wandb_local",
+            "password": mysql_password,
+            "tls": "preferred",
+        },
+        "object_store": {
+            "endpoint": s3_endpoint,
+            "bucket": bucket,
+            "region": region,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "path_style": True,
+        },
         # The demo CA is private: tls.chain warns that W&B and every client must trust it (customCACerts).
         "tls": {"mode": "provided", "cert_pem": cert_pem, "key_pem": key_pem, "ca_pem": ca_pem},
-        "deploy": {"target": "helm-operator", "version": IMAGE_VERSION, "namespace": "wandb", "replicas": 1,
-                   "ingress_class": "nginx", "kubeconfig": kubeconfig},
+        "deploy": {
+            "target": "helm-operator",
+            "version": IMAGE_VERSION,
+            "namespace": "wandb",
+            "replicas": 1,
+            "ingress_class": "nginx",
+            "kubeconfig": kubeconfig,
+        },
         "verify": {"api_key": api_key},
     }
 

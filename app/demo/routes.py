@@ -22,8 +22,14 @@ def _demo(request: Request):
 
 def _context(request: Request, changed: str | None = None) -> dict:
     demo = _demo(request)
-    return {"faults": FAULTS, "active": demo.active, "sim": demo, "demo_profile": PROFILE,
-            "changed": BY_ID.get(changed) if changed else None, "timeout": demo.timeout}
+    return {
+        "faults": FAULTS,
+        "active": demo.active,
+        "sim": demo,
+        "demo_profile": PROFILE,
+        "changed": BY_ID.get(changed) if changed else None,
+        "timeout": demo.timeout,
+    }
 
 
 @router.get("/demo")

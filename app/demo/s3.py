@@ -47,9 +47,12 @@ class _SecretGate:
         self.app, self.access_key, self.rotated = app, access_key, False
 
     def __call__(self, environ, start_response):
-        if self.rotated and self.access_key in (environ.get("HTTP_AUTHORIZATION", "") + environ.get("QUERY_STRING", "")):
-            start_response("403 Forbidden", [("Content-Type", "application/xml"),
-                                             ("Content-Length", str(len(SIGNATURE_MISMATCH)))])
+        if self.rotated and self.access_key in (
+            environ.get("HTTP_AUTHORIZATION", "") + environ.get("QUERY_STRING", "")
+        ):
+            start_response(
+                "403 Forbidden", [("Content-Type", "application/xml"), ("Content-Length", str(len(SIGNATURE_MISMATCH)))]
+            )
             return [SIGNATURE_MISMATCH]
         return self.app(environ, start_response)
 
@@ -63,8 +66,9 @@ class _GatedMotoServer(ThreadedMotoServer):
         self._gate_key = gate_key
 
     def _server_entry(self) -> None:
-        self.gate = _SecretGate(werkzeug_app.DomainDispatcherApplication(werkzeug_app.create_backend_app),
-                                self._gate_key)
+        self.gate = _SecretGate(
+            werkzeug_app.DomainDispatcherApplication(werkzeug_app.create_backend_app), self._gate_key
+        )
         self._server = make_server(self._ip_address, self._port, self.gate, True, request_handler=_Quiet)
         self._server_ready_event.set()
         self._server.serve_forever()
@@ -101,10 +105,16 @@ class DemoS3:
         return self.endpoint
 
     def client(self):
-        return boto3.client("s3", endpoint_url=self.endpoint, region_name=REGION, aws_access_key_id=self.access_key,
-                            aws_secret_access_key=self.secret_key,
-                            config=Config(s3={"addressing_style": "path"}, connect_timeout=5, read_timeout=5,
-                                          retries={"max_attempts": 1}))
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            config=Config(
+                s3={"addressing_style": "path"}, connect_timeout=5, read_timeout=5, retries={"max_attempts": 1}
+            ),
+        )
 
     @property
     def _gate(self) -> _SecretGate:
@@ -117,9 +127,20 @@ class DemoS3:
             rotated, self._gate.rotated = self._gate.rotated, False  # the operator's own key
             try:
                 if on:
-                    self.client().put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": [{
-                        "AllowedOrigins": [self.origin], "AllowedMethods": ["GET", "PUT", "HEAD"],
-                        "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000}]})
+                    self.client().put_bucket_cors(
+                        Bucket=BUCKET,
+                        CORSConfiguration={
+                            "CORSRules": [
+                                {
+                                    "AllowedOrigins": [self.origin],
+                                    "AllowedMethods": ["GET", "PUT", "HEAD"],
+                                    "AllowedHeaders": ["*"],
+                                    "ExposeHeaders": ["ETag"],
+                                    "MaxAgeSeconds": 3000,
+                                }
+                            ]
+                        },
+                    )
                 else:
                     self.client().delete_bucket_cors(Bucket=BUCKET)
             finally:

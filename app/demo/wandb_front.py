@@ -21,8 +21,10 @@ from app.demo import nginx as nginx_mod
 from app.demo.https import DemoHTTPS, Issued, _Page, _TLSServer
 
 LIMIT_1MIB = 1 << 20
-_413 = (b"<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request "
-        b"Entity Too Large</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+_413 = (
+    b"<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request "
+    b"Entity Too Large</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
 
 
 def free_port() -> int:
@@ -79,8 +81,11 @@ class _Forward(_Page):
             return
         upstream = http.client.HTTPConnection(*self.server.upstream, timeout=10)
         try:
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "transfer-encoding",
-                                                                               "connection", "content-length")}
+            headers = {
+                k: v
+                for k, v in self.headers.items()
+                if k.lower() not in ("host", "transfer-encoding", "connection", "content-length")
+            }
             headers["X-Forwarded-Proto"] = "https"
             upstream.request(method, self.path, body=body if method == "POST" else None, headers=headers)
             answer = upstream.getresponse()
@@ -123,10 +128,13 @@ class NginxFront:
         cert.write_text(self.issued.cert_pem)
         key.touch(mode=0o600)
         key.write_text(self.issued.key_pem)
-        site = nginx_mod.loopback_copy(self.conf, port=self.port, redirect_port=free_port(), cert=cert, key=key,
-                                       upstream=self.upstream)
+        site = nginx_mod.loopback_copy(
+            self.conf, port=self.port, redirect_port=free_port(), cert=cert, key=key, upstream=self.upstream
+        )
         if self.body_limit is not None:
-            site, n = re.subn(r"client_max_body_size 0;", f"client_max_body_size {self.body_limit // LIMIT_1MIB}m;", site)
+            site, n = re.subn(
+                r"client_max_body_size 0;", f"client_max_body_size {self.body_limit // LIMIT_1MIB}m;", site
+            )
             if n != 1:
                 raise ValueError("the generated nginx.conf has no client_max_body_size 0")
         return site

@@ -31,8 +31,9 @@ MAX_BODY = 64 * 1024 * 1024  # read and discard at most this much (the verify pr
 class WandbStandin:
     """W&B stand-in on 127.0.0.1 (port 0 = any free port). `start()`, `url`, `stop()`; a context manager."""
 
-    def __init__(self, *, api_key: str, version: str = "0.70.0", username: str = "admin", port: int = 0,
-                 bind: str = "127.0.0.1"):
+    def __init__(
+        self, *, api_key: str, version: str = "0.70.0", username: str = "admin", port: int = 0, bind: str = "127.0.0.1"
+    ):
         self.api_key = api_key
         self.version = version
         self.username = username
@@ -42,8 +43,9 @@ class WandbStandin:
         self._server = _Server((bind, port), _Handler)
         self._server.standin = self
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        daemon=True, name="wandb-standin")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True, name="wandb-standin"
+        )
 
     @property
     def url(self) -> str:
@@ -91,9 +93,13 @@ class WandbStandin:
         if re.search(r"\bviewer\b", query):
             data["viewer"] = {"username": self.username, "id": "VXNlcjox"} if ok else None
         if re.search(r"\bserverInfo\b", query):
-            data["serverInfo"] = {"latestLocalVersionInfo": {
-                "versionOnThisInstanceString": self.version, "latestVersionString": self.version,
-                "outOfDateMessage": ""}}
+            data["serverInfo"] = {
+                "latestLocalVersionInfo": {
+                    "versionOnThisInstanceString": self.version,
+                    "latestVersionString": self.version,
+                    "outOfDateMessage": "",
+                }
+            }
         if not data:
             return 400, {"errors": [{"message": "the W&B stand-in answers viewer and serverInfo only"}]}
         return 200, {"data": data}

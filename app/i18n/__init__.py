@@ -94,8 +94,12 @@ def from_accept_language(header: str | None) -> str | None:
 
 def choose(request: Request, profile_language: str | None = None) -> str:
     """The language of this request: cookie, then the profile's `language`, then Accept-Language, else en."""
-    return (supported(request.cookies.get(COOKIE)) or supported(profile_language)
-            or from_accept_language(request.headers.get("accept-language")) or DEFAULT)
+    return (
+        supported(request.cookies.get(COOKIE))
+        or supported(profile_language)
+        or from_accept_language(request.headers.get("accept-language"))
+        or DEFAULT
+    )
 
 
 def gettext_for(lang: str, message: str) -> str:
@@ -164,6 +168,7 @@ def switch(request: Request, code: str, next: str = "/"):  # noqa: A002 - `next`
         response.delete_cookie(COOKIE, path="/")
     else:
         secure = bool(getattr(request.app.state.settings, "secure_cookies", False))
-        response.set_cookie(COOKIE, lang, max_age=COOKIE_MAX_AGE, path="/", samesite="lax", httponly=True,
-                            secure=secure)
+        response.set_cookie(
+            COOKIE, lang, max_age=COOKIE_MAX_AGE, path="/", samesite="lax", httponly=True, secure=secure
+        )
     return response

@@ -91,9 +91,10 @@ def memory_gib(notes):
             kib = int(line.split()[1])
             limit = _read("/sys/fs/cgroup/memory.max")
             if limit and limit.isdigit() and int(limit) < kib * 1024:
-                notes.append("memory_gib: a cgroup limit gives this container only {:.1f} GiB".format(
-                    int(limit) / 2 ** 30))
-            return round(kib / 2 ** 20, 1)
+                notes.append(
+                    "memory_gib: a cgroup limit gives this container only {:.1f} GiB".format(int(limit) / 2**30)
+                )
+            return round(kib / 2**20, 1)
     notes.append("memory_gib: /proc/meminfo has no MemTotal (not Linux?)")
     return None
 
@@ -112,14 +113,16 @@ def disk_mbps(path, seconds, max_mb, notes):
     """Sequential write bandwidth of the filesystem holding `path`, in megabits/s (see module doc)."""
     folder = _scratch_dir(path)
     if folder is None:
-        notes.append("disk_mbps: no writable directory on the filesystem of {} (run as a user who can "
-                     "write to /var/tmp or /tmp there)".format(path))
+        notes.append(
+            "disk_mbps: no writable directory on the filesystem of {} (run as a user who can "
+            "write to /var/tmp or /tmp there)".format(path)
+        )
         return None
     try:
         free = shutil.disk_usage(folder).free
     except OSError:
         free = 0
-    budget = min(int(max_mb) * 2 ** 20, free // 4) // _CHUNK * _CHUNK  # never fill the disk
+    budget = min(int(max_mb) * 2**20, free // 4) // _CHUNK * _CHUNK  # never fill the disk
     if budget < _CHUNK:
         notes.append("disk_mbps: not enough free space on {} to measure".format(folder))
         return None
@@ -135,8 +138,7 @@ def disk_mbps(path, seconds, max_mb, notes):
                 notes.append("disk_mbps: writing to {} failed: {}".format(folder, exc.strerror or exc))
                 return None
             how = "direct I/O" if direct else "buffered writes + fsync (O_DIRECT unsupported here)"
-            notes.append("disk_mbps: {}, {} MB in {:.2f} s to {}".format(
-                how, written // 10 ** 6, elapsed, folder))
+            notes.append("disk_mbps: {}, {} MB in {:.2f} s to {}".format(how, written // 10**6, elapsed, folder))
             return round(written * 8 / 1e6 / elapsed) if elapsed > 0 else None
     finally:
         buf.close()
@@ -189,18 +191,22 @@ def network(sys_net, notes):
         return None, None
     physical = [n for n in names if os.path.exists(os.path.join(sys_net, n, "device"))]
     if not physical:
-        notes.append("nics: no physical network interface visible (a container sees only virtual ones); "
-                     "run the probe on the host")
+        notes.append(
+            "nics: no physical network interface visible (a container sees only virtual ones); "
+            "run the probe on the host"
+        )
         return None, None
     speeds = []  # Gbps of the physical interfaces with a known link speed
     for name in physical:
         mbps = _read(os.path.join(sys_net, name, "speed"))  # Mbps; -1 or EINVAL when unknown/down
-        if mbps and mbps.lstrip("-").isdigit() and 0 < int(mbps) <= 10 ** 7:
+        if mbps and mbps.lstrip("-").isdigit() and 0 < int(mbps) <= 10**7:
             speeds.append(int(mbps) / 1000)
     if not speeds:
         up = [n for n in physical if _read(os.path.join(sys_net, n, "operstate")) == "up"]
-        notes.append("nic_gbps: no link speed reported for {} (virtual NICs report none); enter the "
-                     "speed of the underlying network".format(", ".join(physical)))
+        notes.append(
+            "nic_gbps: no link speed reported for {} (virtual NICs report none); enter the "
+            "speed of the underlying network".format(", ".join(physical))
+        )
         return len(up), None
     speeds.sort(reverse=True)
     gbps = speeds[1] if len(speeds) > 1 else speeds[0]
@@ -220,9 +226,15 @@ def describe(facts, notes=None):
     if notes is None:
         notes = getattr(facts, "notes", [])
     units = {"memory_gib": "GiB", "disk_gb": "GB", "disk_mbps": "Mbps", "nic_gbps": "Gbps"}
-    labels = {"arch": "Architecture", "cpu_cores": "CPU cores", "memory_gib": "Memory",
-              "disk_gb": "Root disk size", "disk_mbps": "Root disk write", "nics": "Network interfaces",
-              "nic_gbps": "Link speed"}
+    labels = {
+        "arch": "Architecture",
+        "cpu_cores": "CPU cores",
+        "memory_gib": "Memory",
+        "disk_gb": "Root disk size",
+        "disk_mbps": "Root disk write",
+        "nics": "Network interfaces",
+        "nic_gbps": "Link speed",
+    }
     lines = ["{:<20} {:<12} {}".format("Fact", "Key", "Value")]
     for key in KEYS:
         value = facts.get(key)

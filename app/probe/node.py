@@ -39,8 +39,12 @@ def measure_node(targets, role="app", name=None, timeout=3.0, disk_seconds=2.0):
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
     return {
-        "schema": SCHEMA, "kind": KIND, "profile": targets.get("profile"), "node": name or socket.gethostname(),
-        "role": role, "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "schema": SCHEMA,
+        "kind": KIND,
+        "profile": targets.get("profile"),
+        "node": name or socket.gethostname(),
+        "role": role,
+        "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "hardware": hardware(disk_seconds),
         "reach": {
             "database": reach_database(targets.get("database"), timeout),
@@ -85,9 +89,15 @@ def measure_cheaply():
         except (OSError, ValueError):
             speeds.append(0.0)
     best = max(speeds, default=0.0)
-    return {"arch": platform.machine() or None, "cpu_cores": os.cpu_count(), "memory_gib": memory_gib,
-            "disk_gb": round(shutil.disk_usage("/").total / 1e9), "disk_mbps": _write_mbps(),
-            "nics": sum(1 for s in speeds if s >= best) if best else len(speeds), "nic_gbps": best}
+    return {
+        "arch": platform.machine() or None,
+        "cpu_cores": os.cpu_count(),
+        "memory_gib": memory_gib,
+        "disk_gb": round(shutil.disk_usage("/").total / 1e9),
+        "disk_mbps": _write_mbps(),
+        "nics": sum(1 for s in speeds if s >= best) if best else len(speeds),
+        "nic_gbps": best,
+    }
 
 
 def _write_mbps(megabytes=32):
@@ -139,8 +149,13 @@ def reach_object_store(store, timeout=3.0):
     """TCP connection to the S3 endpoint of `store` {"endpoint", "ca_pem"}; for https, whom the
     served certificate is trusted by."""
     if not store or not store.get("endpoint"):
-        return {"target": None, "ok": False, "ms": None, "error": "object_store.endpoint is not set in the answers",
-                "tls": None}
+        return {
+            "target": None,
+            "ok": False,
+            "ms": None,
+            "error": "object_store.endpoint is not set in the answers",
+            "tls": None,
+        }
     url = urlsplit(store["endpoint"])
     try:
         port = url.port or (443 if url.scheme == "https" else 80)
@@ -208,8 +223,14 @@ def reach_host(host_url, timeout=3.0):
 
 def _run(cmd, timeout):
     try:
-        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     out = done.stdout.strip().splitlines()
@@ -219,8 +240,9 @@ def _run(cmd, timeout):
 def docker_versions(timeout=5.0):
     """Docker Engine (the running daemon's version) and Compose (v2 plugin, else docker-compose)."""
     engine = _run(["docker", "version", "--format", "{{.Server.Version}}"], timeout)
-    compose = _run(["docker", "compose", "version", "--short"], timeout) \
-        or _run(["docker-compose", "version", "--short"], timeout)
+    compose = _run(["docker", "compose", "version", "--short"], timeout) or _run(
+        ["docker-compose", "version", "--short"], timeout
+    )
     return {"engine": engine, "compose": compose}
 
 

@@ -77,9 +77,7 @@ def _reach_ok(doc: dict, key: str, errors: list[str]) -> None:
         errors.append(msg("reach.%(key)s: an object with target, ok (true/false) and error", key=key))
         return
     if key == "object_store" and item.get("tls") not in (*TLS_STATES, None):
-        errors.append(msg(
-            "reach.object_store.tls: one of %(TLS_STATES)s or null",
-            TLS_STATES=', '.join(TLS_STATES)))
+        errors.append(msg("reach.object_store.tls: one of %(TLS_STATES)s or null", TLS_STATES=", ".join(TLS_STATES)))
 
 
 def _timestamp(value) -> bool:
@@ -110,18 +108,22 @@ def validate_report(doc, profile: str) -> dict:
     if doc.get("schema") != SCHEMA:
         errors.append(msg("schema: must be %(SCHEMA)s", SCHEMA=SCHEMA))
     if doc.get("profile") != profile:
-        errors.append(msg(
-            "profile: the report is for profile %(profile)s, not %(profile_2)s",
-            profile=repr(doc.get('profile')), profile_2=repr(profile)))
+        errors.append(
+            msg(
+                "profile: the report is for profile %(profile)s, not %(profile_2)s",
+                profile=repr(doc.get("profile")),
+                profile_2=repr(profile),
+            )
+        )
     if not isinstance(doc.get("node"), str) or not doc["node"] or len(doc["node"]) > 253:  # a host name's limit
         errors.append("node: the node's name (a string)")
     if doc.get("role") not in ROLES:
-        errors.append(msg("role: one of %(ROLES)s", ROLES=', '.join(ROLES)))
+        errors.append(msg("role: one of %(ROLES)s", ROLES=", ".join(ROLES)))
     if not _timestamp(doc.get("measured_at")):
         errors.append("measured_at: a UTC timestamp such as 2026-11-29T03:00:00Z")
     hardware = doc.get("hardware")
     if not isinstance(hardware, dict) or any(k not in hardware for k in HARDWARE_KEYS):
-        errors.append(msg("hardware: an object with %(HARDWARE_KEYS)s", HARDWARE_KEYS=', '.join(HARDWARE_KEYS)))
+        errors.append(msg("hardware: an object with %(HARDWARE_KEYS)s", HARDWARE_KEYS=", ".join(HARDWARE_KEYS)))
     reach = doc.get("reach")
     if not isinstance(reach, dict):
         errors.append("reach: an object with database, object_store and host")
@@ -129,7 +131,9 @@ def validate_report(doc, profile: str) -> dict:
         for key in ("database", "object_store", "host"):
             _reach_ok(reach, key, errors)
     docker = doc.get("docker")
-    if not isinstance(docker, dict) or any(not isinstance(docker.get(k), (str, type(None))) for k in ("engine", "compose")):
+    if not isinstance(docker, dict) or any(
+        not isinstance(docker.get(k), (str, type(None))) for k in ("engine", "compose")
+    ):
         errors.append("docker: an object with engine and compose (a version or null)")
     ports = doc.get("ports_in_use")
     if not isinstance(ports, list) or any(not isinstance(p, int) or isinstance(p, bool) for p in ports):
@@ -147,13 +151,15 @@ def load_reports(paths: list[str], profile: str) -> list[dict]:
             with open(path, encoding="utf-8") as fh:
                 doc = json.load(fh)
         except OSError as exc:
-            raise AnswersError([msg(
-                "%(path)s: cannot read the node report (%(strerror)s)",
-                path=path, strerror=exc.strerror)]) from None
+            raise AnswersError(
+                [msg("%(path)s: cannot read the node report (%(strerror)s)", path=path, strerror=exc.strerror)]
+            ) from None
         except (ValueError, UnicodeDecodeError):
             raise AnswersError([msg("%(path)s: not a node report (not JSON)", path=path)]) from None
         try:
             reports.append(validate_report(doc, profile))
         except AnswersError as exc:
-            raise AnswersError([msg("%(path)s: %(problem)s", path=path, problem=as_msg(e)) for e in exc.errors]) from None
+            raise AnswersError(
+                [msg("%(path)s: %(problem)s", path=path, problem=as_msg(e)) for e in exc.errors]
+            ) from None
     return reports

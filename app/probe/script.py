@@ -54,8 +54,11 @@ def node_main(upload_url, token, role, disk_seconds=2.0):
     sys.stderr.write(describe(facts) + "\n\n")  # type: ignore[name-defined]  # noqa: F821 — likewise
     if token:
         request = urllib.request.Request(
-            upload_url, data=json.dumps(payload).encode("utf-8"), method="POST",
-            headers={"Content-Type": "application/json", "User-Agent": "wbsetup-probe"})
+            upload_url,
+            data=json.dumps(payload).encode("utf-8"),
+            method="POST",
+            headers={"Content-Type": "application/json", "User-Agent": "wbsetup-probe"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 body = response.read(4096).decode("utf-8", "replace")
@@ -70,7 +73,9 @@ def node_main(upload_url, token, role, disk_seconds=2.0):
             reason = "HTTP {} {}".format(exc.code, detail or exc.reason)
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = str(getattr(exc, "reason", None) or exc)
-        sys.stderr.write("Upload to {} failed: {}\nPaste this JSON into the wizard instead:\n".format(upload_url, reason))
+        sys.stderr.write(
+            "Upload to {} failed: {}\nPaste this JSON into the wizard instead:\n".format(upload_url, reason)
+        )
         payload["token"] = None  # a pasted report needs no credential; never show the token around
         print(json.dumps(payload, indent=2))
         return 3
@@ -84,14 +89,17 @@ def probe_program(base_url: str, token: str | None, role: str, *, disk_seconds: 
     _validate(base_url, token, role)
     if not 0 < disk_seconds <= 30:
         raise ValueError("disk_seconds must be between 0 and 30")
-    source = "\n".join([
-        "# wbsetup node probe — generated from app/probe/host.py; measures this host and reports to the wizard.",
-        inspect.getsource(probe),
-        inspect.getsource(node_main),
-        "raise SystemExit(node_main({!r}, {!r}, {!r}, {!r}))".format(
-            base_url.rstrip("/") + UPLOAD_PATH, token, role, float(disk_seconds)),
-        "",
-    ])
+    source = "\n".join(
+        [
+            "# wbsetup node probe — generated from app/probe/host.py; measures this host and reports to the wizard.",
+            inspect.getsource(probe),
+            inspect.getsource(node_main),
+            "raise SystemExit(node_main({!r}, {!r}, {!r}, {!r}))".format(
+                base_url.rstrip("/") + UPLOAD_PATH, token, role, float(disk_seconds)
+            ),
+            "",
+        ]
+    )
     if HEREDOC in source.splitlines():
         raise RuntimeError(f"the probe source contains the heredoc delimiter {HEREDOC}")
     return source
@@ -101,27 +109,32 @@ def probe_script(base_url: str, token: str | None, role: str, *, disk_seconds: f
     """The POSIX sh script served at SCRIPT_PATH (`curl -fsS URL | sh`)."""
     return _sh_script(
         probe_program(base_url, token, role, disk_seconds=disk_seconds),
-        ["# wbsetup hardware probe: needs only sh and python3 (standard library); installs nothing.",
-         f"# It measures this node and {'uploads the result to ' + base_url if token else 'prints JSON'}"
-         f" as the {role} role; the temp file it writes to measure the disk is removed."],
-        "wbsetup probe: python3 is required (install it, or enter the values by hand)")
+        [
+            "# wbsetup hardware probe: needs only sh and python3 (standard library); installs nothing.",
+            f"# It measures this node and {'uploads the result to ' + base_url if token else 'prints JSON'}"
+            f" as the {role} role; the temp file it writes to measure the disk is removed.",
+        ],
+        "wbsetup probe: python3 is required (install it, or enter the values by hand)",
+    )
 
 
 def _sh_script(program: str, comments: list[str], missing_python: str) -> str:
     """`program` run by the node's python3 from a quoted heredoc, after a check that python3 exists."""
-    return "\n".join([
-        "#!/bin/sh",
-        *comments,
-        "set -eu",
-        'if ! command -v python3 >/dev/null 2>&1; then',
-        f'  echo "{missing_python}" >&2',
-        "  exit 1",
-        "fi",
-        f"exec python3 - <<'{HEREDOC}'",
-        program.rstrip("\n"),
-        HEREDOC,
-        "",
-    ])
+    return "\n".join(
+        [
+            "#!/bin/sh",
+            *comments,
+            "set -eu",
+            "if ! command -v python3 >/dev/null 2>&1; then",
+            f'  echo "{missing_python}" >&2',
+            "  exit 1",
+            "fi",
+            f"exec python3 - <<'{HEREDOC}'",
+            program.rstrip("\n"),
+            HEREDOC,
+            "",
+        ]
+    )
 
 
 def script_url(base_url: str, token: str) -> str:
@@ -151,17 +164,28 @@ def node_report_main(upload_url, token, targets, role, timeout=3.0, disk_seconds
     import urllib.error
     import urllib.request
 
-    report = measure_node(targets, role, os.environ.get("WBSETUP_NODE_NAME") or None, timeout,  # type: ignore[name-defined]  # noqa: F821 — embedded app/probe/node.py
-                          disk_seconds)
+    report = measure_node(  # type: ignore[name-defined]  # noqa: F821 — embedded app/probe/node.py
+        targets,
+        role,
+        os.environ.get("WBSETUP_NODE_NAME") or None,
+        timeout,
+        disk_seconds,
+    )
     for key, item in sorted(report["reach"].items()):
         state = "ok" if item["ok"] else "NOT OK: {}".format(item["error"])
         sys.stderr.write("{:<13} {:<40} {}\n".format(key, str(item["target"]), state))
-    sys.stderr.write("{:<13} engine {} / compose {}\n\n".format(
-        "docker", report["docker"]["engine"] or "none", report["docker"]["compose"] or "none"))
+    sys.stderr.write(
+        "{:<13} engine {} / compose {}\n\n".format(
+            "docker", report["docker"]["engine"] or "none", report["docker"]["compose"] or "none"
+        )
+    )
     if token:
         request = urllib.request.Request(
-            upload_url, data=json.dumps({"token": token, "report": report}).encode("utf-8"), method="POST",
-            headers={"Content-Type": "application/json", "User-Agent": "wbsetup-node-probe"})
+            upload_url,
+            data=json.dumps({"token": token, "report": report}).encode("utf-8"),
+            method="POST",
+            headers={"Content-Type": "application/json", "User-Agent": "wbsetup-node-probe"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 body = response.read(4096).decode("utf-8", "replace")
@@ -178,8 +202,9 @@ def node_report_main(upload_url, token, targets, role, timeout=3.0, disk_seconds
             reason = "HTTP {} {}".format(exc.code, detail or exc.reason)
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = str(getattr(exc, "reason", None) or exc)
-        sys.stderr.write("Upload to {} failed: {}\nUpload this node report in the wizard instead:\n".format(
-            upload_url, reason))
+        sys.stderr.write(
+            "Upload to {} failed: {}\nUpload this node report in the wizard instead:\n".format(upload_url, reason)
+        )
         print(json.dumps(report, indent=2))  # the report only: the token is never printed
         return 3
     sys.stderr.write("Upload this node report in the wizard (deploy step, Node reports):\n")
@@ -200,8 +225,9 @@ def _literal(targets: dict) -> str:
     return text
 
 
-def node_program(base_url: str, token: str | None, targets: dict, role: str, *, timeout: float = 3.0,
-                 disk_seconds: float = 2.0) -> str:
+def node_program(
+    base_url: str, token: str | None, targets: dict, role: str, *, timeout: float = 3.0, disk_seconds: float = 2.0
+) -> str:
     """The Python program (stdlib only) that measures a node report: app/probe/host.py +
     app/probe/node.py + node_report_main + the call with the embedded `targets`."""
     _validate(base_url, token, role, NODE_ROLES)
@@ -211,16 +237,23 @@ def node_program(base_url: str, token: str | None, targets: dict, role: str, *, 
     clash = _top_names(parts[0]) & _top_names(parts[1])
     if clash:  # both land in one namespace: a shared name would silently replace the other
         raise RuntimeError(f"app/probe/host.py and app/probe/node.py both define {sorted(clash)}")
-    source = "\n".join([
-        "# wbsetup node report probe — generated from app/probe/host.py and app/probe/node.py; measures what",
-        "# the W&B deployment needs of this node and reports to the wizard.",
-        *parts,
-        inspect.getsource(node_report_main),
-        "raise SystemExit(node_report_main({!r}, {!r}, {}, {!r}, {!r}, {!r}))".format(
-            base_url.rstrip("/") + NODE_UPLOAD_PATH, token, _literal(targets), role, float(timeout),
-            float(disk_seconds)),
-        "",
-    ])
+    source = "\n".join(
+        [
+            "# wbsetup node report probe — generated from app/probe/host.py and app/probe/node.py; measures what",
+            "# the W&B deployment needs of this node and reports to the wizard.",
+            *parts,
+            inspect.getsource(node_report_main),
+            "raise SystemExit(node_report_main({!r}, {!r}, {}, {!r}, {!r}, {!r}))".format(
+                base_url.rstrip("/") + NODE_UPLOAD_PATH,
+                token,
+                _literal(targets),
+                role,
+                float(timeout),
+                float(disk_seconds),
+            ),
+            "",
+        ]
+    )
     if HEREDOC in source.splitlines():
         raise RuntimeError(f"the probe source contains the heredoc delimiter {HEREDOC}")
     return source
@@ -236,16 +269,20 @@ def _top_names(source: str) -> set[str]:
     return names - {"__doc__"}
 
 
-def node_script(base_url: str, token: str | None, targets: dict, role: str, *, timeout: float = 3.0,
-                disk_seconds: float = 2.0) -> str:
+def node_script(
+    base_url: str, token: str | None, targets: dict, role: str, *, timeout: float = 3.0, disk_seconds: float = 2.0
+) -> str:
     """The POSIX sh script served at SCRIPT_PATH for a node-report token (`curl -fsS URL | sh`)."""
     return _sh_script(
         node_program(base_url, token, targets, role, timeout=timeout, disk_seconds=disk_seconds),
-        ["# wbsetup node probe: needs only sh and python3 (standard library); installs nothing.",
-         f"# It measures what W&B needs of this {'application node' if role == 'app' else 'client machine'}"
-         f" and {'uploads the node report to ' + base_url if token else 'prints the node report'};",
-         "# the temp file it writes to measure the disk is removed."],
-        "wbsetup node probe: python3 is required (install it, or run wbsetup probe --node)")
+        [
+            "# wbsetup node probe: needs only sh and python3 (standard library); installs nothing.",
+            f"# It measures what W&B needs of this {'application node' if role == 'app' else 'client machine'}"
+            f" and {'uploads the node report to ' + base_url if token else 'prints the node report'};",
+            "# the temp file it writes to measure the disk is removed.",
+        ],
+        "wbsetup node probe: python3 is required (install it, or run wbsetup probe --node)",
+    )
 
 
 def node_usage(base_url: str, token: str, targets: dict, role: str) -> dict[str, str]:

@@ -73,8 +73,9 @@ def expires_at(now: datetime | None = None, ttl: timedelta = TOKEN_TTL) -> datet
     return (now or datetime.now(UTC)) + ttl
 
 
-def token_problem(*, expires_at: datetime, used_at: datetime | None, role: str, upload_role: str,
-                  now: datetime | None = None) -> str | None:
+def token_problem(
+    *, expires_at: datetime, used_at: datetime | None, role: str, upload_role: str, now: datetime | None = None
+) -> str | None:
     """Why a stored token cannot accept this upload (a message for the client), or None if it can.
     Naive datetimes are taken as UTC (SQLite returns them naive)."""
     now = _utc(now or datetime.now(UTC))
@@ -84,8 +85,8 @@ def token_problem(*, expires_at: datetime, used_at: datetime | None, role: str, 
         return "this probe token has expired; create a new one in the wizard"
     if role != upload_role:
         return msg(
-            "this probe token was issued for the %(role)s role, not %(upload_role)s",
-            role=role, upload_role=upload_role)
+            "this probe token was issued for the %(role)s role, not %(upload_role)s", role=role, upload_role=upload_role
+        )
     return None
 
 
@@ -105,17 +106,22 @@ def parse_upload(body: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, require_toke
     or outside the bounds of the answers model (app.answers.AppNodes / DatabaseNode).
     """
     if len(body) > max_bytes:
-        raise UploadError(msg(
-            "upload too large: %(n_body)s bytes (at most %(max_bytes)s)",
-            n_body=len(body), max_bytes=max_bytes))
+        raise UploadError(
+            msg("upload too large: %(n_body)s bytes (at most %(max_bytes)s)", n_body=len(body), max_bytes=max_bytes)
+        )
     try:
         doc = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
     except UnicodeDecodeError:
         raise UploadError("upload is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise UploadError(msg(
-            "upload is not JSON: %(msg)s at line %(lineno)s column %(colno)s",
-            msg=exc.msg, lineno=exc.lineno, colno=exc.colno)) from None
+        raise UploadError(
+            msg(
+                "upload is not JSON: %(msg)s at line %(lineno)s column %(colno)s",
+                msg=exc.msg,
+                lineno=exc.lineno,
+                colno=exc.colno,
+            )
+        ) from None
     if not isinstance(doc, dict):
         raise UploadError("upload must be a JSON object with token, role, node and facts")
     _exact_keys(doc, {"token", "role", "node", "facts"}, "", optional=set() if require_token else {"token"})
@@ -127,9 +133,9 @@ def parse_upload(body: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, require_toke
         raise UploadError(msg("role: must be app or database, not %(show)s", show=_show(role)))
     node = doc["node"]
     if not isinstance(node, str) or not NODE_NAME.match(node):
-        raise UploadError(msg(
-            "node: must be a host name (letters, digits, . _ -; at most 253), not %(show)s",
-            show=_show(node)))
+        raise UploadError(
+            msg("node: must be a host name (letters, digits, . _ -; at most 253), not %(show)s", show=_show(node))
+        )
     facts = doc["facts"]
     if not isinstance(facts, dict):
         raise UploadError("facts: must be an object with the keys " + ", ".join(KEYS))
@@ -140,27 +146,26 @@ def parse_upload(body: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, require_toke
             continue
         if key == "arch":
             if not isinstance(value, str):
-                raise UploadError(msg(
-                    "facts.arch: must be a string such as x86_64, not %(show)s",
-                    show=_show(value)))
+                raise UploadError(msg("facts.arch: must be a string such as x86_64, not %(show)s", show=_show(value)))
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise UploadError(msg(
-                "facts.%(key)s: must be a number or null, not %(show)s",
-                key=key, show=_show(value)))
+            raise UploadError(msg("facts.%(key)s: must be a number or null, not %(show)s", key=key, show=_show(value)))
     return ProbeUpload(token=token, role=role, node=node, facts=_validate_ranges(role, facts))
 
 
 def _exact_keys(doc: dict, allowed: set[str], prefix: str, optional: frozenset[str] | set[str] = frozenset()) -> None:
     unknown = sorted(set(doc) - allowed)
     if unknown:
-        raise UploadError(msg(
-            "%(prefix)s%(unknown)s: unknown key (allowed: %(sorted)s)",
-            prefix=prefix, unknown=unknown[0], sorted=', '.join(sorted(allowed))))
+        raise UploadError(
+            msg(
+                "%(prefix)s%(unknown)s: unknown key (allowed: %(sorted)s)",
+                prefix=prefix,
+                unknown=unknown[0],
+                sorted=", ".join(sorted(allowed)),
+            )
+        )
     missing = sorted(allowed - set(doc) - set(optional))
     if missing:
-        raise UploadError(msg(
-            "%(prefix)s%(missing)s: required key is missing",
-            prefix=prefix, missing=missing[0]))
+        raise UploadError(msg("%(prefix)s%(missing)s: required key is missing", prefix=prefix, missing=missing[0]))
 
 
 def _validate_ranges(role: str, facts: dict) -> dict[str, Any]:
@@ -169,13 +174,19 @@ def _validate_ranges(role: str, facts: dict) -> dict[str, Any]:
     both roles (the database section has no arch)."""
     present = {k: v for k, v in facts.items() if v is not None}
     out = dict.fromkeys(KEYS)
-    for model, values in ((AppNodes, {k: v for k, v in present.items() if k == "arch"}),
-                          (_SECTIONS[role], {k: v for k, v in present.items() if k != "arch"})):
+    for model, values in (
+        (AppNodes, {k: v for k, v in present.items() if k == "arch"}),
+        (_SECTIONS[role], {k: v for k, v in present.items() if k != "arch"}),
+    ):
         try:
             section = model.model_validate(values)
         except ValidationError as exc:
-            raise UploadError(MsgList(msg("%(path)s: %(problem)s", path="facts." + line.params["path"],
-                                          problem=line.params["problem"]) for line in format_errors(exc))) from None
+            raise UploadError(
+                MsgList(
+                    msg("%(path)s: %(problem)s", path="facts." + line.params["path"], problem=line.params["problem"])
+                    for line in format_errors(exc)
+                )
+            ) from None
         out.update({k: getattr(section, k) for k in values})
     return out
 

@@ -17,9 +17,11 @@ class KeyError_(RuntimeError):
     """The configured key cannot decrypt the stored secrets (or is malformed)."""
 
 
-WRONG_KEY = ("the secret key cannot decrypt the stored secrets: WBSETUP_SECRET_KEY (or the key file) differs "
-             "from the key they were saved with; set the key they were saved with (after `wbsetup rotate-key` "
-             "with WBSETUP_SECRET_KEY set, that is the key the command printed)")
+WRONG_KEY = (
+    "the secret key cannot decrypt the stored secrets: WBSETUP_SECRET_KEY (or the key file) differs "
+    "from the key they were saved with; set the key they were saved with (after `wbsetup rotate-key` "
+    "with WBSETUP_SECRET_KEY set, that is the key the command printed)"
+)
 
 
 def load_or_create_key(secret_key: str | None, data_dir: Path) -> bytes:
@@ -76,9 +78,11 @@ def _validate(key: bytes, where: str) -> None:
     try:
         Fernet(key)
     except (ValueError, TypeError):
-        raise KeyError_(f"{where}: not a Fernet key (32 url-safe base64-encoded bytes; "
-                        "generate one with: python -c 'from cryptography.fernet import Fernet; "
-                        "print(Fernet.generate_key().decode())')") from None
+        raise KeyError_(
+            f"{where}: not a Fernet key (32 url-safe base64-encoded bytes; "
+            "generate one with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())')"
+        ) from None
 
 
 class SecretBox:

@@ -36,10 +36,23 @@ class NodesStore(StoreBase):
         measured = datetime.fromisoformat(report["measured_at"].replace("Z", "+00:00")).replace(tzinfo=None)
         with self.session() as s:
             row = self._row(s, name)
-            s.exec(delete(NodeReport).where(NodeReport.profile_id == row.id, NodeReport.node == report["node"],
-                                            NodeReport.role == report["role"]))
-            s.add(NodeReport(profile_id=row.id, node=report["node"], role=report["role"], measured_at=measured,
-                             data=json.dumps(report, ensure_ascii=False), ok=node_ok(report)))
+            s.exec(
+                delete(NodeReport).where(
+                    NodeReport.profile_id == row.id,
+                    NodeReport.node == report["node"],
+                    NodeReport.role == report["role"],
+                )
+            )
+            s.add(
+                NodeReport(
+                    profile_id=row.id,
+                    node=report["node"],
+                    role=report["role"],
+                    measured_at=measured,
+                    data=json.dumps(report, ensure_ascii=False),
+                    ok=node_ok(report),
+                )
+            )
             s.commit()
 
     def node_reports(self, name: str) -> list[tuple[int, dict]]:
@@ -48,8 +61,16 @@ class NodesStore(StoreBase):
             rows = s.exec(select(NodeReport).where(NodeReport.profile_id == row.id).order_by(NodeReport.node)).all()
             return [(r.id, json.loads(r.data)) for r in rows]
 
-    def node_fleet(self, name: str, *, status: str | None = None, role: str | None = None,
-                   search: str | None = None, offset: int = 0, limit: int = 50) -> Fleet:
+    def node_fleet(
+        self,
+        name: str,
+        *,
+        status: str | None = None,
+        role: str | None = None,
+        search: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Fleet:
         """Counts by role and status, and `limit` reports from `offset` that match the filter (status
         "ok" | "fail", role, a substring of the node name), failing nodes first, then by name. Only the
         page's reports are read and parsed."""
@@ -64,13 +85,20 @@ class NodesStore(StoreBase):
             where.append(NodeReport.node.contains(search, autoescape=True))
         counts: dict[str, dict[str, int]] = {}
         with self.engine.connect() as conn:
-            for r, ok, n in conn.execute(select(NodeReport.role, NodeReport.ok, func.count())
-                                         .where(NodeReport.profile_id == pid).group_by(NodeReport.role, NodeReport.ok)):
+            for r, ok, n in conn.execute(
+                select(NodeReport.role, NodeReport.ok, func.count())
+                .where(NodeReport.profile_id == pid)
+                .group_by(NodeReport.role, NodeReport.ok)
+            ):
                 counts.setdefault(r, {"ok": 0, "fail": 0})["ok" if ok else "fail"] += n
             matching = conn.execute(select(func.count()).select_from(NodeReport).where(*where)).scalar_one()
-            rows = conn.execute(select(NodeReport.id, NodeReport.data).where(*where)
-                                .order_by(NodeReport.ok, NodeReport.node, NodeReport.role)
-                                .offset(max(0, offset)).limit(max(0, limit))).all()
+            rows = conn.execute(
+                select(NodeReport.id, NodeReport.data)
+                .where(*where)
+                .order_by(NodeReport.ok, NodeReport.node, NodeReport.role)
+                .offset(max(0, offset))
+                .limit(max(0, limit))
+            ).all()
         return Fleet(dict(sorted(counts.items())), matching, [(i, json.loads(d)) for i, d in rows])
 
     def delete_node_report(self, name: str, report_id: int) -> None:

@@ -17,8 +17,11 @@ class ProbesStore(StoreBase):
     def add_probe_token(self, name: str, token_hash: str, role: str, purpose: str, ttl: timedelta) -> None:
         with self.session() as s:
             row = self._row(s, name)
-            s.add(ProbeToken(token_hash=token_hash, profile_id=row.id, role=role, purpose=purpose,
-                             expires_at=utcnow() + ttl))
+            s.add(
+                ProbeToken(
+                    token_hash=token_hash, profile_id=row.id, role=role, purpose=purpose, expires_at=utcnow() + ttl
+                )
+            )
             s.commit()
 
     def use_probe_token(self, token_hash: str) -> tuple[ProbeToken, str] | None:
@@ -29,8 +32,11 @@ class ProbesStore(StoreBase):
                 return None
             profile = s.get(Profile, tok.profile_id)
             if tok.used_at is None:
-                changed = s.exec(update(ProbeToken).where(ProbeToken.token_hash == token_hash,
-                                                          ProbeToken.used_at.is_(None)).values(used_at=utcnow()))
+                changed = s.exec(
+                    update(ProbeToken)
+                    .where(ProbeToken.token_hash == token_hash, ProbeToken.used_at.is_(None))
+                    .values(used_at=utcnow())
+                )
                 s.commit()
                 if changed.rowcount != 1:
                     tok = s.get(ProbeToken, token_hash)
@@ -50,16 +56,21 @@ class ProbesStore(StoreBase):
     def add_measurement(self, name: str, role: str, node: str, facts: dict) -> None:
         with self.session() as s:
             row = self._row(s, name)
-            s.exec(delete(Measurement).where(Measurement.profile_id == row.id, Measurement.role == role,
-                                             Measurement.node == node))
-            s.add(Measurement(profile_id=row.id, role=role, node=node, measured_at=utcnow(),
-                              facts=json.dumps(facts)))
+            s.exec(
+                delete(Measurement).where(
+                    Measurement.profile_id == row.id, Measurement.role == role, Measurement.node == node
+                )
+            )
+            s.add(Measurement(profile_id=row.id, role=role, node=node, measured_at=utcnow(), facts=json.dumps(facts)))
             s.commit()
 
     def measurements(self, name: str) -> list[dict]:
         with self.session() as s:
             row = self._row(s, name)
-            rows = s.exec(select(Measurement).where(Measurement.profile_id == row.id)
-                          .order_by(Measurement.role, Measurement.node)).all()
-            return [{"id": r.id, "role": r.role, "node": r.node, "measured_at": r.measured_at,
-                     "facts": json.loads(r.facts)} for r in rows]
+            rows = s.exec(
+                select(Measurement).where(Measurement.profile_id == row.id).order_by(Measurement.role, Measurement.node)
+            ).all()
+            return [
+                {"id": r.id, "role": r.role, "node": r.node, "measured_at": r.measured_at, "facts": json.loads(r.facts)}
+                for r in rows
+            ]

@@ -45,14 +45,19 @@ class ProfilesStore(StoreBase):
         return parse_document(doc)
 
     # -- profiles ---------------------------------------------------------------------------------
-    def list_profiles(self, *, search: str | None = None, sort: str = "name", offset: int = 0,
-                      limit: int | None = None) -> list[ProfileInfo]:
+    def list_profiles(
+        self, *, search: str | None = None, sort: str = "name", offset: int = 0, limit: int | None = None
+    ) -> list[ProfileInfo]:
         """Profiles (name, version, last step, update time; never the documents): those whose name
         contains `search`, by name or newest first (sort "updated"), `limit` of them from `offset`."""
         query = select(Profile.name, Profile.version, Profile.last_step, Profile.updated_at)
         if search:
             query = query.where(Profile.name.contains(search, autoescape=True))
-        query = query.order_by(Profile.updated_at.desc(), Profile.name) if sort == "updated" else query.order_by(Profile.name)
+        query = (
+            query.order_by(Profile.updated_at.desc(), Profile.name)
+            if sort == "updated"
+            else query.order_by(Profile.name)
+        )
         if offset:
             query = query.offset(offset)
         if limit is not None:
@@ -90,8 +95,14 @@ class ProfilesStore(StoreBase):
                 raise Conflict(f"a profile named {answers.profile!r} already exists") from None
             return row
 
-    def save_answers(self, answers: Answers, *, replace: bool = False, expected_version: int | None = None,
-                     last_step: str | None = None) -> int:
+    def save_answers(
+        self,
+        answers: Answers,
+        *,
+        replace: bool = False,
+        expected_version: int | None = None,
+        last_step: str | None = None,
+    ) -> int:
         """Store `answers` as profile answers.profile; returns the new version.
 
         expected_version: the version the editor loaded; a different stored version → Conflict.
@@ -106,8 +117,9 @@ class ProfilesStore(StoreBase):
                 try:
                     s.commit()
                 except IntegrityError:
-                    raise Conflict(f"profile {answers.profile!r} was created elsewhere at the same time; "
-                                   "reload and try again") from None
+                    raise Conflict(
+                        f"profile {answers.profile!r} was created elsewhere at the same time; reload and try again"
+                    ) from None
                 return 1
             values = {"document": doc, "version": row.version + 1, "updated_at": utcnow()}
             if last_step:
@@ -119,8 +131,10 @@ class ProfilesStore(StoreBase):
                 stmt = stmt.where(Profile.version == row.version)
             if s.exec(stmt.values(**values)).rowcount != 1:
                 s.rollback()
-                raise Conflict("this profile was changed elsewhere since you opened it (another tab or "
-                               "user saved first); reload the page to see the current values")
+                raise Conflict(
+                    "this profile was changed elsewhere since you opened it (another tab or "
+                    "user saved first); reload the page to see the current values"
+                )
             s.commit()
             return values["version"]
 

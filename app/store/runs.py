@@ -35,8 +35,15 @@ class RunsStore(StoreBase):
         """Store `result` (Result.to_data(): English texts plus, under "i18n", their structured form)."""
         result = with_structure(result)
         with self.session() as s:
-            s.add(CheckResult(run_id=run_id, check_id=result["id"], step=result["step"],
-                              status=result["status"], data=json.dumps(result, ensure_ascii=False)))
+            s.add(
+                CheckResult(
+                    run_id=run_id,
+                    check_id=result["id"],
+                    step=result["step"],
+                    status=result["status"],
+                    data=json.dumps(result, ensure_ascii=False),
+                )
+            )
             s.commit()
 
     def finish_run(self, run_id: int) -> None:
@@ -58,24 +65,34 @@ class RunsStore(StoreBase):
         """The newest result of every check of the profile, with the run it came from: one query that
         reads only the newest row per check (no ORM objects, no parsing of older results)."""
         profile_id = select(Profile.id).where(Profile.name == name).scalar_subquery()
-        newest = (select(func.max(CheckResult.id)).join(CheckRun, CheckResult.run_id == CheckRun.id)
-                  .where(CheckRun.profile_id == profile_id).group_by(CheckResult.check_id))
-        query = (select(CheckResult.check_id, CheckResult.data, CheckRun.id, CheckRun.digest, CheckRun.status)
-                 .join(CheckRun, CheckResult.run_id == CheckRun.id).where(CheckResult.id.in_(newest))
-                 .order_by(CheckResult.id))
+        newest = (
+            select(func.max(CheckResult.id))
+            .join(CheckRun, CheckResult.run_id == CheckRun.id)
+            .where(CheckRun.profile_id == profile_id)
+            .group_by(CheckResult.check_id)
+        )
+        query = (
+            select(CheckResult.check_id, CheckResult.data, CheckRun.id, CheckRun.digest, CheckRun.status)
+            .join(CheckRun, CheckResult.run_id == CheckRun.id)
+            .where(CheckResult.id.in_(newest))
+            .order_by(CheckResult.id)
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         if not rows:
             with self.session() as s:
                 self._row(s, name)  # NotFound for an unknown profile, as before
-        return {check_id: (with_messages(json.loads(data)), RunRef(run_id, digest, status))
-                for check_id, data, run_id, digest, status in rows}
+        return {
+            check_id: (with_messages(json.loads(data)), RunRef(run_id, digest, status))
+            for check_id, data, run_id, digest, status in rows
+        }
 
     def prune_runs(self, name: str, keep: int = 50) -> None:
         with self.session() as s:
             row = self._row(s, name)
-            old = s.exec(select(CheckRun.id).where(CheckRun.profile_id == row.id)
-                         .order_by(CheckRun.id.desc()).offset(keep)).all()
+            old = s.exec(
+                select(CheckRun.id).where(CheckRun.profile_id == row.id).order_by(CheckRun.id.desc()).offset(keep)
+            ).all()
             if old:
                 s.exec(delete(CheckResult).where(CheckResult.run_id.in_(old)))
                 s.exec(delete(CheckRun).where(CheckRun.id.in_(old)))
@@ -83,8 +100,11 @@ class RunsStore(StoreBase):
 
     # -- ignores ----------------------------------------------------------------------------------
     def ignores(self, name: str) -> dict[str, str]:
-        query = (select(IgnoredCheck.check_id, IgnoredCheck.reason).join(Profile, IgnoredCheck.profile_id == Profile.id)
-                 .where(Profile.name == name))
+        query = (
+            select(IgnoredCheck.check_id, IgnoredCheck.reason)
+            .join(Profile, IgnoredCheck.profile_id == Profile.id)
+            .where(Profile.name == name)
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         if not rows:

@@ -23,9 +23,20 @@ from fastapi import HTTPException, Request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 COOKIE = "wbsetup_session"
-PUBLIC_PREFIXES = ("/healthz", "/favicon.ico", "/login", "/static/", "/probe/script", "/probe/upload", "/probe/node-upload", "/lang/")
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+PUBLIC_PREFIXES = (
+    "/healthz",
+    "/favicon.ico",
+    "/login",
+    "/static/",
+    "/probe/script",
+    "/probe/upload",
+    "/probe/node-upload",
+    "/lang/",
+)
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -37,8 +48,16 @@ SECURITY_HEADERS = {
 
 
 class Auth:
-    def __init__(self, key: bytes, token: str, *, one_time: bool, idle_seconds: int, secure: bool,
-                 trusted_proxies: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        key: bytes,
+        token: str,
+        *,
+        one_time: bool,
+        idle_seconds: int,
+        secure: bool,
+        trusted_proxies: tuple[str, ...] = (),
+    ):
         self._key = hmac.new(key, b"wbsetup-session", hashlib.sha256).digest()
         self._serializer = URLSafeTimedSerializer(self._key, salt="session")
         self._token = token
@@ -107,8 +126,15 @@ class Auth:
         return peer in self.trusted_proxies and proto == "https"
 
     def set_cookie(self, response, value: str, request: Request | None = None) -> None:
-        response.set_cookie(COOKIE, value, max_age=self.idle_seconds, httponly=True, samesite="strict",
-                            secure=self.secure or self.is_https(request), path="/")
+        response.set_cookie(
+            COOKIE,
+            value,
+            max_age=self.idle_seconds,
+            httponly=True,
+            samesite="strict",
+            secure=self.secure or self.is_https(request),
+            path="/",
+        )
 
 
 async def require_csrf(request: Request) -> None:

@@ -42,5 +42,6 @@ def redirect(request: Request, url: str) -> Response:
 
 
 def render(request: Request, template: str, context: dict, status_code: int = 200, headers: dict | None = None):
-    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code,
-                                                        headers=headers)
+    return request.app.state.templates.TemplateResponse(
+        request, template, context, status_code=status_code, headers=headers
+    )

@@ -39,33 +39,38 @@ class Section:
 # One paragraph under each step's title: what the step is for and what the checks do.
 STEP_LEADS = {
     "hardware": "Size the machines: enter what each application node and the database server have, or measure "
-                "them with the one-line probe below. The checks compare them with W&B's requirements.",
+    "them with the one-line probe below. The checks compare them with W&B's requirements.",
     "database": "The MySQL server W&B will use. The checks connect from this server as the application user and "
-                "read the version, character set, grants and parameters; the bootstrap SQL below creates the "
-                "database and the user if they do not exist yet.",
+    "read the version, character set, grants and parameters; the bootstrap SQL below creates the "
+    "database and the user if they do not exist yet.",
     "object_store": "The S3-compatible bucket for W&B's files. Browsers and training nodes upload through presigned "
-                    "URLs, so the checks also make a presigned round trip and test the bucket's CORS rule for the "
-                    "W&B host.",
+    "URLs, so the checks also make a presigned round trip and test the bucket's CORS rule for the "
+    "W&B host.",
     "tls": "The URL users open and its certificate. Paste the PEM certificate chain (leaf first) and its private key, "
-           "or choose where TLS is terminated instead.",
+    "or choose where TLS is terminated instead.",
     "deploy": "Where W&B will run: a Kubernetes cluster (plain manifests or the W&B operator) or a single Docker "
-              "host. The bundle on the review page is rendered for this target.",
+    "host. The bundle on the review page is rendered for this target.",
     "verify": "After installing: check the running W&B through the URL users open. The checks reach the host, "
-              "judge its certificate, call /healthz and /ready, send a 10 MiB request through the proxy (a 413 "
-              "breaks uploads), log in with an API key and compare the running version with the chosen one; on "
-              "Kubernetes they read W&B's pods and name why one does not start. Nothing is written to W&B.",
+    "judge its certificate, call /healthz and /ready, send a 10 MiB request through the proxy (a 413 "
+    "breaks uploads), log in with an API key and compare the running version with the chosen one; on "
+    "Kubernetes they read W&B's pods and name why one does not start. Nothing is written to W&B.",
 }
 
 # How a select shows a value whose name alone does not explain it (the value itself is what is saved).
 OPTION_LABELS = {
-    "en": "English", "ko": "한국어",
+    "en": "English",
+    "ko": "한국어",
     "current": "current — W&B's current requirements (MySQL 8.4, Kubernetes 1.34+)",
     "baseline-8.0.28": "baseline-8.0.28 — the bare-metal guide's rules (MySQL 5.7 or 8.0.28+)",
 }
 
 STEP_TITLES = {
-    "hardware": "Hardware", "database": "Database", "object_store": "Object store",
-    "tls": "TLS and host", "deploy": "Deploy target", "review": "Review",
+    "hardware": "Hardware",
+    "database": "Database",
+    "object_store": "Object store",
+    "tls": "TLS and host",
+    "deploy": "Deploy target",
+    "review": "Review",
     "verify": "Verify",
 }
 AIRGAP_FIELDS = ("registry", "chart_repo", "chart_version")
@@ -108,8 +113,11 @@ def _widget(annotation: Any, extra: dict) -> tuple[str, tuple[str, ...]]:
     if extra.get("widget") == "pem":
         return "pem", ()
     # A bare Literal's args are its values, not types: look at the Literal itself.
-    args = [annotation] if typing.get_origin(annotation) is Literal else \
-        [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    args = (
+        [annotation]
+        if typing.get_origin(annotation) is Literal
+        else [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    )
     for a in args:
         if typing.get_origin(a) is Literal:
             return "select", tuple(str(v) for v in typing.get_args(a))
@@ -130,8 +138,9 @@ def fields_for(section: Section, answers: Answers) -> list[Field]:
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         widget, options = _widget(info.annotation, extra)
         value = get_path(answers, path)
-        f = Field(path=path, name=path, title=info.title or name, help=info.description or "", widget=widget,
-                  options=options)
+        f = Field(
+            path=path, name=path, title=info.title or name, help=info.description or "", widget=widget, options=options
+        )
         if path in SECRET_FIELDS:
             f.secret_state = (f"env:{value.env}" if isinstance(value, EnvRef) else "stored") if value else None
         else:
@@ -174,5 +183,4 @@ def apply_form(step: str, stored: Answers, form: dict[str, str]) -> Answers:
     return parse_document(doc)
 
 
-__all__ = ["STEP_SECTIONS", "STEP_TITLES", "Field", "Section", "apply_form", "step_fields",
-           "AnswersError"]
+__all__ = ["STEP_SECTIONS", "STEP_TITLES", "Field", "Section", "apply_form", "step_fields", "AnswersError"]

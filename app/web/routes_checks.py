@@ -27,13 +27,29 @@ HEARTBEAT = 15.0  # seconds between keep-alive comments on an idle stream
 STORE_POLL = 0.25  # seconds between store reads when the run belongs to another wizard process
 
 
-def panel_context(store, answers, step: str, run_id: int | None = None, *, poll: bool = False,
-                  latest: dict | None = None, ignores: dict | None = None) -> dict:
+def panel_context(
+    store,
+    answers,
+    step: str,
+    run_id: int | None = None,
+    *,
+    poll: bool = False,
+    latest: dict | None = None,
+    ignores: dict | None = None,
+) -> dict:
     """The checks panel's context: the rows to show, the not-applicable ones folded (one line per reason)."""
     rows, progress = runs.rows(store, answers, step, run_id, latest=latest, ignores=ignores)
     shown, folds = applicability.fold(rows, answers)
-    return {"profile": answers.profile, "step": step, "rows": shown, "folds": folds, "progress": progress,
-            "run_id": run_id if not progress["done"] else None, "poll": poll, "unresolved": unresolved(rows)}
+    return {
+        "profile": answers.profile,
+        "step": step,
+        "rows": shown,
+        "folds": folds,
+        "progress": progress,
+        "run_id": run_id if not progress["done"] else None,
+        "poll": poll,
+        "unresolved": unresolved(rows),
+    }
 
 
 def _panel(request, store, answers, step, run_id, poll=False):
@@ -113,8 +129,14 @@ async def events(request: Request, name: str, step: str, store: StoreDep, run: i
             fresh = [r for r in results if r["id"] not in sent]
             for result in fresh:
                 sent.add(result["id"])
-                yield _event(f"row:{result['id']}", _html(request, "_check_row.html", {
-                    "r": runs.row(result), "profile": name, "step": step, "run_id": run, "poll": False}))
+                yield _event(
+                    f"row:{result['id']}",
+                    _html(
+                        request,
+                        "_check_row.html",
+                        {"r": runs.row(result), "profile": name, "step": step, "run_id": run, "poll": False},
+                    ),
+                )
             if done:
                 context = await run_in_threadpool(panel_context, store, answers, step, run)
                 context["stepper_oob"] = await run_in_threadpool(stepper, store, answers)
@@ -135,13 +157,19 @@ async def events(request: Request, name: str, step: str, store: StoreDep, run: i
             except TimeoutError:
                 yield ": keep-alive\n\n"
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )
 
 
 @router.post("/p/{name}/ignore", dependencies=[Csrf])
-def ignore(request: Request, name: str, store: StoreDep, check_id: str = Form(..., max_length=128),
-           reason: str = Form("", max_length=500)):
+def ignore(
+    request: Request,
+    name: str,
+    store: StoreDep,
+    check_id: str = Form(..., max_length=128),
+    reason: str = Form("", max_length=500),
+):
     answers, _ = load_profile(store, name)
     known = {c.id: c for c in checks_for(STEPS)}
     if check_id not in known:

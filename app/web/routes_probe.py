@@ -43,9 +43,16 @@ def probe_token(request: Request, name: str, store: StoreDep, role: str = Form(.
     load_profile(store, name)
     token = probe_tokens.new_token()
     store.add_probe_token(name, probe_tokens.token_hash(token), role, "hardware", probe_tokens.TOKEN_TTL)
-    return render(request, "_probe_usage.html", {
-        "role": role, "usage": probe_script.usage(_base_url(request), token, role),
-        "minutes": int(probe_tokens.TOKEN_TTL.total_seconds() // 60), "profile": name})
+    return render(
+        request,
+        "_probe_usage.html",
+        {
+            "role": role,
+            "usage": probe_script.usage(_base_url(request), token, role),
+            "minutes": int(probe_tokens.TOKEN_TTL.total_seconds() // 60),
+            "profile": name,
+        },
+    )
 
 
 @router.get(probe_script.SCRIPT_PATH)
@@ -59,7 +66,7 @@ def served_script(request: Request, store: StoreDep, token: str):
         if answers is None:
             raise HTTPException(404, "the profile of this probe token no longer exists")
         targets = nodes.targets(answers)
-        text = probe_script.node_script(_base_url(request), token, targets, tok.role[len(NODE_PREFIX):])
+        text = probe_script.node_script(_base_url(request), token, targets, tok.role[len(NODE_PREFIX) :])
     else:
         text = probe_script.probe_script(_base_url(request), token, tok.role)
     return PlainTextResponse(text, media_type="text/x-shellscript")
@@ -85,27 +92,35 @@ def _store_upload(store: Store, body: bytes):
     if found is None:
         raise HTTPException(403, "unknown probe token")
     tok, name = found
-    problem = probe_tokens.token_problem(expires_at=tok.expires_at, used_at=tok.used_at, role=tok.role,
-                                         upload_role=up.role)
+    problem = probe_tokens.token_problem(
+        expires_at=tok.expires_at, used_at=tok.used_at, role=tok.role, upload_role=up.role
+    )
     if problem:
         raise HTTPException(409 if tok.used_at else 403, problem)
     _merge(store, name, up.role, up.node, up.facts)
-    return JSONResponse({"ok": True, "message": msg(
-        "received %(role)s facts from %(node)s for profile %(name)s",
-        role=up.role, node=up.node, name=name)})
+    return JSONResponse(
+        {
+            "ok": True,
+            "message": msg(
+                "received %(role)s facts from %(node)s for profile %(name)s", role=up.role, node=up.node, name=name
+            ),
+        }
+    )
 
 
 @router.post("/p/{name}/hardware/paste", dependencies=[Csrf])
-def paste(request: Request, name: str, store: StoreDep, role: str = Form(...), report: str = Form(..., max_length=16384)):
+def paste(
+    request: Request, name: str, store: StoreDep, role: str = Form(...), report: str = Form(..., max_length=16384)
+):
     load_profile(store, name)
     try:
         up = probe_tokens.parse_upload(report.encode(), require_token=False)
     except probe_tokens.UploadError as exc:
         raise HTTPException(400, msg("pasted probe output: %(exc)s", exc=exc)) from None
     if up.role != role:
-        raise HTTPException(400, msg(
-            "pasted probe output is for role %(role)s, not %(role_2)s",
-            role=up.role, role_2=role))
+        raise HTTPException(
+            400, msg("pasted probe output is for role %(role)s, not %(role_2)s", role=up.role, role_2=role)
+        )
     _merge(store, name, up.role, up.node, up.facts)
     return redirect(request, f"/p/{name}/hardware?saved=1")
 
@@ -128,9 +143,16 @@ def node_probe_token(request: Request, name: str, store: StoreDep, role: str = F
     answers, _ = load_profile(store, name)
     token = probe_tokens.new_token()
     store.add_probe_token(name, probe_tokens.token_hash(token), NODE_PREFIX + role, "node", probe_tokens.TOKEN_TTL)
-    return render(request, "_node_probe_usage.html", {
-        "role": role, "usage": probe_script.node_usage(_base_url(request), token, nodes.targets(answers), role),
-        "minutes": int(probe_tokens.TOKEN_TTL.total_seconds() // 60), "profile": name})
+    return render(
+        request,
+        "_node_probe_usage.html",
+        {
+            "role": role,
+            "usage": probe_script.node_usage(_base_url(request), token, nodes.targets(answers), role),
+            "minutes": int(probe_tokens.TOKEN_TTL.total_seconds() // 60),
+            "profile": name,
+        },
+    )
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
@@ -142,9 +164,7 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise HTTPException(413, msg(
-                "node report upload too large (at most %(value)s KiB)",
-                value=limit // 1024))
+            raise HTTPException(413, msg("node report upload too large (at most %(value)s KiB)", value=limit // 1024))
     return bytes(body)
 
 
@@ -180,26 +200,40 @@ def _store_node_upload(store: Store, body: bytes):
     tok, name = found
     if not tok.role.startswith(NODE_PREFIX):
         raise HTTPException(403, "this probe token is for the hardware probe, not for node reports")
-    problem = probe_tokens.token_problem(expires_at=tok.expires_at, used_at=tok.used_at, role=tok.role,
-                                         upload_role=tok.role)  # used or expired
+    problem = probe_tokens.token_problem(
+        expires_at=tok.expires_at, used_at=tok.used_at, role=tok.role, upload_role=tok.role
+    )  # used or expired
     if problem:
         raise HTTPException(409 if tok.used_at else 403, problem)
     report = _accept_report(doc["report"], name)  # before the token is spent: a rejected report may be retried
     if NODE_PREFIX + report["role"] != tok.role:
-        raise HTTPException(403, msg(
-            "this probe token was issued for %(role)s reports, not %(role_2)s",
-            role=tok.role, role_2=report['role']))
+        raise HTTPException(
+            403,
+            msg(
+                "this probe token was issued for %(role)s reports, not %(role_2)s", role=tok.role, role_2=report["role"]
+            ),
+        )
     used = store.use_probe_token(tok.token_hash)
     if used is None or used[0].used_at is not None:  # another upload won the race
         raise HTTPException(409, "this probe token was already used; create a new one in the wizard")
     store.add_node_report(name, report)
-    return JSONResponse({"ok": True, "message": msg(
-        "stored the %(role)s node report of %(node)s for profile %(name)s",
-        role=report['role'], node=report['node'], name=name)})
+    return JSONResponse(
+        {
+            "ok": True,
+            "message": msg(
+                "stored the %(role)s node report of %(node)s for profile %(name)s",
+                role=report["role"],
+                node=report["node"],
+                name=name,
+            ),
+        }
+    )
 
 
 @router.post("/p/{name}/node-reports/paste", dependencies=[Csrf])
-def paste_node_report(request: Request, name: str, store: StoreDep, report: str = Form(..., max_length=MAX_NODE_UPLOAD)):
+def paste_node_report(
+    request: Request, name: str, store: StoreDep, report: str = Form(..., max_length=MAX_NODE_UPLOAD)
+):
     load_profile(store, name)
     try:
         doc = json.loads(report)

@@ -27,8 +27,12 @@ async def login(request: Request, token: str | None = None, next: str | None = N
     if token is None:
         return render(request, "login.html", {"error": None})
     if not auth.check_token(token[:200]):
-        return render(request, "login.html", {"error": "This login link is invalid or was already used. "
-                                                       "Use the URL printed by `wbsetup serve`."}, 403)
+        return render(
+            request,
+            "login.html",
+            {"error": "This login link is invalid or was already used. Use the URL printed by `wbsetup serve`."},
+            403,
+        )
     # `next`: a plain path on this server only (browsers drop tabs/newlines, so "/\t/evil" would be
     # //evil): letters, digits and / _ . - after a single leading slash; never an open redirect.
     local = next is not None and LOCAL_PATH.fullmatch(next) is not None
@@ -56,9 +60,16 @@ def _listing(request: Request, store) -> dict:
     page_text = query.get("page", "1")
     page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 1_000_000 else 1
     total = store.count_profiles(search)
-    return {"profiles": store.list_profiles(search=search, sort=sort, offset=(page - 1) * PER_PAGE, limit=PER_PAGE),
-            "listing": {"search": search, "sort": sort, "page": page, "total": total,
-                        "pages": max(1, -(-total // PER_PAGE))}}
+    return {
+        "profiles": store.list_profiles(search=search, sort=sort, offset=(page - 1) * PER_PAGE, limit=PER_PAGE),
+        "listing": {
+            "search": search,
+            "sort": sort,
+            "page": page,
+            "total": total,
+            "pages": max(1, -(-total // PER_PAGE)),
+        },
+    }
 
 
 @router.get("/")
@@ -74,8 +85,12 @@ def _list_error(request: Request, store, message: str, status: int = 400):
 def create_profile(request: Request, store: StoreDep, name: str = Form(..., max_length=200)):
     name = name.strip()
     if not PROFILE_NAME.match(name):
-        return _list_error(request, store, "Profile name: lower-case letters, digits and - (start with a letter or "
-                                           "digit, at most 63 characters), e.g. acme-prod")
+        return _list_error(
+            request,
+            store,
+            "Profile name: lower-case letters, digits and - (start with a letter or "
+            "digit, at most 63 characters), e.g. acme-prod",
+        )
     try:
         # A new profile starts in the language the operator is using (switcher or browser).
         store.create_profile(Answers(schema=1, profile=name, language=i18n.choose(request)))  # type: ignore[call-arg]  # alias; Secret() fields default at run time
@@ -114,8 +129,9 @@ async def import_profile(request: Request, store: StoreDep, file: UploadFile = F
     except UnicodeDecodeError:
         return _list_error(request, store, "Answers file: not UTF-8 text")
     except AnswersError as exc:
-        return _list_error(request, store, MsgList(["Answers file rejected, nothing was stored: ", MsgList(exc.errors)],
-                                                   sep=""))
+        return _list_error(
+            request, store, MsgList(["Answers file rejected, nothing was stored: ", MsgList(exc.errors)], sep="")
+        )
     await run_in_threadpool(store.save_answers, answers, replace=True)  # the write off the event loop
     return redirect(request, f"/p/{answers.profile}/hardware")
 
@@ -123,8 +139,11 @@ async def import_profile(request: Request, store: StoreDep, file: UploadFile = F
 @router.get("/p/{name}/export.yaml")
 def export_profile(name: str, store: StoreDep):
     answers, _ = load_profile(store, name)
-    return PlainTextResponse(dump_yaml(answers.to_document(secrets="refs")), media_type="application/yaml",
-                             headers={"Content-Disposition": f'attachment; filename="{name}.yaml"'})
+    return PlainTextResponse(
+        dump_yaml(answers.to_document(secrets="refs")),
+        media_type="application/yaml",
+        headers={"Content-Disposition": f'attachment; filename="{name}.yaml"'},
+    )
 
 
 @router.get("/p/{name}")

@@ -43,13 +43,26 @@ def review(request: Request, name: str, store: StoreDep):
 
     fleet = store.node_fleet(name, limit=SHOWN_NODES)  # failing first; the rest only counted
 
-    return render(request, "review.html", {
-        "answers": answers, "profile": name, "step": "review", "stepper": stepper(store, answers, latest=latest, ignores=ignores),
-        "summary": dump_yaml(answers.to_document(secrets="refs")), "all_rows": all_rows,
-        "files": {p: c.decode("utf-8", errors="replace") for p, c in preview.items()},
-        "topology": topology_svg(answers, all_rows, [r for _, r in fleet.reports],
-                                 tr=i18n.message_translator(i18n.choose(request, answers.language)), fleet=fleet),
-    })
+    return render(
+        request,
+        "review.html",
+        {
+            "answers": answers,
+            "profile": name,
+            "step": "review",
+            "stepper": stepper(store, answers, latest=latest, ignores=ignores),
+            "summary": dump_yaml(answers.to_document(secrets="refs")),
+            "all_rows": all_rows,
+            "files": {p: c.decode("utf-8", errors="replace") for p, c in preview.items()},
+            "topology": topology_svg(
+                answers,
+                all_rows,
+                [r for _, r in fleet.reports],
+                tr=i18n.message_translator(i18n.choose(request, answers.language)),
+                fleet=fleet,
+            ),
+        },
+    )
 
 
 @router.get("/p/{name}/bundle.{kind}")
@@ -58,14 +71,18 @@ def download(request: Request, name: str, kind: str, store: StoreDep, secrets: b
         raise HTTPException(404, "bundle formats: zip, tar.gz")
     answers, _ = load_profile(store, name)
     redact = not secrets
-    tree = build_bundle(runs.resolved(answers), redact=redact,
-                        report=latest_report(store, answers) if report else None,
-                        demo=request.app.state.settings.demo)
+    tree = build_bundle(
+        runs.resolved(answers),
+        redact=redact,
+        report=latest_report(store, answers) if report else None,
+        demo=request.app.state.settings.demo,
+    )
     archiver = zip_bytes if kind == "zip" else targz_bytes
     data = archiver(tree, lambda p: file_mode(p, redact))
     media = "application/zip" if kind == "zip" else "application/gzip"
-    return Response(data, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}-bundle.{kind}"'})
+    return Response(
+        data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}-bundle.{kind}"'}
+    )
 
 
 def _preview(app, answers, version: tuple) -> dict[str, bytes]:

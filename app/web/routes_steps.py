@@ -26,10 +26,18 @@ def _context(request, store, answers, row, step, *, errors=None, values=None, sa
     latest, ignores = store.latest_results(answers.profile), store.ignores(answers.profile)  # once per page
     return {
         **panel_context(store, answers, step, latest=latest, ignores=ignores),
-        "answers": answers, "profile": answers.profile, "version": row.version, "step": step,
-        "sections": step_fields(step, answers), "errors": errors or {}, "values": values or {},
-        "saved": saved, "conflict": conflict, "stepper": stepper(store, answers, latest=latest, ignores=ignores),
-        "next_step": _neighbour(step, +1), "prev_step": _neighbour(step, -1),
+        "answers": answers,
+        "profile": answers.profile,
+        "version": row.version,
+        "step": step,
+        "sections": step_fields(step, answers),
+        "errors": errors or {},
+        "values": values or {},
+        "saved": saved,
+        "conflict": conflict,
+        "stepper": stepper(store, answers, latest=latest, ignores=ignores),
+        "next_step": _neighbour(step, +1),
+        "prev_step": _neighbour(step, -1),
         **extras_for(request, store, answers, step),
     }
 
@@ -46,8 +54,9 @@ def step_page(request: Request, name: str, step: str, store: StoreDep, saved: bo
     answers, row = load_profile(store, name)
     if row.last_step != step:
         store.set_last_step(name, step)
-    return render(request, "step.html", _context(request, store, answers, row, step, saved=saved),
-                  headers={"Vary": "HX-Request"})
+    return render(
+        request, "step.html", _context(request, store, answers, row, step, saved=saved), headers={"Vary": "HX-Request"}
+    )
 
 
 @router.post("/p/{name}/{step}", dependencies=[Csrf])
@@ -70,8 +79,9 @@ def _save(request: Request, store, name: str, step: str, values: dict[str, str])
     too_long = [k for k, v in values.items() if len(v) > MAX_FIELD]
     if too_long:
         errors: dict[str, object] = {k: msg("at most %(MAX_FIELD)s characters", MAX_FIELD=MAX_FIELD) for k in too_long}
-        return render(request, "step.html", _context(request, store, answers, row, step, errors=errors,
-                                                     values=values), 422)
+        return render(
+            request, "step.html", _context(request, store, answers, row, step, errors=errors, values=values), 422
+        )
     try:
         expected = int(values.get("version", row.version))
     except ValueError:
@@ -80,13 +90,15 @@ def _save(request: Request, store, name: str, step: str, values: dict[str, str])
         updated = apply_form(step, answers, values)
     except AnswersError as exc:
         errors = dict(_field_error(line) for line in exc.errors)
-        return render(request, "step.html", _context(request, store, answers, row, step, errors=errors,
-                                                     values=values), 422)
+        return render(
+            request, "step.html", _context(request, store, answers, row, step, errors=errors, values=values), 422
+        )
     try:
         store.save_answers(updated, expected_version=expected, last_step=step)
     except Conflict as exc:
-        return render(request, "step.html", _context(request, store, answers, row, step, values=values,
-                                                     conflict=str(exc)), 409)
+        return render(
+            request, "step.html", _context(request, store, answers, row, step, values=values, conflict=str(exc)), 409
+        )
     return redirect(request, f"/p/{name}/{step}?saved=1")
 
 

@@ -22,9 +22,11 @@ def serve(host: str, port: int, settings: Settings | None = None) -> int:
         return 2
     shown = f"[{host}]" if ":" in host else host
     if host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"wbsetup: WARNING: listening on {host} without TLS; the login token and the secrets you "
-              "enter cross the network in clear text. Put a TLS proxy in front or bind 127.0.0.1.",
-              file=sys.stderr)
+        print(
+            f"wbsetup: WARNING: listening on {host} without TLS; the login token and the secrets you "
+            "enter cross the network in clear text. Put a TLS proxy in front or bind 127.0.0.1.",
+            file=sys.stderr,
+        )
     print(f"wbsetup: open http://{shown}:{port}/login?token={app.state.login_token}", flush=True)
     # access_log off: URLs carry the login token; uvicorn's access log would record it.
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)

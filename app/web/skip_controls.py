@@ -30,12 +30,18 @@ def skip_control(row, profile: str) -> Control | None:
         return None
     message = str(result.get("message") or "")
     if message == NO_REPORTS or message.startswith(("no app node reported", "no client node reported")):
-        return Control("node-probe", "No node report yet.", "Probe an application node",
-                       f"/p/{profile}/deploy#node-probe-app")
+        return Control(
+            "node-probe", "No node report yet.", "Probe an application node", f"/p/{profile}/deploy#node-probe-app"
+        )
     if NO_KUBECONFIG.split(":", 1)[0] in message:  # "no kubeconfig", also in a dependant's "was skipped (…)"
-        return Control("kubeconfig", "No kubeconfig yet.", "Paste it into the kubeconfig field",
-                       f"/p/{profile}/deploy#f-deploy-kubeconfig")
+        return Control(
+            "kubeconfig",
+            "No kubeconfig yet.",
+            "Paste it into the kubeconfig field",
+            f"/p/{profile}/deploy#f-deploy-kubeconfig",
+        )
     if "input missing: verify.api_key" in message:  # also in verify.version's "was skipped (…)"
-        return Control("api-key", "No API key yet.", "Enter it in the API key field",
-                       f"/p/{profile}/verify#f-verify-api_key")
+        return Control(
+            "api-key", "No API key yet.", "Enter it in the API key field", f"/p/{profile}/verify#f-verify-api_key"
+        )
     return None

@@ -27,9 +27,12 @@ def _object_store(request, store: Store, answers: Answers) -> dict:
 def _database(request, store: Store, answers: Answers) -> dict:
     shown = answers.model_copy(deep=True)
     shown.database.password = None  # the page shows ${WANDB_DB_PASSWORD}, never the password
-    return {"bootstrap_sql": bootstrap_sql(shown), "parameters_sql": parameters_sql(answers),
-            "mysql_cnf": mysql_cnf(answers),
-            "has_admin": bool(answers.database.admin_user and answers.database.admin_password)}
+    return {
+        "bootstrap_sql": bootstrap_sql(shown),
+        "parameters_sql": parameters_sql(answers),
+        "mysql_cnf": mysql_cnf(answers),
+        "has_admin": bool(answers.database.admin_user and answers.database.admin_password),
+    }
 
 
 NODES_PER_PAGE = 50
@@ -38,25 +41,41 @@ NODES_PER_PAGE = 50
 def fleet_filter(query) -> dict:
     """The deploy page's node filter from its query string: status ok|fail, role app|client, q (a part
     of the node name), page (from 1). Anything else is ignored."""
+
     def pick(key, allowed):
         value = query.get(key)
         return value if value in allowed else None
 
     page = query.get("page", "1")
-    return {"status": pick("nodes", ("ok", "fail")), "role": pick("role", ("app", "client")),
-            "search": (query.get("q") or "").strip()[:253] or None,
-            "page": int(page) if page.isdigit() and 0 < int(page) < 1_000_000 else 1}
+    return {
+        "status": pick("nodes", ("ok", "fail")),
+        "role": pick("role", ("app", "client")),
+        "search": (query.get("q") or "").strip()[:253] or None,
+        "page": int(page) if page.isdigit() and 0 < int(page) < 1_000_000 else 1,
+    }
 
 
 def _deploy(request, store: Store, answers: Answers) -> dict:
 
     filt = fleet_filter(request.query_params)
-    fleet = store.node_fleet(answers.profile, status=filt["status"], role=filt["role"], search=filt["search"],
-                             offset=(filt["page"] - 1) * NODES_PER_PAGE, limit=NODES_PER_PAGE)
-    out: dict[str, Any] = {"contexts": [], "current": None, "kube_error": None,
-           "fleet": fleet, "filter": filt, "pages": max(1, -(-fleet.matching // NODES_PER_PAGE)),
-           "reports": fleet.reports,
-           "node_command": f"wbsetup probe --node {answers.profile}.yaml --role app   # or --role client"}
+    fleet = store.node_fleet(
+        answers.profile,
+        status=filt["status"],
+        role=filt["role"],
+        search=filt["search"],
+        offset=(filt["page"] - 1) * NODES_PER_PAGE,
+        limit=NODES_PER_PAGE,
+    )
+    out: dict[str, Any] = {
+        "contexts": [],
+        "current": None,
+        "kube_error": None,
+        "fleet": fleet,
+        "filter": filt,
+        "pages": max(1, -(-fleet.matching // NODES_PER_PAGE)),
+        "reports": fleet.reports,
+        "node_command": f"wbsetup probe --node {answers.profile}.yaml --role app   # or --role client",
+    }
     value = resolved(answers).deploy.kubeconfig
     if value is not None:
         try:
@@ -69,7 +88,10 @@ def _deploy(request, store: Store, answers: Answers) -> dict:
 
 
 EXTRAS: dict[str, Callable[[Any, Store, Answers], dict]] = {
-    "hardware": _hardware, "database": _database, "object_store": _object_store, "deploy": _deploy,
+    "hardware": _hardware,
+    "database": _database,
+    "object_store": _object_store,
+    "deploy": _deploy,
 }
 
 

@@ -8,7 +8,9 @@ from app.checks.engine import worst
 from app.store import Store
 
 
-def stepper(store: Store, answers: Answers, *, latest: dict | None = None, ignores: dict | None = None) -> dict[str, str]:
+def stepper(
+    store: Store, answers: Answers, *, latest: dict | None = None, ignores: dict | None = None
+) -> dict[str, str]:
     """step → "new" | "saved" | a check status (the worst of its latest results). `latest`/`ignores`:
     what the page already read (once per request)."""
     doc = answers.to_document()

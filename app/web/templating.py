@@ -13,8 +13,17 @@ from app import i18n
 from app.web.forms import OPTION_LABELS, STEP_LEADS, STEP_TITLES
 
 STEPS_NAV = ("hardware", "database", "object_store", "tls", "deploy", "review", "verify")  # verify: after installing
-ICONS = {"pass": "✔", "warn": "▲", "fail": "✖", "skip": "○", "error": "!", "pending": "…", "never": "·",
-         "saved": "•", "new": "·"}
+ICONS = {
+    "pass": "✔",
+    "warn": "▲",
+    "fail": "✖",
+    "skip": "○",
+    "error": "!",
+    "pending": "…",
+    "never": "·",
+    "saved": "•",
+    "new": "·",
+}
 
 
 class Templates(Jinja2Templates):
@@ -45,7 +54,15 @@ def make_templates(directory: Path, app) -> Jinja2Templates:
     templates = Templates(directory=str(directory))
     env = templates.env
     i18n.install(env)
-    env.globals.update(STEPS_NAV=STEPS_NAV, STEP_TITLES=STEP_TITLES, OPTION_LABELS=OPTION_LABELS, STEP_LEADS=STEP_LEADS, ICONS=ICONS, csrf=csrf, demo=lambda: app.state.settings.demo)
+    env.globals.update(
+        STEPS_NAV=STEPS_NAV,
+        STEP_TITLES=STEP_TITLES,
+        OPTION_LABELS=OPTION_LABELS,
+        STEP_LEADS=STEP_LEADS,
+        ICONS=ICONS,
+        csrf=csrf,
+        demo=lambda: app.state.settings.demo,
+    )
     from app.checks.applicability import fold
     from app.web.skip_controls import skip_control
 

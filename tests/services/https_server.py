@@ -54,12 +54,15 @@ class Issued:
 
     @property
     def key_pem(self) -> str:  # PKCS#8
-        return self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()).decode()
+        return self.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
 
     def key_pem_as(self, fmt: str, password: bytes | None = None) -> str:
-        private_format = {"pkcs1": serialization.PrivateFormat.TraditionalOpenSSL,  # RSA / SEC1 EC
-                          "pkcs8": serialization.PrivateFormat.PKCS8}[fmt]
+        private_format = {
+            "pkcs1": serialization.PrivateFormat.TraditionalOpenSSL,  # RSA / SEC1 EC
+            "pkcs8": serialization.PrivateFormat.PKCS8,
+        }[fmt]
         enc = serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
         return self.key.private_bytes(serialization.Encoding.PEM, private_format, enc).decode()
 
@@ -69,38 +72,57 @@ def _sign_hash(key):
 
 
 def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "wbsetup tests"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    return x509.Name(
+        [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "wbsetup tests"), x509.NameAttribute(NameOID.COMMON_NAME, cn)]
+    )
 
 
-def issue(cn: str, *, issuer: Issued | None = None, ca: bool = False, sans: list[str] = (),
-          key: str = "ec", days: tuple[int, int] = (-1, 90), san_ext: bool = True,
-          eku=(ExtendedKeyUsageOID.SERVER_AUTH,)) -> Issued:
+def issue(
+    cn: str,
+    *,
+    issuer: Issued | None = None,
+    ca: bool = False,
+    sans: list[str] = (),
+    key: str = "ec",
+    days: tuple[int, int] = (-1, 90),
+    san_ext: bool = True,
+    eku=(ExtendedKeyUsageOID.SERVER_AUTH,),
+) -> Issued:
     """A certificate for `cn`, signed by `issuer` (self-signed when None). `sans` are DNS names or
     IP literals; `days` = (not_before, not_after) relative to now."""
     private = make_key(key)
     now = datetime.now(timezone.utc)
     subject = _name(cn)
     signer = issuer.key if issuer else private
-    builder = (x509.CertificateBuilder().subject_name(subject)
-               .issuer_name(issuer.cert.subject if issuer else subject)
-               .public_key(private.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(now + timedelta(days=days[0])).not_valid_after(now + timedelta(days=days[1]))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-               .add_extension(x509.SubjectKeyIdentifier.from_public_key(private.public_key()), critical=False))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.cert.subject if issuer else subject)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now + timedelta(days=days[0]))
+        .not_valid_after(now + timedelta(days=days[1]))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(private.public_key()), critical=False)
+    )
     if issuer:
         builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False)
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False
+        )
     if ca:
-        builder = builder.add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-                                        critical=True)
+        builder = builder.add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
     else:
-        builder = builder.add_extension(x509.KeyUsage(True, isinstance(private, rsa.RSAPrivateKey), False, False,
-                                                      False, False, False, False, False), critical=True)
+        builder = builder.add_extension(
+            x509.KeyUsage(
+                True, isinstance(private, rsa.RSAPrivateKey), False, False, False, False, False, False, False
+            ),
+            critical=True,
+        )
         builder = builder.add_extension(x509.ExtendedKeyUsage(list(eku)), critical=False)
         if san_ext:
-            names = [x509.IPAddress(ipaddress.ip_address(s)) if _is_ip(s) else x509.DNSName(s)
-                     for s in (sans or [cn])]
+            names = [x509.IPAddress(ipaddress.ip_address(s)) if _is_ip(s) else x509.DNSName(s) for s in (sans or [cn])]
             builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
     return Issued(builder.sign(signer, _sign_hash(signer)), private)
 

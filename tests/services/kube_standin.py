@@ -45,20 +45,36 @@ class KubeStandin:
         cert = self.ca.issue_cert(f"{common_name}.users.invalid", common_name=common_name)
         return cert.cert_chain_pems[0].bytes().decode(), cert.private_key_pem.bytes().decode()
 
-    def kubeconfig(self, *, token: str | None = TOKEN, trusted: bool = True, server: str | None = None,
-                   contexts: list[tuple[str, str]] | None = None, current: str | None = None,
-                   user: dict | None = None) -> str:
+    def kubeconfig(
+        self,
+        *,
+        token: str | None = TOKEN,
+        trusted: bool = True,
+        server: str | None = None,
+        contexts: list[tuple[str, str]] | None = None,
+        current: str | None = None,
+        user: dict | None = None,
+    ) -> str:
         """kubeconfig text. `contexts`: [(context name, server URL)] (default one context "standin")."""
         ca = (self.ca if trusted else self.other_ca).cert_pem.bytes()
         contexts = contexts or [("standin", server or self.url)]
         user = user if user is not None else ({"token": token} if token else {})
         doc = {
-            "apiVersion": "v1", "kind": "Config", "preferences": {},
+            "apiVersion": "v1",
+            "kind": "Config",
+            "preferences": {},
             "current-context": current if current is not None else contexts[0][0],
-            "clusters": [{"name": f"cluster-{n}", "cluster": {"server": url,
-                          "certificate-authority-data": base64.b64encode(ca).decode()}} for n, url in contexts],
-            "contexts": [{"name": n, "context": {"cluster": f"cluster-{n}", "user": "user", "namespace": "default"}}
-                         for n, _ in contexts],
+            "clusters": [
+                {
+                    "name": f"cluster-{n}",
+                    "cluster": {"server": url, "certificate-authority-data": base64.b64encode(ca).decode()},
+                }
+                for n, url in contexts
+            ],
+            "contexts": [
+                {"name": n, "context": {"cluster": f"cluster-{n}", "user": "user", "namespace": "default"}}
+                for n, _ in contexts
+            ],
             "users": [{"name": "user", "user": user}],
         }
         return yaml.safe_dump(doc)

@@ -26,9 +26,12 @@ APP_DB, APP_USER, APP_PASSWORD = "wandb_local", "wandb_local", "app-Pass-1"
 # ignored by mariadbd (the check then reports it unknown) instead of stopping the server.
 TUNED_ARGS = (
     "--server-id=1",
-    *(f"--loose-{name.replace('_', '-')}={value}"
-      for name, value in requirements.tuned_variables(requirements.load("current")).items()),
-    "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",
+    *(
+        f"--loose-{name.replace('_', '-')}={value}"
+        for name, value in requirements.tuned_variables(requirements.load("current")).items()
+    ),
+    "--character-set-server=utf8mb4",
+    "--collation-server=utf8mb4_general_ci",
 )
 
 
@@ -49,15 +52,37 @@ class MariaDB:
         from tests.services.net import wait_port
 
         data = self.dir / "data"
-        subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--user=root",
-                        "--auth-root-authentication-method=normal", "--skip-test-db"],
-                       check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [
+                "mariadb-install-db",
+                "--no-defaults",
+                f"--datadir={data}",
+                "--user=root",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         args = [a.replace("$D", str(self.dir)) for a in self.args]
         self.proc = subprocess.Popen(
-            ["mariadbd", self.defaults, f"--datadir={data}", f"--socket={self.socket}",
-             f"--pid-file={self.dir / 'pid'}", f"--port={self.port}", "--bind-address=127.0.0.1",
-             "--user=root", f"--log-error={self.dir / 'err'}", "--skip-name-resolve", *args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "mariadbd",
+                self.defaults,
+                f"--datadir={data}",
+                f"--socket={self.socket}",
+                f"--pid-file={self.dir / 'pid'}",
+                f"--port={self.port}",
+                "--bind-address=127.0.0.1",
+                "--user=root",
+                f"--log-error={self.dir / 'err'}",
+                "--skip-name-resolve",
+                *args,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             wait_port(self.port, timeout=30)
         except TimeoutError:
@@ -76,8 +101,16 @@ class MariaDB:
 
     def admin(self, database: str | None = None) -> pymysql.connections.Connection:
         """root over the unix socket."""
-        return pymysql.connect(unix_socket=self.socket, user="root", password="", database=database,
-                               charset="utf8mb4", autocommit=True, connect_timeout=5, read_timeout=10)
+        return pymysql.connect(
+            unix_socket=self.socket,
+            user="root",
+            password="",
+            database=database,
+            charset="utf8mb4",
+            autocommit=True,
+            connect_timeout=5,
+            read_timeout=10,
+        )
 
     def sql(self, *statements: str, params: tuple = ()) -> list[tuple]:
         """Run statements as root; the rows of the last one."""
@@ -88,8 +121,9 @@ class MariaDB:
                 rows = list(cur.fetchall())
             return rows
 
-    def client(self, script: str, *, user: str = "root", password: str | None = None,
-               timeout: float = 30) -> subprocess.CompletedProcess:
+    def client(
+        self, script: str, *, user: str = "root", password: str | None = None, timeout: float = 30
+    ) -> subprocess.CompletedProcess:
         """Feed `script` to the real `mariadb` command-line client (over the socket as root, or over
         TCP as another user)."""
         cmd = ["mariadb", "--no-defaults", "--batch", f"--user={user}"]
@@ -102,9 +136,11 @@ class MariaDB:
         return subprocess.run(cmd, input=script.encode("utf-8"), capture_output=True, timeout=timeout, env=env)
 
     def seed_app(self) -> "MariaDB":
-        self.sql(f"CREATE DATABASE {APP_DB} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci",
-                 f"CREATE USER '{APP_USER}'@'%' IDENTIFIED BY '{APP_PASSWORD}'",
-                 f"GRANT ALL ON {APP_DB}.* TO '{APP_USER}'@'%'")
+        self.sql(
+            f"CREATE DATABASE {APP_DB} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci",
+            f"CREATE USER '{APP_USER}'@'%' IDENTIFIED BY '{APP_PASSWORD}'",
+            f"GRANT ALL ON {APP_DB}.* TO '{APP_USER}'@'%'",
+        )
         return self
 
 
@@ -147,8 +183,11 @@ def mariadb_tls(tmp_path_factory, db_ca):
     cert.private_key_pem.write_to_path(base / "key.pem")
     cert.cert_chain_pems[0].write_to_path(base / "cert.pem")
     db_ca.cert_pem.write_to_path(base / "ca.pem")
-    server = _server(tmp_path_factory, "mariadb-tls", (
-        f"--ssl-ca={base / 'ca.pem'}", f"--ssl-cert={base / 'cert.pem'}", f"--ssl-key={base / 'key.pem'}"))
+    server = _server(
+        tmp_path_factory,
+        "mariadb-tls",
+        (f"--ssl-ca={base / 'ca.pem'}", f"--ssl-cert={base / 'cert.pem'}", f"--ssl-key={base / 'key.pem'}"),
+    )
     try:
         yield server.seed_app()
     finally:

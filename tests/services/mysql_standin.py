@@ -42,8 +42,11 @@ class _Identity(IdentityProvider):
     async def get_user(self, username: str) -> User | None:
         if username != STANDIN_USER:
             return None
-        return User(name=username, auth_string=NativePasswordAuthPlugin.create_auth_string(STANDIN_PASSWORD),
-                    auth_plugin=NativePasswordAuthPlugin.name)
+        return User(
+            name=username,
+            auth_string=NativePasswordAuthPlugin.create_auth_string(STANDIN_PASSWORD),
+            auth_plugin=NativePasswordAuthPlugin.name,
+        )
 
 
 def _session_factory(spec: StandinSpec):
@@ -94,6 +97,7 @@ class StandinFleet:
 
     def port(self, spec: StandinSpec) -> int:
         if spec not in self._ports:
+
             async def start() -> int:
                 server = MysqlServer(session_factory=_session_factory(spec), identity_provider=_Identity())
                 await server.start_server(host="127.0.0.1", port=0)

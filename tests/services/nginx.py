@@ -25,8 +25,9 @@ def nginx_proxy(tmp_path):
     `upstream_url`; every nginx started is stopped at the end of the test."""
     started: list[Nginx] = []
 
-    def start(conf: str, upstream: str, cert: Path, key: Path, port: int,
-              edit: Callable[[str], str] | None = None) -> Nginx:
+    def start(
+        conf: str, upstream: str, cert: Path, key: Path, port: int, edit: Callable[[str], str] | None = None
+    ) -> Nginx:
         site = loopback_copy(conf, port=port, redirect_port=free_port(), cert=cert, key=key, upstream=upstream)
         if edit is not None:
             site = edit(site)

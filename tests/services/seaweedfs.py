@@ -41,9 +41,9 @@ def weed_binary() -> str:
 
 @dataclass
 class SeaweedFS:
-    endpoint: str          # http://127.0.0.1:PORT
-    https_endpoint: str    # https://localhost:PORT (trustme certificate for "localhost" only)
-    ca_pem: str            # the trustme CA that issued the https certificate
+    endpoint: str  # http://127.0.0.1:PORT
+    https_endpoint: str  # https://localhost:PORT (trustme certificate for "localhost" only)
+    ca_pem: str  # the trustme CA that issued the https certificate
     ca_path: str
     access_key: str = ACCESS_KEY
     secret_key: str = SECRET_KEY
@@ -51,10 +51,19 @@ class SeaweedFS:
     def client(self):
         """An admin client for test setup and assertions (not the code under test)."""
         return boto3.client(
-            "s3", endpoint_url=self.endpoint, aws_access_key_id=self.access_key,
-            aws_secret_access_key=self.secret_key, region_name="us-east-1",
-            config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                          connect_timeout=5, read_timeout=10, retries={"total_max_attempts": 1}))
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            region_name="us-east-1",
+            config=Config(
+                signature_version="s3v4",
+                s3={"addressing_style": "path"},
+                connect_timeout=5,
+                read_timeout=10,
+                retries={"total_max_attempts": 1},
+            ),
+        )
 
     def new_bucket(self, cors_origin: str | None = None, *, create: bool = True) -> str:
         """A fresh bucket name (created unless `create` is False), optionally with a CORS rule."""
@@ -63,9 +72,20 @@ class SeaweedFS:
             s3 = self.client()
             s3.create_bucket(Bucket=name)
             if cors_origin:
-                s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [{
-                    "AllowedOrigins": [cors_origin], "AllowedMethods": ["GET", "PUT", "HEAD"],
-                    "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000}]})
+                s3.put_bucket_cors(
+                    Bucket=name,
+                    CORSConfiguration={
+                        "CORSRules": [
+                            {
+                                "AllowedOrigins": [cors_origin],
+                                "AllowedMethods": ["GET", "PUT", "HEAD"],
+                                "AllowedHeaders": ["*"],
+                                "ExposeHeaders": ["ETag"],
+                                "MaxAgeSeconds": 3000,
+                            }
+                        ]
+                    },
+                )
         return name
 
     def keys(self, bucket: str) -> list[str]:
@@ -85,26 +105,65 @@ def seaweedfs(tmp_path_factory) -> SeaweedFS:
     ca.cert_pem.write_to_path(str(d / "ca.pem"))
     leaf.cert_chain_pems[0].write_to_path(str(d / "cert.pem"))
     leaf.private_key_pem.write_to_path(str(d / "key.pem"))
-    (d / "s3.json").write_text(json.dumps({"identities": [{
-        "name": "admin", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-        "actions": ["Admin", "Read", "Write", "List", "Tagging"]}, {
-        "name": "limited", "credentials": [{"accessKey": LIMITED_KEY, "secretKey": LIMITED_SECRET}],
-        "actions": ["Read:wb-limited-only"]}]}))
+    (d / "s3.json").write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "admin",
+                        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    },
+                    {
+                        "name": "limited",
+                        "credentials": [{"accessKey": LIMITED_KEY, "secretKey": LIMITED_SECRET}],
+                        "actions": ["Read:wb-limited-only"],
+                    },
+                ]
+            }
+        )
+    )
     http_port, https_port = free_port(), free_port()
     args = [
-        weed_binary(), "mini", f"-dir={d / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-        f"-s3.port={http_port}", f"-s3.port.https={https_port}",
-        f"-s3.cert.file={d / 'cert.pem'}", f"-s3.key.file={d / 'key.pem'}", f"-s3.config={d / 's3.json'}",
+        weed_binary(),
+        "mini",
+        f"-dir={d / 'data'}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-s3.port={http_port}",
+        f"-s3.port.https={https_port}",
+        f"-s3.cert.file={d / 'cert.pem'}",
+        f"-s3.key.file={d / 'key.pem'}",
+        f"-s3.config={d / 's3.json'}",
         # every other listener on a free port so parallel sessions and other services never clash
-        *_ports(["s3.port.grpc", "master.port", "master.port.grpc", "volume.port", "volume.port.grpc",
-                 "filer.port", "filer.port.grpc", "admin.port", "admin.port.grpc"]),
-        "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
-        "-master.telemetry=false", f"-s3.allowedOrigins={DUMMY_ORIGIN}",
+        *_ports(
+            [
+                "s3.port.grpc",
+                "master.port",
+                "master.port.grpc",
+                "volume.port",
+                "volume.port.grpc",
+                "filer.port",
+                "filer.port.grpc",
+                "admin.port",
+                "admin.port.grpc",
+            ]
+        ),
+        "-webdav=false",
+        "-admin.ui=false",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        "-master.telemetry=false",
+        f"-s3.allowedOrigins={DUMMY_ORIGIN}",
     ]
     log = open(d / "weed.log", "wb")
     proc = subprocess.Popen(args, cwd=d, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    server = SeaweedFS(f"http://127.0.0.1:{http_port}", f"https://localhost:{https_port}",
-                       ca.cert_pem.bytes().decode(), str(d / "ca.pem"))
+    server = SeaweedFS(
+        f"http://127.0.0.1:{http_port}",
+        f"https://localhost:{https_port}",
+        ca.cert_pem.bytes().decode(),
+        str(d / "ca.pem"),
+    )
     try:
         wait_port(http_port, timeout=30)
         wait_port(https_port, timeout=30)
