@@ -192,6 +192,8 @@ def code_texts() -> tuple[list[str], list[str]]:
                     and isinstance(node.args[0], ast.Constant)
                 ):
                     skip.add(id(node.args[0]))  # extracted by pybabel (keywords = msg)
+                elif isinstance(node, ast.Assert) and node.msg is not None:
+                    skip.update(id(n) for n in ast.walk(node.msg))  # an invariant for developers, not UI text
             for node in ast.walk(tree):
                 if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
                     add(node.value)

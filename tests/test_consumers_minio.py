@@ -214,5 +214,6 @@ def test_action_through_the_web_in_korean(client, s3_standin):
     r = client.post("/p/acme/actions/apply-cors", headers={"X-CSRF-Token": client.csrf})
     assert r.status_code == 200 and 'data-ok="true"' in r.text, r.text
     assert "mc admin config set ALIAS api cors_allow_origin=https://wandb.example.com" in r.text
-    assert "CORS 정책 적용" in r.text  # the Korean UI; the message's own translation comes with the Msg
-    # rendering path (another branch): its template and Korean are in i18n-pending/consumers.json
+    assert "CORS 정책 적용" in r.text  # the Korean UI
+    assert "이 스토어에는 버킷별 CORS API가 없습니다" in r.text  # the action's own message, in Korean
+    assert "https://wandb.example.com" in r.text  # its values as they are
