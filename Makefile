@@ -4,13 +4,17 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test bench system-deps lint clean demo i18n
+.PHONY: run test bench system-deps lint clean demo i18n dist
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
 	touch $@
+
+# The wheel, the sdist (which builds the same wheel) and dist/wheelhouse/ for offline installs (SPEC §9).
+dist: $(STAMP)
+	PY=$(BIN)/python sh scripts/dist.sh dist
 
 run: $(STAMP)
 	$(BIN)/wbsetup serve
@@ -54,4 +58,4 @@ i18n: $(STAMP)
 	$(BIN)/pybabel update -i app/i18n/locale/messages.pot -d app/i18n/locale -l ko --no-wrap --ignore-obsolete
 
 clean:
-	rm -rf $(VENV) .test-services
+	rm -rf $(VENV) .test-services dist

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import sys
 
-from app.steps import STEPS  # the answers model (pydantic) is imported by the commands that read answers
+REQUIRED_PYTHON = (3, 11)
+if sys.version_info < REQUIRED_PYTHON:  # before anything that needs a newer Python: one line, exit 2
+    sys.stderr.write(
+        "wbsetup: needs Python %d.%d or newer; this is Python %d.%d (%s)\n"  # noqa: UP031 (read by old Pythons)
+        % (REQUIRED_PYTHON[0], REQUIRED_PYTHON[1], sys.version_info[0], sys.version_info[1], sys.executable)
+    )
+    raise SystemExit(2)
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+
+from app.steps import STEPS  # noqa: E402  # the answers model (pydantic) is imported by the commands that read answers
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -24,8 +33,22 @@ def _die(lines: list[str] | str) -> int:
     return EXIT_USAGE
 
 
+class _Version(argparse.Action):
+    """`--version`: the installed distribution's version, looked up only when asked for."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from app.version import version
+
+        print(f"wbsetup {version()}")
+        parser.exit(EXIT_OK)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="wbsetup", description="Installation wizard for self-hosted W&B Server")
+    p.add_argument("--version", action=_Version, help="print the version and exit")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     s = sub.add_parser("serve", help="run the web wizard")
@@ -93,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         # app.store pulls SQLAlchemy and Alembic (~0.8 s), which `validate`/`render`/`schema` never need.
         crypto = sys.modules.get("app.store.crypto")
         if crypto is not None and isinstance(exc, crypto.KeyError_):
+            return _die(str(exc))
+        base = sys.modules.get("app.store.base")  # the data directory or the state URL is unusable
+        if base is not None and isinstance(exc, base.StoreUnavailable):
             return _die(str(exc))
         raise
     except KeyboardInterrupt:
@@ -181,7 +207,18 @@ def cmd_serve(args) -> int:
     return serve(args.host, args.port)
 
 
+DEMO_MODULES = ("mysql_mimic", "moto")  # the `demo` extra: the simulated MySQL 8.4 and S3 servers
+
+
 def cmd_demo(args) -> int:
+    from importlib.util import find_spec
+
+    missing = [name for name in DEMO_MODULES if find_spec(name) is None]
+    if missing:
+        return _die(
+            f"demo mode needs the demo extra (missing: {', '.join(missing)}); install it with: "
+            "pip install 'wbsetup[demo]'"
+        )
     from app.demo import run_demo
 
     return run_demo(args.host, args.port)

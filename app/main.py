@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,14 +12,15 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.answers import error_message
+from app.resources import resource_dir
 from app.settings import Settings
 from app.store import Store
 from app.store.crypto import KeyError_
+from app.version import version
 from app.web import auth as auth_mod
 from app.web.asgi_guards import BodyLimit, CatchAll
 from app.web.templating import make_templates
 
-ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("wbsetup")
 MAX_BODY = 1 << 20  # 1 MiB: the largest legitimate form is a few PEM chains and a kubeconfig
 
@@ -41,8 +41,8 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
         trusted_proxies=settings.trusted_proxies,
     )
     app.state.tasks = set()
-    app.state.templates = make_templates(ROOT / "templates", app)
-    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.state.templates = make_templates(resource_dir("templates"), app)
+    app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
 
     from app.web import routes_actions, routes_checks, routes_probe, routes_profiles, routes_review, routes_steps
 
@@ -108,6 +108,6 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz():
-        return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "ok", "version": version()})
 
     return app

@@ -7,12 +7,13 @@ import zipfile
 
 import pytest
 
+from app.version import version
 from tests.services.wizard import TOKEN, Client, wait_until
 
 
 def test_healthz_needs_no_login(wizard_app):
     with Client(wizard_app) as c:
-        assert c.get("/healthz").json() == {"status": "ok"}
+        assert c.get("/healthz").json() == {"status": "ok", "version": version()}  # SPEC §9: the version too
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shlex
 from functools import lru_cache
-from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -27,9 +26,10 @@ from app.artifacts.kubernetes import (
     image_ref,
 )
 from app.artifacts.wandb_env import CA_DIR, host_parts, trusted_cas
+from app.resources import resource_dir
 from app.secret import EnvRef
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "artifacts"
+TEMPLATES = resource_dir("templates") / "artifacts"
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,11 @@ class NotFound(LookupError):
     pass
 
 
+class StoreUnavailable(RuntimeError):
+    """The state store cannot be opened: its data directory cannot be written, or WBSETUP_STATE_URL
+    names a database that cannot be reached or is not a URL. The message names the cause in one line."""
+
+
 class StoreBase:
     def __init__(self, engine, box: SecretBox):
         self.engine = engine

@@ -11,7 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+from app.resources import resource_dir
+
 _migrated: set[str] = set()
 _lock = threading.Lock()
 
@@ -45,7 +46,7 @@ def migrate(engine: Engine) -> None:
         if key in _migrated:
             return
         cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.set_main_option("script_location", str(resource_dir("migrations")))
         cfg.set_main_option("sqlalchemy.url", key.replace("%", "%%"))
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn

@@ -9,6 +9,7 @@ import uvicorn
 
 from app.main import create_app
 from app.settings import Settings
+from app.store.base import StoreUnavailable
 from app.store.crypto import KeyError_
 
 
@@ -17,7 +18,7 @@ def serve(host: str, port: int, settings: Settings | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         app = create_app(settings)
-    except KeyError_ as exc:
+    except (KeyError_, StoreUnavailable) as exc:
         print(f"wbsetup: {exc}", file=sys.stderr)
         return 2
     shown = f"[{host}]" if ":" in host else host

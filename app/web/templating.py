@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from app import i18n
+from app.version import version
 from app.web.forms import OPTION_LABELS, STEP_LEADS, STEP_TITLES
 
 STEPS_NAV = ("hardware", "database", "object_store", "tls", "deploy", "review", "verify")  # verify: after installing
@@ -66,6 +67,7 @@ def make_templates(directory: Path, app) -> Jinja2Templates:
     from app.checks.applicability import fold
     from app.web.skip_controls import skip_control
 
+    env.globals["wbsetup_version"] = version()
     env.globals["skip_control"] = skip_control
     env.globals["fold_rows"] = fold  # checks that do not apply: one line per reason
     # The path of a route by its name (the endpoint function): a path, not Starlette's absolute URL,
