@@ -161,7 +161,9 @@ class Deploy(Section):
     registry_username: Annotated[str, Field(pattern=REGISTRY_USER)] | None = _field(
         "Registry user", "For pulling from the private registry (most private registries require credentials)"
     )
-    registry_password: Secret("The registry user's password or access token", title="Registry password", max_length=4096)
+    registry_password: Secret(
+        "The registry user's password or access token", title="Registry password", max_length=4096
+    )
     registry_ca_pem: str | None = _field(
         "Registry CA certificate (PEM)", "Private CA of the registry's HTTPS certificate", **PEM
     )

@@ -222,6 +222,6 @@ def test_wbsetup_demo_command_starts_fast_and_stops_on_ctrl_c():
             proc.wait()
     assert proc.returncode == 0, err
     assert ready < 10
-    assert f"/login?token=" in out and "next=/p/demo/hardware" in out
+    assert "/login?token=" in out and "next=/p/demo/hardware" in out
     assert "stopped" in out
     assert _refused(port)

@@ -23,7 +23,7 @@ from tests.bundle_corpus import HOSTILE, answers, plain_document
 from tests.consumers import containers, helm_template
 
 REGISTRY = "registry.acme.internal:5000/mirror"
-USER = "pull'er \"$x\" {u}"  # printable, no `:` (docker's auth is user:password)
+USER = 'pull\'er "$x" {u}'  # printable, no `:` (docker's auth is user:password)
 CA = "-----BEGIN CERTIFICATE-----\nMIIBregistryCA\n-----END CERTIFICATE-----\n"
 BIN = Path(sys.executable).parent
 
@@ -66,7 +66,10 @@ def test_kubernetes_secret_holds_the_exact_credentials_and_every_pod_names_it(pa
     path.write_bytes(tree["kubernetes/wandb.yaml"])
     k8s = kubernetes_validate.utils.latest_version()
     proc = subprocess.run(
-        [str(BIN / "kubernetes-validate"), "--strict", "-k", k8s, str(path)], capture_output=True, text=True, timeout=120
+        [str(BIN / "kubernetes-validate"), "--strict", "-k", k8s, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -102,7 +105,7 @@ def test_skopeo_pulls_from_the_real_registry_with_the_secret(oci_registry_factor
 
 
 def test_helm_registry_secret_and_the_chart_pods_that_carry_it(tmp_path):
-    password = "h3lm:p@ss \"w\" ü"
+    password = 'h3lm:p@ss "w" ü'
     tree = build_bundle(answers(registry_doc(password, target="helm-operator")))
     secret = yaml.safe_load(tree["helm/registry-secret.yaml"])
     assert secret["metadata"] == {
@@ -125,7 +128,11 @@ def test_helm_registry_secret_and_the_chart_pods_that_carry_it(tmp_path):
     # What the real chart (operator-wandb 0.43.8) does with global.imagePullSecrets, as the runbook says:
     # every workload it renders carries it, Redis included; only its helm-test pod does not.
     assert {"Deployment/wandb-app-bc", "Deployment/wandb-console-bc", "Deployment/wandb-weave-bc"} <= carried
-    assert {"Deployment/wandb-parquet-bc", "CronJob/wandb-parquet-backfill", "DaemonSet/wandb-otel-daemonset"} <= carried
+    assert {
+        "Deployment/wandb-parquet-bc",
+        "CronJob/wandb-parquet-backfill",
+        "DaemonSet/wandb-otel-daemonset",
+    } <= carried
     assert {"StatefulSet/wandb-redis-master", "Job/wandb-app-rename-pre-hook"} <= carried
     assert bare == {"Pod/wandb-operator-wandb-test-connection"}, sorted(bare)
     readme = tree["README.md"].decode()

@@ -146,7 +146,9 @@ def test_token_service_over_https_needs_the_registry_ca(filled, other_pki):
 
 def test_registry_ca_that_is_not_pem_fails_naming_the_field(filled):
     reg = filled("htpasswd")
-    r = run(answers(reg, user=PULLER, password="x", ca_pem="-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"))
+    r = run(
+        answers(reg, user=PULLER, password="x", ca_pem="-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")
+    )
     assert r.status == "fail"
     assert "deploy.registry_ca_pem" in str(r.message)
 
@@ -167,7 +169,10 @@ def test_ssl_context_refuses_text_that_is_not_a_certificate():
                 {"realm": "https://auth.example/token", "service": "registry.example", "scope": "repository:a/b:pull"},
             ),
         ),
-        ("Bearer realm=https://t.example/x, service=svc", ("bearer", {"realm": "https://t.example/x", "service": "svc"})),
+        (
+            "Bearer realm=https://t.example/x, service=svc",
+            ("bearer", {"realm": "https://t.example/x", "service": "svc"}),
+        ),
     ],
 )
 def test_parse_challenge(header, expected):

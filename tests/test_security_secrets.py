@@ -110,7 +110,13 @@ def test_secret_appears_nowhere(tmp_path):
             data = path.read_bytes()
             assert b"DISTINCTIVE" not in data and KEY_MARK.encode() not in data, f
     full = _cli(tmp_path, "export", "acme", "--include-secrets").stdout
-    for stored in (SECRET, SECRET + "-kube", SECRET + "-license", SECRET + "-registry", KEY_MARK):  # each was really stored
+    for stored in (
+        SECRET,
+        SECRET + "-kube",
+        SECRET + "-license",
+        SECRET + "-registry",
+        KEY_MARK,
+    ):  # each was really stored
         assert stored in full, stored
     redacted = _cli(tmp_path, "export", "acme").stdout
     assert "DISTINCTIVE" not in redacted and KEY_MARK not in redacted

@@ -20,6 +20,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from app.i18n.message import Msg, msg
+
 ACCEPT = ", ".join(
     (
         "application/vnd.oci.image.index.v1+json",
@@ -71,7 +73,7 @@ class Seen:
     """What the registry answered for one image: an HTTP status, or the cause of no answer."""
 
     status: int | None = None
-    cause: str | None = None  # no answer: timed out, TLS, connection …
+    cause: str | Msg | None = None  # no answer: timed out, TLS, connection …
     refused: bool = False  # credentials were given and the registry (or its token service) refused them
     scheme: str | None = None  # the challenge answered: "basic" / "bearer"
 
@@ -102,9 +104,7 @@ class RegistryProbe:
 
     def __init__(self, *, username: str | None, password: str | None, ca_pem: str | None, timeout: float):
         self.credentials = (username, password or "") if username else None
-        self.client = httpx.Client(
-            timeout=timeout, follow_redirects=False, trust_env=False, verify=ssl_context(ca_pem)
-        )
+        self.client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=ssl_context(ca_pem))
 
     def close(self) -> None:
         self.client.close()
@@ -138,7 +138,7 @@ class RegistryProbe:
                     return token
                 again = self._head(url, f"Bearer {token}")
             else:
-                return Seen(status=401, cause=f"unsupported challenge {scheme or '(none)'}")
+                return Seen(status=401, cause=msg("unsupported challenge %(scheme)s", scheme=scheme or "(none)"))
         except httpx.HTTPError as exc:
             return Seen(cause=cause_of(exc))
         refused = again.status_code in (401, 403)
@@ -158,14 +158,16 @@ class RegistryProbe:
         if realm.scheme == "http" and not is_loopback(realm.hostname):
             # Docker would send the password in the clear; wbsetup does not.
             return Seen(status=401, cause="the token realm is plain http", scheme="bearer")
-        query = {"scope": f"repository:{name}:pull"}
+        query = {"scope": ":".join(("repository", name, "pull"))}  # a protocol value, not prose
         if params.get("service"):
             query["service"] = params["service"]
         resp = self.client.get(params["realm"], params=query, headers={"Authorization": self._basic()})
         if resp.status_code in (401, 403):
             return None
         if resp.status_code != 200:
-            return Seen(status=resp.status_code, cause=f"token service answered HTTP {resp.status_code}")
+            return Seen(
+                status=resp.status_code, cause=msg("token service answered HTTP %(status)s", status=resp.status_code)
+            )
         try:
             body = resp.json()
         except ValueError:

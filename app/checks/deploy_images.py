@@ -66,7 +66,9 @@ def images(ctx: Context) -> Outcome:
     refused = [t for t, s in seen.items() if s.refused]
     missing = [(s, t) for s, t in pairs if t in seen and seen[t].status == 404 and not seen[t].cause]
     denied = [t for t, s in seen.items() if s.status in (401, 403) and not s.refused and not s.cause]
-    unreachable = [(t, s.cause or f"HTTP {s.status}") for t, s in seen.items() if s.cause or s.status not in (200, 401, 403, 404)]
+    unreachable = [
+        (t, s.cause or f"HTTP {s.status}") for t, s in seen.items() if s.cause or s.status not in (200, 401, 403, 404)
+    ]
     found = sum(1 for s in seen.values() if s.status == 200 and not s.cause)
     observed = f"{found}/{len(pairs)} found"
     if refused:
@@ -80,7 +82,7 @@ def images(ctx: Context) -> Outcome:
             msg(
                 "Check deploy.registry_username and deploy.registry_password (log in by hand: "
                 "skopeo login %(host)s) and that the user may pull these repositories",
-                host=registry.split("/", 1)[0],
+                host=(registry or "").split("/", 1)[0],
             ),
             observed=msg("registry refused the credentials"),
             expected=expected,

@@ -21,8 +21,7 @@ from app.demo.https import HOST_NAME, DemoCA
 from app.demo.kube import DemoCluster
 from app.demo.mysql_standin import VERSION, MysqlStandin, StandinState
 from app.demo.profile import IMAGE_VERSION, PROFILE, demo_answers
-from app.demo.registry import USER as REGISTRY_USER
-from app.demo.registry import DemoRegistry
+from app.demo.registry import USER as REGISTRY_USER, DemoRegistry
 from app.demo.s3 import BUCKET, REGION, DemoS3
 from app.demo.wandb_front import NginxFront, PythonFront, free_port
 from app.demo.wandb_server import WandbStandin
