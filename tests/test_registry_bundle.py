@@ -187,11 +187,19 @@ def test_scrub_removes_the_auth_inside_a_base64_dockerconfigjson():
     password = "scrub-me:p@ss"
     a = answers(registry_doc(password))
     auth = derived_secrets(a)["WANDB_REGISTRY_AUTH"]
-    blob = json.dumps({"auths": {"registry.acme.internal:5000": {"auth": auth}}})
-    for text in (auth, base64.b64encode(blob.encode()).decode(), f"x {password} y"):
+    secret = _docs(build_bundle(a)["kubernetes/wandb.yaml"])["Secret/wandb-registry"]
+    data = base64.b64encode(
+        secret["stringData"][".dockerconfigjson"].encode()
+    ).decode()  # as `kubectl get -o yaml` shows it
+    assert (
+        password not in base64.b64decode(data).decode().replace(password, "")
+        and auth in base64.b64decode(data).decode()
+    )
+    for text in (auth, data, f"x {password} y", f'{{"auth": "{auth}"}}'):
         clean = scrub(f"event: {text} end", a)
         assert auth not in clean and password not in clean
-        assert not [f for f in encodings(auth) if f in clean], clean
+        leaked = [f for f in encodings(auth) | encodings(password) if f in clean]
+        assert not leaked, (leaked, clean)
 
 
 def test_without_credentials_nothing_changes():

@@ -187,3 +187,9 @@ def test_plain_http_token_realm_off_loopback_is_refused_without_sending_the_pass
     with probe:
         seen = probe._token({"realm": "http://auth.example.invalid/token", "service": "s"}, "a/b")
     assert getattr(seen, "cause", None) == "the token realm is plain http"
+
+
+def test_password_without_user_warns_that_it_reaches_nothing(filled):
+    r = run(answers(filled("htpasswd"), password="lonely-pw"))
+    assert r.status == "warn"
+    assert "deploy.registry_username" in str(r.message) and "lonely-pw" not in _text(r)

@@ -56,6 +56,12 @@ def images(ctx: Context) -> Outcome:
     pairs = bundle_images(mask(ctx.answers, redact=True))
     registry = ctx.answers.deploy.registry
     expected = msg("every image of images.txt in %(registry)s", registry=registry)
+    if ctx.answers.deploy.registry_password is not None and not ctx.answers.deploy.registry_username:
+        return warn(  # no answer is silently dropped: without a user the password reaches nothing
+            msg("deploy.registry_password is set without deploy.registry_username: the bundle carries no pull secret"),
+            msg("Give deploy.registry_username too, or remove the password"),
+            expected=expected,
+        )
     seen = _collect(ctx, pairs)
     if isinstance(seen, str):
         return fail(
