@@ -193,3 +193,18 @@ def test_password_without_user_warns_that_it_reaches_nothing(filled):
     r = run(answers(filled("htpasswd"), password="lonely-pw"))
     assert r.status == "warn"
     assert "deploy.registry_username" in str(r.message) and "lonely-pw" not in _text(r)
+
+
+def test_a_token_service_that_never_answers_times_out(silent_port):
+    """Every request has a timeout: a silent token realm ends the check's request, never hangs it."""
+    import time
+
+    import httpx
+
+    from app.checks._registry_probe import RegistryProbe
+
+    started = time.monotonic()
+    with RegistryProbe(username="u", password="pw", ca_pem=None, timeout=0.5) as probe:
+        with pytest.raises(httpx.TimeoutException):
+            probe._token({"realm": f"http://127.0.0.1:{silent_port}/token", "service": "s"}, "a/b")
+    assert time.monotonic() - started < 5
