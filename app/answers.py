@@ -25,6 +25,8 @@ QUANTITY = (
 )
 HOSTNAME = r"^[A-Za-z0-9_]([A-Za-z0-9_.:-]{0,251}[A-Za-z0-9_\]])?$|^\[[0-9A-Fa-f:.]+\]$"
 REGISTRY = r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9._-]{1,128}){0,8}$"
+# A Docker registry user name: printable ASCII without `:` (docker's `auth` is base64 of user:password).
+REGISTRY_USER = r"^[\x20-\x39\x3b-\x7e]{1,255}$"
 PEM = dict(json_schema_extra={"widget": "pem"}, max_length=65536)
 
 
@@ -156,6 +158,15 @@ class Deploy(Section):
     registry: Annotated[str, Field(pattern=REGISTRY)] | None = _field(
         "Private registry", "Air-gapped: every image is pulled from this prefix, e.g. registry.acme.internal/mirror"
     )
+    registry_username: Annotated[str, Field(pattern=REGISTRY_USER)] | None = _field(
+        "Registry user", "For pulling from the private registry (most private registries require credentials)"
+    )
+    registry_password: Secret(
+        "The registry user's password or access token", title="Registry password", max_length=4096
+    )
+    registry_ca_pem: str | None = _field(
+        "Registry CA certificate (PEM)", "Private CA of the registry's HTTPS certificate", **PEM
+    )
     chart_repo: Annotated[str, Field(pattern=r"^(https?|oci)://[^\s]{1,2040}$")] | None = _field(
         "Chart repository", "helm-operator, air-gapped: internal Helm repository holding operator-wandb"
     )
@@ -284,6 +295,7 @@ SECRET_PLACEHOLDERS: dict[str, str] = {
     "tls.key_pem": "WANDB_TLS_KEY",
     "deploy.kubeconfig": "WANDB_KUBECONFIG",
     "deploy.redis_url": "WANDB_REDIS_URL",
+    "deploy.registry_password": "WANDB_REGISTRY_PASSWORD",
     "verify.api_key": "WANDB_API_KEY",
 }
 SECRET_FIELDS = tuple(SECRET_PLACEHOLDERS)
@@ -328,6 +340,7 @@ ALLOWED = {
     r"^[a-z0-9][a-z0-9._/:-]{0,254}$": "an image name such as wandb/local or registry.acme.internal/wandb/local",
     r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$": "a release tag such as 0.70.0",
     r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$": "lower-case letters, digits and - (at most 63 characters), e.g. wandb",
+    REGISTRY_USER: "1–255 printable ASCII characters without :",
     REGISTRY: "a registry host with an optional port and path, e.g. registry.acme.internal:5000/mirror",
     r"^(https?|oci)://[^\s]{1,2040}$": "an http(s):// or oci:// URL, e.g. https://charts.acme.internal/wandb",
     r"^v?[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$": "a chart version such as 0.43.8",

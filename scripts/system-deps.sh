@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the real test services' Debian packages when they are missing: MariaDB (MySQL protocol),
 # Debian's Chromium (Playwright drives it), docker-compose 1.29 (`docker-compose config`), nginx (runs the
-# bundle's nginx.conf), systemd-analyze (verifies the bundle's units) and a Korean font.
+# bundle's nginx.conf), systemd-analyze (verifies the bundle's units), a Korean font, and Debian's docker-registry (Distribution),
+# skopeo and htpasswd (apache2-utils) for the real registry behind `deploy.images`.
 set -eu
 missing=""
 command -v mariadbd >/dev/null 2>&1 || missing="$missing mariadb-server"
@@ -12,6 +13,9 @@ command -v wrk >/dev/null 2>&1 || missing="$missing wrk"  # load generator for `
 command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
 # Korean glyphs for the Korean browser screenshots (Chromium shows boxes without a CJK font).
 [ -d /usr/share/fonts/truetype/nanum ] || missing="$missing fonts-nanum"
+[ -x /usr/bin/docker-registry ] || missing="$missing docker-registry"  # tests/services/registry.py
+command -v skopeo >/dev/null 2>&1 || missing="$missing skopeo"
+command -v htpasswd >/dev/null 2>&1 || missing="$missing apache2-utils"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "system-deps: missing:$missing — install them (as root: apt-get install$missing)" >&2

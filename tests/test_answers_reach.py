@@ -59,6 +59,12 @@ VARIANTS: dict[str, tuple] = {
     "deploy.namespace": ("wandb-other", {}),
     "deploy.replicas": (3, {"deploy.redis_url": "redis://redis.acme.internal:6379/0"}),
     "deploy.registry": ("registry.acme.internal/mirror", {}),
+    "deploy.registry_username": ("puller-other", {"deploy.registry": "registry.acme.internal/mirror"}),
+    "deploy.registry_password": (
+        "other-registry-password",
+        {"deploy.registry": "registry.acme.internal/mirror", "deploy.registry_username": "puller"},
+    ),
+    "deploy.registry_ca_pem": (PEM_A, {"deploy.registry": "registry.acme.internal/mirror"}),
     "deploy.chart_repo": ("https://charts.acme.internal/wandb", {"deploy.target": "helm-operator"}),
     "deploy.chart_version": ("0.43.9", {"deploy.target": "helm-operator"}),
     "operations.backup_dir": ("/srv/backups/other", {}),

@@ -85,6 +85,21 @@ PROFILES = {
         ),
         {},
     ),
+    # A private registry that asks for credentials (kubernetes, redacted): the pull Secret, its
+    # placeholders, helm/registry-secret.yaml and the registry's private CA in the runbook.
+    "registry-credentials-redacted": (
+        plain_document(
+            deploy={
+                "target": "kubernetes",
+                "version": "0.70.0",
+                "registry": "registry.acme.internal:5000/mirror",
+                "registry_username": "puller",
+                "registry_password": "registry-pass-1a2b",
+                "registry_ca_pem": "-----BEGIN CERTIFICATE-----\nMIIBregistryCA\n-----END CERTIFICATE-----\n",
+            },
+        ),
+        {"redact": True},
+    ),
 }
 
 

@@ -43,8 +43,8 @@ def run(demo: Demo, step: str):
     return {r.id: r for r in report.results}
 
 
-# Checks that do not apply to the demo's deployment (helm-operator, a provided certificate, no private registry).
-NOT_APPLICABLE = {"deploy.cluster.cert_manager", "deploy.node.docker", "deploy.node.ports", "deploy.images"}
+# Checks that do not apply to the demo's deployment (helm-operator, a provided certificate).
+NOT_APPLICABLE = {"deploy.cluster.cert_manager", "deploy.node.docker", "deploy.node.ports"}
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -59,6 +59,15 @@ def test_every_step_is_green(demo, step):
     assert skipped <= NOT_APPLICABLE, skipped  # the cluster, the nodes and W&B all run live
     passed = [i for i, r in results.items() if r.status == "pass"]
     assert len(passed) >= 5, (step, passed)
+
+
+def test_simulated_registry_asks_for_credentials_and_the_profile_holds_them(demo):
+    got = run(demo, "deploy")["deploy.images"]
+    assert got.status == "pass", got.message
+    anonymous = demo.answers().model_copy(deep=True)
+    anonymous.deploy.registry_username = None
+    report = run_checks_sync(anonymous, only=["deploy.images"], timeout=TIMEOUT)
+    assert report.results[0].status == "warn"  # it really asks
 
 
 def test_database_stand_in_presents_mysql_8_4(demo):
@@ -81,6 +90,9 @@ CASES = [
     ),
     pytest.param(
         "no_operator", "deploy.cluster.operator", "fail", "operator is not installed", id="operator-not-installed"
+    ),
+    pytest.param(
+        "registry_refuses", "deploy.images", "fail", "refused the credentials", id="registry-refuses-credentials"
     ),
     pytest.param(
         "node_no_mysql", "deploy.node.database", "fail", "from app-2: timed out", id="node-cannot-reach-mysql"
@@ -210,6 +222,6 @@ def test_wbsetup_demo_command_starts_fast_and_stops_on_ctrl_c():
             proc.wait()
     assert proc.returncode == 0, err
     assert ready < 10
-    assert f"/login?token=" in out and "next=/p/demo/hardware" in out
+    assert "/login?token=" in out and "next=/p/demo/hardware" in out
     assert "stopped" in out
     assert _refused(port)

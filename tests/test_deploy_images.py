@@ -1,6 +1,7 @@
 """deploy.images (SPEC §4.5) against an OCI registry stand-in on loopback.
 
-No registry server is installable here (TESTING.md): the stand-in below answers the distribution
+The real registry (Debian's docker-registry, with Basic and token auth) is in tests/test_registry_check.py;
+this stand-in keeps the exact-request assertions cheap: it answers the distribution
 API's `HEAD /v2/<name>/manifests/<tag>` per the spec — 200 with Docker-Content-Digest for a manifest
 it holds and an accepted media type, 404 MANIFEST_UNKNOWN otherwise, 401 with a Bearer challenge when
 it demands credentials. It records what it was asked.

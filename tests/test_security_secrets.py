@@ -37,6 +37,9 @@ FORMS = {  # step -> form fields holding the secret (all the plain-text secret f
     "deploy": {
         "license": SECRET + "-license",
         "deploy.target": "kubernetes",
+        "deploy.registry": "127.0.0.1:{closed}/mirror",
+        "deploy.registry_username": "puller",
+        "deploy.registry_password": SECRET + "-registry",
         "deploy.kubeconfig": (
             "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster: {server: 'https://127.0.0.1:{closed}'}\n"
             "contexts:\n- name: c\n  context: {cluster: k, user: u}\nusers:\n- name: u\n  user: {token: "
@@ -107,7 +110,13 @@ def test_secret_appears_nowhere(tmp_path):
             data = path.read_bytes()
             assert b"DISTINCTIVE" not in data and KEY_MARK.encode() not in data, f
     full = _cli(tmp_path, "export", "acme", "--include-secrets").stdout
-    for stored in (SECRET, SECRET + "-kube", SECRET + "-license", KEY_MARK):  # each was really stored
+    for stored in (
+        SECRET,
+        SECRET + "-kube",
+        SECRET + "-license",
+        SECRET + "-registry",
+        KEY_MARK,
+    ):  # each was really stored
         assert stored in full, stored
     redacted = _cli(tmp_path, "export", "acme").stdout
     assert "DISTINCTIVE" not in redacted and KEY_MARK not in redacted

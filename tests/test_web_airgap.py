@@ -56,3 +56,43 @@ def test_review_without_registry_says_the_internet_is_needed(client):
     client.create("acme")
     review = client.get("/p/acme/review").text
     assert "public registries (needs the internet)" in review[review.index('data-testid="review-registry"') :]
+
+
+def test_registry_credentials_on_the_deploy_step_password_masked_never_echoed(client):
+    client.create("acme")
+    page = client.get("/p/acme/deploy").text
+    airgap = page[page.index("<legend>Air-gapped installs</legend>") :]
+    airgap = airgap[: airgap.index("</fieldset>")]
+    for name in ("deploy.registry_username", "deploy.registry_password", "deploy.registry_ca_pem"):
+        assert f'name="{name}"' in airgap, name
+    field = airgap[airgap.rindex("<input", 0, airgap.index('name="deploy.registry_password"')) :]
+    assert 'type="password"' in field[: field.index(">")]
+    assert "<textarea" in airgap[airgap.index('name="deploy.registry_username"') :]  # the CA: a PEM widget
+    password = "REGISTRY-pw-9f8e7d"
+    r = client.post_form(
+        "/p/acme/deploy",
+        {
+            "version": "1",
+            "deploy.registry": "registry.acme.internal:5000/mirror",
+            "deploy.registry_username": "puller",
+            "deploy.registry_password": password,
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    again = client.get("/p/acme/deploy").text
+    assert password not in again and 'value="puller"' in again
+    assert password not in client.get("/p/acme/review").text
+    bundle = client.get("/p/acme/bundle.zip")
+    assert bundle.status_code == 200 and password.encode() not in bundle.content
+
+
+def test_registry_user_with_a_colon_is_refused_naming_the_field(client):
+    client.create("acme")
+    r = client.post_form(
+        "/p/acme/deploy",
+        {"version": "1", "deploy.registry": "registry.acme.internal", "deploy.registry_username": "a:b"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 422
+    assert "deploy.registry_username" in r.text

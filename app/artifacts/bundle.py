@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.answers import Answers
-from app.artifacts import compose, cors, helm, images, kubernetes, ops, runbook, sql
+from app.artifacts import compose, cors, helm, images, kubernetes, ops, registry, runbook, sql
 from app.artifacts.manifest import ARCHIVERS, MANIFEST, manifest
 from app.artifacts.redact import finish, mask, scrub
 from app.artifacts.serialize import dump_yaml
@@ -21,10 +21,11 @@ from app.artifacts.serialize import dump_yaml
 COMPOSE = "docker-compose/docker-compose.yaml"
 ENV_FILE = "docker-compose/.env"
 REPORT_JSON, REPORT_HTML = "report/validation.json", "report/validation.html"
-OPTIONAL = (ENV_FILE, REPORT_JSON, REPORT_HTML)  # removed from an out dir when not rendered
+REGISTRY_SECRET = "helm/registry-secret.yaml"
+OPTIONAL = (ENV_FILE, REPORT_JSON, REPORT_HTML, REGISTRY_SECRET)  # removed from an out dir when not rendered
 
 
-def _builders() -> dict[str, Callable[[Answers], str]]:
+def _builders() -> dict[str, Callable[[Answers], str | None]]:
     return {
         COMPOSE: compose.compose_yaml,
         "docker-compose/wandb.service": compose.systemd_unit,
@@ -32,6 +33,7 @@ def _builders() -> dict[str, Callable[[Answers], str]]:
         "kubernetes/wandb.yaml": kubernetes.kubernetes_yaml,
         "helm/values.yaml": helm.values_yaml,
         "helm/wandb-cr.yaml": helm.cr_yaml,
+        REGISTRY_SECRET: registry.registry_secret_yaml,  # None (not written) without registry credentials
         "sql/bootstrap.sql": sql.bootstrap_sql,
         "sql/parameters.sql": sql.parameters_sql,
         "mysql/wandb.cnf": sql.mysql_cnf,
@@ -62,7 +64,10 @@ def build_bundle(
     used: set[str] = set()
     where: dict[str, list[str]] = {}
     for path, build in _builders().items():
-        texts[path], names = finish(build(masked))
+        built = build(masked)
+        if built is None:
+            continue
+        texts[path], names = finish(built)
         used |= names
         for name in names:
             where.setdefault(name, []).append(path)

@@ -17,6 +17,7 @@ from app.answers import Answers
 from app.artifacts.connection import userinfo
 from app.artifacts.images import chart_spec, chart_values
 from app.artifacts.kubernetes import TLS_SECRET_NAME
+from app.artifacts.registry import pull_secret_refs
 from app.artifacts.serialize import dump_yaml
 from app.artifacts.wandb_env import HOST_CA_FILE, STORE_CA_FILE, host_parts, is_ip, trusted_cas
 from app.secret import reveal
@@ -62,6 +63,9 @@ def helm_values(answers: Answers) -> dict:
         "mysql": mysql,
         "bucket": bucket,
     }
+    pulls = pull_secret_refs(answers)
+    if pulls:  # helm/registry-secret.yaml holds it; the chart's pods name it (tests/test_registry_helm.py)
+        glob["imagePullSecrets"] = pulls
     cas = trusted_cas(answers)
     custom = list(dict.fromkeys(cas[n] for n in (STORE_CA_FILE, HOST_CA_FILE) if n in cas))
     if custom:  # private CAs W&B must trust: the object store's, W&B's own certificate's

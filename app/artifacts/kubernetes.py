@@ -13,6 +13,7 @@ import hmac
 from app.answers import Answers
 from app.artifacts.images import app_image
 from app.artifacts.redact import is_masked, sentinel
+from app.artifacts.registry import has_credentials, name_pull_secret, pull_secret
 from app.artifacts.serialize import dump_yaml_all
 from app.artifacts.spread import disruption_budget, spread
 from app.artifacts.wandb_env import APP_PORT, CA_DIR, SECRET_ENV, host_parts, is_ip, trusted_cas, wandb_env
@@ -153,6 +154,8 @@ def kubernetes_docs(answers: Answers) -> list[dict]:
             "stringData": {key: env[key] for key in SECRET_ENV if key in env},
         },
     ]
+    if has_credentials(answers):  # the image pull Secret every pod spec names (SPEC §6)
+        docs.append(pull_secret(answers, LABELS))
     key = session_key(answers)
     if key is not None:
         docs.append(
@@ -194,7 +197,7 @@ def kubernetes_docs(answers: Answers) -> list[dict]:
         ingress(answers),
         *disruption_budget(answers, _meta(answers, NAME), LABELS),
     ]
-    return docs
+    return name_pull_secret(docs, answers)
 
 
 def kubernetes_yaml(answers: Answers) -> str:

@@ -113,15 +113,38 @@ def encodings(value: str) -> set[str]:
     return {f for f in forms if len(f) >= 4}
 
 
+REGISTRY_AUTH = "WANDB_REGISTRY_AUTH"  # app.artifacts.registry.AUTH_PLACEHOLDER
+
+
+def derived_secrets(answers: Answers) -> dict[str, str]:
+    """Secrets built from answers, by placeholder name: the registry's docker `auth` (base64 of
+    `user:password`), whose base64 does not contain the password's own base64 forms."""
+    d = answers.deploy
+    password = secret_text(d.registry_password)
+    if d.registry_username and password:
+        return {REGISTRY_AUTH: base64.b64encode(f"{d.registry_username}:{password}".encode()).decode()}
+    return {}
+
+
 def scrub(text: str, answers: Answers) -> str:
-    """Replace any literal secret of `answers` (in any encoding) by its placeholder: for free text
-    such as a check report, which is not built from the schema."""
-    for path, name in SECRET_PLACEHOLDERS.items():
-        value = secret_text(get_path(answers, path))
+    """Replace any literal secret of `answers` (in any encoding, and the secrets derived from them)
+    by its placeholder: for free text such as a check report, which is not built from the schema."""
+    values = [(name, secret_text(get_path(answers, path))) for path, name in SECRET_PLACEHOLDERS.items()]
+    for name, value in [*derived_secrets(answers).items(), *values]:  # derived first: they contain the others
         if value and len(value) >= 4:
             for form in sorted(encodings(value), key=len, reverse=True):
                 text = text.replace(form, placeholder(name))
     return text
 
 
-__all__ = ["mask", "finish", "placeholder", "sentinel", "encodings", "scrub", "secret_text", "EnvRef"]
+__all__ = [
+    "mask",
+    "finish",
+    "placeholder",
+    "sentinel",
+    "encodings",
+    "scrub",
+    "secret_text",
+    "derived_secrets",
+    "EnvRef",
+]

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from app import requirements
 from app.answers import SECRET_PLACEHOLDERS, Answers, get_path
-from app.artifacts import images, ops
+from app.artifacts import images, ops, registry
 from app.artifacts.compose import PROJECT_DIR, published_ports, uses_nginx
 from app.artifacts.connection import CHART_MYSQL_TLS, mysql_tls, userinfo
 from app.artifacts.cors import origin as cors_origin
@@ -73,6 +73,18 @@ def placeholder_rows(answers: Answers, used: set[str], where: dict[str, list[str
                 "env": "—",
                 "files": where.get(SESSION_PLACEHOLDER, []),
                 "derived": True,
+            }
+        )
+    if registry.AUTH_PLACEHOLDER in used:  # derived: base64 of user:password; _registry.*.md.j2 explains it
+        rows.append(
+            {
+                "name": registry.AUTH_PLACEHOLDER,
+                "placeholder": "${" + registry.AUTH_PLACEHOLDER + "}",
+                "field": "deploy.registry_password",
+                "env": "—",
+                "files": where.get(registry.AUTH_PLACEHOLDER, []),
+                "derived": True,
+                "explained": "registry",
             }
         )
     return rows
@@ -159,6 +171,7 @@ def runbook(answers: Answers, *, files: list[str], placeholders: list[dict], red
         "origin": cors_origin(answers),
         "airgap": images.runbook_context(answers),
         "ops": ops.runbook_context(answers),
+        "registry": registry.runbook_context(answers),
     }
     return _env().get_template(f"README.{answers.language}.md.j2").render(ctx)
 

@@ -21,6 +21,7 @@ from app.demo.https import HOST_NAME, DemoCA
 from app.demo.kube import DemoCluster
 from app.demo.mysql_standin import VERSION, MysqlStandin, StandinState
 from app.demo.profile import IMAGE_VERSION, PROFILE, demo_answers
+from app.demo.registry import USER as REGISTRY_USER, DemoRegistry
 from app.demo.s3 import BUCKET, REGION, DemoS3
 from app.demo.wandb_front import NginxFront, PythonFront, free_port
 from app.demo.wandb_server import WandbStandin
@@ -52,12 +53,13 @@ class Demo:
         self.mysql = MysqlStandin(self.mysql_state)
         self.s3 = DemoS3(origin=self.host)
         self.cluster = DemoCluster(self.ca, version=IMAGE_VERSION)
+        self.registry = DemoRegistry()  # asks for credentials: the demo profile holds them
         self._started: list = []
 
     # -- life cycle ---------------------------------------------------------------------------------
     def start(self) -> Demo:
         try:
-            for service in (self.wandb, self.mysql, self.s3, self.cluster, self.https):
+            for service in (self.wandb, self.mysql, self.s3, self.cluster, self.registry, self.https):
                 if service is self.https and self.use_nginx:
                     from app.artifacts.bundle import build_bundle
 
@@ -65,10 +67,19 @@ class Demo:
                     self.https.conf = build_bundle(self.answers())["docker-compose/nginx.conf"].decode()
                 service.start()
                 self._started.append(service)
+            self._fill_registry()
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _fill_registry(self) -> None:
+        """The simulated registry holds every image of the bundle's images.txt."""
+        from app.artifacts.images import bundle_images
+        from app.artifacts.redact import mask
+
+        prefix = self.registry.registry + "/"
+        self.registry.images = {t.removeprefix(prefix) for _, t in bundle_images(mask(self.answers(), redact=True))}
 
     def stop(self) -> None:
         """Stop every service that was started (listeners closed, threads joined)."""
@@ -103,6 +114,9 @@ class Demo:
             ca_pem=self.ca.cert_pem,
             kubeconfig=self.cluster.kubeconfig(),
             api_key=self.wandb.api_key,
+            registry=self.registry.registry,
+            registry_username=REGISTRY_USER,
+            registry_password=self.registry.password,
         )
 
     def node_reports(self) -> list[dict]:
@@ -186,7 +200,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 8080) -> int:
         print(
             "wbsetup demo: DEMO — simulated infrastructure on loopback "
             f"(MySQL stand-in 127.0.0.1:{demo.mysql.port}, S3 {demo.s3.endpoint}, Kubernetes API {demo.cluster.url}, "
-            f"W&B {demo.host} behind {'nginx' if demo.use_nginx else 'a Python proxy'})"
+            f"registry {demo.registry.registry}, W&B {demo.host} behind {'nginx' if demo.use_nginx else 'a Python proxy'})"
         )
         print(f"wbsetup demo: open http://{shown}:{port}/login?token={token}&next=/p/{PROFILE}/hardware", flush=True)
         print(f"wbsetup demo: fault toggles at http://{shown}:{port}/demo — Ctrl-C stops everything", flush=True)

@@ -83,6 +83,13 @@ FAULTS: tuple[Fault, ...] = (
         "deploy",
     ),
     Fault(
+        "registry_refuses",
+        "Registry refuses the credentials",
+        "The private registry rotated the demo puller's password: its token service refuses the profile's",
+        "deploy.images",
+        "deploy",
+    ),
+    Fault(
         "node_no_mysql",
         "A node cannot reach MySQL",
         "Node app-2 reports that its connection to MySQL timed out",
@@ -131,6 +138,8 @@ def apply(demo, fault_id: str, on: bool) -> None:
         demo.cluster.set_ingress_class(not on)
     elif fault_id == "no_operator":
         demo.cluster.set_operator(not on)
+    elif fault_id == "registry_refuses":
+        demo.registry.set_refuse(on)
     elif fault_id == "node_no_mysql":
         demo.set_node_reports(database_cut=on)
     elif fault_id == "proxy_body_1m":

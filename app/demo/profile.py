@@ -24,10 +24,14 @@ def demo_document(
     ca_pem: str,
     kubeconfig: str | None = None,
     api_key: str | None = None,
+    registry: str | None = None,
+    registry_username: str | None = None,
+    registry_password: str | None = None,
 ) -> dict:
     """The answers document of the demo profile (secrets as literal values: the store encrypts them).
     The target is helm-operator on the simulated cluster (`kubeconfig`), so every cluster check,
-    including the operator's CRD, runs live; `api_key` is the W&B stand-in's, for the Verify page."""
+    including the operator's CRD, runs live; `api_key` is the W&B stand-in's, for the Verify page;
+    `registry` and its credentials are the simulated private registry's (app/demo/registry.py)."""
     node = {"cpu_cores": 8, "disk_mbps": 5000, "nics": 2, "nic_gbps": 10}
     return {
         "schema": 1,
@@ -65,6 +69,9 @@ def demo_document(
             "replicas": 1,
             "ingress_class": "nginx",
             "kubeconfig": kubeconfig,
+            "registry": registry,
+            "registry_username": registry_username,
+            "registry_password": registry_password,
         },
         "verify": {"api_key": api_key},
     }

@@ -202,6 +202,18 @@ STRINGS = [
     _('Private registry'),
     # help deploy.registry
     _('Air-gapped: every image is pulled from this prefix, e.g. registry.acme.internal/mirror'),
+    # field deploy.registry_username
+    _('Registry user'),
+    # help deploy.registry_username
+    _('For pulling from the private registry (most private registries require credentials)'),
+    # field deploy.registry_password
+    _('Registry password'),
+    # help deploy.registry_password
+    _("The registry user's password or access token"),
+    # field deploy.registry_ca_pem
+    _('Registry CA certificate (PEM)'),
+    # help deploy.registry_ca_pem
+    _("Private CA of the registry's HTTPS certificate"),
     # field deploy.chart_repo
     _('Chart repository'),
     # help deploy.chart_repo
@@ -515,6 +527,18 @@ STRINGS = [
     # message or hint
     _('Paste it again from the original file; it looks damaged or truncated'),
     # message or hint
+    _('TLS certificate not trusted'),
+    # message or hint
+    _('connection refused or host unknown'),
+    # message or hint
+    _('deploy.registry_ca_pem holds no usable PEM certificate'),
+    # message or hint
+    _('the token realm is not an http(s) URL'),
+    # message or hint
+    _('the token realm is plain http'),
+    # message or hint
+    _('token service answered without a token'),
+    # message or hint
     _('(no log lines)'),
     # message or hint
     _('no exit code'),
@@ -612,10 +636,6 @@ STRINGS = [
     _('Use a kubeconfig whose user the cluster knows: kubectl config view --raw --minify'),
     # message or hint
     _('Check it yourself: kubectl get ingressclass'),
-    # message or hint
-    _('TLS certificate not trusted'),
-    # message or hint
-    _('connection refused or host unknown'),
     # message or hint
     _('no node reports: on each node run `wbsetup probe --node answers.yaml [--role client] > NODE.json`, then `wbsetup validate answers.yaml --node-report NODE.json`'),
     # message or hint
@@ -794,6 +814,8 @@ STRINGS = [
     _('a release tag such as 0.70.0'),
     # message or hint
     _('lower-case letters, digits and - (at most 63 characters), e.g. wandb'),
+    # message or hint
+    _('1–255 printable ASCII characters without :'),
     # message or hint
     _('a registry host with an optional port and path, e.g. registry.acme.internal:5000/mirror'),
     # message or hint

@@ -73,7 +73,7 @@ STEP_TITLES = {
     "review": "Review",
     "verify": "Verify",
 }
-AIRGAP_FIELDS = ("registry", "chart_repo", "chart_version")
+AIRGAP_FIELDS = ("registry", "registry_username", "registry_password", "registry_ca_pem", "chart_repo", "chart_version")
 STEP_SECTIONS: dict[str, list[Section]] = {
     "hardware": [
         Section("Profile", "", Answers, ("requirements", "language")),
