@@ -97,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--port", type=int, default=8080)
 
     sub.add_parser("rotate-key", help="re-encrypt stored secrets with a new key")
+
+    sb = sub.add_parser("support-bundle", help="collect, analyse and redact what support needs into one archive")
+    sb.add_argument("answers")
+    sb.add_argument("--out", default=".", metavar="DIR")
+    sb.add_argument("--since", metavar="DURATION")
+    sb.add_argument("--node-report", action="append", default=[], metavar="FILE", dest="node_reports")
+    sb.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS")
     return p
 
 
@@ -295,6 +302,12 @@ def cmd_rotate_key(args) -> int:
     return EXIT_OK
 
 
+def cmd_support_bundle(args) -> int:
+    from app.support.run import command
+
+    return command(args)
+
+
 COMMANDS = {
     "validate": cmd_validate,
     "schema": cmd_schema,
@@ -306,6 +319,7 @@ COMMANDS = {
     "probe": cmd_probe,
     "rotate-key": cmd_rotate_key,
     "verify": cmd_verify,
+    "support-bundle": cmd_support_bundle,
 }
 
 

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import bundle, concurrency, scale, stream_lag, timeouts, web
+from bench import bundle, concurrency, scale, stream_lag, support_bundle, timeouts, web
 
 OUT = Path(__file__).parent / "results.json"
 
@@ -27,6 +27,7 @@ def main() -> int:
         ("footprint", web.footprint),
         ("streaming", stream_lag.run),
         ("scale", scale.run),
+        ("support_bundle", support_bundle.run),
     ):
         print(f"bench: {name} …", file=sys.stderr, flush=True)
         results[name] = fn()
@@ -83,6 +84,7 @@ def main() -> int:
             s["deploy"]["median_ms"] <= 100,
         ),
     ] + scale.rows(results["scale"])
+    rows += support_bundle.rows(results["support_bundle"])
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'value':>18}  {'target':>8}  met")
     for label, value, target, ok in rows:

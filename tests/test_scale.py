@@ -225,11 +225,12 @@ def test_migration_judges_node_reports_stored_before_it(tmp_path):
     from alembic import command
     from alembic.config import Config
 
-    from app.store.db import MIGRATIONS, make_engine
+    from app.resources import resource_dir
+    from app.store.db import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path}/old.db")
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", str(resource_dir("migrations")))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")

@@ -37,7 +37,7 @@ def zip_bytes(files: Mapping[str, bytes], mode: Callable[[str], int] = lambda p:
     return buf.getvalue()
 
 
-def targz_bytes(files: Mapping[str, bytes], mode: Callable[[str], int] = lambda p: 0o644) -> bytes:
+def targz_bytes(files: Mapping[str, bytes], mode: Callable[[str], int] = lambda p: 0o644, level: int = 9) -> bytes:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tf:
         for path in sorted(files):
@@ -49,7 +49,7 @@ def targz_bytes(files: Mapping[str, bytes], mode: Callable[[str], int] = lambda 
             info.uname = info.gname = ""
             tf.addfile(info, io.BytesIO(files[path]))
     out = io.BytesIO()
-    with gzip.GzipFile(filename="", fileobj=out, mode="wb", mtime=0) as gz:
+    with gzip.GzipFile(filename="", fileobj=out, mode="wb", mtime=0, compresslevel=level) as gz:
         gz.write(raw.getvalue())
     return out.getvalue()
 

@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from app.demo.kube_objects import CRD_NAME, TS, cluster_meta as _meta, node, status
+from app.demo.kube_support_api import SUPPORT_ROUTES, get_pod_log
 
 TOKEN = "standin-token-Zq9v7WbT3k"  # the tests' bearer token; the demo passes its own
 
@@ -40,7 +41,12 @@ class KubeState:
     issuers: dict = field(default_factory=dict)  # name -> True (Ready) / False
     pods: list = field(default_factory=list)  # tests/services/kube_pods.pod(...)
     events: list = field(default_factory=list)  # kube_pods.scheduling_event(...)
-    logs: dict = field(default_factory=dict)  # pod name -> log lines of its container
+    logs: dict = field(default_factory=dict)  # "pod/container" or pod name (its first container) -> log lines
+    previous_logs: dict = field(default_factory=dict)  # the same, of the last terminated instance
+    services: list = field(default_factory=list)
+    ingresses: list = field(default_factory=list)
+    secrets: list = field(default_factory=list)  # v1 Secret objects (data values included, as the API has them)
+    wandb: list = field(default_factory=list)  # WeightsAndBiases resources
     deployments: list = field(default_factory=list)
     statefulsets: list = field(default_factory=list)
     token: str = TOKEN  # the bearer token the server accepts
@@ -360,33 +366,6 @@ def get_statefulsets(handler, body, namespace):
     _list(handler, "StatefulSet", "apps/v1", "statefulsets", "apps", handler.st.statefulsets, namespace)
 
 
-def get_pod_log(handler, body, namespace, name):
-    if handler._forbidden("pods/log", "", "get"):
-        return
-    found = [p for p in handler.st.pods if p["metadata"]["name"] == name and p["metadata"]["namespace"] == namespace]
-    if not found:
-        return handler._not_found("pods", "", name)
-    statuses = found[0]["status"].get("containerStatuses") or []
-    query = parse_qs(urlsplit(handler.path).query)
-    container = (query.get("container") or [statuses[0]["name"] if statuses else ""])[0]
-    cs = next((c for c in statuses if c["name"] == container), None)
-    if cs is None or ("waiting" in cs["state"] and not cs["lastState"].get("terminated")):
-        reason = cs["state"]["waiting"].get("reason", "") if cs else "PodInitializing"
-        return handler._send(
-            400, status(400, "BadRequest", f'container "{container}" in pod "{name}" is waiting to start: {reason}')
-        )
-    lines = handler.st.logs.get(name, [])
-    tail = int((query.get("tailLines") or ["0"])[0] or 0)
-    if tail:
-        lines = lines[-tail:]
-    data = "".join(f"{line}\n" for line in lines).encode()
-    handler.send_response(200)
-    handler.send_header("Content-Type", "text/plain")
-    handler.send_header("Content-Length", str(len(data)))
-    handler.end_headers()
-    handler.wfile.write(data)
-
-
 POD_ROUTES: list[tuple[str, Callable]] = [
     (r"/api/v1/namespaces/([^/]+)/pods", get_pods),
     (r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/log", get_pod_log),
@@ -405,6 +384,7 @@ ROUTES: list[tuple[str, Callable]] = [
     (r"/apis/apiextensions\.k8s\.io/v1/customresourcedefinitions/([^/]+)", _Handler.get_crd),
     (r"/apis/cert-manager\.io/v1/clusterissuers/([^/]+)", _Handler.get_issuer),
     *POD_ROUTES,  # pods, events, logs, Deployments, StatefulSets (verify.rollout)
+    *SUPPORT_ROUTES,  # Services, Ingresses, Secrets, WeightsAndBiases (the support bundle)
 ]
 
 

@@ -13,10 +13,12 @@ from app.artifacts.manifest import targz_bytes, zip_bytes
 from app.artifacts.serialize import dump_yaml
 from app.checks import runs
 from app.checks.engine import Report, Result
+from app.web import routes_support
 from app.web.deps import StoreDep, load_profile, render
 from app.web.stepper import stepper
 
 router = APIRouter()
+router.include_router(routes_support.router)  # the support bundle's download (Verify and review pages)
 
 
 def latest_report(store, answers) -> dict | None:

@@ -1,0 +1,126 @@
+"""Routes of the simulated Kubernetes API that a support bundle reads (app/support/cluster.py): pod logs
+with the kubelet's parameters, Services, Ingresses, Secrets and the WeightsAndBiases resource.
+
+Pod logs follow the API's rules: `container` (default: the pod's first container), `previous=true` (the
+last terminated instance; 400 when the container never restarted), `sinceSeconds` (lines whose leading
+RFC 3339 timestamp is older are dropped, as the kubelet does with its entry times), then `tailLines`,
+then `limitBytes` (the output is cut at that many bytes). A container that is waiting and never ran
+answers 400. Logs live in `KubeState.logs` / `KubeState.previous_logs`, keyed by "pod/container" or
+by the pod's name (its first container). Lists honour `KubeState.forbidden` (403) like the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
+
+from app.demo.kube_objects import status
+
+_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)Z")
+
+
+def _in_namespace(items: list[dict], namespace: str) -> list[dict]:
+    return [i for i in items if i.get("metadata", {}).get("namespace") == namespace]
+
+
+def _list(handler, kind: str, api: str, plural: str, group: str, items: list, namespace: str) -> None:
+    if handler._forbidden(plural, group, "list"):
+        return
+    handler._send(
+        200,
+        {
+            "kind": f"{kind}List",
+            "apiVersion": api,
+            "metadata": {"resourceVersion": "1300"},
+            "items": _in_namespace(items, namespace),
+        },
+    )
+
+
+def get_services(handler, body, namespace):
+    _list(handler, "Service", "v1", "services", "", handler.st.services, namespace)
+
+
+def get_ingresses(handler, body, namespace):
+    _list(handler, "Ingress", "networking.k8s.io/v1", "ingresses", "networking.k8s.io", handler.st.ingresses, namespace)
+
+
+def get_secrets(handler, body, namespace):
+    _list(handler, "Secret", "v1", "secrets", "", handler.st.secrets, namespace)
+
+
+def get_wandb(handler, body, namespace):
+    if handler.st.crd is None:  # no CRD: the resource type does not exist
+        return handler._send(404, status(404, "NotFound", "the server could not find the requested resource", {}))
+    _list(
+        handler,
+        "WeightsAndBiases",
+        "apps.wandb.com/v1",
+        "weightsandbiases",
+        "apps.wandb.com",
+        handler.st.wandb,
+        namespace,
+    )
+
+
+def _since(lines: list[str], seconds: int) -> list[str]:
+    cutoff = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=seconds)
+    kept = []
+    for line in lines:
+        m = _STAMP.match(line)
+        if m is None or dt.datetime.fromisoformat(m.group(1)) >= cutoff:
+            kept.append(line)
+    return kept
+
+
+def get_pod_log(handler, body, namespace, name):
+    if handler._forbidden("pods/log", "", "get"):
+        return
+    found = [p for p in handler.st.pods if p["metadata"]["name"] == name and p["metadata"]["namespace"] == namespace]
+    if not found:
+        return handler._not_found("pods", "", name)
+    statuses = found[0]["status"].get("containerStatuses") or []
+    query = parse_qs(urlsplit(handler.path).query)
+    first = query.get("container", [statuses[0]["name"] if statuses else ""])[0]
+    cs = next((c for c in statuses if c["name"] == first), None)
+    previous = query.get("previous", ["false"])[0] == "true"
+    if previous:
+        if cs is None or not cs["lastState"].get("terminated"):
+            return handler._send(
+                400, status(400, "BadRequest", f'previous terminated container "{first}" in pod "{name}" not found')
+            )
+        source = handler.st.previous_logs
+    else:
+        if cs is None or ("waiting" in cs["state"] and not cs["lastState"].get("terminated")):
+            reason = cs["state"]["waiting"].get("reason", "") if cs else "PodInitializing"
+            return handler._send(
+                400, status(400, "BadRequest", f'container "{first}" in pod "{name}" is waiting to start: {reason}')
+            )
+        source = handler.st.logs
+    is_first = bool(statuses) and first == statuses[0]["name"]
+    lines = list(source.get(f"{name}/{first}", source.get(name, []) if is_first else []))
+    since = int((query.get("sinceSeconds") or ["0"])[0] or 0)
+    if since:
+        lines = _since(lines, since)
+    tail = int((query.get("tailLines") or ["0"])[0] or 0)
+    if tail:
+        lines = lines[-tail:]
+    data = "".join(f"{line}\n" for line in lines).encode()
+    limit = int((query.get("limitBytes") or ["0"])[0] or 0)
+    if limit:
+        data = data[:limit]
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/plain")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+SUPPORT_ROUTES: list[tuple[str, Callable]] = [
+    (r"/api/v1/namespaces/([^/]+)/services", get_services),
+    (r"/api/v1/namespaces/([^/]+)/secrets", get_secrets),
+    (r"/apis/networking\.k8s\.io/v1/namespaces/([^/]+)/ingresses", get_ingresses),
+    (r"/apis/apps\.wandb\.com/v1/namespaces/([^/]+)/weightsandbiases", get_wandb),
+]

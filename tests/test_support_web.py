@@ -1,0 +1,77 @@
+"""The web's "Download support bundle" (Verify and review pages): a CSRF-protected POST starts the
+collection in a worker thread, the panel polls its progress, then offers the archive — the same layout
+as `wbsetup support-bundle`'s, with the profile's stored check runs and node reports."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tarfile
+import time
+
+from app.answers import parse_document
+from app.demo.kube_objects import pod
+from app.support.run import make_bundle
+from tests.bundle_corpus import plain_document
+
+
+def _files(data: bytes) -> dict[str, str]:
+    with tarfile.open(fileobj=io.BytesIO(data)) as tf:
+        return {
+            n.split("/", 1)[1]: tf.extractfile(n).read().decode() for n in tf.getnames() if tf.getmember(n).isfile()
+        }
+
+
+def _wait(client, url: str, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        html = client.get(url).text
+        if 'hx-trigger="every 1s"' not in html:
+            return html
+        time.sleep(0.2)
+    raise AssertionError("the support bundle did not finish")
+
+
+def test_verify_page_download_is_the_same_archive_with_stored_runs(client, wizard_app, kube):
+    doc = plain_document(deploy={"target": "kubernetes", "version": "0.70.0", "kubeconfig": kube.kubeconfig()})
+    kube.state.pods = [pod("wandb-1", {}, state="crash", restarts=3)]
+    kube.state.logs = {"wandb-1": ["Access denied for user 'wandb_local'@'x' db-pass-4d2e1b"]}
+    kube.state.previous_logs = {"wandb-1": ["Access denied for user 'wandb_local'@'x'"]}
+    store = wizard_app.state.store
+    store.save_answers(parse_document(doc), replace=True, last_step="verify")
+    run = store.start_run("acme-prod", "hardware", "d" * 64, 1)
+    store.add_result(
+        run,
+        {"id": "hardware.memory", "step": "hardware", "status": "pass", "title": "Memory", "message": "", "hint": ""},
+    )
+    store.finish_run(run)
+
+    for page in ("/p/acme-prod/verify", "/p/acme-prod/review"):
+        assert 'data-testid="support-start"' in client.get(page).text, page
+    assert client.post("/p/acme-prod/support-bundle").status_code == 403  # no CSRF token
+    started = client.post_form("/p/acme-prod/support-bundle")
+    assert started.status_code == 200 and 'data-testid="support-progress"' in started.text
+    poll = re.search(r'hx-get="(/p/acme-prod/support-bundle/[^"]+)"', started.text).group(1)
+    done = _wait(client, poll)
+    assert "wandb-1" in done and "database password in the Secret differs" in done  # the analysis, on the page
+    assert "db-pass-4d2e1b" not in done
+    link = re.search(r'href="(/p/acme-prod/support-bundle/[^"]+/download)"', done).group(1)
+    r = client.get(link)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/gzip"
+    name = re.search(r'filename="([^"]+)"', r.headers["content-disposition"]).group(1)
+    assert re.fullmatch(r"acme-prod-support-\d{8}T\d{6}Z\.tar\.gz", name)
+    web = _files(r.content)
+    cli = _files(make_bundle(parse_document(doc), timeout=2).data)
+    assert set(web) == set(cli)  # the same archive layout
+    history = json.loads(web["report/history.json"])
+    assert [h["id"] for h in history][-1] == run and history[-1]["checks"][0]["id"] == "hardware.memory"
+    assert all("db-pass-4d2e1b" not in text for text in web.values())
+    assert client.get(poll.replace("/support-bundle/", "/support-bundle/nope")).status_code == 404
+
+
+def test_support_panel_in_korean(client, wizard_app):
+    doc = plain_document(language="ko", deploy={"target": "docker-compose", "version": "0.70.0"})
+    wizard_app.state.store.save_answers(parse_document(doc), replace=True, last_step="verify")
+    html = client.get("/p/acme-prod/verify").text
+    assert "지원 번들" in html
