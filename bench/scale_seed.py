@@ -107,7 +107,7 @@ def fleet(data_dir: Path) -> dict:
         store.add_node_report("fleet", r)
     answers = parse_document({**ANSWERS, "profile": "fleet"})
     results = asyncio.run(run_checks(answers, steps=["deploy"], only=NODE_IDS, node_reports=reports, timeout=5))
-    from app.checks import runs as check_runs
+    from app.web import runs as check_runs
 
     digest = check_runs.digest(store, answers, "deploy")
     for _ in range(RUNS):  # what the deploy step's "Run checks" stores, RUNS times (the prune cap)

@@ -59,10 +59,10 @@ def run() -> dict:
     from cryptography.fernet import Fernet
     from playwright.sync_api import sync_playwright
 
-    from app.checks import runs
     from app.demo import PROFILE, Demo
     from app.main import create_app
     from app.settings import Settings
+    from app.web import runs
 
     published: dict[str, float] = {}
     original = runs.Feed.publish

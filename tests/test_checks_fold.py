@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import re
 
+from app.applicability import fold
 from app.artifacts.bundle import build_bundle
-from app.checks.applicability import fold
 from app.checks.engine import run_checks_sync
 from tests.bundle_corpus import answers, plain_document
 from tests.services.wizard import wait_until

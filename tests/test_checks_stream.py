@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from app.checks import runs
 from app.checks.engine import checks_for
+from app.web import runs
 from tests.services.wizard import TOKEN
 
 

@@ -399,7 +399,7 @@ def test_values_named_pass_warn_saved_stay_untranslated_in_the_korean_ui(client)
 def test_stored_results_reload_and_render_in_korean(client):
     """A result stored by the engine (English text + "i18n") reads in Korean after reloading from the store;
     a row stored before messages were structured (English only) shows its English."""
-    from app.checks import runs
+    from app.web import runs
 
     _import(client, "stored")
     store = client.app.state.store

@@ -153,7 +153,7 @@ def test_verify_page_run_review_bundle_and_no_key_anywhere(tmp_path, wandb):
             "verify.login": "pass",
             "verify.version": "pass",
         }, statuses
-        # verify.rollout does not apply to docker-compose: folded into one line (app/checks/applicability.py)
+        # verify.rollout does not apply to docker-compose: folded into one line (app/applicability.py)
         assert "1 Kubernetes cluster check does not apply to docker-compose" in panel
         assert "logged in as admin" in panel
         review = c.get("/p/acme/review").text

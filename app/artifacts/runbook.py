@@ -179,7 +179,7 @@ def runbook(answers: Answers, *, files: list[str], placeholders: list[dict], red
 def report_html(report: dict, *, language: str = "en", answers=None) -> str:
     """report/validation.html: the `validate --format json` report, readable offline. With `answers`,
     the checks that do not apply to the deployment fold into one line per reason (the JSON keeps them)."""
-    from app.checks.applicability import fold
+    from app.applicability import fold
 
     checks, folds = fold(report["checks"], answers) if answers is not None else (report["checks"], [])
     return (

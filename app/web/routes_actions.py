@@ -11,8 +11,8 @@ from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from app.answers import AnswersError
-from app.checks import runs
 from app.i18n.message import MsgList, msg
+from app.web import runs
 from app.web.deps import Csrf, StoreDep, load_profile, redirect, render
 
 router = APIRouter()

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from app import applicability
 from app.answers import STEPS
-from app.checks import applicability, runs
 from app.checks.engine import checks_for
 from app.i18n.message import msg
 from app.store.models import utcnow
+from app.web import runs
 from app.web.deps import Csrf, StoreDep, load_profile, render
 from app.web.routes_profiles import require_step
 from app.web.stepper import stepper, unresolved

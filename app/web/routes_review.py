@@ -11,9 +11,8 @@ from app.answers import STEPS
 from app.artifacts.bundle import build_bundle, file_mode
 from app.artifacts.manifest import targz_bytes, zip_bytes
 from app.artifacts.serialize import dump_yaml
-from app.checks import runs
 from app.checks.engine import Report, Result
-from app.web import routes_support
+from app.web import routes_support, runs
 from app.web.deps import StoreDep, load_profile, render
 from app.web.stepper import stepper
 

@@ -40,9 +40,9 @@ def _jobs(app) -> dict[str, Job]:
 
 
 def _work(job: Job, store, answers, timeout: float) -> None:
-    from app.checks import runs
     from app.support.history import stored_runs
     from app.support.run import make_bundle
+    from app.web import runs
 
     try:
         job.made = make_bundle(

@@ -10,9 +10,9 @@ from app.answers import Answers
 from app.artifacts.cors import cors_xml, minio_setup_sh
 from app.artifacts.sql import bootstrap_sql, mysql_cnf, parameters_sql
 from app.checks import kubeconfig
-from app.checks.runs import resolved
 from app.i18n.message import msg
 from app.store import Store
+from app.web.runs import resolved
 
 
 def _hardware(request, store: Store, answers: Answers) -> dict:

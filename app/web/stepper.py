@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from app.answers import STEPS, Answers
-from app.checks import runs
 from app.checks.engine import worst
 from app.store import Store
+from app.web import runs
 
 
 def stepper(

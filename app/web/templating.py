@@ -64,7 +64,7 @@ def make_templates(directory: Path, app) -> Jinja2Templates:
         csrf=csrf,
         demo=lambda: app.state.settings.demo,
     )
-    from app.checks.applicability import fold
+    from app.applicability import fold
     from app.web.skip_controls import skip_control
 
     env.globals["wbsetup_version"] = version()
