@@ -8,7 +8,6 @@ only explains a failure in words (which issuer is missing).
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import ssl
 import warnings
 from collections.abc import Sequence
@@ -23,17 +22,11 @@ from cryptography.x509 import verification as v
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from app.checks._pem import blocks
+from app.facts.hosts import ip_literal
 from app.i18n.message import MsgList, msg
 
 
 # -- names ---------------------------------------------------------------------------------------
-def ip_literal(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(name.strip("[]"))
-    except ValueError:
-        return None
-
-
 def normal_name(name: str) -> str:
     """Lower-case, no trailing dot, IDNA A-labels (how names appear in SANs)."""
     name = name.strip().rstrip(".").lower()

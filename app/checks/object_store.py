@@ -17,11 +17,11 @@ import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from app.artifacts.connection import host_origin
 from app.artifacts.cors import cors_xml
 from app.checks import _s3
 from app.checks._s3_probes import Handshake, handshake, judge_clock_skew, preflight, s3_error_code, self_signed
 from app.checks.engine import Context, Outcome, check, fail, passed, warn
+from app.facts.hosts import origin as host_origin
 from app.i18n.message import MsgList, as_msg, msg
 
 ENDPOINT, TLS, CREDENTIALS, BUCKET = (f"object_store.{n}" for n in ("endpoint", "tls", "credentials", "bucket"))

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from app.checks import _pem, _served, _x509
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
+from app.facts.hosts import DEFAULT_PORT, HostURL, ip_literal, split_host
 from app.i18n.message import MsgList, msg
 from app.secret import reveal
 
@@ -23,14 +24,12 @@ NOT_PROVIDED = {
 }
 SELF_SIGNED = "W&B does not support self-signed certificates"
 TRUSTED_CA_HINT = "Use a certificate from a publicly trusted CA (e.g. Let's Encrypt)"
-DEFAULT_PORT = {"http": 80, "https": 443}
 
 
-def _host(ctx: Context) -> tuple[str, str, int]:
+def _host(ctx: Context) -> HostURL:
     """(scheme, host name, port) of `host` (validated by the answers model)."""
     assert ctx.answers.host is not None, "callers need (or check) host"
-    parts = urlsplit(ctx.answers.host)
-    return parts.scheme, parts.hostname or "", parts.port or DEFAULT_PORT.get(parts.scheme, 443)
+    return split_host(ctx.answers.host)
 
 
 def _provided(ctx: Context):
@@ -104,7 +103,7 @@ def host(ctx: Context) -> Outcome:
 @check("tls.dns", "Host name resolves", needs=["host"])
 def dns(ctx: Context) -> Outcome:
     _, name, port = _host(ctx)
-    if _x509.ip_literal(name):
+    if ip_literal(name):
         return passed(msg("%(name)s is an IP address; nothing to resolve", name=name), observed=name)
     try:
         addrs = _served.resolve(name, port, ctx.timeout * 0.9)
@@ -220,7 +219,7 @@ def hostname(ctx: Context) -> Outcome:
         return skip("input missing: host")
     _, name, _ = _host(ctx)
     match = _x509.name_match(chain[0], name)
-    san = f"IP:{name}" if _x509.ip_literal(name) else f"DNS:{name}"
+    san = f"IP:{name}" if ip_literal(name) else f"DNS:{name}"
     if match.cn_only:
         return warn(
             msg(
