@@ -13,9 +13,8 @@ observed value carries it (and the runner scrubs every secret of the answers bes
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
-from app.checks import _rollout, _served, _verify_http as h, _x509
+from app.checks import _rollout, _served, _trust, _verify_http as h, _x509
 from app.checks.engine import Context, Outcome, check, fail, passed, warn
 from app.i18n.message import msg
 from app.secret import reveal
@@ -135,49 +134,20 @@ def tls(ctx: Context) -> Outcome:
             msg("Make %(host)s:%(port)s terminate TLS with the W&B certificate", host=name, port=port),
             observed="handshake failed",
         )
-    cert, now = got.cert, datetime.now(UTC)
+    cert, until = got.cert, got.cert.not_valid_after_utc
     seen = f"{_x509.label(cert)} (SHA-256 {_x509.fingerprint(cert)})"
-    install = msg("Install a certificate for %(host)s with its intermediates on the proxy or ingress", host=name)
-    if got.trust not in ("system", "extra"):
+    known = _trust.known_certificates(ctx.answers.tls.cert_pem, ctx.answers.tls.ca_pem)
+    verdict = _trust.served_verdict(cert, name, trust=got.trust, code=got.code, known=known)
+    if verdict.problems:  # the worst first: its dates, then trust, then the name
+        cause = verdict.problems[0]
         return fail(
+            msg("the certificate served at %(host)s, %(cert)s, %(cause)s", host=name, cert=seen, cause=cause.words),
             msg(
-                "the certificate served at %(host)s, %(cert)s, is not trusted (%(error)s)",
+                "%(fix)s; it is served by the proxy or ingress in front of W&B at %(host)s",
+                fix=cause.hint,
                 host=name,
-                cert=seen,
-                error=got.trust_error or got.trust,
             ),
-            msg(
-                "Serve a chain that verifies to a trusted CA (a private CA: put it in tls.ca_pem and on every "
-                "client); %(install)s",
-                install=install,
-            ),
-            observed="untrusted",
-        )
-    match = _x509.name_match(cert, name)
-    if not match.ok or match.cn_only:
-        return fail(
-            msg(
-                "the certificate served at %(host)s, %(cert)s, does not cover that name (%(names)s)",
-                host=name,
-                cert=seen,
-                names=match.how,
-            ),
-            install,
-            observed=match.how,
-            expected=name,
-        )
-    until = cert.not_valid_after_utc
-    if until <= now or cert.not_valid_before_utc > now:
-        return fail(
-            msg(
-                "the certificate served at %(host)s, %(cert)s, is not valid now (valid %(start)s to %(end)s)",
-                host=name,
-                cert=seen,
-                start=f"{cert.not_valid_before_utc:%Y-%m-%d}",
-                end=f"{until:%Y-%m-%d}",
-            ),
-            install,
-            observed=f"{until:%Y-%m-%d}",
+            observed=cause.reason,
         )
     via = "tls.ca_pem" if got.trust == "extra" else "the system store"
     return passed(
