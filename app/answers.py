@@ -15,14 +15,11 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from app.facts.quantity import QUANTITY  # the Kubernetes quantity grammar (re-exported)
 from app.i18n.message import Msg, as_msg, message_of, msg
 from app.secret import EnvRef, Secret, UnresolvedSecret
 from app.steps import DEFAULT_STEPS, STEPS  # re-exported: app.answers.STEPS
 
-# Kubernetes resource.Quantity grammar (k8s.io/apimachinery/pkg/api/resource).
-QUANTITY = (
-    r"^[+]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
-)
 HOSTNAME = r"^[A-Za-z0-9_]([A-Za-z0-9_.:-]{0,251}[A-Za-z0-9_\]])?$|^\[[0-9A-Fa-f:.]+\]$"
 REGISTRY = r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9._-]{1,128}){0,8}$"
 # A Docker registry user name: printable ASCII without `:` (docker's `auth` is base64 of user:password).

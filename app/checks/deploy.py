@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from app.artifacts.quantity import GIB, QuantityError, format_bytes, parse_quantity
 from app.checks.engine import Context, Outcome, check, fail, passed, warn
+from app.facts.quantity import GIB, QuantityError, format_bytes, parse_quantity
 from app.i18n.message import Msg, MsgList, msg
 from app.secret import EnvRef, reveal
 

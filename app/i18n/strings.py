@@ -557,6 +557,40 @@ STRINGS = [
     # message or hint
     _('no address'),
     # message or hint
+    _("Use a certificate from a publicly trusted CA (e.g. Let's Encrypt)"),
+    # message or hint
+    _('Reissue the certificate from your CA: `openssl verify -CAfile root.pem -untrusted chain.pem leaf.pem` names the fault'),
+    # message or hint
+    _('Install a certificate and intermediates from your CA; `openssl s_client -connect HOST:443 -showcerts` shows what is served'),
+    # message or hint
+    _('Check the clock of this machine and of the server, or use a certificate that is valid now'),
+    # message or hint
+    _('extendedKeyUsage does not include serverAuth'),
+    # message or hint
+    _('the leaf has no subjectAltName'),
+    # message or hint
+    _('Reissue the certificate with a subjectAltName for the host'),
+    # message or hint
+    _("the leaf's extendedKeyUsage does not include serverAuth: it is not a TLS server certificate"),
+    # message or hint
+    _('Issue a server certificate (extendedKeyUsage serverAuth)'),
+    # message or hint
+    _('could not be verified: the verifying handshake did not complete'),
+    # message or hint
+    _('Re-run the check'),
+    # message or hint
+    _('is not trusted: an intermediate certificate it is served with has expired or is not valid yet'),
+    # message or hint
+    _("Install your CA's current intermediate certificate(s) after the leaf on the proxy or ingress"),
+    # message or hint
+    _('is not trusted: it is self-signed, which W&B does not support'),
+    # message or hint
+    _('Install the intermediate certificate(s) after the leaf (the leaf first, then its issuers)'),
+    # message or hint
+    _('Serve a chain that verifies to a trusted CA (a private CA: put it in tls.ca_pem and on every client)'),
+    # message or hint
+    _("Append your CA's intermediate certificate(s) after the leaf in tls.cert_pem"),
+    # message or hint
     _('no Server header'),
     # message or hint
     _('(no Location)'),
@@ -565,8 +599,6 @@ STRINGS = [
     # message or hint
     _('connection refused'),
     # message or hint
-    _('the system trust store is empty'),
-    # message or hint
     _('no SANs'),
     # message or hint
     _(' (an IP address must be an IP SAN, not a DNS SAN)'),
@@ -574,14 +606,6 @@ STRINGS = [
     _('a wildcard covers exactly one label'),
     # message or hint
     _('(empty subject)'),
-    # message or hint
-    _('extendedKeyUsage does not include serverAuth'),
-    # message or hint
-    _('the leaf has no subjectAltName'),
-    # message or hint
-    _('validation failed: '),
-    # message or hint
-    _(' (encountered processing'),
     # message or hint
     _("Run sql/bootstrap.sql as an admin (or the wizard's “apply bootstrap” action)"),
     # message or hint
@@ -709,8 +733,6 @@ STRINGS = [
     # message or hint
     _('W&B does not support self-signed certificates'),
     # message or hint
-    _("Use a certificate from a publicly trusted CA (e.g. Let's Encrypt)"),
-    # message or hint
     _('tls.mode is external: the load balancer or ingress holds the certificate; tls.served checks it'),
     # message or hint
     _('tls.mode is cert-manager: the certificate is issued in the cluster; tls.served checks it'),
@@ -754,10 +776,6 @@ STRINGS = [
     _('leaf first'),
     # message or hint
     _('issued by a trusted CA'),
-    # message or hint
-    _("Append your CA's intermediate certificate(s) after the leaf in tls.cert_pem"),
-    # message or hint
-    _('Reissue the certificate with a subjectAltName for the host'),
     # message or hint
     _("equals tls.cert_pem's leaf"),
     # message or hint
