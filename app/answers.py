@@ -8,7 +8,7 @@ Every section forbids unknown keys; every key but `schema` and `profile` is opti
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -235,21 +235,28 @@ class Answers(Section):
         for path in SECRET_FIELDS:
             yield path, get_path(self, path)
 
-    def resolved(self, env: Mapping[str, str], *, strict: bool = True) -> Answers:
+    def resolved(
+        self, env: Mapping[str, str], *, strict: bool = True, required: Iterable[str] | None = None
+    ) -> Answers:
         """A copy whose {env: VAR} references are replaced by the variables' values.
 
-        strict: an unset variable raises UnresolvedSecret naming the field and the variable;
-        otherwise the secret is left absent (its checks then skip as "input missing").
+        strict: an unset variable raises UnresolvedSecret naming every such field and variable at once;
+        otherwise the secret is left absent (its checks then skip as "input missing"). `required`: only
+        these secret fields must resolve (app.steps.secrets_of: what the chosen steps read); any other
+        unset reference is left absent.
         """
         doc = self.to_document(secrets="plain")
+        missing = []
         for path, value in self.secrets():
             if isinstance(value, EnvRef):
                 if value.env in env:
                     set_doc_path(doc, path, env[value.env])
-                elif strict:
-                    raise UnresolvedSecret(path, value.env)
-                else:
-                    set_doc_path(doc, path, None)
+                    continue
+                if strict and (required is None or path in required):
+                    missing.append((path, value.env))
+                set_doc_path(doc, path, None)
+        if missing:
+            raise UnresolvedSecret.of(missing)
         return Answers.model_validate(doc)
 
     def to_document(self, *, secrets: Literal["refs", "plain"] = "refs") -> dict:

@@ -132,11 +132,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _load_resolved(path: str):
+def _load_resolved(path: str, steps=None):
+    """The answers with the {env: …} references of `steps` resolved (all unset ones reported at once)."""
     from app import answers as answers_mod
+    from app.steps import secrets_of
 
     answers = answers_mod.load(path)
-    return answers.resolved(os.environ)
+    return answers.resolved(os.environ, required=secrets_of(steps))
 
 
 def cmd_validate(args) -> int:
@@ -145,7 +147,7 @@ def cmd_validate(args) -> int:
 
     if args.timeout <= 0 or args.timeout > 600:
         return _die("--timeout: a number of seconds between 0 and 600")
-    answers = _load_resolved(args.answers)
+    answers = _load_resolved(args.answers, args.steps)
     node_reports = []
     if args.node_reports:
         from app.probe.reports import load_reports
