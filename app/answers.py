@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from app.i18n.message import Msg, as_msg, message_of, msg
 from app.secret import EnvRef, Secret, UnresolvedSecret
-from app.steps import DEFAULT_STEPS, STEPS  # re-exported: app.answers.STEPS
+from app.steps import DEFAULT_STEPS, STEPS
+from app.suggest import suggest  # re-exported: app.answers.STEPS
 
 # Kubernetes resource.Quantity grammar (k8s.io/apimachinery/pkg/api/resource).
 QUANTITY = (
@@ -361,7 +362,8 @@ def error_message(err: Mapping[str, Any]) -> str:
     """One validation error in words an operator can act on: what is allowed, not pydantic's wording."""
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "extra_forbidden":
-        return "unknown key"
+        close = suggest(str(err["loc"][-1]), allowed_keys(err["loc"][:-1])) if err.get("loc") else None
+        return msg("unknown key; did you mean %(key)s?", key=f"`{close}`") if close else "unknown key"
     if kind == "missing":
         return "required key is missing"
     if kind == "string_pattern_mismatch":
@@ -390,6 +392,19 @@ def error_message(err: Mapping[str, Any]) -> str:
     if isinstance(ctx.get("error"), Exception):  # a validator's ValueError: the message it was raised with
         return message_of(ctx["error"])
     return err["msg"].removeprefix("Value error, ")
+
+
+def allowed_keys(loc: Sequence[Any]) -> list[str]:
+    """The keys the section at `loc` (a validation error's location) allows, as the answers file spells them."""
+    model: Any = Answers
+    for part in loc:
+        info = model.model_fields.get(str(part)) if isinstance(model, type) else None
+        if info is None:
+            info = next((f for f in model.model_fields.values() if f.alias == part), None)
+        if info is None or not (isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)):
+            return []
+        model = info.annotation
+    return [f.alias or name for name, f in model.model_fields.items()]
 
 
 def format_errors(exc: ValidationError) -> list[Msg]:

@@ -831,8 +831,6 @@ STRINGS = [
     # message or hint
     _('wbsetup answers'),
     # message or hint
-    _('unknown key'),
-    # message or hint
     _('required key is missing'),
     # message or hint
     _('must be a whole number'),
@@ -850,6 +848,8 @@ STRINGS = [
     _('Answers schema version'),
     # message or hint
     _('Lower-case letters, digits and - (at most 63)'),
+    # message or hint
+    _('unknown key'),
     # message or hint
     _('an http:// or https:// URL such as https://s3.acme.internal:9000'),
     # message or hint
