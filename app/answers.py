@@ -396,14 +396,15 @@ def error_message(err: Mapping[str, Any]) -> str:
 
 def allowed_keys(loc: Sequence[Any]) -> list[str]:
     """The keys the section at `loc` (a validation error's location) allows, as the answers file spells them."""
-    model: Any = Answers
+    model: type[BaseModel] = Answers
     for part in loc:
-        info = model.model_fields.get(str(part)) if isinstance(model, type) else None
+        info = model.model_fields.get(str(part))
         if info is None:
             info = next((f for f in model.model_fields.values() if f.alias == part), None)
-        if info is None or not (isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)):
+        sub = info.annotation if info is not None else None
+        if not (isinstance(sub, type) and issubclass(sub, BaseModel)):
             return []
-        model = info.annotation
+        model = sub
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
