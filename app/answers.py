@@ -57,8 +57,11 @@ class AppNodes(Section):
 class DatabaseNode(Section):
     cpu_cores: int | None = _field("CPU cores", "", ge=1, le=4096)
     memory_gib: float | None = _field("Memory (GiB)", "", gt=0, le=65536)
-    disk_gb: float | None = _field("Disk (GB)", "Data disk size", gt=0, le=10_000_000)
-    disk_mbps: float | None = _field("Disk bandwidth (Mbps)", "Sequential write, megabits/s", gt=0, le=10_000_000)
+    # The same names as the application nodes' and hardware.database.disk's (REFERENCE.md: "root disk size").
+    disk_gb: float | None = _field("Root disk (GB)", "Root disk size", gt=0, le=10_000_000)
+    disk_mbps: float | None = _field(
+        "Disk bandwidth (Mbps)", "Root disk sequential write, megabits/s", gt=0, le=10_000_000
+    )
     nics: int | None = _field("Network interfaces", "", ge=0, le=64)
     nic_gbps: float | None = _field("Link speed (Gbps)", "", gt=0, le=10_000)
 

@@ -62,12 +62,6 @@ STRINGS = [
     _('Per interface'),
     # section
     _('Database server'),
-    # field hardware.database.disk_gb
-    _('Disk (GB)'),
-    # help hardware.database.disk_gb
-    _('Data disk size'),
-    # help hardware.database.disk_mbps
-    _('Sequential write, megabits/s'),
     # section
     _('MySQL'),
     # field database.host
