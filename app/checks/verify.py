@@ -115,7 +115,7 @@ def tls(ctx: Context) -> Outcome:
                 "the TLS handshake with %(host)s:%(port)s did not complete (%(error)s)",
                 host=name,
                 port=port,
-                error=str(exc) or "timed out",
+                error=str(exc) or msg("timed out"),
             ),
             msg(
                 "Check that %(host)s:%(port)s terminates TLS (the proxy or ingress in front of W&B)",
@@ -179,7 +179,7 @@ def tls(ctx: Context) -> Outcome:
             install,
             observed=f"{until:%Y-%m-%d}",
         )
-    via = "tls.ca_pem" if got.trust == "extra" else "the system store"
+    via = "tls.ca_pem" if got.trust == "extra" else msg("the system store")
     return passed(
         msg(
             "%(cert)s, trusted through %(via)s, covers %(host)s, valid until %(end)s",

@@ -533,10 +533,6 @@ STRINGS = [
     # message or hint
     _('token service answered without a token'),
     # message or hint
-    _('(no log lines)'),
-    # message or hint
-    _('no exit code'),
-    # message or hint
     _('not scheduled'),
     # message or hint
     _('Synchronise the clocks of the store, the W&B nodes and this machine with NTP (chrony or systemd-timesyncd)'),
@@ -653,8 +649,6 @@ STRINGS = [
     # message or hint
     _('Application node'),
     # message or hint
-    _('not supported here: use a token or client certificate'),
-    # message or hint
     _('deploy.kubeconfig must be a kubeconfig document (a mapping)'),
     # message or hint
     _('deploy.kubeconfig is not valid YAML'),
@@ -770,8 +764,6 @@ STRINGS = [
     _('GraphQL viewer'),
     # message or hint
     _('GraphQL serverInfo'),
-    # message or hint
-    _('the system store'),
     # message or hint
     _('Serve W&B over https (a TLS-terminating proxy or ingress) and set host to its https:// URL'),
     # message or hint
