@@ -587,11 +587,11 @@ STRINGS = [
     # message or hint
     _('Lower the request or raise the limit so that requests ≤ limits'),
     # message or hint
-    _('requests <= limits'),
-    # message or hint
     _('Correct the answers field behind this value and render again; if it persists, report it as a wbsetup bug'),
     # message or hint
     _('an external Redis for replicas > 1'),
+    # message or hint
+    _('requests <= limits'),
     # message or hint
     _('Write it as redis://[:PASSWORD@]HOST:6379[/DB] (rediss:// for TLS), percent-encoding the password'),
     # message or hint
