@@ -96,12 +96,11 @@ def _verifier_subject(leaf: x509.Certificate):
     """A name the leaf itself claims, so that verification judges trust only (tls.hostname judges
     the host). A wildcard SAN is exercised through one concrete label."""
     dns, ips = _x509.sans(leaf)
-    for name in dns:
-        if name.startswith("*.") and "*" not in name[2:]:
-            name = "wildcard" + name[1:]
-        if "*" not in name:
+    for san in dns:
+        label = "wildcard" + san[1:] if san.startswith("*.") and "*" not in san[2:] else san
+        if "*" not in label:
             try:
-                return x509.DNSName(name)
+                return x509.DNSName(label)
             except ValueError:
                 continue
     return x509.IPAddress(ips[0]) if ips else None

@@ -85,7 +85,7 @@ def judge_no_handshake(name: str, port: int, exc: Exception) -> Outcome:
                 "the TLS handshake with %(host)s:%(port)s did not complete (%(error)s)",
                 host=name,
                 port=port,
-                error=str(exc) or "timed out",
+                error=str(exc) or msg("timed out"),
             ),
             msg(
                 "Check that %(host)s:%(port)s terminates TLS (the proxy or ingress in front of W&B)",
@@ -124,7 +124,7 @@ def judge_served(ctx: Context, name: str, got: _served.Served) -> Outcome:
             ),
             observed=cause.reason,
         )
-    via = "tls.ca_pem" if got.trust == "extra" else "the system store"
+    via = "tls.ca_pem" if got.trust == "extra" else msg("the system store")
     return passed(
         msg(
             "%(cert)s, trusted through %(via)s, covers %(host)s, valid until %(end)s",

@@ -287,7 +287,7 @@ async def ingress_class(ctx: Context, client) -> Outcome:
                 observed="forbidden",
             )
         raise
-    shown = ", ".join(existing) or "none"
+    shown = ", ".join(existing) or msg("(none)")
     return fail(
         msg("IngressClass %(name)s does not exist (existing: %(shown)s)", name=name, shown=shown),
         msg(

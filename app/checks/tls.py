@@ -156,7 +156,7 @@ def certificate(ctx: Context) -> Outcome:
         problems.append(msg("the leaf has an %(kind)s key, which browsers do not accept for TLS", kind=kind))
     elif kind.startswith("RSA") and key.key_size < 2048:
         problems.append(msg("the leaf has an %(kind)s-bit key; browsers need at least 2048 bits", kind=kind))
-    extra = f" + {len(rest)} intermediate(s)" if rest else ""
+    extra = msg(" + %(count)s intermediate(s)", count=len(rest)) if rest else ""
     if problems:
         return warn(
             msg("%(observed)s%(extra)s: %(problems)s", observed=observed, extra=extra, problems=MsgList(problems)),
