@@ -44,7 +44,7 @@ def load_side(spec: str, store_factory, key: bytes) -> Side:
             return _from_tree(spec, _read_tar(path), key)
         from app import answers as answers_mod
 
-        return _from_answers(spec, answers_mod.load(spec), key)
+        return from_answers(spec, answers_mod.load(spec), key)
     found = REVISION.fullmatch(spec)
     if found is None:
         raise SourceError(f"{spec}: no such file or directory, and not a stored revision PROFILE@REV")
@@ -54,10 +54,10 @@ def load_side(spec: str, store_factory, key: bytes) -> Side:
         answers, number = store_factory().get_revision(found[1], int(found[2]) if found[2] else None)
     except NotFound as exc:
         raise SourceError(f"{spec}: {exc.args[0]}") from None
-    return _from_answers(f"{found[1]}@{number}", answers, key)
+    return from_answers(f"{found[1]}@{number}", answers, key)
 
 
-def _from_answers(label: str, answers: Answers, key: bytes) -> Side:
+def from_answers(label: str, answers: Answers, key: bytes) -> Side:
     from app.artifacts.bundle import build_bundle
 
     actual = build_bundle(answers, redact=False)
