@@ -148,3 +148,20 @@ def test_unreachable_cluster_and_other_target(kube, tmp_path, capsys):
 def test_running_versions_from_images():
     pods = [pod("a", LABELS, image="registry.acme.internal/mirror/wandb/local:0.71.0"), pod("b", LABELS)]
     assert running_versions([p for p in pods], "wandb/local") == ["0.70.0", "0.71.0"]
+
+
+def test_verify_page_drift_panel(kube, client):
+    doc = _doc(kube.kubeconfig())
+    answers = parse_document(doc)
+    client.app.state.store.save_answers(answers, replace=True)
+    kube.state.objects = [served(o, i) for i, o in enumerate(desired_objects(answers))]
+    kube.state.pods = [pod("wandb-6f7c9-abcde", LABELS, image="wandb/local:0.71.0")]
+    _live(kube, "Deployment")["spec"]["replicas"] = 5
+    page = client.get("/p/acme-prod/verify").text
+    assert 'data-testid="drift-run"' in page and 'hx-post="/p/acme-prod/drift"' in page
+    panel = client.post_form("/p/acme-prod/drift", headers={"HX-Request": "true"})
+    assert panel.status_code == 200 and "Not in sync" in panel.text
+    assert "spec.replicas" in panel.text and "W&amp;B runs 0.71.0, the bundle pins 0.70.0" in panel.text
+    for value in (PASSWORD, LICENSE, S3):
+        for form in encodings(value):
+            assert form not in panel.text

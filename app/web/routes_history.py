@@ -8,10 +8,12 @@ from starlette.concurrency import run_in_threadpool
 
 from app.i18n.message import msg
 from app.store import Conflict, NotFound
+from app.web import routes_drift
 from app.web.deps import Csrf, StoreDep, load_profile, redirect, render
 from app.web.stepper import stepper
 
 router = APIRouter()
+router.include_router(routes_drift.router)  # the Verify page's drift panel
 PER_PAGE = 50
 
 
