@@ -16,7 +16,6 @@ async def drift(request: Request, name: str, store: StoreDep):
     doc = None
     if answers.deploy.target != "docker-compose" and answers.deploy.kubeconfig:
         from app.change.drift_run import run_drift
-
         from app.web.runs import resolved
 
         timeout = request.app.state.settings.check_timeout
