@@ -111,6 +111,20 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument("--since", metavar="DURATION")
     sb.add_argument("--node-report", action="append", default=[], metavar="FILE", dest="node_reports")
     sb.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS")
+
+    h = sub.add_parser("history", help="the stored revisions of a profile, oldest first")
+    h.add_argument("profile")
+    h.add_argument("--format", choices=("text", "json"), default="text")
+
+    df = sub.add_parser("diff", help="what changes in the bundle between two versions of an installation")
+    df.add_argument("old", help="answers file, bundle directory, .zip/.tar.gz archive, or PROFILE[@REV]")
+    df.add_argument("new")
+    df.add_argument("--format", choices=("text", "json"), default="text")
+
+    dr = sub.add_parser("drift", help="compare what runs in the cluster with what the bundle would apply")
+    dr.add_argument("answers")
+    dr.add_argument("--format", choices=("text", "json"), default="text")
+    dr.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS")
     return p
 
 
@@ -208,7 +222,7 @@ def cmd_import(args) -> int:
     from app import answers as answers_mod
 
     answers = answers_mod.load(args.answers)
-    _store().save_answers(answers, replace=True)
+    _store().save_answers(answers, replace=True, source="import")
     print(f"stored profile {answers.profile}")
     return EXIT_OK
 
@@ -323,6 +337,24 @@ def cmd_support_bundle(args) -> int:
     return command(args)
 
 
+def cmd_history(args) -> int:
+    from app.change.history import command
+
+    return command(args, _store())
+
+
+def cmd_diff(args) -> int:
+    from app.change.diff_cli import command
+
+    return command(args, _store)
+
+
+def cmd_drift(args) -> int:
+    from app.change.drift_cli import command
+
+    return command(args)
+
+
 COMMANDS = {
     "validate": cmd_validate,
     "schema": cmd_schema,
@@ -335,6 +367,9 @@ COMMANDS = {
     "rotate-key": cmd_rotate_key,
     "verify": cmd_verify,
     "support-bundle": cmd_support_bundle,
+    "history": cmd_history,
+    "diff": cmd_diff,
+    "drift": cmd_drift,
 }
 
 

@@ -44,11 +44,27 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
     app.state.templates = make_templates(resource_dir("templates"), app)
     app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
 
-    from app.web import routes_actions, routes_checks, routes_probe, routes_profiles, routes_review, routes_steps
+    from app.web import (
+        routes_actions,
+        routes_checks,
+        routes_history,
+        routes_probe,
+        routes_profiles,
+        routes_review,
+        routes_steps,
+    )
 
     # Specific paths first: /p/{name}/{step} would otherwise match /p/{name}/review. (The demo adds its
     # own /demo routes: app.demo.mount.)
-    for module in (routes_profiles, routes_review, routes_checks, routes_probe, routes_actions, routes_steps):
+    for module in (
+        routes_profiles,
+        routes_review,
+        routes_history,
+        routes_checks,
+        routes_probe,
+        routes_actions,
+        routes_steps,
+    ):
         app.include_router(module.router)
     from app import i18n
 

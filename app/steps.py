@@ -1,8 +1,9 @@
 """The wizard's steps, in order (a module of its own so the CLI's parser needs no answers model)."""
 
-STEPS = ("hardware", "database", "object_store", "tls", "deploy", "verify")
+STEPS = ("hardware", "database", "object_store", "tls", "deploy", "verify", "upgrade")
 # What `validate` runs without --step: everything before installing. `verify` (after installing, SPEC §4.6)
-# runs only when asked for (`wbsetup verify`, `validate --step verify`, the Verify page).
+# runs only when asked for (`wbsetup verify`, `validate --step verify`, the Verify page); `upgrade` (before
+# changing a running install's version, SPEC §4.7) only with `validate --step upgrade`.
 DEFAULT_STEPS = ("hardware", "database", "object_store", "tls", "deploy")
 
 # The secret fields each step's checks read (dotted answers paths). `validate --step S` resolves only the

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import bundle, concurrency, scale, stream_lag, support_bundle, timeouts, web
+from bench import bundle, concurrency, history, scale, stream_lag, support_bundle, timeouts, web
 
 OUT = Path(__file__).parent / "results.json"
 
@@ -28,6 +28,7 @@ def main() -> int:
         ("streaming", stream_lag.run),
         ("scale", scale.run),
         ("support_bundle", support_bundle.run),
+        ("history", history.run),
     ):
         print(f"bench: {name} …", file=sys.stderr, flush=True)
         results[name] = fn()
@@ -85,6 +86,7 @@ def main() -> int:
         ),
     ] + scale.rows(results["scale"])
     rows += support_bundle.rows(results["support_bundle"])
+    rows += history.rows(results["history"])
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'value':>18}  {'target':>8}  met")
     for label, value, target, ok in rows:

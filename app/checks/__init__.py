@@ -12,6 +12,7 @@ STEP_MODULES = {
     "tls": ("tls",),
     "deploy": ("deploy", "deploy_cluster", "deploy_nodes", "deploy_images"),
     "verify": ("verify",),
+    "upgrade": ("upgrade",),
 }
 
 

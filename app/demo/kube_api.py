@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from app.demo import kube_served
 from app.demo.kube_objects import CRD_NAME, TS, cluster_meta as _meta, node, status
 from app.demo.kube_support_api import POD_ROUTES, SUPPORT_ROUTES
 
@@ -46,6 +47,7 @@ class KubeState:
     ingresses: list = field(default_factory=list)
     secrets: list = field(default_factory=list)  # v1 Secret objects (data values included, as the API has them)
     wandb: list = field(default_factory=list)  # WeightsAndBiases resources
+    objects: list = field(default_factory=list)  # applied objects as served (app/demo/kube_served.py), by name
     deployments: list = field(default_factory=list)
     statefulsets: list = field(default_factory=list)
     token: str = TOKEN  # the bearer token the server accepts
@@ -169,6 +171,9 @@ class _Handler(BaseHTTPRequestHandler):
     def get_namespace(self, body, name):
         if self._forbidden("namespaces", "", "get"):
             return
+        applied = kube_served.find(self.st, "namespaces", None, name)
+        if applied is not None:
+            return self._send(200, applied)
         if name not in self.st.namespaces:
             return self._not_found("namespaces", "", name)
         self._send(
@@ -325,6 +330,7 @@ ROUTES: list[tuple[str, Callable]] = [
     (r"/apis/cert-manager\.io/v1/clusterissuers/([^/]+)", _Handler.get_issuer),
     *POD_ROUTES,  # pods, events, logs, Deployments, StatefulSets (verify.rollout)
     *SUPPORT_ROUTES,  # Services, Ingresses, Secrets, WeightsAndBiases (the support bundle)
+    *kube_served.ROUTES,  # named GETs of applied objects (wbsetup drift)
 ]
 
 

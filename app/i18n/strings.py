@@ -356,6 +356,12 @@ STRINGS = [
     _('Certificate chain is trusted'),
     # check tls.served
     _('Certificate served at the host'),
+    # check upgrade.running
+    _('Running W&B version'),
+    # check upgrade.direction
+    _('Upgrade direction'),
+    # check upgrade.requirements
+    _("Target version's requirements on the live servers"),
     # check verify.reach
     _('W&B host reachable'),
     # check verify.tls
@@ -778,6 +784,16 @@ STRINGS = [
     _("equals tls.cert_pem's leaf"),
     # message or hint
     _('an address'),
+    # message or hint
+    _('W&B migrates its database forward only: to go back, restore the backup taken before the upgrade (ops/restore-mysql.sh FILE) and apply the previous bundle'),
+    # message or hint
+    _('nothing to read the running version from: provide deploy.kubeconfig (kubernetes, helm-operator) or verify.api_key with host'),
+    # message or hint
+    _('the running version is not known (upgrade.running)'),
+    # message or hint
+    _('Set deploy.version to the release you upgrade to (e.g. 0.71.0), so the bundle says what runs'),
+    # message or hint
+    _('no live server to judge: provide the database (host, user, password) or deploy.kubeconfig'),
     # message or hint
     _('query Viewer { viewer { username } }'),
     # message or hint

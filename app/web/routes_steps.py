@@ -97,7 +97,7 @@ def _save(request: Request, store, name: str, step: str, values: dict[str, str])
         store.save_answers(updated, expected_version=expected, last_step=step)
     except Conflict as exc:
         return render(
-            request, "step.html", _context(request, store, answers, row, step, values=values, conflict=str(exc)), 409
+            request, "step.html", _context(request, store, answers, row, step, values=values, conflict=exc.args[0]), 409
         )
     return redirect(request, f"/p/{name}/{step}?saved=1")
 
