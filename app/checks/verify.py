@@ -97,7 +97,7 @@ def reach(ctx: Context) -> Outcome:
     return fail(message, hint, observed=cause)
 
 
-@check(TLS, "W&B certificate trusted", depends=[REACH], needs=["host"])
+@check(TLS, "W&B certificate trusted", depends=[REACH], needs=["host"], reads=["tls"])
 def tls(ctx: Context) -> Outcome:
     scheme, name, port = h.host_parts(ctx)
     if scheme != "https":
@@ -193,7 +193,7 @@ def tls(ctx: Context) -> Outcome:
 
 
 # --- health, readiness, the proxy's body limit ------------------------------------------------------
-@check("verify.health", "W&B answers /healthz", depends=HTTP_DEPENDS, needs=["host"])
+@check("verify.health", "W&B answers /healthz", depends=HTTP_DEPENDS, needs=["host"], reads=["tls", "deploy"])
 async def health(ctx: Context) -> Outcome:
     what = "GET /healthz"
     try:
@@ -229,7 +229,7 @@ async def health(ctx: Context) -> Outcome:
     )
 
 
-@check("verify.ready", "W&B ready (/ready)", depends=HTTP_DEPENDS, needs=["host"])
+@check("verify.ready", "W&B ready (/ready)", depends=HTTP_DEPENDS, needs=["host"], reads=["tls"])
 async def ready(ctx: Context) -> Outcome:
     what = "GET /ready"
     try:
@@ -266,7 +266,9 @@ def _probe_body() -> bytes:
     return head + b"x" * (BODY_MIB * 1024 * 1024 - len(head) - len(tail)) + tail
 
 
-@check("verify.proxy_body", "Proxy accepts large requests", depends=HTTP_DEPENDS, needs=["host"])
+@check(
+    "verify.proxy_body", "Proxy accepts large requests", depends=HTTP_DEPENDS, needs=["host"], reads=["tls", "deploy"]
+)
 async def proxy_body(ctx: Context) -> Outcome:
     what = f"a {BODY_MIB} MiB POST /graphql"
     fix = BODY_FIX.get(ctx.answers.deploy.target, BODY_FIX["docker-compose"])
@@ -353,7 +355,7 @@ def _data(doc: dict | None, name: str):
     return data.get(name) if isinstance(data, dict) else None
 
 
-@check(LOGIN, "Log in with the API key", depends=HTTP_DEPENDS, needs=["host", "verify.api_key"])
+@check(LOGIN, "Log in with the API key", depends=HTTP_DEPENDS, needs=["host", "verify.api_key"], reads=["tls"])
 async def login(ctx: Context) -> Outcome:
     what = "GraphQL viewer"
     try:
@@ -386,7 +388,13 @@ async def login(ctx: Context) -> Outcome:
     )
 
 
-@check("verify.version", "W&B version", depends=(*HTTP_DEPENDS, LOGIN), needs=["host", "verify.api_key"])
+@check(
+    "verify.version",
+    "W&B version",
+    depends=(*HTTP_DEPENDS, LOGIN),
+    needs=["host", "verify.api_key"],
+    reads=["tls", "deploy"],
+)
 async def version(ctx: Context) -> Outcome:
     what = "GraphQL serverInfo"
     try:
@@ -429,6 +437,6 @@ async def version(ctx: Context) -> Outcome:
 
 
 # --- Kubernetes: the pods ------------------------------------------------------------------------------
-@check("verify.rollout", "W&B pods running")
+@check("verify.rollout", "W&B pods running", reads=["deploy"])
 async def rollout(ctx: Context) -> Outcome:
     return await _rollout.rollout(ctx)
