@@ -235,8 +235,9 @@ class Report:
 def apply_ignore(result: Result, ignore: Mapping[str, str | None]) -> Result:
     """The one rule for ignoring (§4): a `fail` of an ignored check reads `warn` (its real status and the
     reason kept); a result whose ignore was lifted reads its real status again. `run_checks` applies it
-    to each result once; a stored result is judged by it again only against ignores set since it ran
-    (the web: ignoring is reversible without re-running). Returns `result` itself when nothing changes."""
+    to each result, once; the web judges a stored result by it against the current ignores, which
+    changes the result only when an ignore was set or lifted since its run (ignoring is reversible
+    without re-running). Returns `result` itself when nothing changes."""
     real = (result.original_status or result.status) if result.ignored else result.status
     if real == "fail" and result.id in ignore:
         reason = ignore[result.id]

@@ -65,8 +65,9 @@ async def start(app, store: Store, answers: Answers, step: str, only: str | None
     writes: list[asyncio.Future] = []
 
     def on_result(result) -> None:
-        # The engine applied the ignores (once): the result is final as it comes. The page hears of the result at once; the store write (a commit: milliseconds on SQLite, a
-        # round trip on MySQL) runs off the event loop, in order, on the run's own writer thread.
+        # The engine applied the ignores (once): the result is final as it comes. The page hears of it
+        # at once; the store write (a commit: milliseconds on SQLite, a round trip on MySQL) runs off
+        # the event loop, in order, on the run's own writer thread.
         row = result.to_data()  # English text plus the structured messages ("i18n") for the store
         feed.publish(with_messages(row))  # the page renders the messages in the reader's language
         writes.append(loop.run_in_executor(writer, store.add_result, run_id, row))
