@@ -19,7 +19,8 @@ from app.artifacts.images import chart_spec, chart_values
 from app.artifacts.kubernetes import LABELS, TLS_SECRET_NAME
 from app.artifacts.registry import has_credentials, pull_secret, pull_secret_refs
 from app.artifacts.serialize import dump_yaml
-from app.artifacts.wandb_env import HOST_CA_FILE, STORE_CA_FILE, host_parts, is_ip, trusted_cas
+from app.artifacts.wandb_env import HOST_CA_FILE, STORE_CA_FILE, host_parts, trusted_cas
+from app.facts.hosts import is_ip
 from app.secret import reveal
 
 

@@ -77,7 +77,7 @@ def connect(ctx: Context) -> Outcome:
                 "Check that the user may run SELECT VERSION() and SHOW GLOBAL VARIABLES",
             )
     ctx.facts["database"] = facts
-    tls = f"TLS {facts['tls']}" if facts["tls"] else "unencrypted"
+    tls = f"TLS {facts['tls']}" if facts["tls"] else msg("unencrypted")
     return passed(
         msg(
             "connected to %(host)s:%(port)s as %(user)s (%(tls)s); server %(version)s",
