@@ -11,7 +11,7 @@ import hashlib
 import hmac
 
 from app.answers import Answers
-from app.artifacts.images import app_image
+from app.artifacts.mirror import app_image
 from app.artifacts.redact import is_masked, sentinel
 from app.artifacts.registry import has_credentials, name_pull_secret, pull_secret
 from app.artifacts.serialize import dump_yaml_all

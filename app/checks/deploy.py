@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from app.checks.engine import Context, Outcome, check, fail, passed, warn
+from app.checks.engine import EVERYTHING, Context, Outcome, check, fail, passed, warn
 from app.facts.quantity import GIB, QuantityError, format_bytes, parse_quantity
 from app.i18n.message import Msg, MsgList, msg
 from app.secret import EnvRef, reveal
@@ -176,7 +176,7 @@ def validate_compose(text: str) -> str | None:
     return f"{_path(errors[0].absolute_path)}: {errors[0].message}" if errors else None
 
 
-@check("deploy.artifacts", "Rendered manifests")
+@check("deploy.artifacts", "Rendered manifests", reads=[EVERYTHING])
 def artifacts(ctx: Context) -> Outcome:
     import kubernetes_validate
 

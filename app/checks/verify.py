@@ -44,7 +44,7 @@ def reach(ctx: Context) -> Outcome:
     return r.judge_reach(ctx, name, port, cause, address, detail)
 
 
-@check(TLS, "W&B certificate trusted", depends=[REACH], needs=["host"])
+@check(TLS, "W&B certificate trusted", depends=[REACH], needs=["host"], reads=["tls"])
 def tls(ctx: Context) -> Outcome:
     scheme, name, port = h.host_parts(ctx)
     if scheme != "https":
@@ -62,7 +62,7 @@ def tls(ctx: Context) -> Outcome:
 
 
 # --- health, readiness, the proxy's body limit ------------------------------------------------------
-@check("verify.health", "W&B answers /healthz", depends=HTTP_DEPENDS, needs=["host"])
+@check("verify.health", "W&B answers /healthz", depends=HTTP_DEPENDS, needs=["host"], reads=["tls", "deploy"])
 async def health(ctx: Context) -> Outcome:
     what = "GET /healthz"
     try:
@@ -72,7 +72,7 @@ async def health(ctx: Context) -> Outcome:
     return r.judge_health(ctx, what, answer)
 
 
-@check("verify.ready", "W&B ready (/ready)", depends=HTTP_DEPENDS, needs=["host"])
+@check("verify.ready", "W&B ready (/ready)", depends=HTTP_DEPENDS, needs=["host"], reads=["tls"])
 async def ready(ctx: Context) -> Outcome:
     what = "GET /ready"
     try:
@@ -88,7 +88,9 @@ def _probe_body() -> bytes:
     return head + b"x" * (BODY_MIB * 1024 * 1024 - len(head) - len(tail)) + tail
 
 
-@check("verify.proxy_body", "Proxy accepts large requests", depends=HTTP_DEPENDS, needs=["host"])
+@check(
+    "verify.proxy_body", "Proxy accepts large requests", depends=HTTP_DEPENDS, needs=["host"], reads=["tls", "deploy"]
+)
 async def proxy_body(ctx: Context) -> Outcome:
     what = f"a {BODY_MIB} MiB POST /graphql"
     fix = BODY_FIX.get(ctx.answers.deploy.target, BODY_FIX["docker-compose"])
@@ -118,7 +120,7 @@ async def _graphql(ctx: Context, query: str) -> tuple[h.Answer, dict | None]:
     return answer, doc if isinstance(doc, dict) else None
 
 
-@check(LOGIN, "Log in with the API key", depends=HTTP_DEPENDS, needs=["host", "verify.api_key"])
+@check(LOGIN, "Log in with the API key", depends=HTTP_DEPENDS, needs=["host", "verify.api_key"], reads=["tls"])
 async def login(ctx: Context) -> Outcome:
     what = "GraphQL viewer"
     try:
@@ -128,7 +130,13 @@ async def login(ctx: Context) -> Outcome:
     return r.judge_login(ctx, what, answer, doc)
 
 
-@check("verify.version", "W&B version", depends=(*HTTP_DEPENDS, LOGIN), needs=["host", "verify.api_key"])
+@check(
+    "verify.version",
+    "W&B version",
+    depends=(*HTTP_DEPENDS, LOGIN),
+    needs=["host", "verify.api_key"],
+    reads=["tls", "deploy"],
+)
 async def version(ctx: Context) -> Outcome:
     what = "GraphQL serverInfo"
     try:
@@ -139,6 +147,6 @@ async def version(ctx: Context) -> Outcome:
 
 
 # --- Kubernetes: the pods ------------------------------------------------------------------------------
-@check("verify.rollout", "W&B pods running")
+@check("verify.rollout", "W&B pods running", reads=["deploy"])
 async def rollout(ctx: Context) -> Outcome:
     return await _rollout.rollout(ctx)
