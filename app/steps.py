@@ -17,6 +17,8 @@ STEP_SECRETS: dict[str, tuple[str, ...]] = {
     "tls": ("tls.key_pem",),
     "deploy": ("deploy.kubeconfig", "deploy.redis_url", "deploy.registry_password"),
     "verify": ("verify.api_key", "deploy.kubeconfig"),
+    # the running version (the cluster or the API) and the target's rules on the live database and cluster
+    "upgrade": ("deploy.kubeconfig", "verify.api_key", "database.password"),
 }
 
 

@@ -21,6 +21,7 @@ PREVIOUS_STEP_INPUTS = {
     "tls": ("host", "tls"),
     "deploy": None,  # the artifacts read everything
     "verify": ("host", "tls", "deploy", "verify"),
+    "upgrade": None,  # the running version and the live servers: the whole document (no entry before)
 }
 
 
