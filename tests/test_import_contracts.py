@@ -77,6 +77,12 @@ def copy(tmp_path) -> Path:
             id="checks-import-an-artifact-not-allowed",
         ),
         pytest.param(
+            "app/facts/hosts.py",
+            "from app import answers",
+            "the shared facts import nothing of the app but app.i18n",
+            id="facts-import-answers",
+        ),
+        pytest.param(
             "app/artifacts/mirror.py",
             "from app.artifacts import images",
             "no cycles among the artifact builders",
