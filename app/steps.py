@@ -5,3 +5,4 @@ STEPS = ("hardware", "database", "object_store", "tls", "deploy", "verify", "upg
 # runs only when asked for (`wbsetup verify`, `validate --step verify`, the Verify page); `upgrade` (before
 # changing a running install's version, SPEC §4.7) only with `validate --step upgrade`.
 DEFAULT_STEPS = ("hardware", "database", "object_store", "tls", "deploy")
+CLI_ONLY = ("upgrade",)  # steps without a wizard page (the History and Verify pages cover the rest)

@@ -138,3 +138,35 @@ def test_web_conflict_names_keys_and_keeps_input(client):
     assert "database.host (by web)" in stale.text and "Nothing was saved" in stale.text
     assert 'value="typed-by-me.example"' in stale.text  # the operator's input is kept
     assert [r.version for r in client.app.state.store.list_revisions("acme")] == [1, 2]
+
+
+def test_migration_gives_existing_profiles_their_first_revision(tmp_path):
+    """0003 creates the revision table and stores each existing profile's current state as a revision
+    at its current version (secrets stay encrypted: the document is copied as stored)."""
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from app.resources import resource_dir
+    from app.store.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resource_dir("migrations")))
+    document = json.dumps({"schema": 1, "profile": "acme", "database": {"host": "db", "password": {"$fernet": "x"}}})
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+        conn.execute(
+            sa.text(
+                "INSERT INTO profile (id, name, document, version, last_step, created_at, updated_at) "
+                "VALUES (1, 'acme', :d, 7, 'deploy', '2026-01-01', '2026-01-02')"
+            ),
+            {"d": document},
+        )
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        rows = conn.execute(sa.text("SELECT profile_id, version, source, changed, document FROM revision")).all()
+    assert [(r[0], r[1], r[2]) for r in rows] == [(1, 7, "web")]
+    assert json.loads(rows[0][3]) == ["database.host", "database.password"] and rows[0][4] == document
