@@ -12,6 +12,7 @@ from app.answers import loads, parse_document
 from app.settings import Settings
 from app.store import Conflict, Store
 from tests.services.wizard import make_settings
+from tests.test_store import store as db_store  # noqa: F401  (SQLite and a real MariaDB)
 
 SECRET = "rev-Pä$$w0rd-distinctive"
 OTHER = "rev-second-distinctive-99"
@@ -170,3 +171,13 @@ def test_migration_gives_existing_profiles_their_first_revision(tmp_path):
         rows = conn.execute(sa.text("SELECT profile_id, version, source, changed, document FROM revision")).all()
     assert [(r[0], r[1], r[2]) for r in rows] == [(1, 7, "web")]
     assert json.loads(rows[0][3]) == ["database.host", "database.password"] and rows[0][4] == document
+
+
+def test_revisions_and_conflicts_on_each_state_store(db_store):
+    db_store.create_profile(loads(DOC))
+    _edit(db_store, "acme", **{"database.password": OTHER})
+    with pytest.raises(Conflict, match=r"database\.password \(by web\)"):
+        db_store.save_answers(loads(DOC), expected_version=1)
+    revs = db_store.list_revisions("acme", newest_first=True)
+    assert [(r.version, r.changed) for r in revs][0] == (2, ["database.password"])
+    assert db_store.get_revision("acme", 2)[0].database.password.get_secret_value() == OTHER
