@@ -12,7 +12,7 @@ from app.answers import loads, parse_document
 from app.settings import Settings
 from app.store import Conflict, Store
 from tests.services.wizard import make_settings
-from tests.test_store import store as db_store  # noqa: F401  (SQLite and a real MariaDB)
+from tests.test_store import store as db_store  # noqa: F401, F811  (SQLite and a real MariaDB)
 
 SECRET = "rev-Pä$$w0rd-distinctive"
 OTHER = "rev-second-distinctive-99"
@@ -173,7 +173,7 @@ def test_migration_gives_existing_profiles_their_first_revision(tmp_path):
     assert json.loads(rows[0][3]) == ["database.host", "database.password"] and rows[0][4] == document
 
 
-def test_revisions_and_conflicts_on_each_state_store(db_store):
+def test_revisions_and_conflicts_on_each_state_store(db_store):  # noqa: F811
     db_store.create_profile(loads(DOC))
     _edit(db_store, "acme", **{"database.password": OTHER})
     with pytest.raises(Conflict, match=r"database\.password \(by web\)"):
