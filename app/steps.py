@@ -5,6 +5,7 @@ STEPS = ("hardware", "database", "object_store", "tls", "deploy", "verify", "upg
 # runs only when asked for (`wbsetup verify`, `validate --step verify`, the Verify page); `upgrade` (before
 # changing a running install's version, SPEC §4.7) only with `validate --step upgrade`.
 DEFAULT_STEPS = ("hardware", "database", "object_store", "tls", "deploy")
+CLI_ONLY = ("upgrade",)  # steps without a wizard page (the History and Verify pages cover the rest)
 
 # The secret fields each step's checks read (dotted answers paths). `validate --step S` resolves only the
 # {env: …} references of its steps: an unset variable that no chosen step reads does not stop the run.

@@ -165,3 +165,26 @@ def test_verify_page_drift_panel(kube, client):
     for value in (PASSWORD, LICENSE, S3):
         for form in encodings(value):
             assert form not in panel.text
+
+
+@pytest.mark.browser
+def test_drift_panel_in_the_browser(kube, live_server, page):
+    from tests.services.wizard import TOKEN
+    from tests.test_browser import shot
+
+    answers = parse_document(_doc(kube.kubeconfig()))
+    live_server.app.state.store.save_answers(answers, replace=True, last_step="verify")
+    kube.state.objects = [served(o, i) for i, o in enumerate(desired_objects(answers))]
+    kube.state.pods = [pod("wandb-6f7c9-abcde", LABELS)]
+    secret = _live(kube, "Secret", "wandb-secrets")
+    secret["data"]["LICENSE"] = base64.b64encode(b"someone-else-s-license").decode()
+    _live(kube, "Deployment")["spec"]["replicas"] = 4
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/login?token={TOKEN}&next=/p/acme-prod/verify")
+    page.click("[data-testid=drift-run]")
+    page.wait_for_selector("[data-testid=drift-verdict]")
+    text = page.inner_text("[data-testid=drift-panel]")
+    assert "Not in sync" in text and "spec.replicas" in text and "(secret changed)" in text
+    assert "someone-else-s-license" not in page.content() and LICENSE not in page.content()
+    page.locator("[data-testid=drift-panel]").scroll_into_view_if_needed()
+    shot(page, "drift-panel")

@@ -12,6 +12,7 @@ from app.answers import loads, parse_document
 from app.settings import Settings
 from app.store import Conflict, Store
 from tests.services.wizard import make_settings
+from tests.test_store import store as db_store  # noqa: F401, F811  (SQLite and a real MariaDB)
 
 SECRET = "rev-Pä$$w0rd-distinctive"
 OTHER = "rev-second-distinctive-99"
@@ -138,3 +139,45 @@ def test_web_conflict_names_keys_and_keeps_input(client):
     assert "database.host (by web)" in stale.text and "Nothing was saved" in stale.text
     assert 'value="typed-by-me.example"' in stale.text  # the operator's input is kept
     assert [r.version for r in client.app.state.store.list_revisions("acme")] == [1, 2]
+
+
+def test_migration_gives_existing_profiles_their_first_revision(tmp_path):
+    """0003 creates the revision table and stores each existing profile's current state as a revision
+    at its current version (secrets stay encrypted: the document is copied as stored)."""
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from app.resources import resource_dir
+    from app.store.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resource_dir("migrations")))
+    document = json.dumps({"schema": 1, "profile": "acme", "database": {"host": "db", "password": {"$fernet": "x"}}})
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+        conn.execute(
+            sa.text(
+                "INSERT INTO profile (id, name, document, version, last_step, created_at, updated_at) "
+                "VALUES (1, 'acme', :d, 7, 'deploy', '2026-01-01', '2026-01-02')"
+            ),
+            {"d": document},
+        )
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        rows = conn.execute(sa.text("SELECT profile_id, version, source, changed, document FROM revision")).all()
+    assert [(r[0], r[1], r[2]) for r in rows] == [(1, 7, "web")]
+    assert json.loads(rows[0][3]) == ["database.host", "database.password"] and rows[0][4] == document
+
+
+def test_revisions_and_conflicts_on_each_state_store(db_store):  # noqa: F811
+    db_store.create_profile(loads(DOC))
+    _edit(db_store, "acme", **{"database.password": OTHER})
+    with pytest.raises(Conflict, match=r"database\.password \(by web\)"):
+        db_store.save_answers(loads(DOC), expected_version=1)
+    revs = db_store.list_revisions("acme", newest_first=True)
+    assert [(r.version, r.changed) for r in revs][0] == (2, ["database.password"])
+    assert db_store.get_revision("acme", 2)[0].database.password.get_secret_value() == OTHER

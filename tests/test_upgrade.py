@@ -99,3 +99,8 @@ def test_runbook_has_the_upgrade_section(target, apply):
     for step in ("ops/", "gzip -t", "wbsetup diff deployed/ answers.yaml", "wbsetup validate answers.yaml --step upgrade",
                  apply, "wbsetup verify answers.yaml", "restore-mysql.sh"):  # fmt: skip
         assert step in section
+
+
+def test_upgrade_has_no_wizard_page(client):
+    client.create("acme")
+    assert client.get("/p/acme/upgrade").status_code == 404
