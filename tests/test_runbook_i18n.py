@@ -99,6 +99,7 @@ def test_korean_runbook_uses_the_ui_catalog():
 def test_compose_replica_note_in_both_languages():
     """The Korean compose runbook had drifted: it named `deploy.replicas` only with a .env file."""
     doc = plain_document(language="ko", deploy={"target": "docker-compose", "version": "0.70.0", "replicas": 3})
-    ko = build_bundle(answers(doc))["README.md"].decode()
-    assert "docker-compose/.env" not in ko
+    tree = build_bundle(answers(doc))
+    ko = tree["README.md"].decode()
+    assert "docker-compose/.env" not in tree  # every secret given: no .env
     assert "`deploy.replicas`는 3이지만" in ko

@@ -113,8 +113,11 @@ def mysql_versions(profile: str) -> dict:
     return {"expected": rules["expected"], "mysql57": status_57 == "pass"}
 
 
-def runbook(answers: Answers, *, files: list[str], placeholders: list[dict], redacted: bool) -> str:
-    """README.md: ordered, copy-pasteable steps for answers.deploy.target in answers.language."""
+def runbook(
+    answers: Answers, *, files: list[str], placeholders: list[dict], redacted: bool, downloads: dict[str, str]
+) -> str:
+    """README.md: ordered, copy-pasteable steps for answers.deploy.target in answers.language.
+    `downloads`: the archive names of the bundle with secrets and without ("secrets", "redacted")."""
     db, store, tls, d = answers.database, answers.object_store, answers.tls, answers.deploy
     scheme, hostname, port = host_parts(answers)
     ctx = {
@@ -124,6 +127,7 @@ def runbook(answers: Answers, *, files: list[str], placeholders: list[dict], red
         "host": answers.host or "",
         "hostname": hostname,
         "redacted": redacted,
+        "downloads": downloads,
         "files": files,
         "placeholders": placeholders,
         "image": image_ref(answers),
