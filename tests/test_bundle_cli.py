@@ -47,9 +47,10 @@ def test_render_writes_the_same_tree_as_build_bundle(tmp_path):
 def test_render_archive_writes_only_the_archive(tmp_path, kind):
     proc = render(tmp_path, plain_document(), "--out", str(tmp_path / "out"), "--archive", kind, "--redact")
     assert proc.returncode == 0, proc.stderr
-    assert [p.name for p in (tmp_path / "out").iterdir()] == [f"acme-prod-bundle.{kind}"]
+    # Without secrets, the archive says so (issue 31 item 4): acme-prod-bundle-redacted.<kind>.
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [f"acme-prod-bundle-redacted.{kind}"]
     if kind == "zip":
-        with zipfile.ZipFile(tmp_path / "out" / "acme-prod-bundle.zip") as zf:
+        with zipfile.ZipFile(tmp_path / "out" / "acme-prod-bundle-redacted.zip") as zf:
             assert (
                 zf.read("kubernetes/wandb.yaml")
                 == build_bundle(answers(plain_document()), redact=True)["kubernetes/wandb.yaml"]

@@ -128,3 +128,19 @@ def test_invalid_answers_and_archive_exit_2(tmp_path, capsys):
     fake.write_bytes(b"not a zip")
     code, _, err = _run(capsys, fake, broken)
     assert code == 2 and "not a readable zip archive" in err
+
+
+def test_an_answers_file_with_env_references_reads_the_environment(tmp_path, capsys, monkeypatch):
+    """GitOps: the answers in Git hold {env: …}; against the bundle that runs, set variables are its secrets."""
+    a = _answers(tmp_path, "a")
+    deployed = write_bundle(loads(a.read_text()), tmp_path / "deployed")
+    doc = yaml.safe_load(a.read_text())
+    doc["database"]["password"] = {"env": "DIFF_TEST_DB_PASSWORD"}
+    refs = tmp_path / "refs.yaml"
+    refs.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    monkeypatch.setenv("DIFF_TEST_DB_PASSWORD", SECRETS["database.password"])
+    assert _run(capsys, deployed, refs)[:2] == (0, "")
+    monkeypatch.delenv("DIFF_TEST_DB_PASSWORD")
+    code, out, _ = _run(capsys, deployed, refs)
+    assert code == 1 and "# secret database.password (${WANDB_DB_PASSWORD}): removed" in out
+    _no_secret(out)

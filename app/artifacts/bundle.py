@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.answers import Answers
-from app.artifacts import compose, cors, helm, images, kubernetes, ops, runbook, sql
+from app.artifacts import compose, cors, helm, images, kubernetes, ops, runbook, sql, tls_files
 from app.artifacts.manifest import ARCHIVERS, MANIFEST, manifest
 from app.artifacts.redact import finish, mask, scrub
 from app.artifacts.serialize import dump_yaml
@@ -22,7 +22,16 @@ COMPOSE = "docker-compose/docker-compose.yaml"
 ENV_FILE = "docker-compose/.env"
 REPORT_JSON, REPORT_HTML = "report/validation.json", "report/validation.html"
 REGISTRY_SECRET = "helm/registry-secret.yaml"
-OPTIONAL = (ENV_FILE, REPORT_JSON, REPORT_HTML, REGISTRY_SECRET)  # removed from an out dir when not rendered
+TLS_FILES = (tls_files.HELM_TLS_SECRET, tls_files.COMPOSE_TLS_CERT, tls_files.COMPOSE_TLS_KEY)
+# Removed from an out dir when not rendered.
+OPTIONAL = (ENV_FILE, REPORT_JSON, REPORT_HTML, REGISTRY_SECRET, *TLS_FILES)
+
+
+def archive_name(profile: str, *, redact: bool, kind: str = "zip") -> str:
+    """The download's file name: `<profile>-bundle.<kind>` holds secrets, `<profile>-bundle-redacted.<kind>`
+    does not — the two never overwrite each other in a downloads folder (the review page and
+    `wbsetup render --archive` alike)."""
+    return f"{profile}-bundle{'-redacted' if redact else ''}.{kind}"
 
 
 def _builders() -> dict[str, Callable[[Answers], str | None]]:
@@ -30,9 +39,12 @@ def _builders() -> dict[str, Callable[[Answers], str | None]]:
         COMPOSE: compose.compose_yaml,
         "docker-compose/wandb.service": compose.systemd_unit,
         "docker-compose/nginx.conf": compose.nginx_conf,
+        tls_files.COMPOSE_TLS_CERT: tls_files.compose_cert,  # the three TLS files: only with tls.mode provided
+        tls_files.COMPOSE_TLS_KEY: tls_files.compose_key,
         "kubernetes/wandb.yaml": kubernetes.kubernetes_yaml,
         "helm/values.yaml": helm.values_yaml,
         "helm/wandb-cr.yaml": helm.cr_yaml,
+        tls_files.HELM_TLS_SECRET: tls_files.tls_secret_yaml,
         REGISTRY_SECRET: helm.registry_secret_yaml,  # None (not written) without registry credentials
         "sql/bootstrap.sql": sql.bootstrap_sql,
         "sql/parameters.sql": sql.parameters_sql,
@@ -84,7 +96,11 @@ def build_bundle(
         texts[REPORT_JSON], texts[REPORT_HTML] = report_json, report_page
     files = sorted([*texts, "README.md", MANIFEST])
     rows = runbook.placeholder_rows(answers, used, {k: sorted(v) for k, v in where.items()})
-    texts["README.md"] = runbook.runbook(answers, files=files, placeholders=rows, redacted=redact)
+    downloads = {
+        "secrets": archive_name(answers.profile, redact=False),
+        "redacted": archive_name(answers.profile, redact=True),
+    }
+    texts["README.md"] = runbook.runbook(answers, files=files, placeholders=rows, redacted=redact, downloads=downloads)
     if demo:
         texts["README.md"] = DEMO_NOTICE + texts["README.md"]
     tree = {path: texts[path].encode("utf-8") for path in sorted(texts)}
@@ -103,14 +119,14 @@ def write_bundle(
     answers: Answers, out_dir, *, redact: bool = False, archive: str | None = None, report: dict | None = None
 ) -> Path:
     """Write the bundle into `out_dir` (created), or with `archive` ("zip" | "tar.gz") one archive
-    `out_dir/<profile>-bundle.<archive>` holding the tree. Returns the directory or archive path."""
+    `out_dir/<archive_name>` holding the tree. Returns the directory or archive path."""
     tree = build_bundle(answers, redact=redact, report=report)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if archive is not None:
         if archive not in ARCHIVERS:
             raise ValueError(f"archive must be one of {', '.join(ARCHIVERS)}")
-        target = out / f"{answers.profile}-bundle.{archive}"
+        target = out / archive_name(answers.profile, redact=redact, kind=archive)
         data = ARCHIVERS[archive](tree, lambda p: file_mode(p, redact))
         _write(target, data, file_mode(target.name, redact))
         return target

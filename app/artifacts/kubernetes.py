@@ -64,6 +64,17 @@ def session_key(answers: Answers) -> str | None:
     ).hexdigest()
 
 
+def tls_secret(answers: Answers) -> dict:
+    """The `kubernetes.io/tls` Secret of the provided certificate (kubernetes/wandb.yaml, helm/tls-secret.yaml)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _meta(answers, TLS_SECRET_NAME),
+        "type": "kubernetes.io/tls",
+        "stringData": {"tls.crt": answers.tls.cert_pem or "", "tls.key": reveal(answers.tls.key_pem) or ""},
+    }
+
+
 def deployment(answers: Answers) -> dict:
     d = answers.deploy
     env = []
@@ -174,15 +185,7 @@ def kubernetes_docs(answers: Answers) -> list[dict]:
             {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(answers, CA_CONFIGMAP_NAME), "data": dict(cas)}
         )
     if answers.tls.mode == "provided":
-        docs.append(
-            {
-                "apiVersion": "v1",
-                "kind": "Secret",
-                "metadata": _meta(answers, TLS_SECRET_NAME),
-                "type": "kubernetes.io/tls",
-                "stringData": {"tls.crt": answers.tls.cert_pem or "", "tls.key": reveal(answers.tls.key_pem) or ""},
-            }
-        )
+        docs.append(tls_secret(answers))
     docs += [
         deployment(answers),
         {

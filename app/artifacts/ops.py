@@ -281,7 +281,9 @@ def runbook_context(answers: Answers) -> dict:
         "cpu": CPU_THRESHOLD,
         "db_tls": answers.database.tls,
         "drill_sql": (
-            f"CREATE DATABASE IF NOT EXISTS {sql_ident(DRILL_DB)} CHARACTER SET utf8mb4 COLLATE "
+            # The scratch database starts empty on every drill: restore-mysql.sh refuses a full one.
+            f"DROP DATABASE IF EXISTS {sql_ident(DRILL_DB)}; "
+            f"CREATE DATABASE {sql_ident(DRILL_DB)} CHARACTER SET utf8mb4 COLLATE "
             f"utf8mb4_general_ci; GRANT ALL ON {sql_ident(DRILL_DB)}.* TO {sql_account(db.user)};"
         ),
         "drill_compare_sql": (

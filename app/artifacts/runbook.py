@@ -1,7 +1,10 @@
-"""Prose artifacts through Jinja: the README runbook (en/ko) and the human-readable check report.
+"""Prose artifacts through Jinja: the README runbook and the human-readable check report.
 
 Only prose goes through templates (StrictUndefined: a missing name is a bug, not an empty
 string); every command argument that comes from the answers is shell-quoted by the `sh` filter.
+The runbook is one skeleton (templates/artifacts/README.md.j2 and its partials) for every language:
+its prose is in {% trans %} blocks translated through the UI's gettext catalogs (app/i18n) into
+the render's `lang`; commands and code blocks stay outside, the same in every language.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from app import requirements
+from app import i18n, requirements
 from app.answers import SECRET_PLACEHOLDERS, Answers, get_path
 from app.artifacts import images, ops, registry
 from app.artifacts.compose import PROJECT_DIR, published_ports, uses_nginx
@@ -43,6 +46,7 @@ def _env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["sh"] = lambda v: shlex.quote(str(v))
+    i18n.install(env)  # {% trans %} in the context's `lang` (the UI's catalogs)
     return env
 
 
@@ -75,7 +79,7 @@ def placeholder_rows(answers: Answers, used: set[str], where: dict[str, list[str
                 "derived": True,
             }
         )
-    if registry.AUTH_PLACEHOLDER in used:  # derived: base64 of user:password; _registry.*.md.j2 explains it
+    if registry.AUTH_PLACEHOLDER in used:  # derived: base64 of user:password; _registry.md.j2 explains it
         rows.append(
             {
                 "name": registry.AUTH_PLACEHOLDER,
@@ -109,16 +113,21 @@ def mysql_versions(profile: str) -> dict:
     return {"expected": rules["expected"], "mysql57": status_57 == "pass"}
 
 
-def runbook(answers: Answers, *, files: list[str], placeholders: list[dict], redacted: bool) -> str:
-    """README.md: ordered, copy-pasteable steps for answers.deploy.target in answers.language."""
+def runbook(
+    answers: Answers, *, files: list[str], placeholders: list[dict], redacted: bool, downloads: dict[str, str]
+) -> str:
+    """README.md: ordered, copy-pasteable steps for answers.deploy.target in answers.language.
+    `downloads`: the archive names of the bundle with secrets and without ("secrets", "redacted")."""
     db, store, tls, d = answers.database, answers.object_store, answers.tls, answers.deploy
     scheme, hostname, port = host_parts(answers)
     ctx = {
+        "lang": answers.language,
         "profile": answers.profile,
         "target": d.target,
         "host": answers.host or "",
         "hostname": hostname,
         "redacted": redacted,
+        "downloads": downloads,
         "files": files,
         "placeholders": placeholders,
         "image": image_ref(answers),
@@ -173,7 +182,7 @@ def runbook(answers: Answers, *, files: list[str], placeholders: list[dict], red
         "ops": ops.runbook_context(answers),
         "registry": registry.runbook_context(answers),
     }
-    return _env().get_template(f"README.{answers.language}.md.j2").render(ctx)
+    return _env().get_template("README.md.j2").render(ctx)
 
 
 def report_html(report: dict, *, language: str = "en", answers=None) -> str:

@@ -1,7 +1,8 @@
 """The two sides of `wbsetup diff` (SPEC §3): an answers file, a bundle directory, a bundle archive
 (.zip / .tar.gz) or a stored revision `PROFILE@REV` (`PROFILE`: its latest), each turned into a bundle
 tree whose secrets are masked (app.change.mask), with the digests that tell whether each secret changed.
-Nothing here resolves `{env: …}` references: a diff needs no secret from the environment."""
+An answers file's `{env: …}` references resolve from the environment when their variables are set (a
+GitOps answers file against the bundle that runs); an unset one is a secret not given."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def load_side(spec: str, store_factory, key: bytes) -> Side:
             return _from_tree(spec, _read_tar(path), key)
         from app import answers as answers_mod
 
-        return from_answers(spec, answers_mod.load(spec), key)
+        return from_answers(spec, _with_environment(answers_mod.load(spec)), key)
     found = REVISION.fullmatch(spec)
     if found is None:
         raise SourceError(f"{spec}: no such file or directory, and not a stored revision PROFILE@REV")
@@ -55,6 +56,20 @@ def load_side(spec: str, store_factory, key: bytes) -> Side:
     except NotFound as exc:
         raise SourceError(f"{spec}: {exc.args[0]}") from None
     return from_answers(f"{found[1]}@{number}", answers, key)
+
+
+def _with_environment(answers: Answers) -> Answers:
+    """The answers with each `{env: …}` reference whose variable is set replaced by its value; an unset
+    one stays a reference (the bundle shows its placeholder)."""
+    from app.answers import set_doc_path
+    from app.secret import EnvRef
+
+    doc, found = answers.to_document(secrets="plain"), False
+    for path, value in answers.secrets():
+        if isinstance(value, EnvRef) and value.env in os.environ:
+            set_doc_path(doc, path, os.environ[value.env])
+            found = True
+    return Answers.model_validate(doc) if found else answers
 
 
 def from_answers(label: str, answers: Answers, key: bytes) -> Side:

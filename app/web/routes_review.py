@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from app import i18n
 from app.answers import STEPS
-from app.artifacts.bundle import build_bundle, file_mode
+from app.artifacts.bundle import archive_name, build_bundle, file_mode
 from app.artifacts.manifest import targz_bytes, zip_bytes
 from app.artifacts.serialize import dump_yaml
 from app.checks.engine import Report, Result
@@ -81,9 +81,8 @@ def download(request: Request, name: str, kind: str, store: StoreDep, secrets: b
     archiver = zip_bytes if kind == "zip" else targz_bytes
     data = archiver(tree, lambda p: file_mode(p, redact))
     media = "application/zip" if kind == "zip" else "application/gzip"
-    return Response(
-        data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}-bundle.{kind}"'}
-    )
+    filename = archive_name(name, redact=redact, kind=kind)  # the two downloads never share a name
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def _preview(app, answers, version: tuple) -> dict[str, bytes]:
