@@ -477,6 +477,38 @@ STRINGS = [
     # message or hint
     _('Check that the host and port are a MySQL server'),
     # message or hint
+    _('Serve the S3 API with a certificate issued by a CA (a private CA goes in object_store.ca_pem)'),
+    # message or hint
+    _("Check the bucket name and the key's permissions"),
+    # message or hint
+    _('Check the resolver (/etc/resolv.conf)'),
+    # message or hint
+    _('the certificate verifies against the system trust store'),
+    # message or hint
+    _('a verifiable chain'),
+    # message or hint
+    _("Correct object_store.access_key (copy it from the store's user or service account)"),
+    # message or hint
+    _('Re-enter object_store.secret_key for this access key'),
+    # message or hint
+    _('the store rejected the request: the clocks differ by more than 15 minutes'),
+    # message or hint
+    _('Synchronise the clocks with NTP (see object_store.clock_skew)'),
+    # message or hint
+    _('Grant the key s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the bucket'),
+    # message or hint
+    _("Check the store's integrity and any proxy in front of it"),
+    # message or hint
+    _('no answer'),
+    # message or hint
+    _('the certificate verifies only with the CA in object_store.ca_pem'),
+    # message or hint
+    _("W&B needs customCACerts: add this CA to global.customCACerts (Helm) or the W&B nodes' trust store"),
+    # message or hint
+    _('the leaf certificate is self-signed'),
+    # message or hint
+    _('publicly trusted'),
+    # message or hint
     _('key is encrypted; provide it unencrypted'),
     # message or hint
     _('Decrypt it once: openssl pkey -in key.pem -out key-plain.pem (asks for the passphrase)'),
@@ -599,6 +631,18 @@ STRINGS = [
     # message or hint
     _('connection refused'),
     # message or hint
+    _('the system store'),
+    # message or hint
+    _('handshake failed'),
+    # message or hint
+    _("Wait a few minutes and re-run; if it stays, read W&B's log (docker compose logs wandb; kubectl logs deploy/wandb)"),
+    # message or hint
+    _('API key refused (the viewer is null)'),
+    # message or hint
+    _('no handshake'),
+    # message or hint
+    _('null viewer'),
+    # message or hint
     _('no SANs'),
     # message or hint
     _(' (an IP address must be an IP SAN, not a DNS SAN)'),
@@ -689,47 +733,15 @@ STRINGS = [
     # message or hint
     _('deploy.kubeconfig is not valid YAML'),
     # message or hint
-    _('Serve the S3 API with a certificate issued by a CA (a private CA goes in object_store.ca_pem)'),
-    # message or hint
-    _("Check the bucket name and the key's permissions"),
-    # message or hint
     _('the endpoint is plain http: traffic to the bucket is unencrypted (BUCKET gets no ?tls=true)'),
     # message or hint
     _('Serve the S3 API over https with a certificate from a CA the W&B nodes trust'),
-    # message or hint
-    _('the certificate verifies against the system trust store'),
-    # message or hint
-    _('a verifiable chain'),
-    # message or hint
-    _("Correct object_store.access_key (copy it from the store's user or service account)"),
-    # message or hint
-    _('Re-enter object_store.secret_key for this access key'),
-    # message or hint
-    _('the store rejected the request: the clocks differ by more than 15 minutes'),
-    # message or hint
-    _('Synchronise the clocks with NTP (see object_store.clock_skew)'),
-    # message or hint
-    _('Grant the key s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the bucket'),
     # message or hint
     _('put, get (same bytes) and delete of a scratch object succeeded'),
     # message or hint
     _('a presigned PUT and GET round-tripped the same bytes over plain HTTP'),
     # message or hint
     _('Use http(s)://host[:port], e.g. https://s3.acme.internal:9000'),
-    # message or hint
-    _('Check the resolver (/etc/resolv.conf)'),
-    # message or hint
-    _('no answer'),
-    # message or hint
-    _('the certificate verifies only with the CA in object_store.ca_pem'),
-    # message or hint
-    _("W&B needs customCACerts: add this CA to global.customCACerts (Helm) or the W&B nodes' trust store"),
-    # message or hint
-    _('the leaf certificate is self-signed'),
-    # message or hint
-    _("Check the store's integrity and any proxy in front of it"),
-    # message or hint
-    _('publicly trusted'),
     # message or hint
     _('W&B does not support self-signed certificates'),
     # message or hint
@@ -795,19 +807,7 @@ STRINGS = [
     # message or hint
     _('GraphQL serverInfo'),
     # message or hint
-    _('the system store'),
-    # message or hint
     _('Serve W&B over https (a TLS-terminating proxy or ingress) and set host to its https:// URL'),
-    # message or hint
-    _("Wait a few minutes and re-run; if it stays, read W&B's log (docker compose logs wandb; kubectl logs deploy/wandb)"),
-    # message or hint
-    _('API key refused (the viewer is null)'),
-    # message or hint
-    _('null viewer'),
-    # message or hint
-    _('no handshake'),
-    # message or hint
-    _('handshake failed'),
     # message or hint
     _('input missing: host (the W&B URL whose origin the rule allows)'),
     # message or hint
