@@ -4,7 +4,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test bench system-deps lint clean demo i18n dist
+.PHONY: run test test-fast bench system-deps lint clean demo i18n dist
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,11 @@ HELM_SRC := $(firstword $(wildcard ../shared/upstream/get-helm $(WBSETUP_UPSTREA
 
 test: $(STAMP) system-deps lint .test-deps/node_modules/axe-core/axe.min.js .test-deps/bin/helm
 	$(BIN)/pytest
+
+# The inner loop: no browser, no service process, nothing slow (markers in tests/conftest.py and
+# pyproject.toml); `make test` still runs everything.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not browser and not services and not slow"
 
 bench: $(STAMP) system-deps
 	$(BIN)/python -m bench

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -69,10 +68,10 @@ def test_a_silent_api_server_times_out_within_the_timeout(kube, silent_port, how
         text = kube.kubeconfig()
     else:
         text = kube.kubeconfig(server=f"https://127.0.0.1:{silent_port}")
-    started = time.monotonic()
     connect = run(text, timeout=1.0)["deploy.cluster.connect"]
-    assert time.monotonic() - started < 3.0
+    # Our own budget fired (the runner's timeout would be an `error` without a cause): no wall clock.
     assert connect.status == "fail" and "timed out" in connect.message
+    assert connect.observed == "timeout"
 
 
 def test_client_certificate_authentication(kube):

@@ -117,9 +117,7 @@ def test_fault_turns_its_check_red_and_back(demo, fault, check_id, status, words
     step = check_id.split(".")[0]
     demo.set_fault(fault, True)
     try:
-        started = time.monotonic()
         results = run(demo, step)
-        elapsed = time.monotonic() - started
     finally:
         demo.set_fault(fault, False)
     got = results[check_id]
@@ -128,9 +126,9 @@ def test_fault_turns_its_check_red_and_back(demo, fault, check_id, status, words
     assert others <= ALSO_RED.get(fault, set()), f"{fault} should turn {check_id} red, not also {others}"
     if status == "fail":
         assert got.hint, "a failing check says what to do"
-    if fault == "slow_db":  # streaming, not hanging: connect still passes, the run ends near the timeout
+    if fault == "slow_db":  # streaming, not hanging: connect still passes, the slow statements time out
         assert results["database.connect"].status == "pass"
-        assert elapsed < 3 * TIMEOUT + 1
+        assert "timed out" in got.message
     assert run(demo, step)[check_id].status == "pass"
 
 
@@ -199,7 +197,6 @@ def test_demo_refuses_anything_but_loopback(capsys):
 def test_wbsetup_demo_command_starts_fast_and_stops_on_ctrl_c():
     port = free_port()
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    started = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-m", "app", "demo", "--port", str(port)],
         stdout=subprocess.PIPE,
@@ -209,8 +206,7 @@ def test_wbsetup_demo_command_starts_fast_and_stops_on_ctrl_c():
         start_new_session=True,
     )
     try:
-        wait_port(port, timeout=10)
-        ready = time.monotonic() - started
+        wait_port(port, timeout=10)  # a bound, not a measure: start-up time is bench's (CLI start)
         import httpx
 
         assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
@@ -221,7 +217,6 @@ def test_wbsetup_demo_command_starts_fast_and_stops_on_ctrl_c():
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     assert proc.returncode == 0, err
-    assert ready < 10
     assert "/login?token=" in out and "next=/p/demo/hardware" in out
     assert "stopped" in out
     assert _refused(port)

@@ -2,32 +2,13 @@
 
 import pytest
 
-from app.answers import parse_document
 from app.artifacts import kubernetes
 from app.checks.deploy import validate_compose, validate_kubernetes
-from app.checks.engine import run_checks_sync
-
-BASE = {
-    "schema": 1,
-    "profile": "deploy-test",
-    "host": "https://wandb.example.com",
-    "database": {"host": "db.example.com", "password": "pw"},
-    "object_store": {
-        "endpoint": "https://s3.example.com",
-        "bucket": "wandb-files",
-        "access_key": "AK",
-        "secret_key": "SK",
-    },
-}
+from tests import factories as f
 
 
 def answers(deploy=None, **top):
-    return parse_document({**BASE, **top, "deploy": deploy or {}})
-
-
-def run(check_id, a):
-    (result,) = run_checks_sync(a, only=[check_id], timeout=30).results
-    return result
+    return f.answers(**top, deploy=deploy or {})
 
 
 @pytest.mark.parametrize(
@@ -40,7 +21,7 @@ def run(check_id, a):
     ],
 )
 def test_version(version, status):
-    result = run("deploy.version", answers({"version": version} if version else {}))
+    result = f.result(answers({"version": version} if version else {}), "deploy.version", timeout=30)
     assert result.status == status
     if status == "warn":
         assert "deploy.version" in result.hint
@@ -72,7 +53,7 @@ def test_version(version, status):
 )
 def test_resources(deploy, memory_gib, status, needle):
     hw = {"app": {"memory_gib": memory_gib}} if memory_gib else {}
-    result = run("deploy.resources", answers(deploy, hardware=hw))
+    result = f.result(answers(deploy, hardware=hw), "deploy.resources", timeout=30)
     assert result.status == status, result.message
     assert needle in result.message
 
@@ -85,12 +66,12 @@ def test_artifacts_pass_for_every_target_and_tls_mode():
             {"mode": "external"},
             {"mode": "none"},
         ):
-            result = run("deploy.artifacts", answers({"target": target, "version": "0.70.0"}, tls=tls))
+            result = f.result(answers({"target": target, "version": "0.70.0"}, tls=tls), "deploy.artifacts", timeout=30)
             assert result.status == "pass", (target, tls, result.message)
 
 
 def test_artifacts_pass_with_nothing_but_the_profile():
-    result = run("deploy.artifacts", parse_document({"schema": 1, "profile": "empty"}))
+    result = f.result(f.answers(f.MINIMAL), "deploy.artifacts", timeout=30)
     assert result.status == "pass", result.message
 
 
@@ -103,7 +84,7 @@ def test_artifacts_fail_names_the_first_error_path(monkeypatch):
         return doc
 
     monkeypatch.setattr(kubernetes, "deployment", broken)
-    result = run("deploy.artifacts", answers({"version": "0.70.0"}))
+    result = f.result(answers({"version": "0.70.0"}), "deploy.artifacts", timeout=30)
     assert result.status == "fail"
     assert result.message.startswith("kubernetes/wandb.yaml: Deployment/wandb: spec.template.spec.containers[0]")
     assert "resource" in result.message

@@ -6,18 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.answers import parse_document
-from app.checks.engine import run_checks_sync
+from tests import factories as f
 
 BASE = {"schema": 1, "profile": "replicas-test", "host": "https://wandb.example.com"}
 REDIS = "redis://:p%40ss@redis.example.com:6379/0"
-
-
-def run(deploy: dict):
-    (result,) = run_checks_sync(
-        parse_document({**BASE, "deploy": deploy}), only=["deploy.replicas"], timeout=10
-    ).results
-    return result
 
 
 @pytest.mark.parametrize(
@@ -35,13 +27,13 @@ def run(deploy: dict):
     ],
 )
 def test_replicas_judgement(deploy, status):
-    result = run(deploy)
+    result = f.result(f.answers(BASE, deploy=deploy), "deploy.replicas")
     assert result.status == status, result
     assert result.hint if status != "pass" else not result.hint
 
 
 def test_fail_says_why():
-    result = run({"target": "kubernetes", "replicas": 3})
+    result = f.result(f.answers(BASE, deploy={"target": "kubernetes", "replicas": 3}), "deploy.replicas")
     assert "each replica would keep its own sessions and cache" in result.message
     assert "deploy.redis_url" in result.hint
 
@@ -57,6 +49,8 @@ def test_fail_says_why():
     ],
 )
 def test_bad_redis_url_fails_without_showing_it(url):
-    result = run({"target": "kubernetes", "replicas": 1, "redis_url": url})
+    result = f.result(
+        f.answers(BASE, deploy={"target": "kubernetes", "replicas": 1, "redis_url": url}), "deploy.replicas"
+    )
     assert result.status == "fail" and "deploy.redis_url" in result.message
     assert "secretpw" not in f"{result.message} {result.hint} {result.observed}"

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.answers import parse_document
 from app.checks._registry_probe import parse_challenge, ssl_context
-from app.checks.engine import run_checks_sync
+from tests import factories as f
 from tests.bundle_corpus import HOSTILE
 
 PULLER = "puller"
@@ -39,20 +38,12 @@ def answers(reg, *, user=None, password=None, ca_pem=None, version="0.70.0"):
         deploy["registry_password"] = password
     if ca_pem:
         deploy["registry_ca_pem"] = ca_pem
-    return parse_document(
-        {
-            "schema": 1,
-            "profile": "reg",
-            "host": "https://wandb.acme.internal",
-            "tls": {"mode": "provided", "cert_pem": "C", "key_pem": "K"},
-            "deploy": deploy,
-        }
+    return f.answers(
+        f.MINIMAL,
+        host="https://wandb.acme.internal",
+        tls={"mode": "provided", "cert_pem": "C", "key_pem": "K"},
+        deploy=deploy,
     )
-
-
-def run(a):
-    (result,) = run_checks_sync(a, only=["deploy.images"], timeout=10).results
-    return result
 
 
 def _text(result) -> str:
@@ -60,14 +51,14 @@ def _text(result) -> str:
 
 
 def test_open_registry_finds_the_image_and_the_multi_arch_index(filled):
-    r = run(answers(filled("open")))
+    r = f.result(answers(filled("open")), "deploy.images")
     assert r.status == "pass", r.message
     assert r.observed == "2/2 found"
 
 
 @pytest.mark.parametrize("auth", ["htpasswd", "token"])
 def test_credentials_demanded_and_not_given_warns(filled, auth):
-    r = run(answers(filled(auth)))
+    r = f.result(answers(filled(auth)), "deploy.images")
     assert r.status == "warn", r.message
     assert "credentials" in str(r.message)
 
@@ -78,7 +69,7 @@ def test_credentials_answer_the_challenge(filled, pki, auth, password):
     reg = filled(auth)
     user = f"{PULLER}-{abs(hash(password)) % 10**6}"
     reg.add_user(user, password)
-    r = run(answers(reg, user=user, password=password, ca_pem=pki.root_pem))
+    r = f.result(answers(reg, user=user, password=password, ca_pem=pki.root_pem), "deploy.images")
     assert r.status == "pass", r.message
     assert r.observed == "2/2 found"
     assert password not in _text(r)
@@ -88,7 +79,10 @@ def test_token_flow_asks_for_pull_scope_with_the_service(filled, pki):
     reg = filled("token")
     reg.add_user("scoped", "scoped-pw")
     reg.tokens.requests.clear()
-    assert run(answers(reg, user="scoped", password="scoped-pw", ca_pem=pki.root_pem)).status == "pass"
+    assert (
+        f.result(answers(reg, user="scoped", password="scoped-pw", ca_pem=pki.root_pem), "deploy.images").status
+        == "pass"
+    )
     asked = [q for q in reg.tokens.requests if q["user"] == "scoped"]
     assert sorted(q["query"]["scope"][0] for q in asked) == [
         "repository:mirror/nginx:pull",
@@ -102,7 +96,10 @@ def test_token_service_answering_access_token_only(filled, pki):
     reg.add_user("oauth", "oauth-pw")
     reg.tokens.field = "access_token"
     try:
-        assert run(answers(reg, user="oauth", password="oauth-pw", ca_pem=pki.root_pem)).status == "pass"
+        assert (
+            f.result(answers(reg, user="oauth", password="oauth-pw", ca_pem=pki.root_pem), "deploy.images").status
+            == "pass"
+        )
     finally:
         reg.tokens.field = "token"
 
@@ -114,7 +111,7 @@ def test_refused_credentials_fail_once_without_the_password(filled, pki, auth):
     if reg.tokens is not None:
         reg.tokens.requests.clear()
     wrong = "Wr0ng-p@ss:word"
-    r = run(answers(reg, user="refused", password=wrong, ca_pem=pki.root_pem))
+    r = f.result(answers(reg, user="refused", password=wrong, ca_pem=pki.root_pem), "deploy.images")
     assert r.status == "fail", r.message
     assert "refused the credentials" in str(r.message)
     assert str(r.observed) == "registry refused the credentials"
@@ -126,7 +123,7 @@ def test_refused_credentials_fail_once_without_the_password(filled, pki, auth):
 def test_missing_image_with_credentials_fails_naming_it(filled, pki):
     reg = filled("token")
     reg.add_user("miss", "miss-pw")
-    r = run(answers(reg, user="miss", password="miss-pw", ca_pem=pki.root_pem, version="0.71.0"))
+    r = f.result(answers(reg, user="miss", password="miss-pw", ca_pem=pki.root_pem, version="0.71.0"), "deploy.images")
     assert r.status == "fail"
     assert f"{reg.host}/mirror/wandb/local:0.71.0" in str(r.message)
     assert "skopeo copy --all docker://docker.io/wandb/local:0.71.0" in str(r.hint)
@@ -137,17 +134,20 @@ def test_token_service_over_https_needs_the_registry_ca(filled, other_pki):
     unrelated CA) the system store does not trust it."""
     reg = filled("token")
     reg.add_user("ca", "ca-pw")
-    r = run(answers(reg, user="ca", password="ca-pw", ca_pem=other_pki.root_pem))
+    r = f.result(answers(reg, user="ca", password="ca-pw", ca_pem=other_pki.root_pem), "deploy.images")
     assert r.status == "fail"
     assert "TLS certificate not trusted" in str(r.message)
-    r = run(answers(reg, user="ca", password="ca-pw"))
+    r = f.result(answers(reg, user="ca", password="ca-pw"), "deploy.images")
     assert r.status == "fail" and "not trusted" in str(r.message)
 
 
 def test_registry_ca_that_is_not_pem_fails_naming_the_field(filled):
     reg = filled("htpasswd")
-    r = run(
-        answers(reg, user=PULLER, password="x", ca_pem="-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")
+    r = f.result(
+        answers(
+            reg, user=PULLER, password="x", ca_pem="-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"
+        ),
+        "deploy.images",
     )
     assert r.status == "fail"
     assert "deploy.registry_ca_pem" in str(r.message)
@@ -190,7 +190,7 @@ def test_plain_http_token_realm_off_loopback_is_refused_without_sending_the_pass
 
 
 def test_password_without_user_warns_that_it_reaches_nothing(filled):
-    r = run(answers(filled("htpasswd"), password="lonely-pw"))
+    r = f.result(answers(filled("htpasswd"), password="lonely-pw"), "deploy.images")
     assert r.status == "warn"
     assert "deploy.registry_username" in str(r.message) and "lonely-pw" not in _text(r)
 

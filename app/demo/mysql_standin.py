@@ -60,6 +60,11 @@ class StandinState:
     version: str = VERSION
     variables: dict = field(default_factory=lambda: dict(TUNED_VARIABLES))
     delay: float = 0.0  # seconds added to every data statement ("slow database")
+    aurora_version: str | None = None  # answer to SELECT aurora_version(); None: no such function
+    grants: tuple[str, ...] = (
+        f"GRANT USAGE ON *.* TO `{USER}`@`%`",
+        f"GRANT ALL PRIVILEGES ON `{DATABASE}`.* TO `{USER}`@`%`",
+    )
     tables: dict = field(default_factory=dict)  # scratch tables: name → {id: v}
 
 
@@ -106,19 +111,15 @@ def _session_factory(state: StandinState):
             return [(n, state.variables[n]) for n in wanted if n in state.variables], ["Variable_name", "Value"]
 
         def _aurora(self):
-            raise MysqlError("FUNCTION aurora_version does not exist", code=1305)
+            if state.aurora_version is None:
+                raise MysqlError("FUNCTION aurora_version does not exist", code=1305)
+            return [(state.aurora_version,)], ["aurora_version()"]
 
         def _current_user(self):
             return [(f"{USER}@%",)], ["CURRENT_USER()"]
 
         def _grants(self):
-            return (
-                [
-                    (f"GRANT USAGE ON *.* TO `{USER}`@`%`",),
-                    (f"GRANT ALL PRIVILEGES ON `{DATABASE}`.* TO `{USER}`@`%`",),
-                ],
-                [f"Grants for {USER}@%"],
-            )
+            return [(g,) for g in state.grants], [f"Grants for {USER}@%"]
 
         def _schemata(self, name: str):
             rows = [("utf8mb4", "utf8mb4_general_ci")] if name == DATABASE else []
