@@ -64,7 +64,7 @@ def answers_file(request: Request):
     from app.demo import headless
 
     text = headless.answers_yaml(headless.current_answers(_demo(request)))
-    return _download(text, headless.ANSWERS_NAME, "application/yaml")
+    return _download(text, headless.ANSWERS_NAME, "application/yaml; charset=utf-8")
 
 
 @router.get("/demo/demo.env")
@@ -73,9 +73,9 @@ def env_file(request: Request):
     from app.demo import headless
 
     text = headless.env_file(headless.current_answers(_demo(request)))
-    return _download(text, headless.ENV_NAME, "text/plain")
+    return _download(text, headless.ENV_NAME, "text/plain; charset=utf-8")
 
 
 def _download(text: str, name: str, media_type: str) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
-    return Response(text, media_type=f"{media_type}; charset=utf-8", headers=headers)
+    return Response(text, media_type=media_type, headers=headers)
