@@ -14,6 +14,7 @@ from app.artifacts.serialize import dump_yaml
 from app.secret import reveal
 
 ANSWERS_NAME, ENV_NAME = "demo-answers.yaml", "demo.env"
+ANSWERS_TYPE, ENV_TYPE = "application/yaml; charset=utf-8", "text/plain; charset=utf-8"
 
 
 def current_answers(demo) -> Answers:

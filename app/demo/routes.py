@@ -64,7 +64,7 @@ def answers_file(request: Request):
     from app.demo import headless
 
     text = headless.answers_yaml(headless.current_answers(_demo(request)))
-    return _download(text, headless.ANSWERS_NAME, "application/yaml; charset=utf-8")
+    return _download(text, headless.ANSWERS_NAME, headless.ANSWERS_TYPE)
 
 
 @router.get("/demo/demo.env")
@@ -73,7 +73,7 @@ def env_file(request: Request):
     from app.demo import headless
 
     text = headless.env_file(headless.current_answers(_demo(request)))
-    return _download(text, headless.ENV_NAME, "text/plain; charset=utf-8")
+    return _download(text, headless.ENV_NAME, headless.ENV_TYPE)
 
 
 def _download(text: str, name: str, media_type: str) -> Response:
