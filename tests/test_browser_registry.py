@@ -35,7 +35,7 @@ def test_registry_credentials_in_the_browser(live_server, page, oci_registry_fac
     save(page)
     assert PASSWORD not in page.content()
     assert page.input_value("#f-deploy-registry_password") == ""
-    label = page.inner_text("label[for='f-deploy-registry_username']")
+    label = (page.text_content("label[for='f-deploy-registry_username']") or "").strip()  # in the folded section
     assert label.startswith("레지스트리 사용자" if lang == "ko" else "Registry user"), label
     run_checks(page)
     assert status(page, "deploy.images") == "pass", page.inner_text("#checks tr[data-check='deploy.images']")
