@@ -21,8 +21,8 @@ pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "test-results" / "screenshots"
 WIDTH, HEIGHT = 1280, 800
 # The verdict in the first screen, the rest a click away. Before the grouping (#31 item 9) the demo's deploy
-# page was 5,270 px and its review 7,982 px; grouped, 3,610 and 2,150 (2,990 with one step's results open
-# because something failed). The deploy page's length is now its form's Deployment section.
+# page was 5,270 px and its review 7,982 px (English); grouped, about 3,570 and 2,800 (more when a failing
+# step's results open). The deploy page's length is now its form's Deployment section.
 MAX_DEPLOY_HEIGHT = 5 * HEIGHT
 MAX_REVIEW_HEIGHT = 4 * HEIGHT
 
