@@ -6,11 +6,16 @@ STAMP   := $(VENV)/.installed
 
 .PHONY: run test test-fast bench system-deps lint clean demo i18n dist
 
+# Installs are quiet: pip's output (and the build backend's) goes to $(VENV)/install.log, shown only on failure.
+INSTALL_LOG := $(VENV)/install.log
+PIP_QUIET   := -q --disable-pip-version-check --no-input
+
 $(STAMP): pyproject.toml
-	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
-	touch $@
+	@echo "wbsetup: installing into $(VENV) (log: $(INSTALL_LOG))"
+	@$(PY) -m venv $(VENV)
+	@$(BIN)/pip install $(PIP_QUIET) --upgrade pip > $(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG); exit 1; }
+	@$(BIN)/pip install $(PIP_QUIET) -e '.[test]' >> $(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG); exit 1; }
+	@touch $@
 
 # The wheel, the sdist (which builds the same wheel) and dist/wheelhouse/ for offline installs (SPEC §9).
 dist: $(STAMP)

@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="serve the wizard against simulated infrastructure")
     d.add_argument("--host", default="127.0.0.1")
     d.add_argument("--port", type=int, default=8080)
+    d.add_argument(
+        "--print-answers",
+        action="store_true",
+        help="also write the demo's answers file and its environment file, and print how to use them",
+    )
 
     sub.add_parser("rotate-key", help="re-encrypt stored secrets with a new key")
 
@@ -206,8 +211,10 @@ def cmd_render(args) -> int:
     answers = answers_mod.load(args.answers)
     if not args.redact:
         answers = answers.resolved(os.environ)
+    from app.artifacts.written import summary
+
     path = write_bundle(answers, args.out, redact=args.redact, archive=args.archive)
-    print(path)
+    sys.stdout.write(summary(path, target=answers.deploy.target, redact=args.redact))
     return EXIT_OK
 
 
@@ -257,7 +264,7 @@ def cmd_demo(args) -> int:
         )
     from app.demo import run_demo
 
-    return run_demo(args.host, args.port)
+    return run_demo(args.host, args.port, print_answers=args.print_answers)
 
 
 def cmd_probe(args) -> int:

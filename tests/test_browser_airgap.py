@@ -26,6 +26,8 @@ def test_airgap_and_day_two_in_the_browser(live_server, page, registry, lang):  
     page.goto(f"{live_server.url}/p/airgap-{lang}/deploy")
     page.select_option("#f-deploy-target", "docker-compose")
     page.fill("#f-deploy-version", "0.70.0")
+    page.click("[data-testid=fold-deploy]")  # the optional sections are folded (#31 item 9)
+    page.click("[data-testid=fold-operations]")
     page.fill("#f-deploy-registry", reg)
     page.fill("#f-operations-backup_dir", "/srv/wandb-backups")
     page.fill("#f-operations-backup_hour", "3")

@@ -27,6 +27,7 @@ def test_registry_credentials_in_the_browser(live_server, page, oci_registry_fac
     page.goto(f"{live_server.url}/p/registry-{lang}/deploy")
     page.select_option("#f-deploy-target", "docker-compose")
     page.fill("#f-deploy-version", "0.70.0")
+    page.click("[data-testid=fold-deploy]")  # the air-gapped section is folded (#31 item 9)
     page.fill("#f-deploy-registry", f"{reg.host}/mirror")
     page.fill("#f-deploy-registry_username", f"browser-{lang}")
     assert page.get_attribute("#f-deploy-registry_password", "type") == "password"
@@ -34,11 +35,12 @@ def test_registry_credentials_in_the_browser(live_server, page, oci_registry_fac
     save(page)
     assert PASSWORD not in page.content()
     assert page.input_value("#f-deploy-registry_password") == ""
-    label = page.inner_text("label[for='f-deploy-registry_username']")
+    label = (page.text_content("label[for='f-deploy-registry_username']") or "").strip()  # in the folded section
     assert label.startswith("레지스트리 사용자" if lang == "ko" else "Registry user"), label
     run_checks(page)
     assert status(page, "deploy.images") == "pass", page.inner_text("#checks tr[data-check='deploy.images']")
     shot(page, f"{lang}-deploy-registry-credentials")
+    page.click("[data-testid=fold-deploy]")
     page.fill("#f-deploy-registry_password", "wrong-" + PASSWORD)
     save(page)
     run_checks(page)

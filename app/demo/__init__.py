@@ -174,8 +174,10 @@ def mount(app, demo: Demo) -> None:
     demo.attach(app.state.store)
 
 
-def run_demo(host: str = "127.0.0.1", port: int = 8080) -> int:
-    """Serve the wizard on `host:port` against a fresh Demo; returns the exit code (2: not loopback)."""
+def run_demo(host: str = "127.0.0.1", port: int = 8080, *, print_answers: bool = False) -> int:
+    """Serve the wizard on `host:port` against a fresh Demo; returns the exit code (2: not loopback).
+    print_answers: also write the demo's answers and environment files (app/demo/headless.py) and say how
+    to use them. The login URL comes last, framed: what a person needs to read among the output."""
     if host not in LOOPBACK:
         print(
             f"wbsetup demo: refusing to listen on {host}: the demo serves on loopback only (127.0.0.1)", file=sys.stderr
@@ -198,13 +200,30 @@ def run_demo(host: str = "127.0.0.1", port: int = 8080) -> int:
         app = create_app(settings, token=token)
         mount(app, demo)
         shown = f"[{host}]" if ":" in host else host
+        base = f"http://{shown}:{port}"
         print(
             "wbsetup demo: DEMO — simulated infrastructure on loopback "
             f"(MySQL stand-in 127.0.0.1:{demo.mysql.port}, S3 {demo.s3.endpoint}, Kubernetes API {demo.cluster.url}, "
             f"registry {demo.registry.registry}, W&B {demo.host} behind {'nginx' if demo.use_nginx else 'a Python proxy'})"
         )
-        print(f"wbsetup demo: open http://{shown}:{port}/login?token={token}&next=/p/{PROFILE}/hardware", flush=True)
-        print(f"wbsetup demo: fault toggles at http://{shown}:{port}/demo — Ctrl-C stops everything", flush=True)
+        if print_answers:
+            from app.demo import headless
+
+            answers_path, env_path = headless.write(demo.answers(), Path(tmp))
+            print(f"wbsetup demo: the CLI and GitOps path — answers {answers_path}, environment {env_path}:")
+            print(f"    set -a; . {env_path}; set +a")
+            print(f"    wbsetup validate {answers_path}")
+        else:
+            print(f"wbsetup demo: answers for the CLI at {base}/demo (or start with --print-answers)")
+        print(f"wbsetup demo: fault toggles at {base}/demo — Ctrl-C stops everything")
+        print(frame("Open the demo wizard in your browser:", f"{base}/login?token={token}&next=/p/{PROFILE}/hardware"))
+        sys.stdout.flush()
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     print("wbsetup demo: stopped; the demo state was discarded")
     return 0
+
+
+def frame(*lines: str) -> str:
+    """`lines` between two rules, indented: the one thing to read among a command's output."""
+    rule = "=" * max(72, max(len(line) + 4 for line in lines))
+    return "\n".join(["", rule, *(f"  {line}" for line in lines), rule, ""])

@@ -4,6 +4,7 @@ Added to the wizard by app.demo.mount()."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import Response
 
 from app.demo import PROFILE
 from app.demo.faults import BY_ID, FAULTS
@@ -55,3 +56,26 @@ def reset(request: Request):
         if demo.active[fault.id]:
             demo.set_fault(fault.id, False)
     return redirect(request, "/demo")
+
+
+@router.get("/demo/answers.yaml")
+def answers_file(request: Request):
+    """The demo profile as an answers file, secrets as {env: …} references (app/demo/headless.py)."""
+    from app.demo import headless
+
+    text = headless.answers_yaml(headless.current_answers(_demo(request)))
+    return _download(text, headless.ANSWERS_NAME, headless.ANSWERS_TYPE)
+
+
+@router.get("/demo/demo.env")
+def env_file(request: Request):
+    """The values of those references in this demo run (throw-away demo secrets)."""
+    from app.demo import headless
+
+    text = headless.env_file(headless.current_answers(_demo(request)))
+    return _download(text, headless.ENV_NAME, headless.ENV_TYPE)
+
+
+def _download(text: str, name: str, media_type: str) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    return Response(text, media_type=media_type, headers=headers)

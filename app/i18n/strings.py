@@ -943,6 +943,8 @@ STRINGS = [
     # message or hint
     _("baseline-8.0.28 — the bare-metal guide's rules (MySQL 5.7 or 8.0.28+)"),
     # message or hint
+    _('Check that the service is reachable, or raise the timeout beside “Run checks”'),
+    # message or hint
     _('Apply bootstrap'),
     # message or hint
     _('Create bucket'),
@@ -952,6 +954,8 @@ STRINGS = [
     _('node report too large (at most 64 KiB)'),
     # message or hint
     _('node report: not JSON (upload the output of `wbsetup probe --node`)'),
+    # message or hint
+    _('timeout: a number of seconds between 1 and 600'),
     # message or hint
     _('reason: say why this failure is acceptable (it is shown in the report)'),
     # message or hint

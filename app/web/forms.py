@@ -34,6 +34,7 @@ class Section:
     prefix: str  # dotted path of the section ("" = top level)
     model: type[BaseModel]
     fields: tuple[str, ...] | None = None  # None = every field of the model
+    fold: bool = False  # shown folded (a <details> to open) unless a field has an error: optional extras
 
 
 # One paragraph under each step's title: what the step is for and what the checks do.
@@ -85,8 +86,8 @@ STEP_SECTIONS: dict[str, list[Section]] = {
     "tls": [Section("W&B host", "", Answers, ("host",)), Section("TLS", "tls", TLS)],
     "deploy": [
         Section("Deployment", "deploy", Deploy, tuple(n for n in Deploy.model_fields if n not in AIRGAP_FIELDS)),
-        Section("Air-gapped installs", "deploy", Deploy, AIRGAP_FIELDS),
-        Section("Day two: backups", "operations", Operations),
+        Section("Air-gapped installs", "deploy", Deploy, AIRGAP_FIELDS, fold=True),
+        Section("Day two: backups", "operations", Operations, fold=True),
         Section("License", "", Answers, ("license",)),
     ],
     "verify": [Section("After installing", "verify", Verify)],

@@ -53,9 +53,10 @@ def panel_context(
     }
 
 
-def _panel(request, store, answers, step, run_id, poll=False):
+def _panel(request, store, answers, step, run_id, poll=False, timeout=None):
     latest, ignores = store.latest_results(answers.profile), store.ignores(answers.profile)  # once per request
     context = panel_context(store, answers, step, run_id, poll=poll, latest=latest, ignores=ignores)
+    context["timeout"] = timeout
     finished = run_id is not None and context["progress"]["done"]
     # refresh the stepper's states
     context["stepper_oob"] = stepper(store, answers, latest=latest, ignores=ignores) if finished else None
@@ -72,12 +73,21 @@ def _html(request, template: str, context: dict) -> str:
 
 
 @router.post("/p/{name}/checks/{step}", dependencies=[Csrf])
-async def run_step(request: Request, name: str, step: str, store: StoreDep, only: str | None = Form(None)):
+async def run_step(
+    request: Request,
+    name: str,
+    step: str,
+    store: StoreDep,
+    only: str | None = Form(None),
+    timeout: float | None = Form(None),  # the step's timeout setting (seconds per check)
+):
     require_step(step, STEPS)
     answers, _ = await run_in_threadpool(load_profile, store, name)
     if only is not None and only not in {c.id for c in checks_for([step])}:
         raise HTTPException(404, msg("unknown check %(only)s in step %(step)s", only=repr(only), step=step))
-    timeout = request.app.state.settings.check_timeout
+    if timeout is not None and not 0 < timeout <= 600:
+        raise HTTPException(422, "timeout: a number of seconds between 1 and 600")
+    timeout = timeout or request.app.state.settings.check_timeout
     run_id = await runs.start(request.app, store, answers, step, only, timeout)
     feed = runs.feeds(request.app)[run_id]
     loop = asyncio.get_running_loop()
@@ -87,7 +97,7 @@ async def run_step(request: Request, name: str, step: str, store: StoreDep, only
             await asyncio.wait_for(feed.waiter().wait(), left)
         except TimeoutError:
             break
-    return await run_in_threadpool(_panel, request, store, answers, step, run_id)
+    return await run_in_threadpool(_panel, request, store, answers, step, run_id, False, timeout)
 
 
 @router.get("/p/{name}/checks/{step}")

@@ -12,6 +12,7 @@ from app.artifacts.bundle import archive_name, build_bundle, file_mode
 from app.artifacts.manifest import targz_bytes, zip_bytes
 from app.artifacts.serialize import dump_yaml
 from app.checks.engine import Report, Result
+from app.steps import CLI_ONLY
 from app.web import routes_support, runs
 from app.web.deps import StoreDep, load_profile, render
 from app.web.stepper import stepper
@@ -38,7 +39,11 @@ def review(request: Request, name: str, store: StoreDep):
     if row.last_step != "review":
         store.set_last_step(name, "review")
     latest, ignores = store.latest_results(name), store.ignores(name)  # once, not once per step
-    all_rows = {step: runs.rows(store, answers, step, latest=latest, ignores=ignores)[0] for step in STEPS}
+    all_rows = {
+        step: runs.rows(store, answers, step, latest=latest, ignores=ignores)[0]
+        for step in STEPS
+        if step not in CLI_ONLY
+    }
     preview = _preview(request.app, answers, (row.id, row.version, row.updated_at))
     from app.web.topology import SHOWN_NODES, topology_svg
 

@@ -78,6 +78,10 @@ def make_templates(directory: Path, app) -> Jinja2Templates:
     env.globals["url_for"] = lambda name, /, **params: str(app.url_path_for(name, **params))
     env.filters["breakable"] = breakable
     env.filters["hint_html"] = hint_html
+    from app.web.hints import for_page
+
+    env.filters["page_hint"] = for_page  # the CLI's flags become the page's controls (app/web/hints.py)
+    env.globals["check_timeout"] = lambda: app.state.settings.check_timeout
     env.trim_blocks = True
     env.lstrip_blocks = True
     return templates

@@ -356,6 +356,10 @@ def systemctl(argv: list[str]) -> None:
                 _run_service(unit)
     elif verb in ("restart", "reload") and units and all("." not in u for u in units):
         pass  # the host's own services (mysql, prometheus): recorded
+    elif verb == "restart" and units and all(u.endswith(".service") for u in units):
+        for unit in units:  # the bundle's own units: the unit file must be installed; ExecStart runs again
+            _unit(unit)
+            _run_service(unit)
     else:
         fail("systemctl", f"shim: unsupported systemctl {' '.join(argv)}", 2)
 
