@@ -118,7 +118,7 @@ def measure(runs: int = RUNS) -> dict:
                 samples[name].append((wall, start, report, code))
     for name, rows in samples.items():
         walls, starts = [r[0] for r in rows], [r[1] for r in rows]
-        ratios = [(w - s) / TIMEOUT for w, s in zip(walls, starts)]
+        ratios = [(w - s) / TIMEOUT for w, s in zip(walls, starts, strict=True)]
         report = rows[-1][2]
         slow = sorted(report["checks"], key=lambda c: -c["duration_ms"])[:3]
         out[name] = {
