@@ -4,10 +4,13 @@ kubeconfig, the private registry: all silent loopback ports). Every check must g
 budget, concurrently, and the process must end as soon as the last check is judged.
 
 Figures, per step and for the default run (every pre-install step at once):
-- `(wall − start) / timeout`: `wall` around the real CLI in a subprocess; `start` the same command
-  with `--step hardware` (interpreter, imports, answers, a run without network work, exit): the fixed
-  cost the timeout does not scale. Everything else a step costs counts against it: its own imports,
-  its checks, their timeouts, the exit. Goal ≤ 1.15. Median of RUNS runs, cases taken alternately.
+- `(wall − start) / timeout`: `wall` around the real CLI in a subprocess (`python -m app validate`
+  under a wrapper that notes the wall-clock time at which `engine.run_checks` is called); `start` from
+  spawning the process to that call (interpreter, the CLI, the answers model, the engine: the fixed
+  cost the timeout does not scale), measured in the same run, so load elsewhere cannot put a start
+  from another run into the figure. Everything after it counts against the goal: the step's check
+  modules and their imports, the checks, their timeouts, the report, the exit. Goal ≤ 1.15. Median of
+  RUNS runs, the cases taken alternately.
 - the engine's own `duration_ms` / timeout (the default run; goal ≤ 1.3).
 """
 
@@ -28,8 +31,23 @@ from bench.servers import silent_tcp
 TIMEOUT = 2.0
 RUNS = 3
 GOAL = "≤ 1.15"
-START = ["hardware"]  # the reference: no check of this step touches the network
-STEPS = ("database", "object_store", "tls", "deploy", "verify")
+WRAPPER = """
+import atexit, json, runpy, sys, time
+import app.checks.engine as engine
+seen = {}
+original = engine.run_checks
+async def run_checks(*args, **kw):
+    seen["engine_start"] = time.time()
+    try:
+        return await original(*args, **kw)
+    finally:
+        seen["engine_end"] = time.time()
+engine.run_checks = run_checks
+atexit.register(lambda: sys.stderr.write("BENCH-TIMES " + json.dumps(seen) + "\\n"))  # exit_now runs it too
+sys.argv = ["wbsetup"] + sys.argv[1:]
+runpy.run_module("app", run_name="__main__")
+"""
+STEPS = ("hardware", "database", "object_store", "tls", "deploy", "verify")
 ALL = "all pre-install steps"
 
 
@@ -90,16 +108,24 @@ ENV = {
 }
 
 
-def _validate(path: Path, steps: list[str]) -> tuple[float, dict, int]:
-    args = [PY, "-m", "app", "validate", str(path), "--timeout", f"{TIMEOUT:g}", "--format", "json"]
+def _validate(path: Path, steps: list[str]) -> dict:
+    """One run: wall, start (spawn → run_checks called), tail (run_checks returned → process ended)."""
+    args = [PY, "-c", WRAPPER, "validate", str(path), "--timeout", f"{TIMEOUT:g}", "--format", "json"]
     for s in steps:
         args += ["--step", s]
-    t0 = time.perf_counter()
+    spawned = time.time()
     proc = subprocess.run(args, env=bench_env(**ENV), cwd=ROOT, capture_output=True, text=True, timeout=60)
-    wall = time.perf_counter() - t0
-    if not proc.stdout.strip():
+    ended = time.time()
+    if not proc.stdout.strip() or "BENCH-TIMES " not in proc.stderr:
         raise RuntimeError(f"validate printed nothing (exit {proc.returncode}): {proc.stderr[-2000:]}")
-    return wall, json.loads(proc.stdout), proc.returncode
+    seen = json.loads(proc.stderr.rsplit("BENCH-TIMES ", 1)[1].splitlines()[0])
+    return {
+        "wall": ended - spawned,
+        "start": seen["engine_start"] - spawned,
+        "tail": ended - seen["engine_end"],
+        "report": json.loads(proc.stdout),
+        "code": proc.returncode,
+    }
 
 
 def measure(runs: int = RUNS) -> dict:
@@ -113,22 +139,20 @@ def measure(runs: int = RUNS) -> dict:
         samples: dict[str, list] = {k: [] for k in cases}
         for _ in range(runs):  # alternately, so a burst of load elsewhere spreads over every case
             for name, steps in cases.items():
-                start = _validate(path, START)[0]  # just before: the same load
-                wall, report, code = _validate(path, steps)
-                samples[name].append((wall, start, report, code))
+                samples[name].append(_validate(path, steps))
     for name, rows in samples.items():
-        walls, starts = [r[0] for r in rows], [r[1] for r in rows]
-        ratios = [(w - s) / TIMEOUT for w, s in zip(walls, starts, strict=True)]
-        report = rows[-1][2]
+        ratios = [(r["wall"] - r["start"]) / TIMEOUT for r in rows]
+        report = rows[-1]["report"]
         slow = sorted(report["checks"], key=lambda c: -c["duration_ms"])[:3]
         out[name] = {
-            "wall_s": round(statistics.median(walls), 3),
-            "start_s": round(statistics.median(starts), 3),
+            "wall_s": round(statistics.median(r["wall"] for r in rows), 3),
+            "start_s": round(statistics.median(r["start"] for r in rows), 3),
+            "tail_s": round(statistics.median(r["tail"] for r in rows), 3),
             "ratio": round(statistics.median(ratios), 3),
             "ratios": [round(r, 3) for r in ratios],
-            "engine_s": round(statistics.median(r[2]["duration_ms"] for r in rows) / 1000, 3),
+            "engine_s": round(statistics.median(r["report"]["duration_ms"] for r in rows) / 1000, 3),
             "summary": report["summary"],
-            "exit_code": rows[-1][3],
+            "exit_code": rows[-1]["code"],
             "slowest": [{"id": c["id"], "status": c["status"], "ms": c["duration_ms"]} for c in slow],
         }
     return out
@@ -143,7 +167,7 @@ def timeouts() -> Run:
             d["ratio"],
             "×",
             GOAL,
-            f"wall {d['wall_s']} s, start {d['start_s']} s, median of {RUNS}",
+            f"wall {d['wall_s']} s, start {d['start_s']} s, after the last check {d['tail_s']} s; median of {RUNS}",
         )
         for name, d in data.items()
         if name != ALL
@@ -155,7 +179,7 @@ def timeouts() -> Run:
             d["ratio"],
             "×",
             GOAL,
-            f"wall {d['wall_s']} s, start {d['start_s']} s, median of {RUNS}",
+            f"wall {d['wall_s']} s, start {d['start_s']} s, after the last check {d['tail_s']} s; median of {RUNS}",
         ),
         Figure(f"timeouts: engine run / {TIMEOUT:g} s, {ALL}", round(d["engine_s"] / TIMEOUT, 3), "×", "≤ 1.3"),
     ]

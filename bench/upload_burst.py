@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from bench import PY, ROOT, percentile
@@ -65,23 +66,31 @@ print(json.dumps(out))
 """
 
 
-def measure(tree: Path = ROOT, bursts: int = BURSTS) -> dict:
+def measure(trees: list[Path] | None = None, bursts: int = BURSTS) -> dict[str, dict]:
+    """Per source tree (default: this checkout): its own server and store, bursts taken alternately
+    between the trees (the same load for each), figures over the bursts."""
     from bench.scale import _env, _seed, _serve
 
-    out: list[dict] = []
-    with tempfile.TemporaryDirectory(prefix="wbsetup-uploads-") as tmp:
-        data_dir = Path(tmp, "state")
-        seeded = _seed(tree, "uploads", data_dir)
-        tokens = seeded["tokens"]
-        env = _env(tree, data_dir)
-        with _serve(tree, data_dir) as (_, port):
-            for b in range(bursts):
-                out.append(one_burst(port, tokens[b * UPLOADS : (b + 1) * UPLOADS], env, tree))
-    p99 = statistics.median(b["healthz_p99_ms"] for b in out)
+    trees = trees or [ROOT]
+    runs: dict[str, list[dict]] = {str(t): [] for t in trees}
+    with tempfile.TemporaryDirectory(prefix="wbsetup-uploads-") as tmp, ExitStack() as stack:
+        served = []
+        for n, tree in enumerate(trees):
+            data_dir = Path(tmp, f"state-{n}")
+            tokens = _seed(tree, "uploads", data_dir)["tokens"]
+            _, port = stack.enter_context(_serve(tree, data_dir))
+            served.append((tree, port, tokens, _env(tree, data_dir)))
+        for b in range(bursts):
+            for tree, port, tokens, env in served:
+                runs[str(tree)].append(one_burst(port, tokens[b * UPLOADS : (b + 1) * UPLOADS], env, tree))
+    return {tree: _summary(out) for tree, out in runs.items()}
+
+
+def _summary(out: list[dict]) -> dict:
     return {
         "uploads": UPLOADS,
         "bursts": out,
-        "healthz_p99_ms": round(p99, 1),
+        "healthz_p99_ms": round(statistics.median(b["healthz_p99_ms"] for b in out), 1),
         "healthz_p50_ms": round(statistics.median(b["healthz_p50_ms"] for b in out), 1),
         "accepted_min": min(b["ok"] for b in out),
         "wall_s": round(statistics.median(b["wall_s"] for b in out), 2),
@@ -133,7 +142,7 @@ def one_burst(port: int, tokens: list[str], env: dict, cwd: Path) -> dict:
 
 @benchmark("upload_burst")
 def upload_burst() -> Run:
-    d = measure()
+    d = measure()[str(ROOT)]
     note = (
         f"median of {BURSTS} bursts (p99s {[b['healthz_p99_ms'] for b in d['bursts']]}), p50 {d['healthz_p50_ms']} ms"
     )
@@ -161,5 +170,10 @@ if __name__ == "__main__":  # python -m bench.upload_burst [TREE...]: these figu
         r = upload_burst()
         print(json.dumps(r.data, indent=2))
         print(table(r.figures))
-    for tree in trees:
-        print(tree, json.dumps(measure(tree), indent=2))
+    else:
+        for tree, d in measure(trees).items():
+            print(
+                tree,
+                json.dumps({k: v for k, v in d.items() if k != "bursts"}),
+                [b["healthz_p99_ms"] for b in d["bursts"]],
+            )
