@@ -75,7 +75,7 @@ def wizard(data_dir: Path):
     t0 = time.perf_counter()
     with process([PY, "-m", "app", "serve", "--port", str(port)], env=env) as proc:
         url = f"http://127.0.0.1:{port}"
-        wait_http(f"{url}/healthz")
+        wait_http(f"{url}/healthz", timeout=60)  # start-up takes over 20 s on a loaded 2-core machine
         yield proc, url, time.perf_counter() - t0
 
 
