@@ -15,6 +15,7 @@ if sys.version_info < REQUIRED_PYTHON:  # before anything that needs a newer Pyt
 import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 
 from app.steps import STEPS  # noqa: E402  # the answers model (pydantic) is imported by the commands that read answers
 
@@ -23,6 +24,12 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # usage errors exit 2 (argparse's default too), with help hint
+        bad = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+        if bad:
+            from app.suggest import suggest
+
+            close = suggest(bad.group(1), re.findall(r"'([^']*)'", bad.group(2)))
+            message += f"; did you mean `{close}`?" if close else ""
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
@@ -104,6 +111,20 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument("--since", metavar="DURATION")
     sb.add_argument("--node-report", action="append", default=[], metavar="FILE", dest="node_reports")
     sb.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS")
+
+    h = sub.add_parser("history", help="the stored revisions of a profile, oldest first")
+    h.add_argument("profile")
+    h.add_argument("--format", choices=("text", "json"), default="text")
+
+    df = sub.add_parser("diff", help="what changes in the bundle between two versions of an installation")
+    df.add_argument("old", help="answers file, bundle directory, .zip/.tar.gz archive, or PROFILE[@REV]")
+    df.add_argument("new")
+    df.add_argument("--format", choices=("text", "json"), default="text")
+
+    dr = sub.add_parser("drift", help="compare what runs in the cluster with what the bundle would apply")
+    dr.add_argument("answers")
+    dr.add_argument("--format", choices=("text", "json"), default="text")
+    dr.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS")
     return p
 
 
@@ -144,11 +165,13 @@ def _dispatch(args) -> int:
         return 130
 
 
-def _load_resolved(path: str):
+def _load_resolved(path: str, steps=None):
+    """The answers with the {env: …} references of `steps` resolved (all unset ones reported at once)."""
     from app import answers as answers_mod
+    from app.steps import secrets_of
 
     answers = answers_mod.load(path)
-    return answers.resolved(os.environ)
+    return answers.resolved(os.environ, required=secrets_of(steps))
 
 
 def cmd_validate(args) -> int:
@@ -157,7 +180,13 @@ def cmd_validate(args) -> int:
 
     if args.timeout <= 0 or args.timeout > 600:
         return _die("--timeout: a number of seconds between 0 and 600")
-    answers = _load_resolved(args.answers)
+    if args.ignore:  # a misspelt id would ignore nothing
+        from app.checks.engine import checks_for
+        from app.suggest import unknown_ids
+
+        if bad := unknown_ids(args.ignore, [c.id for c in checks_for(STEPS)], "check id"):
+            return _die(bad)
+    answers = _load_resolved(args.answers, args.steps)
     node_reports = []
     if args.node_reports:
         from app.probe.reports import load_reports
@@ -205,7 +234,7 @@ def cmd_import(args) -> int:
     from app import answers as answers_mod
 
     answers = answers_mod.load(args.answers)
-    _store().save_answers(answers, replace=True)
+    _store().save_answers(answers, replace=True, source="import")
     print(f"stored profile {answers.profile}")
     return EXIT_OK
 
@@ -320,6 +349,24 @@ def cmd_support_bundle(args) -> int:
     return command(args)
 
 
+def cmd_history(args) -> int:
+    from app.change.history import command
+
+    return command(args, _store())
+
+
+def cmd_diff(args) -> int:
+    from app.change.diff_cli import command
+
+    return command(args, _store)
+
+
+def cmd_drift(args) -> int:
+    from app.change.drift_cli import command
+
+    return command(args)
+
+
 COMMANDS = {
     "validate": cmd_validate,
     "schema": cmd_schema,
@@ -332,6 +379,9 @@ COMMANDS = {
     "rotate-key": cmd_rotate_key,
     "verify": cmd_verify,
     "support-bundle": cmd_support_bundle,
+    "history": cmd_history,
+    "diff": cmd_diff,
+    "drift": cmd_drift,
 }
 
 

@@ -18,6 +18,7 @@ from app.store import Store
 from app.store.crypto import KeyError_
 from app.web import auth as auth_mod
 from app.web.asgi_guards import BodyLimit, CatchAll
+from app.web.feeds import Feeds
 from app.web.health import Health
 from app.web.templating import make_templates
 
@@ -40,15 +41,31 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
         secure=settings.secure_cookies,
         trusted_proxies=settings.trusted_proxies,
     )
-    app.state.tasks = set()
+    app.state.feeds = Feeds()  # the runs this process started (app/web/feeds.py)
     app.state.templates = make_templates(resource_dir("templates"), app)
     app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
 
-    from app.web import routes_actions, routes_checks, routes_probe, routes_profiles, routes_review, routes_steps
+    from app.web import (
+        routes_actions,
+        routes_checks,
+        routes_history,
+        routes_probe,
+        routes_profiles,
+        routes_review,
+        routes_steps,
+    )
 
     # Specific paths first: /p/{name}/{step} would otherwise match /p/{name}/review. (The demo adds its
     # own /demo routes: app.demo.mount.)
-    for module in (routes_profiles, routes_review, routes_checks, routes_probe, routes_actions, routes_steps):
+    for module in (
+        routes_profiles,
+        routes_review,
+        routes_history,
+        routes_checks,
+        routes_probe,
+        routes_actions,
+        routes_steps,
+    ):
         app.include_router(module.router)
     from app import i18n
 

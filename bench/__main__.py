@@ -31,6 +31,7 @@ MODULES = (
     "web",
     "stream_lag",
     "support_bundle",
+    "history",
 )
 
 

@@ -154,3 +154,8 @@ def test_fault_toggle_turns_its_check_red_in_the_wizard(demo_client, demo, fault
     assert [i for i, s in statuses.items() if s in ("fail", "error")] == [check_id]  # exactly that check
     demo_client.post_form(f"/demo/faults/{fault}", {"on": "false"})
     assert _run_step(demo_client, step)[check_id] == "pass"
+
+
+def test_drift_panel_is_in_sync_in_the_demo(demo_client):
+    panel = demo_client.post_form(f"/p/{PROFILE}/drift", headers={"HX-Request": "true"})
+    assert panel.status_code == 200 and "In sync" in panel.text, panel.text

@@ -128,6 +128,7 @@ class Demo:
         name) and keep them in step with the certificate and node faults."""
         self.store = store
         store.save_answers(self.answers(), replace=True, last_step="hardware")
+        self.cluster.apply(self.answers())  # the Verify page's drift panel finds the bundle applied
         self.set_node_reports(database_cut=self.active["node_no_mysql"])
 
     def set_node_reports(self, *, database_cut: bool) -> None:

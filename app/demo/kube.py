@@ -105,6 +105,13 @@ class DemoCluster:
             )
         state.pods = pods
 
+    def apply(self, answers) -> None:
+        """Serve the objects `answers`' bundle applies, as the API server returns them (drift: in sync)."""
+        from app.change.drift_run import desired_objects
+        from app.demo.kube_served import served
+
+        self.api.state.objects = [served(o, i) for i, o in enumerate(desired_objects(answers))]
+
     # -- life cycle ---------------------------------------------------------------------------------
     def start(self) -> DemoCluster:
         self.api.start()

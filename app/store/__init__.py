@@ -26,9 +26,20 @@ from app.store.models import Profile
 from app.store.nodes import NodesStore
 from app.store.probes import ProbesStore
 from app.store.profiles import ProfileInfo, ProfilesStore
+from app.store.revisions import RevisionInfo
 from app.store.runs import RunsStore
 
-__all__ = ["Store", "Conflict", "NotFound", "KeyError_", "StoreUnavailable", "models", "ProfileInfo", "MAX_ID"]
+__all__ = [
+    "Store",
+    "Conflict",
+    "NotFound",
+    "KeyError_",
+    "StoreUnavailable",
+    "models",
+    "ProfileInfo",
+    "RevisionInfo",
+    "MAX_ID",
+]
 
 
 class Store(ProfilesStore, RunsStore, ProbesStore, NodesStore):

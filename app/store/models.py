@@ -73,7 +73,7 @@ class NodeReport(SQLModel, table=True):
     role: str = Field(max_length=16)
     measured_at: NaiveDatetime
     data: str = Field(sa_column=Column(Text, nullable=False))
-    ok: bool = True  # app.probe.reports.node_ok(data): lets a page count and order the fleet without parsing it
+    ok: bool = True  # app.facts.node_report.node_ok(data): lets a page count and order the fleet without parsing it
 
 
 class Measurement(SQLModel, table=True):
@@ -85,3 +85,18 @@ class Measurement(SQLModel, table=True):
     node: str = Field(max_length=253)
     measured_at: NaiveDatetime
     facts: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Revision(SQLModel, table=True):
+    """One stored state of a profile (SPEC §7 "Revisions"): `version` is the profile's version it was
+    saved as; `document` is encoded like Profile.document (secrets encrypted); `changed` is a JSON list of
+    the dotted answer keys that changed against the previous revision (names only, never values)."""
+
+    __table_args__ = (UniqueConstraint("profile_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    version: int
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    source: str = Field(max_length=16)  # web | import | restore | rotate-key
+    changed: str = Field(sa_column=Column(Text, nullable=False))
+    document: str = Field(sa_column=Column(Text, nullable=False))

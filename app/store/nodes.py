@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, update
 from sqlmodel import Session, select
 
-from app.probe.reports import node_ok
+from app.facts.node_report import node_ok
 from app.store.base import MAX_ID, Conflict, StoreBase
 from app.store.models import NodeReport, ProbeToken, Profile, utcnow
 

@@ -11,10 +11,25 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from app.answers import SECRET_FIELDS, Answers, get_path, parse_document, set_doc_path
+from app.change.keys import changed_keys
+from app.i18n.message import MsgList, msg
 from app.secret import EnvRef
-from app.store.base import Conflict, NotFound, StoreBase
+from app.store.base import Conflict, NotFound
 from app.store.crypto import SecretBox
-from app.store.models import CheckResult, CheckRun, IgnoredCheck, Measurement, NodeReport, ProbeToken, Profile, utcnow
+from app.store.models import (
+    CheckResult,
+    CheckRun,
+    IgnoredCheck,
+    Measurement,
+    NodeReport,
+    ProbeToken,
+    Profile,
+    Revision,
+    utcnow,
+)
+from app.store.revisions import RevisionsStore
+
+MAX_NAMED_KEYS = 12  # a conflict message names at most this many changed keys per source
 
 
 @dataclass
@@ -25,7 +40,7 @@ class ProfileInfo:
     updated_at: datetime
 
 
-class ProfilesStore(StoreBase):
+class ProfilesStore(RevisionsStore):
     # -- answers <-> stored document ------------------------------------------------------------
     def _encode(self, answers: Answers) -> str:
         doc = answers.to_document(secrets="plain")
@@ -36,13 +51,17 @@ class ProfilesStore(StoreBase):
             set_doc_path(doc, path, {"$fernet": self.box.encrypt(value.get_secret_value())})
         return json.dumps(doc, ensure_ascii=False, sort_keys=True)
 
-    def _decode(self, text: str) -> Answers:
+    def _plain(self, text: str) -> dict:
+        """A stored document with its secrets decrypted (to compare two states; never shown)."""
         doc = json.loads(text)
         for path in SECRET_FIELDS:
             value = get_path(doc, path)
             if isinstance(value, dict) and "$fernet" in value:
                 set_doc_path(doc, path, self.box.decrypt(value["$fernet"]))
-        return parse_document(doc)
+        return doc
+
+    def _decode(self, text: str) -> Answers:
+        return parse_document(self._plain(text))
 
     # -- profiles ---------------------------------------------------------------------------------
     def list_profiles(
@@ -90,6 +109,9 @@ class ProfilesStore(StoreBase):
             row = Profile(name=answers.profile, document=self._encode(answers))
             s.add(row)
             try:
+                s.flush()
+                changed = changed_keys({}, answers.to_document(secrets="plain"))
+                self._add_revision(s, row.id, 1, "web", changed, row.document)
                 s.commit()
             except IntegrityError:  # another process created it between our check and insert
                 raise Conflict(f"a profile named {answers.profile!r} already exists") from None
@@ -102,25 +124,32 @@ class ProfilesStore(StoreBase):
         replace: bool = False,
         expected_version: int | None = None,
         last_step: str | None = None,
+        source: str = "web",
     ) -> int:
-        """Store `answers` as profile answers.profile; returns the new version.
+        """Store `answers` as profile answers.profile and as its next revision (from `source`: web,
+        import, restore); returns the new version.
 
-        expected_version: the version the editor loaded; a different stored version → Conflict.
-        replace: create the profile when it does not exist (import)."""
+        expected_version: the version the editor loaded; a different stored version → Conflict naming
+        the keys saved meanwhile. replace: create the profile when it does not exist (import)."""
         doc = self._encode(answers)
+        plain = answers.to_document(secrets="plain")
         with self.session() as s:
             row = s.exec(select(Profile).where(Profile.name == answers.profile)).first()
             if row is None:
                 if not replace:
                     raise NotFound(f"unknown profile {answers.profile!r}")
-                s.add(Profile(name=answers.profile, document=doc, last_step=last_step or "hardware"))
+                new = Profile(name=answers.profile, document=doc, last_step=last_step or "hardware")
+                s.add(new)
                 try:
+                    s.flush()
+                    self._add_revision(s, new.id, 1, source, changed_keys({}, plain), doc)
                     s.commit()
                 except IntegrityError:
                     raise Conflict(
                         f"profile {answers.profile!r} was created elsewhere at the same time; reload and try again"
                     ) from None
                 return 1
+            before, row_version = row.document, row.version  # the UPDATE below refreshes `row` in the session
             values = {"document": doc, "version": row.version + 1, "updated_at": utcnow()}
             if last_step:
                 values["last_step"] = last_step
@@ -128,15 +157,30 @@ class ProfilesStore(StoreBase):
             if expected_version is not None:
                 stmt = stmt.where(Profile.version == expected_version)
             else:
-                stmt = stmt.where(Profile.version == row.version)
+                stmt = stmt.where(Profile.version == row_version)
             if s.exec(stmt.values(**values)).rowcount != 1:
                 s.rollback()
-                raise Conflict(
-                    "this profile was changed elsewhere since you opened it (another tab or "
-                    "user saved first); reload the page to see the current values"
-                )
+                loaded = expected_version if expected_version is not None else row_version
+                raise Conflict(self._conflict_message(answers.profile, loaded))
+            changed = changed_keys(self._plain(before), plain)
+            self._add_revision(s, row.id, values["version"], source, changed, doc)
             s.commit()
             return values["version"]
+
+    def _conflict_message(self, name: str, loaded: int):
+        """Why a stale save was refused: the keys saved since `loaded`, by source (never values)."""
+        parts = []
+        for source, keys in self.changes_since(name, loaded):
+            shown = ", ".join(keys[:MAX_NAMED_KEYS]) or "-"
+            if len(keys) > MAX_NAMED_KEYS:
+                shown += f" (+{len(keys) - MAX_NAMED_KEYS})"
+            parts.append(msg("%(keys)s (by %(source)s)", keys=shown, source=source))
+        return msg(
+            "this profile was changed elsewhere since you opened it (another tab or user saved first): "
+            "%(changes)s. Nothing was saved and your input is kept below; reload the page to see the "
+            "current values",
+            changes=MsgList(parts) if parts else "-",
+        )
 
     def set_last_step(self, name: str, step: str) -> None:
         with self.session() as s:
@@ -153,7 +197,7 @@ class ProfilesStore(StoreBase):
             row = self._row(s, name)
             run_ids = select(CheckRun.id).where(CheckRun.profile_id == row.id)
             s.exec(delete(CheckResult).where(CheckResult.run_id.in_(run_ids)))
-            for table in (CheckRun, IgnoredCheck, ProbeToken, NodeReport, Measurement):
+            for table in (CheckRun, IgnoredCheck, ProbeToken, NodeReport, Measurement, Revision):
                 s.exec(delete(table).where(table.profile_id == row.id))
             s.delete(row)
             s.commit()
@@ -166,6 +210,17 @@ class ProfilesStore(StoreBase):
         new_box = SecretBox(new_key)
         count = 0
         with self.session() as s:
+            for rev in s.exec(select(Revision).with_for_update()).all():  # stored revisions: the new key too
+                doc = json.loads(rev.document)
+                touched = False
+                for path in SECRET_FIELDS:
+                    value = get_path(doc, path)
+                    if isinstance(value, dict) and "$fernet" in value:
+                        set_doc_path(doc, path, {"$fernet": new_box.encrypt(self.box.decrypt(value["$fernet"]))})
+                        touched = True
+                if touched:
+                    rev.document = json.dumps(doc, ensure_ascii=False, sort_keys=True)
+                    s.add(rev)
             for row in s.exec(select(Profile).with_for_update()).all():
                 doc = json.loads(row.document)
                 changed = 0
@@ -179,6 +234,7 @@ class ProfilesStore(StoreBase):
                     row.document = json.dumps(doc, ensure_ascii=False, sort_keys=True)
                     row.version += 1
                     s.add(row)
+                    self._add_revision(s, row.id, row.version, "rotate-key", [], row.document)
                     count += changed
             s.flush()
             if before_commit is not None:

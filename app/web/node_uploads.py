@@ -59,7 +59,7 @@ class UploadQueue:
             try:
                 outcomes = self._store(batch)
                 if len(outcomes) != len(batch):
-                    raise RuntimeError("the store answered a different number of uploads")
+                    raise RuntimeError(len(outcomes), len(batch))  # outcomes for uploads: a store bug
             except Exception as exc:  # noqa: BLE001 - the store failed: every upload of the batch says so
                 outcomes = [exc] * len(batch)
             for (_, future, loop), outcome in zip(batch, outcomes, strict=True):  # every request gets its answer

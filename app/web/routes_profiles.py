@@ -132,7 +132,7 @@ async def import_profile(request: Request, store: StoreDep, file: UploadFile = F
         return _list_error(
             request, store, MsgList(["Answers file rejected, nothing was stored: ", MsgList(exc.errors)], sep="")
         )
-    await run_in_threadpool(store.save_answers, answers, replace=True)  # the write off the event loop
+    await run_in_threadpool(store.save_answers, answers, replace=True, source="import")  # the write off the event loop
     return redirect(request, f"/p/{answers.profile}/hardware")
 
 

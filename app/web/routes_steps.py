@@ -9,6 +9,7 @@ from starlette.datastructures import UploadFile
 
 from app.answers import STEPS, AnswersError
 from app.i18n.message import Msg, msg
+from app.steps import CLI_ONLY
 from app.store import Conflict
 from app.web.deps import Csrf, StoreDep, load_profile, redirect, render
 from app.web.forms import STEP_SECTIONS, apply_form, step_fields
@@ -19,6 +20,7 @@ from app.web.stepper import stepper
 from app.web.templating import STEPS_NAV
 
 router = APIRouter()
+PAGE_STEPS = tuple(s for s in STEPS if s not in CLI_ONLY)
 MAX_FIELD = 262144  # the kubeconfig field's limit; other fields have smaller model limits
 
 
@@ -50,7 +52,7 @@ def _neighbour(step: str, offset: int) -> str | None:
 
 @router.get("/p/{name}/{step}")
 def step_page(request: Request, name: str, step: str, store: StoreDep, saved: bool = False):
-    require_step(step, STEPS)
+    require_step(step, PAGE_STEPS)
     answers, row = load_profile(store, name)
     if row.last_step != step:
         store.set_last_step(name, step)
@@ -97,7 +99,7 @@ def _save(request: Request, store, name: str, step: str, values: dict[str, str])
         store.save_answers(updated, expected_version=expected, last_step=step)
     except Conflict as exc:
         return render(
-            request, "step.html", _context(request, store, answers, row, step, values=values, conflict=str(exc)), 409
+            request, "step.html", _context(request, store, answers, row, step, values=values, conflict=exc.args[0]), 409
         )
     return redirect(request, f"/p/{name}/{step}?saved=1")
 

@@ -1,0 +1,106 @@
+"""Upgrade preflight (SPEC §4.7, step `upgrade`): the running version from the cluster (Kubernetes API
+stand-in), the direction with numeric version order (0.9.0 < 0.10.0), a downgrade refused with the
+restore hint, and the target's requirements re-judged on the live servers."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.answers import parse_document
+from app.artifacts.kubernetes import LABELS
+from app.change.drift_run import desired_objects
+from app.checks.engine import run_checks_sync
+from app.checks.upgrade import version_key
+from app.demo.kube_served import served
+from tests.services.kube_pods import pod
+
+
+def test_versions_compare_numerically():
+    assert version_key("0.9.0") < version_key("0.10.0") < version_key("v0.10.1") < version_key("1.0")
+    assert version_key("0.10.0-rc1") == (0, 10, 0) and version_key("latest") is None
+
+
+def _answers(kubeconfig: str, version: str, target: str = "kubernetes"):
+    return parse_document(
+        {
+            "schema": 1,
+            "profile": "acme-prod",
+            "deploy": {"target": target, "version": version, "namespace": "wandb", "kubeconfig": kubeconfig},
+        }
+    )
+
+
+def _install(kube, running: str, target: str = "kubernetes"):
+    installed = _answers(kube.kubeconfig(), running, target)
+    kube.state.objects = [served(o, i) for i, o in enumerate(desired_objects(installed))]
+    kube.state.pods = [pod("wandb-0", LABELS, image=f"wandb/local:{running}")]
+
+
+def _results(answers):
+    report = run_checks_sync(answers, steps=["upgrade"], timeout=3)
+    return {r.id: r for r in report.results}
+
+
+@pytest.mark.parametrize(
+    ("running", "target", "status", "words"),
+    [
+        ("0.9.0", "0.10.0", "pass", "upgrade from 0.9.0 to 0.10.0"),
+        ("0.70.0", "0.70.0", "pass", "already running 0.70.0"),
+        ("0.10.0", "0.9.0", "fail", "older than the running 0.10.0"),
+        ("0.70.0", "latest", "warn", "not pinned"),
+    ],
+)
+def test_direction(kube, running, target, status, words):
+    _install(kube, running)
+    results = _results(_answers(kube.kubeconfig(), target))
+    assert results["upgrade.running"].status == "pass" and results["upgrade.running"].observed == running
+    direction = results["upgrade.direction"]
+    assert direction.status == status and words in direction.message
+    if status == "fail":
+        assert "ops/restore-mysql.sh" in direction.hint and "previous bundle" in direction.hint
+    writes = [(m, p) for m, p in kube.state.requests if m != "GET" and "selfsubjectaccessreviews" not in p]
+    assert writes == []  # read-only (an access review only asks what the credentials may do)
+
+
+def test_helm_operator_reads_the_pods(kube):
+    _install(kube, "0.71.0", "helm-operator")
+    results = _results(_answers(kube.kubeconfig(), "0.72.0", "helm-operator"))
+    assert results["upgrade.running"].observed == "0.71.0" and results["upgrade.direction"].status == "pass"
+
+
+def test_not_installed_and_nothing_to_read(kube):
+    results = _results(_answers(kube.kubeconfig(), "0.72.0"))  # no Deployment in the cluster
+    assert results["upgrade.running"].status == "skip" and "not installed" in results["upgrade.running"].message
+    assert results["upgrade.direction"].status == "skip"
+    bare = parse_document({"schema": 1, "profile": "x", "deploy": {"target": "docker-compose", "version": "0.72.0"}})
+    results = _results(bare)
+    assert results["upgrade.running"].status == "skip" and "verify.api_key" in results["upgrade.running"].message
+    assert results["upgrade.requirements"].status == "skip"
+
+
+def test_requirements_judged_on_the_live_cluster(kube):
+    _install(kube, "0.70.0")
+    kube.state.version = "v1.27.3"  # below what the current requirements accept
+    results = _results(_answers(kube.kubeconfig(), "0.71.0"))
+    req = results["upgrade.requirements"]
+    assert req.status == "fail" and "deploy.cluster.version" in req.message
+    kube.state.version = "v1.34.1"
+    assert _results(_answers(kube.kubeconfig(), "0.71.0"))["upgrade.requirements"].status == "pass"
+
+
+@pytest.mark.parametrize(("target", "apply"), [("kubernetes", "kubectl apply -f kubernetes/wandb.yaml"),
+                                               ("helm-operator", "--set airgapped=true")])  # fmt: skip
+def test_runbook_has_the_upgrade_section(target, apply):
+    from app.artifacts.bundle import build_bundle
+
+    answers = parse_document({"schema": 1, "profile": "acme", "deploy": {"target": target, "version": "0.71.0"}})
+    readme = build_bundle(answers, redact=True)["README.md"].decode()
+    section = readme.split("## Upgrade (changing the W&B version)", 1)[1].split("\n## ", 1)[0]
+    for step in ("ops/", "gzip -t", "wbsetup diff deployed/ answers.yaml", "wbsetup validate answers.yaml --step upgrade",
+                 apply, "wbsetup verify answers.yaml", "restore-mysql.sh"):  # fmt: skip
+        assert step in section
+
+
+def test_upgrade_has_no_wizard_page(client):
+    client.create("acme")
+    assert client.get("/p/acme/upgrade").status_code == 404
