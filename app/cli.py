@@ -133,8 +133,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+EXIT_WHEN_JUDGED = ("validate", "verify")  # end the process with the report (app/process_exit.py)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    code = _dispatch(args)
+    if argv is None and args.command in EXIT_WHEN_JUDGED:  # the process entry point, not a library call
+        from app.process_exit import exit_now
+
+        exit_now(code)
+    return code
+
+
+def _dispatch(args) -> int:
     handler = COMMANDS[args.command]
     try:
         return handler(args) or EXIT_OK

@@ -7,7 +7,7 @@ import secrets
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -16,10 +16,10 @@ from app.resources import resource_dir
 from app.settings import Settings
 from app.store import Store
 from app.store.crypto import KeyError_
-from app.version import version
 from app.web import auth as auth_mod
 from app.web.asgi_guards import BodyLimit, CatchAll
 from app.web.feeds import Feeds
+from app.web.health import Health
 from app.web.templating import make_templates
 
 log = logging.getLogger("wbsetup")
@@ -123,8 +123,6 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
     async def favicon():  # pages link /static/favicon.svg; this answers browsers that ask anyway
         return RedirectResponse("/static/favicon.svg", status_code=308)
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz():
-        return JSONResponse({"status": "ok", "version": version()})
+    app.add_middleware(Health)  # outermost: GET /healthz in one event-loop turn (app/web/health.py)
 
     return app

@@ -11,6 +11,7 @@ from app.answers import parse_document
 from app.artifacts.bundle import build_bundle
 from bench import percentile
 from bench.web import ANSWERS
+from bench.registry import Figure, Run, benchmark
 
 RENDERS = 100
 
@@ -81,3 +82,27 @@ def run() -> dict:
         "target_ms": 50,
         "worst_p50_ms": max(plain["p50_ms"], long_pems["p50_ms"]),
     }
+
+
+@benchmark("bundle")
+def bundle() -> Run:
+    d = run()
+    return Run(
+        [
+            Figure(
+                "bundle: full profile p50",
+                d["full"]["p50_ms"],
+                "ms",
+                "< 50",
+                f"p99 {d['full']['p99_ms']} ms, {RENDERS} renders",
+            ),
+            Figure(
+                "bundle: long PEM chains p50",
+                d["long_pem_chains"]["p50_ms"],
+                "ms",
+                "< 50",
+                f"p99 {d['long_pem_chains']['p99_ms']} ms",
+            ),
+        ],
+        d,
+    )

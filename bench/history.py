@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from bench import PY, ROOT, bench_env
+from bench.registry import Figure, Run, benchmark
 
 REVISIONS = 1000
 TOKEN = "bench-history-token-0123456789ab"
@@ -193,6 +194,13 @@ def rows(r: dict) -> list[tuple]:
          p["database"]["ratio"] <= GOAL_RATIO),
         ("drift: wall ms (slowest API call ms)", f"{d['wall_ms']} ({d['slowest_call_ms']})", "", None),
     ]  # fmt: skip
+
+
+@benchmark("history")
+def history() -> Run:
+    """The rows above as registry figures (bench/registry.py), in the one table of `make bench`."""
+    r = run()
+    return Run([Figure(name, value, "", goal or "") for name, value, goal, _ in rows(r)], r)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,9 @@ and checks). A second one holds 1,000 profiles. Every figure is a ratio measured
 - each page of "fleet" (database step, deploy step, review) against the same page of "fresh", and the
   profiles list with 1,000 profiles against the list with 2: median of sequential requests, taken
   alternately (target ≤ 1.5); the deploy page's size at 1,000 nodes (target < 100 KiB);
-- /healthz p99 while 200 node reports are uploaded at once (target < 50 ms), polled from a separate
-  process so the client's own event loop does not add to it;
-- `wbsetup --help` against `python -c pass` (target ≤ 3), and `validate --step hardware` (< 0.5 s).
+- (the upload burst and the CLI start, measured here before, are bench/upload_burst.py and
+  bench/cli_start.py; `python -m bench.upload_burst TREE...` and `python -m bench.cli_start TREE...`
+  compare trees the same way).
 
 `python -m bench.scale [TREE...]` measures the given source trees (default: this checkout) in one run,
 alternating between them per scenario — how bench/README.md's before/after table was taken.
@@ -17,7 +17,6 @@ alternating between them per scenario — how bench/README.md's before/after tab
 
 from __future__ import annotations
 
-import asyncio
 import json
 import statistics
 import subprocess
@@ -29,23 +28,12 @@ from pathlib import Path
 
 import httpx
 
-from bench import PY, ROOT, bench_env, free_port, percentile, wait_http
+from bench import PY, ROOT, bench_env, free_port, wait_http
+from bench.registry import Figure, Run, benchmark
 
 TOKEN = "bench-login-token-0123456789abcdef"
 SEED = Path(__file__).resolve().parent / "scale_seed.py"
 REQUESTS = 15  # sequential requests per page and profile (alternating)
-HEALTH_POLLER = r"""
-import http.client, json, sys, time
-host, port, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-out, end = [], time.perf_counter() + seconds
-conn = http.client.HTTPConnection(host, port, timeout=10)
-while time.perf_counter() < end:
-    t, wall = time.perf_counter(), time.time()
-    conn.request("GET", "/healthz"); conn.getresponse().read()
-    out.append((wall, time.perf_counter() - t))
-    time.sleep(0.005)
-print(json.dumps(out))
-"""
 
 
 def _env(tree: Path, data_dir: Path) -> dict:
@@ -119,69 +107,6 @@ def _compare(client_a, path_a, client_b, path_b) -> dict:
     return {"base_ms": round(ma * 1000, 1), "ms": round(mb * 1000, 1), "ratio": round(mb / ma, 2), "bytes": size}
 
 
-async def _burst(port: int, tokens: list[str], reports: list[dict]) -> dict:
-    limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as c:
-        t0, start = time.perf_counter(), time.time()
-        codes = await asyncio.gather(
-            *(c.post("/probe/node-upload", json={"token": t, "report": r}) for t, r in zip(tokens, reports))
-        )
-        return {
-            "wall_s": round(time.perf_counter() - t0, 2),
-            "start": start,
-            "end": time.time(),
-            "ok": sum(r.status_code == 200 for r in codes),
-            "uploads": len(tokens),
-        }
-
-
-def _burst_with_health(port: int, tokens: list[str]) -> dict:
-    sys.path.insert(0, str(SEED.parent))
-    from scale_seed import node_report
-
-    reports = [node_report(5000 + i) for i in range(len(tokens))]
-    for r in reports:
-        r["role"] = "app"
-    poller = subprocess.Popen([PY, "-c", HEALTH_POLLER, "127.0.0.1", str(port), "6"], stdout=subprocess.PIPE, text=True)
-    time.sleep(0.5)  # a few quiet polls first
-    burst = asyncio.run(_burst(port, tokens, reports))
-    out, _ = poller.communicate(timeout=60)
-    start, end = burst.pop("start"), burst.pop("end")
-    lat = [t for wall, t in json.loads(out) if start <= wall <= end]  # polls sent during the burst
-    return {
-        **burst,
-        "healthz_polls": len(lat),
-        "healthz_p50_ms": round(percentile(lat, 50) * 1000, 1),
-        "healthz_p99_ms": round(percentile(lat, 99) * 1000, 1),
-    }
-
-
-def _cli(tree: Path, data_dir: Path, args: list[str], repeat: int = 5) -> float:
-    env = _env(tree, data_dir)
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        subprocess.run([PY, *args], env=env, cwd=tree, capture_output=True, timeout=60)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
-def cli_start(tree: Path, data_dir: Path) -> dict:
-    answers = data_dir / "answers.json"
-    answers.write_text(json.dumps({"schema": 1, "profile": "cli", "hardware": {"app": {"nodes": 2}}}))
-    bare = _cli(tree, data_dir, ["-c", "pass"])
-    help_s = _cli(tree, data_dir, ["-m", "app", "--help"])
-    schema_s = _cli(tree, data_dir, ["-m", "app", "schema"])
-    hw = _cli(tree, data_dir, ["-m", "app", "validate", str(answers), "--step", "hardware"])
-    return {
-        "bare_s": round(bare, 3),
-        "help_s": round(help_s, 3),
-        "help_ratio": round(help_s / bare, 2),
-        "schema_s": round(schema_s, 3),
-        "validate_hardware_s": round(hw, 3),
-    }
-
-
 def measure(tree: Path) -> dict:
     """Every scale scenario against the source tree `tree`."""
     with tempfile.TemporaryDirectory(prefix="wbsetup-scale-") as tmp:
@@ -194,8 +119,6 @@ def measure(tree: Path) -> dict:
             for page in ("database", "deploy", "review"):
                 out[f"page_{page}"] = _compare(c, f"/p/fresh/{page}", c, f"/p/fleet/{page}")
             out["page_profiles"] = _compare(c, "/", many, "/")
-            out["burst"] = _burst_with_health(port, seeded["tokens"])
-        out["cli"] = cli_start(tree, Path(tmp))
     return out
 
 
@@ -204,28 +127,29 @@ def run() -> dict:
 
 
 def rows(s: dict) -> list[tuple]:
-    """Table rows for bench/__main__.py: (figure, value, target, met)."""
+    """(figure, value, target, met) of one tree's measurements (for `python -m bench.scale`)."""
+    return [(f.name, f.value, f.goal, f.met) for f in figures(s)]
+
+
+def figures(s: dict) -> list[Figure]:
     pages = [
-        (f"scale: {p} page, fleet / fresh", s[f"page_{p}"]["ratio"], "≤ 1.5", s[f"page_{p}"]["ratio"] <= 1.5)
+        Figure(
+            f"scale: {p} page, {'1,000 / 2 profiles' if p == 'profiles' else 'fleet / fresh'}",
+            s[f"page_{p}"]["ratio"],
+            "×",
+            "≤ 1.5",
+            f"{s[f'page_{p}']['base_ms']} → {s[f'page_{p}']['ms']} ms, median of {REQUESTS}",
+        )
         for p in ("database", "deploy", "review", "profiles")
     ]
     kib = round(s["page_deploy"]["bytes"] / 1024, 1)
-    return pages + [
-        ("scale: deploy page KiB at 1,000 nodes", kib, "< 100", kib < 100),
-        (
-            "scale: /healthz p99 ms in a 200-upload burst",
-            s["burst"]["healthz_p99_ms"],
-            "< 50",
-            s["burst"]["healthz_p99_ms"] < 50,
-        ),
-        ("scale: --help / bare interpreter", s["cli"]["help_ratio"], "≤ 3", s["cli"]["help_ratio"] <= 3),
-        (
-            "scale: validate --step hardware s",
-            s["cli"]["validate_hardware_s"],
-            "< 0.5",
-            s["cli"]["validate_hardware_s"] < 0.5,
-        ),
-    ]
+    return pages + [Figure("scale: deploy page at 1,000 nodes", kib, "KiB", "< 100")]
+
+
+@benchmark("scale")
+def scale() -> Run:
+    s = run()
+    return Run(figures(s), s)
 
 
 def main(argv: list[str]) -> int:

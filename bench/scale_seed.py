@@ -4,6 +4,7 @@ first on PYTHONPATH (so "before" and "after" trees seed through their own Store 
     python bench/scale_seed.py fleet DATA_DIR     # profiles "fresh" and "fleet": 1,000 node reports,
                                                   # deploy runs up to the prune cap, 200 node-upload tokens
     python bench/scale_seed.py profiles DATA_DIR  # 1,000 profiles
+    python bench/scale_seed.py uploads DATA_DIR   # profile "fleet" and 600 node-upload tokens (3 bursts)
 
 Prints a JSON object (the upload tokens for the burst). Uses only Store methods both trees have.
 """
@@ -134,6 +135,20 @@ def profiles(data_dir: Path, count: int = 1000) -> dict:
     return {}
 
 
+def uploads(data_dir: Path, count: int = 3 * TOKENS) -> dict:
+    from app.answers import parse_document
+    from app.probe import tokens as probe_tokens
+
+    store = _store(data_dir)
+    store.save_answers(parse_document({**ANSWERS, "profile": "fleet"}), replace=True)
+    tokens = []
+    for _ in range(count):
+        token = probe_tokens.new_token()
+        store.add_probe_token("fleet", probe_tokens.token_hash(token), "node-app", "node", timedelta(hours=1))
+        tokens.append(token)
+    return {"tokens": tokens}
+
+
 if __name__ == "__main__":
     kind, where = sys.argv[1], Path(sys.argv[2])
-    print(json.dumps({"fleet": fleet, "profiles": profiles}[kind](where)))
+    print(json.dumps({"fleet": fleet, "profiles": profiles, "uploads": uploads}[kind](where)))

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from bench import free_port, wait_http
+from bench.registry import Figure, Run, benchmark
 
 RUNS = 7
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/lib/chromium/chromium")
@@ -131,3 +132,21 @@ if __name__ == "__main__":
     import json
 
     print(json.dumps(run(), indent=2))
+
+
+@benchmark("streaming")
+def streaming() -> Run:
+    d = run()
+    return Run(
+        [
+            Figure(
+                f"streaming: engine's last result → page, {step}, median",
+                d[step]["median_ms"],
+                "ms",
+                "≤ 100",
+                f"max {d[step].get('max_ms')} ms, {RUNS} runs",
+            )
+            for step in ("hardware", "deploy")
+        ],
+        d,
+    )

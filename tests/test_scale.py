@@ -182,43 +182,6 @@ def test_every_check_module_belongs_to_a_step():
         assert {c.id.split(".")[0] for c in checks_for([step])} == {step}
 
 
-def test_cli_imports_only_what_a_command_needs(tmp_path):
-    """--help and schema load no check module; validate --step hardware loads neither boto3, PyMySQL,
-    lightkube nor the state store."""
-    import subprocess
-    import sys
-
-    root = Path(__file__).resolve().parents[1]
-    answers = tmp_path / "a.json"
-    answers.write_text(json.dumps({"schema": 1, "profile": "cli"}))
-    probe = (
-        "import runpy, sys; sys.argv = ['wbsetup'] + sys.argv[1:]\n"
-        "try:\n    runpy.run_module('app', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-        "print('MODULES', ' '.join(sorted(sys.modules)), file=sys.stderr)"
-    )
-
-    def modules(*args):
-        done = subprocess.run(
-            [sys.executable, "-c", probe, *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=root,
-            env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
-        )
-        return set(done.stderr.rsplit("MODULES ", 1)[1].split())
-
-    for args in (["--help"], ["schema"]):
-        loaded = modules(*args)
-        assert not {m for m in loaded if m.startswith("app.checks")}, args
-    help_loaded = modules("--help")
-    assert "pydantic" not in help_loaded and "app.answers" not in help_loaded
-    hw = modules("validate", str(answers), "--step", "hardware")
-    assert "app.checks.hardware" in hw
-    for heavy in ("boto3", "botocore", "pymysql", "lightkube", "app.store", "sqlalchemy", "app.checks.object_store"):
-        assert heavy not in hw, heavy
-
-
 def test_migration_judges_node_reports_stored_before_it(tmp_path):
     """0002 adds NodeReport.ok and judges the rows already stored (failing ones come first after it)."""
     import sqlalchemy as sa

@@ -108,6 +108,13 @@ def build_bundle(
     return dict(sorted(tree.items()))
 
 
+def build_file(answers: Answers, path: str, *, redact: bool = False) -> bytes | None:
+    """One generated file of the bundle (a `_builders` path), the same bytes `build_bundle` gives it,
+    without rendering the rest (the runbook's templates): for `deploy.artifacts`. None when not rendered."""
+    built = _builders()[path](mask(answers, redact=redact))
+    return None if built is None else finish(built)[0].encode("utf-8")
+
+
 def file_mode(path: str, redact: bool) -> int:
     """A bundle with secrets is readable by its owner only; scripts are executable."""
     if path.endswith(".sh"):

@@ -7,6 +7,7 @@ import asyncio
 import re
 import socket
 import ssl
+import sys
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
@@ -67,12 +68,26 @@ def config(ctx: Context):
     return kc.single_config(kubeconfig_text(ctx), ctx.answers.deploy.context)
 
 
+def _load_clients() -> None:
+    import httpx2  # noqa: F401
+    from lightkube import AsyncClient  # noqa: F401
+    from lightkube.config import client_adapter  # noqa: F401
+
+
+async def _import_clients() -> None:
+    """Import lightkube and httpx2 (~0.3 s, seconds on a loaded machine) in a thread the first time: on
+    the event loop the import would hold back every other check of the run (their timers, sockets)."""
+    if "lightkube.config.client_adapter" not in sys.modules:
+        await asyncio.to_thread(_load_clients)
+
+
 @asynccontextmanager
 async def client(ctx: Context):
     """A lightkube AsyncClient whose every request is bounded by budget(ctx).
 
     trust_env=False: proxy variables of the wizard host must not silently reroute cluster traffic.
     """
+    await _import_clients()
     import httpx2
     from lightkube import AsyncClient
 
@@ -86,6 +101,7 @@ async def client(ctx: Context):
 @asynccontextmanager
 async def raw_client(ctx: Context):
     """A plain httpx2 AsyncClient with the kubeconfig's server, CA and credentials (for /version)."""
+    await _import_clients()
     import httpx2
     from lightkube.config import client_adapter
 

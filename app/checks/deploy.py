@@ -5,20 +5,24 @@ The live cluster checks (deploy.cluster.*) and node checks (deploy.node.*) live 
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from importlib import resources
 from urllib.parse import urlsplit
 
-import yaml
-
+from app.checks._manifests import (
+    COMPOSE_SCHEMA,
+    compose_schema,
+    latest_k8s_version,
+    validate_compose,
+    validate_kubernetes,
+)
 from app.checks.engine import EVERYTHING, Context, Outcome, check, fail, passed, warn
 from app.facts.quantity import GIB, QuantityError, format_bytes, parse_quantity
 from app.i18n.message import Msg, MsgList, msg
 from app.secret import EnvRef, reveal
 from app.sizing import recommend
 
-COMPOSE_SCHEMA = ("check_jsonschema", "builtin_schemas/vendor/compose-spec.json")
+# Re-exported: schema validation lives in app/checks/_manifests.py.
+K8S_MANIFEST = "kubernetes/wandb.yaml"
+__all__ = ["COMPOSE_SCHEMA", "compose_schema", "validate_compose", "validate_kubernetes"]
 
 
 @check("deploy.version", "Image version", needs=["deploy.version"])
@@ -132,66 +136,20 @@ def _below_advice(ctx: Context, values: dict, observed: Msg) -> Outcome | None:
     )
 
 
-@lru_cache(maxsize=1)
-def compose_schema() -> dict:
-    """The Compose Specification schema bundled with check-jsonschema (no network)."""
-    package, path = COMPOSE_SCHEMA
-    return json.loads(resources.files(package).joinpath(path).read_text(encoding="utf-8"))
-
-
-def _path(parts) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".") or "(document)"
-
-
-def validate_kubernetes(text: str, version: str | None = None) -> str | None:
-    """The first schema error of a multi-document Kubernetes YAML ("Kind/name: path: message"),
-    or None. Strict: unknown fields are errors. `version`: default the newest bundled schema."""
-    import kubernetes_validate
-    from kubernetes_validate.utils import ValidationError
-
-    version = version or kubernetes_validate.utils.latest_version()
-    for doc in yaml.safe_load_all(text):
-        where = f"{doc.get('kind')}/{doc.get('metadata', {}).get('name')}"
-        try:
-            kubernetes_validate.validate(doc, version, strict=True)
-        except ValidationError as exc:
-            return f"{where}: {_path(exc.absolute_path)}: {exc.message}"
-        except kubernetes_validate.utils.SchemaNotFoundError as exc:
-            return f"{where}: {exc.message}"
-    return None
-
-
-def validate_compose(text: str) -> str | None:
-    """The first Compose Specification error ("path: message"), or None."""
-    import jsonschema
-
-    schema = compose_schema()
-    validator = jsonschema.validators.validator_for(schema)(schema)
-    # The most specific error first: a bad value rather than the "unevaluated properties"
-    # complaint its parent raises because of it, then the deepest path.
-    errors = sorted(
-        validator.iter_errors(yaml.safe_load(text)),
-        key=lambda e: (e.validator == "unevaluatedProperties", -len(e.absolute_path), list(map(str, e.absolute_path))),
-    )
-    return f"{_path(errors[0].absolute_path)}: {errors[0].message}" if errors else None
-
-
 @check("deploy.artifacts", "Rendered manifests", reads=[EVERYTHING])
 def artifacts(ctx: Context) -> Outcome:
-    import kubernetes_validate
-
-    from app.artifacts.bundle import build_bundle
+    from app.artifacts.bundle import COMPOSE, build_file
 
     # Redacted: the check judges structure, and secrets never need to leave the answers for it.
-    tree = build_bundle(ctx.answers, redact=True)
-    k8s_version = kubernetes_validate.utils.latest_version()
+    k8s_text, compose_text = (build_file(ctx.answers, p, redact=True) or b"" for p in (K8S_MANIFEST, COMPOSE))
+    k8s_version = latest_k8s_version()
     problems = []
-    k8s = validate_kubernetes(tree["kubernetes/wandb.yaml"].decode(), k8s_version)
+    k8s = validate_kubernetes(k8s_text.decode(), k8s_version)
     if k8s:
-        problems.append(f"kubernetes/wandb.yaml: {k8s}")
-    comp = validate_compose(tree["docker-compose/docker-compose.yaml"].decode())
+        problems.append(f"{K8S_MANIFEST}: {k8s}")
+    comp = validate_compose(compose_text.decode())
     if comp:
-        problems.append(f"docker-compose/docker-compose.yaml: {comp}")
+        problems.append(f"{COMPOSE}: {comp}")
     expected = msg("Kubernetes %(k8s_version)s schema (strict) and the Compose Specification", k8s_version=k8s_version)
     if problems:
         return fail(

@@ -17,23 +17,20 @@ import gettext
 import io
 from functools import cache
 from pathlib import Path
-
-from babel import Locale
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
-from jinja2 import pass_context
+from typing import TYPE_CHECKING, Any
 
 from app.i18n.message import render
+
+# Babel, Jinja and FastAPI load when first used, not with the package: every check module imports
+# app.i18n.message, and the CLI (`wbsetup validate`) needs none of them (bench/README.md, CLI start).
+if TYPE_CHECKING:
+    from fastapi import APIRouter, Request
 
 LOCALES = ("en", "ko")
 DEFAULT = "en"
 COOKIE = "lang"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-
-router = APIRouter()
 
 
 def po_path(lang: str) -> Path:
@@ -46,6 +43,8 @@ def catalog(lang: str):
     path = po_path(lang)
     if lang == DEFAULT or not path.exists():
         return None
+    from babel.messages.pofile import read_po
+
     with path.open("rb") as fh:
         return read_po(fh, locale=lang)
 
@@ -56,6 +55,8 @@ def translations(lang: str) -> gettext.NullTranslations:
     cat = catalog(lang)
     if cat is None:
         return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+
     buf = io.BytesIO()
     write_mo(buf, cat, use_fuzzy=False)
     buf.seek(0)
@@ -88,6 +89,8 @@ def from_accept_language(header: str | None) -> str | None:
         if tag and q > 0:
             weighted.append((-q, i, tag.strip().replace("-", "_")))
     preferred = [t for _, _, t in sorted(weighted)]
+    from babel import Locale
+
     found = Locale.negotiate(preferred, list(LOCALES), sep="_") if preferred else None
     return supported(str(found)) if found else None
 
@@ -106,18 +109,15 @@ def gettext_for(lang: str, message: str) -> str:
     return translations(lang).gettext(message) if message else message
 
 
-@pass_context
 def jinja_gettext(ctx, message: str) -> str:
     """gettext for templates: translates into the `lang` of the rendering context."""
     return gettext_for(ctx.get("lang") or DEFAULT, message)
 
 
-@pass_context
 def jinja_ngettext(ctx, singular: str, plural: str, n: int) -> str:
     return translations(ctx.get("lang") or DEFAULT).ngettext(singular, plural, n)
 
 
-@pass_context
 def jinja_tr(ctx, message) -> str:
     """Translate a runtime string (field title, check title, exact hint) as plain text: unlike _(), the
     result is not markup, so autoescape still applies to text that did not come from a template."""
@@ -134,7 +134,6 @@ def message_translator(lang: str):
     return lambda message: render(message, gettext)
 
 
-@pass_context
 def jinja_tr_message(ctx, message) -> str:
     """A check message or hint, action result or form error in the reader's language (app/i18n/message.py)."""
     if not message:
@@ -144,10 +143,12 @@ def jinja_tr_message(ctx, message) -> str:
 
 def install(env) -> None:
     """Enable {% trans %}, _() and tr() in `env`, translating per render from the context's `lang`."""
+    from jinja2 import pass_context  # marks each callable as taking the rendering context (in place)
+
     env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_callables(jinja_gettext, jinja_ngettext, newstyle=True)
-    env.globals["tr"] = jinja_tr
-    env.globals["tr_message"] = jinja_tr_message
+    env.install_gettext_callables(pass_context(jinja_gettext), pass_context(jinja_ngettext), newstyle=True)
+    env.globals["tr"] = pass_context(jinja_tr)
+    env.globals["tr_message"] = pass_context(jinja_tr_message)
 
 
 def safe_next(target: str | None) -> str:
@@ -159,9 +160,10 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-@router.get("/lang/{code}")
 def switch(request: Request, code: str, next: str = "/"):  # noqa: A002 - `next` is the query name
     """Remember the chosen UI language in a cookie and go back to the page it was chosen on."""
+    from fastapi.responses import RedirectResponse
+
     response = RedirectResponse(safe_next(next), status_code=303)
     lang = supported(code)
     if lang is None:
@@ -172,3 +174,20 @@ def switch(request: Request, code: str, next: str = "/"):  # noqa: A002 - `next`
             COOKIE, lang, max_age=COOKIE_MAX_AGE, path="/", samesite="lax", httponly=True, secure=secure
         )
     return response
+
+
+def __getattr__(name: str) -> Any:
+    """`router` (GET /lang/{code}, the switcher), made with FastAPI when the web app first asks for it."""
+    if name != "router":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from fastapi import APIRouter, Request
+
+    globals()["Request"] = Request  # FastAPI resolves switch()'s annotations in this module's globals
+    router = APIRouter()
+    router.add_api_route("/lang/{code}", switch, methods=["GET"])
+    globals()["router"] = router
+    return router
+
+
+if TYPE_CHECKING:
+    router: APIRouter

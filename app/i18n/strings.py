@@ -945,6 +945,10 @@ STRINGS = [
     # message or hint
     _('Check that the service is reachable, or raise the timeout beside “Run checks”'),
     # message or hint
+    _('upload must be a JSON object with exactly token and report'),
+    # message or hint
+    _('upload is not JSON (expected an object with token and report)'),
+    # message or hint
     _('Apply bootstrap'),
     # message or hint
     _('Create bucket'),
@@ -971,13 +975,9 @@ STRINGS = [
     # message or hint
     _('role: app or client'),
     # message or hint
-    _('upload must be a JSON object with exactly token and report'),
-    # message or hint
     _('this probe token is for the hardware probe, not for node reports'),
     # message or hint
     _('the profile of this probe token no longer exists'),
-    # message or hint
-    _('upload is not JSON (expected an object with token and report)'),
     # message or hint
     _('node report: not JSON (paste the output of the node probe)'),
     # message or hint

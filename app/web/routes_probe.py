@@ -16,6 +16,7 @@ from app.answers import AnswersError, parse_document
 from app.i18n.message import MsgList, message_of, msg
 from app.probe import host as probe, reports as nodes, script as probe_script, tokens as probe_tokens
 from app.store import Store
+from app.web import node_uploads
 from app.web.deps import Csrf, StoreDep, load_profile, redirect, render
 
 router = APIRouter()
@@ -179,44 +180,9 @@ def _accept_report(doc, name: str) -> dict:
 @router.post(probe_script.NODE_UPLOAD_PATH)
 async def node_upload(request: Request, store: StoreDep):
     body = await _read_limited(request, MAX_NODE_UPLOAD)
-    # Validation and the SQLite/MySQL writes run in the thread pool: a burst of uploads from a whole
-    # fleet must not stall the event loop (other pages, /healthz).
-    return await run_in_threadpool(_store_node_upload, store, body)
-
-
-def _store_node_upload(store: Store, body: bytes):
-    try:
-        doc = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise HTTPException(400, "upload is not JSON (expected an object with token and report)") from None
-    if not isinstance(doc, dict) or set(doc) != {"token", "report"}:
-        raise HTTPException(400, "upload must be a JSON object with exactly token and report")
-    token = doc["token"]
-    if not isinstance(token, str) or not probe_tokens.TOKEN_RE.match(token):
-        raise HTTPException(400, "token: missing or malformed (use the command the wizard shows)")
-    found = store.peek_probe_token(probe_tokens.token_hash(token))
-    if found is None:
-        raise HTTPException(403, "unknown probe token")
-    tok, name = found
-    if not tok.role.startswith(NODE_PREFIX):
-        raise HTTPException(403, "this probe token is for the hardware probe, not for node reports")
-    problem = probe_tokens.token_problem(
-        expires_at=tok.expires_at, used_at=tok.used_at, role=tok.role, upload_role=tok.role
-    )  # used or expired
-    if problem:
-        raise HTTPException(409 if tok.used_at else 403, problem)
-    report = _accept_report(doc["report"], name)  # before the token is spent: a rejected report may be retried
-    if NODE_PREFIX + report["role"] != tok.role:
-        raise HTTPException(
-            403,
-            msg(
-                "this probe token was issued for %(role)s reports, not %(role_2)s", role=tok.role, role_2=report["role"]
-            ),
-        )
-    used = store.use_probe_token(tok.token_hash)
-    if used is None or used[0].used_at is not None:  # another upload won the race
-        raise HTTPException(409, "this probe token was already used; create a new one in the wizard")
-    store.add_node_report(name, report)
+    # Judged and stored by one worker thread, a burst in one transaction (app/web/node_uploads.py): a
+    # whole fleet uploading at once must not stall the event loop (other pages, /healthz).
+    name, report = await node_uploads.queue_for(request.app, store, _judge_node_upload).submit(body)
     return JSONResponse(
         {
             "ok": True,
@@ -228,6 +194,30 @@ def _store_node_upload(store: Store, body: bytes):
             ),
         }
     )
+
+
+def _judge_node_upload(found, uploaded) -> dict:
+    """The report to store for an upload with token `found` (token, profile name), or the HTTP error
+    refusing it (the token is not spent for a refused report: it may be retried)."""
+    if found is None:
+        raise HTTPException(403, "unknown probe token")
+    tok, name = found
+    if not tok.role.startswith(NODE_PREFIX):
+        raise HTTPException(403, "this probe token is for the hardware probe, not for node reports")
+    problem = probe_tokens.token_problem(
+        expires_at=tok.expires_at, used_at=tok.used_at, role=tok.role, upload_role=tok.role
+    )  # used or expired
+    if problem:
+        raise HTTPException(409 if tok.used_at else 403, problem)
+    report = _accept_report(uploaded, name)
+    if NODE_PREFIX + report["role"] != tok.role:
+        raise HTTPException(
+            403,
+            msg(
+                "this probe token was issued for %(role)s reports, not %(role_2)s", role=tok.role, role_2=report["role"]
+            ),
+        )
+    return report
 
 
 @router.post("/p/{name}/node-reports/paste", dependencies=[Csrf])
