@@ -26,12 +26,13 @@ demo: $(STAMP)
 system-deps:
 	@sh scripts/system-deps.sh
 
-# Lint (ruff), layout (ruff format --check), types (mypy on app/) and the Dockerfile (hadolint);
-# settings in pyproject.toml. `make test` runs this first.
+# Lint (ruff), layout (ruff format --check), types (mypy on app/), import directions (import-linter
+# contracts) and the Dockerfile (hadolint); settings in pyproject.toml. `make test` runs this first.
 lint: $(STAMP)
 	$(BIN)/ruff check app
 	$(BIN)/ruff format --check app tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/hadolint Dockerfile
 
 # axe-core (npm) for the accessibility test; a test-only dependency, not served by the app.

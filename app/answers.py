@@ -8,21 +8,19 @@ Every section forbids unknown keys; every key but `schema` and `profile` is opti
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from app.facts.quantity import QUANTITY  # the Kubernetes quantity grammar (re-exported)
 from app.i18n.message import Msg, as_msg, message_of, msg
 from app.secret import EnvRef, Secret, UnresolvedSecret
-from app.steps import DEFAULT_STEPS, STEPS  # re-exported: app.answers.STEPS
+from app.steps import DEFAULT_STEPS, STEPS
+from app.suggest import suggest  # re-exported: app.answers.STEPS
 
-# Kubernetes resource.Quantity grammar (k8s.io/apimachinery/pkg/api/resource).
-QUANTITY = (
-    r"^[+]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
-)
 HOSTNAME = r"^[A-Za-z0-9_]([A-Za-z0-9_.:-]{0,251}[A-Za-z0-9_\]])?$|^\[[0-9A-Fa-f:.]+\]$"
 REGISTRY = r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9._-]{1,128}){0,8}$"
 # A Docker registry user name: printable ASCII without `:` (docker's `auth` is base64 of user:password).
@@ -56,8 +54,11 @@ class AppNodes(Section):
 class DatabaseNode(Section):
     cpu_cores: int | None = _field("CPU cores", "", ge=1, le=4096)
     memory_gib: float | None = _field("Memory (GiB)", "", gt=0, le=65536)
-    disk_gb: float | None = _field("Disk (GB)", "Data disk size", gt=0, le=10_000_000)
-    disk_mbps: float | None = _field("Disk bandwidth (Mbps)", "Sequential write, megabits/s", gt=0, le=10_000_000)
+    # The same names as the application nodes' and hardware.database.disk's (REFERENCE.md: "root disk size").
+    disk_gb: float | None = _field("Root disk (GB)", "Root disk size", gt=0, le=10_000_000)
+    disk_mbps: float | None = _field(
+        "Disk bandwidth (Mbps)", "Root disk sequential write, megabits/s", gt=0, le=10_000_000
+    )
     nics: int | None = _field("Network interfaces", "", ge=0, le=64)
     nic_gbps: float | None = _field("Link speed (Gbps)", "", gt=0, le=10_000)
 
@@ -235,21 +236,28 @@ class Answers(Section):
         for path in SECRET_FIELDS:
             yield path, get_path(self, path)
 
-    def resolved(self, env: Mapping[str, str], *, strict: bool = True) -> Answers:
+    def resolved(
+        self, env: Mapping[str, str], *, strict: bool = True, required: Iterable[str] | None = None
+    ) -> Answers:
         """A copy whose {env: VAR} references are replaced by the variables' values.
 
-        strict: an unset variable raises UnresolvedSecret naming the field and the variable;
-        otherwise the secret is left absent (its checks then skip as "input missing").
+        strict: an unset variable raises UnresolvedSecret naming every such field and variable at once;
+        otherwise the secret is left absent (its checks then skip as "input missing"). `required`: only
+        these secret fields must resolve (app.steps.secrets_of: what the chosen steps read); any other
+        unset reference is left absent.
         """
         doc = self.to_document(secrets="plain")
+        missing = []
         for path, value in self.secrets():
             if isinstance(value, EnvRef):
                 if value.env in env:
                     set_doc_path(doc, path, env[value.env])
-                elif strict:
-                    raise UnresolvedSecret(path, value.env)
-                else:
-                    set_doc_path(doc, path, None)
+                    continue
+                if strict and (required is None or path in required):
+                    missing.append((path, value.env))
+                set_doc_path(doc, path, None)
+        if missing:
+            raise UnresolvedSecret.of(missing)
         return Answers.model_validate(doc)
 
     def to_document(self, *, secrets: Literal["refs", "plain"] = "refs") -> dict:
@@ -354,7 +362,8 @@ def error_message(err: Mapping[str, Any]) -> str:
     """One validation error in words an operator can act on: what is allowed, not pydantic's wording."""
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "extra_forbidden":
-        return "unknown key"
+        close = suggest(str(err["loc"][-1]), allowed_keys(err["loc"][:-1])) if err.get("loc") else None
+        return msg("unknown key; did you mean %(key)s?", key=f"`{close}`") if close else "unknown key"
     if kind == "missing":
         return "required key is missing"
     if kind == "string_pattern_mismatch":
@@ -383,6 +392,20 @@ def error_message(err: Mapping[str, Any]) -> str:
     if isinstance(ctx.get("error"), Exception):  # a validator's ValueError: the message it was raised with
         return message_of(ctx["error"])
     return err["msg"].removeprefix("Value error, ")
+
+
+def allowed_keys(loc: Sequence[Any]) -> list[str]:
+    """The keys the section at `loc` (a validation error's location) allows, as the answers file spells them."""
+    model: type[BaseModel] = Answers
+    for part in loc:
+        info = model.model_fields.get(str(part))
+        if info is None:
+            info = next((f for f in model.model_fields.values() if f.alias == part), None)
+        sub = info.annotation if info is not None else None
+        if not (isinstance(sub, type) and issubclass(sub, BaseModel)):
+            return []
+        model = sub
+    return [f.alias or name for name, f in model.model_fields.items()]
 
 
 def format_errors(exc: ValidationError) -> list[Msg]:

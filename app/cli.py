@@ -15,6 +15,7 @@ if sys.version_info < REQUIRED_PYTHON:  # before anything that needs a newer Pyt
 import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 
 from app.steps import STEPS  # noqa: E402  # the answers model (pydantic) is imported by the commands that read answers
 
@@ -23,6 +24,12 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # usage errors exit 2 (argparse's default too), with help hint
+        bad = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+        if bad:
+            from app.suggest import suggest
+
+            close = suggest(bad.group(1), re.findall(r"'([^']*)'", bad.group(2)))
+            message += f"; did you mean `{close}`?" if close else ""
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
@@ -146,11 +153,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _load_resolved(path: str):
+def _load_resolved(path: str, steps=None):
+    """The answers with the {env: …} references of `steps` resolved (all unset ones reported at once)."""
     from app import answers as answers_mod
+    from app.steps import secrets_of
 
     answers = answers_mod.load(path)
-    return answers.resolved(os.environ)
+    return answers.resolved(os.environ, required=secrets_of(steps))
 
 
 def cmd_validate(args) -> int:
@@ -159,7 +168,13 @@ def cmd_validate(args) -> int:
 
     if args.timeout <= 0 or args.timeout > 600:
         return _die("--timeout: a number of seconds between 0 and 600")
-    answers = _load_resolved(args.answers)
+    if args.ignore:  # a misspelt id would ignore nothing
+        from app.checks.engine import checks_for
+        from app.suggest import unknown_ids
+
+        if bad := unknown_ids(args.ignore, [c.id for c in checks_for(STEPS)], "check id"):
+            return _die(bad)
+    answers = _load_resolved(args.answers, args.steps)
     node_reports = []
     if args.node_reports:
         from app.probe.reports import load_reports

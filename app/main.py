@@ -19,6 +19,7 @@ from app.store.crypto import KeyError_
 from app.version import version
 from app.web import auth as auth_mod
 from app.web.asgi_guards import BodyLimit, CatchAll
+from app.web.feeds import Feeds
 from app.web.templating import make_templates
 
 log = logging.getLogger("wbsetup")
@@ -40,7 +41,7 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
         secure=settings.secure_cookies,
         trusted_proxies=settings.trusted_proxies,
     )
-    app.state.tasks = set()
+    app.state.feeds = Feeds()  # the runs this process started (app/web/feeds.py)
     app.state.templates = make_templates(resource_dir("templates"), app)
     app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
 

@@ -80,12 +80,23 @@ def Secret(description: str, *, title: str | None = None, widget: str = "passwor
 
 
 class UnresolvedSecret(ValueError):
-    """An {env: VAR} reference whose variable is not set."""
+    """{env: VAR} references whose variables are not set: `path` and `variable` name the first,
+    `missing` lists every (path, variable)."""
 
-    def __init__(self, path: str, variable: str):
-        super().__init__(f"{path}: environment variable {variable} is not set")
+    def __init__(self, path: str, variable: str, missing: list[tuple[str, str]] | None = None):
+        self.missing = missing or [(path, variable)]
+        if len(self.missing) == 1:
+            text = f"{path}: environment variable {variable} is not set"
+        else:
+            names = ", ".join(f"{var} ({where})" for where, var in self.missing)
+            text = f"{len(self.missing)} environment variables are not set: {names}"
+        super().__init__(text)
         self.path = path
         self.variable = variable
+
+    @classmethod
+    def of(cls, missing: list[tuple[str, str]]) -> UnresolvedSecret:
+        return cls(missing[0][0], missing[0][1], missing)
 
 
 def reveal(value: SecretValue | None) -> str | None:

@@ -62,7 +62,7 @@ def run() -> dict:
     from app.demo import PROFILE, Demo
     from app.main import create_app
     from app.settings import Settings
-    from app.web import runs
+    from app.web import feeds as runs  # runs.Feed: the feed each result is published to
 
     published: dict[str, float] = {}
     original = runs.Feed.publish

@@ -1,4 +1,4 @@
-"""kubeconfig parsing, quantities, version rules, failure causes, and secrecy of the kubeconfig."""
+"""kubeconfig parsing, version rules, failure causes, and secrecy of the kubeconfig."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import socket
 import ssl
 import subprocess
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 import httpx2
@@ -90,30 +89,6 @@ def test_unusable_kubeconfigs_are_explained_without_secrets(text, words):
 def test_unknown_context_lists_the_known_ones():
     with pytest.raises(kc.KubeconfigError, match="'c' is not in deploy.kubeconfig .contexts: a, b."):
         kc.resolve(TWO, "c")
-
-
-@pytest.mark.parametrize(
-    "text, value",
-    [
-        ("2", Decimal(2)),
-        ("500m", Decimal("0.5")),
-        ("1.5", Decimal("1.5")),
-        ("4Gi", Decimal(4 * 2**30)),
-        ("3500Mi", Decimal(3500 * 2**20)),
-        ("32940916Ki", Decimal(32940916 * 1024)),
-        ("1e3", Decimal(1000)),
-        ("128M", Decimal(128 * 10**6)),
-        (".5", Decimal("0.5")),
-    ],
-)
-def test_quantity(text, value):
-    assert k.quantity(text) == value
-
-
-@pytest.mark.parametrize("text", ["", "Gi", "4 Gi x", "-1", "4GiB"])
-def test_bad_quantity(text):
-    with pytest.raises(ValueError):
-        k.quantity(text)
 
 
 def test_version_rules_are_ordered_data():

@@ -1,12 +1,9 @@
-"""deploy.version, deploy.resources, deploy.artifacts (§4.5) and the quantity parser."""
-
-from fractions import Fraction
+"""deploy.version, deploy.resources, deploy.artifacts (§4.5); the quantity parser: tests/test_facts.py."""
 
 import pytest
 
 from app.answers import parse_document
 from app.artifacts import kubernetes
-from app.artifacts.quantity import QuantityError, parse_quantity
 from app.checks.deploy import validate_compose, validate_kubernetes
 from app.checks.engine import run_checks_sync
 
@@ -31,42 +28,6 @@ def answers(deploy=None, **top):
 def run(check_id, a):
     (result,) = run_checks_sync(a, only=[check_id], timeout=30).results
     return result
-
-
-@pytest.mark.parametrize(
-    "text,value",
-    [
-        pytest.param("2", Fraction(2), id="integer"),
-        pytest.param("500m", Fraction(1, 2), id="milli"),
-        pytest.param("1.5", Fraction(3, 2), id="decimal"),
-        pytest.param(".5", Fraction(1, 2), id="leading-dot"),
-        pytest.param("4Gi", Fraction(4 * 2**30), id="gibi"),
-        pytest.param("8G", Fraction(8 * 10**9), id="giga"),
-        pytest.param("128974848", Fraction(128974848), id="bytes"),
-        pytest.param("129e6", Fraction(129 * 10**6), id="exponent"),
-        pytest.param("1E-3", Fraction(1, 1000), id="negative-exponent"),
-        pytest.param("1Ki", Fraction(1024), id="kibi"),
-        pytest.param("100u", Fraction(1, 10**4), id="micro"),
-    ],
-)
-def test_quantity_parses(text, value):
-    assert parse_quantity(text) == value
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        pytest.param("", id="empty"),
-        pytest.param("4GB", id="GB-is-not-a-suffix"),
-        pytest.param("Gi", id="no-number"),
-        pytest.param("1.2.3", id="two-dots"),
-        pytest.param("4 Gi", id="space"),
-        pytest.param("1ki", id="lower-k-binary"),
-    ],
-)
-def test_quantity_rejects(text):
-    with pytest.raises(QuantityError):
-        parse_quantity(text)
 
 
 @pytest.mark.parametrize(

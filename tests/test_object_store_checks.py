@@ -104,23 +104,25 @@ def test_https_endpoint_serving_plain_http_fails_tls(seaweedfs):
 
 def test_scratch_object_is_deleted_when_a_later_step_fails(seaweedfs):
     from app.checks.engine import Context
-    from app.checks.object_store import _client, _round_trip
+    from app.checks._object_store_collect import client, round_trip
+    from app.checks._object_store_rules import judge_round_trip
     from app.requirements import load
 
     bucket = seaweedfs.new_bucket()
     ctx = Context(parse_document(answers_doc(seaweedfs, bucket)), load("current"), 5.0)
-    s3 = _client(ctx)
+    s3 = client(ctx)
 
     def broken_get():
         assert seaweedfs.keys(bucket) == ["wbsetup-check-x"]  # the put really happened
         raise ConnectionError("network dropped")
 
-    outcome = _round_trip(
+    got = round_trip(
         ctx,
         "wbsetup-check-x",
         put=lambda data: s3.put_object(Bucket=bucket, Key="wbsetup-check-x", Body=data),
         get=broken_get,
     )
+    outcome = judge_round_trip(ctx.answers.object_store, got, ctx.timeout)
     assert outcome.status == "fail" and outcome.message.startswith("get of a scratch object failed")
     assert seaweedfs.keys(bucket) == []
 

@@ -95,3 +95,53 @@ def test_self_signed_tells_a_ca_from_a_leaf():
 )
 def test_s3_error_code(body, code):
     assert s3_error_code(body) == code
+
+
+# -- the object-store verdicts with plain facts (app/checks/_object_store_rules.py) -----------------
+def _store():
+    from app.answers import ObjectStore
+
+    return ObjectStore(endpoint="https://s3.acme.internal:9000", bucket="wandb", access_key="AK", region="us-east-1")
+
+
+def test_connect_verdicts_from_facts():
+    from app.checks._object_store_collect import Connect
+    from app.checks._object_store_rules import judge_connect
+    from app.checks._s3 import Target
+    from app.i18n.message import msg
+
+    t = Target("https", "s3.acme.internal", 9000)
+    assert judge_connect(t, Connect(1.0, dns_error="timeout")).message.startswith("DNS lookup of s3.acme.internal")
+    silent = judge_connect(
+        t, Connect(1.0, addrs=["10.0.0.9"], causes=[msg("%(ip)s: no answer within 1 s", ip="10.0.0.9")])
+    )
+    assert silent.status == "fail" and "Open the firewall" in silent.hint
+    ok = judge_connect(t, Connect(1.0, addrs=["10.0.0.9"], connected="10.0.0.9"))
+    assert (ok.status, ok.observed) == ("pass", "10.0.0.9:9000")
+
+
+def test_round_trip_verdicts_from_facts():
+    from app.checks._object_store_collect import RoundTrip
+    from app.checks._object_store_rules import judge_round_trip
+
+    store = _store()
+    assert judge_round_trip(store, RoundTrip("k", 10, 10, True), 5) is None
+    differs = judge_round_trip(store, RoundTrip("k", 10, 9, False), 5)
+    assert differs is not None and "read back 9 bytes that differ from the 10 written" in differs.message
+    kept = judge_round_trip(store, RoundTrip("k", 10, 10, True, delete_error=RuntimeError("denied")), 5)
+    assert kept is not None and "could not be deleted" in kept.message
+
+
+@pytest.mark.parametrize(
+    "code, status, words",
+    [
+        pytest.param("ok", "pass", "accepted a request signed", id="ok"),
+        pytest.param("InvalidAccessKeyId", "fail", "does not know access key AK", id="unknown-key"),
+        pytest.param("SignatureDoesNotMatch", "fail", "secret key does not match", id="wrong-secret"),
+    ],
+)
+def test_credential_verdicts_from_codes(code, status, words):
+    from app.checks._object_store_rules import judge_credentials
+
+    got = judge_credentials(_store(), code, None if code == "ok" else RuntimeError(code), 5)
+    assert (got.status, words in got.message) == (status, True)

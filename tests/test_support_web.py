@@ -62,7 +62,7 @@ def test_verify_page_download_is_the_same_archive_with_stored_runs(client, wizar
     name = re.search(r'filename="([^"]+)"', r.headers["content-disposition"]).group(1)
     assert re.fullmatch(r"acme-prod-support-\d{8}T\d{6}Z\.tar\.gz", name)
     web = _files(r.content)
-    cli = _files(make_bundle(parse_document(doc), timeout=2).data)
+    cli = _files(make_bundle(parse_document(doc), timeout=15).data)
     assert set(web) == set(cli)  # the same archive layout
     history = json.loads(web["report/history.json"])
     assert [h["id"] for h in history][-1] == run and history[-1]["checks"][0]["id"] == "hardware.memory"

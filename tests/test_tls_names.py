@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.checks import _x509
+from app.checks import _trust, _x509
 from tests.services.https_server import issue
 
 
@@ -82,14 +82,14 @@ def test_cn_counts_only_without_sans():
 # -- chain verification with an injected "system" store --------------------------------------------
 def test_chain_to_injected_system_store(pki):
     leaf = pki.leaf("localhost")
-    verdict = _x509.verify_chain(leaf.cert, [pki.intermediate.cert], roots=(pki.root.cert,))
+    verdict = _trust.verify_chain(leaf.cert, [pki.intermediate.cert], roots=(pki.root.cert,))
     assert verdict.trust == "system"
     assert verdict.detail == "CN=localhost → CN=wbsetup test Intermediate CA → CN=wbsetup test Root CA"
 
 
 def test_chain_only_through_extra_root(pki, other_pki):
     leaf = pki.leaf("localhost")
-    verdict = _x509.verify_chain(
+    verdict = _trust.verify_chain(
         leaf.cert, [pki.intermediate.cert], roots=(other_pki.root.cert,), extra_roots=[pki.root.cert]
     )
     assert verdict.trust == "extra"
@@ -105,26 +105,26 @@ def test_chain_only_through_extra_root(pki, other_pki):
 )
 def test_chain_failures_are_explained(pki, other_pki, intermediates, reason):
     leaf = pki.leaf("localhost")
-    verdict = _x509.verify_chain(leaf.cert, intermediates(pki), roots=(other_pki.root.cert,))
+    verdict = _trust.verify_chain(leaf.cert, intermediates(pki), roots=(other_pki.root.cert,))
     assert (verdict.trust, verdict.reason) == ("untrusted", reason)
 
 
 def test_real_system_store_does_not_trust_a_private_pki(pki):
     assert len(_x509.system_roots()) > 50  # the machine's CA bundle is found and parsed
     leaf = pki.leaf("localhost")
-    assert _x509.verify_chain(leaf.cert, [pki.intermediate.cert]).trust == "untrusted"
+    assert _trust.verify_chain(leaf.cert, [pki.intermediate.cert]).trust == "untrusted"
 
 
 def test_expired_leaf_is_judged_for_trust_within_its_validity(pki):
     leaf = pki.leaf("localhost", days=(-60, -30))
-    assert _x509.verify_chain(leaf.cert, [pki.intermediate.cert], roots=(pki.root.cert,)).trust == "system"
+    assert _trust.verify_chain(leaf.cert, [pki.intermediate.cert], roots=(pki.root.cert,)).trust == "system"
 
 
 def test_client_only_certificate_is_not_a_server_certificate(pki):
     from cryptography.x509.oid import ExtendedKeyUsageOID
 
     leaf = pki.leaf("localhost", eku=(ExtendedKeyUsageOID.CLIENT_AUTH,))
-    verdict = _x509.verify_chain(leaf.cert, [pki.intermediate.cert], roots=(pki.root.cert,))
+    verdict = _trust.verify_chain(leaf.cert, [pki.intermediate.cert], roots=(pki.root.cert,))
     assert verdict.trust == "untrusted" and "serverAuth" in verdict.detail
 
 
@@ -144,5 +144,5 @@ def test_trustme_chain_with_critical_san_and_eku_verifies():
     issued = ca.create_child_ca().issue_cert("localhost")
     leaf, intermediate = x509.load_pem_x509_certificates(b"".join(p.bytes() for p in issued.cert_chain_pems))
     root = x509.load_pem_x509_certificate(ca.cert_pem.bytes())
-    assert _x509.verify_chain(leaf, [intermediate], roots=(root,)).trust == "system"
+    assert _trust.verify_chain(leaf, [intermediate], roots=(root,)).trust == "system"
     assert _x509.name_match(leaf, "localhost").ok

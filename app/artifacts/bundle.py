@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.answers import Answers
-from app.artifacts import compose, cors, helm, images, kubernetes, ops, registry, runbook, sql
+from app.artifacts import compose, cors, helm, images, kubernetes, ops, runbook, sql
 from app.artifacts.manifest import ARCHIVERS, MANIFEST, manifest
 from app.artifacts.redact import finish, mask, scrub
 from app.artifacts.serialize import dump_yaml
@@ -33,7 +33,7 @@ def _builders() -> dict[str, Callable[[Answers], str | None]]:
         "kubernetes/wandb.yaml": kubernetes.kubernetes_yaml,
         "helm/values.yaml": helm.values_yaml,
         "helm/wandb-cr.yaml": helm.cr_yaml,
-        REGISTRY_SECRET: registry.registry_secret_yaml,  # None (not written) without registry credentials
+        REGISTRY_SECRET: helm.registry_secret_yaml,  # None (not written) without registry credentials
         "sql/bootstrap.sql": sql.bootstrap_sql,
         "sql/parameters.sql": sql.parameters_sql,
         "mysql/wandb.cnf": sql.mysql_cnf,

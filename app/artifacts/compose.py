@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from app.answers import Answers
-from app.artifacts.images import NGINX_IMAGE, nginx_image  # noqa: F401  (NGINX_IMAGE re-exported)
 from app.artifacts.kubernetes import image_ref
+from app.artifacts.mirror import nginx_image
 from app.artifacts.serialize import compose_escape, dump_yaml
 from app.artifacts.wandb_env import APP_PORT, CA_DIR, host_parts, trusted_cas, wandb_env
 

@@ -66,14 +66,3 @@ def bucket_url(answers: Answers, secret_key: str | None = None) -> str:
         query.append(f"region={quote(store.region, safe='')}")
     q = ("?" + "&".join(query)) if query else ""
     return f"s3://{userinfo(store.access_key or '')}:{userinfo(secret)}@{parts.netloc}/{store.bucket or ''}{q}"
-
-
-def host_origin(host: str) -> str:
-    """The browser origin of HOST: scheme://host[:port] with the default port dropped."""
-    parts = urlsplit(host)
-    port = parts.port
-    default = {"http": 80, "https": 443}[parts.scheme]
-    netloc = parts.hostname if port in (None, default) else f"{parts.hostname}:{port}"
-    if ":" in (parts.hostname or "") and not str(netloc).startswith("["):  # netloc is the hostname here
-        netloc = f"[{parts.hostname}]" + ("" if port in (None, default) else f":{port}")
-    return f"{parts.scheme}://{netloc}"

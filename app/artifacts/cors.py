@@ -17,7 +17,7 @@ import shlex
 import xml.etree.ElementTree as ET
 
 from app.answers import Answers
-from app.artifacts.connection import host_origin
+from app.facts.hosts import origin as host_origin
 
 S3_XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
 PLACEHOLDER_ORIGIN = "https://YOUR-WANDB-HOST"

@@ -16,10 +16,11 @@ from urllib.parse import urlsplit
 from app.answers import Answers
 from app.artifacts.connection import userinfo
 from app.artifacts.images import chart_spec, chart_values
-from app.artifacts.kubernetes import TLS_SECRET_NAME
-from app.artifacts.registry import pull_secret_refs
+from app.artifacts.kubernetes import LABELS, TLS_SECRET_NAME
+from app.artifacts.registry import has_credentials, pull_secret, pull_secret_refs
 from app.artifacts.serialize import dump_yaml
-from app.artifacts.wandb_env import HOST_CA_FILE, STORE_CA_FILE, host_parts, is_ip, trusted_cas
+from app.artifacts.wandb_env import HOST_CA_FILE, STORE_CA_FILE, host_parts, trusted_cas
+from app.facts.hosts import is_ip
 from app.secret import reveal
 
 
@@ -107,3 +108,11 @@ def wandb_cr(answers: Answers) -> dict:
 
 def cr_yaml(answers: Answers) -> str:
     return dump_yaml(wandb_cr(answers))
+
+
+def registry_secret_yaml(answers: Answers) -> str | None:
+    """helm/registry-secret.yaml, only with credentials (the pull Secret app/artifacts/registry.py
+    builds, with the kubernetes artifact's labels)."""
+    if not has_credentials(answers):
+        return None
+    return dump_yaml(pull_secret(answers, LABELS))

@@ -1,64 +1,21 @@
 """Images and the private registry (SPEC §2 `deploy.registry`, §6 `images.txt`, "Air-gapped").
 
-One rule maps every image reference through `deploy.registry`: the source registry host (Docker Hub
-when none is written) is dropped and the rest of the path is placed under the registry prefix, so
-`wandb/local:0.70.0` with `registry.acme.internal/mirror` becomes
-`registry.acme.internal/mirror/wandb/local:0.70.0`. W&B's operator chart does the same with
-`global.repositoryPrefix` (its own components, wandb-base `_containers.tpl`) and
-`global.imageRegistry` (the bundled bitnami Redis), which `chart_values` sets.
+The rule that maps an image reference through `deploy.registry` is app/artifacts/mirror.py (the
+artifacts take their images from there); this module reads the built artifacts for the images they
+pull (`images.txt`, the `deploy.images` check, the runbook) and applies the registry to W&B's operator
+chart, which does the same with `global.repositoryPrefix` (its own components, wandb-base
+`_containers.tpl`) and `global.imageRegistry` (the bundled bitnami Redis), which `chart_values` sets.
 """
 
 from __future__ import annotations
 
 from app.answers import Answers
+from app.artifacts.compose import compose_document
+from app.artifacts.kubernetes import kubernetes_docs
+from app.artifacts.mirror import NGINX_IMAGE, chart_path, mirror, source_image
 
-NGINX_IMAGE = "nginx:1.27"  # pinned: a bundle should deploy the same thing tomorrow
 OPERATOR_IMAGE = "wandb/controller"  # the W&B operator (wandb/helm-charts charts/operator: image.repository)
 PUBLIC_CHART_REPO = "https://charts.wandb.ai"  # where the operator fetches operator-wandb by default
-
-
-def _split_host(image: str) -> tuple[str | None, str]:
-    """(registry host or None, path[:tag]) as Docker reads a reference: the first component is a
-    host when it holds a `.` or `:` or is `localhost`."""
-    first, sep, rest = image.partition("/")
-    if sep and ("." in first or ":" in first or first == "localhost"):
-        return first, rest
-    return None, image
-
-
-def mirror(image: str, registry: str | None) -> str:
-    """`image` as pulled from `registry` (unchanged without one, or when it already lives there)."""
-    if not registry:
-        return image
-    registry = registry.rstrip("/")
-    if image.startswith(registry + "/"):
-        return image
-    _, path = _split_host(image)
-    return f"{registry}/{path}"
-
-
-def chart_path(image: str, registry: str | None) -> str:
-    """The repository to give the operator chart: without the registry, which the chart prefixes
-    itself (`global.repositoryPrefix`)."""
-    if registry and image.startswith(registry.rstrip("/") + "/"):
-        return image[len(registry.rstrip("/")) + 1 :]
-    return _split_host(image)[1] if registry else image
-
-
-def app_image(answers: Answers) -> str:
-    """The W&B image the kubernetes and compose artifacts run, registry applied."""
-    d = answers.deploy
-    return mirror(f"{d.image}:{d.version or 'latest'}", d.registry)
-
-
-def nginx_image(answers: Answers) -> str:
-    return mirror(NGINX_IMAGE, answers.deploy.registry)
-
-
-def source_image(image: str) -> str:
-    """A reference as `skopeo` names the public source (docker.io when no host is written)."""
-    host, path = _split_host(image)
-    return image if host else f"docker.io/{path}"
 
 
 def _pod_images(doc: dict) -> list[str]:
@@ -71,9 +28,6 @@ def bundle_images(answers: Answers) -> list[tuple[str, str]]:
     """(public source, image) for every image the kubernetes and compose artifacts pull, sorted by
     image. Read from the built documents, so an image added to either artifact is listed (and
     mirrored, or a test fails). `answers` is the masked copy (app.artifacts.redact.mask)."""
-    from app.artifacts.compose import compose_document
-    from app.artifacts.kubernetes import kubernetes_docs
-
     d = answers.deploy
     used = {image for doc in kubernetes_docs(answers) for image in _pod_images(doc)}
     used |= {svc["image"] for svc in compose_document(answers)["services"].values() if svc.get("image")}

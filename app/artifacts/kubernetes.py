@@ -11,12 +11,13 @@ import hashlib
 import hmac
 
 from app.answers import Answers
-from app.artifacts.images import app_image
+from app.artifacts.mirror import app_image
 from app.artifacts.redact import is_masked, sentinel
 from app.artifacts.registry import has_credentials, name_pull_secret, pull_secret
 from app.artifacts.serialize import dump_yaml_all
 from app.artifacts.spread import disruption_budget, spread
-from app.artifacts.wandb_env import APP_PORT, CA_DIR, SECRET_ENV, host_parts, is_ip, trusted_cas, wandb_env
+from app.artifacts.wandb_env import APP_PORT, CA_DIR, SECRET_ENV, host_parts, trusted_cas, wandb_env
+from app.facts.hosts import is_ip
 from app.secret import reveal
 
 NAME = "wandb"

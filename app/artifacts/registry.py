@@ -78,16 +78,6 @@ def name_pull_secret(docs: list[dict], answers: Answers) -> list[dict]:
     return docs
 
 
-def registry_secret_yaml(answers: Answers) -> str | None:
-    """helm/registry-secret.yaml, only with credentials."""
-    if not has_credentials(answers):
-        return None
-    from app.artifacts.kubernetes import LABELS
-    from app.artifacts.serialize import dump_yaml
-
-    return dump_yaml(pull_secret(answers, LABELS))
-
-
 def runbook_context(answers: Answers) -> dict:
     """What templates/artifacts/_registry.*.md.j2 need."""
     d = answers.deploy

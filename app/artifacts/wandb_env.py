@@ -3,10 +3,9 @@ shared by the Kubernetes Deployment and the compose service, and the CA files it
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from app.answers import Answers
 from app.artifacts.connection import bucket_url, mysql_url
+from app.facts.hosts import HostURL, split_host
 from app.secret import reveal
 
 # The variables that carry a secret: Kubernetes keeps them in a Secret (secretKeyRef).
@@ -60,19 +59,6 @@ def wandb_env(answers: Answers) -> dict[str, str]:
     return env
 
 
-def host_parts(answers: Answers) -> tuple[str, str, int]:
+def host_parts(answers: Answers) -> HostURL:
     """(scheme, hostname, port) of HOST; a missing host gives ("https", "", 443)."""
-    parts = urlsplit(answers.host or "https://")
-    scheme = parts.scheme or "https"
-    port = parts.port or (443 if scheme == "https" else 80)
-    return scheme, parts.hostname or "", port
-
-
-def is_ip(hostname: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(hostname)
-    except ValueError:
-        return False
-    return True
+    return split_host(answers.host)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 SECRET, CHANGED = "(secret)", "(secret changed)"
@@ -44,11 +44,11 @@ def _same(desired: Any, live: Any, path: str) -> bool:
     return False
 
 
-def _quantity(value: Any) -> Decimal | None:
-    from app.checks._kube import quantity
+def _quantity(value: Any) -> Fraction | None:
+    from app.facts.quantity import parse_quantity
 
     try:
-        return quantity(value)
+        return parse_quantity(value)
     except ValueError:
         return None
 

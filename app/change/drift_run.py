@@ -11,10 +11,9 @@ import yaml
 
 from app.answers import Answers
 from app.change.drift import object_fields
-from app.demo.kube_served import PLURALS
+from app.facts.kube import PLURALS, running_versions
 
 TARGETS = ("kubernetes", "helm-operator")
-WANDB_CONTAINER = "wandb"
 
 
 @dataclass
@@ -61,19 +60,6 @@ def hidden_values(answers: Answers):
         return any(f in text for f in forms)
 
     return hidden
-
-
-def running_versions(pods: list[dict], image: str) -> list[str]:
-    """The tags of the W&B containers of `pods` (image repository ending in deploy.image)."""
-    repo = image.rsplit("/", 2)[-2:] if "/" in image else [image]
-    found = set()
-    for pod in pods:
-        for c in (pod.get("spec") or {}).get("containers", []):
-            ref = c.get("image", "").split("@", 1)[0]
-            name, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "latest")
-            if name.split("/")[-len(repo) :] == repo or c.get("name") == WANDB_CONTAINER:
-                found.add(tag)
-    return sorted(found)
 
 
 async def _read(client, path: str, timings: dict) -> tuple[int | None, dict | str]:

@@ -1,7 +1,7 @@
 """Checks, one module per step. A step's modules are imported (which registers their checks) the first
 time its checks are asked for (`engine.checks_for`), so `validate --step hardware` never loads the
-MySQL, S3 or Kubernetes clients; `load()` registers every step. `runs` (the web's run service),
-`engine` and `report` hold no checks."""
+MySQL, S3 or Kubernetes clients; `load()` registers every step. `engine` and `report` hold no checks
+(the web's run service is app/web/runs.py)."""
 
 import importlib
 

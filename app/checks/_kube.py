@@ -1,5 +1,5 @@
-"""Helpers of the live cluster checks: the lightkube client, causes of connection failures,
-Kubernetes quantities and version rules. Private (not a step module)."""
+"""Helpers of the live cluster checks: the lightkube client, causes of connection failures and
+version rules (quantities: app.facts.quantity). Private (not a step module)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import re
 import socket
 import ssl
 from contextlib import asynccontextmanager
-from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from app.checks import kubeconfig as kc
@@ -21,41 +20,6 @@ NO_KUBECONFIG = (
     "no kubeconfig: provide deploy.kubeconfig (the kubeconfig text, or {env: VARIABLE}; "
     "kubectl config view --raw --minify) to check the cluster live"
 )
-
-# --- quantities (k8s.io/apimachinery/pkg/api/resource) -------------------------------------------
-_SUFFIX: dict[str, Decimal | int] = {
-    "": 1,
-    "n": Decimal("1e-9"),
-    "u": Decimal("1e-6"),
-    "m": Decimal("1e-3"),
-    "k": 10**3,
-    "M": 10**6,
-    "G": 10**9,
-    "T": 10**12,
-    "P": 10**15,
-    "E": 10**18,
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-    "Pi": 2**50,
-    "Ei": 2**60,
-}
-_QUANTITY = re.compile(r"^\s*\+?([0-9]+(?:\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i|[numkMGTPE])?\s*$")
-
-
-def quantity(text: str | int | float) -> Decimal:
-    """A Kubernetes quantity ("500m", "4Gi", "1e3", 2) as a Decimal of base units; ValueError if bad."""
-    m = _QUANTITY.match(str(text))
-    if not m:
-        raise ValueError(msg("not a Kubernetes quantity: %(text)s", text=repr(text)))
-    number, suffix = Decimal(m.group(1)), m.group(2) or ""
-    try:
-        if suffix[:1] in ("e", "E"):
-            return number * (Decimal(10) ** int(suffix[1:]))
-        return number * Decimal(_SUFFIX[suffix])
-    except (InvalidOperation, KeyError):
-        raise ValueError(msg("not a Kubernetes quantity: %(text)s", text=repr(text))) from None
 
 
 # --- versions -----------------------------------------------------------------------------------

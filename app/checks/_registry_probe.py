@@ -138,7 +138,7 @@ class RegistryProbe:
                     return token
                 again = self._head(url, f"Bearer {token}")
             else:
-                return Seen(status=401, cause=msg("unsupported challenge %(scheme)s", scheme=scheme or "(none)"))
+                return Seen(status=401, cause=msg("unsupported challenge %(scheme)s", scheme=scheme or msg("(none)")))
         except httpx.HTTPError as exc:
             return Seen(cause=cause_of(exc))
         refused = again.status_code in (401, 403)

@@ -75,7 +75,7 @@ def judge_pod(pod) -> Verdict | None:
                     value=f" ({last.reason})" if last.reason else "",
                 )
                 if last
-                else "no exit code"
+                else msg("no exit code")
             )
             return Verdict(
                 "fail",
@@ -297,7 +297,7 @@ async def _judge(ctx: Context, client, ns: str) -> Outcome:
         )
     if worst.kind == "crash":
         lines = await _last_lines(client, ctx, worst.pod, worst.container)
-        logs = "\n".join(lines) if lines else "(no log lines)"
+        logs = "\n".join(lines) if lines else msg("(no log lines)")
         return fail(
             msg(
                 "pod %(pod)s: container %(container)s is crashing (%(why)s)%(also)s; its last log lines:\n%(logs)s",

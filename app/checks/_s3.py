@@ -16,11 +16,11 @@ import ssl
 import tempfile
 import threading
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import httpx
 
 from app.answers import ObjectStore
+from app.facts.hosts import DEFAULT_PORT, split_host
 from app.i18n.message import msg
 from app.secret import reveal
 
@@ -46,10 +46,10 @@ class Target:
 
 def target(store: ObjectStore) -> Target:
     """Scheme, host and port of the endpoint (the answers model already validated its shape)."""
-    parts = urlsplit(store.endpoint or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    scheme, name, port = split_host(store.endpoint)
+    if not store.endpoint or scheme not in DEFAULT_PORT or not name:
         raise ValueError(msg("not an http(s) URL: %(endpoint)s", endpoint=repr(store.endpoint)))
-    return Target(parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    return Target(scheme, name, port)
 
 
 def _system_bundle() -> str | None:

@@ -54,7 +54,8 @@ class Served:
     cert: x509.Certificate
     address: str
     trust: str  # "system" | "extra" (only with tls.ca_pem) | "untrusted" | "unknown"
-    trust_error: str = ""
+    trust_error: str = ""  # OpenSSL's words (for logs; _trust.served_verdict says why in ours)
+    code: int = 0  # OpenSSL's X509_V_ERR_* code when untrusted
 
 
 def _remaining(deadline: float) -> float:
@@ -117,23 +118,29 @@ def served_certificate(
     assert der is not None, "the handshake completed: the server sent its certificate (no anonymous ciphers)"
     cert = x509.load_der_x509_certificate(der)
     system = ssl.create_default_context(cafile=cafile) if cafile else ssl.create_default_context()
-    trust, why = _trusted(addr, host, system, deadline)
+    trust, why, code = _trusted(addr, host, system, deadline)
     if trust != "system" and cadata:
         try:
             extra = ssl.create_default_context(cadata=cadata)
         except ssl.SSLError:
             extra = None  # tls.ca_pem does not parse: tls.chain says so
-        if extra is not None and _trusted(addr, host, extra, deadline)[0] == "system":
-            trust = "extra"
-    return Served(cert, addr[1][0], trust, why)
+        if extra is not None:
+            # With the private CA known, OpenSSL's complaint is the specific one (an expired leaf,
+            # not "unable to get local issuer certificate").
+            extra_trust, extra_why, extra_code = _trusted(addr, host, extra, deadline)
+            if extra_trust == "system":
+                trust, why, code = "extra", "", 0
+            elif extra_trust == "untrusted":
+                why, code = extra_why, extra_code
+    return Served(cert, addr[1][0], trust, why, code)
 
 
-def _trusted(addr, host: str, context: ssl.SSLContext, deadline: float) -> tuple[str, str]:
+def _trusted(addr, host: str, context: ssl.SSLContext, deadline: float) -> tuple[str, str, int]:
     context.check_hostname = False  # the name is judged separately (RFC 6125 matcher)
     try:
         _handshake(addr, host, context, deadline)
-        return "system", ""
+        return "system", "", 0
     except ssl.SSLCertVerificationError as exc:
-        return "untrusted", exc.verify_message or str(exc)
+        return "untrusted", exc.verify_message or str(exc), exc.verify_code or 0
     except (OSError, ssl.SSLError) as exc:
-        return "unknown", str(exc)
+        return "unknown", str(exc), 0

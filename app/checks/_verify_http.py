@@ -15,23 +15,22 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus
 
 import httpx
 
 from app.checks import _served
 from app.checks.engine import Context, Outcome, fail
+from app.facts.hosts import HostURL, split_host
 from app.i18n.message import msg
 
 READ_LIMIT = 256 * 1024  # bytes of a response body kept; W&B's answers here are tiny
-DEFAULT_PORT = {"http": 80, "https": 443}
 
 
-def host_parts(ctx: Context) -> tuple[str, str, int]:
+def host_parts(ctx: Context) -> HostURL:
     """(scheme, host name, port) of `host`."""
     assert ctx.answers.host is not None, 'every verify check that asks needs=["host"]'
-    parts = urlsplit(ctx.answers.host)
-    return parts.scheme, parts.hostname or "", parts.port or DEFAULT_PORT.get(parts.scheme, 443)
+    return split_host(ctx.answers.host)
 
 
 def budget(ctx: Context) -> float:

@@ -1,39 +1,27 @@
-"""Certificate judgements for the TLS step: RFC 6125 name matching and chain verification.
+"""Certificate facts for the TLS step: RFC 6125 name matching, labels, the system trust store.
 
-Chain verification uses cryptography's own verifier (`cryptography.x509.verification`, the Web PKI
-policy of RFC 5280 + CA/B Forum) rather than hand-written chain walking; the walk in `_diagnose`
-only explains a failure in words (which issuer is missing).
+Whether a chain is trusted, and why not, is app/checks/_trust.py (the one certificate verdict).
 """
 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import ssl
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509 import verification as v
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
 
 from app.checks._pem import blocks
+from app.facts.hosts import ip_literal
 from app.i18n.message import MsgList, msg
 
 
 # -- names ---------------------------------------------------------------------------------------
-def ip_literal(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(name.strip("[]"))
-    except ValueError:
-        return None
-
-
 def normal_name(name: str) -> str:
     """Lower-case, no trailing dot, IDNA A-labels (how names appear in SANs)."""
     name = name.strip().rstrip(".").lower()
@@ -174,130 +162,6 @@ def system_roots() -> tuple[x509.Certificate, ...]:
                 except ValueError:
                     continue
     return tuple(roots)
-
-
-@dataclass(frozen=True)
-class ChainVerdict:
-    trust: str  # "system" | "extra" | "untrusted"
-    detail: str  # the path on success; what broke otherwise
-    reason: str = ""  # "missing-intermediate" | "untrusted-root" | "invalid" | "no-san" on failure
-
-
-def _server_eku(policy, cert, ext) -> None:
-    """EKU may be absent; when present it must allow TLS servers (CA/B Forum)."""
-    if ext is not None and not (
-        {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE} & set(ext)
-    ):
-        raise ValueError("extendedKeyUsage does not include serverAuth")
-
-
-def _verifier_subject(leaf: x509.Certificate):
-    """A name the leaf itself claims, so that verification judges trust only (tls.hostname judges
-    the host). A wildcard SAN is exercised through one concrete label."""
-    dns, ips = sans(leaf)
-    for name in dns:
-        if name.startswith("*.") and "*" not in name[2:]:
-            name = "wildcard" + name[1:]
-        if "*" not in name:
-            try:
-                return x509.DNSName(name)
-            except ValueError:
-                continue
-    return x509.IPAddress(ips[0]) if ips else None
-
-
-def _verify(leaf, intermediates, roots, at: datetime) -> tuple[list | None, str]:
-    subject = _verifier_subject(leaf)
-    if subject is None:
-        return None, "the leaf has no subjectAltName"
-    # SAN and EKU criticality are relaxed: private CAs (and trustme) mark them critical, which
-    # browsers accept; everything else is cryptography's Web PKI default.
-    ee = (
-        v.ExtensionPolicy.webpki_defaults_ee()
-        .require_present(x509.SubjectAlternativeName, v.Criticality.AGNOSTIC, None)
-        .may_be_present(x509.ExtendedKeyUsage, v.Criticality.AGNOSTIC, _server_eku)
-    )
-    try:
-        verifier = (
-            v.PolicyBuilder()
-            .store(v.Store(list(roots)))
-            .time(at)
-            .extension_policies(ca_policy=v.ExtensionPolicy.webpki_defaults_ca(), ee_policy=ee)
-            .build_server_verifier(subject)
-        )
-        return verifier.verify(leaf, list(intermediates)), ""
-    except (v.VerificationError, ValueError) as exc:
-        return None, str(exc).split(" (encountered processing", 1)[0].removeprefix("validation failed: ")
-
-
-def verify_chain(
-    leaf: x509.Certificate,
-    intermediates: list[x509.Certificate],
-    *,
-    extra_roots: Sequence[x509.Certificate] = (),
-    roots: tuple[x509.Certificate, ...] | None = None,
-    at: datetime | None = None,
-) -> ChainVerdict:
-    """Verify leaf → intermediates → a root of the system store (`roots`, injectable for tests;
-    default `system_roots()`), else → `extra_roots` (tls.ca_pem). `at` defaults to now clamped into
-    the leaf's validity, so an expired leaf is judged by tls.expiry, not twice."""
-    if at is None:
-        at = min(max(datetime.now(UTC), leaf.not_valid_before_utc), leaf.not_valid_after_utc)
-    roots = system_roots() if roots is None else roots
-    error = "the system trust store is empty"
-    if roots:
-        path, error = _verify(leaf, intermediates, roots, at)
-        if path:
-            return ChainVerdict("system", _path(path))
-    if extra_roots:
-        path, extra_error = _verify(leaf, intermediates, extra_roots, at)
-        if path:
-            return ChainVerdict("extra", _path(path))
-        error = error if roots else extra_error
-    if "subjectAltName" in error and not any(sans(leaf)):
-        return ChainVerdict("untrusted", error, "no-san")
-    reason, words = _diagnose(leaf, intermediates, list(roots) + list(extra_roots))
-    return ChainVerdict("untrusted", words or error, reason)
-
-
-def _path(path: list[x509.Certificate]) -> str:
-    return " → ".join(label(c) for c in path)
-
-
-def _diagnose(leaf, intermediates, anchors) -> tuple[str, str]:
-    """Explain an unverifiable chain by following issuer names (explanation only)."""
-    anchor_names = {a.subject for a in anchors}
-    current, seen = leaf, set()
-    while current.fingerprint(hashes.SHA256()) not in seen:
-        seen.add(current.fingerprint(hashes.SHA256()))
-        if current.issuer in anchor_names:
-            return "invalid", ""  # the path exists by name: the verifier's own words say what broke
-        if is_self_signed(current):
-            return "untrusted-root", msg(
-                "the chain ends at %(label)s, which is not a trusted root", label=label(current)
-            )
-        parents = [c for c in intermediates if c.subject == current.issuer and c is not current]
-        if not parents and current is leaf:
-            return (
-                "missing-intermediate",
-                msg(
-                    "the issuer of %(label)s (%(rfc4514_string)s) is neither in the chain nor a trusted root: "
-                    "an intermediate is missing (or that issuer is a private CA)",
-                    label=label(current),
-                    rfc4514_string=current.issuer.rfc4514_string(),
-                ),
-            )
-        if not parents:  # an intermediate whose issuer is unknown: a private or unknown root
-            return (
-                "untrusted-root",
-                msg(
-                    "the chain ends at %(label)s, issued by %(rfc4514_string)s, which is not a trusted root",
-                    label=label(current),
-                    rfc4514_string=current.issuer.rfc4514_string(),
-                ),
-            )
-        current = parents[0]
-    return "invalid", ""
 
 
 def summarize_chain(text: str) -> list[dict]:

@@ -24,7 +24,8 @@ from app.checks.engine import REGISTRY, Context, Outcome, check, error, fail, pa
 from app.i18n.message import msg
 
 NEEDS = ["database.host", "database.password"]
-AFTER_CONNECT = dict(depends=["database.connect"], needs=NEEDS)
+READS = ["requirements"]  # ctx.req["database"]: the rules of the chosen requirement set
+AFTER_CONNECT = dict(depends=["database.connect"], needs=NEEDS, reads=READS)
 BOOTSTRAP_HINT = "Run sql/bootstrap.sql as an admin (or the wizard's “apply bootstrap” action)"
 
 
@@ -59,7 +60,7 @@ def _version(facts: dict) -> rules.ServerVersion:
     return rules.parse_version(raw, facts.get("aurora_version"))
 
 
-@check("database.connect", "MySQL connection", needs=NEEDS)
+@check("database.connect", "MySQL connection", needs=NEEDS, reads=READS)
 def connect(ctx: Context) -> Outcome:
     db = ctx.answers.database
     try:
@@ -76,7 +77,7 @@ def connect(ctx: Context) -> Outcome:
                 "Check that the user may run SELECT VERSION() and SHOW GLOBAL VARIABLES",
             )
     ctx.facts["database"] = facts
-    tls = f"TLS {facts['tls']}" if facts["tls"] else "unencrypted"
+    tls = f"TLS {facts['tls']}" if facts["tls"] else msg("unencrypted")
     return passed(
         msg(
             "connected to %(host)s:%(port)s as %(user)s (%(tls)s); server %(version)s",

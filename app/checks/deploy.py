@@ -12,10 +12,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from app.artifacts.quantity import GIB, QuantityError, format_bytes, parse_quantity
-from app.checks.engine import Context, Outcome, check, fail, passed, warn
+from app.checks.engine import EVERYTHING, Context, Outcome, check, fail, passed, warn
+from app.facts.quantity import GIB, QuantityError, format_bytes, parse_quantity
 from app.i18n.message import Msg, MsgList, msg
 from app.secret import EnvRef, reveal
+from app.sizing import recommend
 
 COMPOSE_SCHEMA = ("check_jsonschema", "builtin_schemas/vendor/compose-spec.json")
 
@@ -87,7 +88,48 @@ def resource_limits(ctx: Context) -> Outcome:
             observed=observed,
             expected=msg("memory limit <= %(node_gib)s GiB", node_gib=format(node_gib, "g")),
         )
-    return passed(observed, observed=observed, expected="requests <= limits")
+    return _below_advice(ctx, values, observed) or passed(observed, observed=observed, expected="requests <= limits")
+
+
+def _below_advice(ctx: Context, values: dict, observed: Msg) -> Outcome | None:
+    """A warning when the requests or replicas are below the Hardware page's advice (app/sizing.py)."""
+    d, advice = ctx.answers.deploy, recommend(ctx.answers.hardware.app, ctx.answers.deploy.target)
+    if advice is None:
+        return None
+    low = [
+        msg("%(what)s %(have)s < %(advised)s", what=what, have=have, advised=advised)
+        for what, have, advised, below in (
+            (msg("cpu request"), d.cpu_request, advice.cpu_request, values["cpu_request"] < advice.cpu_request),
+            (
+                msg("memory request"),
+                d.memory_request,
+                f"{advice.memory_request_gib}Gi",
+                values["memory_request"] < advice.memory_request_gib * GIB,
+            ),
+            (msg("replicas"), d.replicas, advice.replicas, d.replicas < advice.replicas),
+        )
+        if below
+    ]
+    if not low:
+        return None
+    fields = advice.deploy_fields()
+    return warn(
+        msg("below the sizing advice for these application nodes: %(low)s", low=MsgList(low)),
+        msg(
+            "Set deploy.cpu_request %(cpu)s, deploy.memory_request %(memory)s and deploy.replicas %(replicas)s "
+            "(the Hardware page's suggestion), or declare the nodes W&B really gets",
+            cpu=fields["cpu_request"],
+            memory=fields["memory_request"],
+            replicas=advice.replicas,
+        ),
+        observed=observed,
+        expected=msg(
+            "requests cpu %(cpu)s, memory %(memory)s; %(replicas)s replicas",
+            cpu=fields["cpu_request"],
+            memory=fields["memory_request"],
+            replicas=advice.replicas,
+        ),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -134,7 +176,7 @@ def validate_compose(text: str) -> str | None:
     return f"{_path(errors[0].absolute_path)}: {errors[0].message}" if errors else None
 
 
-@check("deploy.artifacts", "Rendered manifests")
+@check("deploy.artifacts", "Rendered manifests", reads=[EVERYTHING])
 def artifacts(ctx: Context) -> Outcome:
     import kubernetes_validate
 

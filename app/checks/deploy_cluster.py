@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from app.checks import _kube as k, kubeconfig as kc
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
+from app.facts.quantity import parse_quantity
 from app.i18n.message import MsgList, as_msg, msg, msg_format
 
 CONNECT = "deploy.cluster.connect"
@@ -134,9 +135,9 @@ def _unfit(node, cpu, memory) -> tuple[str, str | None]:
     if taints:
         return arch, f"tainted {', '.join(taints)}"
     try:
-        if k.quantity(alloc.get("cpu", "0")) < cpu:
+        if parse_quantity(alloc.get("cpu", "0")) < cpu:
             return arch, msg("allocatable cpu %(cpu)s", cpu=alloc.get("cpu", 0))
-        if k.quantity(alloc.get("memory", "0")) < memory:
+        if parse_quantity(alloc.get("memory", "0")) < memory:
             return arch, msg("allocatable memory %(memory)s", memory=alloc.get("memory", 0))
     except ValueError:
         return arch, "allocatable resources unreadable"
@@ -148,7 +149,7 @@ async def nodes(ctx: Context, client) -> Outcome:
     from lightkube.resources.core_v1 import Node
 
     d = ctx.answers.deploy
-    cpu, memory = k.quantity(d.cpu_request), k.quantity(d.memory_request)
+    cpu, memory = parse_quantity(d.cpu_request), parse_quantity(d.memory_request)
     per_arch: dict[str, int] = {}
     fit, unfit = [], []
     async for node in client.list(Node):
@@ -286,7 +287,7 @@ async def ingress_class(ctx: Context, client) -> Outcome:
                 observed="forbidden",
             )
         raise
-    shown = ", ".join(existing) or "none"
+    shown = ", ".join(existing) or msg("(none)")
     return fail(
         msg("IngressClass %(name)s does not exist (existing: %(shown)s)", name=name, shown=shown),
         msg(

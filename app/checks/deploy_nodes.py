@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from app.artifacts.compose import published_ports  # what the rendered compose file publishes
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
 from app.i18n.message import MsgList, as_msg, msg
-from app.probe.reports import published_ports
 
 NO_REPORTS = (
     "no node reports: on each node run `wbsetup probe --node answers.yaml [--role client] > NODE.json`, "

@@ -14,7 +14,7 @@ import inspect
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from app.answers import DEFAULT_STEPS, STEPS, Answers, get_path
@@ -85,28 +85,54 @@ class Check:
     fn: CheckFn
     depends: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()  # dotted answers paths that must be set, else `skip`
+    reads: tuple[str, ...] = ()  # top-level answers keys it reads besides its step's and its needs' (or EVERYTHING)
 
     @property
     def step(self) -> str:
         return self.id.split(".", 1)[0]
 
+    @property
+    def inputs(self) -> frozenset[str] | None:
+        """The top-level answers keys this check reads (None: all of them): its step's own section,
+        the sections its `needs` name, and what it declares in `reads`."""
+        if EVERYTHING in self.reads:
+            return None
+        return frozenset((self.step, *(p.split(".", 1)[0] for p in self.needs), *self.reads))
 
+
+EVERYTHING = "*"  # reads=[EVERYTHING]: the check reads the whole answers document (e.g. rendered artifacts)
+ANSWER_KEYS = frozenset(f.alias or name for name, f in Answers.model_fields.items())
 REGISTRY: dict[str, Check] = {}
 
 
-def check(id: str, title: str, *, depends: Iterable[str] = (), needs: Iterable[str] = ()):
-    """Register `fn` as check `id` (decorator)."""
+def check(id: str, title: str, *, depends: Iterable[str] = (), needs: Iterable[str] = (), reads: Iterable[str] = ()):
+    """Register `fn` as check `id` (decorator). `reads`: the top-level answers keys the check reads
+    beyond its own step's section and its `needs` (a result is stale when one of them changed)."""
     step = id.split(".", 1)[0]
     if step not in STEPS:
         raise ValueError(f"check id {id!r} must start with a step: {STEPS}")
+    unknown = [k for k in (*reads, *(p.split(".", 1)[0] for p in needs)) if k != EVERYTHING and k not in ANSWER_KEYS]
+    if unknown:
+        raise ValueError(f"check id {id!r} reads unknown answers keys {unknown!r}")
 
     def register(fn: CheckFn) -> CheckFn:
         if id in REGISTRY:
             raise ValueError(f"duplicate check id {id!r}")
-        REGISTRY[id] = Check(id, title, fn, tuple(depends), tuple(needs))
+        REGISTRY[id] = Check(id, title, fn, tuple(depends), tuple(needs), tuple(reads))
         return fn
 
     return register
+
+
+def step_inputs(step: str) -> tuple[str, ...] | None:
+    """What the checks of `step` read, from their declarations (sorted; None: the whole answers):
+    the web marks a result stale when one of these changed since it ran."""
+    keys: set[str] = set()
+    for c in checks_for([step]):
+        if (inputs := c.inputs) is None:
+            return None
+        keys |= inputs
+    return tuple(sorted(keys))
 
 
 def checks_for(steps: Iterable[str] | None = None) -> list[Check]:
@@ -206,6 +232,23 @@ class Report:
         }
 
 
+def apply_ignore(result: Result, ignore: Mapping[str, str | None]) -> Result:
+    """The one rule for ignoring (§4): a `fail` of an ignored check reads `warn` (its real status and the
+    reason kept); a result whose ignore was lifted reads its real status again. `run_checks` applies it
+    to each result, once; the web judges a stored result by it against the current ignores, which
+    changes the result only when an ignore was set or lifted since its run (ignoring is reversible
+    without re-running). Returns `result` itself when nothing changes."""
+    real = (result.original_status or result.status) if result.ignored else result.status
+    if real == "fail" and result.id in ignore:
+        reason = ignore[result.id]
+        if result.ignored and result.ignore_reason == reason:
+            return result
+        return replace(result, status="warn", ignored=True, original_status="fail", ignore_reason=reason)
+    if result.ignored:
+        return replace(result, status=real, ignored=False, original_status=None, ignore_reason=None)
+    return result
+
+
 def worst(statuses: Iterable[str]) -> str | None:
     statuses = list(statuses)
     return max(statuses, key=_RANK.__getitem__) if statuses else None
@@ -281,9 +324,7 @@ async def run_checks(
             expected=outcome.expected,
             duration_ms=int((time.perf_counter() - started) * 1000),
         )
-        if result.status == "fail" and c.id in ignore:
-            result.original_status, result.status, result.ignored = "fail", "warn", True
-            result.ignore_reason = ignore[c.id]
+        result = apply_ignore(result, ignore)
         done[c.id].set_result(outcome)  # dependants see the real outcome, not the downgrade
         if on_result is not None:
             on_result(result)

@@ -65,7 +65,7 @@ def _network(role: str):
     return judge
 
 
-@check("hardware.app.arch", "Application node: architecture", needs=["hardware.app.arch"])
+@check("hardware.app.arch", "Application node: architecture", needs=["hardware.app.arch"], reads=["requirements"])
 def app_arch(ctx: Context) -> Outcome:
     arch = ctx.answers.hardware.app.arch
     assert arch is not None, 'needs=["hardware.app.arch"]'
@@ -97,11 +97,15 @@ _RULES = [
 
 for _role, _label in (("app", "Application node"), ("database", "Database server")):
     for _suffix, _key, _unit, _below, _title, _hint in _RULES:
-        check(f"hardware.{_role}.{_suffix}", f"{_label}: {_title}", needs=[f"hardware.{_role}.{_key}"])(
-            _minimum(_role, _key, _unit, _below, _hint)
-        )
+        check(
+            f"hardware.{_role}.{_suffix}",
+            f"{_label}: {_title}",
+            needs=[f"hardware.{_role}.{_key}"],
+            reads=["requirements"],
+        )(_minimum(_role, _key, _unit, _below, _hint))
     check(
         f"hardware.{_role}.network",
         f"{_label}: network",
         needs=[f"hardware.{_role}.nics", f"hardware.{_role}.nic_gbps"],
+        reads=["requirements"],
     )(_network(_role))

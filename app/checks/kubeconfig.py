@@ -21,7 +21,7 @@ import yaml
 
 from app.i18n.message import msg
 
-UNSUPPORTED_AUTH = "not supported here: use a token or client certificate"
+UNSUPPORTED_AUTH = msg("not supported here: use a token or client certificate")
 
 
 class KubeconfigError(ValueError):

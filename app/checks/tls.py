@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from app.checks import _pem, _served, _x509
+from app.checks import _pem, _served, _trust, _x509
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
+from app.facts.hosts import DEFAULT_PORT, HostURL, ip_literal, split_host
 from app.i18n.message import MsgList, msg
 from app.secret import reveal
 
@@ -22,15 +23,13 @@ NOT_PROVIDED = {
     "none": "tls.mode is none: there is no certificate",
 }
 SELF_SIGNED = "W&B does not support self-signed certificates"
-TRUSTED_CA_HINT = "Use a certificate from a publicly trusted CA (e.g. Let's Encrypt)"
-DEFAULT_PORT = {"http": 80, "https": 443}
+TRUSTED_CA_HINT = _trust.TRUSTED_CA_HINT
 
 
-def _host(ctx: Context) -> tuple[str, str, int]:
+def _host(ctx: Context) -> HostURL:
     """(scheme, host name, port) of `host` (validated by the answers model)."""
     assert ctx.answers.host is not None, "callers need (or check) host"
-    parts = urlsplit(ctx.answers.host)
-    return parts.scheme, parts.hostname or "", parts.port or DEFAULT_PORT.get(parts.scheme, 443)
+    return split_host(ctx.answers.host)
 
 
 def _provided(ctx: Context):
@@ -104,7 +103,7 @@ def host(ctx: Context) -> Outcome:
 @check("tls.dns", "Host name resolves", needs=["host"])
 def dns(ctx: Context) -> Outcome:
     _, name, port = _host(ctx)
-    if _x509.ip_literal(name):
+    if ip_literal(name):
         return passed(msg("%(name)s is an IP address; nothing to resolve", name=name), observed=name)
     try:
         addrs = _served.resolve(name, port, ctx.timeout * 0.9)
@@ -157,7 +156,7 @@ def certificate(ctx: Context) -> Outcome:
         problems.append(msg("the leaf has an %(kind)s key, which browsers do not accept for TLS", kind=kind))
     elif kind.startswith("RSA") and key.key_size < 2048:
         problems.append(msg("the leaf has an %(kind)s-bit key; browsers need at least 2048 bits", kind=kind))
-    extra = f" + {len(rest)} intermediate(s)" if rest else ""
+    extra = msg(" + %(count)s intermediate(s)", count=len(rest)) if rest else ""
     if problems:
         return warn(
             msg("%(observed)s%(extra)s: %(problems)s", observed=observed, extra=extra, problems=MsgList(problems)),
@@ -220,7 +219,7 @@ def hostname(ctx: Context) -> Outcome:
         return skip("input missing: host")
     _, name, _ = _host(ctx)
     match = _x509.name_match(chain[0], name)
-    san = f"IP:{name}" if _x509.ip_literal(name) else f"DNS:{name}"
+    san = f"IP:{name}" if ip_literal(name) else f"DNS:{name}"
     if match.cn_only:
         return warn(
             msg(
@@ -298,7 +297,7 @@ def chain_(ctx: Context) -> Outcome:
             extra = _pem.load_certificates(ctx.answers.tls.ca_pem)
         except _pem.PemProblem as exc:
             return fail(msg("%(path)s: %(problem)s", path="tls.ca_pem", problem=exc), exc.hint)
-    verdict = _x509.verify_chain(leaf, chain[1:], extra_roots=extra)
+    verdict = _trust.verify_chain(leaf, chain[1:], extra_roots=extra)
     if verdict.trust == "system":
         return passed(msg("trusted by the system store: %(detail)s", detail=verdict.detail), observed=verdict.detail)
     if verdict.trust == "extra":
@@ -309,16 +308,9 @@ def chain_(ctx: Context) -> Outcome:
             observed=verdict.detail,
             expected="system trust store",
         )
-    hint = {
-        "missing-intermediate": "Append your CA's intermediate certificate(s) after the leaf in tls.cert_pem",
-        "untrusted-root": msg(
-            "%(TRUSTED_CA_HINT)s, or set tls.ca_pem to your private root CA", TRUSTED_CA_HINT=msg(TRUSTED_CA_HINT)
-        ),
-        "no-san": "Reissue the certificate with a subjectAltName for the host",
-    }.get(verdict.reason, TRUSTED_CA_HINT)
     return fail(
         msg("the chain does not verify: %(detail)s", detail=verdict.detail),
-        hint,
+        verdict.hint or TRUSTED_CA_HINT,
         observed=verdict.reason or "untrusted",
         expected="system trust store",
     )
@@ -348,16 +340,12 @@ def served(ctx: Context) -> Outcome:
 
 
 def _judge_served(ctx: Context, got: _served.Served, name: str) -> Outcome:
-    cert = got.cert
+    cert, tls = got.cert, ctx.answers.tls
     seen = f"{_x509.label(cert)} (SHA-256 {_x509.fingerprint(cert)}) at {got.address}"
-    problems, notes = [], []
-    if got.trust == "extra":
-        notes.append("trusted only through tls.ca_pem")
-    elif got.trust != "system":
-        problems.append(msg("not trusted (%(trust_error)s)", trust_error=got.trust_error or got.trust))
-    match = _x509.name_match(cert, name)
-    if not match.ok or match.cn_only:
-        problems.append(msg("does not cover %(name)s (%(how)s)", name=name, how=match.how))
+    known = _trust.known_certificates(tls.cert_pem if tls.mode == "provided" else None, tls.ca_pem)
+    verdict = _trust.served_verdict(cert, name, trust=got.trust, code=got.code, known=known)
+    problems: list = [c.words for c in verdict.problems]
+    notes = ["trusted only through tls.ca_pem"] if verdict.via == "extra" else []
     chain = _provided(ctx)
     if isinstance(chain, list):
         if cert == chain[0]:
@@ -374,8 +362,8 @@ def _judge_served(ctx: Context, got: _served.Served, name: str) -> Outcome:
         return warn(
             msg("served certificate %(seen)s: %(problems)s", seen=seen, problems=MsgList(problems)),
             msg(
-                "Install the W&B certificate and its intermediates on whatever answers at %(name)s "
-                "(ingress / load balancer), then re-run",
+                "%(fix)s; the certificate is served by whatever answers at %(name)s (ingress / load balancer)",
+                fix=verdict.problems[0].hint if verdict.problems else msg("Install the W&B certificate"),
                 name=name,
             ),
             observed=_x509.fingerprint(cert),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from app.checks.engine import Context, Outcome, check, error, fail, passed, skip, warn
+from app.checks.engine import EVERYTHING, Context, Outcome, check, error, fail, passed, skip, warn
 from app.i18n.message import msg
 from app.secret import reveal
 
@@ -40,8 +40,8 @@ def version_key(text: str) -> tuple[int, ...] | None:
 
 
 async def _from_cluster(ctx: Context) -> Outcome:
-    from app.change.drift_run import running_versions
     from app.checks import _kube
+    from app.facts.kube import running_versions
 
     d = ctx.answers.deploy
     path = (
@@ -69,7 +69,8 @@ async def _from_cluster(ctx: Context) -> Outcome:
 
 async def _from_api(ctx: Context) -> Outcome:
     from app.checks import _verify_http as h
-    from app.checks.verify import SERVER_INFO, _data, _graphql
+    from app.checks._verify_rules import data as _data
+    from app.checks.verify import SERVER_INFO, _graphql
 
     try:
         answer, doc = await _graphql(ctx, SERVER_INFO)
@@ -83,7 +84,7 @@ async def _from_api(ctx: Context) -> Outcome:
     return passed(msg("W&B %(running)s runs now", running=running), observed=running)
 
 
-@check(RUNNING, "Running W&B version")
+@check(RUNNING, "Running W&B version", reads=[EVERYTHING])  # the cluster, the API and every live server
 async def running(ctx: Context) -> Outcome:
     d = ctx.answers.deploy
     outcome = None

@@ -18,11 +18,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 from app.demo import kube_served
 from app.demo.kube_objects import CRD_NAME, TS, cluster_meta as _meta, node, status
-from app.demo.kube_support_api import SUPPORT_ROUTES, get_pod_log
+from app.demo.kube_support_api import POD_ROUTES, SUPPORT_ROUTES
 
 TOKEN = "standin-token-Zq9v7WbT3k"  # the tests' bearer token; the demo passes its own
 
@@ -319,65 +318,6 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             },
         )
-
-
-# --- routes (installed into the stand-in's ROUTES) --------------------------------------------------
-def _selected(handler, items: list[dict], namespace: str) -> list[dict]:
-    query = parse_qs(urlsplit(handler.path).query)
-    labels = dict(p.split("=", 1) for s in query.get("labelSelector", []) for p in s.split(",") if "=" in p)
-    fields = dict(p.split("=", 1) for s in query.get("fieldSelector", []) for p in s.split(",") if "=" in p)
-    out = []
-    for item in items:
-        if item["metadata"].get("namespace") != namespace:
-            continue
-        if any((item["metadata"].get("labels") or {}).get(k) != v for k, v in labels.items()):
-            continue
-        if (
-            "involvedObject.name" in fields
-            and item.get("involvedObject", {}).get("name") != fields["involvedObject.name"]
-        ):
-            continue
-        out.append(item)
-    return out
-
-
-def _list(handler, kind: str, api: str, plural: str, group: str, items: list, namespace: str) -> None:
-    if handler._forbidden(plural, group, "list"):
-        return
-    handler._send(
-        200,
-        {
-            "kind": f"{kind}List",
-            "apiVersion": api,
-            "metadata": {"resourceVersion": "1300"},
-            "items": _selected(handler, items, namespace),
-        },
-    )
-
-
-def get_pods(handler, body, namespace):
-    _list(handler, "Pod", "v1", "pods", "", handler.st.pods, namespace)
-
-
-def get_events(handler, body, namespace):
-    _list(handler, "Event", "v1", "events", "", handler.st.events, namespace)
-
-
-def get_deployments(handler, body, namespace):
-    _list(handler, "Deployment", "apps/v1", "deployments", "apps", handler.st.deployments, namespace)
-
-
-def get_statefulsets(handler, body, namespace):
-    _list(handler, "StatefulSet", "apps/v1", "statefulsets", "apps", handler.st.statefulsets, namespace)
-
-
-POD_ROUTES: list[tuple[str, Callable]] = [
-    (r"/api/v1/namespaces/([^/]+)/pods", get_pods),
-    (r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/log", get_pod_log),
-    (r"/api/v1/namespaces/([^/]+)/events", get_events),
-    (r"/apis/apps/v1/namespaces/([^/]+)/deployments", get_deployments),
-    (r"/apis/apps/v1/namespaces/([^/]+)/statefulsets", get_statefulsets),
-]
 
 
 ROUTES: list[tuple[str, Callable]] = [

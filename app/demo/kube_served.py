@@ -13,17 +13,8 @@ import copy
 from collections.abc import Callable
 
 from app.demo.kube_objects import TS
+from app.facts.kube import PLURALS
 
-PLURALS = {
-    "Namespace": ("v1", "namespaces"),
-    "Secret": ("v1", "secrets"),
-    "ConfigMap": ("v1", "configmaps"),
-    "Service": ("v1", "services"),
-    "Deployment": ("apps/v1", "deployments"),
-    "Ingress": ("networking.k8s.io/v1", "ingresses"),
-    "WeightsAndBiases": ("apps.wandb.com/v1", "weightsandbiases"),
-    "PodDisruptionBudget": ("policy/v1", "poddisruptionbudgets"),
-}
 _PROBE = {"timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
 
 

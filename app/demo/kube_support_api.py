@@ -6,7 +6,9 @@ last terminated instance; 400 when the container never restarted), `sinceSeconds
 RFC 3339 timestamp is older are dropped, as the kubelet does with its entry times), then `tailLines`,
 then `limitBytes` (the output is cut at that many bytes). A container that is waiting and never ran
 answers 400. Logs live in `KubeState.logs` / `KubeState.previous_logs`, keyed by "pod/container" or
-by the pod's name (its first container). Lists honour `KubeState.forbidden` (403) like the others.
+by the pod's name (its first container). Lists honour `KubeState.forbidden` (403) like the others, and
+labelSelector / fieldSelector (involvedObject.name) as verify.rollout sends them; the pod routes
+(pods, events, Deployments, StatefulSets) live here too.
 """
 
 from __future__ import annotations
@@ -21,8 +23,23 @@ from app.demo.kube_objects import status
 _STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)Z")
 
 
-def _in_namespace(items: list[dict], namespace: str) -> list[dict]:
-    return [i for i in items if i.get("metadata", {}).get("namespace") == namespace]
+def _selected(handler, items: list[dict], namespace: str) -> list[dict]:
+    query = parse_qs(urlsplit(handler.path).query)
+    labels = dict(p.split("=", 1) for s in query.get("labelSelector", []) for p in s.split(",") if "=" in p)
+    fields = dict(p.split("=", 1) for s in query.get("fieldSelector", []) for p in s.split(",") if "=" in p)
+    out = []
+    for item in items:
+        if item["metadata"].get("namespace") != namespace:
+            continue
+        if any((item["metadata"].get("labels") or {}).get(k) != v for k, v in labels.items()):
+            continue
+        if (
+            "involvedObject.name" in fields
+            and item.get("involvedObject", {}).get("name") != fields["involvedObject.name"]
+        ):
+            continue
+        out.append(item)
+    return out
 
 
 def _list(handler, kind: str, api: str, plural: str, group: str, items: list, namespace: str) -> None:
@@ -34,9 +51,25 @@ def _list(handler, kind: str, api: str, plural: str, group: str, items: list, na
             "kind": f"{kind}List",
             "apiVersion": api,
             "metadata": {"resourceVersion": "1300"},
-            "items": _in_namespace(items, namespace),
+            "items": _selected(handler, items, namespace),
         },
     )
+
+
+def get_pods(handler, body, namespace):
+    _list(handler, "Pod", "v1", "pods", "", handler.st.pods, namespace)
+
+
+def get_events(handler, body, namespace):
+    _list(handler, "Event", "v1", "events", "", handler.st.events, namespace)
+
+
+def get_deployments(handler, body, namespace):
+    _list(handler, "Deployment", "apps/v1", "deployments", "apps", handler.st.deployments, namespace)
+
+
+def get_statefulsets(handler, body, namespace):
+    _list(handler, "StatefulSet", "apps/v1", "statefulsets", "apps", handler.st.statefulsets, namespace)
 
 
 def get_services(handler, body, namespace):
@@ -123,4 +156,13 @@ SUPPORT_ROUTES: list[tuple[str, Callable]] = [
     (r"/api/v1/namespaces/([^/]+)/secrets", get_secrets),
     (r"/apis/networking\.k8s\.io/v1/namespaces/([^/]+)/ingresses", get_ingresses),
     (r"/apis/apps\.wandb\.com/v1/namespaces/([^/]+)/weightsandbiases", get_wandb),
+]
+
+
+POD_ROUTES: list[tuple[str, Callable]] = [
+    (r"/api/v1/namespaces/([^/]+)/pods", get_pods),
+    (r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/log", get_pod_log),
+    (r"/api/v1/namespaces/([^/]+)/events", get_events),
+    (r"/apis/apps/v1/namespaces/([^/]+)/deployments", get_deployments),
+    (r"/apis/apps/v1/namespaces/([^/]+)/statefulsets", get_statefulsets),
 ]

@@ -3,7 +3,8 @@ simulated infrastructure, with hardware sized above W&B's requirements (§4.1)."
 
 from __future__ import annotations
 
-from app.answers import Answers, parse_document
+from app.answers import Answers, AppNodes, parse_document
+from app.sizing import recommend
 
 PROFILE = "demo"
 IMAGE_VERSION = "0.70.0"
@@ -33,6 +34,10 @@ def demo_document(
     including the operator's CRD, runs live; `api_key` is the W&B stand-in's, for the Verify page;
     `registry` and its credentials are the simulated private registry's (app/demo/registry.py)."""
     node = {"cpu_cores": 8, "disk_mbps": 5000, "nics": 2, "nic_gbps": 10}
+    app_nodes = {"nodes": 2, "arch": "x86_64", "memory_gib": 32, "disk_gb": 200, **node}
+    # The demo is an example of the Hardware page's advice (app/sizing.py): requests 4 CPU / 8Gi, 2 replicas.
+    sizing = recommend(AppNodes(**app_nodes), "helm-operator")
+    assert sizing is not None
     return {
         "schema": 1,
         "profile": PROFILE,
@@ -41,7 +46,7 @@ def demo_document(
         "host": host,
         "license": "DEMO-LICENSE-not-a-real-license",
         "hardware": {
-            "app": {"nodes": 2, "arch": "x86_64", "memory_gib": 32, "disk_gb": 200, **node},
+            "app": app_nodes,
             "database": {"memory_gib": 64, "disk_gb": 1000, **node},
         },
         "database": {
@@ -66,7 +71,7 @@ def demo_document(
             "target": "helm-operator",
             "version": IMAGE_VERSION,
             "namespace": "wandb",
-            "replicas": 1,
+            **sizing.deploy_fields(),
             "ingress_class": "nginx",
             "kubeconfig": kubeconfig,
             "registry": registry,

@@ -62,12 +62,6 @@ STRINGS = [
     _('Per interface'),
     # section
     _('Database server'),
-    # field hardware.database.disk_gb
-    _('Disk (GB)'),
-    # help hardware.database.disk_gb
-    _('Data disk size'),
-    # help hardware.database.disk_mbps
-    _('Sequential write, megabits/s'),
     # section
     _('MySQL'),
     # field database.host
@@ -483,6 +477,38 @@ STRINGS = [
     # message or hint
     _('Check that the host and port are a MySQL server'),
     # message or hint
+    _('Serve the S3 API with a certificate issued by a CA (a private CA goes in object_store.ca_pem)'),
+    # message or hint
+    _("Check the bucket name and the key's permissions"),
+    # message or hint
+    _('Check the resolver (/etc/resolv.conf)'),
+    # message or hint
+    _('the certificate verifies against the system trust store'),
+    # message or hint
+    _('a verifiable chain'),
+    # message or hint
+    _("Correct object_store.access_key (copy it from the store's user or service account)"),
+    # message or hint
+    _('Re-enter object_store.secret_key for this access key'),
+    # message or hint
+    _('the store rejected the request: the clocks differ by more than 15 minutes'),
+    # message or hint
+    _('Synchronise the clocks with NTP (see object_store.clock_skew)'),
+    # message or hint
+    _('Grant the key s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the bucket'),
+    # message or hint
+    _("Check the store's integrity and any proxy in front of it"),
+    # message or hint
+    _('no answer'),
+    # message or hint
+    _('the certificate verifies only with the CA in object_store.ca_pem'),
+    # message or hint
+    _("W&B needs customCACerts: add this CA to global.customCACerts (Helm) or the W&B nodes' trust store"),
+    # message or hint
+    _('the leaf certificate is self-signed'),
+    # message or hint
+    _('publicly trusted'),
+    # message or hint
     _('key is encrypted; provide it unencrypted'),
     # message or hint
     _('Decrypt it once: openssl pkey -in key.pem -out key-plain.pem (asks for the passphrase)'),
@@ -545,10 +571,6 @@ STRINGS = [
     # message or hint
     _('token service answered without a token'),
     # message or hint
-    _('(no log lines)'),
-    # message or hint
-    _('no exit code'),
-    # message or hint
     _('not scheduled'),
     # message or hint
     _('Synchronise the clocks of the store, the W&B nodes and this machine with NTP (chrony or systemd-timesyncd)'),
@@ -563,6 +585,40 @@ STRINGS = [
     # message or hint
     _('no address'),
     # message or hint
+    _("Use a certificate from a publicly trusted CA (e.g. Let's Encrypt)"),
+    # message or hint
+    _('Reissue the certificate from your CA: `openssl verify -CAfile root.pem -untrusted chain.pem leaf.pem` names the fault'),
+    # message or hint
+    _('Install a certificate and intermediates from your CA; `openssl s_client -connect HOST:443 -showcerts` shows what is served'),
+    # message or hint
+    _('Check the clock of this machine and of the server, or use a certificate that is valid now'),
+    # message or hint
+    _('extendedKeyUsage does not include serverAuth'),
+    # message or hint
+    _('the leaf has no subjectAltName'),
+    # message or hint
+    _('Reissue the certificate with a subjectAltName for the host'),
+    # message or hint
+    _("the leaf's extendedKeyUsage does not include serverAuth: it is not a TLS server certificate"),
+    # message or hint
+    _('Issue a server certificate (extendedKeyUsage serverAuth)'),
+    # message or hint
+    _('could not be verified: the verifying handshake did not complete'),
+    # message or hint
+    _('Re-run the check'),
+    # message or hint
+    _('is not trusted: an intermediate certificate it is served with has expired or is not valid yet'),
+    # message or hint
+    _("Install your CA's current intermediate certificate(s) after the leaf on the proxy or ingress"),
+    # message or hint
+    _('is not trusted: it is self-signed, which W&B does not support'),
+    # message or hint
+    _('Install the intermediate certificate(s) after the leaf (the leaf first, then its issuers)'),
+    # message or hint
+    _('Serve a chain that verifies to a trusted CA (a private CA: put it in tls.ca_pem and on every client)'),
+    # message or hint
+    _("Append your CA's intermediate certificate(s) after the leaf in tls.cert_pem"),
+    # message or hint
     _('no Server header'),
     # message or hint
     _('(no Location)'),
@@ -571,7 +627,15 @@ STRINGS = [
     # message or hint
     _('connection refused'),
     # message or hint
-    _('the system trust store is empty'),
+    _('handshake failed'),
+    # message or hint
+    _("Wait a few minutes and re-run; if it stays, read W&B's log (docker compose logs wandb; kubectl logs deploy/wandb)"),
+    # message or hint
+    _('API key refused (the viewer is null)'),
+    # message or hint
+    _('no handshake'),
+    # message or hint
+    _('null viewer'),
     # message or hint
     _('no SANs'),
     # message or hint
@@ -580,14 +644,6 @@ STRINGS = [
     _('a wildcard covers exactly one label'),
     # message or hint
     _('(empty subject)'),
-    # message or hint
-    _('extendedKeyUsage does not include serverAuth'),
-    # message or hint
-    _('the leaf has no subjectAltName'),
-    # message or hint
-    _('validation failed: '),
-    # message or hint
-    _(' (encountered processing'),
     # message or hint
     _("Run sql/bootstrap.sql as an admin (or the wizard's “apply bootstrap” action)"),
     # message or hint
@@ -603,11 +659,11 @@ STRINGS = [
     # message or hint
     _('Lower the request or raise the limit so that requests ≤ limits'),
     # message or hint
-    _('requests <= limits'),
-    # message or hint
     _('Correct the answers field behind this value and render again; if it persists, report it as a wbsetup bug'),
     # message or hint
     _('an external Redis for replicas > 1'),
+    # message or hint
+    _('requests <= limits'),
     # message or hint
     _('Write it as redis://[:PASSWORD@]HOST:6379[/DB] (rediss:// for TLS), percent-encoding the password'),
     # message or hint
@@ -665,33 +721,13 @@ STRINGS = [
     # message or hint
     _('Application node'),
     # message or hint
-    _('not supported here: use a token or client certificate'),
-    # message or hint
     _('deploy.kubeconfig must be a kubeconfig document (a mapping)'),
     # message or hint
     _('deploy.kubeconfig is not valid YAML'),
     # message or hint
-    _('Serve the S3 API with a certificate issued by a CA (a private CA goes in object_store.ca_pem)'),
-    # message or hint
-    _("Check the bucket name and the key's permissions"),
-    # message or hint
     _('the endpoint is plain http: traffic to the bucket is unencrypted (BUCKET gets no ?tls=true)'),
     # message or hint
     _('Serve the S3 API over https with a certificate from a CA the W&B nodes trust'),
-    # message or hint
-    _('the certificate verifies against the system trust store'),
-    # message or hint
-    _('a verifiable chain'),
-    # message or hint
-    _("Correct object_store.access_key (copy it from the store's user or service account)"),
-    # message or hint
-    _('Re-enter object_store.secret_key for this access key'),
-    # message or hint
-    _('the store rejected the request: the clocks differ by more than 15 minutes'),
-    # message or hint
-    _('Synchronise the clocks with NTP (see object_store.clock_skew)'),
-    # message or hint
-    _('Grant the key s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the bucket'),
     # message or hint
     _('put, get (same bytes) and delete of a scratch object succeeded'),
     # message or hint
@@ -699,23 +735,7 @@ STRINGS = [
     # message or hint
     _('Use http(s)://host[:port], e.g. https://s3.acme.internal:9000'),
     # message or hint
-    _('Check the resolver (/etc/resolv.conf)'),
-    # message or hint
-    _('no answer'),
-    # message or hint
-    _('the certificate verifies only with the CA in object_store.ca_pem'),
-    # message or hint
-    _("W&B needs customCACerts: add this CA to global.customCACerts (Helm) or the W&B nodes' trust store"),
-    # message or hint
-    _('the leaf certificate is self-signed'),
-    # message or hint
-    _("Check the store's integrity and any proxy in front of it"),
-    # message or hint
-    _('publicly trusted'),
-    # message or hint
     _('W&B does not support self-signed certificates'),
-    # message or hint
-    _("Use a certificate from a publicly trusted CA (e.g. Let's Encrypt)"),
     # message or hint
     _('tls.mode is external: the load balancer or ingress holds the certificate; tls.served checks it'),
     # message or hint
@@ -761,10 +781,6 @@ STRINGS = [
     # message or hint
     _('issued by a trusted CA'),
     # message or hint
-    _("Append your CA's intermediate certificate(s) after the leaf in tls.cert_pem"),
-    # message or hint
-    _('Reissue the certificate with a subjectAltName for the host'),
-    # message or hint
     _("equals tls.cert_pem's leaf"),
     # message or hint
     _('an address'),
@@ -793,19 +809,7 @@ STRINGS = [
     # message or hint
     _('GraphQL serverInfo'),
     # message or hint
-    _('the system store'),
-    # message or hint
     _('Serve W&B over https (a TLS-terminating proxy or ingress) and set host to its https:// URL'),
-    # message or hint
-    _("Wait a few minutes and re-run; if it stays, read W&B's log (docker compose logs wandb; kubectl logs deploy/wandb)"),
-    # message or hint
-    _('API key refused (the viewer is null)'),
-    # message or hint
-    _('null viewer'),
-    # message or hint
-    _('no handshake'),
-    # message or hint
-    _('handshake failed'),
     # message or hint
     _('input missing: host (the W&B URL whose origin the rule allows)'),
     # message or hint
@@ -847,8 +851,6 @@ STRINGS = [
     # message or hint
     _('wbsetup answers'),
     # message or hint
-    _('unknown key'),
-    # message or hint
     _('required key is missing'),
     # message or hint
     _('must be a whole number'),
@@ -866,6 +868,8 @@ STRINGS = [
     _('Answers schema version'),
     # message or hint
     _('Lower-case letters, digits and - (at most 63)'),
+    # message or hint
+    _('unknown key'),
     # message or hint
     _('an http:// or https:// URL such as https://s3.acme.internal:9000'),
     # message or hint

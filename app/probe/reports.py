@@ -91,15 +91,6 @@ def _timestamp(value) -> bool:
     return True
 
 
-def node_ok(report: dict) -> bool:
-    """A node report shows no problem W&B would hit (database, store and host reachable, store TLS
-    usable)."""
-    reach = report.get("reach", {})
-    db_ok = report.get("role") != "app" or reach.get("database", {}).get("ok", False)
-    store = reach.get("object_store", {})
-    return bool(db_ok and store.get("ok") and store.get("tls") != "untrusted" and reach.get("host", {}).get("ok"))
-
-
 def validate_report(doc, profile: str) -> dict:
     """Check a parsed node report's shape and profile; raise AnswersError listing what is wrong."""
     if not isinstance(doc, dict) or doc.get("kind") != KIND:

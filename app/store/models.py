@@ -73,7 +73,7 @@ class NodeReport(SQLModel, table=True):
     role: str = Field(max_length=16)
     measured_at: NaiveDatetime
     data: str = Field(sa_column=Column(Text, nullable=False))
-    ok: bool = True  # app.probe.reports.node_ok(data): lets a page count and order the fleet without parsing it
+    ok: bool = True  # app.facts.node_report.node_ok(data): lets a page count and order the fleet without parsing it
 
 
 class Measurement(SQLModel, table=True):

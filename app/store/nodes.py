@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, func
 from sqlmodel import select
 
-from app.probe.reports import node_ok
+from app.facts.node_report import node_ok
 from app.store.base import MAX_ID, StoreBase
 from app.store.models import NodeReport
 

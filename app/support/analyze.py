@@ -158,7 +158,7 @@ def nodes(facts: dict) -> list[dict]:
                     msg(
                         "node %(node)s is NotReady: %(why)s",
                         node=name,
-                        why=ready.get("message") or ready.get("reason") or "no Ready condition",
+                        why=ready.get("message") or ready.get("reason") or msg("no Ready condition"),
                     ),
                     msg("Check the kubelet on %(node)s (journalctl -u kubelet) and its network", node=name),
                 )

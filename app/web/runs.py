@@ -12,28 +12,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from app.answers import Answers
-from app.checks.engine import STATUSES, checks_for, run_checks
+from app.checks.engine import STATUSES, Result, apply_ignore, checks_for, run_checks, step_inputs
 from app.i18n.message import with_messages
 from app.store import Store
 from app.store.models import utcnow
+from app.web.feeds import Feeds
 
 log = logging.getLogger("wbsetup")
 
-# What each step's checks read: a result is stale when any of these changed since it ran.
-STEP_INPUTS = {
-    "hardware": ("requirements", "hardware"),
-    "database": ("requirements", "database"),
-    "object_store": ("host", "object_store"),
-    "tls": ("host", "tls"),
-    "deploy": None,  # the artifacts read everything
-    "verify": ("host", "tls", "deploy", "verify"),
-}
-
 
 def digest(store: Store, answers: Answers, step: str, doc: dict | None = None) -> str:
-    """`doc`: answers.to_document(secrets="plain") when the caller already has it (one per page)."""
+    """The digest of what `step`'s checks read (engine.step_inputs, from their declarations): a result
+    is stale when it differs from its run's. `doc`: answers.to_document(secrets="plain") when the
+    caller already has it (one per page)."""
     doc = answers.to_document(secrets="plain") if doc is None else doc
-    keys = STEP_INPUTS.get(step)
+    keys = step_inputs(step)
     part = doc if keys is None else {k: doc.get(k) for k in keys}
     return store.box.digest(json.dumps(part, sort_keys=True, ensure_ascii=False))
 
@@ -47,40 +40,8 @@ def node_reports(store: Store, name: str) -> list[dict]:
     return [r for _, r in store.node_reports(name)]
 
 
-class Feed:
-    """The results of one run in this process, as they finish: the event stream waits on it.
-
-    Everything runs in the server's event loop (the engine calls `on_result` there), so a waiter
-    that read `results` and then `waiter()` without an await in between never misses a result."""
-
-    def __init__(self):
-        self.results: list[dict] = []
-        self.done = False
-        self._changed = asyncio.Event()
-
-    def publish(self, result: dict) -> None:
-        self.results.append(result)
-        self._wake()
-
-    def finish(self) -> None:
-        self.done = True
-        self._wake()
-
-    def _wake(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    def waiter(self) -> asyncio.Event:
-        """The event set at the next change (take it before awaiting, after reading `results`)."""
-        return self._changed
-
-
-FEED_LINGER = 60.0  # seconds a finished run's feed stays for a late (re)connecting stream
-
-
-def feeds(app) -> dict[int, Feed]:
-    if not hasattr(app.state, "feeds"):
-        app.state.feeds = {}
+def feeds(app) -> Feeds:
+    """The feeds of the runs this process started (create_app makes one `Feeds` per app)."""
     return app.state.feeds
 
 
@@ -97,14 +58,16 @@ async def start(app, store: Store, answers: Answers, step: str, only: str | None
         return run_id, store.ignores(answers.profile), node_reports(store, answers.profile)
 
     run_id, ignores, reports = await asyncio.to_thread(prepare)
-    feed = feeds(app)[run_id] = Feed()
+    live = feeds(app)
+    feed = live.open(run_id)
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wbsetup-run-writer")
     loop = asyncio.get_running_loop()
     writes: list[asyncio.Future] = []
 
     def on_result(result) -> None:
-        # The page hears of the result at once; the store write (a commit: milliseconds on SQLite, a
-        # round trip on MySQL) runs off the event loop, in order, on the run's own writer thread.
+        # The engine applied the ignores (once): the result is final as it comes. The page hears of it
+        # at once; the store write (a commit: milliseconds on SQLite, a round trip on MySQL) runs off
+        # the event loop, in order, on the run's own writer thread.
         row = result.to_data()  # English text plus the structured messages ("i18n") for the store
         feed.publish(with_messages(row))  # the page renders the messages in the reader's language
         writes.append(loop.run_in_executor(writer, store.add_result, run_id, row))
@@ -127,12 +90,9 @@ async def start(app, store: Store, answers: Answers, step: str, only: str | None
             writer.shutdown(wait=False)
             await asyncio.to_thread(store.finish_run, run_id)
             await asyncio.to_thread(store.prune_runs, answers.profile)
-            feed.finish()
-            loop.call_later(FEED_LINGER, feeds(app).pop, run_id, None)
+            live.finish(run_id)
 
-    task = loop.create_task(work())
-    app.state.tasks.add(task)
-    task.add_done_callback(app.state.tasks.discard)
+    live.track(loop.create_task(work()))
     return run_id
 
 
@@ -171,7 +131,8 @@ def rows(
     doc: dict | None = None,
 ) -> tuple[list[Row], dict]:
     """One row per check of `step`: pending when the active run has not reported it yet, else its
-    newest result with the current ignore applied (ignoring is reversible without re-running).
+    newest result judged by the current ignores (engine.apply_ignore: ignoring is reversible without
+    re-running).
 
     `latest`/`ignores` (from `store.latest_results`/`store.ignores`) let a page that shows every
     step read them once instead of once per step (bench/README.md: 4 queries and a digest per call);
@@ -199,14 +160,11 @@ def rows(
         if c.id not in latest:
             out.append(Row(c.id, c.title, "never", None))
             continue
-        result, ref = latest[c.id]
-        result = dict(result)
-        original = result.get("original_status") or result["status"]
+        stored, ref = latest[c.id]
+        judged = Result.from_dict(stored)
+        now = apply_ignore(judged, ignores)  # the ignores set or lifted since the run (the engine's rule)
+        result = dict(stored) if now is judged else now.to_dict()
         reason = ignores.get(c.id)
-        if original == "fail" and reason:
-            result.update(status="warn", ignored=True, original_status="fail", ignore_reason=reason)
-        elif result.get("ignored"):
-            result.update(status=original, ignored=False)
         out.append(Row(c.id, c.title, result["status"], result, stale=ref.digest != current, ignored_reason=reason))
     counts = {s: sum(r.status == s for r in out) for s in (*STATUSES, "pending", "never")}
     return out, {

@@ -70,6 +70,9 @@ def make_templates(directory: Path, app) -> Jinja2Templates:
     env.globals["wbsetup_version"] = version()
     env.globals["skip_control"] = skip_control
     env.globals["fold_rows"] = fold  # checks that do not apply: one line per reason
+    from app.sizing import recommend
+
+    env.globals["recommend_resources"] = recommend  # the Hardware page's sizing advice (app/sizing.py)
     # The path of a route by its name (the endpoint function): a path, not Starlette's absolute URL,
     # because behind a TLS-terminating proxy the request's own scheme and host are not the browser's.
     env.globals["url_for"] = lambda name, /, **params: str(app.url_path_for(name, **params))

@@ -9,8 +9,8 @@ from xml.etree import ElementTree as ET
 
 from app.answers import Answers
 from app.checks.engine import worst
+from app.facts.node_report import node_ok
 from app.i18n.message import msg
-from app.probe.reports import node_ok
 from app.web.templating import ICONS
 
 # box id → (label, check id prefixes that colour it)

@@ -20,7 +20,7 @@ def upgrade() -> None:
     with op.batch_alter_table("nodereport") as batch:
         batch.add_column(sa.Column("ok", sa.Boolean(), nullable=False, server_default=sa.true()))
     op.create_index("ix_nodereport_profile_ok_node", "nodereport", ["profile_id", "ok", "node"])
-    from app.probe.reports import node_ok
+    from app.facts.node_report import node_ok  # the verdict the store writes with each report
 
     conn = op.get_bind()
     table = sa.table("nodereport", sa.column("id", sa.Integer()), sa.column("data", sa.Text()),

@@ -17,7 +17,7 @@ import pytest
 import trustme
 import yaml
 
-from app.demo.kube_api import ROUTES, TOKEN, KubeServer, KubeState, _Handler  # noqa: F401 (re-exported)
+from app.demo.kube_api import ROUTES, TOKEN, KubeServer, KubeState  # noqa: F401 (re-exported)
 from app.demo.kube_objects import CRD_NAME, TS, node, status  # noqa: F401 (re-exported)
 
 _Server = KubeServer

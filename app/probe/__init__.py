@@ -1,0 +1,1 @@
+"""The probes: node reports (reports.py, measured by node.py), the host probe and probe tokens."""

@@ -1,0 +1,48 @@
+"""A misspelt key or id names the closest allowed one (#31 item 6): answers keys, --step and --ignore."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import cli
+from app.answers import AnswersError, loads
+
+
+def errors_of(text: str) -> list[str]:
+    with pytest.raises(AnswersError) as info:
+        loads("schema: 1\nprofile: acme\n" + text)
+    return [str(e) for e in info.value.errors]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("database: {prot: 3306}\n", "database.prot: unknown key; did you mean `port`?"),
+        ("deploy: {replica: 2}\n", "deploy.replica: unknown key; did you mean `replicas`?"),
+        ("hardware: {app: {cpu_core: 8}}\n", "hardware.app.cpu_core: unknown key; did you mean `cpu_cores`?"),
+        ("verify: {apikey: k}\n", "verify.apikey: unknown key; did you mean `api_key`?"),
+        ("hardwar: {}\n", "hardwar: unknown key; did you mean `hardware`?"),
+        ("zzzz: 1\n", "zzzz: unknown key"),  # nothing close: no guess
+    ],
+)
+def test_unknown_answers_key(text, line):
+    assert errors_of(text) == [line]
+
+
+def test_unknown_step_names_the_closest(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["validate", "answers.yaml", "--step", "databse"])
+    assert info.value.code == 2
+    assert "did you mean `database`?" in capsys.readouterr().err
+
+
+def test_unknown_check_id_is_a_usage_error_with_the_closest(tmp_path, capsys):
+    path = tmp_path / "answers.yaml"
+    path.write_text("schema: 1\nprofile: acme\n", encoding="utf-8")
+    code = cli.main(["validate", str(path), "--ignore", "database.conect", "--ignore", "zzz"])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2
+    assert err == [
+        "wbsetup: unknown check id 'database.conect'; did you mean `database.connect`?",
+        "wbsetup: unknown check id 'zzz'",
+    ]
