@@ -146,8 +146,16 @@ def _version(answers: Answers, code, pods) -> dict:
 
 def run_drift(answers: Answers, timeout: float = 5.0) -> DriftResult:
     """Compare the cluster with the bundle (answers resolved); a cluster that cannot be read gives
-    every object the status `error` with the cause."""
-    return asyncio.run(_guarded(answers, timeout))
+    every object the status `error` with the cause. When this thread already runs an event loop, the
+    comparison runs on a fresh loop in a worker thread (as engine.run_checks_sync does)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_guarded(answers, timeout))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(_guarded(answers, timeout))).result()
 
 
 async def _guarded(answers: Answers, timeout: float) -> DriftResult:
