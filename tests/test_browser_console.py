@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.answers import STEPS
+from app.web.routes_steps import PAGE_STEPS
 from tests.services.wizard import TOKEN
 
 pytestmark = pytest.mark.browser
@@ -22,7 +22,7 @@ def test_pages_log_no_404_in_the_console(live_server, page):
     icons = []
     for lang in ("en", "ko"):
         page.goto(f"{live_server.url}/lang/{lang}?next=/")
-        for path in ("/", *(f"/p/console/{s}" for s in STEPS), "/p/console/review"):
+        for path in ("/", *(f"/p/console/{s}" for s in PAGE_STEPS), "/p/console/review"):
             page.goto(f"{live_server.url}{path}")
             page.wait_for_load_state("networkidle")
             icons.append(page.evaluate("() => document.querySelector('link[rel=icon]')?.href"))

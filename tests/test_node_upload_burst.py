@@ -14,6 +14,7 @@ from fastapi import HTTPException
 
 from app.answers import parse_document
 from app.probe.tokens import new_token, token_hash
+from app.run_sync import run_sync
 from app.web.routes_probe import _judge_node_upload
 from tests.services.wizard import Client
 from tests.test_nodes_checks import ANSWERS, report
@@ -47,14 +48,14 @@ def test_200_concurrent_uploads_are_all_accepted_and_stored(wizard):
     store = wizard.app.state.store
     tokens = _tokens(store, 200)
     reports = [report(f"gpu-{i:03d}") for i in range(200)]
-    answers = asyncio.run(_post_all(wizard.url, [{"token": t, "report": r} for t, r in zip(tokens, reports)]))
+    answers = run_sync(lambda: _post_all(wizard.url, [{"token": t, "report": r} for t, r in zip(tokens, reports)]))
     assert [a.status_code for a in answers] == [200] * 200
     for a, r in zip(answers, reports):
         assert a.json()["message"] == f"stored the app node report of {r['node']} for profile {PROFILE}"
     stored = {doc["node"]: doc for _, doc in store.node_reports(PROFILE)}
     assert sorted(stored) == [r["node"] for r in reports]
     assert stored["gpu-123"] == reports[123]
-    again = asyncio.run(_post_all(wizard.url, [{"token": tokens[0], "report": reports[0]}]))  # each token once
+    again = run_sync(lambda: _post_all(wizard.url, [{"token": tokens[0], "report": reports[0]}]))  # each token once
     assert again[0].status_code == 409 and "already used" in again[0].text
 
 
@@ -69,15 +70,15 @@ def test_a_burst_answers_each_upload_as_it_would_alone(wizard):
         + [{"token": t, "report": report(f"role-{i}")} for i, t in enumerate(client_role)]
         + [{"token": new_token(), "report": report("unknown")}, {"token": "short", "report": {}}]
     )
-    answers = asyncio.run(_post_all(wizard.url, bodies))
+    answers = run_sync(lambda: _post_all(wizard.url, bodies))
     codes = [a.status_code for a in answers]
     assert codes == [200] * 30 + [400] * 5 + [403] * 5 + [403, 400]
     assert "profile: the report is for profile 'elsewhere'" in answers[30].text
     assert "node-client reports, not app" in answers[35].text
     assert "unknown probe token" in answers[40].text
     assert sorted(doc["node"] for _, doc in store.node_reports(PROFILE)) == sorted(f"ok-{i}" for i in range(30))
-    retry = asyncio.run(
-        _post_all(wizard.url, [{"token": t, "report": report(f"fixed-{i}")} for i, t in enumerate(bad_profile)])
+    retry = run_sync(
+        lambda: _post_all(wizard.url, [{"token": t, "report": report(f"fixed-{i}")} for i, t in enumerate(bad_profile)])
     )
     assert [a.status_code for a in retry] == [200] * 5  # a refused report did not spend its token
 

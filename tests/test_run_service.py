@@ -4,13 +4,12 @@ web judges a stored result by the same rule only against the ignores of the mome
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from app.answers import STEPS, parse_document
 from app.checks import engine
 from app.checks.engine import Result, apply_ignore, check, checks_for, step_inputs
+from app.run_sync import run_sync
 from app.web import runs
 
 # The table app/web/runs.py kept by hand before the checks declared what they read (issue #29).
@@ -110,7 +109,7 @@ def test_a_web_run_applies_each_ignore_exactly_once(wizard_app, counted):
             await feed.waiter().wait()
         return run_id, feed.results
 
-    run_id, heard = asyncio.run(run())
+    run_id, heard = run_sync(run)
     assert sorted(counted) == sorted(ids)  # the engine, once per result; the run service adds nothing
     live = {r["id"]: r for r in heard}
     cpu = live["hardware.app.cpu"]

@@ -239,7 +239,8 @@ def test_compose_runbook_runs_twice(tmp_path, database, certificate, case):
     project = rb.installed("/opt/wandb")
     # systemd started the project in /opt/wandb: compose found its files, nginx's certificate included.
     ups = [c for c in rb.calls() if c["tool"] == "docker" and "up" in c["argv"]]
-    assert len(ups) == 2 and {c["cwd"] for c in ups} == {"/opt/wandb"}
+    # twice per run: the install starts wandb.service, the upgrade section restarts it
+    assert len(ups) == 4 and {c["cwd"] for c in ups} == {"/opt/wandb"}
     assert (project / "tls/tls.crt").read_text() == certificate[0]
     assert (project / "tls/tls.key").read_text() == certificate[1]
     assert oct((project / "tls/tls.key").stat().st_mode & 0o777) == "0o600"

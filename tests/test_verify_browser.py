@@ -80,7 +80,10 @@ def test_verify_page_english(live_server, page, wandb_site, kube):
     page.goto(f"{live_server.url}/p/acme-prod/review")
     assert page.get_attribute("tr[data-check='verify.login']", "data-status") == "pass"
     assert page.get_attribute("tr[data-check='verify.rollout']", "data-status") == "warn"
-    page.locator("h3 a[href='/p/acme-prod/verify']").scroll_into_view_if_needed()
+    verify = page.locator("details[data-section='results-verify']")  # folded: a warning does not open it
+    verify.locator("> summary").click()
+    assert verify.get_attribute("open") is not None
+    verify.scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "verify-review-en.png"))  # the viewport at the results, not the whole page
 
 

@@ -148,14 +148,9 @@ def run_drift(answers: Answers, timeout: float = 5.0) -> DriftResult:
     """Compare the cluster with the bundle (answers resolved); a cluster that cannot be read gives
     every object the status `error` with the cause. When this thread already runs an event loop, the
     comparison runs on a fresh loop in a worker thread (as engine.run_checks_sync does)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(_guarded(answers, timeout))
-    from concurrent.futures import ThreadPoolExecutor
+    from app.run_sync import run_sync
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(_guarded(answers, timeout))).result()
+    return run_sync(lambda: _guarded(answers, timeout))
 
 
 async def _guarded(answers: Answers, timeout: float) -> DriftResult:

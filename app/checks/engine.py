@@ -373,9 +373,6 @@ async def _guarded(c: Check, ctx: Context) -> Outcome:
 def run_checks_sync(answers: Answers, **kw) -> Report:
     """run_checks from synchronous code. When this thread already runs an event loop (e.g. inside
     another framework), the run gets a fresh loop in a worker thread instead of failing."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(run_checks(answers, **kw))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, run_checks(answers, **kw)).result()
+    from app.run_sync import run_sync
+
+    return run_sync(lambda: run_checks(answers, **kw))

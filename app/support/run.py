@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.answers import Answers
+from app.run_sync import run_sync
 from app.support import analyze, bundle, cluster, collect
 from app.support.redact import Redactor
 
@@ -87,11 +88,11 @@ def make_bundle(
     progress=None,
     now=None,
 ) -> Made:
-    """Collect, analyse and redact; the archive's bytes (run from synchronous code, not in an event loop)."""
+    """Collect, analyse and redact; the archive's bytes (run from synchronous code)."""
     when = now or dt.datetime.now(dt.UTC)
     redactor = Redactor(answers)
-    col = asyncio.run(
-        collect_all(
+    col = run_sync(
+        lambda: collect_all(
             answers,
             timeout=timeout,
             since=since,
