@@ -1,10 +1,9 @@
-"""Factories for tests: answers documents and models, check runs, and small HTTP servers on loopback.
+"""Factories for tests: answers documents and models, and check runs.
 
     answers(host="https://wandb.acme", deploy={"target": "kubernetes"})   # an Answers model
     answers_doc(database={"host": "db"})                                 # the document (a dict)
     results(a, only=["tls.chain"])                                       # {check id: Result}
     result(a, "deploy.version")                                          # the one Result
-    with http_server(Handler) as port: ...                               # ThreadingHTTPServer
 
 Sections merge one level deep over BASE (`answers_doc(database={"port": 3307})` keeps BASE's host),
 so a test names only what it is about; `None` removes a section or key.
@@ -12,10 +11,6 @@ so a test names only what it is about; `None` removes a section or key.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from app.answers import Answers, parse_document
@@ -65,19 +60,3 @@ def result(a: Answers, check_id: str, *, timeout: float = 10.0, **run: Any):
     """The Result of the one check `check_id`."""
     (only,) = run_checks_sync(a, only=[check_id], timeout=timeout, **run).results
     return only
-
-
-@contextmanager
-def http_server(handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -> Iterator[int]:
-    """A ThreadingHTTPServer with `handler` on host:<free port> in a daemon thread; yields the port
-    and stops the server (and its thread) afterwards."""
-    server = ThreadingHTTPServer((host, 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)

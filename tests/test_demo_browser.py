@@ -4,36 +4,17 @@ red, and off again green. Screenshots go to test-results/screenshots/demo-*."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from app.demo import PROFILE, Demo, mount
-from app.main import create_app
-from tests.services.net import free_port, wait_port
-from tests.services.wizard import TOKEN, make_settings
+from app.demo import PROFILE
+from tests.services.wizard import TOKEN
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "test-results" / "screenshots"
 STEPS = ("hardware", "database", "object_store", "tls", "deploy", "verify")
 HONEST_WARNINGS = {"object_store.tls", "tls.chain"}  # moto speaks http; the demo CA is a private CA
-
-
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory):
-    with Demo(timeout=5.0) as demo:  # generous: the machine is shared
-        app = create_app(make_settings(tmp_path_factory.mktemp("demo-web"), demo=True, check_timeout=5.0), token=TOKEN)
-        mount(app, demo)
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        wait_port(port)
-        yield f"http://127.0.0.1:{port}", demo
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def shot(page, name: str) -> None:

@@ -6,16 +6,12 @@ node-report table paged). Screenshots and page heights go to test-results/screen
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from app.demo import PROFILE, Demo, mount
-from app.main import create_app
-from tests.services.net import free_port, wait_port
-from tests.services.wizard import TOKEN, make_settings
+from app.demo import PROFILE
+from tests.services.wizard import TOKEN
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "test-results" / "screenshots"
@@ -25,21 +21,6 @@ WIDTH, HEIGHT = 1280, 800
 # step's results open). The deploy page's length is now its form's Deployment section.
 MAX_DEPLOY_HEIGHT = 5 * HEIGHT
 MAX_REVIEW_HEIGHT = 4 * HEIGHT
-
-
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory):
-    with Demo(timeout=5.0) as demo:
-        app = create_app(make_settings(tmp_path_factory.mktemp("layout"), demo=True, check_timeout=5.0), token=TOKEN)
-        mount(app, demo)
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        wait_port(port)
-        yield f"http://127.0.0.1:{port}", demo
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -219,12 +219,16 @@ def judge_login(ctx: Context, what: str, answer: h.Answer, doc: dict | None) -> 
     )
 
 
+def running_version(doc: dict | None):
+    """The version W&B reports in its answer to SERVER_INFO (None when it reports none)."""
+    return ((data(doc, "serverInfo") or {}).get("latestLocalVersionInfo") or {}).get("versionOnThisInstanceString")
+
+
 def judge_version(ctx: Context, what: str, answer: h.Answer, doc: dict | None) -> Outcome:
     moved = h.redirected(ctx, what, answer)
     if moved:
         return moved
-    info = data(doc, "serverInfo")
-    running = ((info or {}).get("latestLocalVersionInfo") or {}).get("versionOnThisInstanceString")
+    running = running_version(doc)
     if answer.status != 200 or not running:
         return fail(
             msg(

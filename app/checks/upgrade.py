@@ -69,15 +69,14 @@ async def _from_cluster(ctx: Context) -> Outcome:
 
 async def _from_api(ctx: Context) -> Outcome:
     from app.checks import _verify_http as h
-    from app.checks._verify_rules import data as _data
+    from app.checks._verify_rules import running_version
     from app.checks.verify import SERVER_INFO, _graphql
 
     try:
         answer, doc = await _graphql(ctx, SERVER_INFO)
     except h.NoAnswer as exc:
         return error(msg("W&B did not answer GraphQL serverInfo: %(cause)s", cause=str(exc)[:200]))
-    info = (_data(doc, "serverInfo") or {}).get("latestLocalVersionInfo") or {}
-    running = info.get("versionOnThisInstanceString")
+    running = running_version(doc)
     if answer.status != 200 or not running:
         return error(msg("GraphQL serverInfo answered %(status)s without a version", status=answer.status))
     running = str(running)[:64]

@@ -10,6 +10,8 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,7 +55,7 @@ class Client(TestClient):
 
     csrf: str = ""
 
-    def login(self) -> "Client":
+    def login(self) -> Client:
         assert self.get(f"/login?token={TOKEN}", follow_redirects=False).status_code == 303
         self.csrf = re.search(r'X-CSRF-Token": "([0-9a-f]+)', self.get("/").text).group(1)
         return self
@@ -83,17 +85,38 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{port}"
 
 
-@pytest.fixture
-def live_server(tmp_path):
-    app = create_app(make_settings(tmp_path, check_timeout=3.0), token=TOKEN)
+@contextmanager
+def serving(app) -> Iterator[LiveServer]:
+    """`app` served by uvicorn on a free loopback port in a thread, stopped afterwards."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_port(port)
-    yield LiveServer(app, port)
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield LiveServer(app, port)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    with serving(create_app(make_settings(tmp_path, check_timeout=3.0), token=TOKEN)) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    """The wizard in demo mode against a running Demo (generous timeouts: the machine is shared):
+    yields (url, demo)."""
+    from app.demo import Demo, mount
+
+    with Demo(timeout=5.0) as demo:
+        app = create_app(make_settings(tmp_path_factory.mktemp("demo-web"), demo=True, check_timeout=5.0), token=TOKEN)
+        mount(app, demo)
+        with serving(app) as live:
+            yield live.url, demo
 
 
 @pytest.fixture(scope="session")
