@@ -4,7 +4,9 @@ not get through (a buffering proxy) falls back to polling."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 
 import pytest
 
@@ -19,6 +21,29 @@ def answer_at_once(monkeypatch):
     from app.web import routes_checks
 
     monkeypatch.setattr(routes_checks, "QUICK", 0.0)
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """A run's checks start only once the "Run checks" answer is rendered, so the answer streams
+    however loaded the machine is (the hardware checks are pure: unheld, they can finish first)."""
+    from app.web import routes_checks
+
+    answered = threading.Event()
+    panel, run_checks = routes_checks._panel, runs.run_checks
+
+    def answer(*args, **kwargs):
+        try:
+            return panel(*args, **kwargs)
+        finally:
+            answered.set()
+
+    async def held(*args, **kwargs):
+        await asyncio.to_thread(answered.wait, 30)
+        return await run_checks(*args, **kwargs)
+
+    monkeypatch.setattr(routes_checks, "_panel", answer)
+    monkeypatch.setattr(runs, "run_checks", held)
 
 
 def _events(text: str) -> list[tuple[str, str]]:
@@ -38,7 +63,7 @@ def _start(client, step: str) -> str:
     return re.search(r'sse-connect="/p/acme/checks/' + step + r'/events\?run=(\d+)"', started.text).group(1)
 
 
-def test_stream_carries_one_row_per_result_then_the_panel(client):
+def test_stream_carries_one_row_per_result_then_the_panel(client, held):
     client.create("acme")
     run = _start(client, "hardware")
     with client.stream("GET", f"/p/acme/checks/hardware/events?run={run}") as r:
@@ -58,7 +83,7 @@ def test_stream_carries_one_row_per_result_then_the_panel(client):
     assert 'id="stepper"' in done and "hx-swap-oob" in done  # with the stepper's new states
 
 
-def test_stream_of_a_run_from_another_process_reads_the_store(client):
+def test_stream_of_a_run_from_another_process_reads_the_store(client, held):
     client.create("acme")
     run = _start(client, "hardware")
     app = client.app
@@ -71,7 +96,7 @@ def test_stream_of_a_run_from_another_process_reads_the_store(client):
     assert len([n for n in names if n.startswith("row:")]) == len(checks_for(["hardware"]))
 
 
-def test_stream_of_an_unknown_or_foreign_run_is_404(client):
+def test_stream_of_an_unknown_or_foreign_run_is_404(client, held):
     client.create("acme")
     client.create("other")
     run = _start(client, "hardware")
@@ -90,7 +115,7 @@ def test_a_step_that_finishes_at_once_comes_back_finished(client, monkeypatch):
     assert "hx-swap-oob" in started.text  # the stepper follows
 
 
-def test_polling_panel_is_the_fallback(client):
+def test_polling_panel_is_the_fallback(client, held):
     client.create("acme")
     run = _start(client, "deploy")
     panel = client.get(f"/p/acme/checks/deploy?run={run}").text.split("<table")[0]

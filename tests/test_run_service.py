@@ -135,3 +135,26 @@ def test_a_web_run_applies_each_ignore_exactly_once(wizard_app, counted):
     assert sorted(counted) == sorted(ids)
     cpu_row = {r.id: r for r in rows}["hardware.app.cpu"]
     assert cpu_row.status == "fail" and cpu_row.result is not None and not cpu_row.result["ignored"]
+
+
+def test_a_panel_whose_latest_results_were_read_before_the_run_ended_shows_every_result(wizard_app):
+    """The page reads the newest results once, then the run: if the run ended in between (a loaded
+    machine), its results come from the run itself, never shown as "never checked"."""
+    store = wizard_app.state.store
+    answers = parse_document({"schema": 1, "profile": "acme", "hardware": {"app": {"cpu_cores": 8, "arch": "x86_64"}}})
+    store.create_profile(answers)
+    read_before = store.latest_results("acme")  # nothing yet
+    assert read_before == {}
+
+    async def run() -> int:
+        run_id = await runs.start(wizard_app, store, answers, "hardware", None, 3.0)
+        feed = runs.feeds(wizard_app)[run_id]
+        while not feed.done:
+            await feed.waiter().wait()
+        return run_id
+
+    run_id = run_sync(run)
+    rows, progress = runs.rows(store, answers, "hardware", run_id, latest=read_before)
+    assert progress["done"] and progress["counts"]["never"] == 0
+    assert {r.id for r in rows} == {c.id for c in checks_for(["hardware"])}
+    assert not any(r.stale for r in rows)  # the run's digest is the current one

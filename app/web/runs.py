@@ -16,6 +16,7 @@ from app.checks.engine import STATUSES, Result, apply_ignore, checks_for, run_ch
 from app.i18n.message import with_messages
 from app.store import Store
 from app.store.models import utcnow
+from app.store.runs import RunRef
 from app.web.feeds import Feeds
 
 log = logging.getLogger("wbsetup")
@@ -139,12 +140,14 @@ def rows(
     `doc` likewise spares the digest a fresh answers.to_document per step."""
     latest = store.latest_results(answers.profile) if latest is None else latest
     ignores = store.ignores(answers.profile) if ignores is None else ignores
-    current = digest(store, answers, step, doc) if latest else None  # only results can be stale
     pending: set[str] = set()
     done = True
     elapsed = None
     if active_run is not None:
         run, results = store.get_run(active_run)
+        # The active run's own results win over `latest`, which the caller may have read before the
+        # run stored its last result: a run read as done then shows every one of its results.
+        latest = {**latest, **{r["id"]: (r, RunRef(run.id, run.digest, run.status)) for r in results}}
         done = run.status == "done"
         elapsed = ((run.finished_at or utcnow()) - run.started_at).total_seconds()
         reported = {r["id"] for r in results}
@@ -152,6 +155,7 @@ def rows(
         if run.steps.startswith("check:"):
             wanted = {run.steps[6:]}
         pending = set() if done else wanted - reported
+    current = digest(store, answers, step, doc) if latest else None  # only results can be stale
     out = []
     for c in checks_for([step]):
         if c.id in pending:
