@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from app.facts.quantity import QUANTITY  # the Kubernetes quantity grammar (re-exported)
-from app.i18n.message import Msg, as_msg, message_of, msg
+from app.i18n.message import N_, Msg, as_msg, message_of, msg
 from app.secret import EnvRef, Secret, UnresolvedSecret
 from app.steps import DEFAULT_STEPS, STEPS
 from app.suggest import suggest  # re-exported: app.answers.STEPS
@@ -37,70 +37,72 @@ def _field(title: str, description: str = "", **kw) -> Any:
 
 
 class AppNodes(Section):
-    nodes: int | None = _field("Application nodes", "How many W&B application nodes", ge=1, le=1000)
+    nodes: int | None = _field(N_("Application nodes"), N_("How many W&B application nodes"), ge=1, le=1000)
     arch: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")] | None = _field(
-        "CPU architecture", "uname -m of the nodes (x86_64 / amd64 required)"
+        N_("CPU architecture"), N_("uname -m of the nodes (x86_64 / amd64 required)")
     )
-    cpu_cores: int | None = _field("CPU cores", "Per node", ge=1, le=4096)
-    memory_gib: float | None = _field("Memory (GiB)", "Per node", gt=0, le=65536)
-    disk_gb: float | None = _field("Root disk (GB)", "Root disk size", gt=0, le=10_000_000)
+    cpu_cores: int | None = _field(N_("CPU cores"), N_("Per node"), ge=1, le=4096)
+    memory_gib: float | None = _field(N_("Memory (GiB)"), N_("Per node"), gt=0, le=65536)
+    disk_gb: float | None = _field(N_("Root disk (GB)"), N_("Root disk size"), gt=0, le=10_000_000)
     disk_mbps: float | None = _field(
-        "Disk bandwidth (Mbps)", "Root disk sequential write, megabits/s", gt=0, le=10_000_000
+        N_("Disk bandwidth (Mbps)"), N_("Root disk sequential write, megabits/s"), gt=0, le=10_000_000
     )
-    nics: int | None = _field("Network interfaces", "Interfaces of at least the link speed below", ge=0, le=64)
-    nic_gbps: float | None = _field("Link speed (Gbps)", "Per interface", gt=0, le=10_000)
+    nics: int | None = _field(N_("Network interfaces"), N_("Interfaces of at least the link speed below"), ge=0, le=64)
+    nic_gbps: float | None = _field(N_("Link speed (Gbps)"), N_("Per interface"), gt=0, le=10_000)
 
 
 class DatabaseNode(Section):
-    cpu_cores: int | None = _field("CPU cores", "", ge=1, le=4096)
-    memory_gib: float | None = _field("Memory (GiB)", "", gt=0, le=65536)
+    cpu_cores: int | None = _field(N_("CPU cores"), "", ge=1, le=4096)
+    memory_gib: float | None = _field(N_("Memory (GiB)"), "", gt=0, le=65536)
     # The same names as the application nodes' and hardware.database.disk's (REFERENCE.md: "root disk size").
-    disk_gb: float | None = _field("Root disk (GB)", "Root disk size", gt=0, le=10_000_000)
+    disk_gb: float | None = _field(N_("Root disk (GB)"), N_("Root disk size"), gt=0, le=10_000_000)
     disk_mbps: float | None = _field(
-        "Disk bandwidth (Mbps)", "Root disk sequential write, megabits/s", gt=0, le=10_000_000
+        N_("Disk bandwidth (Mbps)"), N_("Root disk sequential write, megabits/s"), gt=0, le=10_000_000
     )
-    nics: int | None = _field("Network interfaces", "", ge=0, le=64)
-    nic_gbps: float | None = _field("Link speed (Gbps)", "", gt=0, le=10_000)
+    nics: int | None = _field(N_("Network interfaces"), "", ge=0, le=64)
+    nic_gbps: float | None = _field(N_("Link speed (Gbps)"), "", gt=0, le=10_000)
 
 
 class Hardware(Section):
-    app: AppNodes = Field(default_factory=AppNodes, title="Application nodes")
-    database: DatabaseNode = Field(default_factory=DatabaseNode, title="Database server")
+    app: AppNodes = Field(default_factory=AppNodes, title=N_("Application nodes"))
+    database: DatabaseNode = Field(default_factory=DatabaseNode, title=N_("Database server"))
 
 
 class Database(Section):
-    host: Annotated[str, Field(pattern=HOSTNAME)] | None = _field("Host", "MySQL server host name or IP")
-    port: int = _field("Port", "", default=3306, ge=1, le=65535)
+    host: Annotated[str, Field(pattern=HOSTNAME)] | None = _field(N_("Host"), N_("MySQL server host name or IP"))
+    port: int = _field(N_("Port"), "", default=3306, ge=1, le=65535)
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,64}$")] = _field(
-        "Database name", "Letters, digits and _ (at most 64)", default="wandb_local"
+        N_("Database name"), N_("Letters, digits and _ (at most 64)"), default="wandb_local"
     )
     user: Annotated[str, Field(pattern=r"^[\x20-\x7e]{1,32}$")] = _field(
-        "User", "The application user (1–32 printable characters)", default="wandb_local"
+        N_("User"), N_("The application user (1–32 printable characters)"), default="wandb_local"
     )
-    password: Secret("The application user's password", title="Password")
+    password: Secret(N_("The application user's password"), title=N_("Password"))
     tls: Literal["disabled", "preferred", "required", "verify-ca", "verify-identity"] = _field(
-        "TLS", "How the connection to MySQL is encrypted and verified", default="preferred"
+        N_("TLS"), N_("How the connection to MySQL is encrypted and verified"), default="preferred"
     )
-    ca_pem: str | None = _field("CA certificate (PEM)", "For verify-ca / verify-identity", **PEM)
+    ca_pem: str | None = _field(N_("CA certificate (PEM)"), N_("For verify-ca / verify-identity"), **PEM)
     admin_user: Annotated[str, Field(pattern=r"^[\x20-\x7e]{1,32}$")] | None = _field(
-        "Admin user", "Only for the “apply bootstrap” action"
+        N_("Admin user"), N_("Only for the “apply bootstrap” action")
     )
-    admin_password: Secret("Only for the “apply bootstrap” action", title="Admin password")
+    admin_password: Secret(N_("Only for the “apply bootstrap” action"), title=N_("Admin password"))
 
 
 class ObjectStore(Section):
-    endpoint: str | None = _field("Endpoint", "http(s)://host[:port] of the S3 API", max_length=2048)
+    endpoint: str | None = _field(N_("Endpoint"), N_("http(s)://host[:port] of the S3 API"), max_length=2048)
     bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = _field(
-        "Bucket", "S3 bucket name"
+        N_("Bucket"), N_("S3 bucket name")
     )
     region: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = _field(
-        "Region", "The bucket's region (AWS_REGION)", default="us-east-1"
+        N_("Region"), N_("The bucket's region (AWS_REGION)"), default="us-east-1"
     )
-    access_key: Annotated[str, Field(pattern=r"^[\x20-\x7e]{1,256}$")] | None = _field("Access key", "")
-    secret_key: Secret("The secret access key", title="Secret key")
-    ca_pem: str | None = _field("CA certificate (PEM)", "Private CA of the store (W&B then needs customCACerts)", **PEM)
-    path_style: bool = _field("Path-style addressing", "host/bucket instead of bucket.host", default=True)
-    kms_key: Annotated[str, Field(max_length=2048)] | None = _field("KMS key", "Leave empty outside AWS")
+    access_key: Annotated[str, Field(pattern=r"^[\x20-\x7e]{1,256}$")] | None = _field(N_("Access key"), "")
+    secret_key: Secret(N_("The secret access key"), title=N_("Secret key"))
+    ca_pem: str | None = _field(
+        N_("CA certificate (PEM)"), N_("Private CA of the store (W&B then needs customCACerts)"), **PEM
+    )
+    path_style: bool = _field(N_("Path-style addressing"), N_("host/bucket instead of bucket.host"), default=True)
+    kms_key: Annotated[str, Field(max_length=2048)] | None = _field(N_("KMS key"), N_("Leave empty outside AWS"))
 
     @field_validator("endpoint")
     @classmethod
@@ -110,101 +112,112 @@ class ObjectStore(Section):
         v = v.rstrip("/")
         parts = urlsplit(v)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("an http:// or https:// URL such as https://s3.acme.internal:9000")
+            raise ValueError(N_("an http:// or https:// URL such as https://s3.acme.internal:9000"))
         if parts.path or parts.query or parts.fragment or parts.username:
-            raise ValueError("scheme, host and port only (no path, query or credentials)")
+            raise ValueError(N_("scheme, host and port only (no path, query or credentials)"))
         _port(parts)
         return v
 
 
 class TLS(Section):
     mode: Literal["provided", "external", "cert-manager", "none"] = _field(
-        "TLS mode", "Who terminates TLS for W&B", default="provided"
+        N_("TLS mode"), N_("Who terminates TLS for W&B"), default="provided"
     )
-    cert_pem: str | None = _field("Certificate chain (PEM)", "Leaf first, then intermediates", **PEM)
-    key_pem: Secret("The leaf's private key (PEM)", title="Private key (PEM)", widget="pem", max_length=65536)
-    ca_pem: str | None = _field("Extra trust anchor (PEM)", "Optional CA used only for validation", **PEM)
+    cert_pem: str | None = _field(N_("Certificate chain (PEM)"), N_("Leaf first, then intermediates"), **PEM)
+    key_pem: Secret(N_("The leaf's private key (PEM)"), title=N_("Private key (PEM)"), widget="pem", max_length=65536)
+    ca_pem: str | None = _field(N_("Extra trust anchor (PEM)"), N_("Optional CA used only for validation"), **PEM)
     issuer: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")] | None = _field(
-        "ClusterIssuer", "cert-manager mode: the ClusterIssuer name"
+        N_("ClusterIssuer"), N_("cert-manager mode: the ClusterIssuer name")
     )
 
 
 class Deploy(Section):
-    target: Literal["kubernetes", "helm-operator", "docker-compose"] = _field("Deploy target", "", default="kubernetes")
+    target: Literal["kubernetes", "helm-operator", "docker-compose"] = _field(
+        N_("Deploy target"), "", default="kubernetes"
+    )
     image: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._/:-]{0,254}$")] = _field(
-        "Image", "Without the tag", default="wandb/local"
+        N_("Image"), N_("Without the tag"), default="wandb/local"
     )
     version: Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")] | None = _field(
-        "Version", "Image tag, e.g. 0.70.0"
+        N_("Version"), N_("Image tag, e.g. 0.70.0")
     )
     namespace: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")] = _field(
-        "Namespace", "Kubernetes namespace", default="wandb"
+        N_("Namespace"), N_("Kubernetes namespace"), default="wandb"
     )
-    replicas: int = _field("Replicas", "", default=1, ge=1, le=100)
-    service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = _field("Service type", "", default="ClusterIP")
+    replicas: int = _field(N_("Replicas"), "", default=1, ge=1, le=100)
+    service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = _field(N_("Service type"), "", default="ClusterIP")
     ingress_class: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")] = _field(
-        "Ingress class", "", default="nginx"
+        N_("Ingress class"), "", default="nginx"
     )
-    cpu_request: Annotated[str, Field(pattern=QUANTITY)] = _field("CPU request", "", default="2")
-    memory_request: Annotated[str, Field(pattern=QUANTITY)] = _field("Memory request", "", default="4Gi")
-    cpu_limit: Annotated[str, Field(pattern=QUANTITY)] = _field("CPU limit", "", default="4")
-    memory_limit: Annotated[str, Field(pattern=QUANTITY)] = _field("Memory limit", "", default="8Gi")
-    kubeconfig: Secret("kubeconfig for the live cluster checks", title="kubeconfig", widget="pem", max_length=262144)
-    context: Annotated[str, Field(max_length=253)] | None = _field("Context", "Default: the current-context")
+    cpu_request: Annotated[str, Field(pattern=QUANTITY)] = _field(N_("CPU request"), "", default="2")
+    memory_request: Annotated[str, Field(pattern=QUANTITY)] = _field(N_("Memory request"), "", default="4Gi")
+    cpu_limit: Annotated[str, Field(pattern=QUANTITY)] = _field(N_("CPU limit"), "", default="4")
+    memory_limit: Annotated[str, Field(pattern=QUANTITY)] = _field(N_("Memory limit"), "", default="8Gi")
+    kubeconfig: Secret(
+        N_("kubeconfig for the live cluster checks"), title=N_("kubeconfig"), widget="pem", max_length=262144
+    )
+    context: Annotated[str, Field(max_length=253)] | None = _field(N_("Context"), N_("Default: the current-context"))
     redis_url: Secret(
-        "External Redis 7 (redis://[:password@]host:6379[/db]); needed for replicas > 1 on kubernetes",
-        title="Redis URL",
+        N_("External Redis 7 (redis://[:password@]host:6379[/db]); needed for replicas > 1 on kubernetes"),
+        title=N_("Redis URL"),
         max_length=2048,
     )
     registry: Annotated[str, Field(pattern=REGISTRY)] | None = _field(
-        "Private registry", "Air-gapped: every image is pulled from this prefix, e.g. registry.acme.internal/mirror"
+        N_("Private registry"),
+        N_("Air-gapped: every image is pulled from this prefix, e.g. registry.acme.internal/mirror"),
     )
     registry_username: Annotated[str, Field(pattern=REGISTRY_USER)] | None = _field(
-        "Registry user", "For pulling from the private registry (most private registries require credentials)"
+        N_("Registry user"), N_("For pulling from the private registry (most private registries require credentials)")
     )
     registry_password: Secret(
-        "The registry user's password or access token", title="Registry password", max_length=4096
+        N_("The registry user's password or access token"), title=N_("Registry password"), max_length=4096
     )
     registry_ca_pem: str | None = _field(
-        "Registry CA certificate (PEM)", "Private CA of the registry's HTTPS certificate", **PEM
+        N_("Registry CA certificate (PEM)"), N_("Private CA of the registry's HTTPS certificate"), **PEM
     )
     chart_repo: Annotated[str, Field(pattern=r"^(https?|oci)://[^\s]{1,2040}$")] | None = _field(
-        "Chart repository", "helm-operator, air-gapped: internal Helm repository holding operator-wandb"
+        N_("Chart repository"), N_("helm-operator, air-gapped: internal Helm repository holding operator-wandb")
     )
     chart_version: Annotated[str, Field(pattern=r"^v?[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$")] | None = _field(
-        "Chart version", "helm-operator: operator-wandb chart version to pin, e.g. 0.43.8"
+        N_("Chart version"), N_("helm-operator: operator-wandb chart version to pin, e.g. 0.43.8")
     )
 
 
 class Operations(Section):
     backup_dir: Annotated[str, Field(pattern=r"^/[^\x00-\x1f]{0,1023}$")] = _field(
-        "Backup directory",
-        "Where the daily MySQL dumps are written (an absolute path)",
+        N_("Backup directory"),
+        N_("Where the daily MySQL dumps are written (an absolute path)"),
         default="/var/backups/wandb-mysql",
     )
     backup_retention_days: int = _field(
-        "Keep backups (days)", "Dumps older than this are deleted (the seed: at least 7)", default=7, ge=1, le=3650
+        N_("Keep backups (days)"),
+        N_("Dumps older than this are deleted (the seed: at least 7)"),
+        default=7,
+        ge=1,
+        le=3650,
     )
-    backup_hour: int = _field("Backup hour", "Local hour (0–23) of the daily backup", default=2, ge=0, le=23)
+    backup_hour: int = _field(N_("Backup hour"), N_("Local hour (0–23) of the daily backup"), default=2, ge=0, le=23)
 
 
 class Verify(Section):
-    api_key: Secret("A W&B API key, for the post-install login and version checks", title="API key", max_length=256)
+    api_key: Secret(
+        N_("A W&B API key, for the post-install login and version checks"), title=N_("API key"), max_length=256
+    )
 
 
 class Answers(Section):
     """One installation ("profile")."""
 
-    schema_: Literal[1] = Field(alias="schema", title="Answers schema version")
+    schema_: Literal[1] = Field(alias="schema", title=N_("Answers schema version"))
     profile: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")] = Field(
-        title="Profile", description="Lower-case letters, digits and - (at most 63)"
+        title=N_("Profile"), description=N_("Lower-case letters, digits and - (at most 63)")
     )
     requirements: Literal["current", "baseline-8.0.28"] = _field(
-        "Requirements", "Which W&B requirement set to check against", default="current"
+        N_("Requirements"), N_("Which W&B requirement set to check against"), default="current"
     )
-    language: Literal["en", "ko"] = _field("Language", "UI default and runbook language", default="en")
-    host: str | None = _field("W&B host", "The URL users type: https://wandb.acme.internal", max_length=2048)
-    license: Secret("W&B license", title="License", widget="pem", max_length=65536)
+    language: Literal["en", "ko"] = _field(N_("Language"), N_("UI default and runbook language"), default="en")
+    host: str | None = _field(N_("W&B host"), N_("The URL users type: https://wandb.acme.internal"), max_length=2048)
+    license: Secret(N_("W&B license"), title=N_("License"), widget="pem", max_length=65536)
     hardware: Hardware = Field(default_factory=Hardware)
     database: Database = Field(default_factory=Database)  # type: ignore[arg-type]  # its Secret() fields default at run time
     object_store: ObjectStore = Field(default_factory=ObjectStore)  # type: ignore[arg-type]  # its Secret() fields default at run time
@@ -224,9 +237,9 @@ class Answers(Section):
             v = v[:-1]
         parts = urlsplit(v)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("http(s)://hostname[:port], e.g. https://wandb.acme.internal")
+            raise ValueError(N_("http(s)://hostname[:port], e.g. https://wandb.acme.internal"))
         if parts.path or parts.query or parts.fragment or "@" in parts.netloc:
-            raise ValueError("http(s)://hostname[:port] only: no path, query, fragment or user")
+            raise ValueError(N_("http(s)://hostname[:port] only: no path, query, fragment or user"))
         _port(parts)
         return v
 
@@ -280,7 +293,7 @@ def _port(parts) -> None:
     try:
         _ = parts.port
     except ValueError as exc:
-        raise ValueError("the port must be a number 1–65535") from exc
+        raise ValueError(N_("the port must be a number 1–65535")) from exc
 
 
 def _prune_empty(doc: dict) -> dict:
@@ -337,24 +350,28 @@ class AnswersError(ValueError):
 
 # What each field pattern allows, in words: a validation error names it instead of the regular expression.
 ALLOWED = {
-    r"^[A-Za-z0-9_-]{1,32}$": "letters, digits, _ and - (1–32 characters), e.g. x86_64",
-    HOSTNAME: "a host name or IP address, e.g. mysql.acme.internal, 10.0.0.5 or [fd00::5]",
-    r"^[A-Za-z0-9_]{1,64}$": "letters, digits and _ (1–64 characters), e.g. wandb_local",
-    r"^[\x20-\x7e]{1,32}$": "1–32 printable ASCII characters",
-    r"^[\x20-\x7e]{1,256}$": "1–256 printable ASCII characters",
-    r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$": "3–63 lower-case letters, digits, . and -, starting and ending with a letter or digit, e.g. wandb-files",
-    r"^[A-Za-z0-9_-]{1,64}$": "letters, digits, _ and - (1–64 characters), e.g. us-east-1",
-    r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$": "lower-case letters, digits, . and - (a Kubernetes object name), e.g. nginx",
-    r"^[a-z0-9][a-z0-9._/:-]{0,254}$": "an image name such as wandb/local or registry.acme.internal/wandb/local",
-    r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$": "a release tag such as 0.70.0",
-    r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$": "lower-case letters, digits and - (at most 63 characters), e.g. wandb",
-    REGISTRY_USER: "1–255 printable ASCII characters without :",
-    REGISTRY: "a registry host with an optional port and path, e.g. registry.acme.internal:5000/mirror",
-    r"^(https?|oci)://[^\s]{1,2040}$": "an http(s):// or oci:// URL, e.g. https://charts.acme.internal/wandb",
-    r"^v?[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$": "a chart version such as 0.43.8",
-    r"^/[^\x00-\x1f]{0,1023}$": "an absolute path such as /var/backups/wandb-mysql",
-    QUANTITY: "a Kubernetes quantity such as 2, 500m, 4Gi or 512Mi",
-    r"^[a-z0-9][a-z0-9-]{0,62}$": "lower-case letters, digits and - (at most 63 characters), e.g. acme-prod",
+    r"^[A-Za-z0-9_-]{1,32}$": N_("letters, digits, _ and - (1–32 characters), e.g. x86_64"),
+    HOSTNAME: N_("a host name or IP address, e.g. mysql.acme.internal, 10.0.0.5 or [fd00::5]"),
+    r"^[A-Za-z0-9_]{1,64}$": N_("letters, digits and _ (1–64 characters), e.g. wandb_local"),
+    r"^[\x20-\x7e]{1,32}$": N_("1–32 printable ASCII characters"),
+    r"^[\x20-\x7e]{1,256}$": N_("1–256 printable ASCII characters"),
+    r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$": N_(
+        "3–63 lower-case letters, digits, . and -, starting and ending with a letter or digit, e.g. wandb-files"
+    ),
+    r"^[A-Za-z0-9_-]{1,64}$": N_("letters, digits, _ and - (1–64 characters), e.g. us-east-1"),
+    r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$": N_(
+        "lower-case letters, digits, . and - (a Kubernetes object name), e.g. nginx"
+    ),
+    r"^[a-z0-9][a-z0-9._/:-]{0,254}$": N_("an image name such as wandb/local or registry.acme.internal/wandb/local"),
+    r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$": N_("a release tag such as 0.70.0"),
+    r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$": N_("lower-case letters, digits and - (at most 63 characters), e.g. wandb"),
+    REGISTRY_USER: N_("1–255 printable ASCII characters without :"),
+    REGISTRY: N_("a registry host with an optional port and path, e.g. registry.acme.internal:5000/mirror"),
+    r"^(https?|oci)://[^\s]{1,2040}$": N_("an http(s):// or oci:// URL, e.g. https://charts.acme.internal/wandb"),
+    r"^v?[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$": N_("a chart version such as 0.43.8"),
+    r"^/[^\x00-\x1f]{0,1023}$": N_("an absolute path such as /var/backups/wandb-mysql"),
+    QUANTITY: N_("a Kubernetes quantity such as 2, 500m, 4Gi or 512Mi"),
+    r"^[a-z0-9][a-z0-9-]{0,62}$": N_("lower-case letters, digits and - (at most 63 characters), e.g. acme-prod"),
 }
 
 
@@ -363,18 +380,18 @@ def error_message(err: Mapping[str, Any]) -> str:
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "extra_forbidden":
         close = suggest(str(err["loc"][-1]), allowed_keys(err["loc"][:-1])) if err.get("loc") else None
-        return msg("unknown key; did you mean %(key)s?", key=f"`{close}`") if close else "unknown key"
+        return msg("unknown key; did you mean %(key)s?", key=f"`{close}`") if close else N_("unknown key")
     if kind == "missing":
-        return "required key is missing"
+        return N_("required key is missing")
     if kind == "string_pattern_mismatch":
         allowed = ALLOWED.get(str(ctx.get("pattern")))
         return msg("not allowed here; use %(allowed)s", allowed=allowed) if allowed else err["msg"]
     if kind in ("int_parsing", "int_from_float", "int_type"):
-        return "must be a whole number"
+        return N_("must be a whole number")
     if kind in ("float_parsing", "float_type"):
-        return "must be a number"
+        return N_("must be a number")
     if kind in ("bool_parsing", "bool_type"):
-        return "must be true or false"
+        return N_("must be true or false")
     if kind == "greater_than_equal":
         return msg("must be at least %(ge)s", ge=format(ctx["ge"], "g"))
     if kind == "greater_than":
@@ -386,9 +403,9 @@ def error_message(err: Mapping[str, Any]) -> str:
     if kind in ("literal_error", "enum"):
         return msg("must be one of %(expected)s", expected=ctx["expected"])
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return "must be a mapping of keys to values"
+        return N_("must be a mapping of keys to values")
     if kind == "string_type":
-        return "must be text"
+        return N_("must be text")
     if isinstance(ctx.get("error"), Exception):  # a validator's ValueError: the message it was raised with
         return message_of(ctx["error"])
     return err["msg"].removeprefix("Value error, ")
@@ -427,7 +444,7 @@ def field_errors(exc: ValidationError) -> dict[str, Any]:
 
 def parse_document(doc: Any) -> Answers:
     if not isinstance(doc, dict):
-        raise AnswersError(["(document): the answers file must be a mapping of keys to values"])
+        raise AnswersError([N_("(document): the answers file must be a mapping of keys to values")])
     try:
         return Answers.model_validate(doc)
     except ValidationError as exc:
@@ -462,7 +479,7 @@ def load(path: str) -> Answers:
 def json_schema() -> dict:
     schema = Answers.model_json_schema(by_alias=True, mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "wbsetup answers"
+    schema["title"] = N_("wbsetup answers")
     return schema
 
 

@@ -12,7 +12,7 @@ from app.actions import ActionResult
 from app.answers import Answers, get_path
 from app.artifacts.cors import cors_rules, cors_xml, global_cors_command
 from app.checks import _s3
-from app.i18n.message import msg
+from app.i18n.message import N_, msg
 
 
 def _missing(answers: Answers, *paths: str) -> ActionResult | None:
@@ -66,7 +66,7 @@ def apply_cors(answers: Answers, timeout: float) -> ActionResult:
     NotImplemented) gets the command of its server-wide setting instead, and the preflight still
     runs: that setting may already allow the origin (MinIO's default is every origin)."""
     if not answers.host:
-        return ActionResult(False, "input missing: host (the W&B URL whose origin the rule allows)")
+        return ActionResult(False, N_("input missing: host (the W&B URL whose origin the rule allows)"))
     if bad := _missing(answers, *_NEEDED):
         return bad
     store = answers.object_store

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.i18n.message import msg, msg_format
+from app.i18n.message import N_, msg, msg_format
 
 # -- versions --------------------------------------------------------------------------------------
 
@@ -55,7 +55,7 @@ def parse_version(raw: str, aurora_version: str | None = None) -> ServerVersion:
         a = _NUM.match(aurora_version.strip())
     if a:
         text = ".".join(g for g in a.groups() if g is not None)  # keeps Aurora's "05"
-        return ServerVersion(raw, "Aurora MySQL", number, tuple(int(g) for g in a.groups() if g is not None), text)
+        return ServerVersion(raw, N_("Aurora MySQL"), number, tuple(int(g) for g in a.groups() if g is not None), text)
     return ServerVersion(raw, "MySQL" if number else "unknown", number)
 
 
@@ -81,7 +81,7 @@ def judge_version(v: ServerVersion, rules: dict) -> Verdict:
         return Verdict(
             "warn",
             msg("cannot read a MySQL version from %(raw)s", raw=repr(v.raw)),
-            "Check that the server is MySQL 8.4.x",
+            N_("Check that the server is MySQL 8.4.x"),
         )
     number = v.number
     if v.aurora is not None:
@@ -97,7 +97,7 @@ def judge_version(v: ServerVersion, rules: dict) -> Verdict:
                     "Aurora MySQL %(aurora)s (MySQL %(shown)s compatible)", aurora=fmt["aurora"], shown=v.shown
                 )
             return Verdict(rule["status"], message, rule.get("hint", ""))
-    raise ValueError("the version rules must end with a rule without `below`")
+    raise ValueError(N_("the version rules must end with a rule without `below`"))
 
 
 # -- server parameters -----------------------------------------------------------------------------

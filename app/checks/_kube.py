@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 
 from app.checks import kubeconfig as kc
 from app.checks.engine import Context, Outcome, fail, skip
-from app.i18n.message import message_of, msg
+from app.i18n.message import N_, message_of, msg
 from app.secret import reveal
 
 TARGETS = ("kubernetes", "helm-operator")
-NO_KUBECONFIG = (
+NO_KUBECONFIG = N_(
     "no kubeconfig: provide deploy.kubeconfig (the kubeconfig text, or {env: VARIABLE}; "
     "kubectl config view --raw --minify) to check the cluster live"
 )
@@ -161,8 +161,10 @@ def failure(exc: BaseException, ctx: Context) -> Outcome:
     if isinstance(exc, kc.KubeconfigError):
         return fail(
             message_of(exc),
-            "Provide a kubeconfig with a token or client certificate: "
-            "kubectl config view --raw --minify --context CONTEXT",
+            N_(
+                "Provide a kubeconfig with a token or client certificate: "
+                "kubectl config view --raw --minify --context CONTEXT"
+            ),
         )
     try:
         url = urlsplit(kc.server(kubeconfig_text(ctx), ctx.answers.deploy.context))
@@ -208,12 +210,12 @@ def failure(exc: BaseException, ctx: Context) -> Outcome:
             ),
         ),
         "unauthorised": (
-            "unauthorised (401): the API server rejected the kubeconfig's credentials",
-            "Use a valid token (kubectl create token SERVICEACCOUNT -n NAMESPACE) or client certificate",
+            N_("unauthorised (401): the API server rejected the kubeconfig's credentials"),
+            N_("Use a valid token (kubectl create token SERVICEACCOUNT -n NAMESPACE) or client certificate"),
         ),
         "forbidden": (
-            "forbidden (403): the credentials were not allowed this read",
-            "Grant read access: kubectl create clusterrolebinding wbsetup-view --clusterrole=view --user=USER",
+            N_("forbidden (403): the credentials were not allowed this read"),
+            N_("Grant read access: kubectl create clusterrolebinding wbsetup-view --clusterrole=view --user=USER"),
         ),
     }
     message, hint = table.get(

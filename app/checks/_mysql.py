@@ -15,7 +15,7 @@ from pymysql.constants import CR, ER
 
 from app import requirements
 from app.answers import Database
-from app.i18n.message import as_msg, msg
+from app.i18n.message import N_, as_msg, msg
 from app.secret import reveal
 
 # Read by database.connect besides the profile's parameters (SHOW VARIABLES works on MySQL 5.7/8.x
@@ -112,7 +112,9 @@ def describe(exc: BaseException, db: Database, timeout: float) -> Failure:
     where = f"{db.host}:{db.port}"
     if isinstance(exc, TLSConfigError):
         return Failure(
-            "tls", msg("TLS failure: %(problem)s", problem=exc), "Paste the CA certificate (PEM) into database.ca_pem"
+            "tls",
+            msg("TLS failure: %(problem)s", problem=exc),
+            N_("Paste the CA certificate (PEM) into database.ca_pem"),
         )
     original = getattr(exc, "original_exception", None) or exc
     code = exc.args[0] if isinstance(exc, pymysql.err.MySQLError) and exc.args else None
@@ -125,7 +127,7 @@ def describe(exc: BaseException, db: Database, timeout: float) -> Failure:
                 host=repr(db.host),
                 strerror=as_msg(original.strerror),
             ),  # the OS's words
-            "Check database.host and this machine's DNS servers",
+            N_("Check database.host and this machine's DNS servers"),
         )
     if isinstance(original, ConnectionRefusedError):
         return Failure(
@@ -136,9 +138,9 @@ def describe(exc: BaseException, db: Database, timeout: float) -> Failure:
     if isinstance(original, ssl.SSLCertVerificationError):
         reason = original.verify_message or str(original)
         hint = (
-            "Use a server certificate whose names cover the host, connect by that name, or use tls: verify-ca"
+            N_("Use a server certificate whose names cover the host, connect by that name, or use tls: verify-ca")
             if "mismatch" in reason or "match" in reason
-            else "Put the CA that signed the server's certificate in database.ca_pem"
+            else N_("Put the CA that signed the server's certificate in database.ca_pem")
         )
         return Failure(
             "tls", msg("TLS failure: the server's certificate does not verify (%(reason)s)", reason=reason), hint
@@ -147,13 +149,13 @@ def describe(exc: BaseException, db: Database, timeout: float) -> Failure:
         return Failure(
             "tls",
             msg("TLS failure: %(problem)s", problem=original.reason or str(original)),
-            "Check the server's TLS settings (ssl_cert, ssl_key, tls_version)",
+            N_("Check the server's TLS settings (ssl_cert, ssl_key, tls_version)"),
         )
     if code == CR.CR_SSL_CONNECTION_ERROR:
         return Failure(
             "tls",
             msg("TLS failure: %(where)s does not offer TLS", where=where),
-            "Enable TLS on the server (ssl_cert/ssl_key), or set database.tls to preferred",
+            N_("Enable TLS on the server (ssl_cert/ssl_key), or set database.tls to preferred"),
         )
     if isinstance(original, (TimeoutError, socket.timeout)) or "timed out" in text:
         return Failure(
@@ -163,25 +165,25 @@ def describe(exc: BaseException, db: Database, timeout: float) -> Failure:
                 socket_budget=format(socket_budget(timeout), "g"),
                 where=where,
             ),
-            "Check that the host and port are a MySQL server reachable from here (firewall, routing)",
+            N_("Check that the host and port are a MySQL server reachable from here (firewall, routing)"),
         )
     if code in (ER.ACCESS_DENIED_ERROR, ER.HOST_NOT_PRIVILEGED, ER.DBACCESS_DENIED_ERROR):
         # The server's text names the account and "using password: YES", never the password.
         return Failure(
             "access",
             msg("access denied: %(text)s", text=text),
-            "Check database.user and database.password, or run sql/bootstrap.sql as an admin",
+            N_("Check database.user and database.password, or run sql/bootstrap.sql as an admin"),
         )
     if code == CR.CR_SERVER_LOST or isinstance(original, OSError):
         return Failure(
             "other",
             msg("connection to %(where)s failed: %(text)s", where=where, text=text),
-            "Check that the host and port are a MySQL server",
+            N_("Check that the host and port are a MySQL server"),
         )
     return Failure(
         "other",
         msg("connection to %(where)s failed: %(type)s: %(text)s", where=where, type=type(exc).__name__, text=text),
-        "Check the server's error log",
+        N_("Check the server's error log"),
     )
 
 

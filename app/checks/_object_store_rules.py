@@ -8,7 +8,7 @@ from app.checks import _s3
 from app.checks._object_store_collect import Connect, RoundTrip, TlsFacts
 from app.checks._s3_probes import Handshake, Preflight
 from app.checks.engine import Outcome, fail, passed, warn
-from app.i18n.message import MsgList, as_msg, msg
+from app.i18n.message import N_, MsgList, as_msg, msg
 
 
 def judge_connect(t: _s3.Target, got: Connect) -> Outcome:
@@ -16,7 +16,7 @@ def judge_connect(t: _s3.Target, got: Connect) -> Outcome:
     if got.dns_error == "timeout":
         return fail(
             msg("DNS lookup of %(host)s gave no answer within %(limit)s s", host=t.host, limit=format(got.limit, "g")),
-            "Check the resolver (/etc/resolv.conf)",
+            N_("Check the resolver (/etc/resolv.conf)"),
         )
     if got.dns_error:
         return fail(
@@ -42,7 +42,7 @@ def judge_connect(t: _s3.Target, got: Connect) -> Outcome:
 
 def judge_tls(t: _s3.Target, got: TlsFacts) -> Outcome:
     if got.system.ok:
-        return passed("the certificate verifies against the system trust store", observed="trusted")
+        return passed(N_("the certificate verifies against the system trust store"), observed="trusted")
     if not got.system.verify_error:
         return fail(
             got.system.reason,
@@ -53,13 +53,13 @@ def judge_tls(t: _s3.Target, got: TlsFacts) -> Outcome:
         result = got.with_ca
         if result.ok and not got.with_ca_self_signed:
             return warn(
-                "the certificate verifies only with the CA in object_store.ca_pem",
-                "W&B needs customCACerts: add this CA to global.customCACerts (Helm) or the W&B nodes' trust store",
+                N_("the certificate verifies only with the CA in object_store.ca_pem"),
+                N_("W&B needs customCACerts: add this CA to global.customCACerts (Helm) or the W&B nodes' trust store"),
                 observed="private CA",
-                expected="publicly trusted",
+                expected=N_("publicly trusted"),
             )
         if result.ok:
-            result = Handshake(False, "the leaf certificate is self-signed", verify_error=True)
+            result = Handshake(False, N_("the leaf certificate is self-signed"), verify_error=True)
     if "mismatch" in result.reason:  # OpenSSL: "Hostname mismatch" / "IP address mismatch"
         return fail(
             msg("the certificate does not name %(host)s (%(reason)s)", host=t.host, reason=result.reason),
@@ -72,9 +72,9 @@ def judge_tls(t: _s3.Target, got: TlsFacts) -> Outcome:
             "the certificate is not trusted (%(reason)s): W&B does not support self-signed certificates",
             reason=result.reason,
         ),
-        "Serve the S3 API with a certificate issued by a CA (a private CA goes in object_store.ca_pem)",
+        N_("Serve the S3 API with a certificate issued by a CA (a private CA goes in object_store.ca_pem)"),
         observed=result.reason,
-        expected="a verifiable chain",
+        expected=N_("a verifiable chain"),
     )
 
 
@@ -85,19 +85,19 @@ def judge_credentials(store: ObjectStore, code: str, exc: Exception | None, time
     if code == "InvalidAccessKeyId":
         return fail(
             msg("the store does not know access key %(key)s (InvalidAccessKeyId)", key=key),
-            "Correct object_store.access_key (copy it from the store's user or service account)",
+            N_("Correct object_store.access_key (copy it from the store's user or service account)"),
             observed="InvalidAccessKeyId",
         )
     if code == "SignatureDoesNotMatch":
         return fail(
             msg("the secret key does not match access key %(key)s (SignatureDoesNotMatch)", key=key),
-            "Re-enter object_store.secret_key for this access key",
+            N_("Re-enter object_store.secret_key for this access key"),
             observed="SignatureDoesNotMatch",
         )
     if code == "RequestTimeTooSkewed":
         return fail(
-            "the store rejected the request: the clocks differ by more than 15 minutes",
-            "Synchronise the clocks with NTP (see object_store.clock_skew)",
+            N_("the store rejected the request: the clocks differ by more than 15 minutes"),
+            N_("Synchronise the clocks with NTP (see object_store.clock_skew)"),
             observed=code,
         )
     assert exc is not None  # the probe failed: code is not "ok"
@@ -128,7 +128,7 @@ def judge_bucket(store: ObjectStore, code: str, exc: Exception | None, timeout: 
                 access_key=store.access_key,
                 bucket=store.bucket,
             ),
-            "Grant the key s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the bucket",
+            N_("Grant the key s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the bucket"),
             observed=code,
         )
     assert exc is not None  # the probe failed: code is not "ok"
@@ -136,7 +136,7 @@ def judge_bucket(store: ObjectStore, code: str, exc: Exception | None, timeout: 
         msg(
             "bucket %(bucket)s cannot be listed: %(describe)s", bucket=store.bucket, describe=_s3.describe(exc, timeout)
         ),
-        "Check the bucket name and the key's permissions",
+        N_("Check the bucket name and the key's permissions"),
         observed=code,
     )
 
@@ -190,7 +190,7 @@ def judge_round_trip(store: ObjectStore, got: RoundTrip, timeout: float) -> Outc
                 n_back=got.read,
                 n_data=got.written,
             ),
-            "Check the store's integrity and any proxy in front of it",
+            N_("Check the store's integrity and any proxy in front of it"),
         )
     if got.delete_error is not None:
         return fail(

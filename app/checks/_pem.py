@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
-from app.i18n.message import msg
+from app.i18n.message import N_, msg
 
 Kind = Literal["cert", "key"]
 
@@ -33,10 +33,10 @@ KEY_LABELS = (
     "ENCRYPTED PRIVATE KEY",
     "OPENSSH PRIVATE KEY",
 )
-KEY_ENCRYPTED = "key is encrypted; provide it unencrypted"
-KEY_DECRYPT_HINT = "Decrypt it once: openssl pkey -in key.pem -out key-plain.pem (asks for the passphrase)"
-CERT_DER_HINT = "Convert it: openssl x509 -inform DER -in cert.der -out cert.pem"
-KEY_DER_HINT = "Convert it: openssl pkey -inform DER -in key.der -out key.pem"
+KEY_ENCRYPTED = N_("key is encrypted; provide it unencrypted")
+KEY_DECRYPT_HINT = N_("Decrypt it once: openssl pkey -in key.pem -out key-plain.pem (asks for the passphrase)")
+CERT_DER_HINT = N_("Convert it: openssl x509 -inform DER -in cert.der -out cert.pem")
+KEY_DER_HINT = N_("Convert it: openssl pkey -inform DER -in key.der -out key.pem")
 
 
 class PemProblem(ValueError):
@@ -89,28 +89,30 @@ def _unarmoured(text: str, kind: Kind) -> PemProblem:
 def load_certificates(text: str | None) -> list[x509.Certificate]:
     """Every certificate of a PEM bundle, in order; PemProblem when the text is not one."""
     if not text or not text.strip():
-        raise PemProblem("empty: no certificate given", "Paste the PEM certificate chain, leaf first")
+        raise PemProblem(N_("empty: no certificate given"), N_("Paste the PEM certificate chain, leaf first"))
     found = blocks(text)
     labels = [label for label, _ in found]
     if any(label in KEY_LABELS for label in labels):
         only = all(label in KEY_LABELS for label in labels)
         raise PemProblem(
-            "this is a private key, not a certificate" if only else "the certificate field also contains a private key",
-            "Paste the private key into the private key field (tls.key_pem), never here",
+            N_("this is a private key, not a certificate")
+            if only
+            else N_("the certificate field also contains a private key"),
+            N_("Paste the private key into the private key field (tls.key_pem), never here"),
         )
     certs = [block for label, block in found if label == "CERTIFICATE"]
     if not certs:
         if any(label.endswith("CERTIFICATE REQUEST") for label in labels):
             raise PemProblem(
-                "this is a certificate signing request (CSR), not a certificate",
-                "Paste the certificate your CA issued for this CSR",
+                N_("this is a certificate signing request (CSR), not a certificate"),
+                N_("Paste the certificate your CA issued for this CSR"),
             )
         if any("PUBLIC KEY" in label for label in labels):
-            raise PemProblem("this is a public key, not a certificate", "Paste the PEM certificate chain")
+            raise PemProblem(N_("this is a public key, not a certificate"), N_("Paste the PEM certificate chain"))
         if labels:
             raise PemProblem(
                 msg("no certificate found (found a %(labels)s block)", labels=labels[0]),
-                "Paste the PEM certificate chain",
+                N_("Paste the PEM certificate chain"),
             )
         raise _unarmoured(text, "cert")
     out = []
@@ -125,7 +127,7 @@ def load_certificates(text: str | None) -> list[x509.Certificate]:
             )
             raise PemProblem(
                 msg("%(where)s does not parse (%(short)s)", where=where, short=_short(exc)),
-                "Paste it again from the original file; it looks damaged or truncated",
+                N_("Paste it again from the original file; it looks damaged or truncated"),
             ) from None
     return out
 
@@ -142,37 +144,38 @@ PrivateKey = (
 def load_private_key(text: str | None) -> PrivateKey:
     """The one private key in `text` (PKCS#1, PKCS#8 or SEC1 PEM); PemProblem otherwise."""
     if not text or not text.strip():
-        raise PemProblem("empty: no private key given", "Paste the PEM private key of the leaf certificate")
+        raise PemProblem(N_("empty: no private key given"), N_("Paste the PEM private key of the leaf certificate"))
     found = blocks(text)
     keys = [(label, block) for label, block in found if label in KEY_LABELS]
     if not keys:
         labels = [label for label, _ in found]
         if "CERTIFICATE" in labels:
             raise PemProblem(
-                "this is a certificate, not a private key",
-                "Paste the private key the certificate was issued for (-----BEGIN PRIVATE KEY-----)",
+                N_("this is a certificate, not a private key"),
+                N_("Paste the private key the certificate was issued for (-----BEGIN PRIVATE KEY-----)"),
             )
         if any("PUBLIC KEY" in label for label in labels):
             raise PemProblem(
-                "this is a public key, not the private key", "Paste the private key (-----BEGIN PRIVATE KEY-----)"
+                N_("this is a public key, not the private key"),
+                N_("Paste the private key (-----BEGIN PRIVATE KEY-----)"),
             )
         if labels:
             raise PemProblem(
                 msg("no private key found (found a %(labels)s block)", labels=labels[0]),
-                "Paste the PEM private key (-----BEGIN PRIVATE KEY-----)",
+                N_("Paste the PEM private key (-----BEGIN PRIVATE KEY-----)"),
             )
         raise _unarmoured(text, "key")
     if len(keys) > 1:
         raise PemProblem(
             msg("%(n_keys)s private keys found; the field takes exactly one", n_keys=len(keys)),
-            "Paste only the private key of the leaf certificate",
+            N_("Paste only the private key of the leaf certificate"),
         )
     label, block = keys[0]
     if label == "ENCRYPTED PRIVATE KEY" or "ENCRYPTED" in block.split("\n\n", 1)[0].upper():
         raise PemProblem(KEY_ENCRYPTED, KEY_DECRYPT_HINT)
     if label == "OPENSSH PRIVATE KEY":
         raise PemProblem(
-            "an OpenSSH key, not a TLS private key", "Paste the PEM private key the certificate was issued for"
+            N_("an OpenSSH key, not a TLS private key"), N_("Paste the PEM private key the certificate was issued for")
         )
     try:
         key = serialization.load_pem_private_key(block.encode("ascii", "replace"), password=None)
@@ -181,12 +184,12 @@ def load_private_key(text: str | None) -> PrivateKey:
     except Exception:  # ValueError / UnsupportedAlgorithm; their text adds nothing for a person
         raise PemProblem(
             msg("the %(label)s block does not parse as a private key", label=label),
-            "Paste it again from the original file; it looks damaged or truncated",
+            N_("Paste it again from the original file; it looks damaged or truncated"),
         ) from None
     if not isinstance(key, PrivateKey):
         raise PemProblem(
             msg("a %(type)s, not a key TLS servers use", type=type(key).__name__),
-            "Paste the RSA, ECDSA or Ed25519 private key the certificate was issued for",
+            N_("Paste the RSA, ECDSA or Ed25519 private key the certificate was issued for"),
         )
     return key
 

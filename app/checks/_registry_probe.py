@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from app.i18n.message import Msg, msg
+from app.i18n.message import N_, Msg, msg
 
 ACCEPT = ", ".join(
     (
@@ -82,9 +82,9 @@ def cause_of(exc: Exception) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        return "TLS certificate not trusted"
+        return N_("TLS certificate not trusted")
     if isinstance(exc, httpx.ConnectError):
-        return "connection refused or host unknown"
+        return N_("connection refused or host unknown")
     return type(exc).__name__
 
 
@@ -95,7 +95,7 @@ def ssl_context(ca_pem: str | None) -> ssl.SSLContext:
         try:
             ctx.load_verify_locations(cadata=ca_pem)
         except (ssl.SSLError, ValueError) as exc:
-            raise ValueError("deploy.registry_ca_pem holds no usable PEM certificate") from exc
+            raise ValueError(N_("deploy.registry_ca_pem holds no usable PEM certificate")) from exc
     return ctx
 
 
@@ -154,10 +154,10 @@ class RegistryProbe:
         Seen with the cause when it cannot be asked."""
         realm = urlsplit(params["realm"])
         if realm.scheme not in ("http", "https") or not realm.hostname:
-            return Seen(status=401, cause="the token realm is not an http(s) URL", scheme="bearer")
+            return Seen(status=401, cause=N_("the token realm is not an http(s) URL"), scheme="bearer")
         if realm.scheme == "http" and not is_loopback(realm.hostname):
             # Docker would send the password in the clear; wbsetup does not.
-            return Seen(status=401, cause="the token realm is plain http", scheme="bearer")
+            return Seen(status=401, cause=N_("the token realm is plain http"), scheme="bearer")
         query = {"scope": ":".join(("repository", name, "pull"))}  # a protocol value, not prose
         if params.get("service"):
             query["service"] = params["service"]
@@ -174,5 +174,5 @@ class RegistryProbe:
             body = None
         token = (body.get("token") or body.get("access_token")) if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
-            return Seen(status=200, cause="token service answered without a token", scheme="bearer")
+            return Seen(status=200, cause=N_("token service answered without a token"), scheme="bearer")
         return token

@@ -23,7 +23,7 @@ from urllib.parse import quote, quote_plus
 from app.artifacts.kubernetes import LABELS
 from app.checks import _kube as k
 from app.checks.engine import Context, Outcome, fail, passed, warn
-from app.i18n.message import msg
+from app.i18n.message import N_, msg
 from app.secret import reveal
 
 RELEASE = "wandb"  # metadata.name of the WeightsAndBiases resource in helm/wandb-cr.yaml = the chart's release
@@ -95,7 +95,7 @@ def judge_pod(pod) -> Verdict | None:
     conditions = _conditions(pod)
     scheduled = conditions.get("PodScheduled")
     if phase == "Pending" and scheduled is not None and scheduled.status == "False":
-        return Verdict("fail", name, scheduled.message or scheduled.reason or "not scheduled", kind="pending")
+        return Verdict("fail", name, scheduled.message or scheduled.reason or N_("not scheduled"), kind="pending")
     if phase == "Failed":
         return Verdict("fail", name, f"{status.reason or 'Failed'}: {status.message or ''}".rstrip(": "), kind="failed")
     ready = conditions.get("Ready")

@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 from cryptography import x509
 
 from app.checks.engine import Outcome, fail, passed, warn
-from app.i18n.message import MsgList, msg
+from app.i18n.message import N_, MsgList, msg
 
 # -- TLS -------------------------------------------------------------------------------------------
 
@@ -77,7 +77,7 @@ class Preflight:
         acao = (
             f"Access-Control-Allow-Origin {self.allow_origin}"
             if self.allow_origin
-            else "no Access-Control-Allow-Origin"
+            else N_("no Access-Control-Allow-Origin")
         )
         return f"{self.method}: HTTP {self.status}, {acao}"
 
@@ -94,11 +94,13 @@ def preflight(http, url: str, origin: str, method: str) -> Preflight:
 def judge_clock_skew(date_header: str | None, now: datetime, limits: dict) -> Outcome:
     """The server's Date header vs local UTC `now`: ≤ pass_seconds pass, ≤ warn_seconds warn, else
     fail (SigV4 rejects requests more than 15 minutes off, which breaks presigned URLs)."""
-    hint = "Synchronise the clocks of the store, the W&B nodes and this machine with NTP (chrony or systemd-timesyncd)"
+    hint = N_(
+        "Synchronise the clocks of the store, the W&B nodes and this machine with NTP (chrony or systemd-timesyncd)"
+    )
     if not date_header:
         return warn(
-            "the endpoint sent no Date header; clock skew cannot be measured",
-            "Compare `date -u` on the store and the W&B nodes by hand",
+            N_("the endpoint sent no Date header; clock skew cannot be measured"),
+            N_("Compare `date -u` on the store and the W&B nodes by hand"),
         )
     try:
         server = parsedate_to_datetime(date_header)
@@ -107,7 +109,7 @@ def judge_clock_skew(date_header: str | None, now: datetime, limits: dict) -> Ou
     if server is None or server.tzinfo is None:
         return warn(
             msg("the endpoint's Date header is not an HTTP date: %(date_header)s", date_header=repr(date_header[:64])),
-            "Compare `date -u` on the store and the W&B nodes by hand",
+            N_("Compare `date -u` on the store and the W&B nodes by hand"),
             observed=date_header[:64],
         )
     if now.tzinfo is None:
@@ -127,7 +129,7 @@ def judge_clock_skew(date_header: str | None, now: datetime, limits: dict) -> Ou
     if skew <= limits["warn_seconds"]:
         return warn(message, hint, observed=observed, expected=expected)
     return fail(
-        MsgList([message, "; signed requests and presigned URLs will be rejected"], sep=""),
+        MsgList([message, N_("; signed requests and presigned URLs will be rejected")], sep=""),
         hint,
         observed=observed,
         expected=expected,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
-from app.i18n.message import msg
+from app.i18n.message import N_, msg
 
 
 class Unreachable(OSError):
@@ -76,7 +76,7 @@ def _connect(addrs, deadline: float) -> tuple[socket.socket, tuple]:
         except OSError as exc:
             sock.close()
             errors.append(f"{sockaddr[0]}: {exc.strerror or exc}")
-    raise Unreachable("; ".join(errors) or "no address")
+    raise Unreachable("; ".join(errors) or N_("no address"))
 
 
 def _handshake(addr, host: str, context: ssl.SSLContext, deadline: float) -> bytes:

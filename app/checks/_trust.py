@@ -21,9 +21,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from app.checks import _x509
 from app.facts.hosts import ip_literal
-from app.i18n.message import Msg, msg
+from app.i18n.message import N_, Msg, msg
 
-TRUSTED_CA_HINT = "Use a certificate from a publicly trusted CA (e.g. Let's Encrypt)"
+TRUSTED_CA_HINT = N_("Use a certificate from a publicly trusted CA (e.g. Let's Encrypt)")
 # OpenSSL's X509_V_ERR_* codes (openssl/x509_vfy.h) that have a cause of their own.
 _EXPIRED, _NOT_YET_VALID, _SELF_SIGNED, _ROOT_IN_CHAIN = 10, 9, 18, 19
 _NO_ISSUER = (2, 20, 21)  # unable to get (local) issuer certificate / verify the leaf signature
@@ -57,7 +57,7 @@ def validity(cert: x509.Certificate, now: datetime | None = None) -> Cause | Non
         return Cause(
             "not-yet-valid",
             msg("is not valid yet: valid from %(start)s", start=_day(start)),
-            "Check the clock of this machine and of the server, or use a certificate that is valid now",
+            N_("Check the clock of this machine and of the server, or use a certificate that is valid now"),
         )
     return None
 
@@ -89,7 +89,7 @@ def _server_eku(policy, cert, ext) -> None:
     if ext is not None and not (
         {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE} & set(ext)
     ):
-        raise ValueError("extendedKeyUsage does not include serverAuth")
+        raise ValueError(N_("extendedKeyUsage does not include serverAuth"))
 
 
 def _verifier_subject(leaf: x509.Certificate):
@@ -171,7 +171,9 @@ def chain_cause(leaf, intermediates, anchors, failure: str, now: datetime) -> Ca
     refused (`failure`: "no-san", "not-for-servers" or "invalid")."""
     if failure == "no-san" and not any(_x509.sans(leaf)):
         return Cause(
-            "no-san", "the leaf has no subjectAltName", "Reissue the certificate with a subjectAltName for the host"
+            "no-san",
+            N_("the leaf has no subjectAltName"),
+            N_("Reissue the certificate with a subjectAltName for the host"),
         )
     anchor_by_name = {a.subject: a for a in anchors}
     current, path, seen = leaf, [leaf], set()
@@ -194,7 +196,7 @@ def chain_cause(leaf, intermediates, anchors, failure: str, now: datetime) -> Ca
                     label=_x509.label(current),
                     rfc4514_string=current.issuer.rfc4514_string(),
                 ),
-                "Append your CA's intermediate certificate(s) after the leaf in tls.cert_pem",
+                N_("Append your CA's intermediate certificate(s) after the leaf in tls.cert_pem"),
             )
         if not parents:  # an intermediate whose issuer is unknown: a private or unknown root
             return _untrusted_root(
@@ -215,8 +217,8 @@ def chain_cause(leaf, intermediates, anchors, failure: str, now: datetime) -> Ca
     if failure == "not-for-servers":
         return Cause(
             "not-for-servers",
-            "the leaf's extendedKeyUsage does not include serverAuth: it is not a TLS server certificate",
-            "Issue a server certificate (extendedKeyUsage serverAuth)",
+            N_("the leaf's extendedKeyUsage does not include serverAuth: it is not a TLS server certificate"),
+            N_("Issue a server certificate (extendedKeyUsage serverAuth)"),
         )
     return Cause(
         "invalid",
@@ -225,7 +227,9 @@ def chain_cause(leaf, intermediates, anchors, failure: str, now: datetime) -> Ca
             "or CA constraint)",
             path=_path(path),
         ),
-        "Reissue the certificate from your CA: `openssl verify -CAfile root.pem -untrusted chain.pem leaf.pem` names the fault",
+        N_(
+            "Reissue the certificate from your CA: `openssl verify -CAfile root.pem -untrusted chain.pem leaf.pem` names the fault"
+        ),
     )
 
 
@@ -273,22 +277,24 @@ def served_verdict(
 def _openssl_cause(cert, trust: str, code: int, known) -> Cause | None:
     if trust == "unknown":  # the verifying handshake itself failed (the host went away, a timeout)
         return Cause(
-            "unverified", "could not be verified: the verifying handshake did not complete", "Re-run the check"
+            "unverified", N_("could not be verified: the verifying handshake did not complete"), N_("Re-run the check")
         )
     if code in (_EXPIRED, _NOT_YET_VALID):  # the leaf's dates are fine (validity() ran): an intermediate
         return Cause(
             "expired" if code == _EXPIRED else "not-yet-valid",
-            "is not trusted: an intermediate certificate it is served with has expired or is not valid yet",
-            "Install your CA's current intermediate certificate(s) after the leaf on the proxy or ingress",
+            N_("is not trusted: an intermediate certificate it is served with has expired or is not valid yet"),
+            N_("Install your CA's current intermediate certificate(s) after the leaf on the proxy or ingress"),
         )
     if code == _SELF_SIGNED or (_x509.is_self_signed(cert) and code in _NO_ISSUER):
-        return Cause("self-signed", "is not trusted: it is self-signed, which W&B does not support", TRUSTED_CA_HINT)
+        return Cause(
+            "self-signed", N_("is not trusted: it is self-signed, which W&B does not support"), TRUSTED_CA_HINT
+        )
     issuer = cert.issuer.rfc4514_string() or "-"
     if code in _NO_ISSUER and any(c.subject == cert.issuer and not _x509.is_self_signed(c) for c in known):
         return Cause(
             "missing-intermediate",
             msg("is not trusted: the server does not send the intermediate that issued it (%(issuer)s)", issuer=issuer),
-            "Install the intermediate certificate(s) after the leaf (the leaf first, then its issuers)",
+            N_("Install the intermediate certificate(s) after the leaf (the leaf first, then its issuers)"),
         )
     if code in (*_NO_ISSUER, _ROOT_IN_CHAIN):
         return Cause(
@@ -298,13 +304,15 @@ def _openssl_cause(cert, trust: str, code: int, known) -> Cause | None:
                 "machine trusts (issuer %(issuer)s)",
                 issuer=issuer,
             ),
-            "Serve a chain that verifies to a trusted CA (a private CA: put it in tls.ca_pem and on every client)",
+            N_("Serve a chain that verifies to a trusted CA (a private CA: put it in tls.ca_pem and on every client)"),
         )
     return Cause(
         "invalid",
         msg("is not trusted: its chain is refused (OpenSSL verify error %(code)s)", code=str(code)),
-        "Install a certificate and intermediates from your CA; `openssl s_client -connect HOST:443 -showcerts` "
-        "shows what is served",
+        N_(
+            "Install a certificate and intermediates from your CA; `openssl s_client -connect HOST:443 -showcerts` "
+            "shows what is served"
+        ),
     )
 
 

@@ -22,7 +22,7 @@ import httpx
 from app.checks import _served
 from app.checks.engine import Context, Outcome, fail
 from app.facts.hosts import HostURL, split_host
-from app.i18n.message import msg
+from app.i18n.message import N_, msg
 
 READ_LIMIT = 256 * 1024  # bytes of a response body kept; W&B's answers here are tiny
 
@@ -61,7 +61,7 @@ def connect(host: str, port: int, timeout: float) -> tuple[str | None, str, str]
             sock.connect(sockaddr)
             return None, sockaddr[0], ""
         except ConnectionRefusedError:
-            causes.append(("refused", sockaddr[0], "connection refused"))
+            causes.append(("refused", sockaddr[0], N_("connection refused")))
         except TimeoutError:
             causes.append(("timeout", sockaddr[0], "timed out"))
         except OSError as exc:
@@ -69,7 +69,7 @@ def connect(host: str, port: int, timeout: float) -> tuple[str | None, str, str]
         finally:
             sock.close()
     if not causes:
-        return "dns", host, "no address"
+        return "dns", host, N_("no address")
     order = {"refused": 0, "unreachable": 1, "timeout": 2}
     return min(causes, key=lambda c: order[c[0]])
 
@@ -147,7 +147,7 @@ async def request(
         if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text:
             raise NoAnswer("tls", text[:200]) from None
         if "refused" in text.lower():
-            raise NoAnswer("refused", "connection refused") from None
+            raise NoAnswer("refused", N_("connection refused")) from None
         raise NoAnswer("other", text[:200] or type(exc).__name__) from None
     except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
         raise NoAnswer("closed", str(exc)[:200] or type(exc).__name__) from None
@@ -170,7 +170,7 @@ def without(text: str, auth: tuple[str, str] | None) -> str:
 
 def who(answer: Answer) -> str:
     """What answered, from the Server header (bounded: it is the remote's text)."""
-    return answer.server[:80] or "no Server header"
+    return answer.server[:80] or N_("no Server header")
 
 
 def no_answer(ctx: Context, what: str, exc: NoAnswer) -> Outcome:
@@ -196,7 +196,7 @@ def no_answer(ctx: Context, what: str, exc: NoAnswer) -> Outcome:
     if exc.cause == "tls":
         return fail(
             msg("%(what)s: the TLS handshake failed (%(error)s)", what=what, error=exc.detail),
-            "See verify.tls",
+            N_("See verify.tls"),
             observed="tls",
         )
     return fail(
@@ -210,7 +210,7 @@ def redirected(ctx: Context, what: str, answer: Answer) -> Outcome | None:
     """A fail naming a redirect (not followed), or None when the answer is not one."""
     if not 300 <= answer.status < 400:
         return None
-    target = answer.location[:200] or "(no Location)"
+    target = answer.location[:200] or N_("(no Location)")
     return fail(
         msg(
             "%(what)s answered %(status)s, a redirect to %(location)s (not followed; server: %(server)s)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app.checks import _served, _trust, _verify_http as h, _x509
 from app.checks.engine import Context, Outcome, fail, passed, warn
-from app.i18n.message import msg
+from app.i18n.message import N_, msg
 from app.secret import reveal
 
 
@@ -92,7 +92,7 @@ def judge_no_handshake(name: str, port: int, exc: Exception) -> Outcome:
                 host=name,
                 port=port,
             ),
-            observed="no handshake",
+            observed=N_("no handshake"),
         )
     # ssl.SSLError (an OSError): it answers, but not TLS
     return fail(
@@ -103,7 +103,7 @@ def judge_no_handshake(name: str, port: int, exc: Exception) -> Outcome:
             error=str(exc)[:200],
         ),
         msg("Make %(host)s:%(port)s terminate TLS with the W&B certificate", host=name, port=port),
-        observed="handshake failed",
+        observed=N_("handshake failed"),
     )
 
 
@@ -179,8 +179,10 @@ def judge_ready(ctx: Context, what: str, answer: h.Answer) -> Outcome:
                 "GET /ready answered %(status)s: W&B is still starting (database migrations can take minutes); re-run",
                 status=answer.status,
             ),
-            "Wait a few minutes and re-run; if it stays, read W&B's log (docker compose logs wandb; "
-            "kubectl logs deploy/wandb)",
+            N_(
+                "Wait a few minutes and re-run; if it stays, read W&B's log (docker compose logs wandb; "
+                "kubectl logs deploy/wandb)"
+            ),
             observed=answer.status,
             expected=200,
         )
@@ -207,7 +209,7 @@ def judge_login(ctx: Context, what: str, answer: h.Answer, doc: dict | None) -> 
         user = h.without(str(viewer["username"])[:100], auth(ctx))
         return passed(msg("logged in as %(user)s", user=user), observed="viewer")
     if answer.status == 200 and doc is not None:
-        return fail("API key refused (the viewer is null)", hint, observed="null viewer")
+        return fail(N_("API key refused (the viewer is null)"), hint, observed=N_("null viewer"))
     return fail(
         msg(
             "GraphQL answered %(status)s without a viewer (server: %(server)s)",

@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from app.checks._pem import blocks
 from app.facts.hosts import ip_literal
-from app.i18n.message import MsgList, msg
+from app.i18n.message import N_, MsgList, msg
 
 
 # -- names ---------------------------------------------------------------------------------------
@@ -73,7 +73,7 @@ def name_match(cert: x509.Certificate, host: str) -> NameMatch:
     if ip is not None:
         if ip in ips:
             return NameMatch(True, f"IP:{ip}")
-        note = " (an IP address must be an IP SAN, not a DNS SAN)" if str(ip) in dns else ""
+        note = N_(" (an IP address must be an IP SAN, not a DNS SAN)") if str(ip) in dns else ""
         return NameMatch(False, MsgList([_listing(dns, ips), note], sep=""))
     for name in dns:
         if match_dns(name, host):
@@ -88,7 +88,7 @@ def name_match(cert: x509.Certificate, host: str) -> NameMatch:
     if partial:
         notes.append(msg("partial wildcard %(partial)s is not honoured", partial=partial[0]))
     if any(n.startswith("*.") and normal_name(host).endswith(normal_name(n[1:])) for n in dns):
-        notes.append("a wildcard covers exactly one label")
+        notes.append(N_("a wildcard covers exactly one label"))
     return NameMatch(
         False, MsgList([_listing(dns, ips), " (", MsgList(notes), ")"], sep="") if notes else _listing(dns, ips)
     )
@@ -100,12 +100,12 @@ def _listing(dns: list[str], ips: list) -> str:
         [", ".join(entries[:8]), msg(", … (%(n_entries)s in all)", n_entries=len(entries)) if len(entries) > 8 else ""],
         sep="",
     )
-    return msg("SANs: %(shown)s", shown=shown) if entries else "no SANs"
+    return msg("SANs: %(shown)s", shown=shown) if entries else N_("no SANs")
 
 
 def label(cert: x509.Certificate) -> str:
     """A short human name: the CN, else the whole subject."""
-    return f"CN={common_name(cert)}" if common_name(cert) else (cert.subject.rfc4514_string() or "(empty subject)")
+    return f"CN={common_name(cert)}" if common_name(cert) else (cert.subject.rfc4514_string() or N_("(empty subject)"))
 
 
 def fingerprint(cert: x509.Certificate) -> str:

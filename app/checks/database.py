@@ -21,12 +21,12 @@ from app import requirements
 from app.artifacts.serialize import sql_account, sql_ident
 from app.checks import _dbrules as rules, _mysql
 from app.checks.engine import REGISTRY, Context, Outcome, check, error, fail, passed, skip, warn
-from app.i18n.message import msg
+from app.i18n.message import N_, msg
 
 NEEDS = ["database.host", "database.password"]
 READS = ["requirements"]  # ctx.req["database"]: the rules of the chosen requirement set
 AFTER_CONNECT = dict(depends=["database.connect"], needs=NEEDS, reads=READS)
-BOOTSTRAP_HINT = "Run sql/bootstrap.sql as an admin (or the wizard's “apply bootstrap” action)"
+BOOTSTRAP_HINT = N_("Run sql/bootstrap.sql as an admin (or the wizard's “apply bootstrap” action)")
 
 
 def _open(ctx: Context, database: str | None = None):
@@ -60,7 +60,7 @@ def _version(facts: dict) -> rules.ServerVersion:
     return rules.parse_version(raw, facts.get("aurora_version"))
 
 
-@check("database.connect", "MySQL connection", needs=NEEDS, reads=READS)
+@check("database.connect", N_("MySQL connection"), needs=NEEDS, reads=READS)
 def connect(ctx: Context) -> Outcome:
     db = ctx.answers.database
     try:
@@ -74,7 +74,7 @@ def connect(ctx: Context) -> Outcome:
         except pymysql.err.MySQLError as exc:
             return fail(
                 msg("connected, but cannot read the server's version and variables: %(args)s", args=exc.args[-1]),
-                "Check that the user may run SELECT VERSION() and SHOW GLOBAL VARIABLES",
+                N_("Check that the user may run SELECT VERSION() and SHOW GLOBAL VARIABLES"),
             )
     ctx.facts["database"] = facts
     tls = f"TLS {facts['tls']}" if facts["tls"] else msg("unencrypted")
@@ -91,11 +91,11 @@ def connect(ctx: Context) -> Outcome:
     )
 
 
-@check("database.version", "MySQL version", **AFTER_CONNECT)
+@check("database.version", N_("MySQL version"), **AFTER_CONNECT)
 def version(ctx: Context) -> Outcome:
     facts = _facts(ctx)
     if facts is None:
-        return skip("skipped: database.connect gathered no facts")
+        return skip(N_("skipped: database.connect gathered no facts"))
     v = _version(facts)
     spec = ctx.req["database"]["version"]
     verdict = rules.judge_version(v, spec)
@@ -105,7 +105,7 @@ def version(ctx: Context) -> Outcome:
     return build(verdict.message, verdict.hint, observed=v.raw, expected=spec["expected"])
 
 
-@check("database.charset", "Database character set", **AFTER_CONNECT)
+@check("database.charset", N_("Database character set"), **AFTER_CONNECT)
 @_live
 def charset(ctx: Context) -> Outcome:
     name = ctx.answers.database.name
@@ -162,7 +162,7 @@ def charset(ctx: Context) -> Outcome:
     return passed(f"database {name}: {observed}", observed=observed, expected=expected)
 
 
-@check("database.grants", "Privileges of the W&B user", **AFTER_CONNECT)
+@check("database.grants", N_("Privileges of the W&B user"), **AFTER_CONNECT)
 @_live
 def grants(ctx: Context) -> Outcome:
     name = ctx.answers.database.name
@@ -196,7 +196,7 @@ def grants(ctx: Context) -> Outcome:
     )
 
 
-@check("database.write", "Create, write, read and drop a table", **AFTER_CONNECT)
+@check("database.write", N_("Create, write, read and drop a table"), **AFTER_CONNECT)
 @_live
 def write(ctx: Context) -> Outcome:
     name = ctx.answers.database.name
@@ -234,7 +234,7 @@ def write(ctx: Context) -> Outcome:
     if row is None or row[0] != token:
         return fail(
             msg("a row written to %(name)s read back as %(row)s", name=name, row=repr(row)),
-            "Check the server's error log",
+            N_("Check the server's error log"),
         )
     return passed(msg("created, wrote, read and dropped a table in %(name)s", name=name))
 
@@ -255,7 +255,7 @@ def _parameter(name: str):
             )
         facts = _facts(ctx)
         if facts is None:
-            return skip("skipped: database.connect gathered no facts")
+            return skip(N_("skipped: database.connect gathered no facts"))
         variables = facts.get("variables", {})
         observed = variables.get(name)
         expected = str(rule["value"]) if rule["compare"] == "equals" else f">= {rule['value']}"
@@ -285,7 +285,7 @@ for _profile in requirements.PROFILES:
     register_parameters(requirements.load(_profile))
 
 
-@check("database.latency", "Round-trip latency", **AFTER_CONNECT)
+@check("database.latency", N_("Round-trip latency"), **AFTER_CONNECT)
 @_live
 def latency(ctx: Context) -> Outcome:
     spec = ctx.req["database"]["latency"]
@@ -304,7 +304,7 @@ def latency(ctx: Context) -> Outcome:
         return passed(shown, observed=median, expected=f"<= {spec['max_ms']} ms")
     return warn(
         msg("%(shown)s (W&B expects ≤ %(max_ms)s ms)", shown=shown, max_ms=spec["max_ms"]),
-        "Place the database on the same low-latency network as the W&B nodes",
+        N_("Place the database on the same low-latency network as the W&B nodes"),
         observed=median,
         expected=f"<= {spec['max_ms']} ms",
     )

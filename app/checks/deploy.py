@@ -16,7 +16,7 @@ from app.checks._manifests import (
 )
 from app.checks.engine import EVERYTHING, Context, Outcome, check, fail, passed, warn
 from app.facts.quantity import GIB, QuantityError, format_bytes, parse_quantity
-from app.i18n.message import Msg, MsgList, msg
+from app.i18n.message import N_, Msg, MsgList, msg
 from app.secret import EnvRef, reveal
 from app.sizing import recommend
 
@@ -25,7 +25,7 @@ K8S_MANIFEST = "kubernetes/wandb.yaml"
 __all__ = ["COMPOSE_SCHEMA", "compose_schema", "validate_compose", "validate_kubernetes"]
 
 
-@check("deploy.version", "Image version", needs=["deploy.version"])
+@check("deploy.version", N_("Image version"), needs=["deploy.version"])
 def version(ctx: Context) -> Outcome:
     d = ctx.answers.deploy
     assert d.version is not None, 'needs=["deploy.version"]'
@@ -34,12 +34,12 @@ def version(ctx: Context) -> Outcome:
             msg("%(image)s:latest is not pinned: every restart may pull another W&B release", image=d.image),
             msg("Set deploy.version to a release tag, e.g. 0.70.0 (%(image)s:<version>)", image=d.image),
             observed=d.version,
-            expected="a pinned tag",
+            expected=N_("a pinned tag"),
         )
-    return passed(f"{d.image}:{d.version}", observed=d.version, expected="a pinned tag")
+    return passed(f"{d.image}:{d.version}", observed=d.version, expected=N_("a pinned tag"))
 
 
-@check("deploy.resources", "Requests and limits")
+@check("deploy.resources", N_("Requests and limits"))
 def resource_limits(ctx: Context) -> Outcome:
     d = ctx.answers.deploy
     values = {}
@@ -72,9 +72,9 @@ def resource_limits(ctx: Context) -> Outcome:
     if over:
         return fail(
             MsgList(over),
-            "Lower the request or raise the limit so that requests ≤ limits",
+            N_("Lower the request or raise the limit so that requests ≤ limits"),
             observed=observed,
-            expected="requests <= limits",
+            expected=N_("requests <= limits"),
         )
     node_gib = ctx.answers.hardware.app.memory_gib
     if node_gib is not None and values["memory_limit"] > node_gib * GIB:
@@ -92,7 +92,9 @@ def resource_limits(ctx: Context) -> Outcome:
             observed=observed,
             expected=msg("memory limit <= %(node_gib)s GiB", node_gib=format(node_gib, "g")),
         )
-    return _below_advice(ctx, values, observed) or passed(observed, observed=observed, expected="requests <= limits")
+    return _below_advice(ctx, values, observed) or passed(
+        observed, observed=observed, expected=N_("requests <= limits")
+    )
 
 
 def _below_advice(ctx: Context, values: dict, observed: Msg) -> Outcome | None:
@@ -136,7 +138,7 @@ def _below_advice(ctx: Context, values: dict, observed: Msg) -> Outcome | None:
     )
 
 
-@check("deploy.artifacts", "Rendered manifests", reads=[EVERYTHING])
+@check("deploy.artifacts", N_("Rendered manifests"), reads=[EVERYTHING])
 def artifacts(ctx: Context) -> Outcome:
     from app.artifacts.bundle import COMPOSE, build_file
 
@@ -154,7 +156,9 @@ def artifacts(ctx: Context) -> Outcome:
     if problems:
         return fail(
             problems[0],
-            "Correct the answers field behind this value and render again; if it persists, report it as a wbsetup bug",
+            N_(
+                "Correct the answers field behind this value and render again; if it persists, report it as a wbsetup bug"
+            ),
             observed="; ".join(problems),
             expected=expected,
         )
@@ -186,7 +190,7 @@ def _redis_shape(value: str) -> Msg | None:
     return None
 
 
-@check("deploy.replicas", "Replicas and sessions")
+@check("deploy.replicas", N_("Replicas and sessions"))
 def replicas(ctx: Context) -> Outcome:
     d = ctx.answers.deploy
     raw = d.redis_url
@@ -196,7 +200,7 @@ def replicas(ctx: Context) -> Outcome:
         if problem:
             return fail(
                 msg("deploy.redis_url is not a Redis URL: %(problem)s", problem=problem),
-                "Write it as redis://[:PASSWORD@]HOST:6379[/DB] (rediss:// for TLS), percent-encoding the password",
+                N_("Write it as redis://[:PASSWORD@]HOST:6379[/DB] (rediss:// for TLS), percent-encoding the password"),
                 observed="invalid",
                 expected="redis://[:password@]host:port[/db]",
             )
@@ -205,13 +209,13 @@ def replicas(ctx: Context) -> Outcome:
         return passed(
             msg("the operator chart runs Redis and one shared session key for every replica"),
             observed=observed,
-            expected="shared sessions",
+            expected=N_("shared sessions"),
         )
     if d.target == "docker-compose":
         if d.replicas > 1:
             return warn(
                 msg("deploy.replicas is %(n)s, but the docker-compose target runs one W&B on one host", n=d.replicas),
-                "Set deploy.replicas to 1, or use the kubernetes or helm-operator target to run several",
+                N_("Set deploy.replicas to 1, or use the kubernetes or helm-operator target to run several"),
                 observed=observed,
                 expected="1 replica",
             )
@@ -220,19 +224,19 @@ def replicas(ctx: Context) -> Outcome:
         return passed(
             msg("one replica keeps its sessions and cache in its own Redis"),
             observed=observed,
-            expected="1 replica, or an external Redis",
+            expected=N_("1 replica, or an external Redis"),
         )
     if has_redis:
         return passed(
             msg("%(n)s replicas share the external Redis (REDIS) and one GORILLA_SESSION_KEY Secret", n=d.replicas),
             observed=observed,
-            expected="an external Redis",
+            expected=N_("an external Redis"),
         )
     return fail(
         msg(
             "%(n)s replicas without deploy.redis_url: each replica would keep its own sessions and cache", n=d.replicas
         ),
-        "Set deploy.redis_url to an external Redis 7 (redis://:PASSWORD@HOST:6379/0), or set deploy.replicas to 1",
+        N_("Set deploy.redis_url to an external Redis 7 (redis://:PASSWORD@HOST:6379/0), or set deploy.replicas to 1"),
         observed=observed,
-        expected="an external Redis for replicas > 1",
+        expected=N_("an external Redis for replicas > 1"),
     )

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from app.checks import _kube as k, kubeconfig as kc
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
 from app.facts.quantity import parse_quantity
-from app.i18n.message import MsgList, as_msg, msg, msg_format
+from app.i18n.message import N_, MsgList, as_msg, msg, msg_format
 
 CONNECT = "deploy.cluster.connect"
 OPERATOR_CRD = "weightsandbiases.apps.wandb.com"
@@ -61,7 +61,7 @@ def _access_review(verb: str, resource: str, group: str = "", namespace: str | N
     return SelfSubjectAccessReview(spec=SelfSubjectAccessReviewSpec(resourceAttributes=attrs))
 
 
-@check(CONNECT, "Cluster: API server connection")
+@check(CONNECT, N_("Cluster: API server connection"))
 async def connect(ctx: Context) -> Outcome:
     """GET /version (the server answers), then a SelfSubjectAccessReview (the credentials are
     accepted: anonymous requests get 403 there, bad ones 401 everywhere)."""
@@ -83,9 +83,11 @@ async def connect(ctx: Context) -> Outcome:
     except Exception as exc:  # noqa: BLE001
         if k.cause(exc) == "forbidden":
             return fail(
-                "forbidden (403): the API server does not accept the kubeconfig's credentials "
-                "(requests are treated as anonymous)",
-                "Use a kubeconfig whose user the cluster knows: kubectl config view --raw --minify",
+                N_(
+                    "forbidden (403): the API server does not accept the kubeconfig's credentials "
+                    "(requests are treated as anonymous)"
+                ),
+                N_("Use a kubeconfig whose user the cluster knows: kubectl config view --raw --minify"),
                 observed="forbidden",
             )
         return k.failure(exc, ctx)
@@ -95,7 +97,7 @@ async def connect(ctx: Context) -> Outcome:
     return passed(msg("%(server)s answers: Kubernetes %(version)s", server=server, version=version), observed=version)
 
 
-@cluster_check("deploy.cluster.version", "Cluster: Kubernetes version")
+@cluster_check("deploy.cluster.version", N_("Cluster: Kubernetes version"))
 async def version(ctx: Context, client) -> Outcome:
     text = ctx.facts.get("kube.version", "")
     parsed = k.parse_version(text)
@@ -104,7 +106,7 @@ async def version(ctx: Context, client) -> Outcome:
     if parsed is None:
         return warn(
             msg("the API server reports an unreadable version %(text)s", text=repr(text)),
-            "Check kubectl version",
+            N_("Check kubectl version"),
             observed=text,
             expected=expected,
         )
@@ -129,9 +131,9 @@ def _unfit(node, cpu, memory) -> tuple[str, str | None]:
     if arch != "amd64":
         return arch, msg("%(arch)s (W&B images are x86-64 only)", arch=arch)
     if not ready:
-        return arch, "not Ready"
+        return arch, N_("not Ready")
     if node.spec and node.spec.unschedulable:
-        return arch, "cordoned (unschedulable)"
+        return arch, N_("cordoned (unschedulable)")
     if taints:
         return arch, f"tainted {', '.join(taints)}"
     try:
@@ -140,11 +142,11 @@ def _unfit(node, cpu, memory) -> tuple[str, str | None]:
         if parse_quantity(alloc.get("memory", "0")) < memory:
             return arch, msg("allocatable memory %(memory)s", memory=alloc.get("memory", 0))
     except ValueError:
-        return arch, "allocatable resources unreadable"
+        return arch, N_("allocatable resources unreadable")
     return arch, None
 
 
-@cluster_check("deploy.cluster.nodes", "Cluster: nodes that can run W&B")
+@cluster_check("deploy.cluster.nodes", N_("Cluster: nodes that can run W&B"))
 async def nodes(ctx: Context, client) -> Outcome:
     from lightkube.resources.core_v1 import Node
 
@@ -209,7 +211,7 @@ def _name(group: str, resource: str) -> str:
     return f"{resource}.{group}" if group else resource
 
 
-@cluster_check("deploy.cluster.permissions", "Cluster: permissions to deploy")
+@cluster_check("deploy.cluster.permissions", N_("Cluster: permissions to deploy"))
 async def permissions(ctx: Context, client) -> Outcome:
     from lightkube.resources.core_v1 import Namespace
 
@@ -256,7 +258,7 @@ async def permissions(ctx: Context, client) -> Outcome:
 
 
 # --- ingress class, operator, cert-manager --------------------------------------------------------
-@cluster_check("deploy.cluster.ingress_class", "Cluster: IngressClass")
+@cluster_check("deploy.cluster.ingress_class", N_("Cluster: IngressClass"))
 async def ingress_class(ctx: Context, client) -> Outcome:
     from lightkube.resources.networking_v1 import IngressClass
 
@@ -272,7 +274,7 @@ async def ingress_class(ctx: Context, client) -> Outcome:
         if k.status_code(exc) == 403:
             return warn(
                 msg("cannot read IngressClass %(name)s (forbidden)", name=name),
-                "Check it yourself: kubectl get ingressclass",
+                N_("Check it yourself: kubectl get ingressclass"),
                 observed="forbidden",
             )
         if k.status_code(exc) != 404:
@@ -283,7 +285,7 @@ async def ingress_class(ctx: Context, client) -> Outcome:
         if k.status_code(exc) == 403:
             return warn(
                 msg("IngressClass %(name)s not found and listing IngressClasses is forbidden", name=name),
-                "Check it yourself: kubectl get ingressclass",
+                N_("Check it yourself: kubectl get ingressclass"),
                 observed="forbidden",
             )
         raise
@@ -301,7 +303,7 @@ async def ingress_class(ctx: Context, client) -> Outcome:
     )
 
 
-@cluster_check("deploy.cluster.operator", "Cluster: W&B operator")
+@cluster_check("deploy.cluster.operator", N_("Cluster: W&B operator"))
 async def operator(ctx: Context, client) -> Outcome:
     from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 
@@ -336,7 +338,7 @@ async def operator(ctx: Context, client) -> Outcome:
             OPERATOR_CRD=OPERATOR_CRD,
             OPERATOR_INSTALL=OPERATOR_INSTALL,
         ),
-        observed="not Established",
+        observed=N_("not Established"),
         expected="Established",
     )
 
@@ -347,13 +349,13 @@ def _cluster_issuer():
     return create_global_resource("cert-manager.io", "v1", "ClusterIssuer", "clusterissuers")
 
 
-@cluster_check("deploy.cluster.cert_manager", "Cluster: cert-manager ClusterIssuer")
+@cluster_check("deploy.cluster.cert_manager", N_("Cluster: cert-manager ClusterIssuer"))
 async def cert_manager(ctx: Context, client) -> Outcome:
     tls = ctx.answers.tls
     if tls.mode != "cert-manager":
         return skip(msg("tls.mode is %(mode)s: cert-manager is not used", mode=tls.mode))
     if not tls.issuer:
-        return skip("input missing: tls.issuer (the ClusterIssuer name)")
+        return skip(N_("input missing: tls.issuer (the ClusterIssuer name)"))
     try:
         issuer = await client.get(_cluster_issuer(), tls.issuer)
     except Exception as exc:  # noqa: BLE001
@@ -391,6 +393,6 @@ async def cert_manager(ctx: Context, client) -> Outcome:
     return warn(
         msg("ClusterIssuer %(issuer)s is not Ready: %(reason)s", issuer=tls.issuer, reason=reason),
         msg("Inspect it: kubectl describe clusterissuer %(issuer)s", issuer=tls.issuer),
-        observed="not Ready",
+        observed=N_("not Ready"),
         expected="Ready",
     )

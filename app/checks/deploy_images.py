@@ -14,7 +14,7 @@ from __future__ import annotations
 from app.artifacts.images import bundle_images
 from app.checks._registry_probe import ACCEPT, RegistryProbe, Seen, is_loopback, manifest_url
 from app.checks.engine import Context, Outcome, check, fail, passed, warn
-from app.i18n.message import msg
+from app.i18n.message import N_, msg
 from app.secret import reveal
 
 __all__ = ["ACCEPT", "images", "is_loopback", "manifest_url"]
@@ -48,7 +48,7 @@ def _collect(ctx: Context, pairs: list[tuple[str, str]]) -> dict[str, Seen] | st
     return seen
 
 
-@check("deploy.images", "Images in the private registry", needs=["deploy.registry"])
+@check("deploy.images", N_("Images in the private registry"), needs=["deploy.registry"])
 def images(ctx: Context) -> Outcome:
     from app.artifacts.redact import mask
 

@@ -11,16 +11,18 @@ from urllib.parse import urlsplit
 
 from app.artifacts.compose import published_ports  # what the rendered compose file publishes
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
-from app.i18n.message import MsgList, as_msg, msg
+from app.i18n.message import N_, MsgList, as_msg, msg
 
-NO_REPORTS = (
+NO_REPORTS = N_(
     "no node reports: on each node run `wbsetup probe --node answers.yaml [--role client] > NODE.json`, "
     "then `wbsetup validate answers.yaml --node-report NODE.json`"
 )
-DOCKER_INSTALL = (
+DOCKER_INSTALL = N_(
     "Install Docker Engine and the Compose plugin from download.docker.com: "
     "apt-get install docker-ce docker-ce-cli containerd.io docker-compose-plugin"
 )
+
+NOT_REACHED = N_("not reached")  # a reach that has no result (a catalog msgid)
 
 
 NAMED = 10  # nodes named in a message or kept in `observed`: results stay small with 1,000 nodes
@@ -75,14 +77,14 @@ def _need(text: str) -> tuple[int, ...]:
     return _version(text) or (0,)
 
 
-@check("deploy.node.database", "Nodes: reach the database", needs=["database.host"])
+@check("deploy.node.database", N_("Nodes: reach the database"), needs=["database.host"])
 def node_database(ctx: Context) -> Outcome:
     reports = _reports(ctx, "app")
     if isinstance(reports, Outcome):
         return reports
     db = ctx.answers.database
     bad = [
-        msg("%(node)s: %(error)s", node=r["node"], error=_error(r["reach"]["database"], "not reached"))
+        msg("%(node)s: %(error)s", node=r["node"], error=_error(r["reach"]["database"], NOT_REACHED))
         for r in reports
         if not r["reach"]["database"]["ok"]
     ]
@@ -109,7 +111,7 @@ def node_database(ctx: Context) -> Outcome:
     )
 
 
-@check("deploy.node.object_store", "Nodes: reach the object store", needs=["object_store.endpoint"])
+@check("deploy.node.object_store", N_("Nodes: reach the object store"), needs=["object_store.endpoint"])
 def node_object_store(ctx: Context) -> Outcome:
     reports = _reports(ctx)
     if isinstance(reports, Outcome):
@@ -121,7 +123,7 @@ def node_object_store(ctx: Context) -> Outcome:
         for r in reports
     }
     unreachable = [
-        msg("%(node)s (%(error)s)", node=r["node"], error=_error(r["reach"]["object_store"], "not reached"))
+        msg("%(node)s (%(error)s)", node=r["node"], error=_error(r["reach"]["object_store"], NOT_REACHED))
         for r in reports
         if not r["reach"]["object_store"]["ok"]
     ]
@@ -150,8 +152,10 @@ def node_object_store(ctx: Context) -> Outcome:
     if untrusted:
         return fail(
             msg("the object store's certificate is not trusted on %(untrusted)s", untrusted=", ".join(untrusted)),
-            "Use a certificate from a CA the nodes trust (W&B does not support self-signed certificates), "
-            "or set object_store.ca_pem to the store's private CA",
+            N_(
+                "Use a certificate from a CA the nodes trust (W&B does not support self-signed certificates), "
+                "or set object_store.ca_pem to the store's private CA"
+            ),
             observed=observed,
         )
     if private:
@@ -160,8 +164,10 @@ def node_object_store(ctx: Context) -> Outcome:
                 "the object store's certificate is trusted only through object_store.ca_pem on %(private)s",
                 private=", ".join(private),
             ),
-            "W&B then needs the CA too: set global.customCACerts (operator) or mount it into the container, "
-            "and install it in the trust store of every client",
+            N_(
+                "W&B then needs the CA too: set global.customCACerts (operator) or mount it into the container, "
+                "and install it in the trust store of every client"
+            ),
             observed=observed,
         )
     return passed(
@@ -175,7 +181,7 @@ def node_object_store(ctx: Context) -> Outcome:
     )
 
 
-@check("deploy.node.host", "Nodes: resolve the W&B host", needs=["host"])
+@check("deploy.node.host", N_("Nodes: resolve the W&B host"), needs=["host"])
 def node_host(ctx: Context) -> Outcome:
     reports = _reports(ctx)
     if isinstance(reports, Outcome):
@@ -183,7 +189,7 @@ def node_host(ctx: Context) -> Outcome:
     name = urlsplit(ctx.answers.host).hostname
     observed = {r["node"]: r["reach"]["host"].get("addresses") or [] for r in reports}
     bad = [
-        msg("%(node)s (%(error)s)", node=r["node"], error=_error(r["reach"]["host"], "no address"))
+        msg("%(node)s (%(error)s)", node=r["node"], error=_error(r["reach"]["host"], N_("no address")))
         for r in reports
         if not r["reach"]["host"]["ok"]
     ]
@@ -209,7 +215,7 @@ def _compose_target(ctx: Context) -> Outcome | None:
     )
 
 
-@check("deploy.node.docker", "Nodes: Docker Engine and Compose")
+@check("deploy.node.docker", N_("Nodes: Docker Engine and Compose"))
 def node_docker(ctx: Context) -> Outcome:
     not_compose = _compose_target(ctx)
     reports = not_compose or _reports(ctx, "app")
@@ -255,7 +261,7 @@ def node_docker(ctx: Context) -> Outcome:
     return fail(MsgList(problems), DOCKER_INSTALL, observed=observed, expected=expected)
 
 
-@check("deploy.node.ports", "Nodes: published ports are free")
+@check("deploy.node.ports", N_("Nodes: published ports are free"))
 def node_ports(ctx: Context) -> Outcome:
     not_compose = _compose_target(ctx)
     reports = not_compose or _reports(ctx, "app")

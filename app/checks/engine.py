@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from app.answers import DEFAULT_STEPS, STEPS, Answers, get_path
-from app.i18n.message import Msg, MsgList, as_msg, msg, with_messages, with_structure
+from app.i18n.message import N_, Msg, MsgList, as_msg, msg, with_messages, with_structure
 
 STATUSES = ("pass", "warn", "fail", "skip", "error")
 _RANK = {"pass": 0, "skip": 1, "warn": 2, "fail": 3, "error": 4}
@@ -361,7 +361,7 @@ async def _guarded(c: Check, ctx: Context) -> Outcome:
     except TimeoutError:
         return error(
             msg("timed out after %(timeout)s s", timeout=format(ctx.timeout, "g")),
-            "Check that the service is reachable, or raise --timeout",
+            N_("Check that the service is reachable, or raise --timeout"),
         )
     except Exception as exc:  # a crashing check is a result, never a hole
         return error(msg("check crashed: %(type)s: %(exc)s", type=type(exc).__name__, exc=exc))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from app.checks.engine import Context, Outcome, check, fail, passed, warn
-from app.i18n.message import msg, msg_format
+from app.i18n.message import N_, msg
 
-ROLES = {"app": "application node", "database": "database server"}
+ROLES = {"app": N_("application node"), "database": N_("database server")}
 
 
 def _minimum(role: str, key: str, unit: str, below: str, hint: str):
@@ -30,7 +30,7 @@ def _minimum(role: str, key: str, unit: str, below: str, hint: str):
                 need=format(need, "g"),
                 unit=msg(unit),
             ),
-            msg_format(hint, need=need),
+            msg(hint, need=format(need, "g")),
             observed=value,
             expected=f">= {need:g}",
         )
@@ -65,7 +65,7 @@ def _network(role: str):
     return judge
 
 
-@check("hardware.app.arch", "Application node: architecture", needs=["hardware.app.arch"], reads=["requirements"])
+@check("hardware.app.arch", N_("Application node: architecture"), needs=["hardware.app.arch"], reads=["requirements"])
 def app_arch(ctx: Context) -> Outcome:
     arch = ctx.answers.hardware.app.arch
     assert arch is not None, 'needs=["hardware.app.arch"]'
@@ -74,38 +74,54 @@ def app_arch(ctx: Context) -> Outcome:
         return passed(arch, observed=arch, expected=" or ".join(allowed))
     return fail(
         msg("%(arch)s is not supported: W&B Server images are built for x86-64 only", arch=arch),
-        "Run W&B on x86_64 (amd64) nodes",
+        N_("Run W&B on x86_64 (amd64) nodes"),
         observed=arch,
         expected=" or ".join(allowed),
     )
 
 
 _RULES = [
-    # id suffix, key, unit, below-threshold status, title, hint
-    ("cpu", "cpu_cores", "cores", "fail", "CPU cores", "Give each node at least {need:g} CPU cores"),
-    ("memory", "memory_gib", "GiB", "fail", "Memory", "Give each node at least {need:g} GiB of memory"),
-    ("disk", "disk_gb", "GB", "fail", "Root disk size", "Use a disk of at least {need:g} GB"),
+    # id suffix, key, unit, below-threshold status, hint (%(need)s: the requirement)
+    ("cpu", "cpu_cores", N_("cores"), "fail", N_("Give each node at least %(need)s CPU cores")),
+    ("memory", "memory_gib", N_("GiB"), "fail", N_("Give each node at least %(need)s GiB of memory")),
+    ("disk", "disk_gb", N_("GB"), "fail", N_("Use a disk of at least %(need)s GB")),
     (
         "disk_bandwidth",
         "disk_mbps",
-        "Mbps",
+        N_("Mbps"),
         "warn",
-        "Disk bandwidth",
-        "Use SSD or accelerated storage with {need:g}+ Mbps sequential write",
+        N_("Use SSD or accelerated storage with %(need)s+ Mbps sequential write"),
     ),
 ]
+# Each check's title, whole (a catalog msgid each: word order differs between languages).
+_TITLES = {
+    "app": {
+        "cpu": N_("Application node: CPU cores"),
+        "memory": N_("Application node: Memory"),
+        "disk": N_("Application node: Root disk size"),
+        "disk_bandwidth": N_("Application node: Disk bandwidth"),
+        "network": N_("Application node: network"),
+    },
+    "database": {
+        "cpu": N_("Database server: CPU cores"),
+        "memory": N_("Database server: Memory"),
+        "disk": N_("Database server: Root disk size"),
+        "disk_bandwidth": N_("Database server: Disk bandwidth"),
+        "network": N_("Database server: network"),
+    },
+}
 
-for _role, _label in (("app", "Application node"), ("database", "Database server")):
-    for _suffix, _key, _unit, _below, _title, _hint in _RULES:
+for _role, _titles in _TITLES.items():
+    for _suffix, _key, _unit, _below, _hint in _RULES:
         check(
             f"hardware.{_role}.{_suffix}",
-            f"{_label}: {_title}",
+            _titles[_suffix],
             needs=[f"hardware.{_role}.{_key}"],
             reads=["requirements"],
         )(_minimum(_role, _key, _unit, _below, _hint))
     check(
         f"hardware.{_role}.network",
-        f"{_label}: network",
+        _titles["network"],
         needs=[f"hardware.{_role}.nics", f"hardware.{_role}.nic_gbps"],
         reads=["requirements"],
     )(_network(_role))

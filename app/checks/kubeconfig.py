@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from app.i18n.message import msg
+from app.i18n.message import N_, msg
 
 UNSUPPORTED_AUTH = msg("not supported here: use a token or client certificate")
 
@@ -33,9 +33,9 @@ def parse(text: str) -> dict:
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError:
-        raise KubeconfigError("deploy.kubeconfig is not valid YAML") from None
+        raise KubeconfigError(N_("deploy.kubeconfig is not valid YAML")) from None
     if not isinstance(doc, dict):
-        raise KubeconfigError("deploy.kubeconfig must be a kubeconfig document (a mapping)")
+        raise KubeconfigError(N_("deploy.kubeconfig must be a kubeconfig document (a mapping)"))
     for key in ("clusters", "contexts"):
         items = doc.get(key)
         if not isinstance(items, list) or not items:

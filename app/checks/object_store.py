@@ -14,54 +14,54 @@ from app.checks import _object_store_collect as c, _object_store_rules as r, _s3
 from app.checks._s3_probes import judge_clock_skew
 from app.checks.engine import Context, Outcome, check, fail, passed, warn
 from app.facts.hosts import origin as host_origin
-from app.i18n.message import msg
+from app.i18n.message import N_, msg
 
 ENDPOINT, TLS, CREDENTIALS, BUCKET = (f"object_store.{n}" for n in ("endpoint", "tls", "credentials", "bucket"))
 SIGNED = ["object_store.endpoint", "object_store.access_key", "object_store.secret_key", "object_store.bucket"]
 
 
-@check(ENDPOINT, "S3 endpoint reachable", needs=["object_store.endpoint"])
+@check(ENDPOINT, N_("S3 endpoint reachable"), needs=["object_store.endpoint"])
 async def endpoint(ctx: Context) -> Outcome:
     try:
         t = _s3.target(ctx.answers.object_store)
     except ValueError as exc:
         return fail(
             msg("the endpoint is not a valid URL: %(exc)s", exc=exc),
-            "Use http(s)://host[:port], e.g. https://s3.acme.internal:9000",
+            N_("Use http(s)://host[:port], e.g. https://s3.acme.internal:9000"),
         )
     c.client_future(ctx)  # start building the SDK client now (see client_future)
     return r.judge_connect(t, await c.connect(t.host, t.port, _s3.budget(ctx.timeout)))
 
 
-@check(TLS, "S3 endpoint TLS", depends=[ENDPOINT], needs=["object_store.endpoint"])
+@check(TLS, N_("S3 endpoint TLS"), depends=[ENDPOINT], needs=["object_store.endpoint"])
 async def tls(ctx: Context) -> Outcome:
     t = _s3.target(ctx.answers.object_store)
     if not t.https:
         return warn(
-            "the endpoint is plain http: traffic to the bucket is unencrypted (BUCKET gets no ?tls=true)",
-            "Serve the S3 API over https with a certificate from a CA the W&B nodes trust",
+            N_("the endpoint is plain http: traffic to the bucket is unencrypted (BUCKET gets no ?tls=true)"),
+            N_("Serve the S3 API over https with a certificate from a CA the W&B nodes trust"),
             observed="http",
             expected="https",
         )
     return r.judge_tls(t, await c.tls_facts(ctx))
 
 
-@check(CREDENTIALS, "S3 credentials", depends=[ENDPOINT, TLS], needs=SIGNED)
+@check(CREDENTIALS, N_("S3 credentials"), depends=[ENDPOINT, TLS], needs=SIGNED)
 def credentials(ctx: Context) -> Outcome:
     return r.judge_credentials(ctx.answers.object_store, *c.list_probe(ctx), ctx.timeout)
 
 
-@check(BUCKET, "S3 bucket", depends=[CREDENTIALS], needs=SIGNED)
+@check(BUCKET, N_("S3 bucket"), depends=[CREDENTIALS], needs=SIGNED)
 def bucket(ctx: Context) -> Outcome:
     return r.judge_bucket(ctx.answers.object_store, *c.list_probe(ctx), ctx.timeout)
 
 
-@check("object_store.region", "S3 bucket region", depends=[BUCKET], needs=SIGNED + ["object_store.region"])
+@check("object_store.region", N_("S3 bucket region"), depends=[BUCKET], needs=SIGNED + ["object_store.region"])
 def region(ctx: Context) -> Outcome:
     return r.judge_region(ctx.answers.object_store, *c.bucket_location(ctx), ctx.timeout)
 
 
-@check("object_store.read_write", "S3 read and write", depends=[BUCKET], needs=SIGNED)
+@check("object_store.read_write", N_("S3 read and write"), depends=[BUCKET], needs=SIGNED)
 def read_write(ctx: Context) -> Outcome:
     store, s3 = ctx.answers.object_store, c.client(ctx)
     key = c.scratch()
@@ -72,19 +72,19 @@ def read_write(ctx: Context) -> Outcome:
         get=lambda: s3.get_object(Bucket=store.bucket, Key=key)["Body"].read(),
     )
     return r.judge_round_trip(store, got, ctx.timeout) or passed(
-        "put, get (same bytes) and delete of a scratch object succeeded"
+        N_("put, get (same bytes) and delete of a scratch object succeeded")
     )
 
 
-@check("object_store.presigned", "S3 presigned URLs", depends=[BUCKET], needs=SIGNED)
+@check("object_store.presigned", N_("S3 presigned URLs"), depends=[BUCKET], needs=SIGNED)
 def presigned(ctx: Context) -> Outcome:
     got = c.presigned_round_trip(ctx)
     return r.judge_round_trip(ctx.answers.object_store, got, ctx.timeout) or passed(
-        "a presigned PUT and GET round-tripped the same bytes over plain HTTP"
+        N_("a presigned PUT and GET round-tripped the same bytes over plain HTTP")
     )
 
 
-@check("object_store.cors", "S3 CORS for the W&B origin", depends=[BUCKET], needs=SIGNED + ["host"])
+@check("object_store.cors", N_("S3 CORS for the W&B origin"), depends=[BUCKET], needs=SIGNED + ["host"])
 def cors(ctx: Context) -> Outcome:
     store = ctx.answers.object_store
     assert ctx.answers.host is not None, 'needs=[..., "host"]'
@@ -100,7 +100,7 @@ def cors(ctx: Context) -> Outcome:
     return r.judge_cors(store, origin, answers, xml)
 
 
-@check("object_store.clock_skew", "S3 clock skew", depends=[ENDPOINT, TLS], needs=["object_store.endpoint"])
+@check("object_store.clock_skew", N_("S3 clock skew"), depends=[ENDPOINT, TLS], needs=["object_store.endpoint"])
 def clock_skew(ctx: Context) -> Outcome:
     store = ctx.answers.object_store
     try:

@@ -14,15 +14,15 @@ from urllib.parse import urlsplit
 from app.checks import _pem, _served, _trust, _x509
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
 from app.facts.hosts import DEFAULT_PORT, HostURL, ip_literal, split_host
-from app.i18n.message import MsgList, msg
+from app.i18n.message import N_, MsgList, msg
 from app.secret import reveal
 
 NOT_PROVIDED = {
-    "external": "tls.mode is external: the load balancer or ingress holds the certificate; tls.served checks it",
-    "cert-manager": "tls.mode is cert-manager: the certificate is issued in the cluster; tls.served checks it",
-    "none": "tls.mode is none: there is no certificate",
+    "external": N_("tls.mode is external: the load balancer or ingress holds the certificate; tls.served checks it"),
+    "cert-manager": N_("tls.mode is cert-manager: the certificate is issued in the cluster; tls.served checks it"),
+    "none": N_("tls.mode is none: there is no certificate"),
 }
-SELF_SIGNED = "W&B does not support self-signed certificates"
+SELF_SIGNED = N_("W&B does not support self-signed certificates")
 TRUSTED_CA_HINT = _trust.TRUSTED_CA_HINT
 
 
@@ -38,7 +38,7 @@ def _provided(ctx: Context):
     if tls.mode != "provided":
         return skip(NOT_PROVIDED[tls.mode])
     if not tls.cert_pem:
-        return skip("input missing: tls.cert_pem")
+        return skip(N_("input missing: tls.cert_pem"))
     if "tls.chain" not in ctx.facts:
         try:
             ctx.facts["tls.chain"] = _pem.load_certificates(tls.cert_pem)
@@ -46,9 +46,9 @@ def _provided(ctx: Context):
             ctx.facts["tls.chain"] = exc
     chain = ctx.facts["tls.chain"]
     if isinstance(chain, _pem.PemProblem):
-        return skip("skipped: tls.cert_pem does not parse (see tls.certificate)")
+        return skip(N_("skipped: tls.cert_pem does not parse (see tls.certificate)"))
     if _ca_first(chain):
-        return skip("skipped: tls.cert_pem does not start with the leaf (see tls.certificate)")
+        return skip(N_("skipped: tls.cert_pem does not start with the leaf (see tls.certificate)"))
     return chain
 
 
@@ -63,7 +63,7 @@ def _date(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-@check("tls.host", "W&B host URL", needs=["host"])
+@check("tls.host", N_("W&B host URL"), needs=["host"])
 def host(ctx: Context) -> Outcome:
     value, mode = ctx.answers.host, ctx.answers.tls.mode
     assert value is not None, 'needs=["host"]'
@@ -71,7 +71,7 @@ def host(ctx: Context) -> Outcome:
     if parts.scheme not in DEFAULT_PORT or not parts.hostname or parts.path or parts.query or parts.fragment:
         return fail(
             msg("host %(value)s is not an http(s) URL without a path", value=value),
-            "Set host to the URL users type, e.g. https://wandb.acme.internal",
+            N_("Set host to the URL users type, e.g. https://wandb.acme.internal"),
             observed=value,
         )
     https_host = f"https://{parts.netloc}"
@@ -88,7 +88,7 @@ def host(ctx: Context) -> Outcome:
                 https_host=https_host,
             ),
             observed=value,
-            expected="https with a TLS mode",
+            expected=N_("https with a TLS mode"),
         )
     if parts.scheme == "http":
         return warn(
@@ -100,7 +100,7 @@ def host(ctx: Context) -> Outcome:
     return passed(value, observed=value)
 
 
-@check("tls.dns", "Host name resolves", needs=["host"])
+@check("tls.dns", N_("Host name resolves"), needs=["host"])
 def dns(ctx: Context) -> Outcome:
     _, name, port = _host(ctx)
     if ip_literal(name):
@@ -115,13 +115,13 @@ def dns(ctx: Context) -> Outcome:
                 name=name,
             ),
             observed=str(exc),
-            expected="an address",
+            expected=N_("an address"),
         )
     shown = ", ".join(a[1][0] for a in addrs)
     return passed(f"{name} → {shown}", observed=shown)
 
 
-@check("tls.certificate", "Certificate chain")
+@check("tls.certificate", N_("Certificate chain"))
 def certificate(ctx: Context) -> Outcome:
     outcome, chain = _provided(ctx), ctx.facts.get("tls.chain")
     if isinstance(chain, _pem.PemProblem):
@@ -134,9 +134,9 @@ def certificate(ctx: Context) -> Outcome:
     if _ca_first(chain):
         return fail(
             msg("the first certificate (%(observed)s) is a CA certificate, not the server's", observed=observed),
-            "Put the server (leaf) certificate first, then its intermediates: cat server.crt intermediate.crt",
+            N_("Put the server (leaf) certificate first, then its intermediates: cat server.crt intermediate.crt"),
             observed=observed,
-            expected="leaf first",
+            expected=N_("leaf first"),
         )
     problems = []
     for i, (child, parent) in enumerate(zip(chain, rest, strict=False), 2):
@@ -160,7 +160,7 @@ def certificate(ctx: Context) -> Outcome:
     if problems:
         return warn(
             msg("%(observed)s%(extra)s: %(problems)s", observed=observed, extra=extra, problems=MsgList(problems)),
-            "Order the chain leaf → intermediate(s) and use an RSA ≥ 2048 or ECDSA key",
+            N_("Order the chain leaf → intermediate(s) and use an RSA ≥ 2048 or ECDSA key"),
             observed=observed,
         )
     return passed(
@@ -175,14 +175,14 @@ def certificate(ctx: Context) -> Outcome:
     )
 
 
-@check("tls.key_match", "Private key matches the certificate")
+@check("tls.key_match", N_("Private key matches the certificate"))
 def key_match(ctx: Context) -> Outcome:
     chain = _provided(ctx)
     if isinstance(chain, Outcome):
         return chain
     text = reveal(ctx.answers.tls.key_pem)
     if not text:
-        return skip("input missing: tls.key_pem")
+        return skip(N_("input missing: tls.key_pem"))
     try:
         key = _pem.load_private_key(text)
     except _pem.PemProblem as exc:
@@ -203,20 +203,22 @@ def key_match(ctx: Context) -> Outcome:
             describe_key=_pem.describe_key(key),
             describe_key_2=_pem.describe_key(leaf_key),
         ),
-        "Use the key the certificate was issued for: `openssl x509 -noout -pubkey -in cert.pem` and "
-        "`openssl pkey -pubout -in key.pem` must print the same",
+        N_(
+            "Use the key the certificate was issued for: `openssl x509 -noout -pubkey -in cert.pem` and "
+            "`openssl pkey -pubout -in key.pem` must print the same"
+        ),
         observed=_pem.describe_key(key),
         expected=_pem.describe_key(leaf_key),
     )
 
 
-@check("tls.hostname", "Certificate covers the host name")
+@check("tls.hostname", N_("Certificate covers the host name"))
 def hostname(ctx: Context) -> Outcome:
     chain = _provided(ctx)
     if isinstance(chain, Outcome):
         return chain
     if not ctx.answers.host:
-        return skip("input missing: host")
+        return skip(N_("input missing: host"))
     _, name, _ = _host(ctx)
     match = _x509.name_match(chain[0], name)
     san = f"IP:{name}" if ip_literal(name) else f"DNS:{name}"
@@ -244,7 +246,7 @@ def hostname(ctx: Context) -> Outcome:
     )
 
 
-@check("tls.expiry", "Certificate validity dates")
+@check("tls.expiry", N_("Certificate validity dates"))
 def expiry(ctx: Context) -> Outcome:
     chain = _provided(ctx)
     if isinstance(chain, Outcome):
@@ -256,14 +258,14 @@ def expiry(ctx: Context) -> Outcome:
     if now < start:
         return fail(
             msg("the certificate is not valid yet: valid from %(date)s", date=_date(start)),
-            "Check this machine's clock, or use a certificate that is valid now",
+            N_("Check this machine's clock, or use a certificate that is valid now"),
             observed=span,
             expected=msg("valid at %(date)s", date=_date(now)),
         )
     if now > end:
         return fail(
             msg("the certificate expired on %(date)s (%(days)s days ago)", date=_date(end), days=(now - end).days),
-            "Renew the certificate",
+            N_("Renew the certificate"),
             observed=span,
             expected=msg("valid at %(date)s", date=_date(now)),
         )
@@ -271,14 +273,14 @@ def expiry(ctx: Context) -> Outcome:
     if left < warn_days:
         return warn(
             msg("the certificate expires on %(date)s, in %(left)s days", date=_date(end), left=left),
-            "Renew it now (or automate renewal, e.g. cert-manager)",
+            N_("Renew it now (or automate renewal, e.g. cert-manager)"),
             observed=span,
             expected=msg(">= %(warn_days)s days left", warn_days=warn_days),
         )
     return passed(msg("valid %(span)s (%(left)s days left)", span=span, left=left), observed=span)
 
 
-@check("tls.chain", "Certificate chain is trusted")
+@check("tls.chain", N_("Certificate chain is trusted"))
 def chain_(ctx: Context) -> Outcome:
     chain = _provided(ctx)
     if isinstance(chain, Outcome):
@@ -289,7 +291,7 @@ def chain_(ctx: Context) -> Outcome:
             msg("%(SELF_SIGNED)s: %(label)s is self-signed", SELF_SIGNED=msg(SELF_SIGNED), label=_x509.label(leaf)),
             TRUSTED_CA_HINT,
             observed="self-signed",
-            expected="issued by a trusted CA",
+            expected=N_("issued by a trusted CA"),
         )
     extra = []
     if ctx.answers.tls.ca_pem:
@@ -303,25 +305,27 @@ def chain_(ctx: Context) -> Outcome:
     if verdict.trust == "extra":
         return warn(
             msg("trusted only through tls.ca_pem, not the system store: %(detail)s", detail=verdict.detail),
-            "Every browser, SDK client and W&B itself must trust that CA (W&B: customCACerts); "
-            "or use a publicly trusted certificate",
+            N_(
+                "Every browser, SDK client and W&B itself must trust that CA (W&B: customCACerts); "
+                "or use a publicly trusted certificate"
+            ),
             observed=verdict.detail,
-            expected="system trust store",
+            expected=N_("system trust store"),
         )
     return fail(
         msg("the chain does not verify: %(detail)s", detail=verdict.detail),
         verdict.hint or TRUSTED_CA_HINT,
         observed=verdict.reason or "untrusted",
-        expected="system trust store",
+        expected=N_("system trust store"),
     )
 
 
-@check("tls.served", "Certificate served at the host", needs=["host"])
+@check("tls.served", N_("Certificate served at the host"), needs=["host"])
 def served(ctx: Context) -> Outcome:
     tls = ctx.answers.tls
     scheme, name, port = _host(ctx)
     if tls.mode == "none":
-        return skip("tls.mode is none: W&B is not served over TLS")
+        return skip(N_("tls.mode is none: W&B is not served over TLS"))
     if scheme != "https":
         return skip(msg("host is %(host)s: nothing to check over TLS", host=ctx.answers.host))
     try:
@@ -345,11 +349,11 @@ def _judge_served(ctx: Context, got: _served.Served, name: str) -> Outcome:
     known = _trust.known_certificates(tls.cert_pem if tls.mode == "provided" else None, tls.ca_pem)
     verdict = _trust.served_verdict(cert, name, trust=got.trust, code=got.code, known=known)
     problems: list = [c.words for c in verdict.problems]
-    notes = ["trusted only through tls.ca_pem"] if verdict.via == "extra" else []
+    notes = [N_("trusted only through tls.ca_pem")] if verdict.via == "extra" else []
     chain = _provided(ctx)
     if isinstance(chain, list):
         if cert == chain[0]:
-            notes.append("equals tls.cert_pem's leaf")
+            notes.append(N_("equals tls.cert_pem's leaf"))
         else:
             problems.append(
                 msg(

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 
 from app.checks.engine import EVERYTHING, Context, Outcome, check, error, fail, passed, skip, warn
-from app.i18n.message import msg
+from app.i18n.message import N_, msg
 from app.secret import reveal
 
 RUNNING, DIRECTION, REQUIREMENTS = "upgrade.running", "upgrade.direction", "upgrade.requirements"
-RESTORE = (
+RESTORE = N_(
     "W&B migrates its database forward only: to go back, restore the backup taken before the upgrade "
     "(ops/restore-mysql.sh FILE) and apply the previous bundle"
 )
@@ -83,7 +83,7 @@ async def _from_api(ctx: Context) -> Outcome:
     return passed(msg("W&B %(running)s runs now", running=running), observed=running)
 
 
-@check(RUNNING, "Running W&B version", reads=[EVERYTHING])  # the cluster, the API and every live server
+@check(RUNNING, N_("Running W&B version"), reads=[EVERYTHING])  # the cluster, the API and every live server
 async def running(ctx: Context) -> Outcome:
     d = ctx.answers.deploy
     outcome = None
@@ -96,23 +96,25 @@ async def running(ctx: Context) -> Outcome:
             ctx.facts[RUNNING] = outcome.observed
         return outcome
     return skip(
-        "nothing to read the running version from: provide deploy.kubeconfig (kubernetes, helm-operator) "
-        "or verify.api_key with host"
+        N_(
+            "nothing to read the running version from: provide deploy.kubeconfig (kubernetes, helm-operator) "
+            "or verify.api_key with host"
+        )
     )
 
 
-@check(DIRECTION, "Upgrade direction", depends=(RUNNING,))
+@check(DIRECTION, N_("Upgrade direction"), depends=(RUNNING,))
 async def direction(ctx: Context) -> Outcome:
     now = ctx.facts.get(RUNNING)
     target = ctx.answers.deploy.version
     if now is None:
-        return skip("the running version is not known (upgrade.running)")
+        return skip(N_("the running version is not known (upgrade.running)"))
     if target == "latest":
         return warn(
             msg(
                 "deploy.version is latest (W&B runs %(running)s): the version you upgrade to is not pinned", running=now
             ),
-            "Set deploy.version to the release you upgrade to (e.g. 0.71.0), so the bundle says what runs",
+            N_("Set deploy.version to the release you upgrade to (e.g. 0.71.0), so the bundle says what runs"),
             observed=now,
             expected=target,
         )
@@ -132,7 +134,7 @@ async def direction(ctx: Context) -> Outcome:
     )
 
 
-@check(REQUIREMENTS, "Target version's requirements on the live servers")
+@check(REQUIREMENTS, N_("Target version's requirements on the live servers"))
 async def requirements(ctx: Context) -> Outcome:
     from app.checks.engine import run_checks
 
@@ -150,7 +152,7 @@ async def requirements(ctx: Context) -> Outcome:
             observed=", ".join(failed),
         )
     if not judged:
-        return skip("no live server to judge: provide the database (host, user, password) or deploy.kubeconfig")
+        return skip(N_("no live server to judge: provide the database (host, user, password) or deploy.kubeconfig"))
     if warned:
         return warn(
             msg("the requirements hold, with warnings: %(ids)s", ids=", ".join(warned)), "", observed=", ".join(warned)

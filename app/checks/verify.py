@@ -16,7 +16,7 @@ import json
 
 from app.checks import _rollout, _served, _verify_http as h, _verify_rules as r
 from app.checks.engine import Context, Outcome, check, warn
-from app.i18n.message import msg
+from app.i18n.message import N_, msg
 
 REACH, TLS, LOGIN = "verify.reach", "verify.tls", "verify.login"
 HTTP_DEPENDS = (REACH, TLS)
@@ -24,12 +24,16 @@ BODY_MIB = 10  # what `wandb verify` sends through the proxy
 VIEWER = "query Viewer { viewer { username } }"
 SERVER_INFO = "query ServerInfo { serverInfo { latestLocalVersionInfo { versionOnThisInstanceString } } }"
 BODY_FIX = {
-    "docker-compose": "In docker-compose/nginx.conf (or your proxy) set `client_max_body_size 0;` in the W&B "
-    "server block, then reload it: `docker compose exec nginx nginx -s reload`",
-    "kubernetes": 'Annotate the W&B Ingress: `nginx.ingress.kubernetes.io/proxy-body-size: "0"` (kubernetes/wandb.yaml '
-    "sets it; re-apply it), and set `client_max_body_size 0;` on any proxy in front of the ingress",
+    "docker-compose": N_(
+        "In docker-compose/nginx.conf (or your proxy) set `client_max_body_size 0;` in the W&B "
+        "server block, then reload it: `docker compose exec nginx nginx -s reload`"
+    ),
+    "kubernetes": N_(
+        'Annotate the W&B Ingress: `nginx.ingress.kubernetes.io/proxy-body-size: "0"` (kubernetes/wandb.yaml '
+        "sets it; re-apply it), and set `client_max_body_size 0;` on any proxy in front of the ingress"
+    ),
 }
-BODY_FIX["helm-operator"] = (
+BODY_FIX["helm-operator"] = N_(
     'Set the ingress annotation `nginx.ingress.kubernetes.io/proxy-body-size: "0"` '
     "(helm/values.yaml sets it under ingress.annotations; re-apply the WeightsAndBiases "
     "resource), and `client_max_body_size 0;` on any proxy in front of the ingress"
@@ -37,20 +41,20 @@ BODY_FIX["helm-operator"] = (
 
 
 # --- reach and TLS --------------------------------------------------------------------------------
-@check(REACH, "W&B host reachable", needs=["host"])
+@check(REACH, N_("W&B host reachable"), needs=["host"])
 def reach(ctx: Context) -> Outcome:
     _, name, port = h.host_parts(ctx)
     cause, address, detail = h.connect(name, port, h.budget(ctx))
     return r.judge_reach(ctx, name, port, cause, address, detail)
 
 
-@check(TLS, "W&B certificate trusted", depends=[REACH], needs=["host"], reads=["tls"])
+@check(TLS, N_("W&B certificate trusted"), depends=[REACH], needs=["host"], reads=["tls"])
 def tls(ctx: Context) -> Outcome:
     scheme, name, port = h.host_parts(ctx)
     if scheme != "https":
         return warn(
             msg("host is %(host)s: logins and API keys cross the network unencrypted", host=ctx.answers.host),
-            "Serve W&B over https (a TLS-terminating proxy or ingress) and set host to its https:// URL",
+            N_("Serve W&B over https (a TLS-terminating proxy or ingress) and set host to its https:// URL"),
             observed="http",
             expected="https",
         )
@@ -62,7 +66,7 @@ def tls(ctx: Context) -> Outcome:
 
 
 # --- health, readiness, the proxy's body limit ------------------------------------------------------
-@check("verify.health", "W&B answers /healthz", depends=HTTP_DEPENDS, needs=["host"], reads=["tls", "deploy"])
+@check("verify.health", N_("W&B answers /healthz"), depends=HTTP_DEPENDS, needs=["host"], reads=["tls", "deploy"])
 async def health(ctx: Context) -> Outcome:
     what = "GET /healthz"
     try:
@@ -72,7 +76,7 @@ async def health(ctx: Context) -> Outcome:
     return r.judge_health(ctx, what, answer)
 
 
-@check("verify.ready", "W&B ready (/ready)", depends=HTTP_DEPENDS, needs=["host"], reads=["tls"])
+@check("verify.ready", N_("W&B ready (/ready)"), depends=HTTP_DEPENDS, needs=["host"], reads=["tls"])
 async def ready(ctx: Context) -> Outcome:
     what = "GET /ready"
     try:
@@ -89,7 +93,11 @@ def _probe_body() -> bytes:
 
 
 @check(
-    "verify.proxy_body", "Proxy accepts large requests", depends=HTTP_DEPENDS, needs=["host"], reads=["tls", "deploy"]
+    "verify.proxy_body",
+    N_("Proxy accepts large requests"),
+    depends=HTTP_DEPENDS,
+    needs=["host"],
+    reads=["tls", "deploy"],
 )
 async def proxy_body(ctx: Context) -> Outcome:
     what = f"a {BODY_MIB} MiB POST /graphql"
@@ -120,9 +128,9 @@ async def _graphql(ctx: Context, query: str) -> tuple[h.Answer, dict | None]:
     return answer, doc if isinstance(doc, dict) else None
 
 
-@check(LOGIN, "Log in with the API key", depends=HTTP_DEPENDS, needs=["host", "verify.api_key"], reads=["tls"])
+@check(LOGIN, N_("Log in with the API key"), depends=HTTP_DEPENDS, needs=["host", "verify.api_key"], reads=["tls"])
 async def login(ctx: Context) -> Outcome:
-    what = "GraphQL viewer"
+    what = N_("GraphQL viewer")
     try:
         answer, doc = await _graphql(ctx, VIEWER)
     except h.NoAnswer as exc:
@@ -132,13 +140,13 @@ async def login(ctx: Context) -> Outcome:
 
 @check(
     "verify.version",
-    "W&B version",
+    N_("W&B version"),
     depends=(*HTTP_DEPENDS, LOGIN),
     needs=["host", "verify.api_key"],
     reads=["tls", "deploy"],
 )
 async def version(ctx: Context) -> Outcome:
-    what = "GraphQL serverInfo"
+    what = N_("GraphQL serverInfo")
     try:
         answer, doc = await _graphql(ctx, SERVER_INFO)
     except h.NoAnswer as exc:
@@ -147,6 +155,6 @@ async def version(ctx: Context) -> Outcome:
 
 
 # --- Kubernetes: the pods ------------------------------------------------------------------------------
-@check("verify.rollout", "W&B pods running", reads=["deploy"])
+@check("verify.rollout", N_("W&B pods running"), reads=["deploy"])
 async def rollout(ctx: Context) -> Outcome:
     return await _rollout.rollout(ctx)

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from app.demo import PROFILE
 from app.demo.faults import BY_ID, FAULTS
-from app.i18n.message import msg
+from app.i18n.message import N_, msg
 from app.web.deps import Csrf, redirect, render
 
 router = APIRouter()
@@ -17,7 +17,7 @@ router = APIRouter()
 def _demo(request: Request):
     demo = getattr(request.app.state, "demo", None)
     if demo is None:  # mount() attaches it with the router
-        raise HTTPException(404, "no demo is running")
+        raise HTTPException(404, N_("no demo is running"))
     return demo
 
 

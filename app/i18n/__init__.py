@@ -118,24 +118,19 @@ def jinja_ngettext(ctx, singular: str, plural: str, n: int) -> str:
     return translations(ctx.get("lang") or DEFAULT).ngettext(singular, plural, n)
 
 
-def jinja_tr(ctx, message) -> str:
-    """Translate a runtime string (field title, check title, exact hint) as plain text: unlike _(), the
-    result is not markup, so autoescape still applies to text that did not come from a template."""
-    if not message:
-        return message or ""
-    return gettext_for(ctx.get("lang") or DEFAULT, str(message))
-
-
 def message_translator(lang: str):
-    """A function putting a message into `lang`: a `Msg` as gettext(template) % values (values never
+    """A function putting a text into `lang`: a `Msg` as gettext(template) % values (values never
     translated; nested messages and lists rendered the same way), a plain text looked up whole (a fixed
-    text, or the English of a result stored before messages were structured, shown as it is)."""
+    text declared with N_(), or the English of a result stored before messages were structured, shown
+    as it is)."""
     gettext = translations(lang).gettext
     return lambda message: render(message, gettext)
 
 
-def jinja_tr_message(ctx, message) -> str:
-    """A check message or hint, action result or form error in the reader's language (app/i18n/message.py)."""
+def jinja_tr(ctx, message) -> str:
+    """`tr(text)` in the templates, the one way a runtime text reaches the page (a field or check title,
+    a check message or hint, an action result, a form error): `message_translator` of the context's
+    language. Unlike _(), the result is not markup, so autoescape still applies to it."""
     if not message:
         return message or ""
     return message_translator(ctx.get("lang") or DEFAULT)(message)
@@ -148,7 +143,6 @@ def install(env) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(pass_context(jinja_gettext), pass_context(jinja_ngettext), newstyle=True)
     env.globals["tr"] = pass_context(jinja_tr)
-    env.globals["tr_message"] = pass_context(jinja_tr_message)
 
 
 def safe_next(target: str | None) -> str:

@@ -98,6 +98,13 @@ def msg(template: str, /, code: str | None = None, **params: Any) -> Msg:
     return Msg(template, params, code)
 
 
+def N_(text: str, /) -> str:
+    """Declares a fixed text (a title, a label, a hint without values) for the catalog where it is
+    written: `pybabel extract` finds it (babel.cfg keywords), and it is returned as it is. The page looks
+    it up whole in the reader's language where it is shown (`render`, the templates' `tr`)."""
+    return text
+
+
 def msg_format(text: str, /, **fmt: Any) -> Msg:
     """A `str.format` text with `{name}` / `{name:spec}` fields (a requirement file's message or hint) as a
     message: its template is the text with `%(name)s` fields (the catalog msgid)."""
@@ -110,6 +117,13 @@ def msg_format(text: str, /, **fmt: Any) -> Msg:
 
     template = _FORMAT_FIELD.sub(field, text.replace("%", "%%"))
     return Msg(template if params else text, params)
+
+
+def format_template(text: str) -> str:
+    """The catalog msgid `msg_format` makes of a `{name}` text (the text itself when it has no field)."""
+    if not _FORMAT_FIELD.search(text):
+        return text
+    return _FORMAT_FIELD.sub(lambda m: f"%({m.group(1)})s", text.replace("%", "%%"))
 
 
 def as_msg(text: Any) -> Any:

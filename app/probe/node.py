@@ -27,6 +27,8 @@ import time
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
+from app.i18n.message import N_
+
 SCHEMA, KIND = 1, "node-report"
 ROLES = ("app", "client")
 TLS_STATES = ("trusted", "private-ca", "untrusted", "none")
@@ -117,11 +119,11 @@ def _write_mbps(megabytes=32):
 def _error(exc, timeout):
     """A short cause: DNS, refused, timed out, or the OS error."""
     if isinstance(exc, socket.gaierror):
-        return "DNS: the name does not resolve"
+        return N_("DNS: the name does not resolve")
     if isinstance(exc, (socket.timeout, TimeoutError)):
         return f"timed out after {timeout:g} s (firewall?)"
     if isinstance(exc, ConnectionRefusedError):
-        return "connection refused (nothing listening, or a firewall rejects it)"
+        return N_("connection refused (nothing listening, or a firewall rejects it)")
     return f"{type(exc).__name__}: {getattr(exc, 'strerror', None) or exc}"
 
 
@@ -137,7 +139,7 @@ def _tcp(host, port, timeout):
 def reach_database(database, timeout=3.0):
     """TCP connection to database {"host", "port"} (None: not set in the answers)."""
     if not database or not database.get("host"):
-        return {"target": None, "ok": False, "ms": None, "error": "database.host is not set in the answers"}
+        return {"target": None, "ok": False, "ms": None, "error": N_("database.host is not set in the answers")}
     host, port = database["host"], database.get("port") or 3306
     sock, ms, err = _tcp(host.strip("[]"), port, timeout)
     if sock:
@@ -153,7 +155,7 @@ def reach_object_store(store, timeout=3.0):
             "target": None,
             "ok": False,
             "ms": None,
-            "error": "object_store.endpoint is not set in the answers",
+            "error": N_("object_store.endpoint is not set in the answers"),
             "tls": None,
         }
     url = urlsplit(store["endpoint"])
@@ -201,7 +203,7 @@ def reach_host(host_url, timeout=3.0):
     """Does the W&B host name of `host_url` resolve here? (getaddrinfo has no timeout: bounded by a
     thread.)"""
     if not host_url:
-        return {"target": None, "ok": False, "addresses": [], "error": "host is not set in the answers"}
+        return {"target": None, "ok": False, "addresses": [], "error": N_("host is not set in the answers")}
     name = urlsplit(host_url).hostname
     result: dict = {}
 

@@ -13,7 +13,7 @@ import json
 from datetime import datetime
 
 from app.answers import Answers, AnswersError
-from app.i18n.message import as_msg, msg
+from app.i18n.message import N_, as_msg, msg
 from app.probe import node as node_probe
 from app.probe.node import HARDWARE_KEYS, KIND, ROLES, SCHEMA, TLS_STATES
 
@@ -94,7 +94,7 @@ def _timestamp(value) -> bool:
 def validate_report(doc, profile: str) -> dict:
     """Check a parsed node report's shape and profile; raise AnswersError listing what is wrong."""
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
-        raise AnswersError(["not a node report (kind must be node-report)"])
+        raise AnswersError([N_("not a node report (kind must be node-report)")])
     errors: list[str] = []
     if doc.get("schema") != SCHEMA:
         errors.append(msg("schema: must be %(SCHEMA)s", SCHEMA=SCHEMA))
@@ -107,17 +107,17 @@ def validate_report(doc, profile: str) -> dict:
             )
         )
     if not isinstance(doc.get("node"), str) or not doc["node"] or len(doc["node"]) > 253:  # a host name's limit
-        errors.append("node: the node's name (a string)")
+        errors.append(N_("node: the node's name (a string)"))
     if doc.get("role") not in ROLES:
         errors.append(msg("role: one of %(ROLES)s", ROLES=", ".join(ROLES)))
     if not _timestamp(doc.get("measured_at")):
-        errors.append("measured_at: a UTC timestamp such as 2026-11-29T03:00:00Z")
+        errors.append(N_("measured_at: a UTC timestamp such as 2026-11-29T03:00:00Z"))
     hardware = doc.get("hardware")
     if not isinstance(hardware, dict) or any(k not in hardware for k in HARDWARE_KEYS):
         errors.append(msg("hardware: an object with %(HARDWARE_KEYS)s", HARDWARE_KEYS=", ".join(HARDWARE_KEYS)))
     reach = doc.get("reach")
     if not isinstance(reach, dict):
-        errors.append("reach: an object with database, object_store and host")
+        errors.append(N_("reach: an object with database, object_store and host"))
     else:
         for key in ("database", "object_store", "host"):
             _reach_ok(reach, key, errors)
@@ -125,10 +125,10 @@ def validate_report(doc, profile: str) -> dict:
     if not isinstance(docker, dict) or any(
         not isinstance(docker.get(k), (str, type(None))) for k in ("engine", "compose")
     ):
-        errors.append("docker: an object with engine and compose (a version or null)")
+        errors.append(N_("docker: an object with engine and compose (a version or null)"))
     ports = doc.get("ports_in_use")
     if not isinstance(ports, list) or any(not isinstance(p, int) or isinstance(p, bool) for p in ports):
-        errors.append("ports_in_use: a list of port numbers")
+        errors.append(N_("ports_in_use: a list of port numbers"))
     if errors:
         raise AnswersError(errors)
     return doc

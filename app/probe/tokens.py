@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.answers import AppNodes, DatabaseNode, format_errors
-from app.i18n.message import MsgList, msg
+from app.i18n.message import N_, MsgList, msg
 from app.probe.host import KEYS
 
 TOKEN_TTL = timedelta(minutes=30)
@@ -80,9 +80,9 @@ def token_problem(
     Naive datetimes are taken as UTC (SQLite returns them naive)."""
     now = _utc(now or datetime.now(UTC))
     if used_at is not None:
-        return "this probe token was already used; create a new one in the wizard"
+        return N_("this probe token was already used; create a new one in the wizard")
     if _utc(expires_at) <= now:
-        return "this probe token has expired; create a new one in the wizard"
+        return N_("this probe token has expired; create a new one in the wizard")
     if role != upload_role:
         return msg(
             "this probe token was issued for the %(role)s role, not %(upload_role)s", role=role, upload_role=upload_role
@@ -112,7 +112,7 @@ def parse_upload(body: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, require_toke
     try:
         doc = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
     except UnicodeDecodeError:
-        raise UploadError("upload is not UTF-8 text") from None
+        raise UploadError(N_("upload is not UTF-8 text")) from None
     except json.JSONDecodeError as exc:
         raise UploadError(
             msg(
@@ -123,11 +123,11 @@ def parse_upload(body: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, require_toke
             )
         ) from None
     if not isinstance(doc, dict):
-        raise UploadError("upload must be a JSON object with token, role, node and facts")
+        raise UploadError(N_("upload must be a JSON object with token, role, node and facts"))
     _exact_keys(doc, {"token", "role", "node", "facts"}, "", optional=set() if require_token else {"token"})
     token = doc.get("token")
     if (require_token or token is not None) and (not isinstance(token, str) or not TOKEN_RE.match(token)):
-        raise UploadError("token: missing or malformed (use the command the wizard shows)")
+        raise UploadError(N_("token: missing or malformed (use the command the wizard shows)"))
     role = doc["role"]
     if role not in ROLES:
         raise UploadError(msg("role: must be app or database, not %(show)s", show=_show(role)))
@@ -138,7 +138,7 @@ def parse_upload(body: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, require_toke
         )
     facts = doc["facts"]
     if not isinstance(facts, dict):
-        raise UploadError("facts: must be an object with the keys " + ", ".join(KEYS))
+        raise UploadError(N_("facts: must be an object with the keys ") + ", ".join(KEYS))
     _exact_keys(facts, set(KEYS), "facts.")
     for key in KEYS:
         value = facts[key]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from app.i18n.message import msg
+from app.i18n.message import N_, msg
 
 log = logging.getLogger("wbsetup")
 
@@ -41,7 +41,7 @@ class BodyLimit:
         length = headers.get(b"content-length", b"")
         if length:
             if not length.isdigit():
-                return await _send_text(send, 400, "invalid Content-Length header")
+                return await _send_text(send, 400, N_("invalid Content-Length header"))
             if int(length) > self.limit:
                 return await _send_text(send, 413, message)
             return await self.app(scope, receive, send)
@@ -94,5 +94,5 @@ class CatchAll:
             if not started:
                 from app.store.crypto import KeyError_
 
-                text = str(exc) if isinstance(exc, KeyError_) else "internal error; see the server log"
+                text = str(exc) if isinstance(exc, KeyError_) else N_("internal error; see the server log")
                 await _send_text(send, 500, text)

@@ -22,6 +22,8 @@ import time
 from fastapi import HTTPException, Request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from app.i18n.message import N_
+
 COOKIE = "wbsetup_session"
 PUBLIC_PREFIXES = (
     "/healthz",
@@ -76,7 +78,7 @@ class Auth:
         now = time.monotonic()
         self._failures = [t for t in self._failures if now - t < 60]
         if len(self._failures) >= 10:
-            raise HTTPException(429, "too many failed login attempts; wait a minute")
+            raise HTTPException(429, N_("too many failed login attempts; wait a minute"))
         ok = hmac.compare_digest(candidate.encode(), self._token.encode()) and not (self._one_time and self._used)
         if ok:
             self._used = self._one_time
@@ -142,14 +144,14 @@ async def require_csrf(request: Request) -> None:
     auth: Auth = request.app.state.auth
     sid = getattr(request.state, "sid", None)
     if sid is None:
-        raise HTTPException(401, "not logged in")
+        raise HTTPException(401, N_("not logged in"))
     sent: object = request.headers.get("x-csrf-token")
     if sent is None:
         ctype = request.headers.get("content-type", "")
         if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             sent = (await request.form()).get("csrf_token")
     if not isinstance(sent, str) or not hmac.compare_digest(sent, auth.csrf_token(sid)):
-        raise HTTPException(403, "missing or invalid CSRF token: reload the page and try again")
+        raise HTTPException(403, N_("missing or invalid CSRF token: reload the page and try again"))
 
 
 def is_public(path: str) -> bool:

@@ -25,6 +25,7 @@ from app.answers import (
     parse_document,
     set_doc_path,
 )
+from app.i18n.message import N_
 from app.secret import EnvRef
 
 
@@ -39,58 +40,70 @@ class Section:
 
 # One paragraph under each step's title: what the step is for and what the checks do.
 STEP_LEADS = {
-    "hardware": "Size the machines: enter what each application node and the database server have, or measure "
-    "them with the one-line probe below. The checks compare them with W&B's requirements.",
-    "database": "The MySQL server W&B will use. The checks connect from this server as the application user and "
-    "read the version, character set, grants and parameters; the bootstrap SQL below creates the "
-    "database and the user if they do not exist yet.",
-    "object_store": "The S3-compatible bucket for W&B's files. Browsers and training nodes upload through presigned "
-    "URLs, so the checks also make a presigned round trip and test the bucket's CORS rule for the "
-    "W&B host.",
-    "tls": "The URL users open and its certificate. Paste the PEM certificate chain (leaf first) and its private key, "
-    "or choose where TLS is terminated instead.",
-    "deploy": "Where W&B will run: a Kubernetes cluster (plain manifests or the W&B operator) or a single Docker "
-    "host. The bundle on the review page is rendered for this target.",
-    "verify": "After installing: check the running W&B through the URL users open. The checks reach the host, "
-    "judge its certificate, call /healthz and /ready, send a 10 MiB request through the proxy (a 413 "
-    "breaks uploads), log in with an API key and compare the running version with the chosen one; on "
-    "Kubernetes they read W&B's pods and name why one does not start. Nothing is written to W&B.",
+    "hardware": N_(
+        "Size the machines: enter what each application node and the database server have, or measure "
+        "them with the one-line probe below. The checks compare them with W&B's requirements."
+    ),
+    "database": N_(
+        "The MySQL server W&B will use. The checks connect from this server as the application user and "
+        "read the version, character set, grants and parameters; the bootstrap SQL below creates the "
+        "database and the user if they do not exist yet."
+    ),
+    "object_store": N_(
+        "The S3-compatible bucket for W&B's files. Browsers and training nodes upload through presigned "
+        "URLs, so the checks also make a presigned round trip and test the bucket's CORS rule for the "
+        "W&B host."
+    ),
+    "tls": N_(
+        "The URL users open and its certificate. Paste the PEM certificate chain (leaf first) and its private key, "
+        "or choose where TLS is terminated instead."
+    ),
+    "deploy": N_(
+        "Where W&B will run: a Kubernetes cluster (plain manifests or the W&B operator) or a single Docker "
+        "host. The bundle on the review page is rendered for this target."
+    ),
+    "verify": N_(
+        "After installing: check the running W&B through the URL users open. The checks reach the host, "
+        "judge its certificate, call /healthz and /ready, send a 10 MiB request through the proxy (a 413 "
+        "breaks uploads), log in with an API key and compare the running version with the chosen one; on "
+        "Kubernetes they read W&B's pods and name why one does not start. Nothing is written to W&B."
+    ),
 }
 
 # How a select shows a value whose name alone does not explain it (the value itself is what is saved).
 OPTION_LABELS = {
     "en": "English",
     "ko": "한국어",
-    "current": "current — W&B's current requirements (MySQL 8.4, Kubernetes 1.34+)",
-    "baseline-8.0.28": "baseline-8.0.28 — the bare-metal guide's rules (MySQL 5.7 or 8.0.28+)",
+    "current": N_("current — W&B's current requirements (MySQL 8.4, Kubernetes 1.34+)"),
+    "baseline-8.0.28": N_("baseline-8.0.28 — the bare-metal guide's rules (MySQL 5.7 or 8.0.28+)"),
 }
 
 STEP_TITLES = {
-    "hardware": "Hardware",
-    "database": "Database",
-    "object_store": "Object store",
-    "tls": "TLS and host",
-    "deploy": "Deploy target",
-    "review": "Review",
-    "verify": "Verify",
+    "hardware": N_("Hardware"),
+    "database": N_("Database"),
+    "object_store": N_("Object store"),
+    "tls": N_("TLS and host"),
+    "deploy": N_("Deploy target"),
+    "review": N_("Review"),
+    "verify": N_("Verify"),
 }
 AIRGAP_FIELDS = ("registry", "registry_username", "registry_password", "registry_ca_pem", "chart_repo", "chart_version")
 STEP_SECTIONS: dict[str, list[Section]] = {
     "hardware": [
-        Section("Profile", "", Answers, ("requirements", "language")),
-        Section("Application nodes", "hardware.app", AppNodes),
-        Section("Database server", "hardware.database", DatabaseNode),
+        Section(N_("Profile"), "", Answers, ("requirements", "language")),
+        Section(N_("Application nodes"), "hardware.app", AppNodes),
+        Section(N_("Database server"), "hardware.database", DatabaseNode),
     ],
-    "database": [Section("MySQL", "database", Database)],
-    "object_store": [Section("S3-compatible object store", "object_store", ObjectStore)],
-    "tls": [Section("W&B host", "", Answers, ("host",)), Section("TLS", "tls", TLS)],
+    "database": [Section(N_("MySQL"), "database", Database)],
+    "object_store": [Section(N_("S3-compatible object store"), "object_store", ObjectStore)],
+    "tls": [Section(N_("W&B host"), "", Answers, ("host",)), Section(N_("TLS"), "tls", TLS)],
     "deploy": [
-        Section("Deployment", "deploy", Deploy, tuple(n for n in Deploy.model_fields if n not in AIRGAP_FIELDS)),
-        Section("Air-gapped installs", "deploy", Deploy, AIRGAP_FIELDS, fold=True),
-        Section("Day two: backups", "operations", Operations, fold=True),
-        Section("License", "", Answers, ("license",)),
+        Section(N_("Deployment"), "deploy", Deploy, tuple(n for n in Deploy.model_fields if n not in AIRGAP_FIELDS)),
+        Section(N_("Air-gapped installs"), "deploy", Deploy, AIRGAP_FIELDS, fold=True),
+        Section(N_("Day two: backups"), "operations", Operations, fold=True),
+        Section(N_("License"), "", Answers, ("license",)),
     ],
-    "verify": [Section("After installing", "verify", Verify)],
+    "verify": [Section(N_("After installing"), "verify", Verify)],
 }
 
 

@@ -7,45 +7,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.i18n.message import Msg, MsgList, msg
+from app.i18n.message import N_, Msg, MsgList
 
-# The CLI's hint template → the page's (both catalog msgids: each reads in Korean).
+# The CLI's hint template → the page's (both catalog msgids, declared where they are written).
 PAGE_HINTS = {
-    "Check that the service is reachable, or raise --timeout": (
+    "Check that the service is reachable, or raise --timeout": N_(
         "Check that the service is reachable, or raise the timeout beside “Run checks”"
     ),
-    "Allow TCP %(port)s to %(host)s from this machine (firewall, security group), or raise --timeout": (
+    "Allow TCP %(port)s to %(host)s from this machine (firewall, security group), or raise --timeout": N_(
         "Allow TCP %(port)s to %(host)s from this machine (firewall, security group), or raise the timeout "
         "beside “Run checks”"
     ),
-    "Allow TCP %(port)s inbound to %(host)s from this machine (firewall), or raise --timeout": (
+    "Allow TCP %(port)s inbound to %(host)s from this machine (firewall), or raise --timeout": N_(
         "Allow TCP %(port)s inbound to %(host)s from this machine (firewall), or raise the timeout beside “Run checks”"
     ),
     "Something at %(host)s:%(port)s accepts TCP but does not answer HTTP: check the proxy or load balancer "
-    "there (its upstream and its logs), or raise --timeout": (
+    "there (its upstream and its logs), or raise --timeout": N_(
         "Something at %(host)s:%(port)s accepts TCP but does not answer HTTP: check the proxy or load balancer "
         "there (its upstream and its logs), or raise the timeout beside “Run checks”"
     ),
-    "Re-run with a longer timeout (--timeout 60); if it still stalls: %(fix)s": (
+    "Re-run with a longer timeout (--timeout 60); if it still stalls: %(fix)s": N_(
         "Re-run with a longer timeout (60 s beside “Run checks”); if it still stalls: %(fix)s"
     ),
 }
-# Each page template, written as msg() calls so the catalog extracts it.
-_EXTRACT = [
-    msg("Check that the service is reachable, or raise the timeout beside “Run checks”"),
-    msg(
-        "Allow TCP %(port)s to %(host)s from this machine (firewall, security group), or raise the timeout "
-        "beside “Run checks”"
-    ),
-    msg(
-        "Allow TCP %(port)s inbound to %(host)s from this machine (firewall), or raise the timeout beside “Run checks”"
-    ),
-    msg(
-        "Something at %(host)s:%(port)s accepts TCP but does not answer HTTP: check the proxy or load balancer "
-        "there (its upstream and its logs), or raise the timeout beside “Run checks”"
-    ),
-    msg("Re-run with a longer timeout (60 s beside “Run checks”); if it still stalls: %(fix)s"),
-]
 
 
 def for_page(hint: Any) -> Any:

@@ -21,6 +21,7 @@ from typing import Any
 
 from fastapi import HTTPException
 
+from app.i18n.message import N_
 from app.store import Conflict, Store
 
 MAX_BATCH = 20  # uploads per transaction: few commits, yet a batch's answers do not flood the event loop
@@ -101,12 +102,12 @@ def _parse(body: bytes) -> tuple[str, Any] | HTTPException:
     try:
         doc = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        return HTTPException(400, "upload is not JSON (expected an object with token and report)")
+        return HTTPException(400, N_("upload is not JSON (expected an object with token and report)"))
     if not isinstance(doc, dict) or set(doc) != {"token", "report"}:
-        return HTTPException(400, "upload must be a JSON object with exactly token and report")
+        return HTTPException(400, N_("upload must be a JSON object with exactly token and report"))
     token = doc["token"]
     if not isinstance(token, str) or not probe_tokens.TOKEN_RE.match(token):
-        return HTTPException(400, "token: missing or malformed (use the command the wizard shows)")
+        return HTTPException(400, N_("token: missing or malformed (use the command the wizard shows)"))
     return probe_tokens.token_hash(token), doc["report"]
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from app.answers import AnswersError
-from app.i18n.message import MsgList, msg
+from app.i18n.message import N_, MsgList, msg
 from app.web import runs
 from app.web.deps import Csrf, StoreDep, load_profile, redirect, render
 
@@ -29,7 +29,7 @@ async def apply_bootstrap(request: Request, name: str, store: StoreDep):
 
     answers, _ = await run_in_threadpool(load_profile, store, name)
     result = await asyncio.to_thread(run, runs.resolved(answers), request.app.state.settings.check_timeout * 2)
-    return _action_result(request, result, "Apply bootstrap")
+    return _action_result(request, result, N_("Apply bootstrap"))
 
 
 @router.post("/p/{name}/actions/create-bucket", dependencies=[Csrf])
@@ -38,7 +38,7 @@ async def create_bucket(request: Request, name: str, store: StoreDep):
 
     answers, _ = await run_in_threadpool(load_profile, store, name)
     result = await asyncio.to_thread(run, runs.resolved(answers), request.app.state.settings.check_timeout)
-    return _action_result(request, result, "Create bucket")
+    return _action_result(request, result, N_("Create bucket"))
 
 
 @router.post("/p/{name}/actions/apply-cors", dependencies=[Csrf])
@@ -47,14 +47,14 @@ async def apply_cors(request: Request, name: str, store: StoreDep):
 
     answers, _ = await run_in_threadpool(load_profile, store, name)
     result = await asyncio.to_thread(run, runs.resolved(answers), request.app.state.settings.check_timeout)
-    return _action_result(request, result, "Apply CORS policy")
+    return _action_result(request, result, N_("Apply CORS policy"))
 
 
 @router.post("/p/{name}/node-reports", dependencies=[Csrf])
 async def upload_node_report(request: Request, name: str, store: StoreDep, file: UploadFile = File(...)):
     data = await file.read(MAX_REPORT + 1)
     if len(data) > MAX_REPORT:
-        raise HTTPException(413, "node report too large (at most 64 KiB)")
+        raise HTTPException(413, N_("node report too large (at most 64 KiB)"))
     await run_in_threadpool(_store_node_report, store, name, data)  # validation and the write off the loop
     return redirect(request, f"/p/{name}/deploy?saved=1")
 
@@ -66,7 +66,7 @@ def _store_node_report(store, name: str, data: bytes) -> None:
     try:
         report = validate_report(json.loads(data.decode("utf-8")), name)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise HTTPException(400, "node report: not JSON (upload the output of `wbsetup probe --node`)") from None
+        raise HTTPException(400, N_("node report: not JSON (upload the output of `wbsetup probe --node`)")) from None
     except AnswersError as exc:
         raise HTTPException(400, msg("node report rejected: %(errors)s", errors=MsgList(exc.errors))) from None
     store.add_node_report(name, report)

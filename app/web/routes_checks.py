@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from app import applicability
 from app.answers import STEPS
 from app.checks.engine import checks_for
-from app.i18n.message import msg
+from app.i18n.message import N_, msg
 from app.store.models import utcnow
 from app.web import runs
 from app.web.deps import Csrf, StoreDep, load_profile, render
@@ -86,7 +86,7 @@ async def run_step(
     if only is not None and only not in {c.id for c in checks_for([step])}:
         raise HTTPException(404, msg("unknown check %(only)s in step %(step)s", only=repr(only), step=step))
     if timeout is not None and not 0 < timeout <= 600:
-        raise HTTPException(422, "timeout: a number of seconds between 1 and 600")
+        raise HTTPException(422, N_("timeout: a number of seconds between 1 and 600"))
     timeout = timeout or request.app.state.settings.check_timeout
     run_id = await runs.start(request.app, store, answers, step, only, timeout)
     feed = runs.feeds(request.app)[run_id]
@@ -187,7 +187,7 @@ def ignore(
         raise HTTPException(404, msg("unknown check %(check_id)s", check_id=repr(check_id)))
     reason = reason.strip()
     if not reason:
-        raise HTTPException(422, "reason: say why this failure is acceptable (it is shown in the report)")
+        raise HTTPException(422, N_("reason: say why this failure is acceptable (it is shown in the report)"))
     store.set_ignore(name, check_id, reason)
     return _panel(request, store, answers, known[check_id].step, None)
 

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from app.answers import AnswersError, parse_document
-from app.i18n.message import MsgList, message_of, msg
+from app.i18n.message import N_, MsgList, message_of, msg
 from app.probe import host as probe, reports as nodes, script as probe_script, tokens as probe_tokens
 from app.store import Store
 from app.web import node_uploads
@@ -40,7 +40,7 @@ def _merge(store: Store, name: str, role: str, node: str, facts: dict) -> None:
 @router.post("/p/{name}/hardware/probe-token", dependencies=[Csrf])
 def probe_token(request: Request, name: str, store: StoreDep, role: str = Form(...)):
     if role not in probe_tokens.ROLES:
-        raise HTTPException(422, "role: app or database")
+        raise HTTPException(422, N_("role: app or database"))
     load_profile(store, name)
     token = probe_tokens.new_token()
     store.add_probe_token(name, probe_tokens.token_hash(token), role, "hardware", probe_tokens.TOKEN_TTL)
@@ -60,12 +60,12 @@ def probe_token(request: Request, name: str, store: StoreDep, role: str = Form(.
 def served_script(request: Request, store: StoreDep, token: str):
     found = store.peek_probe_token(probe_tokens.token_hash(token[:200]))
     if found is None:
-        raise HTTPException(403, "unknown probe token: create a new one on the hardware step")
+        raise HTTPException(403, N_("unknown probe token: create a new one on the hardware step"))
     tok, name = found
     if tok.role.startswith(NODE_PREFIX):  # what the node must reach, from the answers as they are now
         answers = store.get_answers(name)
         if answers is None:
-            raise HTTPException(404, "the profile of this probe token no longer exists")
+            raise HTTPException(404, N_("the profile of this probe token no longer exists"))
         targets = nodes.targets(answers)
         text = probe_script.node_script(_base_url(request), token, targets, tok.role[len(NODE_PREFIX) :])
     else:
@@ -88,10 +88,10 @@ def _store_upload(store: Store, body: bytes):
     assert token_hash is not None  # parse_upload requires the token by default
     peeked = store.peek_probe_token(token_hash)
     if peeked is not None and peeked[0].role.startswith(NODE_PREFIX):  # refused without spending it
-        raise HTTPException(403, "this probe token is for node reports, not for the hardware probe")
+        raise HTTPException(403, N_("this probe token is for node reports, not for the hardware probe"))
     found = store.use_probe_token(token_hash)
     if found is None:
-        raise HTTPException(403, "unknown probe token")
+        raise HTTPException(403, N_("unknown probe token"))
     tok, name = found
     problem = probe_tokens.token_problem(
         expires_at=tok.expires_at, used_at=tok.used_at, role=tok.role, upload_role=up.role
@@ -129,10 +129,10 @@ def paste(
 @router.post("/p/{name}/hardware/probe-local", dependencies=[Csrf])
 async def probe_local(request: Request, name: str, store: StoreDep, role: str = Form("app")):
     if role not in probe_tokens.ROLES:
-        raise HTTPException(422, "role: app or database")
+        raise HTTPException(422, N_("role: app or database"))
     load_profile(store, name)
     facts = await asyncio.to_thread(probe.measure)
-    await run_in_threadpool(_merge, store, name, role, "wizard host", dict(facts))
+    await run_in_threadpool(_merge, store, name, role, N_("wizard host"), dict(facts))
     return redirect(request, f"/p/{name}/hardware?saved=1")
 
 
@@ -140,7 +140,7 @@ async def probe_local(request: Request, name: str, store: StoreDep, role: str = 
 @router.post("/p/{name}/deploy/probe-token", dependencies=[Csrf])
 def node_probe_token(request: Request, name: str, store: StoreDep, role: str = Form(...)):
     if role not in probe_script.NODE_ROLES:
-        raise HTTPException(422, "role: app or client")
+        raise HTTPException(422, N_("role: app or client"))
     answers, _ = load_profile(store, name)
     token = probe_tokens.new_token()
     store.add_probe_token(name, probe_tokens.token_hash(token), NODE_PREFIX + role, "node", probe_tokens.TOKEN_TTL)
@@ -200,10 +200,10 @@ def _judge_node_upload(found, uploaded) -> dict:
     """The report to store for an upload with token `found` (token, profile name), or the HTTP error
     refusing it (the token is not spent for a refused report: it may be retried)."""
     if found is None:
-        raise HTTPException(403, "unknown probe token")
+        raise HTTPException(403, N_("unknown probe token"))
     tok, name = found
     if not tok.role.startswith(NODE_PREFIX):
-        raise HTTPException(403, "this probe token is for the hardware probe, not for node reports")
+        raise HTTPException(403, N_("this probe token is for the hardware probe, not for node reports"))
     problem = probe_tokens.token_problem(
         expires_at=tok.expires_at, used_at=tok.used_at, role=tok.role, upload_role=tok.role
     )  # used or expired
@@ -228,6 +228,6 @@ def paste_node_report(
     try:
         doc = json.loads(report)
     except ValueError:
-        raise HTTPException(400, "node report: not JSON (paste the output of the node probe)") from None
+        raise HTTPException(400, N_("node report: not JSON (paste the output of the node probe)")) from None
     store.add_node_report(name, _accept_report(doc, name))
     return redirect(request, f"/p/{name}/deploy?saved=1")

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from app import i18n
 from app.answers import Answers, AnswersError, loads
 from app.artifacts.serialize import dump_yaml
-from app.i18n.message import MsgList, msg
+from app.i18n.message import N_, MsgList, msg
 from app.store import Conflict
 from app.web.auth import COOKIE
 from app.web.deps import PROFILE_NAME, Csrf, StoreDep, load_profile, redirect, render
@@ -30,7 +30,7 @@ async def login(request: Request, token: str | None = None, next: str | None = N
         return render(
             request,
             "login.html",
-            {"error": "This login link is invalid or was already used. Use the URL printed by `wbsetup serve`."},
+            {"error": N_("This login link is invalid or was already used. Use the URL printed by `wbsetup serve`.")},
             403,
         )
     # `next`: a plain path on this server only (browsers drop tabs/newlines, so "/\t/evil" would be
@@ -88,8 +88,10 @@ def create_profile(request: Request, store: StoreDep, name: str = Form(..., max_
         return _list_error(
             request,
             store,
-            "Profile name: lower-case letters, digits and - (start with a letter or "
-            "digit, at most 63 characters), e.g. acme-prod",
+            N_(
+                "Profile name: lower-case letters, digits and - (start with a letter or "
+                "digit, at most 63 characters), e.g. acme-prod"
+            ),
         )
     try:
         # A new profile starts in the language the operator is using (switcher or browser).
@@ -104,7 +106,7 @@ def clone_profile(request: Request, name: str, store: StoreDep, new_name: str = 
     load_profile(store, name)
     new_name = new_name.strip()
     if not PROFILE_NAME.match(new_name):
-        return _list_error(request, store, "New profile name: lower-case letters, digits and - (at most 63)")
+        return _list_error(request, store, N_("New profile name: lower-case letters, digits and - (at most 63)"))
     try:
         store.clone_profile(name, new_name)
     except Conflict as exc:
@@ -123,14 +125,14 @@ def delete_profile(request: Request, name: str, store: StoreDep):
 async def import_profile(request: Request, store: StoreDep, file: UploadFile = File(...)):
     data = await file.read(MAX_IMPORT + 1)
     if len(data) > MAX_IMPORT:
-        return _list_error(request, store, "Answers file too large (at most 512 KiB)", 413)
+        return _list_error(request, store, N_("Answers file too large (at most 512 KiB)"), 413)
     try:
         answers = loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        return _list_error(request, store, "Answers file: not UTF-8 text")
+        return _list_error(request, store, N_("Answers file: not UTF-8 text"))
     except AnswersError as exc:
         return _list_error(
-            request, store, MsgList(["Answers file rejected, nothing was stored: ", MsgList(exc.errors)], sep="")
+            request, store, MsgList([N_("Answers file rejected, nothing was stored: "), MsgList(exc.errors)], sep="")
         )
     await run_in_threadpool(store.save_answers, answers, replace=True, source="import")  # the write off the event loop
     return redirect(request, f"/p/{answers.profile}/hardware")

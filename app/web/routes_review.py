@@ -12,6 +12,7 @@ from app.artifacts.bundle import archive_name, build_bundle, file_mode
 from app.artifacts.manifest import targz_bytes, zip_bytes
 from app.artifacts.serialize import dump_yaml
 from app.checks.engine import Report, Result
+from app.i18n.message import N_
 from app.steps import CLI_ONLY
 from app.web import routes_support, runs
 from app.web.deps import StoreDep, load_profile, render
@@ -74,7 +75,7 @@ def review(request: Request, name: str, store: StoreDep):
 @router.get("/p/{name}/bundle.{kind}")
 def download(request: Request, name: str, kind: str, store: StoreDep, secrets: bool = False, report: bool = True):
     if kind not in ("zip", "tar.gz"):
-        raise HTTPException(404, "bundle formats: zip, tar.gz")
+        raise HTTPException(404, N_("bundle formats: zip, tar.gz"))
     answers, _ = load_profile(store, name)
     redact = not secrets
     tree = build_bundle(

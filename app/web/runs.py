@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from app.answers import Answers
-from app.checks.engine import STATUSES, Result, apply_ignore, checks_for, run_checks, step_inputs
+from app.checks.engine import REGISTRY, STATUSES, Result, apply_ignore, checks_for, run_checks, step_inputs
 from app.i18n.message import with_messages
 from app.store import Store
 from app.store.models import utcnow
@@ -117,8 +117,11 @@ def progress_of(results: list[dict], total: int, elapsed: float | None) -> dict:
 
 
 def row(result: dict) -> Row:
-    """The row of a result that just finished (its ignore already applied by the engine)."""
-    return Row(result["id"], result["title"], result["status"], result, ignored_reason=result.get("ignore_reason"))
+    """The row of a result that just finished (its ignore already applied by the engine), titled as its
+    check declares it (a message: it reads in the reader's language)."""
+    known = REGISTRY.get(result["id"])
+    title = known.title if known is not None else result["title"]
+    return Row(result["id"], title, result["status"], result, ignored_reason=result.get("ignore_reason"))
 
 
 def rows(
@@ -147,7 +150,7 @@ def rows(
         run, results = store.get_run(active_run)
         # The active run's own results win over `latest`, which the caller may have read before the
         # run stored its last result: a run read as done then shows every one of its results.
-        latest = {**latest, **{r["id"]: (r, RunRef(run.id, run.digest, run.status)) for r in results}}
+        latest = {**latest, **{r["id"]: (r, RunRef(active_run, run.digest, run.status)) for r in results}}
         done = run.status == "done"
         elapsed = ((run.finished_at or utcnow()) - run.started_at).total_seconds()
         reported = {r["id"] for r in results}

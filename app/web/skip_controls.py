@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from app.checks._kube import NO_KUBECONFIG
 from app.checks.deploy_nodes import NO_REPORTS
+from app.i18n.message import N_
 
 
 @dataclass(frozen=True)
@@ -29,19 +30,25 @@ def skip_control(row, profile: str) -> Control | None:
     if not result or row.status != "skip":
         return None
     message = str(result.get("message") or "")
-    if message == NO_REPORTS or message.startswith(("no app node reported", "no client node reported")):
+    if message == NO_REPORTS or message.startswith((N_("no app node reported"), N_("no client node reported"))):
         return Control(
-            "node-probe", "No node report yet.", "Probe an application node", f"/p/{profile}/deploy#node-probe-app"
+            "node-probe",
+            N_("No node report yet."),
+            N_("Probe an application node"),
+            f"/p/{profile}/deploy#node-probe-app",
         )
     if NO_KUBECONFIG.split(":", 1)[0] in message:  # "no kubeconfig", also in a dependant's "was skipped (…)"
         return Control(
             "kubeconfig",
-            "No kubeconfig yet.",
-            "Paste it into the kubeconfig field",
+            N_("No kubeconfig yet."),
+            N_("Paste it into the kubeconfig field"),
             f"/p/{profile}/deploy#f-deploy-kubeconfig",
         )
     if "input missing: verify.api_key" in message:  # also in verify.version's "was skipped (…)"
         return Control(
-            "api-key", "No API key yet.", "Enter it in the API key field", f"/p/{profile}/verify#f-verify-api_key"
+            "api-key",
+            N_("No API key yet."),
+            N_("Enter it in the API key field"),
+            f"/p/{profile}/verify#f-verify-api_key",
         )
     return None

@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from app import i18n
+from app.i18n.message import N_
 from app.version import version
 from app.web.forms import OPTION_LABELS, STEP_LEADS, STEP_TITLES
 
@@ -24,6 +25,18 @@ ICONS = {
     "never": "·",
     "saved": "•",
     "new": "·",
+}
+# The words of the same states on a badge (catalog msgids).
+STATES = {
+    "pass": N_("pass"),
+    "warn": N_("warn"),
+    "fail": N_("fail"),
+    "skip": N_("skip"),
+    "error": N_("error"),
+    "pending": N_("pending"),
+    "never": N_("never"),
+    "saved": N_("saved"),
+    "new": N_("new"),
 }
 
 
@@ -61,6 +74,7 @@ def make_templates(directory: Path, app) -> Jinja2Templates:
         OPTION_LABELS=OPTION_LABELS,
         STEP_LEADS=STEP_LEADS,
         ICONS=ICONS,
+        STATES=STATES,
         csrf=csrf,
         demo=lambda: app.state.settings.demo,
     )

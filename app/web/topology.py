@@ -10,23 +10,23 @@ from xml.etree import ElementTree as ET
 from app.answers import Answers
 from app.checks.engine import worst
 from app.facts.node_report import node_ok
-from app.i18n.message import msg
+from app.i18n.message import N_, msg
 from app.web.templating import ICONS
 
 # box id → (label, check id prefixes that colour it)
 BOXES = {
-    "clients": ("Browsers and training nodes", ()),
-    "ingress": ("Load balancer / ingress (TLS)", ("tls.",)),
+    "clients": (N_("Browsers and training nodes"), ()),
+    "ingress": (N_("Load balancer / ingress (TLS)"), ("tls.",)),
     "app": (
-        "W&B application",
+        N_("W&B application"),
         ("hardware.app.", "deploy.version", "deploy.resources", "deploy.artifacts", "deploy.replicas"),
     ),
     "mysql": ("MySQL", ("database.", "hardware.database.")),
-    "store": ("Object store", ("object_store.",)),
-    "cluster": ("Kubernetes cluster", ("deploy.cluster.",)),
-    "nodes": ("Measured nodes", ("deploy.node.",)),
-    "backups": ("MySQL backups", ()),
-    "registry": ("Image registry", ("deploy.images",)),
+    "store": (N_("Object store"), ("object_store.",)),
+    "cluster": (N_("Kubernetes cluster"), ("deploy.cluster.",)),
+    "nodes": (N_("Measured nodes"), ("deploy.node.",)),
+    "backups": (N_("MySQL backups"), ()),
+    "registry": (N_("Image registry"), ("deploy.images",)),
 }
 LAYOUT = {
     "clients": (20, 20),
@@ -59,7 +59,7 @@ def _subtitle(box: str, answers: Answers, reports: list[dict], fleet=None) -> st
     a = answers
     if box == "nodes":
         if not reports:
-            return "none yet: wbsetup probe --node"
+            return N_("none yet: wbsetup probe --node")
         text = " ".join(f"{'✔' if node_ok(r) else '✖'} {r.get('node')}" for r in reports[:SHOWN_NODES])
         total = fleet.total if fleet is not None else len(reports)
         if total <= SHOWN_NODES:
@@ -79,14 +79,14 @@ def _subtitle(box: str, answers: Answers, reports: list[dict], fleet=None) -> st
                 ingress_class=a.deploy.ingress_class,
             )
             if a.deploy.target != "docker-compose"
-            else "not used (docker-compose target)"
+            else N_("not used (docker-compose target)")
         )
     if box == "registry":
-        return a.deploy.registry or "public registries (needs the internet)"
+        return a.deploy.registry or N_("public registries (needs the internet)")
     if box == "backups":
         return a.operations.backup_dir
     return {
-        "clients": "presigned URLs go straight to the store",
+        "clients": N_("presigned URLs go straight to the store"),
         "ingress": msg("%(host)s · %(mode)s", host=a.host or msg("host not set"), mode=a.tls.mode),
         "app": f"{a.deploy.target} · {a.deploy.replicas} replica(s) · {a.deploy.image}:{a.deploy.version or '?'}",
         "mysql": msg(
@@ -133,7 +133,7 @@ def topology_svg(
         role="img",
         **{"aria-labelledby": "topo-title", "class": "topology"},  # type: ignore[arg-type]  # typeshed: mypy thinks **{...} may fill `attrib`
     )
-    ET.SubElement(svg, "title", id="topo-title").text = tr("Planned deployment, coloured by check status")
+    ET.SubElement(svg, "title", id="topo-title").text = tr(N_("Planned deployment, coloured by check status"))
     defs = ET.SubElement(svg, "defs")
     marker = ET.SubElement(
         defs,
