@@ -66,7 +66,7 @@ bench: $(STAMP) system-deps
 # the .po in memory: no .mo to build. On a clean tree this changes nothing (tests/test_i18n.py).
 i18n: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o app/i18n/locale/messages.pot .
-	$(BIN)/pybabel update -i app/i18n/locale/messages.pot -d app/i18n/locale -l ko --no-wrap --ignore-obsolete
+	$(BIN)/pybabel update -i app/i18n/locale/messages.pot -d app/i18n/locale -l ko --no-wrap --ignore-obsolete --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) .test-services dist

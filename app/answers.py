@@ -457,9 +457,7 @@ def loads(text: str) -> Answers:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = (
-            msg(" at line %(value)s, column %(value_2)s", value=mark.line + 1, value_2=mark.column + 1) if mark else ""
-        )
+        where = msg(" at line %(line)s, column %(column)s", line=mark.line + 1, column=mark.column + 1) if mark else ""
         raise AnswersError([msg("(document): not valid YAML or JSON%(where)s", where=where)]) from None
     return parse_document(doc)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.i18n.message import msg
+from app.i18n.message import msg, nmsg
 
 KUBE_TARGETS = ("kubernetes", "helm-operator")
 FOLDABLE = ("skip", "pending", "never")
@@ -40,13 +40,23 @@ def label(group: str, subject: str, num: int) -> str:
     """The fold line's text (a translatable message with its values)."""
     if group == "kube":
         return (
-            msg("%(num)s Kubernetes cluster checks do not apply to %(target)s", num=num, target=subject)
+            nmsg(
+                "%(n)s Kubernetes cluster check does not apply to %(target)s",
+                "%(n)s Kubernetes cluster checks do not apply to %(target)s",
+                num,
+                target=subject,
+            )
             if num != 1
             else msg("1 Kubernetes cluster check does not apply to %(target)s", target=subject)
         )
     if group == "compose":
         return (
-            msg("%(num)s Docker Compose checks do not apply to %(target)s", num=num, target=subject)
+            nmsg(
+                "%(n)s Docker Compose check does not apply to %(target)s",
+                "%(n)s Docker Compose checks do not apply to %(target)s",
+                num,
+                target=subject,
+            )
             if num != 1
             else msg("1 Docker Compose check does not apply to %(target)s", target=subject)
         )

@@ -280,8 +280,8 @@ def test_korean_checks_panel_shows_translated_message(client):
     client.post("/p/acme-ko/checks/hardware", headers={"X-CSRF-Token": client.csrf})
     expected = ko(
         msg(
-            "The %(ROLES)s has %(shown)s; W&B needs at least %(need)s %(unit)s",
-            ROLES=msg("application node"),
+            "The %(role)s has %(shown)s; W&B needs at least %(need)s %(unit)s",
+            role=msg("application node"),
             shown=msg("%(value)s %(unit)s", value="2", unit=msg("cores")),
             need="4",
             unit=msg("cores"),

@@ -116,3 +116,18 @@ def test_database_connect_reads_korean():
         version="8.4.3",
     )
     assert "unencrypted" not in ko(line) and "암호화" in ko(line)
+
+
+def test_a_count_message_takes_the_plural_form_of_each_language():
+    """nmsg: English picks singular or plural by n; Korean (one form) its only form; stored and read
+    back, it keeps both templates and the count."""
+    from app.i18n.message import from_data, nmsg, to_data
+
+    one = nmsg("%(n)s node resolves %(name)s", "%(n)s nodes resolve %(name)s", 1, name="db")
+    many = nmsg("%(n)s node resolves %(name)s", "%(n)s nodes resolve %(name)s", 3, name="db")
+    assert (str(one), str(many)) == ("1 node resolves db", "3 nodes resolve db")
+    ko = i18n.message_translator("ko")
+    assert ko(many) == "%(name)s 을(를) 조회할 수 있는 노드: 3대" % {"name": "db"} and ko(one).endswith("1대")
+    assert i18n.message_translator("en")(one) == "1 node resolves db"
+    back = from_data(to_data(many))
+    assert (back.plural, back.n, str(back)) == (many.plural, 3, "3 nodes resolve db")

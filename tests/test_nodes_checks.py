@@ -144,7 +144,7 @@ def test_ports(in_use, mode, status):
             id="client-untrusted",
         ),
         pytest.param({"ok": True, "error": None, "tls": "private-ca"}, "warn", "laptop", id="client-private-ca"),
-        pytest.param({"ok": True, "error": None, "tls": "none"}, "pass", "2 node(s)", id="http"),
+        pytest.param({"ok": True, "error": None, "tls": "none"}, "pass", "2 nodes reach", id="http"),
     ],
 )
 def test_object_store_from_every_node(client_store, status, words):

@@ -213,9 +213,9 @@ def judge_cors(store: ObjectStore, origin: str, answers: list[Preflight], xml: s
     denied = [p for p in answers if not p.allowed(origin)]
     return fail(
         msg(
-            "the bucket refuses the browser preflight from %(origin)s (%(value)s)",
+            "the bucket refuses the browser preflight from %(origin)s (%(denied)s)",
             origin=origin,
-            value=MsgList(p.describe() for p in denied),
+            denied=MsgList(p.describe() for p in denied),
         ),
         msg(
             "Save as cors.xml and run `mc cors set ALIAS/%(bucket)s cors.xml` (or `aws s3api "

@@ -70,9 +70,9 @@ def judge_pod(pod) -> Verdict | None:
             last = cs.lastState.terminated if cs.lastState else None
             exit_info = (
                 msg(
-                    "last exit code %(exitCode)s%(value)s",
-                    exitCode=last.exitCode,
-                    value=f" ({last.reason})" if last.reason else "",
+                    "last exit code %(code)s%(reason)s",
+                    code=last.exitCode,
+                    reason=f" ({last.reason})" if last.reason else "",
                 )
                 if last
                 else msg("no exit code")

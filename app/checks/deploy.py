@@ -61,10 +61,10 @@ def resource_limits(ctx: Context) -> Outcome:
     )
     over = [
         msg(
-            "%(kind)s request %(getattr)s > limit %(getattr_2)s",
+            "%(kind)s request %(request)s > limit %(limit)s",
             kind=kind,
-            getattr=getattr(d, kind + "_request"),
-            getattr_2=getattr(d, kind + "_limit"),
+            request=getattr(d, kind + "_request"),
+            limit=getattr(d, kind + "_limit"),
         )
         for kind in ("cpu", "memory")
         if values[f"{kind}_request"] > values[f"{kind}_limit"]

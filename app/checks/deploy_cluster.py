@@ -16,7 +16,7 @@ from collections.abc import Callable
 from app.checks import _kube as k, kubeconfig as kc
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
 from app.facts.quantity import parse_quantity
-from app.i18n.message import N_, MsgList, as_msg, msg, msg_format
+from app.i18n.message import N_, MsgList, as_msg, msg, msg_format, nmsg
 
 CONNECT = "deploy.cluster.connect"
 OPERATOR_CRD = "weightsandbiases.apps.wandb.com"
@@ -178,7 +178,12 @@ async def nodes(ctx: Context, client) -> Outcome:
     others = msg("; not usable: %(unfit)s", unfit=MsgList(unfit[:5])) if unfit else ""
     if len(fit) >= d.replicas:
         return passed(
-            msg("%(n_fit)s nodes can run a replica (%(shown)s)", n_fit=len(fit), shown=shown),
+            nmsg(
+                "%(n)s node can run a replica (%(shown)s)",
+                "%(n)s nodes can run a replica (%(shown)s)",
+                len(fit),
+                shown=shown,
+            ),
             observed=per_arch,
             expected=expected,
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from app.artifacts.images import bundle_images
 from app.checks._registry_probe import ACCEPT, RegistryProbe, Seen, is_loopback, manifest_url
 from app.checks.engine import Context, Outcome, check, fail, passed, warn
-from app.i18n.message import N_, msg
+from app.i18n.message import N_, msg, nmsg
 from app.secret import reveal
 
 __all__ = ["ACCEPT", "images", "is_loopback", "manifest_url"]
@@ -129,7 +129,9 @@ def images(ctx: Context) -> Outcome:
             expected=expected,
         )
     return passed(
-        msg("all %(count)s images found in %(registry)s", count=len(pairs), registry=registry),
+        nmsg(
+            "%(n)s image found in %(registry)s", "all %(n)s images found in %(registry)s", len(pairs), registry=registry
+        ),
         observed=observed,
         expected=expected,
     )

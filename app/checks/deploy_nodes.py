@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from app.artifacts.compose import published_ports  # what the rendered compose file publishes
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
-from app.i18n.message import N_, MsgList, as_msg, msg
+from app.i18n.message import N_, MsgList, as_msg, msg, nmsg
 
 NO_REPORTS = N_(
     "no node reports: on each node run `wbsetup probe --node answers.yaml [--role client] > NODE.json`, "
@@ -93,8 +93,12 @@ def node_database(ctx: Context) -> Outcome:
     bad = _first(bad)
     if not bad:
         return passed(
-            msg(
-                "%(n_reports)s app node(s) reach %(host)s:%(port)s", n_reports=len(reports), host=db.host, port=db.port
+            nmsg(
+                "%(n)s app node reaches %(host)s:%(port)s",
+                "%(n)s app nodes reach %(host)s:%(port)s",
+                len(reports),
+                host=db.host,
+                port=db.port,
             ),
             observed=observed,
         )
@@ -171,9 +175,10 @@ def node_object_store(ctx: Context) -> Outcome:
             observed=observed,
         )
     return passed(
-        msg(
-            "%(n_reports)s node(s) reach %(hostname)s:%(port)s",
-            n_reports=len(reports),
+        nmsg(
+            "%(n)s node reaches %(hostname)s:%(port)s",
+            "%(n)s nodes reach %(hostname)s:%(port)s",
+            len(reports),
             hostname=url.hostname,
             port=port,
         ),
@@ -197,7 +202,8 @@ def node_host(ctx: Context) -> Outcome:
     bad = _first(bad)
     if not bad:
         return passed(
-            msg("%(n_reports)s node(s) resolve %(name)s", n_reports=len(reports), name=name), observed=observed
+            nmsg("%(n)s node resolves %(name)s", "%(n)s nodes resolve %(name)s", len(reports), name=name),
+            observed=observed,
         )
     return warn(
         msg("%(name)s does not resolve on %(bad)s", name=name, bad=MsgList(bad)),
@@ -239,10 +245,10 @@ def node_docker(ctx: Context) -> Outcome:
         elif e < _need(need["engine"]):
             problems.append(
                 msg(
-                    "%(node)s: Docker Engine %(engine)s < %(engine_2)s",
+                    "%(node)s: Docker Engine %(engine)s < %(need)s",
                     node=r["node"],
                     engine=engine,
-                    engine_2=need["engine"],
+                    need=need["engine"],
                 )
             )
         floor = need["compose_v1"] if c and c[0] == 1 else need["compose_v2"]
@@ -254,7 +260,7 @@ def node_docker(ctx: Context) -> Outcome:
     observed, problems = _observed(observed, [n for n in observed if n in failing]), _first(problems)
     if not problems:
         return passed(
-            msg("%(n_reports)s app node(s) have Docker and Compose", n_reports=len(reports)),
+            nmsg("%(n)s app node has Docker and Compose", "%(n)s app nodes have Docker and Compose", len(reports)),
             observed=observed,
             expected=expected,
         )
@@ -272,7 +278,12 @@ def node_ports(ctx: Context) -> Outcome:
     shown = ", ".join(map(str, wanted))
     if not busy:
         return passed(
-            msg("ports %(shown)s are free on %(n_reports)s app node(s)", shown=shown, n_reports=len(reports)),
+            nmsg(
+                "ports %(shown)s are free on %(n)s app node",
+                "ports %(shown)s are free on %(n)s app nodes",
+                len(reports),
+                shown=shown,
+            ),
             observed=[],
             expected=wanted,
         )

@@ -24,8 +24,8 @@ def _minimum(role: str, key: str, unit: str, below: str, hint: str):
         judge_fn = fail if below == "fail" else warn
         return judge_fn(
             msg(
-                "The %(ROLES)s has %(shown)s; W&B needs at least %(need)s %(unit)s",
-                ROLES=msg(ROLES[role]),
+                "The %(role)s has %(shown)s; W&B needs at least %(need)s %(unit)s",
+                role=msg(ROLES[role]),
                 shown=shown,
                 need=format(need, "g"),
                 unit=msg(unit),
@@ -48,8 +48,8 @@ def _network(role: str):
             return passed(observed, observed=observed, expected=expected)
         return warn(
             msg(
-                "The %(ROLES)s has %(observed)s; W&B recommends dual %(nic_gbps)s GbE or faster",
-                ROLES=msg(ROLES[role]),
+                "The %(role)s has %(observed)s; W&B recommends dual %(nic_gbps)s GbE or faster",
+                role=msg(ROLES[role]),
                 observed=observed,
                 nic_gbps=format(need["nic_gbps"], "g"),
             ),

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from app.checks import _pem, _served, _trust, _x509
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
 from app.facts.hosts import DEFAULT_PORT, HostURL, ip_literal, split_host
-from app.i18n.message import N_, MsgList, msg
+from app.i18n.message import N_, MsgList, msg, nmsg
 from app.secret import reveal
 
 NOT_PROVIDED = {
@@ -70,7 +70,7 @@ def host(ctx: Context) -> Outcome:
     parts = urlsplit(value)
     if parts.scheme not in DEFAULT_PORT or not parts.hostname or parts.path or parts.query or parts.fragment:
         return fail(
-            msg("host %(value)s is not an http(s) URL without a path", value=value),
+            msg("host %(host)s is not an http(s) URL without a path", host=value),
             N_("Set host to the URL users type, e.g. https://wandb.acme.internal"),
             observed=value,
         )
@@ -79,7 +79,7 @@ def host(ctx: Context) -> Outcome:
         why = (
             msg("W&B should be served over TLS")
             if parts.scheme == "http"
-            else msg("host is %(value)s but tls.mode is none, so nothing terminates TLS", value=value)
+            else msg("host is %(host)s but tls.mode is none, so nothing terminates TLS", host=value)
         )
         return warn(
             msg("%(why)s (tls.mode is none)", why=why),
@@ -92,7 +92,7 @@ def host(ctx: Context) -> Outcome:
         )
     if parts.scheme == "http":
         return warn(
-            msg("W&B should be served over TLS: host is %(value)s", value=value),
+            msg("W&B should be served over TLS: host is %(host)s", host=value),
             msg("Set host to %(https_host)s and terminate TLS at the load balancer or ingress", https_host=https_host),
             observed=value,
             expected="https://…",
@@ -143,10 +143,10 @@ def certificate(ctx: Context) -> Outcome:
         if child.issuer != parent.subject:
             problems.append(
                 msg(
-                    "certificate %(i)s (%(label)s) did not issue certificate %(value)s",
+                    "certificate %(i)s (%(label)s) did not issue certificate %(previous)s",
                     i=i,
                     label=_x509.label(parent),
-                    value=i - 1,
+                    previous=i - 1,
                 )
             )
             break
@@ -156,7 +156,7 @@ def certificate(ctx: Context) -> Outcome:
         problems.append(msg("the leaf has an %(kind)s key, which browsers do not accept for TLS", kind=kind))
     elif kind.startswith("RSA") and key.key_size < 2048:
         problems.append(msg("the leaf has an %(kind)s-bit key; browsers need at least 2048 bits", kind=kind))
-    extra = msg(" + %(count)s intermediate(s)", count=len(rest)) if rest else ""
+    extra = nmsg(" + %(n)s intermediate", " + %(n)s intermediates", len(rest)) if rest else ""
     if problems:
         return warn(
             msg("%(observed)s%(extra)s: %(problems)s", observed=observed, extra=extra, problems=MsgList(problems)),
@@ -191,8 +191,8 @@ def key_match(ctx: Context) -> Outcome:
     if _pem.spki(key) == _pem.spki(leaf_key):
         return passed(
             msg(
-                "the %(describe_key)s key matches %(label)s",
-                describe_key=_pem.describe_key(key),
+                "the %(key)s key matches %(label)s",
+                key=_pem.describe_key(key),
                 label=_x509.label(chain[0]),
             ),
             observed=_pem.describe_key(key),

@@ -123,8 +123,8 @@ def message_translator(lang: str):
     translated; nested messages and lists rendered the same way), a plain text looked up whole (a fixed
     text declared with N_(), or the English of a result stored before messages were structured, shown
     as it is)."""
-    gettext = translations(lang).gettext
-    return lambda message: render(message, gettext)
+    tr = translations(lang)
+    return lambda message: render(message, tr)
 
 
 def jinja_tr(ctx, message) -> str:

@@ -11,6 +11,9 @@ Stored form (`to_data` / `from_data`): {"t": template, "p": {name: value}} with 
 same shape and lists as {"list": [...]}; plain values stay JSON scalars (any other value is kept as its
 text when the message is made, so a stored message reads exactly as it was written).
 
+`nmsg(singular, plural, n, …)` is a message about a count (ngettext: the reader's language picks the
+form), `N_("…")` declares a fixed text for the catalog where it is written (babel.cfg keywords).
+
 Helpers: `msg_format` for the `{name}` texts of the requirement files, `message_of` for an exception
 whose argument is a message, `MsgList` for a "; "-joined list.
 """
@@ -19,29 +22,53 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
+
+
+class Translations(Protocol):
+    """What rendering needs of a language's catalog (gettext.NullTranslations / GNUTranslations)."""
+
+    def gettext(self, message: str, /) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
 
 
 class Msg(str):
-    """A message with its template and values; `str(m)` is the English text."""
+    """A message with its template and values; `str(m)` is the English text. A message about a count
+    (`nmsg`) also has its `plural` template and the count `n` that chooses between them."""
 
     template: str
     params: dict[str, Any]
     code: str | None
+    plural: str | None
+    n: int | None
 
-    def __new__(cls, template: str, params: dict[str, Any] | None = None, code: str | None = None) -> Msg:
+    def __new__(
+        cls,
+        template: str,
+        params: dict[str, Any] | None = None,
+        code: str | None = None,
+        plural: str | None = None,
+        n: int | None = None,
+    ) -> Msg:
         params = {k: _plain(v) for k, v in (params or {}).items()}
-        obj = super().__new__(cls, _fill(template, params, str))
-        obj.template, obj.params, obj.code = template, params, code
+        english = plural if plural is not None and n != 1 else template
+        obj = super().__new__(cls, _fill(english, params, str))
+        obj.template, obj.params, obj.code, obj.plural, obj.n = template, params, code, plural, n
         return obj
 
-    def render(self, gettext: Callable[[str], str]) -> str:
-        """This message in the language of `gettext` (English when the catalog has no entry)."""
-        translated = gettext(self.template) if self.template.strip() else self.template
+    def render(self, tr: Translations) -> str:
+        """This message in the language of `tr` (English when the catalog has no entry); a count
+        message takes the form the language's plural rule chooses for `n`."""
+        if self.plural is not None:
+            translated = tr.ngettext(self.template, self.plural, self.n if self.n is not None else 0)
+        else:
+            translated = tr.gettext(self.template) if self.template.strip() else self.template
         try:
-            return _fill(translated, self.params, lambda v: _render(v, gettext))
+            return _fill(translated, self.params, lambda v: _render(v, tr))
         except (KeyError, ValueError, TypeError):  # a broken translation never hides the message
-            return _fill(self.template, self.params, lambda v: _render(v, gettext))
+            english = self.plural if self.plural is not None and self.n != 1 else self.template
+            return _fill(english, self.params, lambda v: _render(v, tr))
 
     def map_values(self, fn: Callable[[Any], Any]) -> Msg:
         """The same message with `fn` (a text → text function: scrubbing secrets) applied to its template
@@ -49,7 +76,9 @@ class Msg(str):
         give that (a secret spanning a value and the text around it), the result is that text alone."""
         whole = fn(str(self))
         try:
-            mapped = Msg(_map(self.template, fn), {k: _map(v, fn) for k, v in self.params.items()}, self.code)
+            params = {k: _map(v, fn) for k, v in self.params.items()}
+            plural = None if self.plural is None else _map(self.plural, fn)
+            mapped = Msg(_map(self.template, fn), params, self.code, plural, self.n)
         except (KeyError, ValueError, TypeError):
             mapped = None
         return mapped if mapped is not None and str(mapped) == whole else Msg(whole)
@@ -58,10 +87,12 @@ class Msg(str):
         d: dict[str, Any] = {"t": self.template, "p": {k: to_data(v) for k, v in self.params.items()}}
         if self.code:
             d["c"] = self.code
+        if self.plural is not None:
+            d["pl"], d["n"] = self.plural, self.n
         return d
 
     def __reduce__(self):
-        return (Msg, (self.template, self.params, self.code))
+        return (Msg, (self.template, self.params, self.code, self.plural, self.n))
 
 
 class MsgList(str):
@@ -77,8 +108,8 @@ class MsgList(str):
         obj.items, obj.sep = items, sep
         return obj
 
-    def render(self, gettext: Callable[[str], str]) -> str:
-        return self.sep.join(_render(i, gettext, whole=True) for i in self.items)
+    def render(self, tr: Translations) -> str:
+        return self.sep.join(_render(i, tr, whole=True) for i in self.items)
 
     def map_values(self, fn: Callable[[Any], Any]) -> MsgList | Msg:
         """As `Msg.map_values`, item by item."""
@@ -96,6 +127,12 @@ class MsgList(str):
 def msg(template: str, /, code: str | None = None, **params: Any) -> Msg:
     """A message: `template` uses `%(name)s` fields (the catalog msgid); `params` fill them."""
     return Msg(template, params, code)
+
+
+def nmsg(singular: str, plural: str, n: int, /, code: str | None = None, **params: Any) -> Msg:
+    """A message about a count: `singular` when `n` is one, else `plural` in English, and the form the
+    reader's language chooses for `n` (ngettext); `n` also fills `%(n)s` unless `params` names it."""
+    return Msg(singular, {"n": n, **params}, code, plural, n)
 
 
 def N_(text: str, /) -> str:
@@ -152,7 +189,8 @@ def to_data(value: Any) -> Any:
 def from_data(data: Any) -> Any:
     """The inverse of `to_data`."""
     if isinstance(data, dict) and "t" in data:
-        return Msg(data["t"], {k: from_data(v) for k, v in (data.get("p") or {}).items()}, data.get("c"))
+        params = {k: from_data(v) for k, v in (data.get("p") or {}).items()}
+        return Msg(data["t"], params, data.get("c"), data.get("pl"), data.get("n"))
     if isinstance(data, dict) and "list" in data:
         return MsgList([from_data(i) for i in data["list"]], data.get("sep", "; "))
     return data
@@ -180,16 +218,16 @@ def with_messages(record: Mapping[str, Any]) -> dict:
     return out
 
 
-def render(value: Any, gettext: Callable[[str], str]) -> str:
-    """Any message in the language of `gettext`; a plain string is looked up whole (fixed texts)."""
-    return _render(value, gettext, whole=True)
+def render(value: Any, tr: Translations) -> str:
+    """Any message in the language of `tr`; a plain string is looked up whole (fixed texts)."""
+    return _render(value, tr, whole=True)
 
 
-def _render(value: Any, gettext: Callable[[str], str], whole: bool = False) -> str:
+def _render(value: Any, tr: Translations, whole: bool = False) -> str:
     if isinstance(value, (Msg, MsgList)):
-        return value.render(gettext)
+        return value.render(tr)
     if whole and isinstance(value, str) and value.strip():
-        return gettext(value)
+        return tr.gettext(value)
     return "" if value is None else str(value)
 
 

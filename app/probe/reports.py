@@ -101,15 +101,15 @@ def validate_report(doc, profile: str) -> dict:
     if doc.get("profile") != profile:
         errors.append(
             msg(
-                "profile: the report is for profile %(profile)s, not %(profile_2)s",
+                "profile: the report is for profile %(profile)s, not %(expected)s",
                 profile=repr(doc.get("profile")),
-                profile_2=repr(profile),
+                expected=repr(profile),
             )
         )
     if not isinstance(doc.get("node"), str) or not doc["node"] or len(doc["node"]) > 253:  # a host name's limit
         errors.append(N_("node: the node's name (a string)"))
     if doc.get("role") not in ROLES:
-        errors.append(msg("role: one of %(ROLES)s", ROLES=", ".join(ROLES)))
+        errors.append(msg("role: one of %(roles)s", roles=", ".join(ROLES)))
     if not _timestamp(doc.get("measured_at")):
         errors.append(N_("measured_at: a UTC timestamp such as 2026-11-29T03:00:00Z"))
     hardware = doc.get("hardware")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from app.i18n.message import msg
+from app.i18n.message import msg, nmsg
 from app.support.analyze_pods import log_cause, outcome, pods
 
 __all__ = ["analyze", "log_cause", "pods"]
@@ -177,9 +177,8 @@ def nodes(facts: dict) -> list[dict]:
                             why=conds[kind].get("message") or "",
                         ),
                         msg(
-                            "Free resources on %(node)s or add nodes: kubectl describe node %(node_2)s",
+                            "Free resources on %(node)s or add nodes: kubectl describe node %(node)s",
                             node=name,
-                            node_2=name,
                         ),
                     )
                 )
@@ -189,7 +188,11 @@ def nodes(facts: dict) -> list[dict]:
                 "nodes.ready",
                 "pass",
                 msg("Node ready"),
-                msg("%(count)s nodes Ready, none under pressure", count=len(facts["nodes"])),
+                nmsg(
+                    "%(n)s node Ready, none under pressure",
+                    "%(n)s nodes Ready, none under pressure",
+                    len(facts["nodes"]),
+                ),
             )
         )
     return out
@@ -245,7 +248,11 @@ def events(facts: dict, limit: int = 10) -> list[dict]:
                 "events.warning",
                 "warn",
                 msg("Warning events"),
-                msg("%(count)s more kinds of Warning events in cluster/events.json", count=len(ordered) - limit),
+                nmsg(
+                    "%(n)s more kind of Warning events in cluster/events.json",
+                    "%(n)s more kinds of Warning events in cluster/events.json",
+                    len(ordered) - limit,
+                ),
             )
         )
     if not out and "events" in facts:

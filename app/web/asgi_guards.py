@@ -36,7 +36,7 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        message = msg("request too large (at most %(value)s KiB)", value=self.limit // 1024)
+        message = msg("request too large (at most %(limit)s KiB)", limit=self.limit // 1024)
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length", b"")
         if length:

@@ -120,7 +120,7 @@ def paste(
         raise HTTPException(400, msg("pasted probe output: %(exc)s", exc=exc)) from None
     if up.role != role:
         raise HTTPException(
-            400, msg("pasted probe output is for role %(role)s, not %(role_2)s", role=up.role, role_2=role)
+            400, msg("pasted probe output is for role %(role)s, not %(expected)s", role=up.role, expected=role)
         )
     _merge(store, name, up.role, up.node, up.facts)
     return redirect(request, f"/p/{name}/hardware?saved=1")
@@ -160,12 +160,12 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     """The body, refused with 413 as soon as it passes `limit` bytes (announced or streamed)."""
     announced = request.headers.get("content-length") or "0"
     if not announced.isdigit() or int(announced) > limit:  # BodyLimit already refused non-numbers; be sure
-        raise HTTPException(413, msg("node report upload too large (at most %(value)s KiB)", value=limit // 1024))
+        raise HTTPException(413, msg("node report upload too large (at most %(limit)s KiB)", limit=limit // 1024))
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise HTTPException(413, msg("node report upload too large (at most %(value)s KiB)", value=limit // 1024))
+            raise HTTPException(413, msg("node report upload too large (at most %(limit)s KiB)", limit=limit // 1024))
     return bytes(body)
 
 
@@ -214,7 +214,9 @@ def _judge_node_upload(found, uploaded) -> dict:
         raise HTTPException(
             403,
             msg(
-                "this probe token was issued for %(role)s reports, not %(role_2)s", role=tok.role, role_2=report["role"]
+                "this probe token was issued for %(role)s reports, not %(expected)s",
+                role=tok.role,
+                expected=report["role"],
             ),
         )
     return report

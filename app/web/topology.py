@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 from app.answers import Answers
 from app.checks.engine import worst
 from app.facts.node_report import node_ok
-from app.i18n.message import N_, msg
+from app.i18n.message import N_, msg, nmsg
 from app.web.templating import ICONS
 
 # box id → (label, check id prefixes that colour it)
@@ -67,10 +67,14 @@ def _subtitle(box: str, answers: Answers, reports: list[dict], fleet=None) -> st
         # A fleet: the count first (the box is 44 columns wide), then the first nodes (failing first).
         failing = fleet.failing if fleet is not None else sum(not node_ok(r) for r in reports)
         if failing:
-            return msg(
-                "%(count)s nodes, %(failing)s with problems: %(nodes)s", count=total, failing=failing, nodes=text
+            return nmsg(
+                "%(n)s node, %(failing)s with problems: %(nodes)s",
+                "%(n)s nodes, %(failing)s with problems: %(nodes)s",
+                total,
+                failing=failing,
+                nodes=text,
             )
-        return msg("%(count)s nodes, all reachable: %(nodes)s", count=total, nodes=text)
+        return nmsg("%(n)s node, reachable: %(nodes)s", "%(n)s nodes, all reachable: %(nodes)s", total, nodes=text)
     if box == "cluster":
         return (
             msg(
