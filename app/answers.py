@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from app.facts.quantity import QUANTITY  # the Kubernetes quantity grammar (re-exported)
-from app.i18n.message import N_, Msg, as_msg, message_of, msg
+from app.i18n.message import N_, Msg, Text, as_msg, message_of, msg
 from app.secret import EnvRef, Secret, UnresolvedSecret
 from app.steps import DEFAULT_STEPS, STEPS
 from app.suggest import suggest  # re-exported: app.answers.STEPS
@@ -343,8 +343,8 @@ def set_doc_path(doc: dict, path: str, value: Any) -> None:
 class AnswersError(ValueError):
     """An invalid answers document; `errors` are "path: message" lines."""
 
-    def __init__(self, errors: Sequence[str]):
-        super().__init__("\n".join(errors))
+    def __init__(self, errors: Sequence[Text]):
+        super().__init__("\n".join(str(e) for e in errors))
         self.errors = list(errors)
 
 
@@ -375,7 +375,7 @@ ALLOWED = {
 }
 
 
-def error_message(err: Mapping[str, Any]) -> str:
+def error_message(err: Mapping[str, Any]) -> Text:
     """One validation error in words an operator can act on: what is allowed, not pydantic's wording."""
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "extra_forbidden":

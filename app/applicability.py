@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.i18n.message import msg, nmsg
+from app.i18n.message import Text, msg, nmsg
 
 KUBE_TARGETS = ("kubernetes", "helm-operator")
 FOLDABLE = ("skip", "pending", "never")
@@ -36,7 +36,7 @@ def reason(check_id: str, answers) -> tuple[str, str] | None:
     return None
 
 
-def label(group: str, subject: str, num: int) -> str:
+def label(group: str, subject: str, num: int) -> Text:
     """The fold line's text (a translatable message with its values)."""
     if group == "kube":
         return (
@@ -74,7 +74,7 @@ class Fold:
     items: list = field(default_factory=list)
 
     @property
-    def label(self) -> str:
+    def label(self) -> Text:
         return label(self.group, self.subject, len(self.items))
 
     @property

@@ -10,6 +10,7 @@ import pytest
 from app.actions import ActionResult
 from app.actions.database import apply_bootstrap, bootstrap_statements
 from app.artifacts.sql import PASSWORD_PLACEHOLDER
+from app.i18n.message import to_data
 from tests.services.mariadb import db_answers, run_db_checks
 
 ADMIN, ADMIN_PASSWORD = "wbsetup_admin", "adm'in-Pa$$-관리자"
@@ -76,12 +77,12 @@ def test_apply_resets_a_changed_password(mariadb_default):
 def test_apply_failures_are_reported_without_secrets(mariadb_default, db, needle):
     result = apply_bootstrap(_answers(mariadb_default.port, name="action_fail_db", user="action_fail", **db), timeout=5)
     assert not result.ok
-    assert needle in result.message
-    dumped = json.dumps([result.message, result.statements])
+    assert needle in str(result.message)
+    dumped = json.dumps([str(result.message), to_data(result.message), result.statements])  # text and structure
     for secret in (APP_PASSWORD, ADMIN_PASSWORD, "wrong-admin-pw", "app-Pass-1"):
         assert secret not in dumped
 
 
 def test_apply_against_closed_port(closed_port):
     result = apply_bootstrap(_answers(closed_port), timeout=2)
-    assert not result.ok and "connection refused" in result.message
+    assert not result.ok and "connection refused" in str(result.message)

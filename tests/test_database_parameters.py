@@ -69,7 +69,7 @@ def test_one_yaml_row_adds_check_variable_artifacts(extra_profile, mysql_standin
     profile, new = extra_profile
     assert new == ["database.max_connections"]
     check = REGISTRY["database.max_connections"]
-    assert check.title == "MySQL parameter max_connections" and check.depends == ("database.connect",)
+    assert str(check.title) == "MySQL parameter max_connections" and check.depends == ("database.connect",)
     assert check in checks_for(["database"])
 
     assert "max_connections" in _mysql.variables_for(profile)
@@ -91,7 +91,7 @@ def test_one_yaml_row_adds_check_variable_artifacts(extra_profile, mysql_standin
     low = StandinSpec("8.4.3", variables=(("max_connections", "151"),))
     r = run_db_checks(db_answers(mysql_standin.port(low), **answers_kw), "database.connect", "database.max_connections")
     assert r["database.max_connections"].status == "fail" and r["database.max_connections"].observed == "151"
-    assert "SET PERSIST max_connections = 1000;" in r["database.max_connections"].hint
+    assert "SET PERSIST max_connections = 1000;" in str(r["database.max_connections"].hint)
 
     answers = db_answers(1, **answers_kw)
     assert "SET PERSIST max_connections = 1000;" in parameters_sql(answers).splitlines()

@@ -85,7 +85,7 @@ def test_judge_version(raw, aurora, current, baseline):
     ],
 )
 def test_version_messages(raw, needle):
-    assert needle in judge_version(parse_version(raw), CURRENT["version"]).message
+    assert needle in str(judge_version(parse_version(raw), CURRENT["version"]).message)
 
 
 P = CURRENT["parameters"]
@@ -139,14 +139,14 @@ def test_judge_parameter(name, observed, rule, version, status):
     v = judge_parameter(name, observed, rule, parse_version(version) if version else None)
     assert v.status == status
     if status in ("fail", "warn") and observed is not None:
-        assert observed in v.message  # the observed value is shown
+        assert observed in str(v.message)  # the observed value is shown
 
 
 def test_parameter_hint_has_set_persist_and_cnf_line():
     v = judge_parameter("binlog_format", "MIXED", P["binlog_format"])
-    assert "SET PERSIST binlog_format = 'ROW';" in v.hint and "binlog_format = ROW" in v.hint
+    assert "SET PERSIST binlog_format = 'ROW';" in str(v.hint) and "binlog_format = ROW" in str(v.hint)
     v = judge_parameter("sort_buffer_size", "262144", P["sort_buffer_size"])
-    assert "SET PERSIST sort_buffer_size = 67108864;" in v.hint and "my.cnf" in v.hint
+    assert "SET PERSIST sort_buffer_size = 67108864;" in str(v.hint) and "my.cnf" in str(v.hint)
 
 
 @pytest.mark.parametrize(

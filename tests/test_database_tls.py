@@ -43,7 +43,7 @@ def test_tls_modes(mariadb_tls, right_ca, wrong_ca, host, tls, ca, status, needl
     extra = {"tls": tls} | ({"ca_pem": pem} if pem else {})
     r = run_db_checks(db_answers(mariadb_tls.port, host=host, **extra), "database.connect")["database.connect"]
     assert r.status == status, r.message
-    assert needle in r.message
+    assert needle in str(r.message)
 
 
 def test_tls_session_is_really_encrypted(mariadb_tls, right_ca):
@@ -63,12 +63,12 @@ def test_tls_required_fails_without_server_tls(mariadb_default, right_ca, tls):
         "database.connect"
     ]
     assert r.status == "fail"
-    assert "TLS failure" in r.message and "does not offer TLS" in r.message
+    assert "TLS failure" in str(r.message) and "does not offer TLS" in str(r.message)
 
 
 def test_preferred_without_server_tls_connects_unencrypted(mariadb_default):
     r = run_db_checks(db_answers(mariadb_default.port, tls="preferred"), "database.connect")["database.connect"]
-    assert r.status == "pass" and "unencrypted" in r.message
+    assert r.status == "pass" and "unencrypted" in str(r.message)
 
 
 def test_all_checks_over_verified_tls(mariadb_tls, right_ca):

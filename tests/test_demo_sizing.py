@@ -46,7 +46,7 @@ def test_resources_warn_below_the_advice():
         "below the sizing advice for these application nodes: cpu request 2 < 4; memory request 4Gi < 8Gi; "
         "replicas 1 < 2"
     )
-    assert "deploy.cpu_request 4" in result.hint and "deploy.replicas 2" in result.hint
+    assert "deploy.cpu_request 4" in str(result.hint) and "deploy.replicas 2" in str(result.hint)
 
 
 def test_docker_compose_advises_one_replica():

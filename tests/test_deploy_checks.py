@@ -24,7 +24,7 @@ def test_version(version, status):
     result = f.result(answers({"version": version} if version else {}), "deploy.version", timeout=30)
     assert result.status == status
     if status == "warn":
-        assert "deploy.version" in result.hint
+        assert "deploy.version" in str(result.hint)
 
 
 @pytest.mark.parametrize(
@@ -55,7 +55,7 @@ def test_resources(deploy, memory_gib, status, needle):
     hw = {"app": {"memory_gib": memory_gib}} if memory_gib else {}
     result = f.result(answers(deploy, hardware=hw), "deploy.resources", timeout=30)
     assert result.status == status, result.message
-    assert needle in result.message
+    assert needle in str(result.message)
 
 
 def test_artifacts_pass_for_every_target_and_tls_mode():
@@ -86,8 +86,8 @@ def test_artifacts_fail_names_the_first_error_path(monkeypatch):
     monkeypatch.setattr(kubernetes, "deployment", broken)
     result = f.result(answers({"version": "0.70.0"}), "deploy.artifacts", timeout=30)
     assert result.status == "fail"
-    assert result.message.startswith("kubernetes/wandb.yaml: Deployment/wandb: spec.template.spec.containers[0]")
-    assert "resource" in result.message
+    assert str(result.message).startswith("kubernetes/wandb.yaml: Deployment/wandb: spec.template.spec.containers[0]")
+    assert "resource" in str(result.message)
 
 
 @pytest.mark.parametrize(

@@ -108,15 +108,15 @@ def test_missing_fails_naming_the_image_with_the_skopeo_line(registry):
     reg = f"127.0.0.1:{registry.server_port}/mirror"
     r = run(answers(reg))
     assert r.status == "fail"
-    assert f"{reg}/nginx:1.27" in r.message and "wandb/local" not in r.message
-    assert f"skopeo copy --all docker://docker.io/nginx:1.27 docker://{reg}/nginx:1.27" in r.hint
+    assert f"{reg}/nginx:1.27" in str(r.message) and "wandb/local" not in str(r.message)
+    assert f"skopeo copy --all docker://docker.io/nginx:1.27 docker://{reg}/nginx:1.27" in str(r.hint)
 
 
 def test_credentials_demanded_warns(registry):
     registry.auth = True
     r = run(answers(f"127.0.0.1:{registry.server_port}/mirror", tls_mode="none"))
     assert r.status == "warn"
-    assert "credentials" in r.message
+    assert "credentials" in str(r.message)
 
 
 def test_without_registry_skips():
@@ -128,7 +128,7 @@ def test_unreachable_registry_fails_with_the_cause():
 
     r = run(answers(f"127.0.0.1:{free_port()}/mirror"))
     assert r.status == "fail"
-    assert "did not answer" in r.message
+    assert "did not answer" in str(r.message)
 
 
 @pytest.mark.parametrize(

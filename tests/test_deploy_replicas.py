@@ -34,8 +34,8 @@ def test_replicas_judgement(deploy, status):
 
 def test_fail_says_why():
     result = f.result(f.answers(BASE, deploy={"target": "kubernetes", "replicas": 3}), "deploy.replicas")
-    assert "each replica would keep its own sessions and cache" in result.message
-    assert "deploy.redis_url" in result.hint
+    assert "each replica would keep its own sessions and cache" in str(result.message)
+    assert "deploy.redis_url" in str(result.hint)
 
 
 @pytest.mark.parametrize(
@@ -52,5 +52,5 @@ def test_bad_redis_url_fails_without_showing_it(url):
     result = f.result(
         f.answers(BASE, deploy={"target": "kubernetes", "replicas": 1, "redis_url": url}), "deploy.replicas"
     )
-    assert result.status == "fail" and "deploy.redis_url" in result.message
+    assert result.status == "fail" and "deploy.redis_url" in str(result.message)
     assert "secretpw" not in f"{result.message} {result.hint} {result.observed}"

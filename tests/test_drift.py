@@ -129,7 +129,7 @@ def test_running_version_differs_names_the_operator(kube, tmp_path, capsys):
     assert code == 1
     assert [o["kind"] for o in out["objects"]] == ["WeightsAndBiases"] and out["objects"][0]["status"] == "in-sync"
     assert out["version"]["running"] == "0.72.0" and out["version"]["in_sync"] is False
-    assert "operator updates W&B by itself unless the version is pinned" in out["version"]["message"]
+    assert "operator updates W&B by itself unless the version is pinned" in str(out["version"]["message"])
 
 
 def test_unreachable_cluster_and_other_target(kube, tmp_path, capsys):

@@ -18,7 +18,7 @@ def test_check_title_names_the_form_field(role, suffix):
     field = model.model_fields[CHECKED[suffix]]
     title = next(c.title for c in checks_for(["hardware"]) if c.id == f"hardware.{role}.{suffix}")
     fact = title.split(": ", 1)[1].removesuffix(" size")  # "Database server: Root disk size" → "Root disk"
-    assert field.title is not None and field.title.lower().startswith(fact.lower()), (field.title, title)
+    assert field.title is not None and str(field.title).lower().startswith(fact.lower()), (field.title, title)
 
 
 @pytest.mark.parametrize("key", ["disk_gb", "disk_mbps", "cpu_cores", "memory_gib", "nics", "nic_gbps"])

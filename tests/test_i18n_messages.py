@@ -153,7 +153,7 @@ def test_a_result_keeps_english_for_the_report_and_structure_for_the_store():
         ),
     )
     report = json.loads(json.dumps(r.to_dict()))  # SPEC §3 --format json: English strings, no extra key
-    assert report["message"] == "bucket saved does not exist (NoSuchBucket)" and "i18n" not in report
+    assert str(report["message"]) == "bucket saved does not exist (NoSuchBucket)" and "i18n" not in report
     stored = json.loads(json.dumps(r.to_data()))
     assert stored["message"] == report["message"] and stored["i18n"]["message"]["t"].startswith("bucket %(bucket)s")
     again = Result.from_dict(stored)
@@ -171,7 +171,7 @@ def test_scrubbing_keeps_the_structure():
         text=msg("connection to %(where)s failed: %(text)s", where="db", text="password s3cr3t-pw rejected"),
     )
     scrubbed = _scrub(m, ["s3cr3t-pw"])
-    assert isinstance(scrubbed, Msg) and "s3cr3t-pw" not in scrubbed and "********" in scrubbed
+    assert isinstance(scrubbed, Msg) and "s3cr3t-pw" not in str(scrubbed) and "********" in str(scrubbed)
     assert "s3cr3t-pw" not in json.dumps(to_data(scrubbed)) and korean(ko(scrubbed))
 
 
@@ -187,7 +187,7 @@ def test_scrubbing_reaches_exception_texts_and_never_leaves_a_secret():
         text=OSError("login with password hunter22 refused"),
     )
     scrubbed = _scrub(leaked, ["hunter22"])
-    assert "hunter22" not in scrubbed and "hunter22" not in json.dumps(to_data(scrubbed))
+    assert "hunter22" not in str(scrubbed) and "hunter22" not in json.dumps(to_data(scrubbed))
     assert scrubbed.template == "connection to %(where)s failed: %(text)s" and korean(ko(scrubbed))
     spanning = msg("bucket %(bucket)s does not exist (NoSuchBucket)", bucket="abc")
     scrubbed = _scrub(spanning, ["abc does"])  # the secret crosses from the value into the template's words
@@ -195,14 +195,16 @@ def test_scrubbing_reaches_exception_texts_and_never_leaves_a_secret():
         to_data(scrubbed)
     )
     listed = _scrub(MsgList([spanning, "x"]), ["abc does"])
-    assert "abc does" not in listed and "abc does" not in json.dumps(to_data(listed))
+    assert "abc does" not in str(listed) and "abc does" not in json.dumps(to_data(listed))
 
 
 def test_helpers():
     m = msg_format("MySQL {version} is too old: W&B Server needs MySQL 5.7 or 8.0.28+", version="5.6.1", need=1)
-    assert m == "MySQL 5.6.1 is too old: W&B Server needs MySQL 5.7 or 8.0.28+" and m.params == {"version": "5.6.1"}
+    assert str(m) == "MySQL 5.6.1 is too old: W&B Server needs MySQL 5.7 or 8.0.28+" and m.params == {
+        "version": "5.6.1"
+    }
     assert korean(ko(m)) and "5.6.1" in ko(m)
-    assert msg("%(n)d of %(total)s", n=2, total=3) == "2 of 3"
+    assert str(msg("%(n)d of %(total)s", n=2, total=3)) == "2 of 3"
     exc = ValueError(msg("not a Kubernetes quantity: %(text)s", text="pass"))
     assert message_of(exc) is exc.args[0]
     assert isinstance(msg("%(path)s: %(exc)s", path="x", exc=exc).params["exc"], Msg)  # an exception's message
@@ -349,7 +351,7 @@ def test_values_named_pass_warn_saved_stay_untranslated_in_the_korean_ui(client)
 
     results = _finished(client, "words", "database", {"database.connect"})
     connect = results["database.connect"]
-    assert isinstance(connect["message"], Msg) and "warn" in connect["message"], connect
+    assert isinstance(connect["message"], Msg) and "warn" in str(connect["message"]), connect
     message = ko(connect["message"])
     assert korean(message) and "warn" in message and KO("warn") not in message, message
     assert shown(message) in client.get("/p/words/checks/database").text
@@ -393,7 +395,7 @@ def test_stored_results_reload_and_render_in_korean(client):
             json.loads(r.data)
             for r in s.exec(select(CheckResult).where(CheckResult.run_id == run).order_by(CheckResult.id))
         ]
-    assert data[0]["message"] == "database saved does not exist (or warn cannot see it)"
+    assert str(data[0]["message"]) == "database saved does not exist (or warn cannot see it)"
     assert data[0]["i18n"]["message"] == {
         "t": "database %(name)s does not exist (or %(user)s cannot see it)",
         "p": {"name": "saved", "user": "warn"},
@@ -403,7 +405,7 @@ def test_stored_results_reload_and_render_in_korean(client):
     latest = store.latest_results("stored")
     again = latest["database.charset"][0]
     assert again["message"] == new.message and isinstance(again["message"], Msg)
-    assert latest["database.grants"][0]["message"] == "wandb@% lacks ALL PRIVILEGES on saved.*"
+    assert str(latest["database.grants"][0]["message"]) == "wandb@% lacks ALL PRIVILEGES on saved.*"
     client.get("/lang/ko", follow_redirects=False)
     page = client.get("/p/stored/checks/database").text
     message = ko(new.message)

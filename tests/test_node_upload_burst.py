@@ -51,7 +51,7 @@ def test_200_concurrent_uploads_are_all_accepted_and_stored(wizard):
     answers = run_sync(lambda: _post_all(wizard.url, [{"token": t, "report": r} for t, r in zip(tokens, reports)]))
     assert [a.status_code for a in answers] == [200] * 200
     for a, r in zip(answers, reports):
-        assert a.json()["message"] == f"stored the app node report of {r['node']} for profile {PROFILE}"
+        assert str(a.json()["message"]) == f"stored the app node report of {r['node']} for profile {PROFILE}"
     stored = {doc["node"]: doc for _, doc in store.node_reports(PROFILE)}
     assert sorted(stored) == [r["node"] for r in reports]
     assert stored["gpu-123"] == reports[123]
@@ -92,7 +92,7 @@ def test_one_transaction_spends_each_token_once_and_keeps_one_report_per_node(wi
         _judge_node_upload,
     )
     assert out[0] == (PROFILE, first) and out[2] == (PROFILE, second)
-    assert isinstance(out[1], HTTPException) and out[1].status_code == 409 and "already used" in out[1].detail
+    assert isinstance(out[1], HTTPException) and out[1].status_code == 409 and "already used" in str(out[1].detail)
     assert isinstance(out[3], HTTPException) and out[3].status_code == 400
     ((_, stored),) = store.node_reports(PROFILE)  # the same node twice: the later report replaced the first
     assert stored["hardware"]["cpu_cores"] == 64

@@ -83,7 +83,7 @@ def test_healthy_nodes_pass_everything():
 
 def test_without_reports_every_node_check_says_what_to_run():
     for r in run([]).values():
-        assert r.status == "skip" and "wbsetup probe --node" in r.message
+        assert r.status == "skip" and "wbsetup probe --node" in str(r.message)
 
 
 @pytest.mark.parametrize(
@@ -102,9 +102,9 @@ def test_without_reports_every_node_check_says_what_to_run():
 )
 def test_docker(docker, status, words):
     result = run([report("app-1", docker=docker)])["deploy.node.docker"]
-    assert result.status == status and words in result.message
+    assert result.status == status and words in str(result.message)
     if status == "fail":
-        assert "app-1" in result.message and "docker-compose-plugin" in result.hint
+        assert "app-1" in str(result.message) and "docker-compose-plugin" in str(result.hint)
 
 
 def test_docker_judges_only_app_nodes_and_only_the_compose_target():
@@ -125,7 +125,7 @@ def test_ports(in_use, mode, status):
     result = run([report("app-1", ports_in_use=in_use)], tls={"mode": mode})["deploy.node.ports"]
     assert result.status == status
     if status == "fail":
-        assert "app-1 port 443" in result.message and "allow TCP" in result.hint
+        assert "app-1 port 443" in str(result.message) and "allow TCP" in str(result.hint)
 
 
 @pytest.mark.parametrize(
@@ -151,7 +151,7 @@ def test_object_store_from_every_node(client_store, status, words):
     client = report("laptop", "client")
     client["reach"]["object_store"].update(client_store)
     result = run([report("app-1"), client])["deploy.node.object_store"]
-    assert result.status == status and words in result.message
+    assert result.status == status and words in str(result.message)
 
 
 def test_database_names_each_app_node_and_ignores_clients():
@@ -159,10 +159,14 @@ def test_database_names_each_app_node_and_ignores_clients():
     result = run([report("app-1"), bad, report("laptop", "client", **{"reach.database.ok": False})])[
         "deploy.node.database"
     ]
-    assert result.status == "fail" and "app-2: connection refused" in result.message and "laptop" not in result.message
-    assert "3306" in result.hint
+    assert (
+        result.status == "fail"
+        and "app-2: connection refused" in str(result.message)
+        and "laptop" not in str(result.message)
+    )
+    assert "3306" in str(result.hint)
     only_clients = run([report("laptop", "client")])["deploy.node.database"]
-    assert only_clients.status == "skip" and "--role app" in only_clients.message
+    assert only_clients.status == "skip" and "--role app" in str(only_clients.message)
 
 
 def test_host_not_resolving_warns_naming_the_node():
@@ -172,7 +176,7 @@ def test_host_not_resolving_warns_naming_the_node():
         **{"reach.host.ok": False, "reach.host.addresses": [], "reach.host.error": "DNS: the name does not resolve"},
     )
     result = run([report("app-1"), bad])["deploy.node.host"]
-    assert result.status == "warn" and "laptop" in result.message and "/etc/hosts" in result.hint
+    assert result.status == "warn" and "laptop" in str(result.message) and "/etc/hosts" in str(result.hint)
 
 
 def _cli(*args):
@@ -211,7 +215,7 @@ def test_validate_with_node_reports_end_to_end(tmp_path):
     )
     assert done.returncode == 1
     ports = {c["id"]: c for c in json.loads(done.stdout)["checks"]}["deploy.node.ports"]
-    assert ports["status"] == "fail" and "app-2 port 80" in ports["message"]
+    assert ports["status"] == "fail" and "app-2 port 80" in str(ports["message"])
     other = tmp_path / "other.json"
     other.write_text(json.dumps({**report(), "profile": "someone-else"}))
     done = _cli("validate", str(answers), "--step", "deploy", "--node-report", str(other))

@@ -248,7 +248,7 @@ def test_load_reports_rejects_other_profiles_and_garbage(tmp_path, db_port):
         path = _write(tmp_path, name, doc)
         with pytest.raises(AnswersError) as exc:
             load_reports([path], "acme-prod")
-        assert exc.value.errors[0].startswith(f"{path}: ") and words in " ".join(exc.value.errors)
+        assert str(exc.value.errors[0]).startswith(f"{path}: ") and words in " ".join(map(str, exc.value.errors))
 
 
 def _cli(*args, env=None):

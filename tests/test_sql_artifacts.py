@@ -104,7 +104,7 @@ def test_bootstrap_twice_with_mariadb_client_then_login(mariadb_default, request
     wrong = run_db_checks(
         db_answers(mariadb_default.port, name=name, user=user, password=password + "x"), "database.connect"
     )["database.connect"]
-    assert wrong.status == "fail" and "access denied" in wrong.message
+    assert wrong.status == "fail" and "access denied" in str(wrong.message)
 
 
 def test_bootstrap_with_hostile_user_name(mariadb_default):

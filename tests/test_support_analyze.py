@@ -30,10 +30,10 @@ def test_crash_loop_names_the_pod_and_reads_the_cause_from_the_previous_log():
     }
     [o] = analyze.pods(facts)
     assert o["id"] == "pods.crash_loop" and o["status"] == "fail"
-    assert "wandb-7f9c-abcde" in o["message"] and "6 restarts" in o["message"]
-    assert "database password in the Secret differs from the server's" in o["message"]
-    assert "Access denied for user 'wandb_local'" in o["message"]  # the log line quoted
-    assert "kubectl -n wandb delete pod wandb-7f9c-abcde" in o["hint"]
+    assert "wandb-7f9c-abcde" in str(o["message"]) and "6 restarts" in str(o["message"])
+    assert "database password in the Secret differs from the server's" in str(o["message"])
+    assert "Access denied for user 'wandb_local'" in str(o["message"])  # the log line quoted
+    assert "kubectl -n wandb delete pod wandb-7f9c-abcde" in str(o["hint"])
 
 
 def test_crash_loop_without_a_known_cause_quotes_the_last_line_and_the_exit_code():
@@ -42,8 +42,8 @@ def test_crash_loop_without_a_known_cause_quotes_the_last_line_and_the_exit_code
         "logs": {("p1", "wandb", True): "a\nlast words\n"},
     }
     [o] = analyze.pods(facts)
-    assert "exit code 137" in o["message"] and "last words" in o["message"]
-    assert "--previous" in o["hint"]
+    assert "exit code 137" in str(o["message"]) and "last words" in str(o["message"])
+    assert "--previous" in str(o["hint"])
 
 
 def test_other_log_causes():
@@ -55,7 +55,7 @@ def test_other_log_causes():
         ("Error 1049: Unknown database 'wandb'", "does not exist on the server"),
     ]:
         cause, hint, quoted = analyze.log_cause(f"x\n{line}\n", "wandb", "p")
-        assert words in cause and quoted == line and hint
+        assert words in str(cause) and quoted == line and hint
 
 
 def test_image_pull_and_unschedulable_pods():
@@ -68,10 +68,10 @@ def test_image_pull_and_unschedulable_pods():
     }
     out = analyze.pods(facts)
     [pull] = _by_id(out, "pods.image_pull")
-    assert "puller" in pull["message"] and "registry.invalid/wandb/local:9.9.9" in pull["message"]
-    assert "ImagePullBackOff" in pull["message"] and "deploy.registry" in pull["hint"]
+    assert "puller" in str(pull["message"]) and "registry.invalid/wandb/local:9.9.9" in str(pull["message"])
+    assert "ImagePullBackOff" in str(pull["message"]) and "deploy.registry" in str(pull["hint"])
     [pending] = _by_id(out, "pods.unschedulable")
-    assert "waiting" in pending["message"] and "Insufficient cpu" in pending["message"]
+    assert "waiting" in str(pending["message"]) and "Insufficient cpu" in str(pending["message"])
     assert analyze.pods({"pods": [pod("fine", {})]})[0]["status"] == "pass"
 
 
@@ -82,9 +82,9 @@ def test_nodes_not_ready_and_under_pressure():
         {"type": "DiskPressure", "status": "True", "message": "ephemeral storage low"}
     )
     out = analyze.nodes({"nodes": [node("node-1"), sick, pressed]})
-    assert [o["message"].split(":")[0] for o in _by_id(out, "nodes.ready")] == ["node node-3 is NotReady"]
+    assert [str(o["message"]).split(":")[0] for o in _by_id(out, "nodes.ready")] == ["node node-3 is NotReady"]
     [p] = _by_id(out, "nodes.pressure")
-    assert "node-4" in p["message"] and "DiskPressure" in p["message"] and p["status"] == "warn"
+    assert "node-4" in str(p["message"]) and "DiskPressure" in str(p["message"]) and p["status"] == "warn"
     assert analyze.nodes({"nodes": [node("node-1")]})[0]["status"] == "pass"
 
 
@@ -109,8 +109,8 @@ def test_warning_events_grouped_most_frequent_first():
             ],
         }
     )
-    assert [o["message"].split(" (")[0] for o in out] == ["BackOff on Pod b", "FailedMount on Pod a"]
-    assert "(5×)" in out[1]["message"] and "Secret" in out[1]["hint"]
+    assert [str(o["message"]).split(" (")[0] for o in out] == ["BackOff on Pod b", "FailedMount on Pod a"]
+    assert "(5×)" in str(out[1]["message"]) and "Secret" in str(out[1]["hint"])
     assert analyze.events({"events": []})[0]["status"] == "pass"
 
 
@@ -129,14 +129,16 @@ def test_services_and_wandb_ready_from_check_results():
     [db] = _by_id(out, "database.reachable")
     assert (
         db["status"] == "fail"
-        and "connection refused by 10.0.0.5:3306" in db["message"]
-        and db["hint"] == "Open TCP 3306"
+        and "connection refused by 10.0.0.5:3306" in str(db["message"])
+        and str(db["hint"]) == "Open TCP 3306"
     )
     assert _by_id(out, "object_store.reachable")[0]["status"] == "pass"
     deployments = [{"metadata": {"name": "wandb"}, "spec": {"replicas": 2}, "status": {"readyReplicas": 1}}]
     ready = analyze.wandb_ready({"checks": checks, "deployments": deployments})
     assert {o["status"] for o in ready} == {"fail"}
-    assert any("verify.ready" in o["message"] for o in ready) and any("1 of 2 replicas" in o["message"] for o in ready)
+    assert any("verify.ready" in str(o["message"]) for o in ready) and any(
+        "1 of 2 replicas" in str(o["message"]) for o in ready
+    )
 
 
 def test_certificates_expiring_within_30_days():
@@ -146,11 +148,11 @@ def test_certificates_expiring_within_30_days():
         {"source": "tls.ca_pem", "subject": "later", "not_after": (NOW + dt.timedelta(days=300)).isoformat()},
     ]
     out = analyze.certificates({"certificates": certs}, NOW)
-    assert [(o["status"], o["message"].split(" (")[0]) for o in out] == [
+    assert [(o["status"], str(o["message"]).split(" (")[0]) for o in out] == [
         ("warn", "certificate soon"),
         ("fail", "certificate gone"),
     ]
-    assert "expires in 10 days" in out[0]["message"]
+    assert "expires in 10 days" in str(out[0]["message"])
 
 
 def test_analyze_orders_failures_first():

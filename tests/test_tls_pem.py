@@ -114,7 +114,7 @@ def test_encrypted_key_message_is_exact(ec_leaf):
     with pytest.raises(PemProblem) as exc:
         load_private_key(ec_leaf.key_pem_as("pkcs8", b"secret-pass"))
     assert str(exc.value) == "key is encrypted; provide it unencrypted"
-    assert "openssl pkey" in exc.value.hint
+    assert "openssl pkey" in str(exc.value.hint)
 
 
 def test_key_problems_never_echo_the_key(ec_leaf):

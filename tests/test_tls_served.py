@@ -39,8 +39,8 @@ def test_serving_the_provided_certificate_passes(pki, site, https_server, host):
     port = https_server(pki.chain_pem(leaf), leaf.key_pem)
     result = served(f"https://{host}:{port}", **tls)
     assert result.status == "pass", result.message
-    assert "equals tls.cert_pem's leaf" in result.message
-    assert "trusted only through tls.ca_pem" in result.message
+    assert "equals tls.cert_pem's leaf" in str(result.message)
+    assert "trusted only through tls.ca_pem" in str(result.message)
 
 
 def test_serving_a_different_certificate_warns(pki, site, https_server):
@@ -49,7 +49,7 @@ def test_serving_a_different_certificate_warns(pki, site, https_server):
     port = https_server(pki.chain_pem(other), other.key_pem)
     result = served(f"https://localhost:{port}", **tls)
     assert result.status == "warn"
-    assert "differs from tls.cert_pem's leaf" in result.message
+    assert "differs from tls.cert_pem's leaf" in str(result.message)
 
 
 @pytest.mark.parametrize(
@@ -66,14 +66,14 @@ def test_external_mode_judges_what_is_served(pki, https_server, sans, ca, status
     leaf = pki.leaf(*sans)
     port = https_server(pki.chain_pem(leaf), leaf.key_pem)
     result = served(f"https://localhost:{port}", mode="external", ca_pem=pki.root_pem if ca else None)
-    assert (result.status, says in result.message) == (status, True), result.message
+    assert (result.status, says in str(result.message)) == (status, True), result.message
 
 
 def test_served_without_intermediate_is_not_trusted(pki, site, https_server):
     leaf, tls = site
     port = https_server(leaf.cert_pem, leaf.key_pem)  # the server forgets its intermediate
     result = served(f"https://localhost:{port}", **tls)
-    assert result.status == "warn" and "not trusted" in result.message
+    assert result.status == "warn" and "not trusted" in str(result.message)
 
 
 def test_injected_system_store_trusts_the_server(pki, site, https_server, tmp_path):
@@ -87,7 +87,7 @@ def test_injected_system_store_trusts_the_server(pki, site, https_server, tmp_pa
 
 def test_unreachable_port_skips(site, closed_port):
     result = served(f"https://localhost:{closed_port}", **site[1])
-    assert result.status == "skip" and "does not answer" in result.message
+    assert result.status == "skip" and "does not answer" in str(result.message)
 
 
 def test_silent_port_skips_before_the_timeout(site, silent_port):
@@ -110,12 +110,12 @@ def test_plain_http_on_the_https_port_warns(site):
     finally:
         server.shutdown()
         server.server_close()
-    assert result.status == "warn" and "TLS handshake fails" in result.message
+    assert result.status == "warn" and "TLS handshake fails" in str(result.message)
 
 
 def test_http_host_skips(site):
     result = served("http://localhost:1", **site[1])
-    assert result.status == "skip" and "nothing to check over TLS" in result.message
+    assert result.status == "skip" and "nothing to check over TLS" in str(result.message)
 
 
 def test_cli_validate_step_tls_json(pki, site, https_server, tmp_path):

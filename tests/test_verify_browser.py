@@ -71,6 +71,8 @@ def test_verify_page_english(live_server, page, wandb_site, kube):
     page.fill("#reason-verify\\.rollout", "database moves tonight")
     with page.expect_response(lambda r: "/ignore" in r.url):
         page.click("#checks tr[data-check='verify.rollout'] form button")
+    # the answer arrived; htmx swaps it in right after: wait for the row it brings (fails if never warn)
+    page.wait_for_selector("#checks tr[data-check='verify.rollout'][data-status=warn]", timeout=10000)
     assert status(page, "verify.rollout") == "warn"
     assert "database moves tonight" in page.inner_text("#checks tr[data-check='verify.rollout']")
     with page.expect_response(lambda r: r.request.method == "POST" and "/checks/verify" in r.url):

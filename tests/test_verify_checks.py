@@ -69,9 +69,9 @@ def test_healthy_install_passes_every_http_check(site):
     for check_id in IDS[:-1]:
         assert results[check_id].status == "pass", (check_id, results[check_id].message)
     assert results["verify.rollout"].status == "skip"  # docker-compose: no cluster
-    assert "nginx" in results["verify.health"].message  # what answered: the proxy's Server header
-    assert "trusted through tls.ca_pem" in results["verify.tls"].message
-    assert results["verify.login"].message == "logged in as admin"
+    assert "nginx" in str(results["verify.health"].message)  # what answered: the proxy's Server header
+    assert "trusted through tls.ca_pem" in str(results["verify.tls"].message)
+    assert str(results["verify.login"].message) == "logged in as admin"
     # the 10 MiB body went through nginx to W&B, whole
     assert ("POST", "/graphql", 10 * 1024 * 1024) in standin.requests
     assert report.exit_code() == 0
@@ -81,8 +81,8 @@ def test_proxy_body_limit_fails_with_the_fix(site):
     answers, standin = site(edit=lambda conf: conf.replace("client_max_body_size 0;", "client_max_body_size 1m;"))
     result = by_id(run_checks_sync(answers, steps=["verify"], timeout=10))["verify.proxy_body"]
     assert result.status == "fail", result.message
-    assert "413" in result.message and "nginx" in result.message
-    assert "client_max_body_size 0;" in result.hint
+    assert "413" in str(result.message) and "nginx" in str(result.message)
+    assert "client_max_body_size 0;" in str(result.hint)
     assert not any(size > 1024 * 1024 for _, _, size in standin.requests)  # nginx refused it, W&B never saw it
 
 
@@ -94,14 +94,14 @@ def test_proxy_body_fix_names_the_ingress_annotation_on_kubernetes(site):
         run_checks_sync(parse_document(doc), only=["verify.reach", "verify.tls", "verify.proxy_body"], timeout=10)
     )["verify.proxy_body"]
     assert result.status == "fail"
-    assert 'nginx.ingress.kubernetes.io/proxy-body-size: "0"' in result.hint
+    assert 'nginx.ingress.kubernetes.io/proxy-body-size: "0"' in str(result.hint)
 
 
 def test_ready_503_warns_still_starting(site):
     answers, _ = site(ready_status=503)
     results = by_id(run_checks_sync(answers, steps=["verify"], timeout=10))
     assert results["verify.ready"].status == "warn"
-    assert "503" in results["verify.ready"].message and "still starting" in results["verify.ready"].message
+    assert "503" in str(results["verify.ready"].message) and "still starting" in str(results["verify.ready"].message)
     assert results["verify.health"].status == "pass"
 
 
@@ -111,7 +111,7 @@ def test_wrong_key_fails_login_and_skips_version(site):
     doc["verify"]["api_key"] = "wrong-key-" + "y" * 30
     results = by_id(run_checks_sync(parse_document(doc), steps=["verify"], timeout=10))
     assert results["verify.login"].status == "fail"
-    assert results["verify.login"].message == "API key refused (HTTP 401)"
+    assert str(results["verify.login"].message) == "API key refused (HTTP 401)"
     assert results["verify.version"].status == "skip"
 
 
@@ -120,7 +120,7 @@ def test_no_key_skips_login_and_version(site):
     doc = answers.to_document(secrets="plain")
     del doc["verify"]
     results = by_id(run_checks_sync(parse_document(doc), steps=["verify"], timeout=10))
-    assert results["verify.login"].status == "skip" and "verify.api_key" in results["verify.login"].message
+    assert results["verify.login"].status == "skip" and "verify.api_key" in str(results["verify.login"].message)
     assert results["verify.version"].status == "skip"
 
 
@@ -128,14 +128,14 @@ def test_other_version_warns_naming_both(site):
     answers, _ = site(version="0.69.1")
     result = by_id(run_checks_sync(answers, steps=["verify"], timeout=10))["verify.version"]
     assert result.status == "warn"
-    assert "0.69.1" in result.message and VERSION in result.message
+    assert "0.69.1" in str(result.message) and VERSION in str(result.message)
 
 
 def test_healthz_error_names_who_answered(site):
     answers, _ = site(health_status=500)
     result = by_id(run_checks_sync(answers, steps=["verify"], timeout=10))["verify.health"]
     assert result.status == "fail"
-    assert "500" in result.message and "server:" in result.message
+    assert "500" in str(result.message) and "server:" in str(result.message)
 
 
 def test_upstream_down_is_the_proxy_answering_502(site):
@@ -143,8 +143,8 @@ def test_upstream_down_is_the_proxy_answering_502(site):
     standin.stop()  # nginx runs, W&B does not
     results = by_id(run_checks_sync(answers, steps=["verify"], timeout=10))
     assert results["verify.health"].status == "fail"
-    assert "502" in results["verify.health"].message and "nginx" in results["verify.health"].message
-    assert "cannot reach W&B" in results["verify.health"].hint
+    assert "502" in str(results["verify.health"].message) and "nginx" in str(results["verify.health"].message)
+    assert "cannot reach W&B" in str(results["verify.health"].hint)
 
 
 def test_closed_port_fails_reach_and_skips_the_rest(ca):
@@ -152,16 +152,16 @@ def test_closed_port_fails_reach_and_skips_the_rest(ca):
     answers = answers_for(f"https://localhost:{port}", ca.cert_pem.bytes().decode())
     results = by_id(run_checks_sync(answers, steps=["verify"], timeout=5))
     assert results["verify.reach"].status == "fail"
-    assert "refused" in results["verify.reach"].message
+    assert "refused" in str(results["verify.reach"].message)
     for check_id in IDS[1:-1]:
         assert results[check_id].status == "skip", check_id
-        assert "verify.reach" in results[check_id].message
+        assert "verify.reach" in str(results[check_id].message)
 
 
 def test_unresolvable_host_names_dns():
     answers = answers_for("https://wandb.does-not-exist.invalid", None)
     result = by_id(run_checks_sync(answers, only=["verify.reach"], timeout=5))["verify.reach"]
-    assert result.status == "fail" and result.message.startswith("DNS:")
+    assert result.status == "fail" and str(result.message).startswith("DNS:")
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
@@ -177,7 +177,7 @@ def test_silent_host_ends_within_the_timeout(scheme):
     assert all(r.status != "error" for r in report.results), [(r.id, r.message) for r in report.results]
     if scheme == "http":
         assert results["verify.health"].status == "fail"
-        assert "sent no HTTP answer" in results["verify.health"].message
+        assert "sent no HTTP answer" in str(results["verify.health"].message)
     else:
         assert results["verify.tls"].status == "fail"
         assert results["verify.health"].status == "skip"
@@ -188,7 +188,7 @@ def test_untrusted_certificate_fails_tls_and_skips_http_checks(site):
     doc = answers.to_document(secrets="plain")
     del doc["tls"]["ca_pem"]  # the trustme CA is in no trust store
     results = by_id(run_checks_sync(parse_document(doc), steps=["verify"], timeout=10))
-    assert results["verify.tls"].status == "fail" and "not trusted" in results["verify.tls"].message
+    assert results["verify.tls"].status == "fail" and "not trusted" in str(results["verify.tls"].message)
     assert results["verify.login"].status == "skip"
 
 
@@ -223,8 +223,8 @@ def test_redirect_is_reported_not_followed():
         server.server_close()
     for check_id in ("verify.health", "verify.ready", "verify.login"):
         assert results[check_id].status == "fail", check_id
-        assert "redirect to https://elsewhere.invalid" in results[check_id].message
-        assert "not followed" in results[check_id].message
+        assert "redirect to https://elsewhere.invalid" in str(results[check_id].message)
+        assert "not followed" in str(results[check_id].message)
     assert results["verify.version"].status == "skip"
     assert any(auth for _, _, auth in seen)  # the login check did send the key to the host itself
     basic = base64.b64encode(f"api:{API_KEY}".encode()).decode()

@@ -32,7 +32,7 @@ def answer(status: int, body: bytes = b"", location: str = "") -> Answer:
 )
 def test_reach(cause, status, words):
     got = r.judge_reach(ctx(), "wandb.acme", 443, cause, "10.0.0.5", "why")
-    assert (got.status, words in got.message) == (status, True)
+    assert (got.status, words in str(got.message)) == (status, True)
 
 
 @pytest.mark.parametrize(
@@ -80,4 +80,4 @@ def test_version(chosen, body, status):
 def test_login_refused_and_accepted():
     assert r.judge_login(ctx(), "viewer", answer(401), None).status == "fail"
     ok = r.judge_login(ctx(), "viewer", answer(200), {"data": {"viewer": {"username": "admin"}}})
-    assert (ok.status, ok.message) == ("pass", "logged in as admin")
+    assert (ok.status, str(ok.message)) == ("pass", "logged in as admin")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.i18n.message import Text
+
 
 @dataclass
 class ActionResult:
@@ -14,6 +16,6 @@ class ActionResult:
     masked); `detail` the service's answer."""
 
     ok: bool
-    message: str
+    message: Text
     statements: list[str] = field(default_factory=list)
     detail: str = ""

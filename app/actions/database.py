@@ -12,7 +12,7 @@ from app.actions import ActionResult
 from app.answers import Answers
 from app.artifacts.sql import PASSWORD_PLACEHOLDER, bootstrap_statement_list
 from app.checks import _mysql
-from app.i18n.message import msg
+from app.i18n.message import Msg, MsgList, Text, msg
 from app.secret import reveal
 
 
@@ -47,10 +47,13 @@ def apply_bootstrap(answers: Answers, timeout: float) -> ActionResult:
     real = bootstrap_statement_list(answers, password)
     secrets = [s for s in (password, reveal(db.admin_password)) if s]
 
-    def scrub(text: str) -> str:
+    def hide(text: str) -> str:
         for s in secrets:
             text = text.replace(s, "********")
         return text
+
+    def scrub(text: Text) -> Text:  # a message keeps its template; its values are scrubbed
+        return text.map_values(hide) if isinstance(text, (Msg, MsgList)) else hide(text)
 
     try:
         conn = _mysql.connect(db, timeout, user=db.admin_user, password=reveal(db.admin_password) or "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.i18n.message import N_, msg, msg_format
+from app.i18n.message import N_, Text, msg, msg_format
 
 # -- versions --------------------------------------------------------------------------------------
 
@@ -62,8 +62,8 @@ def parse_version(raw: str, aurora_version: str | None = None) -> ServerVersion:
 @dataclass(frozen=True)
 class Verdict:
     status: str
-    message: str
-    hint: str = ""
+    message: Text
+    hint: Text = ""
 
 
 def judge_version(v: ServerVersion, rules: dict) -> Verdict:
@@ -103,7 +103,7 @@ def judge_version(v: ServerVersion, rules: dict) -> Verdict:
 # -- server parameters -----------------------------------------------------------------------------
 
 
-def fix_hint(name: str, value) -> str:
+def fix_hint(name: str, value) -> Text:
     """The fix as both a SET PERSIST statement and a my.cnf line."""
     literal = f"'{value}'" if isinstance(value, str) else str(value)
     return msg(

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from app.checks import kubeconfig as kc
 from app.checks.engine import Context, Outcome, fail, skip
-from app.i18n.message import N_, message_of, msg
+from app.i18n.message import N_, Text, message_of, msg
 from app.secret import reveal
 
 TARGETS = ("kubernetes", "helm-operator")
@@ -173,7 +173,7 @@ def failure(exc: BaseException, ctx: Context) -> Outcome:
         host, port = "?", 443
     kind = cause(exc)
     ctx_hint = f" --context {ctx.answers.deploy.context}" if ctx.answers.deploy.context else ""
-    table = {
+    table: dict[str, tuple[Text, Text]] = {
         "dns": (
             msg("DNS: the API server name %(host)s does not resolve from this machine", host=host),
             msg(

@@ -15,7 +15,7 @@ from pymysql.constants import CR, ER
 
 from app import requirements
 from app.answers import Database
-from app.i18n.message import N_, as_msg, msg
+from app.i18n.message import N_, Text, as_msg, msg
 from app.secret import reveal
 
 # Read by database.connect besides the profile's parameters (SHOW VARIABLES works on MySQL 5.7/8.x
@@ -103,8 +103,8 @@ def tls_in_use(conn) -> str | None:
 @dataclass(frozen=True)
 class Failure:
     cause: str  # dns | refused | timeout | access | tls | other
-    message: str
-    hint: str
+    message: Text
+    hint: Text
 
 
 def describe(exc: BaseException, db: Database, timeout: float) -> Failure:

@@ -60,7 +60,7 @@ def judge_tls(t: _s3.Target, got: TlsFacts) -> Outcome:
             )
         if result.ok:
             result = Handshake(False, N_("the leaf certificate is self-signed"), verify_error=True)
-    if "mismatch" in result.reason:  # OpenSSL: "Hostname mismatch" / "IP address mismatch"
+    if "mismatch" in str(result.reason):  # OpenSSL: "Hostname mismatch" / "IP address mismatch"
         return fail(
             msg("the certificate does not name %(host)s (%(reason)s)", host=t.host, reason=result.reason),
             msg("Issue the certificate with %(host)s in its subjectAltName, or use a name it covers", host=t.host),

@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
-from app.i18n.message import N_, msg
+from app.i18n.message import N_, Text, msg
 
 Kind = Literal["cert", "key"]
 
@@ -42,7 +42,7 @@ KEY_DER_HINT = N_("Convert it: openssl pkey -inform DER -in key.der -out key.pem
 class PemProblem(ValueError):
     """Text that is not what the field needs; str() is the message, `hint` says what to do."""
 
-    def __init__(self, message: str, hint: str = ""):
+    def __init__(self, message: Text, hint: Text = ""):
         super().__init__(message)
         self.hint = hint
 

@@ -23,7 +23,7 @@ from urllib.parse import quote, quote_plus
 from app.artifacts.kubernetes import LABELS
 from app.checks import _kube as k
 from app.checks.engine import Context, Outcome, fail, passed, warn
-from app.i18n.message import N_, msg
+from app.i18n.message import N_, Text, msg
 from app.secret import reveal
 
 RELEASE = "wandb"  # metadata.name of the WeightsAndBiases resource in helm/wandb-cr.yaml = the chart's release
@@ -39,7 +39,7 @@ _RANK = {"pass": 0, "warn": 1, "fail": 2}
 class Verdict:
     status: str  # pass | warn | fail
     pod: str
-    why: str = ""  # what is wrong (or "Ready")
+    why: Text = ""  # what is wrong (or "Ready")
     container: str = ""
     image: str = ""
     kind: str = ""  # pull | crash | config | pending | failed | starting | ready
@@ -70,8 +70,8 @@ def judge_pod(pod) -> Verdict | None:
             last = cs.lastState.terminated if cs.lastState else None
             exit_info = (
                 msg(
-                    "last exit code %(code)s%(reason)s",
-                    code=last.exitCode,
+                    "last exit code %(exit_code)s%(reason)s",
+                    exit_code=last.exitCode,
                     reason=f" ({last.reason})" if last.reason else "",
                 )
                 if last
@@ -139,7 +139,7 @@ def scrub(line: str, forms: list[str]) -> str:
 
 
 # --- reading the cluster -----------------------------------------------------------------------------
-async def _pods(ctx: Context, client) -> tuple[list, str]:
+async def _pods(ctx: Context, client) -> tuple[list, Text]:
     """W&B's pods and how they were found (a label selector, for messages)."""
     from lightkube.resources.apps_v1 import Deployment, StatefulSet
     from lightkube.resources.core_v1 import Pod
@@ -198,7 +198,7 @@ async def _last_lines(client, ctx: Context, pod: str, container: str) -> list[st
 
 
 # --- the judgement ------------------------------------------------------------------------------
-def _pull_hint(ctx: Context, image: str) -> str:
+def _pull_hint(ctx: Context, image: str) -> Text:
     registry = ctx.answers.deploy.registry
     if registry:
         return msg(

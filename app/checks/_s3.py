@@ -21,7 +21,7 @@ import httpx
 
 from app.answers import ObjectStore
 from app.facts.hosts import DEFAULT_PORT, split_host
-from app.i18n.message import msg
+from app.i18n.message import Text, msg
 from app.secret import reveal
 
 _LOCK = threading.RLock()
@@ -222,7 +222,7 @@ def error_code(exc: Exception) -> str | None:
     return None
 
 
-def describe(exc: Exception, timeout: float) -> str:
+def describe(exc: Exception, timeout: float) -> Text:
     """A one-line cause for a transport failure (no secrets: these never carry credentials)."""
     if isinstance(exc, (ReadTimeoutError, httpx.ReadTimeout, socket.timeout, TimeoutError)):
         return msg(

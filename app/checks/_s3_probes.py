@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 from cryptography import x509
 
 from app.checks.engine import Outcome, fail, passed, warn
-from app.i18n.message import N_, MsgList, msg
+from app.i18n.message import N_, MsgList, Text, msg
 
 # -- TLS -------------------------------------------------------------------------------------------
 
@@ -24,7 +24,7 @@ from app.i18n.message import N_, MsgList, msg
 @dataclass(frozen=True)
 class Handshake:
     ok: bool
-    reason: str = ""  # why verification or the connection failed
+    reason: Text = ""  # why verification or the connection failed
     verify_error: bool = False  # True: the chain/host did not verify (vs. the network failing)
     leaf_der: bytes | None = None
 

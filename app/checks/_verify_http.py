@@ -22,7 +22,7 @@ import httpx
 from app.checks import _served
 from app.checks.engine import Context, Outcome, fail
 from app.facts.hosts import HostURL, split_host
-from app.i18n.message import N_, msg
+from app.i18n.message import N_, Text, msg
 
 READ_LIMIT = 256 * 1024  # bytes of a response body kept; W&B's answers here are tiny
 
@@ -39,7 +39,7 @@ def budget(ctx: Context) -> float:
 
 
 # --- TCP ------------------------------------------------------------------------------------------
-def connect(host: str, port: int, timeout: float) -> tuple[str | None, str, str]:
+def connect(host: str, port: int, timeout: float) -> tuple[str | None, str, Text]:
     """Try a TCP connection: (None, address, "") when accepted, else (cause, address, detail) with
     cause one of "dns", "refused", "timeout", "unreachable"."""
     deadline = time.monotonic() + timeout
@@ -87,7 +87,7 @@ class Answer:
 class NoAnswer(Exception):
     """The request got no HTTP response; `cause` is "timeout", "refused", "tls", "closed" or "other"."""
 
-    def __init__(self, cause: str, detail: str):
+    def __init__(self, cause: str, detail: Text):
         super().__init__(detail)
         self.cause, self.detail = cause, detail
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app.checks import _served, _trust, _verify_http as h, _x509
 from app.checks.engine import Context, Outcome, fail, passed, warn
-from app.i18n.message import N_, msg
+from app.i18n.message import N_, Text, msg
 from app.secret import reveal
 
 
@@ -21,7 +21,7 @@ def data(doc: dict | None, name: str):
     return data.get(name) if isinstance(data, dict) else None
 
 
-def judge_reach(ctx: Context, name: str, port: int, cause: str | None, address: str, detail: str) -> Outcome:
+def judge_reach(ctx: Context, name: str, port: int, cause: str | None, address: str, detail: Text) -> Outcome:
     """verify.reach from what connecting found (`cause` None: connected)."""
     if cause is None:
         return passed(

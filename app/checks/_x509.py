@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from app.checks._pem import blocks
 from app.facts.hosts import ip_literal
-from app.i18n.message import N_, MsgList, msg
+from app.i18n.message import N_, MsgList, Text, msg
 
 
 # -- names ---------------------------------------------------------------------------------------
@@ -61,7 +61,7 @@ def match_dns(pattern: str, host: str) -> bool:
 @dataclass(frozen=True)
 class NameMatch:
     ok: bool
-    how: str  # the SAN that matched, or why none did
+    how: Text  # the SAN that matched, or why none did
     cn_only: bool = False  # matched only through the subject CN (no SAN at all)
 
 
@@ -83,7 +83,7 @@ def name_match(cert: x509.Certificate, host: str) -> NameMatch:
         if cn and match_dns(cn, host):
             return NameMatch(True, f"CN={cn}", cn_only=True)
         return NameMatch(False, msg("no subjectAltName (CN=%(cn)s)", cn=cn or "-"))
-    notes: list[str] = []
+    notes: list[Text] = []
     partial = [n for n in dns if "*" in n and not n.startswith("*.")]
     if partial:
         notes.append(msg("partial wildcard %(partial)s is not honoured", partial=partial[0]))
@@ -94,7 +94,7 @@ def name_match(cert: x509.Certificate, host: str) -> NameMatch:
     )
 
 
-def _listing(dns: list[str], ips: list) -> str:
+def _listing(dns: list[str], ips: list) -> Text:
     entries = [f"DNS:{n}" for n in dns] + [f"IP:{i}" for i in ips]
     shown = MsgList(
         [", ".join(entries[:8]), msg(", … (%(n_entries)s in all)", n_entries=len(entries)) if len(entries) > 8 else ""],

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from app.checks import _kube as k, kubeconfig as kc
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
 from app.facts.quantity import parse_quantity
-from app.i18n.message import N_, MsgList, as_msg, msg, msg_format, nmsg
+from app.i18n.message import N_, MsgList, Text, as_msg, msg, msg_format, nmsg
 
 CONNECT = "deploy.cluster.connect"
 OPERATOR_CRD = "weightsandbiases.apps.wandb.com"
@@ -120,7 +120,7 @@ async def version(ctx: Context, client) -> Outcome:
 
 
 # --- nodes --------------------------------------------------------------------------------------
-def _unfit(node, cpu, memory) -> tuple[str, str | None]:
+def _unfit(node, cpu, memory) -> tuple[str, Text | None]:
     """(architecture, why the node cannot run one replica or None)."""
     labels = node.metadata.labels or {}
     status = node.status
@@ -224,7 +224,7 @@ async def permissions(ctx: Context, client) -> Outcome:
     wanted: list[tuple[str, str, str | None]] = [(g, r, ns) for g, r in RESOURCES]
     if ctx.answers.deploy.target == "helm-operator":
         wanted.append(("apps.wandb.com", "weightsandbiases", ns))
-    note = ""
+    note: Text = ""
     try:
         await client.get(Namespace, ns)
     except Exception as exc:  # noqa: BLE001

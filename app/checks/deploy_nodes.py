@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from app.artifacts.compose import published_ports  # what the rendered compose file publishes
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
-from app.i18n.message import N_, MsgList, as_msg, msg, nmsg
+from app.i18n.message import N_, Msg, MsgList, as_msg, msg, nmsg
 
 NO_REPORTS = N_(
     "no node reports: on each node run `wbsetup probe --node answers.yaml [--role client] > NODE.json`, "
@@ -234,7 +234,7 @@ def node_docker(ctx: Context) -> Outcome:
         compose_v2=need["compose_v2"],
         compose_v1=need["compose_v1"],
     )
-    problems: list[str] = []
+    problems: list[Msg] = []
     observed: dict = {}
     for r in reports:
         engine, compose = r["docker"].get("engine"), r["docker"].get("compose")
@@ -255,8 +255,10 @@ def node_docker(ctx: Context) -> Outcome:
         if c is None:
             problems.append(msg("%(node)s: Docker Compose not found", node=r["node"]))
         elif c < _need(floor):
-            problems.append(f"{r['node']}: Compose {compose} < {floor}")
-    failing = {p.split(":", 1)[0] for p in problems}
+            problems.append(
+                msg("%(node)s: Compose %(compose)s < %(need)s", node=r["node"], compose=compose, need=floor)
+            )
+    failing = {p.params["node"] for p in problems if isinstance(p, Msg)}
     observed, problems = _observed(observed, [n for n in observed if n in failing]), _first(problems)
     if not problems:
         return passed(

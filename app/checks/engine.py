@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from app.answers import DEFAULT_STEPS, STEPS, Answers, get_path
-from app.i18n.message import N_, Msg, MsgList, as_msg, msg, with_messages, with_structure
+from app.i18n.message import N_, Msg, MsgList, Text, as_msg, english, msg, with_messages, with_structure
 
 STATUSES = ("pass", "warn", "fail", "skip", "error")
 _RANK = {"pass": 0, "skip": 1, "warn": 2, "fail": 3, "error": 4}
@@ -33,29 +33,29 @@ class Outcome:
     """What a check judged. `observed`/`expected` are short printable values."""
 
     status: str
-    message: str = ""
-    hint: str = ""
+    message: Text = ""
+    hint: Text = ""
     observed: Any = None
     expected: Any = None
 
 
-def passed(message: str = "", observed: Any = None, expected: Any = None) -> Outcome:
+def passed(message: Text = "", observed: Any = None, expected: Any = None) -> Outcome:
     return Outcome("pass", message, "", observed, expected)
 
 
-def warn(message: str, hint: str = "", observed: Any = None, expected: Any = None) -> Outcome:
+def warn(message: Text, hint: Text = "", observed: Any = None, expected: Any = None) -> Outcome:
     return Outcome("warn", message, hint, observed, expected)
 
 
-def fail(message: str, hint: str = "", observed: Any = None, expected: Any = None) -> Outcome:
+def fail(message: Text, hint: Text = "", observed: Any = None, expected: Any = None) -> Outcome:
     return Outcome("fail", message, hint, observed, expected)
 
 
-def skip(message: str) -> Outcome:
+def skip(message: Text) -> Outcome:
     return Outcome("skip", message)
 
 
-def error(message: str, hint: str = "") -> Outcome:
+def error(message: Text, hint: Text = "") -> Outcome:
     return Outcome("error", message, hint)
 
 
@@ -81,7 +81,7 @@ CheckFn = Callable[[Context], Outcome | Awaitable[Outcome]]
 @dataclass(frozen=True)
 class Check:
     id: str
-    title: str
+    title: Text
     fn: CheckFn
     depends: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()  # dotted answers paths that must be set, else `skip`
@@ -105,7 +105,7 @@ ANSWER_KEYS = frozenset(f.alias or name for name, f in Answers.model_fields.item
 REGISTRY: dict[str, Check] = {}
 
 
-def check(id: str, title: str, *, depends: Iterable[str] = (), needs: Iterable[str] = (), reads: Iterable[str] = ()):
+def check(id: str, title: Text, *, depends: Iterable[str] = (), needs: Iterable[str] = (), reads: Iterable[str] = ()):
     """Register `fn` as check `id` (decorator). `reads`: the top-level answers keys the check reads
     beyond its own step's section and its `needs` (a result is stale when one of them changed)."""
     step = id.split(".", 1)[0]
@@ -157,15 +157,15 @@ def _order(c: Check) -> tuple[int, int]:
 
 @dataclass
 class Result:
-    """One check's result. `message`/`hint` may be `Msg` (a str rendering English that keeps its template
-    and values): `to_dict` is the report contract (English text), `to_data` adds the structured form."""
+    """One check's result. `title`/`message`/`hint` are texts (a fixed text or a `Msg`, whose `str()` is
+    English): `to_dict` is the report contract (English text), `to_data` adds the structured form."""
 
     id: str
     step: str
     status: str
-    title: str
-    message: str = ""
-    hint: str = ""
+    title: Text
+    message: Text = ""
+    hint: Text = ""
     observed: Any = None
     expected: Any = None
     duration_ms: int = 0
@@ -178,11 +178,11 @@ class Result:
             "id": self.id,
             "step": self.step,
             "status": self.status,
-            "title": self.title,
-            "message": self.message,
-            "hint": self.hint,
-            "observed": self.observed,
-            "expected": self.expected,
+            "title": str(self.title),
+            "message": str(self.message),
+            "hint": str(self.hint),
+            "observed": english(self.observed),
+            "expected": english(self.expected),
             "duration_ms": self.duration_ms,
             "ignored": self.ignored,
         }
@@ -194,7 +194,7 @@ class Result:
 
     def to_data(self) -> dict:
         """`to_dict` plus the template and values of each structured text under "i18n" (stored form)."""
-        return with_structure(self.to_dict())
+        return with_structure({**self.to_dict(), "message": self.message, "hint": self.hint})
 
     @classmethod
     def from_dict(cls, d: Mapping) -> Result:

@@ -61,13 +61,14 @@ def to_junit(report: Report) -> str:
         )
         for r in results:
             case = ET.SubElement(suite, "testcase", classname=step, name=r.id, time=f"{r.duration_ms / 1000:.3f}")
-            text = f"{r.message}\nhint: {r.hint}" if r.hint else r.message
+            message = str(r.message)  # reports are English
+            text = f"{message}\nhint: {r.hint}" if r.hint else message
             if r.status == "fail":
-                ET.SubElement(case, "failure", message=r.message, type="fail").text = text
+                ET.SubElement(case, "failure", message=message, type="fail").text = text
             elif r.status == "error":
-                ET.SubElement(case, "error", message=r.message, type="error").text = text
+                ET.SubElement(case, "error", message=message, type="error").text = text
             elif r.status == "skip":
-                ET.SubElement(case, "skipped", message=r.message)
+                ET.SubElement(case, "skipped", message=message)
             elif r.status == "warn":
                 ET.SubElement(case, "system-out").text = f"WARN{' (ignored fail)' if r.ignored else ''}: {text}"
     ET.indent(suites)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 
@@ -33,29 +34,44 @@ class Translations(Protocol):
     def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
 
 
-class Msg(str):
-    """A message with its template and values; `str(m)` is the English text. A message about a count
-    (`nmsg`) also has its `plural` template and the count `n` that chooses between them."""
+@dataclass(frozen=True, eq=True, repr=False, init=False)
+class Msg:
+    """A message: its template (the catalog msgid), its values by name, and for a message about a count
+    (`nmsg`) the `plural` template and the count `n` that chooses between them. It is not a string:
+    `str(m)` is the English text, two messages are equal when template and values are, and the page
+    renders it in the reader's language (`render`)."""
 
     template: str
-    params: dict[str, Any]
-    code: str | None
+    params: Mapping[str, Any]
     plural: str | None
     n: int | None
 
-    def __new__(
-        cls,
+    def __init__(
+        self,
         template: str,
-        params: dict[str, Any] | None = None,
-        code: str | None = None,
+        params: Mapping[str, Any] | None = None,
         plural: str | None = None,
         n: int | None = None,
-    ) -> Msg:
-        params = {k: _plain(v) for k, v in (params or {}).items()}
-        english = plural if plural is not None and n != 1 else template
-        obj = super().__new__(cls, _fill(english, params, str))
-        obj.template, obj.params, obj.code, obj.plural, obj.n = template, params, code, plural, n
-        return obj
+    ) -> None:
+        values = {k: _plain(v) for k, v in (params or {}).items()}
+        for name, value in (("template", template), ("params", values), ("plural", plural), ("n", n)):
+            object.__setattr__(self, name, value)
+        _fill(self._english_template(), values, str)  # a template its values cannot fill fails here, at once
+
+    def _english_template(self) -> str:
+        return self.plural if self.plural is not None and self.n != 1 else self.template
+
+    def __str__(self) -> str:
+        return _fill(self._english_template(), dict(self.params), str)
+
+    def __repr__(self) -> str:
+        return f"Msg({str(self)!r})"
+
+    def __bool__(self) -> bool:
+        return bool(str(self))
+
+    def __hash__(self) -> int:
+        return hash((self.template, tuple(sorted((k, repr(v)) for k, v in self.params.items())), self.plural, self.n))
 
     def render(self, tr: Translations) -> str:
         """This message in the language of `tr` (English when the catalog has no entry); a count
@@ -64,11 +80,11 @@ class Msg(str):
             translated = tr.ngettext(self.template, self.plural, self.n if self.n is not None else 0)
         else:
             translated = tr.gettext(self.template) if self.template.strip() else self.template
+        params = dict(self.params)
         try:
-            return _fill(translated, self.params, lambda v: _render(v, tr))
+            return _fill(translated, params, lambda v: _render(v, tr))
         except (KeyError, ValueError, TypeError):  # a broken translation never hides the message
-            english = self.plural if self.plural is not None and self.n != 1 else self.template
-            return _fill(english, self.params, lambda v: _render(v, tr))
+            return _fill(self._english_template(), params, lambda v: _render(v, tr))
 
     def map_values(self, fn: Callable[[Any], Any]) -> Msg:
         """The same message with `fn` (a text → text function: scrubbing secrets) applied to its template
@@ -78,35 +94,41 @@ class Msg(str):
         try:
             params = {k: _map(v, fn) for k, v in self.params.items()}
             plural = None if self.plural is None else _map(self.plural, fn)
-            mapped = Msg(_map(self.template, fn), params, self.code, plural, self.n)
+            mapped: Msg | None = Msg(_map(self.template, fn), params, plural, self.n)
         except (KeyError, ValueError, TypeError):
             mapped = None
         return mapped if mapped is not None and str(mapped) == whole else Msg(whole)
 
     def to_data(self) -> dict:
         d: dict[str, Any] = {"t": self.template, "p": {k: to_data(v) for k, v in self.params.items()}}
-        if self.code:
-            d["c"] = self.code
         if self.plural is not None:
             d["pl"], d["n"] = self.plural, self.n
         return d
 
     def __reduce__(self):
-        return (Msg, (self.template, self.params, self.code, self.plural, self.n))
+        return (Msg, (self.template, dict(self.params), self.plural, self.n))
 
 
-class MsgList(str):
+@dataclass(frozen=True, eq=True, repr=False, init=False)
+class MsgList:
     """Several messages joined with "; " (e.g. one per node); each item is rendered on its own (a plain
     text item is a fixed text, looked up whole: put values in a message's params, never in a list)."""
 
-    items: list[Any]
+    items: tuple[Any, ...]
     sep: str
 
-    def __new__(cls, items: Iterable[Any], sep: str = "; ") -> MsgList:
-        items = list(items)
-        obj = super().__new__(cls, sep.join(str(i) for i in items))
-        obj.items, obj.sep = items, sep
-        return obj
+    def __init__(self, items: Iterable[Any], sep: str = "; ") -> None:
+        object.__setattr__(self, "items", tuple(items))
+        object.__setattr__(self, "sep", sep)
+
+    def __str__(self) -> str:
+        return self.sep.join(str(i) for i in self.items)
+
+    def __repr__(self) -> str:
+        return f"MsgList({str(self)!r})"
+
+    def __bool__(self) -> bool:
+        return bool(str(self))
 
     def render(self, tr: Translations) -> str:
         return self.sep.join(_render(i, tr, whole=True) for i in self.items)
@@ -121,18 +143,24 @@ class MsgList(str):
         return {"list": [to_data(i) for i in self.items], "sep": self.sep}
 
     def __reduce__(self):
-        return (MsgList, (self.items, self.sep))
+        return (MsgList, (list(self.items), self.sep))
 
 
-def msg(template: str, /, code: str | None = None, **params: Any) -> Msg:
-    """A message: `template` uses `%(name)s` fields (the catalog msgid); `params` fill them."""
-    return Msg(template, params, code)
+Text = str | Msg | MsgList  # what a message field holds: a fixed text, a message, or a list of them
 
 
-def nmsg(singular: str, plural: str, n: int, /, code: str | None = None, **params: Any) -> Msg:
+def msg(template: str, /, **params: Any) -> Msg:
+    """A message: `template` uses `%(name)s` fields (the catalog msgid); `params` fill them (a template
+    with fields and no values is refused: it would show its fields as they are)."""
+    if not params and _FIELD.search(template):
+        raise KeyError(f"msg({template!r}) has fields but no values")
+    return Msg(template, params)
+
+
+def nmsg(singular: str, plural: str, n: int, /, **params: Any) -> Msg:
     """A message about a count: `singular` when `n` is one, else `plural` in English, and the form the
     reader's language chooses for `n` (ngettext); `n` also fills `%(n)s` unless `params` names it."""
-    return Msg(singular, {"n": n, **params}, code, plural, n)
+    return Msg(singular, {"n": n, **params}, plural, n)
 
 
 def N_(text: str, /) -> str:
@@ -179,6 +207,20 @@ def message_of(exc: BaseException) -> Any:
     return str(exc)
 
 
+def english(value: Any) -> Any:
+    """`value` with every message in it as its English text (lists, tuples and dicts through): what a
+    report, a JSON answer or a log line shows."""
+    if isinstance(value, (Msg, MsgList)):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: english(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [english(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(english(v) for v in value)
+    return value
+
+
 def to_data(value: Any) -> Any:
     """JSON-ready form of a message, a message list or a plain value."""
     if isinstance(value, (Msg, MsgList)):
@@ -190,7 +232,7 @@ def from_data(data: Any) -> Any:
     """The inverse of `to_data`."""
     if isinstance(data, dict) and "t" in data:
         params = {k: from_data(v) for k, v in (data.get("p") or {}).items()}
-        return Msg(data["t"], params, data.get("c"), data.get("pl"), data.get("n"))
+        return Msg(data["t"], params, data.get("pl"), data.get("n"))
     if isinstance(data, dict) and "list" in data:
         return MsgList([from_data(i) for i in data["list"]], data.get("sep", "; "))
     return data
@@ -204,6 +246,8 @@ def with_structure(record: Mapping[str, Any], fields: Iterable[str] = ("message"
     values of each of its `fields` that is a message: what is stored."""
     out = dict(record)
     structured = {k: to_data(out[k]) for k in fields if isinstance(out.get(k), (Msg, MsgList))}
+    for k in structured:
+        out[k] = str(out[k])  # the English text beside its structure
     if structured:
         out[STRUCTURED] = structured
     return out
@@ -239,6 +283,7 @@ def _fill(template: str, params: dict[str, Any], show: Callable[[Any], str]) -> 
 
 
 _FORMAT_FIELD = re.compile(r"\{(\w+)(?::([^}\s]*))?\}")
+_FIELD = re.compile(r"%\(\w+\)")
 
 
 def _plain(value: Any) -> Any:

@@ -13,7 +13,7 @@ import json
 from datetime import datetime
 
 from app.answers import Answers, AnswersError
-from app.i18n.message import N_, as_msg, msg
+from app.i18n.message import N_, Text, as_msg, msg
 from app.probe import node as node_probe
 from app.probe.node import HARDWARE_KEYS, KIND, ROLES, SCHEMA, TLS_STATES
 
@@ -71,7 +71,7 @@ def published_ports(answers: Answers) -> list[int]:
 
 
 # --- reading reports back ------------------------------------------------------------------------
-def _reach_ok(doc: dict, key: str, errors: list[str]) -> None:
+def _reach_ok(doc: dict, key: str, errors: list[Text]) -> None:
     item = doc.get(key)
     if not isinstance(item, dict) or not isinstance(item.get("ok"), bool) or "target" not in item:
         errors.append(msg("reach.%(key)s: an object with target, ok (true/false) and error", key=key))
@@ -95,7 +95,7 @@ def validate_report(doc, profile: str) -> dict:
     """Check a parsed node report's shape and profile; raise AnswersError listing what is wrong."""
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise AnswersError([N_("not a node report (kind must be node-report)")])
-    errors: list[str] = []
+    errors: list[Text] = []
     if doc.get("schema") != SCHEMA:
         errors.append(msg("schema: must be %(SCHEMA)s", SCHEMA=SCHEMA))
     if doc.get("profile") != profile:

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.answers import AppNodes, DatabaseNode, format_errors
-from app.i18n.message import N_, MsgList, msg
+from app.i18n.message import N_, MsgList, Text, msg
 from app.probe.host import KEYS
 
 TOKEN_TTL = timedelta(minutes=30)
@@ -75,7 +75,7 @@ def expires_at(now: datetime | None = None, ttl: timedelta = TOKEN_TTL) -> datet
 
 def token_problem(
     *, expires_at: datetime, used_at: datetime | None, role: str, upload_role: str, now: datetime | None = None
-) -> str | None:
+) -> Text | None:
     """Why a stored token cannot accept this upload (a message for the client), or None if it can.
     Naive datetimes are taken as UTC (SQLite returns them naive)."""
     now = _utc(now or datetime.now(UTC))

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import logging
 
-from app.i18n.message import N_, msg
+from app.i18n.message import N_, Text, msg
 
 log = logging.getLogger("wbsetup")
 
 
-async def _send_text(send, status: int, text: str) -> None:
-    body = text.encode("utf-8")
+async def _send_text(send, status: int, text: Text) -> None:
+    body = str(text).encode("utf-8")
     await send(
         {
             "type": "http.response.start",

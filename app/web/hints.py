@@ -36,7 +36,7 @@ def for_page(hint: Any) -> Any:
     """`hint` with every CLI wording replaced by the page's (nested messages and lists too)."""
     if isinstance(hint, Msg):
         params = {k: for_page(v) for k, v in hint.params.items()}
-        return Msg(PAGE_HINTS.get(hint.template, hint.template), params, hint.code)
+        return Msg(PAGE_HINTS.get(hint.template, hint.template), params, hint.plural, hint.n)
     if isinstance(hint, MsgList):
         return MsgList([for_page(i) for i in hint.items], hint.sep)
     if isinstance(hint, str) and hint in PAGE_HINTS:

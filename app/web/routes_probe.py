@@ -102,8 +102,8 @@ def _store_upload(store: Store, body: bytes):
     return JSONResponse(
         {
             "ok": True,
-            "message": msg(
-                "received %(role)s facts from %(node)s for profile %(name)s", role=up.role, node=up.node, name=name
+            "message": str(  # the API speaks English (the CLI's probe prints it)
+                msg("received %(role)s facts from %(node)s for profile %(name)s", role=up.role, node=up.node, name=name)
             ),
         }
     )
@@ -186,11 +186,13 @@ async def node_upload(request: Request, store: StoreDep):
     return JSONResponse(
         {
             "ok": True,
-            "message": msg(
-                "stored the %(role)s node report of %(node)s for profile %(name)s",
-                role=report["role"],
-                node=report["node"],
-                name=name,
+            "message": str(  # the API speaks English (the node probe prints it)
+                msg(
+                    "stored the %(role)s node report of %(node)s for profile %(name)s",
+                    role=report["role"],
+                    node=report["node"],
+                    name=name,
+                )
             ),
         }
     )

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from app import i18n
 from app.answers import Answers, AnswersError, loads
 from app.artifacts.serialize import dump_yaml
-from app.i18n.message import N_, MsgList, msg
+from app.i18n.message import N_, MsgList, Text, msg
 from app.store import Conflict
 from app.web.auth import COOKIE
 from app.web.deps import PROFILE_NAME, Csrf, StoreDep, load_profile, redirect, render
@@ -77,7 +77,7 @@ def profiles(request: Request, store: StoreDep, error: str | None = None):
     return render(request, "profiles.html", {**_listing(request, store), "error": error})
 
 
-def _list_error(request: Request, store, message: str, status: int = 400):
+def _list_error(request: Request, store, message: Text, status: int = 400):
     return render(request, "profiles.html", {**_listing(request, store), "error": message}, status)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from app.answers import Answers
 from app.checks.engine import REGISTRY, STATUSES, Result, apply_ignore, checks_for, run_checks, step_inputs
-from app.i18n.message import with_messages
+from app.i18n.message import Text, with_messages
 from app.store import Store
 from app.store.models import utcnow
 from app.store.runs import RunRef
@@ -100,7 +100,7 @@ async def start(app, store: Store, answers: Answers, step: str, only: str | None
 @dataclass
 class Row:
     id: str
-    title: str
+    title: Text
     status: str  # a check status, or "pending" / "never"
     result: dict | None
     stale: bool = False

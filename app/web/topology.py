@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 from app.answers import Answers
 from app.checks.engine import worst
 from app.facts.node_report import node_ok
-from app.i18n.message import N_, msg, nmsg
+from app.i18n.message import N_, Text, msg, nmsg
 from app.web.templating import ICONS
 
 # box id → (label, check id prefixes that colour it)
@@ -55,7 +55,7 @@ def _status(prefixes, rows_by_step) -> str:
 SHOWN_NODES = 3  # nodes named in the box; more are summarised ("1000 nodes, all reachable: ✔ gpu-1 …")
 
 
-def _subtitle(box: str, answers: Answers, reports: list[dict], fleet=None) -> str:
+def _subtitle(box: str, answers: Answers, reports: list[dict], fleet=None) -> Text:
     a = answers
     if box == "nodes":
         if not reports:
@@ -89,7 +89,7 @@ def _subtitle(box: str, answers: Answers, reports: list[dict], fleet=None) -> st
         return a.deploy.registry or N_("public registries (needs the internet)")
     if box == "backups":
         return a.operations.backup_dir
-    return {
+    subtitles: dict[str, Text] = {
         "clients": N_("presigned URLs go straight to the store"),
         "ingress": msg("%(host)s · %(mode)s", host=a.host or msg("host not set"), mode=a.tls.mode),
         "app": f"{a.deploy.target} · {a.deploy.replicas} replica(s) · {a.deploy.image}:{a.deploy.version or '?'}",
@@ -104,7 +104,8 @@ def _subtitle(box: str, answers: Answers, reports: list[dict], fleet=None) -> st
             endpoint=a.object_store.endpoint or msg("not set"),
             bucket=a.object_store.bucket or "?",
         ),
-    }[box]
+    }
+    return subtitles[box]
 
 
 def _fit(text: str, width: int = 44) -> str:
@@ -123,7 +124,7 @@ def topology_svg(
     answers: Answers,
     rows_by_step: dict,
     reports: list[dict] | None = None,
-    tr: Callable[[str], str] = lambda text: text,
+    tr: Callable[[Text], str] = str,
     fleet=None,
 ) -> str:
     """The picture; `tr` puts its texts into the reader's language (app.i18n.message_translator: a message
