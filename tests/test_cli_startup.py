@@ -94,6 +94,29 @@ def test_schema_loads_no_check_module():
     assert not _loaded(imported, (*HEAVY, "app.checks"))
 
 
+STEP_LOAD_PROBE = (
+    "import sys\n"
+    "import app.checks\n"
+    "from app.steps import STEPS\n"
+    "app.checks.load(STEPS)\n"
+    "print(' '.join(sorted(sys.modules)))\n"
+)
+
+
+def test_loading_every_steps_checks_imports_no_http_client():
+    """The check modules of every step load without httpx (nor the click, rich and pygments it pulls in
+    when they are installed): each check imports it where it makes a client, in its worker thread (or a
+    thread of the loop), after the engine has started every check; never with the step's modules, whose
+    import time the engine waits for before any check starts."""
+    done = subprocess.run(
+        [sys.executable, "-c", STEP_LOAD_PROBE], capture_output=True, text=True, timeout=120, cwd=ROOT, env=ENV
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = set(done.stdout.split())
+    assert {"app.checks.object_store", "app.checks.deploy_images", "app.checks.verify"} <= imported
+    assert not _loaded(imported, ("httpx", "click", "rich", "pygments", "boto3", "lightkube", "httpx2"))
+
+
 EXIT_PROBE = """
 import atexit, sys, threading
 from pathlib import Path
