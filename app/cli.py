@@ -133,15 +133,24 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-EXIT_WHEN_JUDGED = ("validate", "verify")  # end the process with the report (app/process_exit.py)
+# End the process as soon as the output is written (app/process_exit.py): `validate`/`verify` do not wait for
+# a blocking driver's worker thread; `history`/`diff` skip the interpreter's teardown of SQLAlchemy, SQLModel
+# and pydantic (0.15–0.3 s, a fifth of the command), their state store closed first.
+EXIT_WHEN_DONE = ("validate", "verify", "history", "diff")
+_opened_stores: list = []
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    code = _dispatch(args)
-    if argv is None and args.command in EXIT_WHEN_JUDGED:  # the process entry point, not a library call
+    try:
+        code = _dispatch(args)
+    finally:
+        opened, _opened_stores[:] = list(_opened_stores), []  # a library caller's stores are its own to drop
+    if argv is None and args.command in EXIT_WHEN_DONE:  # the process entry point, not a library call
         from app.process_exit import exit_now
 
+        for store in opened:
+            store.engine.dispose()  # the database's connections closed, as at a normal exit
         exit_now(code)
     return code
 
@@ -234,7 +243,9 @@ def _store():
     from app.settings import Settings
     from app.store import Store
 
-    return Store.open(Settings.from_env())
+    store = Store.open(Settings.from_env())
+    _opened_stores.append(store)
+    return store
 
 
 def cmd_import(args) -> int:

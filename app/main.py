@@ -7,7 +7,7 @@ import secrets
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -19,6 +19,7 @@ from app.store.crypto import KeyError_
 from app.web import auth as auth_mod
 from app.web.asgi_guards import BodyLimit, CatchAll
 from app.web.feeds import Feeds
+from app.web.guard import SessionGuard
 from app.web.health import Health
 from app.web.templating import make_templates
 
@@ -71,26 +72,7 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
 
     app.include_router(i18n.router)  # GET /lang/{code}: the EN / 한국어 switcher
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        a: auth_mod.Auth = request.app.state.auth
-        sid = a.session_id(request)
-        request.state.sid = sid
-        if sid is None and not auth_mod.is_public(request.url.path):
-            response: Response
-            if request.headers.get("hx-request") or "json" in request.headers.get("accept", ""):
-                response = PlainTextResponse("not logged in", status_code=401)
-            else:
-                response = RedirectResponse("/login", status_code=303)
-        else:
-            response = await call_next(request)
-            if sid is not None and not a.revoked(sid):  # sliding expiry; not after logout
-                a.set_cookie(response, a.refreshed(sid), request)
-        for k, v in auth_mod.SECURITY_HEADERS.items():
-            response.headers.setdefault(k, v)
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SessionGuard)  # login, session cookie, security headers (app/web/guard.py)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

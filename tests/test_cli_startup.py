@@ -94,6 +94,29 @@ def test_schema_loads_no_check_module():
     assert not _loaded(imported, (*HEAVY, "app.checks"))
 
 
+STEP_LOAD_PROBE = (
+    "import sys\n"
+    "import app.checks\n"
+    "from app.steps import STEPS\n"
+    "app.checks.load(STEPS)\n"
+    "print(' '.join(sorted(sys.modules)))\n"
+)
+
+
+def test_loading_every_steps_checks_imports_no_http_client():
+    """The check modules of every step load without httpx (nor the click, rich and pygments it pulls in
+    when they are installed): each check imports it where it makes a client, in its worker thread (or a
+    thread of the loop), after the engine has started every check; never with the step's modules, whose
+    import time the engine waits for before any check starts."""
+    done = subprocess.run(
+        [sys.executable, "-c", STEP_LOAD_PROBE], capture_output=True, text=True, timeout=120, cwd=ROOT, env=ENV
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = set(done.stdout.split())
+    assert {"app.checks.object_store", "app.checks.deploy_images", "app.checks.verify"} <= imported
+    assert not _loaded(imported, ("httpx", "click", "rich", "pygments", "boto3", "lightkube", "httpx2"))
+
+
 EXIT_PROBE = """
 import atexit, sys, threading
 from pathlib import Path
@@ -132,3 +155,25 @@ def test_library_callers_of_main_are_not_exited(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT, env=ENV)
     assert "RETURNED 1" in done.stdout, done.stdout + done.stderr
+
+
+def test_history_of_a_migrated_store_loads_no_alembic_and_closes_the_database(tmp_path):
+    """`wbsetup history` on a store already at the newest migration: Alembic (Mako, Pygments) stays
+    unloaded, the table is printed in full (the process ends with exit_now, after flushing), and the
+    SQLite connections are closed first (no -wal/-shm file left behind, as after a normal exit)."""
+    answers = tmp_path / "a.yaml"
+    answers.write_text("schema: 1\nprofile: acme\nhost: https://wandb.acme.internal\n")
+    env = {**ENV, "WBSETUP_DATA_DIR": str(tmp_path / "data")}
+    for _ in range(2):  # two revisions; the first import creates and migrates the store
+        done = subprocess.run(
+            [sys.executable, "-m", "app", "import", str(answers)], capture_output=True, text=True, cwd=ROOT, env=env
+        )
+        assert done.returncode == 0, done.stderr
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "history", "acme"], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [line.split()[0] for line in done.stdout.splitlines()] == ["REV", "1", "2"]
+    imported = set(done.stderr.rsplit("MODULES ", 1)[1].split())
+    assert "app.store" in imported and not _loaded(imported, ("alembic", "mako", "pygments"))
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["secret.key", "state.db"]

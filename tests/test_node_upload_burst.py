@@ -97,3 +97,18 @@ def test_one_transaction_spends_each_token_once_and_keeps_one_report_per_node(wi
     ((_, stored),) = store.node_reports(PROFILE)  # the same node twice: the later report replaced the first
     assert stored["hardware"]["cpu_cores"] == 64
     assert store.peek_probe_token(token_hash(t3))[0].used_at is None  # refused: not spent
+
+
+def test_no_request_passes_a_base_http_middleware_nor_a_thread_hop_for_the_store(wizard):
+    """Every layer around the routes is plain ASGI (a BaseHTTPMiddleware costs a task, memory streams and
+    several event-loop turns per request: 200 times over in a burst) and the store dependency runs on the
+    loop (a sync dependency would be a thread-pool hop per request)."""
+    import inspect
+
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+    from app.web.deps import get_store
+
+    layers = [m.cls for m in wizard.app.user_middleware]
+    assert layers and not [c for c in layers if isinstance(c, type) and issubclass(c, BaseHTTPMiddleware)]
+    assert inspect.iscoroutinefunction(get_store)

@@ -84,3 +84,63 @@ def test_wrong_key_is_a_clear_error(tmp_path):
 def test_key_file_is_private(tmp_path):
     Store.open(Settings(state_url=f"sqlite:///{tmp_path}/state.db", data_dir=tmp_path))
     assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_head_revision_read_from_the_files_is_alembics_head():
+    """app.store.db reads the newest revision id from migrations/versions as text (no Alembic import)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from app.resources import resource_dir
+    from app.store.db import head_revision
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resource_dir("migrations")))
+    assert head_revision() == ScriptDirectory.from_config(cfg).get_current_head()
+
+
+OPEN_AND_LIST = (
+    "import sys\n"
+    "from app.settings import Settings\n"
+    "from app.store import Store\n"
+    "store = Store.open(Settings(state_url=sys.argv[1], data_dir=sys.argv[2]))\n"
+    "print(len(store.list_revisions('acme')), 'alembic' in sys.modules, 'mako' in sys.modules)\n"
+)
+
+
+def test_a_store_at_the_newest_migration_opens_without_alembic(store, tmp_path):
+    """Reopening a migrated store (`wbsetup history`, `diff`, every CLI command) reads alembic_version with
+    plain SQL: Alembic (and Mako, Pygments) stay unloaded; the store works. On SQLite and on MariaDB."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    store.create_profile(loads(DOC))
+    url = store.engine.url.render_as_string(hide_password=False)
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", OPEN_AND_LIST, url, str(tmp_path)], capture_output=True, text=True, cwd=root, timeout=120,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["1", "False", "False"]
+
+
+def test_a_store_behind_the_newest_migration_is_migrated(tmp_path):
+    """A database at an older revision (here 0002) is still brought to the head by Alembic on open."""
+    from alembic import command
+    from alembic.config import Config
+
+    from app.resources import resource_dir
+    from app.store.db import head_revision, make_engine
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resource_dir("migrations")))
+    with make_engine(url).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+    store = Store.open(Settings(state_url=url, data_dir=tmp_path))
+    with store.engine.connect() as conn:
+        assert [r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")] == [head_revision()]
+    assert "revision" in inspect(store.engine).get_table_names()

@@ -16,11 +16,13 @@ import ipaddress
 import re
 import ssl
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
-import httpx
-
 from app.i18n.message import N_, Msg, msg
+
+if TYPE_CHECKING:  # imported where a client is made (in the check's worker thread): httpx costs ~0.1–0.4 s
+    import httpx
 
 ACCEPT = ", ".join(
     (
@@ -79,6 +81,8 @@ class Seen:
 
 
 def cause_of(exc: Exception) -> str:
+    import httpx
+
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
@@ -103,6 +107,8 @@ class RegistryProbe:
     """HEADs manifests, answering Basic and Bearer challenges with `username` / `password` (if given)."""
 
     def __init__(self, *, username: str | None, password: str | None, ca_pem: str | None, timeout: float):
+        import httpx
+
         self.credentials = (username, password or "") if username else None
         self.client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=ssl_context(ca_pem))
 
@@ -122,6 +128,8 @@ class RegistryProbe:
         return self.client.head(url, headers=headers)
 
     def head(self, image: str) -> Seen:
+        import httpx
+
         url = manifest_url(image)
         try:
             first = self._head(url)

@@ -13,16 +13,19 @@ import os
 import shutil
 import socket
 import ssl
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from app.answers import ObjectStore
 from app.facts.hosts import DEFAULT_PORT, split_host
 from app.i18n.message import Text, msg
 from app.secret import reveal
+
+if TYPE_CHECKING:
+    import httpx
 
 _LOCK = threading.RLock()
 
@@ -187,6 +190,9 @@ def http(store: ObjectStore, timeout: float) -> httpx.Client:
     """A plain HTTP client (no SDK) trusting what boto3 trusts, for presigned URLs and preflights.
     Outbound safety: it contacts only the URLs given (no redirects, no proxies from the environment)
     and refuses declared bodies over MAX_RESPONSE; use `read_bounded` for bodies it must read."""
+    import httpx  # here, not at module level: ~0.1–0.4 s (with click, rich, pygments when installed) that the
+    # step's module load would add before the engine starts any check; a check calls this in its worker thread
+
     verify = ssl_context(store) if target(store).https else True
     return httpx.Client(
         timeout=budget(timeout),
@@ -222,18 +228,25 @@ def error_code(exc: Exception) -> str | None:
     return None
 
 
+def _httpx_error(name: str) -> type[Exception]:
+    """httpx's exception class `name` once httpx is loaded (by `http`); before that no httpx exception can
+    exist, so nothing matches (_NotLoaded)."""
+    module = sys.modules.get("httpx")
+    return getattr(module, name) if module is not None else _NotLoaded
+
+
 def describe(exc: Exception, timeout: float) -> Text:
     """A one-line cause for a transport failure (no secrets: these never carry credentials)."""
-    if isinstance(exc, (ReadTimeoutError, httpx.ReadTimeout, socket.timeout, TimeoutError)):
+    if isinstance(exc, (ReadTimeoutError, _httpx_error("ReadTimeout"), socket.timeout, TimeoutError)):
         return msg(
             "the endpoint accepted the connection but sent no answer within %(budget)s s",
             budget=format(budget(timeout), "g"),
         )
-    if isinstance(exc, (ConnectTimeoutError, httpx.ConnectTimeout)):
+    if isinstance(exc, (ConnectTimeoutError, _httpx_error("ConnectTimeout"))):
         return msg("no TCP connection within %(budget)s s", budget=format(budget(timeout), "g"))
     if isinstance(exc, (SSLError, ssl.SSLError)) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
         return msg("TLS failed: %(error)s", error=_short(exc))
-    if isinstance(exc, (EndpointConnectionError, httpx.ConnectError, ConnectionError)):
+    if isinstance(exc, (EndpointConnectionError, _httpx_error("ConnectError"), ConnectionError)):
         return msg("cannot connect: %(short)s", short=_short(exc))
     if isinstance(exc, ClientError):
         code = error_code(exc)

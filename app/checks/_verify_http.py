@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import importlib
 import socket
 import ssl
 import time
 from dataclasses import dataclass
 from urllib.parse import quote, quote_plus
-
-import httpx
 
 from app.checks import _served
 from app.checks.engine import Context, Outcome, fail
@@ -103,6 +102,20 @@ def _ssl_context(ctx: Context) -> ssl.SSLContext:
     return context
 
 
+_httpx_imported = False
+
+
+async def _import_httpx() -> None:
+    """Import httpx (~0.1–0.4 s with the click, rich and pygments it loads when they are installed) in a
+    thread the first time, not with the step's modules nor on the event loop: either would hold back
+    every other check of the run (their start, timers and sockets). Checks that ask while the import runs
+    wait for it in threads of their own (the import lock), never on the loop."""
+    global _httpx_imported
+    if not _httpx_imported:
+        await asyncio.to_thread(importlib.import_module, "httpx")
+        _httpx_imported = True
+
+
 async def request(
     ctx: Context,
     method: str,
@@ -113,6 +126,9 @@ async def request(
     auth: tuple[str, str] | None = None,
 ) -> Answer:
     """One request to `host` + `path`, finished (or abandoned) within budget(ctx)."""
+    await _import_httpx()
+    import httpx
+
     limit = budget(ctx)
     timeout = httpx.Timeout(limit)
     assert ctx.answers.host is not None, 'every verify check that asks needs=["host"]'

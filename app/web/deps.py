@@ -17,7 +17,9 @@ from app.web.auth import require_csrf
 PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
+    # async: FastAPI runs a sync dependency in its thread pool, a thread hop per request (200 of them
+    # contending for the GIL with the event loop when a fleet uploads) to read one attribute.
     return request.app.state.store
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
@@ -29,6 +30,11 @@ def serve(host: str, port: int, settings: Settings | None = None) -> int:
             file=sys.stderr,
         )
     print(f"wbsetup: open http://{shown}:{port}/login?token={app.state.login_token}", flush=True)
+    # What start-up built (modules, the app, pydantic and SQLAlchemy structures: most of the heap) lives as
+    # long as the process: out of the collector's way, so a full collection scans only what requests made.
+    # Measured in a 200-upload burst: a full collection took 130 ms, every /healthz probe waiting meanwhile.
+    gc.collect()
+    gc.freeze()
     # access_log off: URLs carry the login token; uvicorn's access log would record it.
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
     return 0
