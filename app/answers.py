@@ -297,7 +297,7 @@ class Answers(Section):
 
         strict: an unset variable raises UnresolvedSecret naming every such field and variable at once;
         otherwise the secret is left absent (its checks then skip as "input missing"). `required`: only
-        these secret fields must resolve (app.steps.secrets_of: what the chosen steps read); any other
+        these secret fields must resolve (app.checks.engine.step_secrets: what the chosen steps read); any other
         unset reference is left absent.
         """
         doc = self.to_document(secrets="plain")

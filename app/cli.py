@@ -182,10 +182,10 @@ def _dispatch(args) -> int:
 def _load_resolved(path: str, steps=None):
     """The answers with the {env: …} references of `steps` resolved (all unset ones reported at once)."""
     from app import answers as answers_mod
-    from app.steps import secrets_of
+    from app.checks.engine import step_secrets
 
     answers = answers_mod.load(path)
-    return answers.resolved(os.environ, required=secrets_of(steps))
+    return answers.resolved(os.environ, required=step_secrets(steps))
 
 
 def cmd_validate(args) -> int:

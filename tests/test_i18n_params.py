@@ -5,8 +5,11 @@ database.connect's sentence) stays English in the Korean UI. Such words must be 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from pathlib import Path
+
+import pytest
 
 from app import i18n
 from app.i18n.message import msg
@@ -131,3 +134,32 @@ def test_a_count_message_takes_the_plural_form_of_each_language():
     assert i18n.message_translator("en")(one) == "1 node resolves db"
     back = from_data(to_data(many))
     assert (back.plural, back.n, str(back)) == (many.plural, 3, "3 nodes resolve db")
+
+
+def test_a_message_is_not_a_string():
+    """Msg is its template and values: equal when those are, never equal to its English text, hashable,
+    and only str() (or a report) turns it into text; a template with fields needs its values."""
+    import pickle
+
+    from app.i18n.message import Msg, MsgList, english, msg
+
+    a = msg("bucket %(bucket)s does not exist", bucket="wandb")
+    assert not isinstance(a, str) and str(a) == "bucket wandb does not exist"
+    assert a != "bucket wandb does not exist"  # == compares structure, not English text
+    assert (
+        a
+        == msg("bucket %(bucket)s does not exist", bucket="wandb")
+        != msg("bucket %(bucket)s does not exist", bucket="x")
+    )
+    assert len({a, msg("bucket %(bucket)s does not exist", bucket="wandb")}) == 1
+    assert pickle.loads(pickle.dumps(a)) == a
+    listed = MsgList([a, "plain"])
+    assert str(listed) == "bucket wandb does not exist; plain" and not isinstance(listed, str)
+    assert english({"k": [a, (listed,)]}) == {
+        "k": ["bucket wandb does not exist", ("bucket wandb does not exist; plain",)]
+    }
+    with pytest.raises(KeyError):
+        msg("bucket %(bucket)s does not exist")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.template = "changed"  # type: ignore[misc]
+    assert not Msg("") and Msg("x")

@@ -16,8 +16,10 @@ from app.web import runs
 PREVIOUS_STEP_INPUTS = {
     "hardware": ("requirements", "hardware"),
     "database": ("requirements", "database"),
-    "object_store": ("host", "object_store"),
-    "tls": ("host", "tls"),
+    # tls.expiry and object_store.clock_skew read the requirement set (expiry_warn_days, the clock_skew
+    # limits) and now declare it: their results go stale when it changes (the table missed that).
+    "object_store": ("host", "object_store", "requirements"),
+    "tls": ("host", "tls", "requirements"),
     "deploy": None,  # the artifacts read everything
     "verify": ("host", "tls", "deploy", "verify"),
     "upgrade": None,  # the running version and the live servers: the whole document (no entry before)

@@ -190,7 +190,7 @@ def _redis_shape(value: str) -> Msg | None:
     return None
 
 
-@check("deploy.replicas", N_("Replicas and sessions"))
+@check("deploy.replicas", N_("Replicas and sessions"), reads=["deploy.redis_url"])
 def replicas(ctx: Context) -> Outcome:
     d = ctx.answers.deploy
     raw = d.redis_url

@@ -46,7 +46,7 @@ def cluster_check(id: str, title: str):
             except Exception as exc:  # noqa: BLE001 — every failure becomes a result naming its cause
                 return k.failure(exc, ctx)
 
-        check(id, title, depends=[CONNECT])(run)
+        check(id, title, depends=[CONNECT], reads=["deploy.kubeconfig"])(run)
         return fn
 
     return register
@@ -61,7 +61,7 @@ def _access_review(verb: str, resource: str, group: str = "", namespace: str | N
     return SelfSubjectAccessReview(spec=SelfSubjectAccessReviewSpec(resourceAttributes=attrs))
 
 
-@check(CONNECT, N_("Cluster: API server connection"))
+@check(CONNECT, N_("Cluster: API server connection"), reads=["deploy.kubeconfig"])
 async def connect(ctx: Context) -> Outcome:
     """GET /version (the server answers), then a SelfSubjectAccessReview (the credentials are
     accepted: anonymous requests get 403 there, bad ones 401 everywhere)."""

@@ -48,7 +48,12 @@ def _collect(ctx: Context, pairs: list[tuple[str, str]]) -> dict[str, Seen] | st
     return seen
 
 
-@check("deploy.images", N_("Images in the private registry"), needs=["deploy.registry"])
+@check(
+    "deploy.images",
+    N_("Images in the private registry"),
+    needs=["deploy.registry"],
+    reads=["deploy.registry_password"],
+)
 def images(ctx: Context) -> Outcome:
     from app.artifacts.redact import mask
 

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
-from app.answers import DEFAULT_STEPS, STEPS, Answers, get_path
+from app.answers import DEFAULT_STEPS, SECRET_PLACEHOLDERS, STEPS, Answers, get_path
 from app.i18n.message import N_, Msg, MsgList, Text, as_msg, english, msg, with_messages, with_structure
 
 STATUSES = ("pass", "warn", "fail", "skip", "error")
@@ -97,21 +97,30 @@ class Check:
         the sections its `needs` name, and what it declares in `reads`."""
         if EVERYTHING in self.reads:
             return None
-        return frozenset((self.step, *(p.split(".", 1)[0] for p in self.needs), *self.reads))
+        return frozenset((self.step, *(p.split(".", 1)[0] for p in (*self.needs, *self.reads))))
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """The secret fields this check reads: those among its `needs` and the fields its `reads` name
+        (a section in `reads` is not a reason to resolve every secret in it)."""
+        return frozenset(p for p in (*self.needs, *self.reads) if p in SECRET_FIELDS)
 
 
 EVERYTHING = "*"  # reads=[EVERYTHING]: the check reads the whole answers document (e.g. rendered artifacts)
+SECRET_FIELDS = frozenset(SECRET_PLACEHOLDERS)  # dotted paths of the secret answers
 ANSWER_KEYS = frozenset(f.alias or name for name, f in Answers.model_fields.items())
 REGISTRY: dict[str, Check] = {}
 
 
 def check(id: str, title: Text, *, depends: Iterable[str] = (), needs: Iterable[str] = (), reads: Iterable[str] = ()):
-    """Register `fn` as check `id` (decorator). `reads`: the top-level answers keys the check reads
-    beyond its own step's section and its `needs` (a result is stale when one of them changed)."""
+    """Register `fn` as check `id` (decorator). `needs`: dotted answers paths that must be set (else the
+    check skips). `reads`: what else it reads — top-level answers keys (a result is stale when one of
+    them changed) or single fields such as an optional secret (`deploy.redis_url`): the secrets a step
+    needs resolved (`step_secrets`) come from these declarations."""
     step = id.split(".", 1)[0]
     if step not in STEPS:
         raise ValueError(f"check id {id!r} must start with a step: {STEPS}")
-    unknown = [k for k in (*reads, *(p.split(".", 1)[0] for p in needs)) if k != EVERYTHING and k not in ANSWER_KEYS]
+    unknown = [k for k in (p.split(".", 1)[0] for p in (*reads, *needs)) if k != EVERYTHING and k not in ANSWER_KEYS]
     if unknown:
         raise ValueError(f"check id {id!r} reads unknown answers keys {unknown!r}")
 
@@ -133,6 +142,12 @@ def step_inputs(step: str) -> tuple[str, ...] | None:
             return None
         keys |= inputs
     return tuple(sorted(keys))
+
+
+def step_secrets(steps: Iterable[str] | None = None) -> set[str]:
+    """The secret fields the checks of `steps` read (by default the pre-install steps), from their
+    declarations: `validate --step S` resolves only these {env: …} references."""
+    return {path for c in checks_for(steps) for path in c.secrets}
 
 
 def checks_for(steps: Iterable[str] | None = None) -> list[Check]:

@@ -100,7 +100,13 @@ def cors(ctx: Context) -> Outcome:
     return r.judge_cors(store, origin, answers, xml)
 
 
-@check("object_store.clock_skew", N_("S3 clock skew"), depends=[ENDPOINT, TLS], needs=["object_store.endpoint"])
+@check(
+    "object_store.clock_skew",
+    N_("S3 clock skew"),
+    depends=[ENDPOINT, TLS],
+    needs=["object_store.endpoint"],
+    reads=["requirements"],  # the clock_skew limits
+)
 def clock_skew(ctx: Context) -> Outcome:
     store = ctx.answers.object_store
     try:

@@ -175,7 +175,7 @@ def certificate(ctx: Context) -> Outcome:
     )
 
 
-@check("tls.key_match", N_("Private key matches the certificate"))
+@check("tls.key_match", N_("Private key matches the certificate"), reads=["tls.key_pem"])
 def key_match(ctx: Context) -> Outcome:
     chain = _provided(ctx)
     if isinstance(chain, Outcome):
@@ -246,7 +246,7 @@ def hostname(ctx: Context) -> Outcome:
     )
 
 
-@check("tls.expiry", N_("Certificate validity dates"))
+@check("tls.expiry", N_("Certificate validity dates"), reads=["requirements"])  # expiry_warn_days
 def expiry(ctx: Context) -> Outcome:
     chain = _provided(ctx)
     if isinstance(chain, Outcome):

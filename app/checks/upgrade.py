@@ -83,7 +83,9 @@ async def _from_api(ctx: Context) -> Outcome:
     return passed(msg("W&B %(running)s runs now", running=running), observed=running)
 
 
-@check(RUNNING, N_("Running W&B version"), reads=[EVERYTHING])  # the cluster, the API and every live server
+@check(
+    RUNNING, N_("Running W&B version"), reads=[EVERYTHING, "deploy.kubeconfig", "verify.api_key"]
+)  # the cluster, the API and every live server
 async def running(ctx: Context) -> Outcome:
     d = ctx.answers.deploy
     outcome = None
@@ -134,7 +136,11 @@ async def direction(ctx: Context) -> Outcome:
     )
 
 
-@check(REQUIREMENTS, N_("Target version's requirements on the live servers"))
+@check(
+    REQUIREMENTS,
+    N_("Target version's requirements on the live servers"),
+    reads=["deploy.kubeconfig", "database.password"],
+)
 async def requirements(ctx: Context) -> Outcome:
     from app.checks.engine import run_checks
 

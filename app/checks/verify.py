@@ -155,6 +155,6 @@ async def version(ctx: Context) -> Outcome:
 
 
 # --- Kubernetes: the pods ------------------------------------------------------------------------------
-@check("verify.rollout", N_("W&B pods running"), reads=["deploy"])
+@check("verify.rollout", N_("W&B pods running"), reads=["deploy", "deploy.kubeconfig"])
 async def rollout(ctx: Context) -> Outcome:
     return await _rollout.rollout(ctx)
