@@ -8,65 +8,19 @@ Every section forbids unknown keys; every key but `schema` and `profile` is opti
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from app.answer_errors import AnswersError, format_errors
+from app.answer_patterns import BACKUP_DIR_CHECK, CHART_REPO_CHECK, HOSTNAME, PEM, REGISTRY, REGISTRY_USER
 from app.facts.quantity import QUANTITY  # the Kubernetes quantity grammar (re-exported)
-from app.i18n.message import N_, Msg, Text, as_msg, message_of, msg
+from app.i18n.message import N_, msg
 from app.secret import EnvRef, Secret, UnresolvedSecret
 from app.steps import DEFAULT_STEPS, STEPS
-from app.suggest import suggest  # re-exported: app.answers.STEPS
-
-HOSTNAME = r"^[A-Za-z0-9_]([A-Za-z0-9_.:-]{0,251}[A-Za-z0-9_\]])?$|^\[[0-9A-Fa-f:.]+\]$"
-REGISTRY = r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9._-]{1,128}){0,8}$"
-# A Docker registry user name: printable ASCII without `:` (docker's `auth` is base64 of user:password).
-REGISTRY_USER = r"^[\x20-\x39\x3b-\x7e]{1,255}$"
-PEM = dict(json_schema_extra={"widget": "pem"}, max_length=65536)
-# Unicode White_Space: what `\s` means to pydantic-core's Rust regex engine (Python's `\s` adds U+001C–U+001F).
-_WHITE_SPACE = "\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-CHART_REPO = r"^(https?|oci)://[^\s]{1,2040}$"
-BACKUP_DIR = r"^/[^\x00-\x1f]{0,1023}$"
-
-
-class PythonPattern:
-    """`Field(pattern=…)` for a pattern whose counted repetition of a large Unicode class costs pydantic-core's
-    Rust engine tens of milliseconds to compile at every start (CHART_REPO: ~50 ms, BACKUP_DIR: ~8 ms; every
-    other pattern here < 1 ms): the same check with Python's `re`, compiled in microseconds. `python` is
-    `pattern` as a Python full match (same strings accepted: tests/test_answers.py compares every code point);
-    the error (type, context, message) and the JSON Schema are those of `Field(pattern=pattern)`."""
-
-    def __init__(self, pattern: str, python: str):
-        self.pattern, self._python = pattern, re.compile(python)
-
-    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
-        from pydantic_core import core_schema
-
-        return core_schema.no_info_after_validator_function(self._check, handler(source))
-
-    def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> Any:
-        out = handler(schema)
-        out["pattern"] = self.pattern
-        return out
-
-    def _check(self, value: str) -> str:
-        from pydantic_core import PydanticCustomError
-
-        if self._python.fullmatch(value) is None:
-            try:  # the Rust engine reads UTF-8: a lone surrogate is not a string to it
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise PydanticCustomError(
-                    "string_unicode", "Input should be a valid string, unable to parse raw data as a unicode string"
-                ) from None
-            raise PydanticCustomError(
-                "string_pattern_mismatch", "String should match pattern '{pattern}'", {"pattern": self.pattern}
-            )
-        return value
 
 
 class Section(BaseModel):
@@ -216,16 +170,16 @@ class Deploy(Section):
     registry_ca_pem: str | None = _field(
         N_("Registry CA certificate (PEM)"), N_("Private CA of the registry's HTTPS certificate"), **PEM
     )
-    chart_repo: (
-        Annotated[str, PythonPattern(CHART_REPO, rf"(?:https?|oci)://[^{_WHITE_SPACE}\ud800-\udfff]{{1,2040}}")] | None
-    ) = _field(N_("Chart repository"), N_("helm-operator, air-gapped: internal Helm repository holding operator-wandb"))
+    chart_repo: Annotated[str, CHART_REPO_CHECK] | None = _field(
+        N_("Chart repository"), N_("helm-operator, air-gapped: internal Helm repository holding operator-wandb")
+    )
     chart_version: Annotated[str, Field(pattern=r"^v?[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$")] | None = _field(
         N_("Chart version"), N_("helm-operator: operator-wandb chart version to pin, e.g. 0.43.8")
     )
 
 
 class Operations(Section):
-    backup_dir: Annotated[str, PythonPattern(BACKUP_DIR, r"/[^\x00-\x1f\ud800-\udfff]{0,1023}")] = _field(
+    backup_dir: Annotated[str, BACKUP_DIR_CHECK] = _field(
         N_("Backup directory"),
         N_("Where the daily MySQL dumps are written (an absolute path)"),
         default="/var/backups/wandb-mysql",
@@ -381,115 +335,13 @@ def set_doc_path(doc: dict, path: str, value: Any) -> None:
         doc[last] = value
 
 
-class AnswersError(ValueError):
-    """An invalid answers document; `errors` are "path: message" lines."""
-
-    def __init__(self, errors: Sequence[Text]):
-        super().__init__("\n".join(str(e) for e in errors))
-        self.errors = list(errors)
-
-
-# What each field pattern allows, in words: a validation error names it instead of the regular expression.
-ALLOWED = {
-    r"^[A-Za-z0-9_-]{1,32}$": N_("letters, digits, _ and - (1–32 characters), e.g. x86_64"),
-    HOSTNAME: N_("a host name or IP address, e.g. mysql.acme.internal, 10.0.0.5 or [fd00::5]"),
-    r"^[A-Za-z0-9_]{1,64}$": N_("letters, digits and _ (1–64 characters), e.g. wandb_local"),
-    r"^[\x20-\x7e]{1,32}$": N_("1–32 printable ASCII characters"),
-    r"^[\x20-\x7e]{1,256}$": N_("1–256 printable ASCII characters"),
-    r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$": N_(
-        "3–63 lower-case letters, digits, . and -, starting and ending with a letter or digit, e.g. wandb-files"
-    ),
-    r"^[A-Za-z0-9_-]{1,64}$": N_("letters, digits, _ and - (1–64 characters), e.g. us-east-1"),
-    r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$": N_(
-        "lower-case letters, digits, . and - (a Kubernetes object name), e.g. nginx"
-    ),
-    r"^[a-z0-9][a-z0-9._/:-]{0,254}$": N_("an image name such as wandb/local or registry.acme.internal/wandb/local"),
-    r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$": N_("a release tag such as 0.70.0"),
-    r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$": N_("lower-case letters, digits and - (at most 63 characters), e.g. wandb"),
-    REGISTRY_USER: N_("1–255 printable ASCII characters without :"),
-    REGISTRY: N_("a registry host with an optional port and path, e.g. registry.acme.internal:5000/mirror"),
-    CHART_REPO: N_("an http(s):// or oci:// URL, e.g. https://charts.acme.internal/wandb"),
-    r"^v?[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$": N_("a chart version such as 0.43.8"),
-    BACKUP_DIR: N_("an absolute path such as /var/backups/wandb-mysql"),
-    QUANTITY: N_("a Kubernetes quantity such as 2, 500m, 4Gi or 512Mi"),
-    r"^[a-z0-9][a-z0-9-]{0,62}$": N_("lower-case letters, digits and - (at most 63 characters), e.g. acme-prod"),
-}
-
-
-def error_message(err: Mapping[str, Any]) -> Text:
-    """One validation error in words an operator can act on: what is allowed, not pydantic's wording."""
-    kind, ctx = err["type"], err.get("ctx") or {}
-    if kind == "extra_forbidden":
-        close = suggest(str(err["loc"][-1]), allowed_keys(err["loc"][:-1])) if err.get("loc") else None
-        return msg("unknown key; did you mean %(key)s?", key=f"`{close}`") if close else N_("unknown key")
-    if kind == "missing":
-        return N_("required key is missing")
-    if kind == "string_pattern_mismatch":
-        allowed = ALLOWED.get(str(ctx.get("pattern")))
-        return msg("not allowed here; use %(allowed)s", allowed=allowed) if allowed else err["msg"]
-    if kind in ("int_parsing", "int_from_float", "int_type"):
-        return N_("must be a whole number")
-    if kind in ("float_parsing", "float_type"):
-        return N_("must be a number")
-    if kind in ("bool_parsing", "bool_type"):
-        return N_("must be true or false")
-    if kind == "greater_than_equal":
-        return msg("must be at least %(ge)s", ge=format(ctx["ge"], "g"))
-    if kind == "greater_than":
-        return msg("must be greater than %(gt)s", gt=format(ctx["gt"], "g"))
-    if kind == "less_than_equal":
-        return msg("must be at most %(le)s", le=format(ctx["le"], "g"))
-    if kind == "string_too_long":
-        return msg("too long: at most %(max_length)s characters", max_length=ctx["max_length"])
-    if kind in ("literal_error", "enum"):
-        return msg("must be one of %(expected)s", expected=ctx["expected"])
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return N_("must be a mapping of keys to values")
-    if kind == "string_type":
-        return N_("must be text")
-    if isinstance(ctx.get("error"), Exception):  # a validator's ValueError: the message it was raised with
-        return message_of(ctx["error"])
-    return err["msg"].removeprefix("Value error, ")
-
-
-def allowed_keys(loc: Sequence[Any]) -> list[str]:
-    """The keys the section at `loc` (a validation error's location) allows, as the answers file spells them."""
-    model: type[BaseModel] = Answers
-    for part in loc:
-        info = model.model_fields.get(str(part))
-        if info is None:
-            info = next((f for f in model.model_fields.values() if f.alias == part), None)
-        sub = info.annotation if info is not None else None
-        if not (isinstance(sub, type) and issubclass(sub, BaseModel)):
-            return []
-        model = sub
-    return [f.alias or name for name, f in model.model_fields.items()]
-
-
-def format_errors(exc: ValidationError) -> list[Msg]:
-    """One "path: problem" message per error (params `path` and `problem`)."""
-    lines = []
-    for err in exc.errors(include_url=False):
-        path = ".".join(str(p) for p in err["loc"]) or "(document)"
-        lines.append(msg("%(path)s: %(problem)s", path=path, problem=as_msg(error_message(err))))
-    return lines
-
-
-def field_errors(exc: ValidationError) -> dict[str, Any]:
-    """{dotted path: message} for forms."""
-    out: dict[str, str] = {}
-    for line in format_errors(exc):
-        out.setdefault(line.params["path"], line.params["problem"])
-    return out
-
-
 def parse_document(doc: Any) -> Answers:
     if not isinstance(doc, dict):
         raise AnswersError([N_("(document): the answers file must be a mapping of keys to values")])
     try:
         return Answers.model_validate(doc)
     except ValidationError as exc:
-        raise AnswersError(format_errors(exc)) from None
+        raise AnswersError(format_errors(exc, Answers)) from None
 
 
 def loads(text: str) -> Answers:
@@ -535,7 +387,5 @@ __all__ = [
     "load",
     "parse_document",
     "json_schema",
-    "format_errors",
-    "field_errors",
     "get_path",
 ]

@@ -11,7 +11,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.answers import error_message
+from app.answer_errors import error_message
 from app.resources import resource_dir
 from app.settings import Settings
 from app.store import Store

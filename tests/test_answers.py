@@ -44,10 +44,10 @@ def _rust_and_ours(pattern: str, field: str, section: str):
     ],
 )
 def test_python_checked_patterns_accept_what_the_rust_engine_accepts(pattern, field, section, prefix, longest):
-    """chart_repo and backup_dir are checked with Python's re (start-up cost, app/answers.py PythonPattern):
+    """chart_repo and backup_dir are checked with Python's re (start-up cost, app/answer_patterns.py PythonPattern):
     same verdict, error type, context and message as pydantic's Rust-engine pattern for every code point up
     to U+3100 (every White_Space character is below it), the surrogates, samples above, the length limits."""
-    from app.answers import ALLOWED, BACKUP_DIR, CHART_REPO
+    from app.answer_patterns import ALLOWED, BACKUP_DIR, CHART_REPO
 
     assert pattern in (CHART_REPO, BACKUP_DIR) and pattern in ALLOWED
     rust, ours = _rust_and_ours(pattern, field, section)

@@ -25,7 +25,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.answers import AppNodes, DatabaseNode, format_errors
+from app.answer_errors import format_errors
+from app.answers import AppNodes, DatabaseNode
 from app.i18n.message import N_, MsgList, Text, msg
 from app.probe.host import KEYS
 
@@ -184,7 +185,7 @@ def _validate_ranges(role: str, facts: dict) -> dict[str, Any]:
             raise UploadError(
                 MsgList(
                     msg("%(path)s: %(problem)s", path="facts." + line.params["path"], problem=line.params["problem"])
-                    for line in format_errors(exc)
+                    for line in format_errors(exc, model)
                 )
             ) from None
         out.update({k: getattr(section, k) for k in values})
