@@ -1,4 +1,5 @@
-"""Set Korean translations in the catalog from a JSON file {msgid: msgstr} (clears `fuzzy`).
+"""Set Korean translations in the catalog from a JSON file {msgid: msgstr} (clears `fuzzy`); for a plural
+message (nmsg) the msgid is the singular and msgstr a list of the forms (Korean has one).
 
 Usage: python scripts/po_set.py translations.json   — the way helpers and maintainers add entries
 without hand-editing the .po (it is rewritten in `pybabel update --no-wrap` form).
@@ -25,7 +26,7 @@ def main(path: str) -> int:
         if m is None:
             missing.append(msgid)
             continue
-        m.string = msgstr
+        m.string = tuple(msgstr) if isinstance(msgstr, list) else msgstr  # a list: the plural forms
         m.flags.discard("fuzzy")
     with PO.open("wb") as fh:
         write_po(fh, cat, width=0, omit_header=False, sort_output=False, ignore_obsolete=True)

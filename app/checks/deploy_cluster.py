@@ -14,6 +14,7 @@ import functools
 from collections.abc import Callable
 
 from app.checks import _kube as k, kubeconfig as kc
+from app.checks._cluster_rules import unfit_node
 from app.checks.engine import Context, Outcome, check, fail, passed, skip, warn
 from app.facts.quantity import parse_quantity
 from app.i18n.message import N_, MsgList, Text, as_msg, msg, msg_format, nmsg
@@ -120,32 +121,6 @@ async def version(ctx: Context, client) -> Outcome:
 
 
 # --- nodes --------------------------------------------------------------------------------------
-def _unfit(node, cpu, memory) -> tuple[str, Text | None]:
-    """(architecture, why the node cannot run one replica or None)."""
-    labels = node.metadata.labels or {}
-    status = node.status
-    arch = labels.get("kubernetes.io/arch") or (status.nodeInfo.architecture if status and status.nodeInfo else "?")
-    ready = any(c.type == "Ready" and c.status == "True" for c in (status.conditions or [])) if status else False
-    taints = [t.key for t in (node.spec.taints or []) if t.effect in ("NoSchedule", "NoExecute")] if node.spec else []
-    alloc = (status.allocatable or {}) if status else {}
-    if arch != "amd64":
-        return arch, msg("%(arch)s (W&B images are x86-64 only)", arch=arch)
-    if not ready:
-        return arch, N_("not Ready")
-    if node.spec and node.spec.unschedulable:
-        return arch, N_("cordoned (unschedulable)")
-    if taints:
-        return arch, f"tainted {', '.join(taints)}"
-    try:
-        if parse_quantity(alloc.get("cpu", "0")) < cpu:
-            return arch, msg("allocatable cpu %(cpu)s", cpu=alloc.get("cpu", 0))
-        if parse_quantity(alloc.get("memory", "0")) < memory:
-            return arch, msg("allocatable memory %(memory)s", memory=alloc.get("memory", 0))
-    except ValueError:
-        return arch, N_("allocatable resources unreadable")
-    return arch, None
-
-
 @cluster_check("deploy.cluster.nodes", N_("Cluster: nodes that can run W&B"))
 async def nodes(ctx: Context, client) -> Outcome:
     from lightkube.resources.core_v1 import Node
@@ -155,7 +130,7 @@ async def nodes(ctx: Context, client) -> Outcome:
     per_arch: dict[str, int] = {}
     fit, unfit = [], []
     async for node in client.list(Node):
-        arch, why = _unfit(node, cpu, memory)
+        arch, why = unfit_node(node, cpu, memory)
         per_arch[arch] = per_arch.get(arch, 0) + 1
         (
             unfit.append(msg("%(node)s: %(why)s", node=node.metadata.name, why=as_msg(why)))
@@ -189,9 +164,10 @@ async def nodes(ctx: Context, client) -> Outcome:
         )
     if fit:
         return warn(
-            msg(
-                "only %(n_fit)s node(s) can run a replica, %(replicas)s replicas planned (%(shown)s)%(others)s",
-                n_fit=len(fit),
+            nmsg(
+                "only %(n)s node can run a replica, %(replicas)s replicas planned (%(shown)s)%(others)s",
+                "only %(n)s nodes can run a replica, %(replicas)s replicas planned (%(shown)s)%(others)s",
+                len(fit),
                 replicas=d.replicas,
                 shown=shown,
                 others=others,

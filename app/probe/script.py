@@ -39,6 +39,29 @@ HEREDOC = "WBSETUP_PROBE_EOF"  # delimiter of the embedded program; must not be 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
 
 
+def post_json(upload_url, payload, agent):
+    """POST `payload` as JSON with a 10 s timeout (stdlib only, Python 3.6: embedded in the served programs):
+    (the answer's body, None) on a 2xx answer, else (None, why in words)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        upload_url,
+        data=json.dumps(payload).encode("utf-8"),
+        method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": agent},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.read(4096).decode("utf-8", "replace"), None
+    except urllib.error.HTTPError as exc:
+        detail = exc.read(500).decode("utf-8", "replace").strip()
+        return None, "HTTP {} {}".format(exc.code, detail or exc.reason)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return None, str(getattr(exc, "reason", None) or exc)
+
+
 def node_main(upload_url, token, role, disk_seconds=2.0):
     """Entry point of the served program (runs on the node, so stdlib only, Python 3.6 syntax):
     measure, then upload with the token, or print the JSON for pasting. Exit status 0 either way
@@ -46,33 +69,19 @@ def node_main(upload_url, token, role, disk_seconds=2.0):
     import json
     import socket
     import sys
-    import urllib.error
-    import urllib.request
 
     facts = measure(disk_seconds=disk_seconds)  # type: ignore[name-defined]  # noqa: F821 — defined by the embedded app/probe/host.py
     payload = {"token": token, "role": role, "node": socket.gethostname(), "facts": dict(facts)}
     sys.stderr.write(describe(facts) + "\n\n")  # type: ignore[name-defined]  # noqa: F821 — likewise
     if token:
-        request = urllib.request.Request(
-            upload_url,
-            data=json.dumps(payload).encode("utf-8"),
-            method="POST",
-            headers={"Content-Type": "application/json", "User-Agent": "wbsetup-probe"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                body = response.read(4096).decode("utf-8", "replace")
+        body, reason = post_json(upload_url, payload, "wbsetup-probe")
+        if body is not None:
             try:
                 message = json.loads(body).get("message") or "accepted"
             except (ValueError, AttributeError):
                 message = "accepted"
             sys.stderr.write("Uploaded to {}: {}\n".format(upload_url, message))
             return 0
-        except urllib.error.HTTPError as exc:
-            detail = exc.read(500).decode("utf-8", "replace").strip()
-            reason = "HTTP {} {}".format(exc.code, detail or exc.reason)
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = str(getattr(exc, "reason", None) or exc)
         sys.stderr.write(
             "Upload to {} failed: {}\nPaste this JSON into the wizard instead:\n".format(upload_url, reason)
         )
@@ -93,6 +102,7 @@ def probe_program(base_url: str, token: str | None, role: str, *, disk_seconds: 
         [
             "# wbsetup node probe — generated from app/probe/host.py; measures this host and reports to the wizard.",
             inspect.getsource(probe),
+            inspect.getsource(post_json),
             inspect.getsource(node_main),
             "raise SystemExit(node_main({!r}, {!r}, {!r}, {!r}))".format(
                 base_url.rstrip("/") + UPLOAD_PATH, token, role, float(disk_seconds)
@@ -161,8 +171,6 @@ def node_report_main(upload_url, token, targets, role, timeout=3.0, disk_seconds
     import json
     import os
     import sys
-    import urllib.error
-    import urllib.request
 
     report = measure_node(  # type: ignore[name-defined]  # noqa: F821 — embedded app/probe/node.py
         targets,
@@ -180,15 +188,8 @@ def node_report_main(upload_url, token, targets, role, timeout=3.0, disk_seconds
         )
     )
     if token:
-        request = urllib.request.Request(
-            upload_url,
-            data=json.dumps({"token": token, "report": report}).encode("utf-8"),
-            method="POST",
-            headers={"Content-Type": "application/json", "User-Agent": "wbsetup-node-probe"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                body = response.read(4096).decode("utf-8", "replace")
+        body, reason = post_json(upload_url, {"token": token, "report": report}, "wbsetup-node-probe")
+        if body is not None:
             try:  # only the wizard's own answer counts (a proxy or login page is not an acceptance)
                 answer = json.loads(body)
             except ValueError:
@@ -197,11 +198,6 @@ def node_report_main(upload_url, token, targets, role, timeout=3.0, disk_seconds
                 sys.stderr.write("Uploaded to {}: {}\n".format(upload_url, answer.get("message") or "accepted"))
                 return 0
             reason = "the answer was not the wizard's acknowledgement: {}".format(body[:200].strip())
-        except urllib.error.HTTPError as exc:
-            detail = exc.read(500).decode("utf-8", "replace").strip()
-            reason = "HTTP {} {}".format(exc.code, detail or exc.reason)
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = str(getattr(exc, "reason", None) or exc)
         sys.stderr.write(
             "Upload to {} failed: {}\nUpload this node report in the wizard instead:\n".format(upload_url, reason)
         )
@@ -242,6 +238,7 @@ def node_program(
             "# wbsetup node report probe — generated from app/probe/host.py and app/probe/node.py; measures what",
             "# the W&B deployment needs of this node and reports to the wizard.",
             *parts,
+            inspect.getsource(post_json),
             inspect.getsource(node_report_main),
             "raise SystemExit(node_report_main({!r}, {!r}, {}, {!r}, {!r}, {!r}))".format(
                 base_url.rstrip("/") + NODE_UPLOAD_PATH,
