@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from app.facts.quantity import parse_quantity
 from app.i18n.message import N_, Text, msg
 
 
-def unfit_node(node, cpu: float, memory: float) -> tuple[str, Text | None]:
+def unfit_node(node, cpu: Fraction, memory: Fraction) -> tuple[str, Text | None]:
     """(architecture, why the node cannot run one replica of `cpu` cores and `memory` bytes, or None)."""
     labels = node.metadata.labels or {}
     status = node.status
