@@ -273,7 +273,8 @@ def cmd_serve(args) -> int:
     return serve(args.host, args.port)
 
 
-DEMO_MODULES = ("mysql_mimic", "moto")  # the `demo` extra: the simulated MySQL 8.4 and S3 servers
+# The `demo` extra (pyproject.toml): the simulated MySQL 8.4, and S3 behind moto's Flask server.
+DEMO_MODULES = ("mysql_mimic", "moto", "flask", "flask_cors")
 
 
 def cmd_demo(args) -> int:

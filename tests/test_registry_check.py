@@ -196,15 +196,12 @@ def test_password_without_user_warns_that_it_reaches_nothing(filled):
 
 
 def test_a_token_service_that_never_answers_times_out(silent_port):
-    """Every request has a timeout: a silent token realm ends the check's request, never hangs it."""
-    import time
-
+    """Every request has a timeout: a silent token realm ends the check's request with httpx's timeout (how long
+    that takes is bench/timeouts.py's figure, not an assertion here)."""
     import httpx
 
     from app.checks._registry_probe import RegistryProbe
 
-    started = time.monotonic()
     with RegistryProbe(username="u", password="pw", ca_pem=None, timeout=0.5) as probe:
         with pytest.raises(httpx.TimeoutException):
             probe._token({"realm": f"http://127.0.0.1:{silent_port}/token", "service": "s"}, "a/b")
-    assert time.monotonic() - started < 5

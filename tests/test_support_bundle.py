@@ -345,3 +345,40 @@ def test_a_check_run_cut_short_keeps_what_finished(kube, monkeypatch):
     assert cut and all(c["status"] == "error" for c in cut)
     assert any(c["status"] != "error" for c in checks)  # what finished in time is kept
     assert any(e["collector"] == "checks" for e in json.loads(rel["errors.json"]))
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_every_secret_of_the_answers_is_redacted_also_the_derived_registry_auth(value):
+    """The secrets test_no_secret_leaks… does not place in the cluster (the admin password, Redis URL, registry
+    password) and the docker `auth` built from the registry's user and password: a dockerconfigjson printed in a
+    log carries `auth`, whose base64 contains none of the password's own forms."""
+    from app.support.redact import Redactor
+
+    doc = plain_document(
+        database={"admin_password": f"A:{value}"},
+        deploy={
+            "target": "kubernetes",
+            "version": "0.70.0",
+            "redis_url": f"redis://:{quote(value, safe='')}@redis.acme.internal:6379/0",
+            "registry": "registry.acme.internal/mirror",
+            "registry_username": "puller",
+            "registry_password": f"R:{value}",
+        },
+    )
+    auth = base64.b64encode(f"puller:R:{value}".encode()).decode()
+    config = json.dumps({"auths": {"registry.acme.internal": {"username": "puller", "auth": auth}}})
+    log = "\n".join(
+        [
+            f"admin={doc['database']['admin_password']}",
+            f"REDIS={doc['deploy']['redis_url']}",
+            f"registry password {doc['deploy']['registry_password']}",
+            f"config {config}",
+            f"config.b64 {base64.b64encode(config.encode()).decode()}",
+        ]
+    )
+    redactor = Redactor(answers(doc))
+    out = redactor.text(log)
+    for secret in (doc["database"]["admin_password"], doc["deploy"]["redis_url"], f"R:{value}", auth):
+        assert not [f for f in encodings(secret) if f in out], secret
+    assert redactor.counts["WANDB_REGISTRY_AUTH"] >= 1 and redactor.counts["WANDB_REGISTRY_PASSWORD"] >= 1
+    assert redactor.counts["WANDB_DB_ADMIN_PASSWORD"] >= 1 and redactor.counts["WANDB_REDIS_URL"] >= 1

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from app.answers import SECRET_PLACEHOLDERS, Answers, get_path
-from app.artifacts.redact import encodings, placeholder, secret_text
+from app.artifacts.redact import derived_secrets, encodings, placeholder, secret_text
 
 KUBECONFIG = SECRET_PLACEHOLDERS["deploy.kubeconfig"]
 PRIVATE_KEY, PASSWORD, AUTHORIZATION = "REDACTED_PRIVATE_KEY", "REDACTED_PASSWORD", "REDACTED_AUTHORIZATION"
@@ -109,6 +109,9 @@ def secret_forms(answers: Answers) -> dict[str, str]:
             for cred in _kubeconfig_secrets(value):
                 for form in encodings(cred) if len(cred) >= 4 else ():
                     forms.setdefault(form, KUBECONFIG)
+    for name, value in derived_secrets(answers).items():  # the registry's docker `auth` (base64 of user:password)
+        for form in encodings(value):
+            forms.setdefault(form, name)
     # each line of a multi-line secret (a PEM key, a kubeconfig) alone, as a log would print it
     for form, name in list(forms.items()):
         for line in form.splitlines():
