@@ -1,9 +1,9 @@
 """Change over time (#28): a profile with 1,000 revisions against a fresh one.
 
-- `wbsetup history` and `wbsetup diff P@1 P@1000` as CLI walls (process start included), median of 3;
-  goal < 1 s each (SPEC: "history / diff of two revisions stay under a second").
+- `wbsetup history` and `wbsetup diff P@1 P@1000` in process and as CLI walls (process start included),
+  median of 3; goal < 1 s each, both ways (SPEC: "history / diff of two revisions stay under a second").
 - The History page (first page of 50) and a step page of the 1,000-revision profile over the same pages of
-  a fresh profile, median of 15 requests each through the ASGI app in process; goal ≤ 1.5.
+  a fresh profile, median of 41 requests each, in turns, through the ASGI app in process; goal ≤ 1.5.
 - `drift` against the Kubernetes API stand-in serving the applied objects (app/demo/kube_served.py):
   wall (median of 5) and its slowest API call.
 """
@@ -24,7 +24,7 @@ from bench.registry import Figure, Run, benchmark
 
 REVISIONS = 1000
 TOKEN = "bench-history-token-0123456789ab"
-PAGE_RUNS, CLI_RUNS, DRIFT_RUNS = 15, 3, 5
+PAGE_RUNS, CLI_RUNS, DRIFT_RUNS = 41, 3, 5
 GOAL_RATIO, GOAL_CLI_S = 1.5, 1.0
 
 
@@ -49,15 +49,19 @@ def _seed(store) -> None:
     store.save_answers(parse_document(_doc("fresh", 0)), replace=True)
 
 
-def _median_get(client, path: str) -> float:
-    client.get(path)  # warm: templates compiled, caches filled
-    times = []
+def _median_pair(client, big: str, fresh: str) -> tuple[float, float]:
+    """Median time of GET `big` and of GET `fresh`, requested in turns (a burst of load on the machine then
+    slows both sides alike instead of one)."""
+    times: dict[str, list[float]] = {big: [], fresh: []}
+    for path in times:
+        client.get(path)  # warm: templates compiled, caches filled
     for _ in range(PAGE_RUNS):
-        t0 = time.perf_counter()
-        r = client.get(path)
-        times.append(time.perf_counter() - t0)
-        assert r.status_code == 200, (path, r.status_code)
-    return statistics.median(times)
+        for path in (big, fresh):
+            t0 = time.perf_counter()
+            r = client.get(path)
+            times[path].append(time.perf_counter() - t0)
+            assert r.status_code == 200, (path, r.status_code)
+    return statistics.median(times[big]), statistics.median(times[fresh])
 
 
 def _cli(env: dict, *args: str) -> float:
@@ -105,7 +109,7 @@ def _pages(data: Path) -> dict:
         assert client.get(f"/login?token={TOKEN}", follow_redirects=False).status_code == 303
         out = {}
         for page in ("history", "database"):
-            big, fresh = _median_get(client, f"/p/big/{page}"), _median_get(client, f"/p/fresh/{page}")
+            big, fresh = _median_pair(client, f"/p/big/{page}", f"/p/fresh/{page}")
             out[page] = {"big_ms": round(big * 1000, 1), "fresh_ms": round(fresh * 1000, 1),
                          "ratio": round(big / fresh, 2)}  # fmt: skip
         page = client.get("/p/big/history").text
@@ -186,13 +190,15 @@ def rows(r: dict) -> list[tuple]:
     return [
         ("history: `wbsetup history` (1,000 revisions) s, in process", i["history_s"], "< 1", i["history_s"] < GOAL_CLI_S),
         ("history: `wbsetup diff P@1 P@1000` s, in process", i["diff_s"], "< 1", i["diff_s"] < GOAL_CLI_S),
-        ("history: the same two as CLI walls s (process start incl.)", f"{r['history_cli_s']} / {r['diff_cli_s']}", "",
-         None),
+        ("history: `wbsetup history` s, CLI wall (process start incl.)", r["history_cli_s"], "< 1",
+         r["history_cli_s"] < GOAL_CLI_S),
+        ("history: `wbsetup diff P@1 P@1000` s, CLI wall", r["diff_cli_s"], "< 1", r["diff_cli_s"] < GOAL_CLI_S),
         ("history: History page, 1,000 revisions / fresh", p["history"]["ratio"], "≤ 1.5",
          p["history"]["ratio"] <= GOAL_RATIO),
         ("history: step page, 1,000 revisions / fresh", p["database"]["ratio"], "≤ 1.5",
          p["database"]["ratio"] <= GOAL_RATIO),
         ("drift: wall ms (slowest API call ms)", f"{d['wall_ms']} ({d['slowest_call_ms']})", "", None),
+        ("drift: wall / slowest API call", d["ratio_wall_over_slowest"], "", None),
     ]  # fmt: skip
 
 

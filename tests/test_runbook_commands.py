@@ -176,6 +176,7 @@ CASES = {
     "helm-operator": {},
     "helm-operator-airgap": {**REGISTRY, "chart_repo": "oci://registry.acme.internal:5000/charts", "chart_version": "0.43.8"},
     "helm-operator-airgap-https-chart": {**REGISTRY, "chart_repo": "https://charts.acme.internal/wandb"},
+    "docker-compose": {},
     "docker-compose-registry": REGISTRY,
 }  # fmt: skip
 
