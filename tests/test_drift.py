@@ -162,6 +162,10 @@ def test_verify_page_drift_panel(kube, client):
     panel = client.post_form("/p/acme-prod/drift", headers={"HX-Request": "true"})
     assert panel.status_code == 200 and "Not in sync" in panel.text
     assert "spec.replicas" in panel.text and "W&amp;B runs 0.71.0, the bundle pins 0.70.0" in panel.text
+    client.get("/lang/ko?next=/", follow_redirects=False)  # the language switcher
+    korean = client.post_form("/p/acme-prod/drift", headers={"HX-Request": "true"})
+    assert "W&amp;B는 0.71.0 버전으로 실행 중이고 번들은 0.70.0 버전을 고정합니다" in korean.text
+    assert "이 번들 밖에서 변경" in korean.text and "W&amp;B runs" not in korean.text
     for value in (PASSWORD, LICENSE, S3):
         for form in encodings(value):
             assert form not in panel.text

@@ -17,7 +17,8 @@ from tests.services.kube_pods import pod
 
 def test_versions_compare_numerically():
     assert version_key("0.9.0") < version_key("0.10.0") < version_key("v0.10.1") < version_key("1.0")
-    assert version_key("0.10.0-rc1") == (0, 10, 0) and version_key("latest") is None
+    assert version_key("0.10.0-rc1") < version_key("0.10.0") and version_key("latest") is None
+    assert version_key("v0.70.0") == version_key("0.70.0") and version_key("0.70.0-custom.1") == version_key("0.70")
 
 
 def _answers(kubeconfig: str, version: str, target: str = "kubernetes"):
@@ -104,3 +105,30 @@ def test_runbook_has_the_upgrade_section(target, apply):
 def test_upgrade_has_no_wizard_page(client):
     client.create("acme")
     assert client.get("/p/acme/upgrade").status_code == 404
+
+
+@pytest.mark.parametrize(("target", "code", "status"), [("0.72.0", 0, "pass"), ("0.70.0", 1, "fail")])
+def test_the_cli_step_upgrade(kube, tmp_path, target, code, status):
+    """`wbsetup validate ANSWERS --step upgrade`, as the runbook's Upgrade section runs it: the kubeconfig from
+    the environment ({env: WANDB_KUBECONFIG}), only the upgrade step's checks, exit 1 on a downgrade."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    _install(kube, "0.71.0")
+    doc = {"schema": 1, "profile": "acme-prod",
+           "deploy": {"target": "kubernetes", "version": target, "namespace": "wandb",
+                      "kubeconfig": {"env": "WANDB_KUBECONFIG"}}}  # fmt: skip
+    (tmp_path / "answers.yaml").write_text(yaml.safe_dump(doc))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")} | {"WANDB_KUBECONFIG": kube.kubeconfig()}
+    r = subprocess.run(
+        [sys.executable, "-m", "app", "validate", "answers.yaml", "--step", "upgrade", "--format", "json"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == code, r.stderr
+    checks = {c["id"]: c for c in json.loads(r.stdout)["checks"]}
+    assert {c["step"] for c in checks.values()} == {"upgrade"}
+    assert checks["upgrade.running"]["observed"] == "0.71.0" and checks["upgrade.direction"]["status"] == status

@@ -11,6 +11,7 @@ import sys
 def command(args) -> int:
     from app import answers as answers_mod
     from app.change.drift_run import TARGETS, run_drift, text
+    from app.i18n.message import english
     from app.secret import reveal
 
     if args.timeout <= 0 or args.timeout > 600:
@@ -24,5 +25,7 @@ def command(args) -> int:
         print("wbsetup: drift needs deploy.kubeconfig (the kubeconfig text, or {env: VARIABLE})", file=sys.stderr)
         return 2
     doc = run_drift(answers, args.timeout).doc
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n" if args.format == "json" else text(doc))
+    sys.stdout.write(
+        json.dumps(english(doc), ensure_ascii=False, indent=2) + "\n" if args.format == "json" else text(doc)
+    )
     return 0 if doc["in_sync"] else 1

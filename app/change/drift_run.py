@@ -12,6 +12,7 @@ import yaml
 from app.answers import Answers
 from app.change.drift import object_fields
 from app.facts.kube import PLURALS, running_versions
+from app.i18n.message import N_, msg
 
 TARGETS = ("kubernetes", "helm-operator")
 
@@ -120,28 +121,35 @@ async def _run(answers: Answers, timeout: float) -> DriftResult:
 
 
 def _version(answers: Answers, code, pods) -> dict:
+    """The running W&B version against deploy.version; `message` is a message (English in the JSON document,
+    the page's language on the Verify page)."""
     desired = answers.deploy.version
     if code != 200 or not isinstance(pods, dict):
-        return {"desired": desired, "running": None, "in_sync": None, "message": "the pods could not be read"}
+        return {"desired": desired, "running": None, "in_sync": None, "message": N_("the pods could not be read")}
     running = running_versions(pods.get("items", []), answers.deploy.image)
     if not running:
-        return {"desired": desired, "running": None, "in_sync": None, "message": "no W&B pod runs in the namespace"}
+        return {"desired": desired, "running": None, "in_sync": None, "message": N_("no W&B pod runs in the namespace")}
     shown = ", ".join(running)
     if running == [desired]:
         return {"desired": desired, "running": shown, "in_sync": True, "message": None}
     cause = (
-        "the W&B operator updates W&B by itself unless the version is pinned (likely cause); pin it "
-        "(runbook: Upgrade) or set deploy.version to what runs"
+        msg(
+            "the W&B operator updates W&B by itself unless the version is pinned (likely cause); pin it "
+            "(runbook: Upgrade) or set deploy.version to what runs"
+        )
         if answers.deploy.target == "helm-operator"
-        else "the Deployment's image was changed outside this bundle (kubectl set image, another tool), "
-        "or an operator manages it and updated it by itself"
+        else msg(
+            "the Deployment's image was changed outside this bundle (kubectl set image, another tool), "
+            "or an operator manages it and updated it by itself"
+        )
     )
     return {
         "desired": desired,
         "running": shown,
         "in_sync": False,
-        "message": f"W&B runs {shown}, the bundle pins {desired}: {cause}",
-    }
+        "message": msg("W&B runs %(running)s, the bundle pins %(desired)s: %(cause)s", running=shown, desired=desired,
+                       cause=cause),
+    }  # fmt: skip
 
 
 def run_drift(answers: Answers, timeout: float = 5.0) -> DriftResult:

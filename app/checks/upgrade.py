@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from packaging.version import InvalidVersion, Version
+
 from app.checks.engine import EVERYTHING, Context, Outcome, check, error, fail, passed, skip, warn
 from app.i18n.message import N_, msg
 from app.secret import reveal
@@ -33,10 +35,18 @@ RULES = (
 )
 
 
-def version_key(text: str) -> tuple[int, ...] | None:
-    """(0, 10, 0) of "0.10.0" / "v0.10.0" / "0.10.0-rc1" (numeric order); None when not a version."""
-    m = re.match(r"^v?(\d+(?:\.\d+)*)", str(text or "").strip())
-    return tuple(int(p) for p in m.group(1).split(".")) if m else None
+ZERO = Version("0")
+
+
+def version_key(text: str) -> Version | None:
+    """The release order of "0.10.0" / "v0.10.0" / "0.10.0-rc1" (PEP 440's: a pre-release comes before its
+    release); a tag that is not a PEP 440 version counts by its leading numbers; None when not a version."""
+    text = str(text or "").strip()
+    try:
+        return Version(text)
+    except InvalidVersion:
+        m = re.match(r"^v?(\d+(?:\.\d+)*)", text)
+        return Version(m.group(1)) if m else None
 
 
 async def _from_cluster(ctx: Context) -> Outcome:
@@ -120,7 +130,7 @@ async def direction(ctx: Context) -> Outcome:
             observed=now,
             expected=target,
         )
-    newest = max((version_key(v) or (0,) for v in now.split(", ")), default=(0,))
+    newest = max((version_key(v) or ZERO for v in now.split(", ")), default=ZERO)
     wanted = version_key(target or "")
     if wanted is None:
         return fail(msg("deploy.version %(target)s is not a version number", target=target), "", observed=now)
