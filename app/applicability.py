@@ -39,26 +39,18 @@ def reason(check_id: str, answers) -> tuple[str, str] | None:
 def label(group: str, subject: str, num: int) -> Text:
     """The fold line's text (a translatable message with its values)."""
     if group == "kube":
-        return (
-            nmsg(
-                "%(n)s Kubernetes cluster check does not apply to %(target)s",
-                "%(n)s Kubernetes cluster checks do not apply to %(target)s",
-                num,
-                target=subject,
-            )
-            if num != 1
-            else msg("1 Kubernetes cluster check does not apply to %(target)s", target=subject)
+        return nmsg(
+            "%(n)s Kubernetes cluster check does not apply to %(target)s",
+            "%(n)s Kubernetes cluster checks do not apply to %(target)s",
+            num,
+            target=subject,
         )
     if group == "compose":
-        return (
-            nmsg(
-                "%(n)s Docker Compose check does not apply to %(target)s",
-                "%(n)s Docker Compose checks do not apply to %(target)s",
-                num,
-                target=subject,
-            )
-            if num != 1
-            else msg("1 Docker Compose check does not apply to %(target)s", target=subject)
+        return nmsg(
+            "%(n)s Docker Compose check does not apply to %(target)s",
+            "%(n)s Docker Compose checks do not apply to %(target)s",
+            num,
+            target=subject,
         )
     if group == "operator":
         return msg("The operator check does not apply to %(target)s", target=subject)
