@@ -260,9 +260,18 @@ def cmd_import(args) -> int:
 def cmd_export(args) -> int:
     from app.artifacts.serialize import dump_yaml
 
-    answers = _store().get_answers(args.profile)
+    store = _store()
+    answers = store.get_answers(args.profile)
     if answers is None:
-        return _die(f"unknown profile {args.profile!r}")
+        from app.suggest import suggest
+
+        line = f"unknown profile {args.profile!r}"
+        close = suggest(args.profile, [p.name for p in store.list_profiles(limit=1000)])
+        if close:
+            line += f"; did you mean `{close}`?"
+        elif args.profile == "demo":  # app.demo.profile.PROFILE: the demo keeps its state apart
+            line += "; the demo keeps its own state: print its answers with `wbsetup demo --print-answers`"
+        return _die(line)
     sys.stdout.write(dump_yaml(answers.to_document(secrets="plain" if args.include_secrets else "refs")))
     return EXIT_OK
 

@@ -46,3 +46,18 @@ def test_unknown_check_id_is_a_usage_error_with_the_closest(tmp_path, capsys):
         "wbsetup: unknown check id 'database.conect'; did you mean `database.connect`?",
         "wbsetup: unknown check id 'zzz'",
     ]
+
+
+def test_unknown_profile_on_export_names_the_closest_or_the_demo_path(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("WBSETUP_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("WBSETUP_STATE_URL", raising=False)
+    path = tmp_path / "answers.yaml"
+    path.write_text("schema: 1\nprofile: acme-prod\n")
+    assert cli.main(["import", str(path)]) == 0
+    capsys.readouterr()
+    assert cli.main(["export", "acme-prd"]) == 2
+    assert "unknown profile 'acme-prd'; did you mean `acme-prod`?" in capsys.readouterr().err
+    assert cli.main(["export", "demo"]) == 2  # the demo's profile lives in the demo's own state
+    assert "wbsetup demo --print-answers" in capsys.readouterr().err
+    assert cli.main(["export", "zzzzzz"]) == 2
+    assert capsys.readouterr().err.strip() == "wbsetup: unknown profile 'zzzzzz'"
