@@ -155,10 +155,10 @@ class Runbook:
         return self.upper[top] / "u" / path[len(top) + 1 :]
 
 
-def document(target: str, certificate, **deploy) -> dict:
+def document(target: str, certificate, tls: dict | None = None, **deploy) -> dict:
     cert, key = certificate
     return plain_document(
-        tls={"mode": "provided", "cert_pem": cert, "key_pem": key},
+        tls=tls or {"mode": "provided", "cert_pem": cert, "key_pem": key},
         database={"tls": "preferred"},
         deploy={"target": target, "version": "0.70.0", **deploy},
     )
@@ -173,6 +173,9 @@ REGISTRY = {
 CASES = {
     "kubernetes": {},
     "kubernetes-registry": {**REGISTRY, "replicas": 2},
+    "kubernetes-cert-manager": {"tls": {"mode": "cert-manager", "issuer": "letsencrypt-prod"}},
+    "kubernetes-external-tls": {"tls": {"mode": "external"}},
+    "helm-operator-cert-manager": {"tls": {"mode": "cert-manager", "issuer": "letsencrypt-prod"}},
     "helm-operator": {},
     "helm-operator-airgap": {**REGISTRY, "chart_repo": "oci://registry.acme.internal:5000/charts", "chart_version": "0.43.8"},
     "helm-operator-airgap-https-chart": {**REGISTRY, "chart_repo": "https://charts.acme.internal/wandb"},
@@ -184,7 +187,7 @@ CASES = {
 def run_twice(tmp_path, database, certificate, case: str) -> Runbook:
     if (why := sandbox_ok()) is not None:
         pytest.fail(f"the runbook runs in a private mount namespace (unshare): {why}")
-    target = case.split("-airgap")[0].split("-registry")[0]
+    target = next(t for t in ("helm-operator", "kubernetes", "docker-compose") if case.startswith(t))
     rb = Runbook(tmp_path, parse_document(document(target, certificate, **CASES[case])), database)
     database.sql(
         "CREATE DATABASE IF NOT EXISTS wandb_local",
@@ -213,11 +216,14 @@ def tools(rb: Runbook) -> list[tuple[str, ...]]:
 def test_helm_operator_runbook_runs_twice(tmp_path, database, certificate, case):
     rb = run_twice(tmp_path, database, certificate, case)
     objects = rb.cluster()["objects"]
-    # The bundle's own TLS Secret, with the certificate the answers gave, in W&B's namespace.
-    secret = objects["Secret/wandb/wandb-tls"]
-    assert secret["type"] == "kubernetes.io/tls"
-    assert secret["stringData"]["tls.crt"] == certificate[0]
-    assert ("kubectl", "apply", "-f", "helm/tls-secret.yaml") in tools(rb)
+    if CASES[case].get("tls", {}).get("mode", "provided") == "provided":
+        # The bundle's own TLS Secret, with the certificate the answers gave, in W&B's namespace.
+        secret = objects["Secret/wandb/wandb-tls"]
+        assert secret["type"] == "kubernetes.io/tls"
+        assert secret["stringData"]["tls.crt"] == certificate[0]
+        assert ("kubectl", "apply", "-f", "helm/tls-secret.yaml") in tools(rb)
+    else:
+        assert "Secret/wandb/wandb-tls" not in objects
     assert not any(c[:3] == ("kubectl", "-n", "wandb") and "secret" in c for c in tools(rb))
     assert "WeightsAndBiases/wandb/wandb" in objects
     if "registry" in CASES[case]:
@@ -229,7 +235,13 @@ def test_helm_operator_runbook_runs_twice(tmp_path, database, certificate, case)
 def test_kubernetes_runbook_runs_twice(tmp_path, database, certificate, case):
     rb = run_twice(tmp_path, database, certificate, case)
     objects = rb.cluster()["objects"]
-    assert objects["Secret/wandb/wandb-tls"]["stringData"]["tls.crt"] == certificate[0]
+    mode = CASES[case].get("tls", {}).get("mode", "provided")
+    if mode == "provided":
+        assert objects["Secret/wandb/wandb-tls"]["stringData"]["tls.crt"] == certificate[0]
+    else:  # the certificate is cert-manager's or the proxy's in front: the bundle applies no TLS Secret
+        assert "Secret/wandb/wandb-tls" not in objects
+    annotations = objects["Ingress/wandb/wandb"]["metadata"].get("annotations", {})
+    assert (annotations.get("cert-manager.io/cluster-issuer") == "letsencrypt-prod") == (mode == "cert-manager")
     assert "Deployment/wandb/wandb" in objects
     _database_was_set_up(rb)
 
