@@ -47,7 +47,7 @@ atexit.register(lambda: sys.stderr.write("BENCH-TIMES " + json.dumps(seen) + "\\
 sys.argv = ["wbsetup"] + sys.argv[1:]
 runpy.run_module("app", run_name="__main__")
 """
-STEPS = ("hardware", "database", "object_store", "tls", "deploy", "verify")
+STEPS = ("hardware", "database", "object_store", "tls", "deploy", "verify", "upgrade")
 ALL = "all pre-install steps"
 
 
