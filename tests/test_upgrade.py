@@ -90,7 +90,8 @@ def test_requirements_judged_on_the_live_cluster(kube):
 
 
 @pytest.mark.parametrize(("target", "apply"), [("kubernetes", "kubectl apply -f kubernetes/wandb.yaml"),
-                                               ("helm-operator", "--set airgapped=true")])  # fmt: skip
+                                               ("helm-operator", "--set airgapped=true"),
+                                               ("docker-compose", "sudo systemctl restart wandb.service")])  # fmt: skip
 def test_runbook_has_the_upgrade_section(target, apply):
     from app.artifacts.bundle import build_bundle
 
@@ -100,6 +101,18 @@ def test_runbook_has_the_upgrade_section(target, apply):
     for step in ("ops/", "gzip -t", "wbsetup diff deployed/ answers.yaml", "wbsetup validate answers.yaml --step upgrade",
                  apply, "wbsetup verify answers.yaml", "restore-mysql.sh"):  # fmt: skip
         assert step in section
+    # the roll-back says how W&B is stopped: on helm-operator the operator first (it would start W&B again)
+    rollback = section.split("**Roll back**", 1)[1]
+    stop = {
+        "kubernetes": ["kubectl -n wandb scale deployment/wandb --replicas=0"],
+        "helm-operator": ["kubectl -n wandb-cr scale deployment --all --replicas=0",
+                          "kubectl -n wandb scale deployment,statefulset --all --replicas=0",
+                          "kubectl apply -f deployed/helm/wandb-cr.yaml",
+                          "kubectl -n wandb-cr scale deployment --all --replicas=1"],
+        "docker-compose": ["docker compose -f /opt/wandb/docker-compose.yaml stop"],
+    }[target]  # fmt: skip
+    for command in stop:
+        assert command in rollback, command
 
 
 def test_upgrade_has_no_wizard_page(client):
