@@ -2,6 +2,7 @@
 versions, clone/delete — on SQLite and on a real MariaDB (WBSETUP_STATE_URL=mysql+pymysql://…)."""
 
 import json
+import os
 import uuid
 from urllib.parse import quote
 
@@ -144,3 +145,31 @@ def test_a_store_behind_the_newest_migration_is_migrated(tmp_path):
     with store.engine.connect() as conn:
         assert [r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")] == [head_revision()]
     assert "revision" in inspect(store.engine).get_table_names()
+
+
+def test_support_bundles_are_stored_whole_and_the_newest_kept(store):
+    """The web's support bundles (app/store/support.py) on every state store: a 3 MiB archive (MySQL keeps it
+    in a LONGBLOB, a BLOB would cut it at 64 KiB) comes back byte for byte; progress, failure, the newest KEEP
+    per profile, another profile's id not found, and the profile's deletion takes them along."""
+    from app.store.support import KEEP
+
+    store.create_profile(loads("schema: 1\nprofile: acme\n"))
+    store.create_profile(loads("schema: 1\nprofile: other\n"))
+    first = store.start_support_bundle("acme")
+    store.support_bundle_progress(first, ["checks", "cluster"])
+    row = store.get_support_bundle("acme", first)
+    assert row.finished_at is None and row.collectors == '["checks", "cluster"]' and row.data is None
+    archive = os.urandom(3 * 1024 * 1024)
+    store.finish_support_bundle(first, name="acme-support.tar.gz", data=archive,
+                                analysis=[{"id": "x", "message": {"t": "ok", "p": {}}}], failed_collectors=1)  # fmt: skip
+    row = store.get_support_bundle("acme", first, with_data=True)
+    assert row.data == archive and row.finished_at is not None and row.failed_collectors == 1
+    assert store.get_support_bundle("acme", first).data is None  # the archive only when asked for
+    assert store.get_support_bundle("other", first) is None
+    failed = store.start_support_bundle("acme")
+    store.fail_support_bundle(failed, "TimeoutError")
+    assert store.get_support_bundle("acme", failed).failed == "TimeoutError"
+    newer = [store.start_support_bundle("acme") for _ in range(KEEP)]
+    assert store.get_support_bundle("acme", first) is None and store.get_support_bundle("acme", newer[0]) is not None
+    store.delete_profile("acme")
+    assert store.get_support_bundle("other", newer[-1]) is None

@@ -75,3 +75,33 @@ def test_support_panel_in_korean(client, wizard_app):
     wizard_app.state.store.save_answers(parse_document(doc), replace=True, last_step="verify")
     html = client.get("/p/acme-prod/verify").text
     assert "지원 번들" in html
+
+
+def test_another_replica_shows_the_progress_and_serves_the_archive(tmp_path, client, wizard_app, kube):
+    """SPEC §7 "Several replicas": the bundle lives in the state store, so a poll or the download that the load
+    balancer sends to another wizard process (same state store, same key) finds it; its analysis (messages with
+    their values redacted) renders there, in the reader's language too."""
+    from app.main import create_app
+    from tests.services.wizard import TOKEN, Client, make_settings
+
+    doc = plain_document(deploy={"target": "kubernetes", "version": "0.70.0", "kubeconfig": kube.kubeconfig()})
+    kube.state.pods = [pod("wandb-1", {}, state="crash", restarts=3)]
+    kube.state.previous_logs = {"wandb-1": ["Access denied for user 'wandb_local'@'x' using db-pass-4d2e1b"]}
+    wizard_app.state.store.save_answers(parse_document(doc), replace=True, last_step="verify")
+    started = client.post_form("/p/acme-prod/support-bundle")
+    poll = re.search(r'hx-get="(/p/acme-prod/support-bundle/[^"]+)"', started.text).group(1)
+    other = create_app(make_settings(tmp_path, check_timeout=3.0), token=TOKEN)  # the same state.db and key
+    with Client(other) as b:
+        b.login()
+        assert 'data-testid="support-progress"' in b.get(poll).text or "support-download" in b.get(poll).text
+        done = _wait(b, poll)
+        assert "wandb-1" in done and "database password in the Secret differs" in done
+        assert "db-pass-4d2e1b" not in done
+        link = re.search(r'href="(/p/acme-prod/support-bundle/[^"]+/download)"', done).group(1)
+        from_b, from_a = b.get(link), client.get(link)
+        assert from_b.status_code == 200 and from_b.content == from_a.content  # one archive, wherever it is asked
+        assert all("db-pass-4d2e1b" not in text for text in _files(from_b.content).values())
+        b.get("/lang/ko?next=/", follow_redirects=False)
+        assert "지원 번들" in b.get(poll).text
+    # the newest few are kept per profile: a pruned or unknown bundle is a 404 naming what to do
+    assert client.get(poll + "x").status_code == 404

@@ -28,6 +28,7 @@ from app.store.probes import ProbesStore
 from app.store.profiles import ProfileInfo, ProfilesStore
 from app.store.revisions import RevisionInfo
 from app.store.runs import RunsStore
+from app.store.support import SupportStore
 
 __all__ = [
     "Store",
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 
-class Store(ProfilesStore, RunsStore, ProbesStore, NodesStore):
+class Store(ProfilesStore, RunsStore, ProbesStore, NodesStore, SupportStore):
     @classmethod
     def open(cls, settings: Settings) -> Store:
         """Open (and migrate) the state store; StoreUnavailable with a one-line cause when it cannot."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -100,3 +100,21 @@ class Revision(SQLModel, table=True):
     source: str = Field(max_length=16)  # web | import | restore | rotate-key
     changed: str = Field(sa_column=Column(Text, nullable=False))
     document: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class SupportBundle(SQLModel, table=True):
+    """A support bundle made by the web (SPEC §6.1), kept in the state store so that any replica can show
+    its progress and serve it. `collectors` is a JSON list of the collectors finished so far; `data` the
+    archive (already redacted); `analysis` its findings as JSON (messages with their values redacted)."""
+
+    __tablename__ = "support_bundle"
+    id: str = Field(primary_key=True, max_length=32)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    finished_at: NaiveDatetime | None = None
+    collectors: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    name: str | None = Field(default=None, max_length=255)
+    data: bytes | None = Field(default=None, sa_column=Column(LargeBinary(length=2**32 - 1), nullable=True))
+    analysis: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    failed_collectors: int = 0
+    failed: str | None = Field(default=None, max_length=255)

@@ -25,6 +25,7 @@ from app.store.models import (
     ProbeToken,
     Profile,
     Revision,
+    SupportBundle,
     utcnow,
 )
 from app.store.revisions import RevisionsStore
@@ -197,7 +198,7 @@ class ProfilesStore(RevisionsStore):
             row = self._row(s, name)
             run_ids = select(CheckRun.id).where(CheckRun.profile_id == row.id)
             s.exec(delete(CheckResult).where(CheckResult.run_id.in_(run_ids)))
-            for table in (CheckRun, IgnoredCheck, ProbeToken, NodeReport, Measurement, Revision):
+            for table in (CheckRun, IgnoredCheck, ProbeToken, NodeReport, Measurement, Revision, SupportBundle):
                 s.exec(delete(table).where(table.profile_id == row.id))
             s.delete(row)
             s.commit()

@@ -1,109 +1,127 @@
 """The web's support bundle (SPEC §6.1): "Download support bundle" on the Verify and review pages.
 
 POST starts the collection in a worker thread (its own event loop: nothing blocks the server's), and
-answers with a panel that polls its job every second, showing progress; when the bundle is made, the
+answers with a panel that polls the bundle every second, showing progress; when the bundle is made, the
 panel offers the download (the same archive `wbsetup support-bundle` writes, with the profile's stored
-check runs and stored node reports) and shows the analysis. Jobs live in this process's memory: the
-newest few per server, each archive downloadable until it is pushed out.
+check runs and stored node reports) and shows the analysis. The bundle lives in the state store
+(app/store/support.py), so any replica behind a load balancer shows its progress and serves it (§7).
 """
 
 from __future__ import annotations
 
-import secrets
+import json
 import threading
-import time
-from dataclasses import dataclass, field
-from typing import Any
+from types import SimpleNamespace
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from app.i18n.message import msg
+from app.i18n.message import Msg, MsgList, from_data, msg, to_data
+from app.store.models import SupportBundle, utcnow
 from app.web.deps import Csrf, StoreDep, load_profile, render
 
 router = APIRouter()
-KEEP = 8  # finished jobs kept per server
 
 
-@dataclass
-class Job:
-    profile: str
-    started: float = field(default_factory=time.monotonic)
-    finished: list = field(default_factory=list)  # names of the collectors done so far
-    made: Any = None  # app.support.run.Made
-    failed: str | None = None
-    done: threading.Event = field(default_factory=threading.Event)
-
-
-def _jobs(app) -> dict[str, Job]:
-    return app.state.__dict__.setdefault("support_jobs", {})
-
-
-def _work(job: Job, store, answers, timeout: float) -> None:
+def _work(bundle_id: str, store, answers, timeout: float) -> None:
     from app.support.history import stored_runs
     from app.support.run import make_bundle
     from app.web import runs
 
+    finished: list[str] = []
+    lock = threading.Lock()
+
+    def progress(collector: str) -> None:
+        with lock:
+            finished.append(collector)
+            store.support_bundle_progress(bundle_id, list(finished))
+
     try:
-        job.made = make_bundle(
+        made = make_bundle(
             runs.resolved(answers),
             timeout=timeout,
             node_reports=runs.node_reports(store, answers.profile),
             history=stored_runs(store, answers.profile),
-            progress=job.finished.append,
+            progress=progress,
+        )
+        analysis = [_stored_finding(finding, made.redactor.text) for finding in made.analysis]
+        store.finish_support_bundle(
+            bundle_id, name=made.name, data=made.data, analysis=analysis, failed_collectors=len(made.errors)
         )
     except Exception as exc:  # recorded for the page; never a 500 on a later poll
-        job.failed = type(exc).__name__
-    finally:
-        job.done.set()
+        store.fail_support_bundle(bundle_id, type(exc).__name__)
 
 
-def _panel(request: Request, name: str, job_id: str | None, job: Job | None):
-    return render(
-        request, "_support_bundle.html", {"profile": name, "job_id": job_id, "job": job, "now": time.monotonic()}
+def _stored_finding(finding: dict, redact) -> dict:
+    """A finding as JSON data, its texts as the archive has them: every text value of its title, message
+    and hint through the bundle's redactor (the templates are the catalog's; values carry what was read)."""
+
+    def clean(value):
+        return redact(value) if isinstance(value, str) else value
+
+    out = {}
+    for key, value in finding.items():
+        if key in ("title", "message", "hint"):
+            value = value.map_values(clean) if isinstance(value, (Msg, MsgList)) else clean(value)
+        out[key] = to_data(value)
+    return out
+
+
+def _job(row: SupportBundle | None) -> SimpleNamespace | None:
+    """The stored bundle as the panel reads it."""
+    if row is None:
+        return None
+    made = None
+    if row.name is not None and row.finished_at is not None:
+        analysis = [{k: from_data(v) for k, v in f.items()} for f in json.loads(row.analysis or "[]")]
+        made = SimpleNamespace(name=row.name, analysis=analysis, failed_collectors=row.failed_collectors)
+    return SimpleNamespace(
+        done=row.finished_at is not None,
+        finished=json.loads(row.collectors),
+        seconds=max(0, round(((row.finished_at or utcnow()) - row.created_at).total_seconds())),
+        failed=row.failed,
+        made=made,
     )
+
+
+def _panel(request: Request, name: str, job_id: str | None, row: SupportBundle | None):
+    return render(request, "_support_bundle.html", {"profile": name, "job_id": job_id, "job": _job(row)})
 
 
 @router.post("/p/{name}/support-bundle", dependencies=[Csrf])
 def start(request: Request, name: str, store: StoreDep):
     answers, _ = load_profile(store, name)
-    jobs = _jobs(request.app)
-    finished = [k for k, j in jobs.items() if j.done.is_set()]
-    for key in finished[: max(0, len(finished) - KEEP + 1)]:
-        jobs.pop(key, None)
-    job_id, job = secrets.token_urlsafe(12), Job(name)
-    jobs[job_id] = job
+    bundle_id = store.start_support_bundle(name)
     threading.Thread(
         target=_work,
-        args=(job, store, answers, request.app.state.settings.check_timeout),
+        args=(bundle_id, store, answers, request.app.state.settings.check_timeout),
         daemon=True,
         name="wbsetup-support-bundle",
     ).start()
-    return _panel(request, name, job_id, job)
+    return _panel(request, name, bundle_id, store.get_support_bundle(name, bundle_id))
 
 
-def _job(request: Request, name: str, job_id: str) -> Job:
-    job = _jobs(request.app).get(job_id)
-    if job is None or job.profile != name:
+def _stored(store, name: str, job_id: str, *, with_data: bool = False) -> SupportBundle:
+    row = store.get_support_bundle(name, job_id, with_data=with_data)
+    if row is None:
         raise HTTPException(404, msg("unknown support bundle %(job)s: make a new one", job=repr(job_id)))
-    return job
+    return row
 
 
 @router.get("/p/{name}/support-bundle/{job_id}")
 def progress(request: Request, name: str, job_id: str, store: StoreDep):
     load_profile(store, name)
-    return _panel(request, name, job_id, _job(request, name, job_id))
+    return _panel(request, name, job_id, _stored(store, name, job_id))
 
 
 @router.get("/p/{name}/support-bundle/{job_id}/download")
 def download(request: Request, name: str, job_id: str, store: StoreDep):
     load_profile(store, name)
-    job = _job(request, name, job_id)
-    if job.made is None:
+    row = _stored(store, name, job_id, with_data=True)
+    if row.data is None or row.name is None:
         raise HTTPException(409, msg("the support bundle is not ready yet"))
-    made = job.made
     return Response(
-        made.data,
+        row.data,
         media_type="application/gzip",
-        headers={"Content-Disposition": f'attachment; filename="{made.name}"', "Cache-Control": "no-store"},
+        headers={"Content-Disposition": f'attachment; filename="{row.name}"', "Cache-Control": "no-store"},
     )

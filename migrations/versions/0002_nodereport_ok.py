@@ -5,6 +5,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-01
 """
+
 import json
 
 import sqlalchemy as sa
@@ -23,8 +24,9 @@ def upgrade() -> None:
     from app.facts.node_report import node_ok  # the verdict the store writes with each report
 
     conn = op.get_bind()
-    table = sa.table("nodereport", sa.column("id", sa.Integer()), sa.column("data", sa.Text()),
-                     sa.column("ok", sa.Boolean()))
+    table = sa.table(
+        "nodereport", sa.column("id", sa.Integer()), sa.column("data", sa.Text()), sa.column("ok", sa.Boolean())
+    )
     for row_id, data in conn.execute(sa.select(table.c.id, table.c.data)).all():
         try:
             ok = node_ok(json.loads(data))
