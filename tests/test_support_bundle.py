@@ -382,3 +382,30 @@ def test_every_secret_of_the_answers_is_redacted_also_the_derived_registry_auth(
         assert not [f for f in encodings(secret) if f in out], secret
     assert redactor.counts["WANDB_REGISTRY_AUTH"] >= 1 and redactor.counts["WANDB_REGISTRY_PASSWORD"] >= 1
     assert redactor.counts["WANDB_DB_ADMIN_PASSWORD"] >= 1 and redactor.counts["WANDB_REDIS_URL"] >= 1
+
+
+def test_the_certificate_w_and_b_serves_is_read_and_judged(pki, https_server):
+    """The served leaf (e.g. issued by cert-manager, in no answer) is collected: one that expires in 10 days warns
+    with a hint about where it is issued; an address that does not answer is recorded, and the answers'
+    certificates are still judged."""
+    leaf = pki.leaf("127.0.0.1", days=(-1, 10))
+    port = https_server(pki.chain_pem(leaf), leaf.key_pem)
+    doc = plain_document(host=f"https://127.0.0.1:{port}", tls={"mode": "cert-manager", "issuer": "le"},
+                         deploy={"target": "docker-compose", "version": "0.70.0"})  # fmt: skip
+    made = make_bundle(answers(doc), timeout=5)
+    rel = {p.split("/", 1)[1]: t for p, t in _extract(made.data).items()}
+    [expiry] = [a for a in json.loads(rel["analysis.json"]) if a["id"] == "certificates.expiry"]
+    assert expiry["status"] == "warn" and f"served by 127.0.0.1:{port}" in expiry["message"]
+    assert "expires in 9 days" in expiry["message"] or "expires in 10 days" in expiry["message"]
+    assert "kubectl describe certificate" in expiry["hint"]
+
+    from tests.services.net import free_port
+
+    closed = plain_document(host=f"https://127.0.0.1:{free_port()}",  # a closed loopback port
+                            tls={"mode": "provided", "cert_pem": leaf.cert_pem, "key_pem": leaf.key_pem})  # fmt: skip
+    made = make_bundle(answers(closed), timeout=5)
+    assert any(e["collector"] == "certificates" and "served by 127.0.0.1" in e["error"] for e in made.errors)
+    rel = {p.split("/", 1)[1]: t for p, t in _extract(made.data).items()}
+    [expiry] = [a for a in json.loads(rel["analysis.json"]) if a["id"] == "certificates.expiry"]
+    assert expiry["status"] == "warn" and "(tls.cert_pem)" in expiry["message"]  # the answers' one, still judged
+    assert "put it into tls.cert_pem" in expiry["hint"]

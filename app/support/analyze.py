@@ -104,7 +104,17 @@ def certificates(facts: dict, now: dt.datetime) -> list[dict]:
     for cert in facts.get("certificates") or []:
         left = (dt.datetime.fromisoformat(cert["not_after"]) - now).total_seconds() / 86400
         where = msg("%(subject)s (%(source)s)", subject=cert["subject"], source=cert["source"])
-        hint = msg("Renew the certificate and put it into %(source)s, then re-render and apply", source=cert["source"])
+        hint = (
+            msg(
+                "Renew the certificate %(host)s serves where it is issued (cert-manager: kubectl describe certificate "
+                "-A; a proxy in front: its own certificate store)",
+                host=cert["source"].removeprefix("served by "),
+            )
+            if cert.get("served")
+            else msg(
+                "Renew the certificate and put it into %(source)s, then re-render and apply", source=cert["source"]
+            )
+        )
         if left < 0:
             out.append(
                 outcome(

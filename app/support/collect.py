@@ -144,11 +144,12 @@ def _image_version(pods: list[dict]) -> str | None:
     return None
 
 
-async def certificates(col: Collection, answers: Answers) -> None:
-    """The validity of the answers' certificates (the analyzers warn 30 days ahead)."""
+async def certificates(col: Collection, answers: Answers, timeout: float = 5.0) -> None:
+    """The validity of the answers' certificates and of the one W&B's address serves (a certificate that
+    cert-manager or a proxy in front issued is in no answer); the analyzers warn 30 days ahead."""
     from cryptography import x509
 
-    found = []
+    found: list[dict] = []
     for source in ("tls.cert_pem", "tls.ca_pem", "database.ca_pem", "object_store.ca_pem"):
         section, key = source.split(".")
         pem = getattr(getattr(answers, section, None), key, None)
@@ -159,16 +160,43 @@ async def certificates(col: Collection, answers: Answers) -> None:
         except ValueError as exc:
             col.error("certificates", f"{source}: {describe(exc)}")
             continue
-        for cert in certs:
-            cn = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-            found.append(
-                {
-                    "source": source,
-                    "subject": str(cn[0].value) if cn else cert.subject.rfc4514_string(),
-                    "not_after": cert.not_valid_after_utc.isoformat(),
-                }
-            )
-    col.facts["certificates"] = found
+        found.extend(_certificate(cert, source) for cert in certs)
+    col.facts["certificates"] = found  # before the network: a guard's timeout keeps what the answers hold
+    served = await _served(col, answers, timeout * 0.8)
+    if served is not None:
+        found.append(served)
+
+
+def _certificate(cert, source: str, served: bool = False) -> dict:
+    from cryptography import x509
+
+    cn = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return {
+        "source": source,
+        "subject": str(cn[0].value) if cn else cert.subject.rfc4514_string(),
+        "not_after": cert.not_valid_after_utc.isoformat(),
+        "served": served,
+    }
+
+
+async def _served(col: Collection, answers: Answers, timeout: float) -> dict | None:
+    """The leaf certificate `host` serves (https only), or None; a failure is recorded, not fatal."""
+    from urllib.parse import urlsplit
+
+    from app.checks._served import served_certificate
+
+    parts = urlsplit(answers.host or "")
+    if parts.scheme != "https" or not parts.hostname:
+        return None
+    where = f"{parts.hostname}:{parts.port or 443}"
+    try:
+        got = await asyncio.to_thread(
+            served_certificate, parts.hostname, parts.port or 443, timeout=timeout, cadata=answers.tls.ca_pem
+        )
+    except Exception as exc:  # noqa: BLE001 — the address may not answer yet: recorded, the rest goes on
+        col.error("certificates", f"served by {where}: {describe(exc)}")
+        return None
+    return _certificate(got.cert, f"served by {where}", served=True)
 
 
 def node_files(col: Collection, reports: list[dict]) -> None:

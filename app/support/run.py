@@ -72,7 +72,7 @@ async def collect_all(
             col, "checks", lambda: collect.checks(col, answers, timeout, reports), timeout * (collect.CHECKS_SPAN + 1)
         ),
         collect.guarded(col, "cluster", lambda: cluster.collect(col, answers, timeout, since), timeout * 3 + 2),
-        collect.guarded(col, "certificates", lambda: collect.certificates(col, answers), timeout),
+        collect.guarded(col, "certificates", lambda: collect.certificates(col, answers, timeout), timeout),
     )
     col.timings["total"] = round(time.perf_counter() - t0, 3)
     return col
