@@ -263,15 +263,9 @@ def cmd_export(args) -> int:
     store = _store()
     answers = store.get_answers(args.profile)
     if answers is None:
-        from app.suggest import suggest
+        from app.suggest import unknown_profile
 
-        line = f"unknown profile {args.profile!r}"
-        close = suggest(args.profile, [p.name for p in store.list_profiles(limit=1000)])
-        if close:
-            line += f"; did you mean `{close}`?"
-        elif args.profile == "demo":  # app.demo.profile.PROFILE: the demo keeps its state apart
-            line += "; the demo keeps its own state: print its answers with `wbsetup demo --print-answers`"
-        return _die(line)
+        return _die(unknown_profile(args.profile, [p.name for p in store.list_profiles(limit=1000)]))
     sys.stdout.write(dump_yaml(answers.to_document(secrets="plain" if args.include_secrets else "refs")))
     return EXIT_OK
 

@@ -22,3 +22,17 @@ def unknown_ids(wanted: Iterable[str], known: Iterable[str], what: str) -> list[
         close = suggest(word, known)
         lines.append(f"unknown {what} {word!r}" + (f"; did you mean `{close}`?" if close else ""))
     return lines
+
+
+DEMO_PROFILE = "demo"  # the demo's profile (app.demo.profile.PROFILE); the demo keeps its own state
+
+
+def unknown_profile(name: str, stored: Iterable[str]) -> str:
+    """The CLI's line for a profile that is not stored: the closest stored name, or for the demo's profile
+    where its answers come from."""
+    close = suggest(name, stored)
+    if close:
+        return f"unknown profile {name!r}; did you mean `{close}`?"
+    if name == DEMO_PROFILE:
+        return f"unknown profile {name!r}; the demo keeps its own state: print its answers with `wbsetup demo --print-answers`"
+    return f"unknown profile {name!r}"

@@ -61,3 +61,12 @@ def test_unknown_profile_on_export_names_the_closest_or_the_demo_path(tmp_path, 
     assert "wbsetup demo --print-answers" in capsys.readouterr().err
     assert cli.main(["export", "zzzzzz"]) == 2
     assert capsys.readouterr().err.strip() == "wbsetup: unknown profile 'zzzzzz'"
+    from types import SimpleNamespace
+
+    from app.change import history  # `wbsetup history` says the same (in process: the CLI exits when done)
+    from app.settings import Settings
+    from app.store import Store
+
+    store = Store.open(Settings.from_env())
+    assert history.command(SimpleNamespace(profile="acme-prd", format="text"), store) == 2
+    assert "did you mean `acme-prod`?" in capsys.readouterr().err

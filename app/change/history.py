@@ -19,7 +19,10 @@ def command(args, store) -> int:
     try:
         revisions = store.list_revisions(args.profile)
     except NotFound:
-        print(f"wbsetup: unknown profile {args.profile!r}", file=sys.stderr)
+        from app.suggest import unknown_profile
+
+        names = [p.name for p in store.list_profiles(limit=1000)]
+        print(f"wbsetup: {unknown_profile(args.profile, names)}", file=sys.stderr)
         return 2
     if args.format == "json":
         doc = {"schema": 1, "profile": args.profile, "revisions": [r.to_json() for r in revisions]}

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from app.answers import Answers, AppNodes, parse_document
 from app.sizing import recommend
+from app.suggest import DEMO_PROFILE
 
-PROFILE = "demo"
+PROFILE = DEMO_PROFILE
 IMAGE_VERSION = "0.70.0"
 
 
