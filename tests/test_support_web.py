@@ -102,6 +102,10 @@ def test_another_replica_shows_the_progress_and_serves_the_archive(tmp_path, cli
         assert from_b.status_code == 200 and from_b.content == from_a.content  # one archive, wherever it is asked
         assert all("db-pass-4d2e1b" not in text for text in _files(from_b.content).values())
         b.get("/lang/ko?next=/", follow_redirects=False)
-        assert "지원 번들" in b.get(poll).text
+        korean = b.get(poll).text
+        assert "지원 번들" in korean
+        # a finding that quotes a check (W&B not ready ← verify.rollout) quotes it in the page's language too
+        assert "W&amp;B가 준비되지 않았습니다" in korean and "W&amp;B is not deployed there" not in korean
+        assert "Deploy it:" not in korean  # the check's hint, in Korean too
     # the newest few are kept per profile: a pruned or unknown bundle is a 404 naming what to do
     assert client.get(poll + "x").status_code == 404

@@ -2,7 +2,7 @@
 
 Facts (app/support/collect.py, cluster.py): `pods`, `events`, `nodes`, `deployments` (API objects as
 the API returns them), `logs` ({(pod, container, previous): text}), `checks` (the fresh check run's
-results), `certificates` ([{source, subject, not_after}]), `namespace`. Each analyzer returns a list
+results), `certificates` ([{source, subject, not_after, served_by}]), `namespace`. Each analyzer returns a list
 of `{"id", "status": pass|warn|fail, "title", "message", "hint"}`; texts are messages (app.i18n.message),
 so the web shows them in the reader's language and the archive in English.
 """
@@ -108,9 +108,9 @@ def certificates(facts: dict, now: dt.datetime) -> list[dict]:
             msg(
                 "Renew the certificate %(host)s serves where it is issued (cert-manager: kubectl describe certificate "
                 "-A; a proxy in front: its own certificate store)",
-                host=cert["source"].removeprefix("served by "),
+                host=cert["served_by"],
             )
-            if cert.get("served")
+            if cert.get("served_by")
             else msg(
                 "Renew the certificate and put it into %(source)s, then re-render and apply", source=cert["source"]
             )

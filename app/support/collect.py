@@ -97,7 +97,10 @@ async def checks(col: Collection, answers: Answers, timeout: float, node_reports
         col.error("checks", f"the check run did not finish within {limit:g} s; unfinished checks are errors")
     doc = report.to_dict()
     col.docs["report/validation.json"] = doc
-    col.facts["checks"] = doc["checks"]
+    # the analyzers quote a check's message and hint: as messages, so the page shows them in its language
+    col.facts["checks"] = [
+        {**d, "message": r.message, "hint": r.hint} for r, d in zip(report.results, doc["checks"], strict=True)
+    ]
 
 
 def wbsetup_version() -> str:
@@ -167,7 +170,8 @@ async def certificates(col: Collection, answers: Answers, timeout: float = 5.0) 
         found.append(served)
 
 
-def _certificate(cert, source: str, served: bool = False) -> dict:
+def _certificate(cert, source: str, served_by: str | None = None) -> dict:
+    """One certificate's facts; `served_by` is HOST:PORT for the one W&B's address serves."""
     from cryptography import x509
 
     cn = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
@@ -175,7 +179,7 @@ def _certificate(cert, source: str, served: bool = False) -> dict:
         "source": source,
         "subject": str(cn[0].value) if cn else cert.subject.rfc4514_string(),
         "not_after": cert.not_valid_after_utc.isoformat(),
-        "served": served,
+        "served_by": served_by,
     }
 
 
@@ -196,7 +200,7 @@ async def _served(col: Collection, answers: Answers, timeout: float) -> dict | N
     except Exception as exc:  # noqa: BLE001 — the address may not answer yet: recorded, the rest goes on
         col.error("certificates", f"served by {where}: {describe(exc)}")
         return None
-    return _certificate(got.cert, f"served by {where}", served=True)
+    return _certificate(got.cert, f"served by {where}", served_by=where)
 
 
 def node_files(col: Collection, reports: list[dict]) -> None:
