@@ -137,12 +137,16 @@ def judge_served(ctx: Context, name: str, got: _served.Served) -> Outcome:
     )
 
 
-def judge_health(ctx: Context, what: str, answer: h.Answer) -> Outcome:
+def _ok_or_moved(ctx: Context, what: str, answer: h.Answer) -> Outcome | None:
+    """The outcome of a 200 (passed) or of a redirect; None for another answer, which the caller judges."""
     if answer.status == 200:
-        return passed(msg("GET /healthz → 200 (server: %(server)s)", server=h.who(answer)), observed=200)
-    moved = h.redirected(ctx, what, answer)
-    if moved:
-        return moved
+        return passed(msg("%(what)s → 200 (server: %(server)s)", what=what, server=h.who(answer)), observed=200)
+    return h.redirected(ctx, what, answer)
+
+
+def judge_health(ctx: Context, what: str, answer: h.Answer) -> Outcome:
+    if done := _ok_or_moved(ctx, what, answer):
+        return done
     if answer.status in (502, 503, 504):
         hint = msg(
             "The proxy (%(server)s) cannot reach W&B: check that W&B runs (docker compose ps; kubectl get pods "
@@ -168,11 +172,8 @@ def judge_health(ctx: Context, what: str, answer: h.Answer) -> Outcome:
 
 
 def judge_ready(ctx: Context, what: str, answer: h.Answer) -> Outcome:
-    if answer.status == 200:
-        return passed(msg("GET /ready → 200 (server: %(server)s)", server=h.who(answer)), observed=200)
-    moved = h.redirected(ctx, what, answer)
-    if moved:
-        return moved
+    if done := _ok_or_moved(ctx, what, answer):
+        return done
     if answer.status in (502, 503, 504):
         return warn(
             msg(
@@ -210,15 +211,17 @@ def judge_login(ctx: Context, what: str, answer: h.Answer, doc: dict | None) -> 
         return passed(msg("logged in as %(user)s", user=user), observed="viewer")
     if answer.status == 200 and doc is not None:
         return fail(N_("API key refused (the viewer is null)"), hint, observed=N_("null viewer"))
-    return fail(
-        msg(
-            "GraphQL answered %(status)s without a viewer (server: %(server)s)",
-            status=answer.status,
-            server=h.who(answer),
-        ),
+    return _answered_without(
+        N_("GraphQL answered %(status)s without a viewer (server: %(server)s)"),
+        answer,
         msg("Check that %(host)s/graphql reaches W&B (not an error page of the proxy)", host=ctx.answers.host),
-        observed=answer.status,
     )
+
+
+def _answered_without(template: str, answer: h.Answer, hint) -> Outcome:
+    """A failure for an answer that lacks what was asked: `template` (declared with N_) names the
+    answer's status and the server that sent it."""
+    return fail(msg(template, status=answer.status, server=h.who(answer)), hint, observed=answer.status)
 
 
 def running_version(doc: dict | None):
@@ -232,14 +235,10 @@ def judge_version(ctx: Context, what: str, answer: h.Answer, doc: dict | None) -
         return moved
     running = running_version(doc)
     if answer.status != 200 or not running:
-        return fail(
-            msg(
-                "GraphQL serverInfo answered %(status)s without a version (server: %(server)s)",
-                status=answer.status,
-                server=h.who(answer),
-            ),
+        return _answered_without(
+            N_("GraphQL serverInfo answered %(status)s without a version (server: %(server)s)"),
+            answer,
             msg("Check that %(host)s/graphql reaches W&B", host=ctx.answers.host),
-            observed=answer.status,
         )
     running = h.without(str(running)[:64], auth(ctx))
     chosen = ctx.answers.deploy.version

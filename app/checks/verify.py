@@ -68,22 +68,22 @@ def tls(ctx: Context) -> Outcome:
 # --- health, readiness, the proxy's body limit ------------------------------------------------------
 @check("verify.health", N_("W&B answers /healthz"), depends=HTTP_DEPENDS, needs=["host"], reads=["tls", "deploy"])
 async def health(ctx: Context) -> Outcome:
-    what = "GET /healthz"
-    try:
-        answer = await h.request(ctx, "GET", "/healthz")
-    except h.NoAnswer as exc:
-        return h.no_answer(ctx, what, exc)
-    return r.judge_health(ctx, what, answer)
+    return await _get(ctx, "/healthz", r.judge_health)
 
 
 @check("verify.ready", N_("W&B ready (/ready)"), depends=HTTP_DEPENDS, needs=["host"], reads=["tls"])
 async def ready(ctx: Context) -> Outcome:
-    what = "GET /ready"
+    return await _get(ctx, "/ready", r.judge_ready)
+
+
+async def _get(ctx: Context, path: str, judge) -> Outcome:
+    """`judge(ctx, what, answer)` of W&B's answer to GET `path`, or the outcome of no answer."""
+    what = f"GET {path}"
     try:
-        answer = await h.request(ctx, "GET", "/ready")
+        answer = await h.request(ctx, "GET", path)
     except h.NoAnswer as exc:
         return h.no_answer(ctx, what, exc)
-    return r.judge_ready(ctx, what, answer)
+    return judge(ctx, what, answer)
 
 
 def _probe_body() -> bytes:
@@ -128,14 +128,18 @@ async def _graphql(ctx: Context, query: str) -> tuple[h.Answer, dict | None]:
     return answer, doc if isinstance(doc, dict) else None
 
 
-@check(LOGIN, N_("Log in with the API key"), depends=HTTP_DEPENDS, needs=["host", "verify.api_key"], reads=["tls"])
-async def login(ctx: Context) -> Outcome:
-    what = N_("GraphQL viewer")
+async def _asked(ctx: Context, what: str, query: str, judge) -> Outcome:
+    """`judge(ctx, what, answer, doc)` of W&B's answer to the GraphQL `query`, or the outcome of no answer."""
     try:
-        answer, doc = await _graphql(ctx, VIEWER)
+        answer, doc = await _graphql(ctx, query)
     except h.NoAnswer as exc:
         return h.no_answer(ctx, what, exc)
-    return r.judge_login(ctx, what, answer, doc)
+    return judge(ctx, what, answer, doc)
+
+
+@check(LOGIN, N_("Log in with the API key"), depends=HTTP_DEPENDS, needs=["host", "verify.api_key"], reads=["tls"])
+async def login(ctx: Context) -> Outcome:
+    return await _asked(ctx, N_("GraphQL viewer"), VIEWER, r.judge_login)
 
 
 @check(
@@ -146,12 +150,7 @@ async def login(ctx: Context) -> Outcome:
     reads=["tls", "deploy"],
 )
 async def version(ctx: Context) -> Outcome:
-    what = N_("GraphQL serverInfo")
-    try:
-        answer, doc = await _graphql(ctx, SERVER_INFO)
-    except h.NoAnswer as exc:
-        return h.no_answer(ctx, what, exc)
-    return r.judge_version(ctx, what, answer, doc)
+    return await _asked(ctx, N_("GraphQL serverInfo"), SERVER_INFO, r.judge_version)
 
 
 # --- Kubernetes: the pods ------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from app.demo import kube_served
-from app.demo.kube_objects import CRD_NAME, TS, cluster_meta as _meta, node, status
+from app.demo.kube_objects import CRD_NAME, TS, cluster_meta as _meta, collection, node, status
 from app.demo.kube_support_api import POD_ROUTES, SUPPORT_ROUTES
 
 TOKEN = "standin-token-Zq9v7WbT3k"  # the tests' bearer token; the demo passes its own
@@ -158,15 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def get_nodes(self, body):
         if not self._forbidden("nodes", "", "list"):
-            self._send(
-                200,
-                {
-                    "kind": "NodeList",
-                    "apiVersion": "v1",
-                    "metadata": {"resourceVersion": "4711"},
-                    "items": self.st.nodes,
-                },
-            )
+            self._send(200, collection("Node", "v1", self.st.nodes, "4711"))
 
     def get_namespace(self, body, name):
         if self._forbidden("namespaces", "", "get"):
@@ -202,15 +194,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def get_ingress_classes(self, body):
         if not self._forbidden("ingressclasses", "networking.k8s.io", "list"):
-            self._send(
-                200,
-                {
-                    "kind": "IngressClassList",
-                    "apiVersion": "networking.k8s.io/v1",
-                    "metadata": {"resourceVersion": "9"},
-                    "items": [self._ingress_class(n) for n in self.st.classes],
-                },
-            )
+            classes = [self._ingress_class(n) for n in self.st.classes]
+            self._send(200, collection("IngressClass", "networking.k8s.io/v1", classes, "9"))
 
     def get_ingress_class(self, body, name):
         if self._forbidden("ingressclasses", "networking.k8s.io", "get"):

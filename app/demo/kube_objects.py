@@ -276,6 +276,11 @@ def cluster_meta(name: str) -> dict:
     return {"name": name, "uid": f"uid-{name}", "resourceVersion": "815", "generation": 1, "creationTimestamp": TS}
 
 
+def collection(kind: str, api: str, items: list, version: str) -> dict:
+    """A list answer: `kind`List of `items` at resourceVersion `version`."""
+    return {"kind": f"{kind}List", "apiVersion": api, "metadata": {"resourceVersion": version}, "items": items}
+
+
 def status(code: int, reason: str, message: str, details: dict | None = None) -> dict:
     """A v1 Status error object."""
     doc = {

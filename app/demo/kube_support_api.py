@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
-from app.demo.kube_objects import status
+from app.demo.kube_objects import collection, status
 
 _STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)Z")
 
@@ -45,57 +45,44 @@ def _selected(handler, items: list[dict], namespace: str) -> list[dict]:
 def _list(handler, kind: str, api: str, plural: str, group: str, items: list, namespace: str) -> None:
     if handler._forbidden(plural, group, "list"):
         return
-    handler._send(
-        200,
-        {
-            "kind": f"{kind}List",
-            "apiVersion": api,
-            "metadata": {"resourceVersion": "1300"},
-            "items": _selected(handler, items, namespace),
-        },
-    )
+    handler._send(200, collection(kind, api, _selected(handler, items, namespace), "1300"))
 
 
-def get_pods(handler, body, namespace):
-    _list(handler, "Pod", "v1", "pods", "", handler.st.pods, namespace)
+def _path(group: str, version: str, plural: str) -> str:
+    """The route of a namespaced collection: the core group ("") under /api, the others under /apis."""
+    prefix = f"/apis/{re.escape(group)}/{version}" if group else f"/api/{version}"
+    return f"{prefix}/namespaces/([^/]+)/{plural}"
 
 
-def get_events(handler, body, namespace):
-    _list(handler, "Event", "v1", "events", "", handler.st.events, namespace)
+def _lister(kind: str, group: str, version: str, plural: str, attr: str) -> Callable:
+    """The route that lists the objects in `KubeState.<attr>` as the collection `plural` of `group`."""
+    api = f"{group}/{version}" if group else version
+
+    def get(handler, body, namespace):
+        _list(handler, kind, api, plural, group, getattr(handler.st, attr), namespace)
+
+    get.__name__ = f"get_{attr}"
+    return get
 
 
-def get_deployments(handler, body, namespace):
-    _list(handler, "Deployment", "apps/v1", "deployments", "apps", handler.st.deployments, namespace)
-
-
-def get_statefulsets(handler, body, namespace):
-    _list(handler, "StatefulSet", "apps/v1", "statefulsets", "apps", handler.st.statefulsets, namespace)
-
-
-def get_services(handler, body, namespace):
-    _list(handler, "Service", "v1", "services", "", handler.st.services, namespace)
-
-
-def get_ingresses(handler, body, namespace):
-    _list(handler, "Ingress", "networking.k8s.io/v1", "ingresses", "networking.k8s.io", handler.st.ingresses, namespace)
-
-
-def get_secrets(handler, body, namespace):
-    _list(handler, "Secret", "v1", "secrets", "", handler.st.secrets, namespace)
+# kind, API group ("" is the core group), version, plural (the URL's and RBAC's name), KubeState's field
+_LISTED = {
+    "pods": ("Pod", "", "v1", "pods", "pods"),
+    "events": ("Event", "", "v1", "events", "events"),
+    "deployments": ("Deployment", "apps", "v1", "deployments", "deployments"),
+    "statefulsets": ("StatefulSet", "apps", "v1", "statefulsets", "statefulsets"),
+    "services": ("Service", "", "v1", "services", "services"),
+    "ingresses": ("Ingress", "networking.k8s.io", "v1", "ingresses", "ingresses"),
+    "secrets": ("Secret", "", "v1", "secrets", "secrets"),
+    "wandb": ("WeightsAndBiases", "apps.wandb.com", "v1", "weightsandbiases", "wandb"),
+}
+_LISTERS = {name: (_path(*spec[1:4]), _lister(*spec)) for name, spec in _LISTED.items()}
 
 
 def get_wandb(handler, body, namespace):
     if handler.st.crd is None:  # no CRD: the resource type does not exist
         return handler._send(404, status(404, "NotFound", "the server could not find the requested resource", {}))
-    _list(
-        handler,
-        "WeightsAndBiases",
-        "apps.wandb.com/v1",
-        "weightsandbiases",
-        "apps.wandb.com",
-        handler.st.wandb,
-        namespace,
-    )
+    _LISTERS["wandb"][1](handler, body, namespace)
 
 
 def _since(lines: list[str], seconds: int) -> list[str]:
@@ -152,17 +139,17 @@ def get_pod_log(handler, body, namespace, name):
 
 
 SUPPORT_ROUTES: list[tuple[str, Callable]] = [
-    (r"/api/v1/namespaces/([^/]+)/services", get_services),
-    (r"/api/v1/namespaces/([^/]+)/secrets", get_secrets),
-    (r"/apis/networking\.k8s\.io/v1/namespaces/([^/]+)/ingresses", get_ingresses),
-    (r"/apis/apps\.wandb\.com/v1/namespaces/([^/]+)/weightsandbiases", get_wandb),
+    _LISTERS["services"],
+    _LISTERS["secrets"],
+    _LISTERS["ingresses"],
+    (_LISTERS["wandb"][0], get_wandb),
 ]
 
 
 POD_ROUTES: list[tuple[str, Callable]] = [
-    (r"/api/v1/namespaces/([^/]+)/pods", get_pods),
+    _LISTERS["pods"],
     (r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/log", get_pod_log),
-    (r"/api/v1/namespaces/([^/]+)/events", get_events),
-    (r"/apis/apps/v1/namespaces/([^/]+)/deployments", get_deployments),
-    (r"/apis/apps/v1/namespaces/([^/]+)/statefulsets", get_statefulsets),
+    _LISTERS["events"],
+    _LISTERS["deployments"],
+    _LISTERS["statefulsets"],
 ]

@@ -4,10 +4,14 @@ image-pull-failing, misconfigured, OOM-killed and unschedulable pods. Pure funct
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 from typing import Any
 
-from app.i18n.message import msg
+import yaml
+
+from app.i18n.message import msg, msg_format
 
 PULL = {"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull"}
 CONFIG = {"CreateContainerConfigError", "CreateContainerError", "RunContainerError"}
@@ -17,67 +21,20 @@ def outcome(id: str, status: str, title, message, hint="") -> dict:
     return {"id": id, "status": status, "title": title, "message": message, "hint": hint}
 
 
-# --- causes read from a crashing container's log --------------------------------------------------
-def _log_causes(ns: str, pod: str) -> list[tuple[re.Pattern, object, object]]:
-    return [
-        (
-            re.compile(r"Access denied for user"),
-            msg(
-                "the database rejected the password (MySQL: Access denied): the database password in the Secret differs from the server's"
-            ),
-            msg(
-                "Make them equal: set the server's password for the W&B user (ALTER USER … IDENTIFIED BY …) or "
-                "re-render the bundle with the server's database.password and apply its Secret, then restart: "
-                "kubectl -n %(ns)s delete pod %(pod)s",
-                ns=ns,
-                pod=pod,
-            ),
-        ),
-        (
-            re.compile(r"Unknown database"),
-            msg("the database named in MYSQL does not exist on the server"),
-            msg("Create it with the bundle's sql/create-database.sql, or correct database.name"),
-        ),
-        (
-            re.compile(r"x509: |certificate signed by unknown authority|tls: failed to verify"),
-            msg("a TLS certificate is not trusted by the pod"),
-            msg("Give W&B the CA that signed it (customCACerts; the CA fields of the database and object store steps)"),
-        ),
-        (
-            re.compile(r"InvalidAccessKeyId|SignatureDoesNotMatch"),
-            msg("the object store rejected the access key or the secret key"),
-            msg(
-                "Put the object store's current access key and secret key into the answers, re-render and apply the Secret"
-            ),
-        ),
-        (
-            re.compile(r"NoSuchBucket"),
-            msg("the bucket does not exist"),
-            msg("Create the bucket named in object_store.bucket, or correct the name"),
-        ),
-        (
-            re.compile(r"(?i)license[^\n]*(invalid|expired)|(invalid|expired)[^\n]*license"),
-            msg("the license is invalid or expired"),
-            msg("Put a valid license into the answers (license), re-render and apply the Secret"),
-        ),
-        (
-            re.compile(r"(?i)connection refused|no such host|i/o timeout|dial tcp|could not connect|can't connect"),
-            msg("the pod cannot reach a service it needs"),
-            msg(
-                "From the pod's namespace, check DNS and the firewall to the database and object store: "
-                "kubectl -n %(ns)s run nettest --rm -it --image=busybox -- nc -zv HOST PORT",
-                ns=ns,
-            ),
-        ),
-    ]
+# --- causes read from a crashing container's log (app/support/log_causes.yaml) ----------------------
+@functools.cache
+def _log_causes() -> tuple[tuple[re.Pattern, str, str], ...]:
+    with open(Path(__file__).with_name("log_causes.yaml"), encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh)
+    return tuple((re.compile(c["pattern"]), c["message"], c["hint"]) for c in doc)
 
 
 def log_cause(text: str, ns: str, pod: str) -> tuple[object, object, str] | None:
     """(cause, hint, the log line) of the first known cause in a log (None when none is known)."""
-    for pattern, cause, hint in _log_causes(ns, pod):
+    for pattern, cause, hint in _log_causes():
         for line in reversed(text.splitlines()):
             if pattern.search(line):
-                return cause, hint, line.strip()[:300]
+                return msg_format(cause, ns=ns, pod=pod), msg_format(hint, ns=ns, pod=pod), line.strip()[:300]
     return None
 
 

@@ -12,7 +12,6 @@ from markupsafe import Markup, escape
 from app import i18n
 from app.i18n.message import N_
 from app.version import version
-from app.web.forms import OPTION_LABELS, STEP_LEADS, STEP_TITLES
 
 STEPS_NAV = ("hardware", "database", "object_store", "tls", "deploy", "review", "verify")  # verify: after installing
 ICONS = {
@@ -68,16 +67,10 @@ def make_templates(directory: Path, app) -> Jinja2Templates:
     templates = Templates(directory=str(directory))
     env = templates.env
     i18n.install(env)
-    env.globals.update(
-        STEPS_NAV=STEPS_NAV,
-        STEP_TITLES=STEP_TITLES,
-        OPTION_LABELS=OPTION_LABELS,
-        STEP_LEADS=STEP_LEADS,
-        ICONS=ICONS,
-        STATES=STATES,
-        csrf=csrf,
-        demo=lambda: app.state.settings.demo,
-    )
+    tables = ("STEPS_NAV", "STEP_TITLES", "OPTION_LABELS", "STEP_LEADS", "ICONS", "STATES")
+    env.globals.update({name: globals()[name] for name in tables})  # the pages' tables, by their names here
+    env.globals["csrf"] = csrf
+    env.globals["demo"] = lambda: app.state.settings.demo
     from app.applicability import fold
     from app.web.skip_controls import skip_control
 
