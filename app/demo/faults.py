@@ -9,7 +9,9 @@ as a re-run of the probe on that node would report.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from app.demo.mysql_standin import TUNED_VARIABLES
 from app.demo.wandb_front import LIMIT_1MIB
@@ -22,6 +24,24 @@ class Fault:
     what: str  # what the toggle does to the simulated infrastructure
     catches: str  # the check id that turns red
     step: str
+    turn: Callable[[Any, bool], None]  # (the running demo, on) → the change made to its stand-ins
+
+
+SMALL_SORT_BUFFER = "262144"
+OLD_VERSION = "8.0.27"
+SLOW_FRACTION = 0.22  # of the check timeout per statement: connect (3 statements) fits, latency (5) does not
+
+
+def _sort_buffer(demo, on: bool) -> None:
+    demo.mysql_state.variables["sort_buffer_size"] = SMALL_SORT_BUFFER if on else TUNED_VARIABLES["sort_buffer_size"]
+
+
+def _old_mysql(demo, on: bool) -> None:
+    demo.mysql_state.version = OLD_VERSION if on else demo.version
+
+
+def _slow_db(demo, on: bool) -> None:
+    demo.mysql_state.delay = demo.timeout * SLOW_FRACTION if on else 0.0
 
 
 FAULTS: tuple[Fault, ...] = (
@@ -31,6 +51,7 @@ FAULTS: tuple[Fault, ...] = (
         "MySQL reports sort_buffer_size = 262144 (the MySQL default)",
         "database.sort_buffer_size",
         "database",
+        _sort_buffer,
     ),
     Fault(
         "mysql_8027",
@@ -38,6 +59,7 @@ FAULTS: tuple[Fault, ...] = (
         "MySQL presents itself as 8.0.27 (handshake and VERSION())",
         "database.version",
         "database",
+        _old_mysql,
     ),
     Fault(
         "no_cors",
@@ -45,6 +67,7 @@ FAULTS: tuple[Fault, ...] = (
         "The bucket's CORS rule is deleted: browsers cannot upload",
         "object_store.cors",
         "object_store",
+        lambda demo, on: demo.s3.set_cors(not on),
     ),
     Fault(
         "wrong_secret",
@@ -52,6 +75,7 @@ FAULTS: tuple[Fault, ...] = (
         "The store rotated the demo key's secret: the profile's no longer signs",
         "object_store.credentials",
         "object_store",
+        lambda demo, on: demo.s3.set_rotated(on),
     ),
     Fault(
         "expired_cert",
@@ -59,6 +83,7 @@ FAULTS: tuple[Fault, ...] = (
         "The W&B host serves an expired certificate, and the profile holds that certificate",
         "tls.expiry",
         "tls",
+        lambda demo, on: demo.set_certificate(expired=on),
     ),
     Fault(
         "slow_db",
@@ -67,6 +92,7 @@ FAULTS: tuple[Fault, ...] = (
         "stream in slowly and the multi-statement checks (write, latency) time out",
         "database.latency",
         "database",
+        _slow_db,
     ),
     Fault(
         "no_ingress_class",
@@ -74,6 +100,7 @@ FAULTS: tuple[Fault, ...] = (
         "The cluster has no IngressClass nginx (only traefik)",
         "deploy.cluster.ingress_class",
         "deploy",
+        lambda demo, on: demo.cluster.set_ingress_class(not on),
     ),
     Fault(
         "no_operator",
@@ -81,6 +108,7 @@ FAULTS: tuple[Fault, ...] = (
         "The W&B operator's CRD weightsandbiases.apps.wandb.com is gone",
         "deploy.cluster.operator",
         "deploy",
+        lambda demo, on: demo.cluster.set_operator(not on),
     ),
     Fault(
         "registry_refuses",
@@ -88,6 +116,7 @@ FAULTS: tuple[Fault, ...] = (
         "The private registry rotated the demo puller's password: its token service refuses the profile's",
         "deploy.images",
         "deploy",
+        lambda demo, on: demo.registry.set_refuse(on),
     ),
     Fault(
         "node_no_mysql",
@@ -95,6 +124,7 @@ FAULTS: tuple[Fault, ...] = (
         "Node app-2 reports that its connection to MySQL timed out",
         "deploy.node.database",
         "deploy",
+        lambda demo, on: demo.set_node_reports(database_cut=on),
     ),
     Fault(
         "proxy_body_1m",
@@ -102,6 +132,7 @@ FAULTS: tuple[Fault, ...] = (
         "The proxy in front of W&B refuses bodies over 1 MiB (nginx client_max_body_size 1m) with 413",
         "verify.proxy_body",
         "verify",
+        lambda demo, on: demo.https.set_body_limit(LIMIT_1MIB if on else None),
     ),
     Fault(
         "image_pull",
@@ -109,41 +140,13 @@ FAULTS: tuple[Fault, ...] = (
         "W&B's app pod cannot pull its image (ImagePullBackOff)",
         "verify.rollout",
         "verify",
+        lambda demo, on: demo.cluster.set_image_pull(on),
     ),
 )
 BY_ID = {f.id: f for f in FAULTS}
-SMALL_SORT_BUFFER = "262144"
-OLD_VERSION = "8.0.27"
-SLOW_FRACTION = 0.22  # of the check timeout per statement: connect (3 statements) fits, latency (5) does not
 
 
 def apply(demo, fault_id: str, on: bool) -> None:
     """Turn fault `fault_id` on or off in the running `demo` (app.demo.Demo)."""
-    if fault_id not in BY_ID:
-        raise KeyError(fault_id)
-    mysql = demo.mysql_state
-    if fault_id == "sort_buffer":
-        mysql.variables["sort_buffer_size"] = SMALL_SORT_BUFFER if on else TUNED_VARIABLES["sort_buffer_size"]
-    elif fault_id == "mysql_8027":
-        mysql.version = OLD_VERSION if on else demo.version
-    elif fault_id == "no_cors":
-        demo.s3.set_cors(not on)
-    elif fault_id == "wrong_secret":
-        demo.s3.set_rotated(on)
-    elif fault_id == "expired_cert":
-        demo.set_certificate(expired=on)
-    elif fault_id == "slow_db":
-        mysql.delay = demo.timeout * SLOW_FRACTION if on else 0.0
-    elif fault_id == "no_ingress_class":
-        demo.cluster.set_ingress_class(not on)
-    elif fault_id == "no_operator":
-        demo.cluster.set_operator(not on)
-    elif fault_id == "registry_refuses":
-        demo.registry.set_refuse(on)
-    elif fault_id == "node_no_mysql":
-        demo.set_node_reports(database_cut=on)
-    elif fault_id == "proxy_body_1m":
-        demo.https.set_body_limit(LIMIT_1MIB if on else None)
-    elif fault_id == "image_pull":
-        demo.cluster.set_image_pull(on)
+    BY_ID[fault_id].turn(demo, on)  # KeyError for an unknown id
     demo.active[fault_id] = on

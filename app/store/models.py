@@ -66,24 +66,26 @@ class ProbeToken(SQLModel, table=True):
     used_at: NaiveDatetime | None = None
 
 
-class NodeReport(SQLModel, table=True):
+class _FromNode(SQLModel):
+    """What a probe sent from one node of a profile, and when it was measured."""
+
     id: int | None = Field(default=None, primary_key=True)
     profile_id: int = Field(foreign_key="profile.id", index=True)
     node: str = Field(max_length=253)
     role: str = Field(max_length=16)
     measured_at: NaiveDatetime
+
+
+class NodeReport(_FromNode, table=True):
+    """A node's report of what it reaches (app/probe/node.py)."""
+
     data: str = Field(sa_column=Column(Text, nullable=False))
     ok: bool = True  # app.facts.node_report.node_ok(data): lets a page count and order the fleet without parsing it
 
 
-class Measurement(SQLModel, table=True):
+class Measurement(_FromNode, table=True):
     """Hardware facts measured by a probe on a node (role app | database), shown as "measured"."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    profile_id: int = Field(foreign_key="profile.id", index=True)
-    role: str = Field(max_length=16)
-    node: str = Field(max_length=253)
-    measured_at: NaiveDatetime
     facts: str = Field(sa_column=Column(Text, nullable=False))
 
 

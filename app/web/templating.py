@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from app import i18n
 from app.i18n.message import N_
 from app.version import version
+from app.web import forms
 
 STEPS_NAV = ("hardware", "database", "object_store", "tls", "deploy", "review", "verify")  # verify: after installing
 ICONS = {
@@ -67,8 +68,8 @@ def make_templates(directory: Path, app) -> Jinja2Templates:
     templates = Templates(directory=str(directory))
     env = templates.env
     i18n.install(env)
-    tables = ("STEPS_NAV", "STEP_TITLES", "OPTION_LABELS", "STEP_LEADS", "ICONS", "STATES")
-    env.globals.update({name: globals()[name] for name in tables})  # the pages' tables, by their names here
+    env.globals.update(STEPS_NAV=STEPS_NAV, ICONS=ICONS, STATES=STATES)
+    env.globals.update({name: getattr(forms, name) for name in ("STEP_TITLES", "OPTION_LABELS", "STEP_LEADS")})
     env.globals["csrf"] = csrf
     env.globals["demo"] = lambda: app.state.settings.demo
     from app.applicability import fold
