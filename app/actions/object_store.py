@@ -40,16 +40,14 @@ def create_bucket(answers: Answers, timeout: float) -> ActionResult:
             return ActionResult(
                 True, msg("bucket %(bucket)s already exists (owned by this key)", bucket=store.bucket), detail=code
             )
-        return ActionResult(
-            False,
-            msg(
-                "bucket %(bucket)s was not created: %(describe)s",
-                bucket=store.bucket,
-                describe=_s3.describe(exc, timeout),
-            ),
-            detail=code or type(exc).__name__,
-        )
+        return _refused(N_("bucket %(bucket)s was not created: %(describe)s"), store, exc, timeout)
     return ActionResult(True, msg("bucket %(bucket)s created in %(region)s", bucket=store.bucket, region=store.region))
+
+
+def _refused(template: str, store, exc: Exception, timeout: float) -> ActionResult:
+    """The store refused the action: `template` (declared with N_) names the bucket and the store's answer."""
+    why = msg(template, bucket=store.bucket, describe=_s3.describe(exc, timeout))
+    return ActionResult(False, why, detail=_s3.error_code(exc) or type(exc).__name__)
 
 
 def cors_preview(answers: Answers) -> str:
@@ -77,15 +75,7 @@ def apply_cors(answers: Answers, timeout: float) -> ActionResult:
     except Exception as exc:
         code = _s3.error_code(exc)
         if code != "NotImplemented":
-            return ActionResult(
-                False,
-                msg(
-                    "the CORS policy was not applied to %(bucket)s: %(describe)s",
-                    bucket=store.bucket,
-                    describe=_s3.describe(exc, timeout),
-                ),
-                detail=code or type(exc).__name__,
-            )
+            return _refused(N_("the CORS policy was not applied to %(bucket)s: %(describe)s"), store, exc, timeout)
         return _after_not_implemented(answers, client, timeout, origin)
     check = _preflight(answers, client, timeout)
     if check.status == "pass":

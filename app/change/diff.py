@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from app.answers import SECRET_PLACEHOLDERS
 from app.artifacts.redact import REGISTRY_AUTH
@@ -24,18 +24,12 @@ class FileChange:
     status: str  # added | removed | changed
     diff: str
 
-    def to_json(self) -> dict:
-        return {"path": self.path, "status": self.status, "diff": self.diff}
-
 
 @dataclass
 class SecretChange:
     placeholder: str
     key: str
     status: str  # added | removed | changed
-
-    def to_json(self) -> dict:
-        return {"placeholder": self.placeholder, "key": self.key, "status": self.status}
 
 
 @dataclass
@@ -50,14 +44,7 @@ class BundleDiff:
         return not self.files and not self.secrets
 
     def to_json(self) -> dict:
-        return {
-            "schema": 1,
-            "old": self.old,
-            "new": self.new,
-            "identical": self.identical,
-            "files": [f.to_json() for f in self.files],
-            "secrets": [s.to_json() for s in self.secrets],
-        }
+        return {"schema": 1, "identical": self.identical, **asdict(self)}
 
     def text(self) -> str:
         out = [f.diff for f in self.files]

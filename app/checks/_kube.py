@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 from app.checks import kubeconfig as kc
-from app.checks.engine import Context, Outcome, fail, skip
+from app.checks.engine import Context, Outcome, fail, skip, warn
 from app.i18n.message import N_, Text, message_of, msg
 from app.secret import reveal
 
@@ -154,6 +154,16 @@ def cause(exc: BaseException) -> str:
     if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
         return "dns"
     return "other"
+
+
+def unreadable(what: str, command: str) -> Outcome:
+    """The warning for an object the kubeconfig may not read (403): `what` names it ("IngressClass
+    nginx"), `command` is how the operator looks at it with their own credentials."""
+    return warn(
+        msg("cannot read %(what)s (forbidden)", what=what),
+        msg("Check it yourself: %(command)s", command=command),
+        observed="forbidden",
+    )
 
 
 def failure(exc: BaseException, ctx: Context) -> Outcome:

@@ -283,15 +283,10 @@ async def _judge(ctx: Context, client, ns: str) -> Outcome:
             observed=observed,
         )
     describe = msg("kubectl describe pod %(pod)s -n %(ns)s", pod=worst.pod, ns=ns)
+    about = {"pod": worst.pod, "container": worst.container, "image": worst.image, "why": worst.why, "also": also}
     if worst.kind == "pull":
         return fail(
-            msg(
-                "pod %(pod)s cannot pull image %(image)s (%(why)s)%(also)s",
-                pod=worst.pod,
-                image=worst.image,
-                why=worst.why,
-                also=also,
-            ),
+            msg("pod %(pod)s cannot pull image %(image)s (%(why)s)%(also)s", **about),
             _pull_hint(ctx, worst.image),
             observed=observed,
         )
@@ -301,10 +296,7 @@ async def _judge(ctx: Context, client, ns: str) -> Outcome:
         return fail(
             msg(
                 "pod %(pod)s: container %(container)s is crashing (%(why)s)%(also)s; its last log lines:\n%(logs)s",
-                pod=worst.pod,
-                container=worst.container,
-                why=worst.why,
-                also=also,
+                **about,
                 logs=logs,
             ),
             msg(
@@ -318,12 +310,7 @@ async def _judge(ctx: Context, client, ns: str) -> Outcome:
     if worst.kind == "pending":
         event = await _scheduler_message(client, ns, worst.pod)
         return fail(
-            msg(
-                "pod %(pod)s cannot be scheduled: %(reason)s%(also)s",
-                pod=worst.pod,
-                reason=event or worst.why,
-                also=also,
-            ),
+            msg("pod %(pod)s cannot be scheduled: %(reason)s%(also)s", **about, reason=event or worst.why),
             msg(
                 "Free or add nodes with the requested CPU and memory (deploy.cpu_request, "
                 "deploy.memory_request), or lower the requests; details: %(command)s",
@@ -333,18 +320,16 @@ async def _judge(ctx: Context, client, ns: str) -> Outcome:
         )
     if worst.status == "fail":
         return fail(
-            msg("pod %(pod)s: %(why)s%(also)s", pod=worst.pod, why=worst.why, also=also),
+            msg("pod %(pod)s: %(why)s%(also)s", **about),
             msg("Details: %(command)s", command=describe),
             observed=observed,
         )
     return warn(
         msg(
             "%(ready)s of %(total)s W&B pods Ready; pod %(pod)s is still starting (%(why)s)%(also)s",
+            **about,
             ready=ready,
             total=len(verdicts),
-            pod=worst.pod,
-            why=worst.why,
-            also=also,
         ),
         msg(
             "Wait and re-run (the first start runs database migrations); watch it: kubectl get pods -n "

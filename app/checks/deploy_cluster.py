@@ -253,11 +253,7 @@ async def ingress_class(ctx: Context, client) -> Outcome:
         )
     except Exception as exc:  # noqa: BLE001
         if k.status_code(exc) == 403:
-            return warn(
-                msg("cannot read IngressClass %(name)s (forbidden)", name=name),
-                N_("Check it yourself: kubectl get ingressclass"),
-                observed="forbidden",
-            )
+            return k.unreadable(f"IngressClass {name}", "kubectl get ingressclass")
         if k.status_code(exc) != 404:
             raise
     try:
@@ -303,11 +299,7 @@ async def operator(ctx: Context, client) -> Outcome:
                 expected="Established",
             )
         if k.status_code(exc) == 403:
-            return warn(
-                msg("cannot read CRD %(OPERATOR_CRD)s (forbidden)", OPERATOR_CRD=OPERATOR_CRD),
-                msg("Check it yourself: kubectl get crd %(OPERATOR_CRD)s", OPERATOR_CRD=OPERATOR_CRD),
-                observed="forbidden",
-            )
+            return k.unreadable(f"CRD {OPERATOR_CRD}", f"kubectl get crd {OPERATOR_CRD}")
         raise
     conditions = (crd.status.conditions or []) if crd.status else []
     if any(c.type == "Established" and c.status == "True" for c in conditions):
@@ -360,11 +352,7 @@ async def cert_manager(ctx: Context, client) -> Outcome:
                 expected="Ready",
             )
         if code == 403:
-            return warn(
-                msg("cannot read ClusterIssuer %(issuer)s (forbidden)", issuer=tls.issuer),
-                msg("Check it yourself: kubectl get clusterissuer %(issuer)s", issuer=tls.issuer),
-                observed="forbidden",
-            )
+            return k.unreadable(f"ClusterIssuer {tls.issuer}", f"kubectl get clusterissuer {tls.issuer}")
         raise
     conditions = (issuer.status or {}).get("conditions") or []
     ready = next((c for c in conditions if c.get("type") == "Ready"), None)

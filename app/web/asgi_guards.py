@@ -27,15 +27,30 @@ async def _send_text(send, status: int, text: Text) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class BodyLimit:
-    """Refuse request bodies over `limit` bytes with 413, whether announced or streamed."""
+class HttpGuard:
+    """A pure-ASGI middleware that acts on HTTP requests (`handle`) and passes every other scope
+    (lifespan, websocket) through as it is."""
 
-    def __init__(self, app, limit: int):
-        self.app, self.limit = app, limit
+    def __init__(self, app):
+        self.app = app
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        return await self.handle(scope, receive, send)
+
+    async def handle(self, scope, receive, send):
+        raise NotImplementedError
+
+
+class BodyLimit(HttpGuard):
+    """Refuse request bodies over `limit` bytes with 413, whether announced or streamed."""
+
+    def __init__(self, app, limit: int):
+        super().__init__(app)
+        self.limit = limit
+
+    async def handle(self, scope, receive, send):
         message = msg("request too large (at most %(limit)s KiB)", limit=self.limit // 1024)
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length", b"")
@@ -71,15 +86,10 @@ class BodyLimit:
         return await self.app(scope, replay, send)
 
 
-class CatchAll:
+class CatchAll(HttpGuard):
     """Any exception escaping the app becomes a plain 500, logged by type only (never its text)."""
 
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+    async def handle(self, scope, receive, send):
         started = False
 
         async def tracking_send(event):

@@ -17,15 +17,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from app.web import auth as auth_mod
+from app.web.asgi_guards import HttpGuard
 
 
-class SessionGuard:
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+class SessionGuard(HttpGuard):
+    async def handle(self, scope, receive, send):
         request = Request(scope)
         a: auth_mod.Auth = request.app.state.auth
         sid = a.session_id(request)
