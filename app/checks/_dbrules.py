@@ -107,10 +107,9 @@ def fix_hint(name: str, value) -> Text:
     """The fix as both a SET PERSIST statement and a my.cnf line."""
     literal = f"'{value}'" if isinstance(value, str) else str(value)
     return msg(
-        "SET PERSIST %(name)s = %(literal)s;  or in my.cnf [mysqld]: %(name_2)s = %(value)s",
+        "SET PERSIST %(name)s = %(literal)s;  or in my.cnf [mysqld]: %(name)s = %(value)s",
         name=name,
         literal=literal,
-        name_2=name,
         value=value,
     )
 

@@ -219,11 +219,10 @@ def judge_cors(store: ObjectStore, origin: str, answers: list[Preflight], xml: s
         ),
         msg(
             "Save as cors.xml and run `mc cors set ALIAS/%(bucket)s cors.xml` (or `aws s3api "
-            "put-bucket-cors --endpoint-url %(endpoint)s --bucket %(bucket_2)s --cors-configuration "
+            "put-bucket-cors --endpoint-url %(endpoint)s --bucket %(bucket)s --cors-configuration "
             "file://cors.json`, or the Apply CORS action): %(xml)s",
             bucket=store.bucket,
             endpoint=store.endpoint,
-            bucket_2=store.bucket,
             xml=xml,
         ),
         observed=observed,

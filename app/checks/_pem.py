@@ -78,10 +78,9 @@ def _unarmoured(text: str, kind: Kind) -> PemProblem:
     return PemProblem(
         msg("no PEM %(what)s found (expected a -----BEGIN %(label)s----- block)", what=what, label=label),
         msg(
-            "Paste the PEM text of the %(what)s, from -----BEGIN %(label)s----- to -----END %(label_2)s-----",
+            "Paste the PEM text of the %(what)s, from -----BEGIN %(label)s----- to -----END %(label)s-----",
             what=what,
             label=label,
-            label_2=label,
         ),
     )
 

@@ -161,7 +161,7 @@ async def _pods(ctx: Context, client) -> tuple[list, Text]:
                 seen.add(p.metadata.name)
                 pods.append(p)
     return pods, msg(
-        "app.kubernetes.io/instance=%(RELEASE)s (the operator's Deployments and StatefulSets)", RELEASE=RELEASE
+        "app.kubernetes.io/instance=%(release)s (the operator's Deployments and StatefulSets)", release=RELEASE
     )
 
 

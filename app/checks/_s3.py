@@ -179,9 +179,9 @@ def _declared_size(response: httpx.Response) -> None:
     if length.isdigit() and int(length) > MAX_RESPONSE:
         raise ResponseTooLarge(
             msg(
-                "the store answered with %(length)s bytes (at most %(MAX_RESPONSE)s expected)",
+                "the store answered with %(length)s bytes (at most %(most)s expected)",
                 length=length,
-                MAX_RESPONSE=MAX_RESPONSE,
+                most=MAX_RESPONSE,
             )
         )
 
@@ -210,9 +210,7 @@ def read_bounded(client: httpx.Client, method: str, url: str, **kw) -> tuple[htt
         for chunk in response.iter_bytes():
             body += chunk
             if len(body) > MAX_RESPONSE:
-                raise ResponseTooLarge(
-                    msg("the store's answer exceeds %(MAX_RESPONSE)s bytes", MAX_RESPONSE=MAX_RESPONSE)
-                )
+                raise ResponseTooLarge(msg("the store's answer exceeds %(most)s bytes", most=MAX_RESPONSE))
         return response, bytes(body)
 
 

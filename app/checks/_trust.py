@@ -237,7 +237,7 @@ def _untrusted_root(words: Msg) -> Cause:
     return Cause(
         "untrusted-root",
         words,
-        msg("%(TRUSTED_CA_HINT)s, or set tls.ca_pem to your private root CA", TRUSTED_CA_HINT=msg(TRUSTED_CA_HINT)),
+        msg("%(trusted_ca_hint)s, or set tls.ca_pem to your private root CA", trusted_ca_hint=msg(TRUSTED_CA_HINT)),
     )
 
 

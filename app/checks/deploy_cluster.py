@@ -293,7 +293,7 @@ async def operator(ctx: Context, client) -> Outcome:
     except Exception as exc:  # noqa: BLE001
         if k.status_code(exc) == 404:
             return fail(
-                msg("CRD %(OPERATOR_CRD)s is absent: the W&B operator is not installed", OPERATOR_CRD=OPERATOR_CRD),
+                msg("CRD %(crd)s is absent: the W&B operator is not installed", crd=OPERATOR_CRD),
                 OPERATOR_INSTALL,
                 observed="absent",
                 expected="Established",
@@ -303,13 +303,13 @@ async def operator(ctx: Context, client) -> Outcome:
         raise
     conditions = (crd.status.conditions or []) if crd.status else []
     if any(c.type == "Established" and c.status == "True" for c in conditions):
-        return passed(msg("CRD %(OPERATOR_CRD)s is Established", OPERATOR_CRD=OPERATOR_CRD), observed="Established")
+        return passed(msg("CRD %(crd)s is Established", crd=OPERATOR_CRD), observed="Established")
     return fail(
-        msg("CRD %(OPERATOR_CRD)s exists but is not Established", OPERATOR_CRD=OPERATOR_CRD),
+        msg("CRD %(crd)s exists but is not Established", crd=OPERATOR_CRD),
         msg(
-            "Check the operator: kubectl describe crd %(OPERATOR_CRD)s; then %(OPERATOR_INSTALL)s",
-            OPERATOR_CRD=OPERATOR_CRD,
-            OPERATOR_INSTALL=OPERATOR_INSTALL,
+            "Check the operator: kubectl describe crd %(crd)s; then %(install)s",
+            crd=OPERATOR_CRD,
+            install=OPERATOR_INSTALL,
         ),
         observed=N_("not Established"),
         expected="Established",

@@ -55,9 +55,8 @@ def _reports(ctx: Context, role: str | None = None) -> list[dict] | Outcome:
     if not chosen:
         return skip(
             msg(
-                "no %(role)s node reported: run `wbsetup probe --node answers.yaml --role %(role_2)s` on one",
+                "no %(role)s node reported: run `wbsetup probe --node answers.yaml --role %(role)s` on one",
                 role=role,
-                role_2=role,
             )
         )
     return chosen
@@ -106,10 +105,9 @@ def node_database(ctx: Context) -> Outcome:
         msg("cannot reach the database %(host)s:%(port)s from %(bad)s", host=db.host, port=db.port, bad=MsgList(bad)),
         msg(
             "Allow TCP %(port)s inbound on %(host)s from the app nodes (firewall: ufw allow proto tcp "
-            "from APP_NODE_IP to any port %(port_2)s) and check MySQL's bind-address",
+            "from APP_NODE_IP to any port %(port)s) and check MySQL's bind-address",
             port=db.port,
             host=db.host,
-            port_2=db.port,
         ),
         observed=observed,
     )

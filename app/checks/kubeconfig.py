@@ -87,7 +87,7 @@ def _check_data(value: Any, what: str) -> None:
 def _check_file(value: Any, what: str) -> None:
     if not isinstance(value, str) or not value.startswith("/"):
         raise KubeconfigError(
-            msg("deploy.kubeconfig: %(what)s must be an absolute path, or use %(what_2)s-data", what=what, what_2=what)
+            msg("deploy.kubeconfig: %(what)s must be an absolute path, or use %(what)s-data", what=what)
         )
 
 
@@ -134,19 +134,19 @@ def resolve(text: str, context: str | None = None) -> tuple[str, dict, dict]:
         kind = msg("exec plugins") if user.get("exec") else msg("auth-provider plugins")
         raise KubeconfigError(
             msg(
-                "kubeconfig user of context %(name)s uses %(kind)s: %(UNSUPPORTED_AUTH)s",
+                "kubeconfig user of context %(name)s uses %(kind)s: %(unsupported_auth)s",
                 name=repr(name),
                 kind=kind,
-                UNSUPPORTED_AUTH=UNSUPPORTED_AUTH,
+                unsupported_auth=UNSUPPORTED_AUTH,
             )
         )
     has_cert = any(k in user for k in ("client-certificate-data", "client-certificate"))
     if not user.get("token") and not user.get("tokenFile") and not has_cert:
         raise KubeconfigError(
             msg(
-                "kubeconfig user of context %(name)s has no credentials: %(UNSUPPORTED_AUTH)s",
+                "kubeconfig user of context %(name)s has no credentials: %(unsupported_auth)s",
                 name=repr(name),
-                UNSUPPORTED_AUTH=UNSUPPORTED_AUTH,
+                unsupported_auth=UNSUPPORTED_AUTH,
             )
         )
     for key in ("client-certificate", "client-key"):

@@ -199,9 +199,9 @@ def key_match(ctx: Context) -> Outcome:
         )
     return fail(
         msg(
-            "the private key (%(describe_key)s) does not match the leaf's public key (%(describe_key_2)s)",
-            describe_key=_pem.describe_key(key),
-            describe_key_2=_pem.describe_key(leaf_key),
+            "the private key (%(key)s) does not match the leaf's public key (%(leaf_key)s)",
+            key=_pem.describe_key(key),
+            leaf_key=_pem.describe_key(leaf_key),
         ),
         N_(
             "Use the key the certificate was issued for: `openssl x509 -noout -pubkey -in cert.pem` and "
@@ -288,7 +288,7 @@ def chain_(ctx: Context) -> Outcome:
     leaf = chain[0]
     if _x509.is_self_signed(leaf):
         return fail(
-            msg("%(SELF_SIGNED)s: %(label)s is self-signed", SELF_SIGNED=msg(SELF_SIGNED), label=_x509.label(leaf)),
+            msg("%(problem)s: %(label)s is self-signed", problem=msg(SELF_SIGNED), label=_x509.label(leaf)),
             TRUSTED_CA_HINT,
             observed="self-signed",
             expected=N_("issued by a trusted CA"),

@@ -77,7 +77,7 @@ def _reach_ok(doc: dict, key: str, errors: list[Text]) -> None:
         errors.append(msg("reach.%(key)s: an object with target, ok (true/false) and error", key=key))
         return
     if key == "object_store" and item.get("tls") not in (*TLS_STATES, None):
-        errors.append(msg("reach.object_store.tls: one of %(TLS_STATES)s or null", TLS_STATES=", ".join(TLS_STATES)))
+        errors.append(msg("reach.object_store.tls: one of %(states)s or null", states=", ".join(TLS_STATES)))
 
 
 def _timestamp(value) -> bool:
@@ -97,7 +97,7 @@ def validate_report(doc, profile: str) -> dict:
         raise AnswersError([N_("not a node report (kind must be node-report)")])
     errors: list[Text] = []
     if doc.get("schema") != SCHEMA:
-        errors.append(msg("schema: must be %(SCHEMA)s", SCHEMA=SCHEMA))
+        errors.append(msg("schema: must be %(schema)s", schema=SCHEMA))
     if doc.get("profile") != profile:
         errors.append(
             msg(
@@ -114,7 +114,7 @@ def validate_report(doc, profile: str) -> dict:
         errors.append(N_("measured_at: a UTC timestamp such as 2026-11-29T03:00:00Z"))
     hardware = doc.get("hardware")
     if not isinstance(hardware, dict) or any(k not in hardware for k in HARDWARE_KEYS):
-        errors.append(msg("hardware: an object with %(HARDWARE_KEYS)s", HARDWARE_KEYS=", ".join(HARDWARE_KEYS)))
+        errors.append(msg("hardware: an object with %(keys)s", keys=", ".join(HARDWARE_KEYS)))
     reach = doc.get("reach")
     if not isinstance(reach, dict):
         errors.append(N_("reach: an object with database, object_store and host"))

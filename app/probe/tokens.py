@@ -115,14 +115,8 @@ def parse_upload(body: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, require_toke
     except UnicodeDecodeError:
         raise UploadError(N_("upload is not UTF-8 text")) from None
     except json.JSONDecodeError as exc:
-        raise UploadError(
-            msg(
-                "upload is not JSON: %(msg)s at line %(lineno)s column %(colno)s",
-                msg=exc.msg,
-                lineno=exc.lineno,
-                colno=exc.colno,
-            )
-        ) from None
+        at = {"why": exc.msg, "line": exc.lineno, "column": exc.colno}
+        raise UploadError(msg("upload is not JSON: %(why)s at line %(line)s column %(column)s", **at)) from None
     if not isinstance(doc, dict):
         raise UploadError(N_("upload must be a JSON object with token, role, node and facts"))
     _exact_keys(doc, {"token", "role", "node", "facts"}, "", optional=set() if require_token else {"token"})

@@ -135,10 +135,9 @@ def _container(pod: str, cs: dict, ns: str, logs: dict) -> list[dict]:
             line = lines[-1].strip()[:300] if lines else ""
             cause = msg("exit code %(exit_code)s", exit_code=last.get("exitCode", "?"))
             hint = msg(
-                "Read the container's log in cluster/logs/%(pod)s/: kubectl -n %(ns)s logs %(pod_2)s --previous",
+                "Read the container's log in cluster/logs/%(pod)s/: kubectl -n %(ns)s logs %(pod)s --previous",
                 pod=pod,
                 ns=ns,
-                pod_2=pod,
             )
     message = msg(
         "pod %(pod)s (container %(container)s) is crash-looping after %(restarts)s restarts: %(cause)s",

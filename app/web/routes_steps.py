@@ -80,7 +80,7 @@ def _save(request: Request, store, name: str, step: str, values: dict[str, str])
     answers, row = load_profile(store, name)
     too_long = [k for k, v in values.items() if len(v) > MAX_FIELD]
     if too_long:
-        errors: dict[str, object] = {k: msg("at most %(MAX_FIELD)s characters", MAX_FIELD=MAX_FIELD) for k in too_long}
+        errors: dict[str, object] = {k: msg("at most %(most)s characters", most=MAX_FIELD) for k in too_long}
         return render(
             request, "step.html", _context(request, store, answers, row, step, errors=errors, values=values), 422
         )
