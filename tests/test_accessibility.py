@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.answers import parse_document
+from tests import factories as f
 from tests.services.wizard import TOKEN
 from tests.test_scale import fleet
 
@@ -54,7 +54,7 @@ def test_every_page_has_no_serious_violations(live_server, page, lang):
     for r in fleet(60):
         store.add_node_report("a11y", {**r, "profile": "a11y"})
     for i in range(26):
-        store.create_profile(parse_document({"schema": 1, "profile": f"site-{i:02d}"}))
+        store.create_profile(f.answers(f.MINIMAL, profile=f"site-{i:02d}"))
     found = {}
     for path in PAGES + ["/p/a11y/deploy?nodes=fail&role=app&q=gpu", "/?page=2&q=site"]:
         page.goto(live_server.url + path)

@@ -16,23 +16,24 @@ from app.answers import parse_document
 from app.artifacts.bundle import build_bundle
 from app.artifacts.images import chart_path, mirror
 from app.checks.deploy import validate_kubernetes
+from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = "registry.acme.internal:5000/mirror"
-BASE = {
-    "schema": 1,
-    "profile": "airgap",
-    "host": "https://wandb.acme.internal",
-    "license": "lic",
-    "database": {"host": "mysql.acme.internal", "password": "pw"},
-    "object_store": {
+BASE = f.answers_doc(
+    f.MINIMAL,
+    profile="airgap",
+    host="https://wandb.acme.internal",
+    license="lic",
+    database={"host": "mysql.acme.internal", "password": "pw"},
+    object_store={
         "endpoint": "https://s3.acme.internal:9000",
         "bucket": "wandb-files",
         "access_key": "AK",
         "secret_key": "SK",
     },
-    "tls": {"mode": "cert-manager", "issuer": "letsencrypt"},
-}
+    tls={"mode": "cert-manager", "issuer": "letsencrypt"},
+)
 
 
 def answers(tls=None, **deploy):

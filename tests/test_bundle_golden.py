@@ -14,16 +14,17 @@ from pathlib import Path
 import pytest
 
 from app.artifacts.bundle import build_bundle
+from tests import factories as f
 from tests.bundle_corpus import answers, plain_document
 
 GOLDEN = Path(__file__).parent / "golden"
-REPORT = {
-    "schema": 1,
-    "profile": "acme-prod",
-    "requirements": "current",
-    "duration_ms": 812,
-    "summary": {"pass": 1, "warn": 1, "fail": 0, "skip": 0, "error": 0},
-    "checks": [
+REPORT = f.answers_doc(
+    f.MINIMAL,
+    profile="acme-prod",
+    requirements="current",
+    duration_ms=812,
+    summary={"pass": 1, "warn": 1, "fail": 0, "skip": 0, "error": 0},
+    checks=[
         {
             "id": "deploy.version",
             "step": "deploy",
@@ -51,7 +52,7 @@ REPORT = {
             "ignore_reason": "tuned next week",
         },
     ],
-}
+)
 
 PROFILES = {
     # The plain profile: English runbook, Kubernetes target, provided certificate.

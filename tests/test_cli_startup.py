@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import factories as f
+
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 # Loaded by no command that needs neither the web, the store, a cluster, S3, MySQL nor the manifests.
@@ -74,7 +76,7 @@ def test_help_loads_neither_the_answers_model_nor_any_check():
 
 def test_validate_hardware_loads_only_the_answers_the_engine_and_the_hardware_checks(tmp_path):
     answers = tmp_path / "a.json"
-    answers.write_text(json.dumps({"schema": 1, "profile": "cli", "hardware": {"app": {"memory_gib": 1}}}))
+    answers.write_text(json.dumps(f.answers_doc(f.MINIMAL, profile="cli", hardware={"app": {"memory_gib": 1}})))
     done, imported = _run("validate", str(answers), "--step", "hardware", "--format", "json")
     report = json.loads(done.stdout)  # written in full before the process ended
     assert report["summary"]["fail"] == 1 and done.returncode == 1  # 1 GiB of memory is too little
@@ -147,7 +149,7 @@ def test_exit_now_flushes_output_runs_atexit_and_waits_for_no_thread(tmp_path, c
 def test_library_callers_of_main_are_not_exited(tmp_path):
     """main(argv) from code (tests, other tools) returns the exit code; only the entry point exits."""
     answers = tmp_path / "a.json"
-    answers.write_text(json.dumps({"schema": 1, "profile": "cli", "hardware": {"app": {"memory_gib": 1}}}))
+    answers.write_text(json.dumps(f.answers_doc(f.MINIMAL, profile="cli", hardware={"app": {"memory_gib": 1}})))
     probe = (
         "import sys\nfrom app.cli import main\n"
         f"code = main(['validate', {str(answers)!r}, '--step', 'hardware'])\n"

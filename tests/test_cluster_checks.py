@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from app.answers import parse_document
 from app.checks.engine import checks_for, run_checks_sync
+from tests import factories as f
 from tests.services.kube_standin import node
 
 CLUSTER_IDS = [c.id for c in checks_for(["deploy"]) if c.id.startswith("deploy.cluster.")]
@@ -16,13 +16,9 @@ DEPENDANTS = [i for i in CLUSTER_IDS if i != "deploy.cluster.connect"]
 def run(kubeconfig: str | None, timeout: float = 3.0, requirements: str = "current", **deploy) -> dict:
     """Run the cluster checks; {id: Result}."""
     tls = deploy.pop("tls", {"mode": "provided"})
-    doc = {
-        "schema": 1,
-        "profile": "kube-test",
-        "requirements": requirements,
-        "tls": tls,
-        "deploy": {"target": "kubernetes", **deploy},
-    }
+    doc = f.answers_doc(
+        f.MINIMAL, profile="kube-test", requirements=requirements, tls=tls, deploy={"target": "kubernetes", **deploy}
+    )
     if kubeconfig is not None:
         doc["deploy"]["kubeconfig"] = kubeconfig
     report = run_checks_sync(parse_document(doc), only=CLUSTER_IDS, timeout=timeout)

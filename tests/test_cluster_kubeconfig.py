@@ -14,9 +14,9 @@ import httpx2
 import pytest
 import yaml
 
-from app.checks import kubeconfig as kc
-from app.checks import _kube as k
+from app.checks import _kube as k, kubeconfig as kc
 from app.requirements import load
+from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,7 +131,7 @@ def test_cli_json_report_never_contains_the_kubeconfig_token(kube, tmp_path):
     answers = tmp_path / "answers.yaml"
     answers.write_text(
         yaml.safe_dump(
-            {"schema": 1, "profile": "kube-cli", "deploy": {"target": "kubernetes", "kubeconfig": {"env": "KCFG"}}}
+            f.answers_doc(f.MINIMAL, profile="kube-cli", deploy={"target": "kubernetes", "kubeconfig": {"env": "KCFG"}})
         )
     )
     outputs = []

@@ -12,22 +12,23 @@ import pytest
 
 from app.answers import parse_document
 from app.artifacts.cors import PLACEHOLDER_ORIGIN, S3_XMLNS, cors_json, cors_rules, cors_xml, minio_setup_sh
+from tests import factories as f
 
 NS = {"s3": S3_XMLNS}
 
 
 def answers(host="https://wandb.acme.internal", **store):
-    doc = {
-        "schema": 1,
-        "profile": "cors",
-        "object_store": {
+    doc = f.answers_doc(
+        f.MINIMAL,
+        profile="cors",
+        object_store={
             "endpoint": "https://s3.acme.internal:9000",
             "bucket": "wandb-files",
             "region": "eu-central-1",
             "access_key": "AKIAEXAMPLE",
             **store,
         },
-    }
+    )
     if host:
         doc["host"] = host
     return parse_document(doc)

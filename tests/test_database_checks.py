@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import factories as f
 from tests.services.mariadb import APP_DB, APP_USER, db_answers, run_db_checks
 
 PARAMETER_IDS = [
@@ -148,9 +149,8 @@ def test_silent_server_ends_within_the_timeout(silent_port):
 
 
 def test_missing_inputs_skip():
-    from app.answers import parse_document
 
-    answers = parse_document({"schema": 1, "profile": "x", "database": {"port": 3306}})
+    answers = f.answers(f.MINIMAL, profile="x", database={"port": 3306})
     r = run_db_checks(answers)
     assert r["database.connect"].status == "skip"
     assert "database.host" in str(r["database.connect"].message)

@@ -14,9 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from app.answers import parse_document
 from app.checks.deploy_images import ACCEPT, is_loopback, manifest_url
 from app.checks.engine import run_checks_sync
+from tests import factories as f
 
 OCI_TYPES = {"application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.v2+json"}
 
@@ -72,14 +72,12 @@ def registry():
 
 def answers(registry: str | None, tls_mode: str = "provided"):
     tls = {"mode": tls_mode, "cert_pem": "C", "key_pem": "K"} if tls_mode == "provided" else {"mode": tls_mode}
-    return parse_document(
-        {
-            "schema": 1,
-            "profile": "img",
-            "host": "https://wandb.acme.internal",
-            "tls": tls,
-            "deploy": {"target": "docker-compose", "version": "0.70.0", **({"registry": registry} if registry else {})},
-        }
+    return f.answers(
+        f.MINIMAL,
+        profile="img",
+        host="https://wandb.acme.internal",
+        tls=tls,
+        deploy={"target": "docker-compose", "version": "0.70.0", **({"registry": registry} if registry else {})},
     )
 
 

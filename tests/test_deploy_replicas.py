@@ -8,7 +8,7 @@ import pytest
 
 from tests import factories as f
 
-BASE = {"schema": 1, "profile": "replicas-test", "host": "https://wandb.example.com"}
+BASE = f.answers_doc(f.MINIMAL, profile="replicas-test", host="https://wandb.example.com")
 REDIS = "redis://:p%40ss@redis.example.com:6379/0"
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.answers import parse_document
 from app.checks.engine import REGISTRY, checks_for, run_checks_sync
+from tests import factories as f
 
 PROFILES = ("current", "baseline-8.0.28")
 GOOD_APP = {
@@ -24,7 +24,7 @@ GOOD_DB = {"cpu_cores": 4, "memory_gib": 32, "disk_gb": 1000, "disk_mbps": 4750,
 def _run(profile: str, role: str, values: dict, check_id: str):
     base = dict(GOOD_APP if role == "app" else GOOD_DB)
     base.update(values)
-    answers = parse_document({"schema": 1, "profile": "p", "requirements": profile, "hardware": {role: base}})
+    answers = f.answers(f.MINIMAL, profile="p", requirements=profile, hardware={role: base})
     report = run_checks_sync(answers, only=[check_id])
     (result,) = report.results
     return result
@@ -97,7 +97,7 @@ def test_unknown_value_skips(role, key, check_id):
     """A probe that could not measure a value leaves it null → the check skips, naming the input."""
     base = dict(GOOD_APP if role == "app" else GOOD_DB)
     del base[key]
-    answers = parse_document({"schema": 1, "profile": "p", "hardware": {role: base}})
+    answers = f.answers(f.MINIMAL, profile="p", hardware={role: base})
     (result,) = run_checks_sync(answers, only=[check_id]).results
     assert result.status == "skip"
     assert f"hardware.{role}.{key}" in str(result.message)

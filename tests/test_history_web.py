@@ -8,20 +8,21 @@ import pytest
 
 from app.answers import parse_document
 from app.artifacts.redact import encodings
+from tests import factories as f
 from tests.services.wizard import TOKEN
 
 PASSWORD, NEW_PASSWORD = "hist-Pa55/wörd-distinctive", "hist-second-distinctive-7"
 
 
 def _doc(**deploy):
-    return {
-        "schema": 1,
-        "profile": "acme",
-        "host": "https://wandb.acme.internal",
-        "license": "lic-history-distinctive-0000",
-        "database": {"host": "db.acme.internal", "password": PASSWORD},
-        "deploy": {"target": "kubernetes", "version": "0.70.0", **deploy},
-    }
+    return f.answers_doc(
+        f.MINIMAL,
+        profile="acme",
+        host="https://wandb.acme.internal",
+        license="lic-history-distinctive-0000",
+        database={"host": "db.acme.internal", "password": PASSWORD},
+        deploy={"target": "kubernetes", "version": "0.70.0", **deploy},
+    )
 
 
 def _seed(store):

@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 from markupsafe import escape
 
 from app import i18n
-from app.answers import AnswersError, parse_document
+from app.answers import AnswersError
 from app.checks.engine import Result, run_checks_sync
 from app.i18n.message import (
     Msg,
@@ -31,6 +31,7 @@ from app.i18n.message import (
     with_messages,
     with_structure,
 )
+from tests import factories as f
 
 ROOT = Path(__file__).resolve().parent.parent
 KO = i18n.translations("ko").gettext
@@ -218,33 +219,31 @@ def test_every_failure_of_a_dead_installation_reads_korean():
     """Run every step against services that are not there (closed loopback ports): each message and hint
     of a result that is not a pass shows in Korean, with its values."""
     port = closed_port()
-    answers = parse_document(
-        {
-            "schema": 1,
-            "profile": "dead",
-            "host": f"https://127.0.0.1:{port}",
-            "hardware": {
-                "app": {
-                    "cpu_cores": 2,
-                    "memory_gib": 4,
-                    "disk_gb": 20,
-                    "arch": "aarch64",
-                    "nics": 1,
-                    "nic_gbps": 1,
-                    "disk_mbps": 100,
-                },
-                "database": {"cpu_cores": 2, "memory_gib": 4, "disk_gb": 20},
+    answers = f.answers(
+        f.MINIMAL,
+        profile="dead",
+        host=f"https://127.0.0.1:{port}",
+        hardware={
+            "app": {
+                "cpu_cores": 2,
+                "memory_gib": 4,
+                "disk_gb": 20,
+                "arch": "aarch64",
+                "nics": 1,
+                "nic_gbps": 1,
+                "disk_mbps": 100,
             },
-            "database": {"host": "127.0.0.1", "port": port, "user": "wandb", "password": "x"},
-            "object_store": {
-                "endpoint": f"http://127.0.0.1:{port}",
-                "bucket": "wandb-files",
-                "access_key": "AK",
-                "secret_key": "SK",
-            },
-            "tls": {"mode": "external"},
-            "deploy": {"target": "kubernetes", "version": "latest", "kubeconfig": "apiVersion: v1\nkind: Config\n"},
-        }
+            "database": {"cpu_cores": 2, "memory_gib": 4, "disk_gb": 20},
+        },
+        database={"host": "127.0.0.1", "port": port, "user": "wandb", "password": "x"},
+        object_store={
+            "endpoint": f"http://127.0.0.1:{port}",
+            "bucket": "wandb-files",
+            "access_key": "AK",
+            "secret_key": "SK",
+        },
+        tls={"mode": "external"},
+        deploy={"target": "kubernetes", "version": "latest", "kubeconfig": "apiVersion: v1\nkind: Config\n"},
     )
     report = run_checks_sync(answers, timeout=3)
     english = []
@@ -259,13 +258,11 @@ def test_every_failure_of_a_dead_installation_reads_korean():
 
 def test_form_errors_translate():
     with pytest.raises(AnswersError) as err:
-        parse_document(
-            {
-                "schema": 1,
-                "profile": "p",
-                "database": {"port": 70000, "name": "a-b", "tls": "x"},
-                "deploy": {"cpu_request": "2 cores"},
-            }
+        f.answers(
+            f.MINIMAL,
+            profile="p",
+            database={"port": 70000, "name": "a-b", "tls": "x"},
+            deploy={"cpu_request": "2 cores"},
         )
     for line in err.value.errors:
         assert isinstance(line, Msg), line

@@ -23,6 +23,7 @@ from app.probe.reports import targets, validate_report
 from app.probe.script import HEREDOC, node_program, node_script, node_usage
 from app.probe.tokens import new_token
 from app.store.models import ProbeToken
+from tests import factories as f
 from tests.services.wizard import Client, wait_until
 
 SYSTEM_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}  # a bare node: system python3 and curl only
@@ -115,7 +116,7 @@ def _node_upload(client, token, report):
 
 
 def _report(role="app", **kw) -> dict:
-    answers = parse_document({"schema": 1, "profile": "acme", "database": {"host": "127.0.0.1", "port": 9}})
+    answers = f.answers(f.MINIMAL, profile="acme", database={"host": "127.0.0.1", "port": 9})
     return {**measure_node(targets(answers), role, "app-9", timeout=0.5, disk_seconds=0.05), **kw}
 
 

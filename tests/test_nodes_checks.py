@@ -14,6 +14,7 @@ import yaml
 
 from app.answers import parse_document
 from app.checks.engine import run_checks_sync
+from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_IDS = [
@@ -23,15 +24,15 @@ NODE_IDS = [
     "deploy.node.docker",
     "deploy.node.ports",
 ]
-ANSWERS = {
-    "schema": 1,
-    "profile": "acme-prod",
-    "host": "https://wandb.acme.internal",
-    "tls": {"mode": "provided"},
-    "database": {"host": "mysql.acme.internal", "port": 3306},
-    "object_store": {"endpoint": "https://s3.acme.internal:9000", "bucket": "wandb-files"},
-    "deploy": {"target": "docker-compose"},
-}
+ANSWERS = f.answers_doc(
+    f.MINIMAL,
+    profile="acme-prod",
+    host="https://wandb.acme.internal",
+    tls={"mode": "provided"},
+    database={"host": "mysql.acme.internal", "port": 3306},
+    object_store={"endpoint": "https://s3.acme.internal:9000", "bucket": "wandb-files"},
+    deploy={"target": "docker-compose"},
+)
 REPORT = {
     "schema": 1,
     "kind": "node-report",

@@ -27,6 +27,7 @@ from app.probe.reports import (
     reach_object_store,
     validate_report,
 )
+from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[1]
 TOP_KEYS = {"schema", "kind", "profile", "node", "role", "measured_at", "hardware", "reach", "docker", "ports_in_use"}
@@ -218,7 +219,7 @@ def test_published_ports_match_the_compose_file(mode, host, ports):
     """deploy.node.ports must test exactly the host ports the rendered compose file publishes."""
     from app.artifacts.compose import compose_document
 
-    answers = parse_document({"schema": 1, "profile": "p", "host": host, "tls": {"mode": mode}})
+    answers = f.answers(f.MINIMAL, profile="p", host=host, tls={"mode": mode})
     published = sorted(
         {
             int(str(p).split(":")[0])
@@ -266,13 +267,13 @@ def test_cli_probe_node_prints_the_contract_shape(tmp_path, db_port, http_store)
     path = tmp_path / "answers.yaml"
     path.write_text(
         yaml.safe_dump(
-            {
-                "schema": 1,
-                "profile": "acme-prod",
-                "host": "http://localhost",
-                "database": {"host": "127.0.0.1", "port": db_port, "password": {"env": "UNSET_PW"}},
-                "object_store": {"endpoint": http_store},
-            }
+            f.answers_doc(
+                f.MINIMAL,
+                profile="acme-prod",
+                host="http://localhost",
+                database={"host": "127.0.0.1", "port": db_port, "password": {"env": "UNSET_PW"}},
+                object_store={"endpoint": http_store},
+            )
         )
     )
     done = _cli("probe", "--node", str(path), "--role", "client", "--name", "laptop-7")

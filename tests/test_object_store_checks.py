@@ -14,6 +14,7 @@ import yaml
 from app.answers import parse_document
 from app.checks import _s3
 from app.checks.engine import run_checks_sync
+from tests import factories as f
 
 HOST = "https://wandb.acme.internal"  # origin https://wandb.acme.internal
 IDS = ["endpoint", "tls", "credentials", "bucket", "region", "read_write", "presigned", "cors", "clock_skew"]
@@ -21,11 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def answers_doc(s3, bucket: str, **store) -> dict:
-    doc = {
-        "schema": 1,
-        "profile": "s3-test",
-        "host": HOST,
-        "object_store": {
+    doc = f.answers_doc(
+        f.MINIMAL,
+        profile="s3-test",
+        host=HOST,
+        object_store={
             "endpoint": s3.endpoint,
             "bucket": bucket,
             "region": "us-east-1",
@@ -33,7 +34,7 @@ def answers_doc(s3, bucket: str, **store) -> dict:
             "secret_key": s3.secret_key,
             "path_style": True,
         },
-    }
+    )
     doc["object_store"].update(store)
     return doc
 
@@ -102,9 +103,9 @@ def test_https_endpoint_serving_plain_http_fails_tls(seaweedfs):
 
 
 def test_scratch_object_is_deleted_when_a_later_step_fails(seaweedfs):
-    from app.checks.engine import Context
     from app.checks._object_store_collect import client, round_trip
     from app.checks._object_store_rules import judge_round_trip
+    from app.checks.engine import Context
     from app.requirements import load
 
     bucket = seaweedfs.new_bucket()
@@ -194,7 +195,7 @@ def test_addressing_style_is_honoured(seaweedfs, path_style, url):
 def test_closed_port_fails_endpoint_and_skips_the_rest(seaweedfs, closed_port):
     results = run(answers_doc(seaweedfs, "wb-closed", endpoint=f"http://127.0.0.1:{closed_port}"))
     assert results["endpoint"].status == "fail"
-    assert f"127.0.0.1: connection refused" in str(results["endpoint"].message)
+    assert "127.0.0.1: connection refused" in str(results["endpoint"].message)
     assert "Start the S3 service" in str(results["endpoint"].hint)
     assert all(results[k].status == "skip" for k in IDS if k != "endpoint")
 

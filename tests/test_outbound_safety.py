@@ -5,8 +5,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from app.answers import parse_document
 from app.checks import _s3
+from tests import factories as f
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -46,7 +46,7 @@ def server():
 
 
 def _store(url):
-    return parse_document({"schema": 1, "profile": "p", "object_store": {"endpoint": url}}).object_store
+    return f.answers(f.MINIMAL, profile="p", object_store={"endpoint": url}).object_store
 
 
 def test_redirects_are_not_followed(server):

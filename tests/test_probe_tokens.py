@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.answers import parse_document
 from app.checks.engine import run_checks_sync
 from app.probe.tokens import (
     TOKEN_TTL,
@@ -21,6 +20,7 @@ from app.probe.tokens import (
     token_problem,
     weakest,
 )
+from tests import factories as f
 
 TOKEN = new_token()
 FACTS = {
@@ -52,7 +52,7 @@ def test_tokens_are_random_and_only_hashes_are_stored():
     assert token_matches(a, token_hash(a)) and not token_matches(b, token_hash(a))
 
 
-NOW = datetime(2026, 11, 29, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -173,9 +173,7 @@ def test_facts_to_section(role, facts, section):
 def test_uploaded_facts_feed_the_hardware_checks():
     """End to end without the web: upload → section → answers → engine judgements."""
     upload = parse_upload(_body(role="database", facts={"memory_gib": 16.0, "nic_gbps": None}))
-    answers = parse_document(
-        {"schema": 1, "profile": "p", "hardware": {"database": facts_to_section(upload.role, upload.facts)}}
-    )
+    answers = f.answers(f.MINIMAL, profile="p", hardware={"database": facts_to_section(upload.role, upload.facts)})
     report = run_checks_sync(answers, steps=["hardware"])
     status = {r.id: r.status for r in report.results if r.id.startswith("hardware.database.")}
     assert status == {

@@ -11,6 +11,7 @@ from app import cli
 from app.answers import loads, parse_document
 from app.settings import Settings
 from app.store import Conflict, Store
+from tests import factories as f
 from tests.services.wizard import make_settings
 from tests.test_store import store as db_store  # noqa: F401, F811  (SQLite and a real MariaDB)
 
@@ -154,7 +155,9 @@ def test_migration_gives_existing_profiles_their_first_revision(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path}/old.db")
     cfg = Config()
     cfg.set_main_option("script_location", str(resource_dir("migrations")))
-    document = json.dumps({"schema": 1, "profile": "acme", "database": {"host": "db", "password": {"$fernet": "x"}}})
+    document = json.dumps(
+        f.answers_doc(f.MINIMAL, profile="acme", database={"host": "db", "password": {"$fernet": "x"}})
+    )
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0002")

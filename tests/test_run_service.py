@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from app.answers import STEPS, parse_document
+from app.answers import STEPS
 from app.checks import engine
 from app.checks.engine import Result, apply_ignore, check, checks_for, step_inputs
 from app.run_sync import run_sync
 from app.web import runs
+from tests import factories as f
 
 # The table app/web/runs.py kept by hand before the checks declared what they read (issue #29).
 PREVIOUS_STEP_INPUTS = {
@@ -36,7 +37,7 @@ def test_step_inputs_derived_from_the_checks_equal_the_previous_table(step):
 
 
 def test_the_digest_reads_only_the_step_inputs():
-    answers = parse_document({"schema": 1, "profile": "acme", "hardware": {"app": {"cpu_cores": 8}}})
+    answers = f.answers(f.MINIMAL, profile="acme", hardware={"app": {"cpu_cores": 8}})
 
     class Box:  # the store's keyed digest, here the text itself
         def digest(self, text: str) -> str:
@@ -99,7 +100,7 @@ def counted(monkeypatch):
 
 def test_a_web_run_applies_each_ignore_exactly_once(wizard_app, counted):
     store = wizard_app.state.store
-    answers = parse_document({"schema": 1, "profile": "acme", "hardware": {"app": {"cpu_cores": 2, "arch": "x86_64"}}})
+    answers = f.answers(f.MINIMAL, profile="acme", hardware={"app": {"cpu_cores": 2, "arch": "x86_64"}})
     store.create_profile(answers)
     store.set_ignore("acme", "hardware.app.cpu", "lab cluster")
     ids = [c.id for c in checks_for(["hardware"])]
@@ -143,7 +144,7 @@ def test_a_panel_whose_latest_results_were_read_before_the_run_ended_shows_every
     """The page reads the newest results once, then the run: if the run ended in between (a loaded
     machine), its results come from the run itself, never shown as "never checked"."""
     store = wizard_app.state.store
-    answers = parse_document({"schema": 1, "profile": "acme", "hardware": {"app": {"cpu_cores": 8, "arch": "x86_64"}}})
+    answers = f.answers(f.MINIMAL, profile="acme", hardware={"app": {"cpu_cores": 8, "arch": "x86_64"}})
     store.create_profile(answers)
     read_before = store.latest_results("acme")  # nothing yet
     assert read_before == {}

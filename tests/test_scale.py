@@ -10,6 +10,7 @@ from pathlib import Path
 
 from app.answers import parse_document
 from app.checks.engine import run_checks_sync
+from tests import factories as f
 from tests.test_nodes_checks import ANSWERS, NODE_IDS, report
 
 PROFILE = "acme-prod"
@@ -146,8 +147,8 @@ def test_latest_results_are_the_newest_per_check_from_the_stored_summaries(clien
 def test_profile_list_pages_sorts_and_searches(client):
     store = client.app.state.store
     for i in range(60):
-        store.save_answers(parse_document({"schema": 1, "profile": f"site-{i:02d}"}), replace=True)
-    store.save_answers(parse_document({"schema": 1, "profile": "zeta"}), replace=True)
+        store.save_answers(f.answers(f.MINIMAL, profile=f"site-{i:02d}"), replace=True)
+    store.save_answers(f.answers(f.MINIMAL, profile="zeta"), replace=True)
     page = client.get("/").text
     names = re.findall(r'<tr data-profile="([^"]+)"', page)
     assert names == [f"site-{i:02d}" for i in range(25)] and "Page 1 of 3" in page

@@ -11,6 +11,7 @@ from app import requirements
 from app.answers import parse_document
 from app.artifacts.serialize import SQL_MODE
 from app.artifacts.sql import PASSWORD_PLACEHOLDER, bootstrap_sql, mysql_cnf, parameters_sql
+from tests import factories as f
 from tests.services.mariadb import MariaDB, db_answers, run_db_checks
 
 HOSTILE_PASSWORDS = [
@@ -25,12 +26,12 @@ HOSTILE_PASSWORDS = [
 
 
 def _answers(password: str | None = "pw", requirements_: str = "current", **db):
-    doc = {
-        "schema": 1,
-        "profile": "sql-test",
-        "requirements": requirements_,
-        "database": {"host": "db.example", "name": "wandb_local", "user": "wandb_local", **db},
-    }
+    doc = f.answers_doc(
+        f.MINIMAL,
+        profile="sql-test",
+        requirements=requirements_,
+        database={"host": "db.example", "name": "wandb_local", "user": "wandb_local", **db},
+    )
     if password is not None:
         doc["database"]["password"] = password
     return parse_document(doc)

@@ -11,6 +11,7 @@ import pytest
 
 from app.answers import parse_document
 from app.artifacts.kubernetes import LABELS
+from tests import factories as f
 from tests.services.kube_pods import pod
 from tests.services.wizard import TOKEN
 from tests.test_browser import shot
@@ -26,14 +27,14 @@ def test_support_bundle_from_the_verify_page(live_server, page, kube, language, 
             "Error 1045 (28000): Access denied for user 'wandb_local'@'10.244.0.17' (using password: YES)"
         ]
     }
-    doc = {
-        "schema": 1,
-        "profile": "acme-prod",
-        "language": language,
-        "host": "https://wandb.acme.invalid",
-        "database": {"password": "db-Pa55/word"},
-        "deploy": {"target": "kubernetes", "version": "0.70.0", "kubeconfig": kube.kubeconfig()},
-    }
+    doc = f.answers_doc(
+        f.MINIMAL,
+        profile="acme-prod",
+        language=language,
+        host="https://wandb.acme.invalid",
+        database={"password": "db-Pa55/word"},
+        deploy={"target": "kubernetes", "version": "0.70.0", "kubeconfig": kube.kubeconfig()},
+    )
     live_server.app.state.store.save_answers(parse_document(doc), replace=True, last_step="verify")
     page.goto(f"{live_server.url}/login?token={TOKEN}&next=/p/acme-prod/verify")
     page.click("[data-testid=support-start]")

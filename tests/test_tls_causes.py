@@ -15,6 +15,7 @@ from cryptography import x509
 from app.answers import Answers
 from app.checks import _trust
 from app.checks.engine import run_checks_sync
+from tests import factories as f
 from tests.services.https_server import issue
 
 LIBRARY_WORDS = ("candidates exhausted", "interior errors", "validation failed", "encountered processing")
@@ -127,7 +128,7 @@ def test_served_self_signed_and_dates():
 
 # -- the checks against a real HTTPS server ---------------------------------------------------------
 def _answers(port: int, tls: dict) -> Answers:
-    return Answers.model_validate({"schema": 1, "profile": "t", "host": f"https://localhost:{port}", "tls": tls})
+    return f.answers(f.MINIMAL, profile="t", host=f"https://localhost:{port}", tls=tls)
 
 
 def _results(answers: Answers, only: list[str]) -> dict:

@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from app.answers import Answers
 from app.checks import _x509
 from app.checks.engine import run_checks_sync
+from tests import factories as f
 from tests.services.https_server import issue
 
 CERT_CHECKS = ["tls.certificate", "tls.key_match", "tls.hostname", "tls.expiry", "tls.chain"]
@@ -34,7 +34,7 @@ def loopback_names_only(monkeypatch):
 
 
 def run(host: str, only=ALL, **tls) -> dict:
-    answers = Answers.model_validate({"schema": 1, "profile": "t", "host": host, "tls": tls})
+    answers = f.answers(f.MINIMAL, profile="t", host=host, tls=tls)
     report = run_checks_sync(answers, only=only, timeout=3)
     return {r.id: r for r in report.results}
 
@@ -234,7 +234,7 @@ def test_host(host, mode, status, says):
 
 
 def test_host_missing_skips():
-    answers = Answers.model_validate({"schema": 1, "profile": "t"})
+    answers = f.answers(f.MINIMAL, profile="t")
     results = {r.id: r for r in run_checks_sync(answers, steps=["tls"], timeout=3).results}
     assert results["tls.host"].status == "skip" and "input missing: host" in str(results["tls.host"].message)
     assert str(results["tls.certificate"].message) == "input missing: tls.cert_pem"
@@ -280,7 +280,7 @@ def _slow_resolver(*args, **kw):
 )
 def test_dns_failure_warns_within_the_timeout(monkeypatch, resolver, says):
     monkeypatch.setattr(socket, "getaddrinfo", resolver)
-    answers = Answers.model_validate({"schema": 1, "profile": "t", "host": "https://wandb.acme.internal"})
+    answers = f.answers(f.MINIMAL, profile="t", host="https://wandb.acme.internal")
     started = time.monotonic()
     _RESOLVER_RELEASED.clear()
     try:

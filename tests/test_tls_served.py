@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.answers import Answers
 from app.checks import _served
 from app.checks.engine import run_checks_sync
+from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def served(host: str, timeout: float = 3, **tls):
-    answers = Answers.model_validate({"schema": 1, "profile": "t", "host": host, "tls": tls})
+    answers = f.answers(f.MINIMAL, profile="t", host=host, tls=tls)
     return run_checks_sync(answers, only=["tls.served"], timeout=timeout).results[0]
 
 
@@ -121,12 +121,9 @@ def test_http_host_skips(site):
 def test_cli_validate_step_tls_json(pki, site, https_server, tmp_path):
     leaf, tls = site
     port = https_server(pki.chain_pem(leaf), leaf.key_pem)
-    doc = {
-        "schema": 1,
-        "profile": "tls-e2e",
-        "host": f"https://localhost:{port}",
-        "tls": {**tls, "key_pem": {"env": "WANDB_TLS_KEY"}},
-    }
+    doc = f.answers_doc(
+        f.MINIMAL, profile="tls-e2e", host=f"https://localhost:{port}", tls={**tls, "key_pem": {"env": "WANDB_TLS_KEY"}}
+    )
     (tmp_path / "answers.yaml").write_text(yaml.safe_dump(doc))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "WANDB_TLS_KEY": leaf.key_pem}
     proc = subprocess.run(

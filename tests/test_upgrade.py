@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from app.answers import parse_document
 from app.artifacts.kubernetes import LABELS
 from app.change.drift_run import desired_objects
 from app.checks.engine import run_checks_sync
 from app.checks.upgrade import version_key
 from app.demo.kube_served import served
+from tests import factories as f
 from tests.services.kube_pods import pod
 
 
@@ -22,12 +22,10 @@ def test_versions_compare_numerically():
 
 
 def _answers(kubeconfig: str, version: str, target: str = "kubernetes"):
-    return parse_document(
-        {
-            "schema": 1,
-            "profile": "acme-prod",
-            "deploy": {"target": target, "version": version, "namespace": "wandb", "kubeconfig": kubeconfig},
-        }
+    return f.answers(
+        f.MINIMAL,
+        profile="acme-prod",
+        deploy={"target": target, "version": version, "namespace": "wandb", "kubeconfig": kubeconfig},
     )
 
 
@@ -73,7 +71,7 @@ def test_not_installed_and_nothing_to_read(kube):
     results = _results(_answers(kube.kubeconfig(), "0.72.0"))  # no Deployment in the cluster
     assert results["upgrade.running"].status == "skip" and "not installed" in str(results["upgrade.running"].message)
     assert results["upgrade.direction"].status == "skip"
-    bare = parse_document({"schema": 1, "profile": "x", "deploy": {"target": "docker-compose", "version": "0.72.0"}})
+    bare = f.answers(f.MINIMAL, profile="x", deploy={"target": "docker-compose", "version": "0.72.0"})
     results = _results(bare)
     assert results["upgrade.running"].status == "skip" and "verify.api_key" in str(results["upgrade.running"].message)
     assert results["upgrade.requirements"].status == "skip"
@@ -95,7 +93,7 @@ def test_requirements_judged_on_the_live_cluster(kube):
 def test_runbook_has_the_upgrade_section(target, apply):
     from app.artifacts.bundle import build_bundle
 
-    answers = parse_document({"schema": 1, "profile": "acme", "deploy": {"target": target, "version": "0.71.0"}})
+    answers = f.answers(f.MINIMAL, profile="acme", deploy={"target": target, "version": "0.71.0"})
     readme = build_bundle(answers, redact=True)["README.md"].decode()
     section = readme.split("## Upgrade (changing the W&B version)", 1)[1].split("\n## ", 1)[0]
     for step in ("ops/", "gzip -t", "wbsetup diff deployed/ answers.yaml", "wbsetup validate answers.yaml --step upgrade",
@@ -132,9 +130,8 @@ def test_the_cli_step_upgrade(kube, tmp_path, target, code, status):
     import yaml
 
     _install(kube, "0.71.0")
-    doc = {"schema": 1, "profile": "acme-prod",
-           "deploy": {"target": "kubernetes", "version": target, "namespace": "wandb",
-                      "kubeconfig": {"env": "WANDB_KUBECONFIG"}}}  # fmt: skip
+    doc = f.answers_doc(f.MINIMAL, profile="acme-prod", deploy={"target": "kubernetes", "version": target, "namespace": "wandb",
+                      "kubeconfig": {"env": "WANDB_KUBECONFIG"}})  # fmt: skip
     (tmp_path / "answers.yaml").write_text(yaml.safe_dump(doc))
     env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")} | {"WANDB_KUBECONFIG": kube.kubeconfig()}
     r = subprocess.run(

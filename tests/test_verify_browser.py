@@ -8,6 +8,7 @@ import pytest
 
 from app.answers import parse_document
 from app.artifacts.kubernetes import LABELS
+from tests import factories as f
 from tests.services.kube_pods import pod
 from tests.services.wizard import TOKEN
 from tests.test_browser import SHOTS, run_checks, save, shot, status
@@ -17,16 +18,16 @@ API_KEY = "browser-key-" + "b" * 28
 
 
 def _store(live_server, name: str, host: str, ca_pem: str, kubeconfig: str, language: str) -> None:
-    doc = {
-        "schema": 1,
-        "profile": name,
-        "language": language,
-        "host": host,
-        "license": "lic-browser-test-0000",
-        "database": {"password": "db-Pa55/word"},
-        "tls": {"mode": "provided", "ca_pem": ca_pem},
-        "deploy": {"target": "kubernetes", "version": "0.70.0", "namespace": "wandb", "kubeconfig": kubeconfig},
-    }
+    doc = f.answers_doc(
+        f.MINIMAL,
+        profile=name,
+        language=language,
+        host=host,
+        license="lic-browser-test-0000",
+        database={"password": "db-Pa55/word"},
+        tls={"mode": "provided", "ca_pem": ca_pem},
+        deploy={"target": "kubernetes", "version": "0.70.0", "namespace": "wandb", "kubeconfig": kubeconfig},
+    )
     live_server.app.state.store.save_answers(parse_document(doc), replace=True, last_step="review")
 
 

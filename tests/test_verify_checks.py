@@ -18,6 +18,7 @@ import pytest
 
 from app.answers import parse_document
 from app.checks.engine import checks_for, run_checks_sync
+from tests import factories as f
 from tests.services.net import free_port, silent_server
 
 API_KEY = "local-7Qm2" + "x" * 30  # W&B keys are 40+ characters; unique enough to search for
@@ -28,13 +29,13 @@ IDS = [c.id for c in checks_for(["verify"])]
 def answers_for(
     host: str, ca_pem: str | None, *, key: str | None = API_KEY, target: str = "docker-compose", version: str = VERSION
 ):
-    doc = {
-        "schema": 1,
-        "profile": "verify-test",
-        "host": host,
-        "tls": {"mode": "provided", **({"ca_pem": ca_pem} if ca_pem else {})},
-        "deploy": {"target": target, "version": version},
-    }
+    doc = f.answers_doc(
+        f.MINIMAL,
+        profile="verify-test",
+        host=host,
+        tls={"mode": "provided", **({"ca_pem": ca_pem} if ca_pem else {})},
+        deploy={"target": target, "version": version},
+    )
     if key is not None:
         doc["verify"] = {"api_key": key}
     return parse_document(doc)

@@ -18,6 +18,7 @@ from app.answers import parse_document
 from app.artifacts.bundle import build_bundle
 from app.artifacts.kubernetes import LABELS
 from app.checks.engine import run_checks_sync
+from tests import factories as f
 from tests.services.kube_pods import pod, scheduling_event, workloads_from_chart
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,20 +29,20 @@ LICENSE = "lic-eyJhbGciOiJSUzI1NiJ9.secret-license-body"
 
 
 def answers(kube, *, target: str = "kubernetes", kubeconfig: str | None = None, **deploy):
-    doc = {
-        "schema": 1,
-        "profile": "rollout",
-        "host": "https://wandb.acme.internal",
-        "license": LICENSE,
-        "database": {"host": "mysql.acme.internal", "password": DB_PASSWORD},
-        "deploy": {
+    doc = f.answers_doc(
+        f.MINIMAL,
+        profile="rollout",
+        host="https://wandb.acme.internal",
+        license=LICENSE,
+        database={"host": "mysql.acme.internal", "password": DB_PASSWORD},
+        deploy={
             "target": target,
             "version": "0.70.0",
             "namespace": "wandb",
             "kubeconfig": kubeconfig if kubeconfig is not None else kube.kubeconfig(),
             **deploy,
         },
-    }
+    )
     return parse_document(doc)
 
 
@@ -159,13 +160,11 @@ def chart_docs(tmp_path_factory):
     helm = shutil.which("helm") if not HELM.exists() else str(HELM)
     if not CHART.exists() or helm is None:
         pytest.skip(f"W&B's operator-wandb chart or helm not found ({CHART}, {HELM})")
-    a = parse_document(
-        {
-            "schema": 1,
-            "profile": "rollout",
-            "host": "https://wandb.acme.internal",
-            "deploy": {"target": "helm-operator", "version": "0.70.0", "namespace": "wandb"},
-        }
+    a = f.answers(
+        f.MINIMAL,
+        profile="rollout",
+        host="https://wandb.acme.internal",
+        deploy={"target": "helm-operator", "version": "0.70.0", "namespace": "wandb"},
     )
     values = tmp_path_factory.mktemp("helm") / "values.yaml"
     values.write_bytes(build_bundle(a, redact=True)["helm/values.yaml"])

@@ -9,10 +9,11 @@ from app.checks import _verify_rules as r
 from app.checks._verify_http import Answer
 from app.checks.engine import Context
 from app.requirements import load
+from tests import factories as f
 
 
 def ctx(version: str = "0.70.0") -> Context:
-    doc = {"schema": 1, "profile": "p", "host": "https://wandb.acme", "deploy": {"version": version}}
+    doc = f.answers_doc(f.MINIMAL, profile="p", host="https://wandb.acme", deploy={"version": version})
     return Context(parse_document({**doc, "verify": {"api_key": "k" * 40}}), load("current"), 10.0)
 
 

@@ -6,6 +6,7 @@ import re
 
 import pymysql
 
+from tests import factories as f
 from tests.services.wizard import wait_until
 
 HOSTILE = "p'w\"d\\$%@é비"
@@ -87,11 +88,10 @@ def test_create_bucket_and_apply_cors_turn_the_checks_green(client, seaweedfs):
 
 
 def test_node_reports_upload_list_delete(client):
-    from app.answers import parse_document
     from app.probe.reports import node_report
 
     client.create("acme")
-    report = node_report(parse_document({"schema": 1, "profile": "acme"}), name="app-7")
+    report = node_report(f.answers(f.MINIMAL, profile="acme"), name="app-7")
     r = client.post(
         "/p/acme/node-reports",
         data={"csrf_token": client.csrf},
@@ -124,11 +124,10 @@ def test_node_reports_upload_list_delete(client):
 
 
 def test_topology_shows_cluster_and_measured_nodes(client):
-    from app.answers import parse_document
     from app.probe.reports import node_report
 
     client.create("acme")
-    report = node_report(parse_document({"schema": 1, "profile": "acme"}), name="gpu-node-3", role="client")
+    report = node_report(f.answers(f.MINIMAL, profile="acme"), name="gpu-node-3", role="client")
     client.post(
         "/p/acme/node-reports",
         data={"csrf_token": client.csrf},
