@@ -15,7 +15,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from app.checks.deploy_images import ACCEPT, is_loopback, manifest_url
-from app.checks.engine import run_checks_sync
 from tests import factories as f
 
 OCI_TYPES = {"application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.v2+json"}
@@ -82,8 +81,7 @@ def answers(registry: str | None, tls_mode: str = "provided"):
 
 
 def run(a):
-    (result,) = run_checks_sync(a, only=["deploy.images"], timeout=5).results
-    return result
+    return f.result(a, "deploy.images", timeout=5)
 
 
 def test_all_present_pass_with_oci_and_docker_media_types(registry):

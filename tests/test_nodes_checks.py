@@ -13,7 +13,6 @@ import pytest
 import yaml
 
 from app.answers import parse_document
-from app.checks.engine import run_checks_sync
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +73,7 @@ def report(node="app-1", role="app", **changes) -> dict:
 
 def run(reports, target="docker-compose", **over) -> dict:
     answers = parse_document({**ANSWERS, **over, "deploy": {"target": target}})
-    return {r.id: r for r in run_checks_sync(answers, only=NODE_IDS, node_reports=reports, timeout=5).results}
+    return f.results(answers, only=NODE_IDS, node_reports=reports, timeout=5)
 
 
 def test_healthy_nodes_pass_everything():

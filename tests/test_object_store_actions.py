@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from app.actions.object_store import ActionResult, apply_cors, cors_preview, create_bucket
+from app.actions.object_store import apply_cors, cors_preview, create_bucket
 from app.answers import parse_document
 from app.artifacts.cors import S3_XMLNS
 from tests.test_object_store_checks import HOST, answers_doc, run

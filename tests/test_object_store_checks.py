@@ -13,7 +13,6 @@ import yaml
 
 from app.answers import parse_document
 from app.checks import _s3
-from app.checks.engine import run_checks_sync
 from tests import factories as f
 
 HOST = "https://wandb.acme.internal"  # origin https://wandb.acme.internal
@@ -40,8 +39,8 @@ def answers_doc(s3, bucket: str, **store) -> dict:
 
 
 def run(doc: dict, timeout: float = 5.0) -> dict:
-    report = run_checks_sync(parse_document(doc), steps=["object_store"], timeout=timeout)
-    results = {r.id.split(".", 1)[1]: r for r in report.results}
+    by_id = f.results(parse_document(doc), steps=["object_store"], timeout=timeout)
+    results = {i.split(".", 1)[1]: r for i, r in by_id.items()}
     assert sorted(results) == sorted(IDS)
     return results
 

@@ -14,7 +14,6 @@ from cryptography import x509
 
 from app.answers import Answers
 from app.checks import _trust
-from app.checks.engine import run_checks_sync
 from tests import factories as f
 from tests.services.https_server import issue
 
@@ -132,7 +131,7 @@ def _answers(port: int, tls: dict) -> Answers:
 
 
 def _results(answers: Answers, only: list[str]) -> dict:
-    return {r.id: r for r in run_checks_sync(answers, only=only, timeout=5).results}
+    return f.results(answers, only=only, timeout=5)
 
 
 def _pem(issued) -> str:

@@ -34,9 +34,7 @@ def loopback_names_only(monkeypatch):
 
 
 def run(host: str, only=ALL, **tls) -> dict:
-    answers = f.answers(f.MINIMAL, profile="t", host=host, tls=tls)
-    report = run_checks_sync(answers, only=only, timeout=3)
-    return {r.id: r for r in report.results}
+    return f.results(f.answers(f.MINIMAL, profile="t", host=host, tls=tls), only=only, timeout=3)
 
 
 @pytest.fixture

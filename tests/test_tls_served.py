@@ -15,15 +15,13 @@ import pytest
 import yaml
 
 from app.checks import _served
-from app.checks.engine import run_checks_sync
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def served(host: str, timeout: float = 3, **tls):
-    answers = f.answers(f.MINIMAL, profile="t", host=host, tls=tls)
-    return run_checks_sync(answers, only=["tls.served"], timeout=timeout).results[0]
+    return f.result(f.answers(f.MINIMAL, profile="t", host=host, tls=tls), "tls.served", timeout=timeout)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import pytest
 
 from app.artifacts.kubernetes import LABELS
 from app.change.drift_run import desired_objects
-from app.checks.engine import run_checks_sync
 from app.checks.upgrade import version_key
 from app.demo.kube_served import served
 from tests import factories as f
@@ -36,8 +35,7 @@ def _install(kube, running: str, target: str = "kubernetes"):
 
 
 def _results(answers):
-    report = run_checks_sync(answers, steps=["upgrade"], timeout=3)
-    return {r.id: r for r in report.results}
+    return f.results(answers, steps=["upgrade"], timeout=3)
 
 
 @pytest.mark.parametrize(

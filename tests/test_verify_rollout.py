@@ -47,9 +47,7 @@ def answers(kube, *, target: str = "kubernetes", kubeconfig: str | None = None, 
 
 
 def rollout(a):
-    report = run_checks_sync(a, only=["verify.rollout"], timeout=5)
-    (result,) = report.results
-    return result
+    return f.result(a, "verify.rollout", timeout=5)
 
 
 def test_all_ready_passes(kube):
