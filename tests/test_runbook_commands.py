@@ -155,11 +155,11 @@ class Runbook:
         return self.upper[top] / "u" / path[len(top) + 1 :]
 
 
-def document(target: str, certificate, tls: dict | None = None, **deploy) -> dict:
+def document(target: str, certificate, tls: dict | None = None, database: dict | None = None, **deploy) -> dict:
     cert, key = certificate
     return plain_document(
         tls=tls or {"mode": "provided", "cert_pem": cert, "key_pem": key},
-        database={"tls": "preferred"},
+        database=database or {"tls": "preferred"},
         deploy={"target": target, "version": "0.70.0", **deploy},
     )
 
@@ -175,12 +175,15 @@ CASES = {
     "kubernetes-registry": {**REGISTRY, "replicas": 2},
     "kubernetes-cert-manager": {"tls": {"mode": "cert-manager", "issuer": "letsencrypt-prod"}},
     "kubernetes-external-tls": {"tls": {"mode": "external"}},
+    "kubernetes-db-verify-ca": {"database": {"tls": "verify-ca", "ca_pem": CA}},
+    "helm-operator-db-disabled": {"database": {"tls": "disabled"}},
     "helm-operator-cert-manager": {"tls": {"mode": "cert-manager", "issuer": "letsencrypt-prod"}},
     "helm-operator": {},
     "helm-operator-airgap": {**REGISTRY, "chart_repo": "oci://registry.acme.internal:5000/charts", "chart_version": "0.43.8"},
     "helm-operator-airgap-https-chart": {**REGISTRY, "chart_repo": "https://charts.acme.internal/wandb"},
     "docker-compose": {},
     "docker-compose-registry": REGISTRY,
+    "docker-compose-no-tls-db-verify-ca": {"tls": {"mode": "none"}, "database": {"tls": "verify-ca", "ca_pem": CA}},
 }  # fmt: skip
 
 
@@ -254,10 +257,15 @@ def test_compose_runbook_runs_twice(tmp_path, database, certificate, case):
     ups = [c for c in rb.calls() if c["tool"] == "docker" and "up" in c["argv"]]
     # twice per run: the install starts wandb.service, the upgrade section restarts it
     assert len(ups) == 4 and {c["cwd"] for c in ups} == {"/opt/wandb"}
-    assert (project / "tls/tls.crt").read_text() == certificate[0]
-    assert (project / "tls/tls.key").read_text() == certificate[1]
-    assert oct((project / "tls/tls.key").stat().st_mode & 0o777) == "0o600"
-    _nginx_accepts(project, tmp_path)
+    if "tls" in CASES[case]:  # tls.mode none: W&B publishes its own port, no nginx and no certificate
+        assert "nginx" not in (project / "docker-compose.yaml").read_text() and not (project / "tls").exists()
+    else:
+        assert (project / "tls/tls.crt").read_text() == certificate[0]
+        assert (project / "tls/tls.key").read_text() == certificate[1]
+        assert oct((project / "tls/tls.key").stat().st_mode & 0o777) == "0o600"
+        _nginx_accepts(project, tmp_path)
+    if CASES[case].get("database", {}).get("ca_pem"):  # the MySQL CA W&B trusts, installed beside the project
+        assert (project / "ca/mysql_ca.pem").read_text() == CA
     _database_was_set_up(rb)
 
 
