@@ -128,8 +128,13 @@ def test_the_cli_step_upgrade(kube, tmp_path, target, code, status):
     import yaml
 
     _install(kube, "0.71.0")
-    doc = f.answers_doc(f.MINIMAL, profile="acme-prod", deploy={"target": "kubernetes", "version": target, "namespace": "wandb",
-                      "kubeconfig": {"env": "WANDB_KUBECONFIG"}})  # fmt: skip
+    deploy = {
+        "target": "kubernetes",
+        "version": target,
+        "namespace": "wandb",
+        "kubeconfig": {"env": "WANDB_KUBECONFIG"},
+    }
+    doc = f.answers_doc(f.MINIMAL, profile="acme-prod", deploy=deploy)
     (tmp_path / "answers.yaml").write_text(yaml.safe_dump(doc))
     env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")} | {"WANDB_KUBECONFIG": kube.kubeconfig()}
     r = subprocess.run(
@@ -140,3 +145,34 @@ def test_the_cli_step_upgrade(kube, tmp_path, target, code, status):
     checks = {c["id"]: c for c in json.loads(r.stdout)["checks"]}
     assert {c["step"] for c in checks.values()} == {"upgrade"}
     assert checks["upgrade.running"]["observed"] == "0.71.0" and checks["upgrade.direction"]["status"] == status
+
+
+API_KEY = "local-upgrade" + "k" * 30
+
+
+@pytest.mark.parametrize(
+    ("key", "running", "direction", "words"),
+    [
+        (API_KEY, "pass", "pass", "upgrade from 0.70.0 to 0.72.0"),
+        ("local-wrong" + "k" * 30, "error", "skip", "without a version"),
+    ],
+)
+def test_docker_compose_reads_the_running_version_from_serverinfo(wandb_site, key, running, direction, words):
+    """No cluster: the running version comes from W&B's GraphQL serverInfo, with the API key, through real
+    nginx running the bundle's nginx.conf in front of the W&B stand-in (which reports 0.70.0)."""
+    host, ca_pem, _ = wandb_site(API_KEY, version="0.70.0")
+    a = f.answers(
+        f.MINIMAL,
+        profile="acme",
+        host=host,
+        tls={"mode": "provided", "ca_pem": ca_pem},
+        deploy={"target": "docker-compose", "version": "0.72.0"},
+        verify={"api_key": key},
+    )
+    results = _results(a)
+    assert results["upgrade.running"].status == running, results["upgrade.running"].message
+    assert results["upgrade.direction"].status == direction, results["upgrade.direction"].message
+    said = results["upgrade.direction" if running == "pass" else "upgrade.running"].message
+    assert words in str(said)
+    if running == "pass":
+        assert results["upgrade.running"].observed == "0.70.0"
