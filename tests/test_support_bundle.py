@@ -245,6 +245,35 @@ def test_logs_are_bounded_in_lines_and_bytes_also_with_since(kube):
     assert any("previous=true" in p for p in logs)
 
 
+def test_a_paged_list_keeps_page_one_and_says_so(kube, monkeypatch):
+    from app.support import cluster
+
+    monkeypatch.setattr(cluster, "LIST_LIMIT", 2)
+    doc = plain_document(deploy={"target": "kubernetes", "version": "0.70.0", "kubeconfig": kube.kubeconfig()})
+    kube.state.pods = [pod(f"wandb-{i}", {}) for i in range(3)]
+    rel = {p.split("/", 1)[1]: t for p, t in _extract(make_bundle(answers(doc), timeout=15).data).items()}
+    assert [p["metadata"]["name"] for p in json.loads(rel["cluster/pods.json"])["items"]] == ["wandb-0", "wandb-1"]
+    [paged] = [e for e in json.loads(rel["errors.json"]) if e["collector"] == "cluster.pods"]
+    assert paged["error"] == "more than 2 items: only the first 2 are in the bundle"
+    assert any("/pods?limit=2" in p for _, p in kube.state.requests)
+    assert "cluster.events" not in {e["collector"] for e in json.loads(rel["errors.json"])}  # a short list is whole
+
+
+def test_the_total_log_budget_leaves_the_rest_out_and_says_so(kube, monkeypatch):
+    from app.support import cluster
+
+    monkeypatch.setattr(cluster, "TOTAL_LOG_BYTES", 25_000)  # 64 MiB in the product: two 10 kB logs fit, not three
+    monkeypatch.setattr(cluster, "LOG_CONCURRENCY", 1)  # one at a time: the first two read are the ones kept
+    doc = plain_document(deploy={"target": "kubernetes", "version": "0.70.0", "kubeconfig": kube.kubeconfig()})
+    kube.state.pods = [pod(f"wandb-{i}", {}) for i in range(3)]
+    kube.state.logs = {f"wandb-{i}": ["y" * 99] * 100 for i in range(3)}  # 10,000 bytes each
+    rel = {p.split("/", 1)[1]: t for p, t in _extract(make_bundle(answers(doc), timeout=15).data).items()}
+    kept = [p for p in rel if p.startswith("cluster/logs/")]
+    assert len(kept) == 2 and all(len(rel[p]) == 10_000 for p in kept)
+    [left] = [e for e in json.loads(rel["errors.json"]) if e["collector"].startswith("cluster.logs")]
+    assert "total log size limit" in left["error"]
+
+
 def test_forbidden_list_is_recorded_and_the_rest_collected(kube):
     doc = plain_document(deploy={"target": "kubernetes", "version": "0.70.0", "kubeconfig": kube.kubeconfig()})
     kube.state.forbidden = {"events"}

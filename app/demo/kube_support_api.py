@@ -4,7 +4,8 @@ with the kubelet's parameters, Services, Ingresses, Secrets and the WeightsAndBi
 Pod logs follow the API's rules: `container` (default: the pod's first container), `previous=true` (the
 last terminated instance; 400 when the container never restarted), `sinceSeconds` (lines whose leading
 RFC 3339 timestamp is older are dropped, as the kubelet does with its entry times), then `tailLines`,
-then `limitBytes` (the output is cut at that many bytes). A container that is waiting and never ran
+then `limitBytes` (the output is cut at that many bytes). A list asked with `limit` answers that many
+items and, when there are more, `metadata.continue` and `remainingItemCount`, as the API server pages. A container that is waiting and never ran
 answers 400. Logs live in `KubeState.logs` / `KubeState.previous_logs`, keyed by "pod/container" or
 by the pod's name (its first container). Lists honour `KubeState.forbidden` (403) like the others, and
 labelSelector / fieldSelector (involvedObject.name) as verify.rollout sends them; the pod routes
@@ -45,7 +46,12 @@ def _selected(handler, items: list[dict], namespace: str) -> list[dict]:
 def _list(handler, kind: str, api: str, plural: str, group: str, items: list, namespace: str) -> None:
     if handler._forbidden(plural, group, "list"):
         return
-    handler._send(200, collection(kind, api, _selected(handler, items, namespace), "1300"))
+    selected = _selected(handler, items, namespace)
+    limit = int((parse_qs(urlsplit(handler.path).query).get("limit") or ["0"])[0] or 0)
+    doc = collection(kind, api, selected[:limit] if limit else selected, "1300")
+    if limit and len(selected) > limit:  # the API pages a longer list: the rest is behind a `continue` token
+        doc["metadata"] |= {"continue": f"page-2-of-{plural}", "remainingItemCount": len(selected) - limit}
+    handler._send(200, doc)
 
 
 def _path(group: str, version: str, plural: str) -> str:
