@@ -109,3 +109,27 @@ def test_another_replica_shows_the_progress_and_serves_the_archive(tmp_path, cli
         assert "Deploy it:" not in korean  # the check's hint, in Korean too
     # the newest few are kept per profile: a pruned or unknown bundle is a 404 naming what to do
     assert client.get(poll + "x").status_code == 404
+
+
+def test_a_failed_job_says_why_without_quoting_what_it_read(client, wizard_app, monkeypatch):
+    """The collectors fail one by one into errors.json; a job that fails as a whole shows the store's
+    key error in its own words (the operator's fix), and of any other error only its type."""
+    from app.store.crypto import WRONG_KEY, KeyError_
+    from app.support import run as support_run
+
+    doc = plain_document(deploy={"target": "docker-compose", "version": "0.70.0"})
+    wizard_app.state.store.save_answers(parse_document(doc), replace=True, last_step="verify")
+    for raised, shown, hidden in (
+        (KeyError_(WRONG_KEY), "the secret key cannot decrypt the stored secrets", None),
+        (ValueError("db-pass-4d2e1b could not be parsed"), "ValueError", "db-pass-4d2e1b"),
+    ):
+
+        def fail(*args, exc=raised, **kw):
+            raise exc
+
+        monkeypatch.setattr(support_run, "make_bundle", fail)
+        started = client.post_form("/p/acme-prod/support-bundle")
+        poll = re.search(r'hx-get="(/p/acme-prod/support-bundle/[^"]+)"', started.text)
+        done = _wait(client, poll.group(1)) if poll else started.text  # it may have failed already
+        assert "The support bundle could not be made" in done and shown in done, done
+        assert hidden is None or hidden not in done

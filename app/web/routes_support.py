@@ -10,6 +10,7 @@ check runs and stored node reports) and shows the analysis. The bundle lives in 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from types import SimpleNamespace
 
@@ -21,6 +22,8 @@ from app.store.models import SupportBundle, utcnow
 from app.web.deps import Csrf, StoreDep, load_profile, render
 
 router = APIRouter()
+
+log = logging.getLogger("wbsetup")
 
 
 def _work(bundle_id: str, store, answers, timeout: float) -> None:
@@ -49,7 +52,16 @@ def _work(bundle_id: str, store, answers, timeout: float) -> None:
             bundle_id, name=made.name, data=made.data, analysis=analysis, failed_collectors=len(made.errors)
         )
     except Exception as exc:  # recorded for the page; never a 500 on a later poll
-        store.fail_support_bundle(bundle_id, type(exc).__name__)
+        log.error("support bundle %s of %s failed: %s", bundle_id, answers.profile, type(exc).__name__)
+        store.fail_support_bundle(bundle_id, _shown(exc))
+
+
+def _shown(exc: Exception) -> str:
+    """What the page may say of a failure: the store's key errors are the product's own sentences (the
+    operator's fix); any other error's text may quote what was read, so only its type is shown."""
+    from app.store.crypto import KeyError_
+
+    return str(exc)[:500] if isinstance(exc, KeyError_) else type(exc).__name__
 
 
 def _stored_finding(finding: dict, redact) -> dict:
