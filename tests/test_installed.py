@@ -131,6 +131,33 @@ def test_version(installed):
     assert got.stdout == f"wbsetup {VERSION}\n"
 
 
+@pytest.mark.parametrize("tool", ["pipx", "uv"])
+def test_pipx_and_uv_install_the_wheelhouse_offline(installed, tmp_path, tool):
+    """The README's other two ways, as it writes them: `pipx install` and `uv tool install` of wbsetup[demo]
+    from the wheelhouse with no index, each into directories of its own; the command they put on PATH runs."""
+    exe = shutil.which(tool, path=str(Path(sys.executable).parent))  # the test venv's ([test] extra)
+    assert exe, f"{tool} is missing: it is in the [test] extra, which make test installs"
+    house, python = str(installed.dist / "wheelhouse"), os.path.realpath(sys.executable)
+    env = installed.env | {"HOME": str(tmp_path), "PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin"}
+    if tool == "pipx":
+        env |= {"PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(tmp_path / "bin")}
+        env |= {"PIPX_MAN_DIR": str(tmp_path / "man")}
+        cmd = [exe, "install", "--python", python, "--pip-args", f"--no-index --find-links {house}", "wbsetup[demo]"]
+    else:
+        env |= {"UV_TOOL_DIR": str(tmp_path / "tools"), "UV_TOOL_BIN_DIR": str(tmp_path / "bin")}
+        env |= {"UV_CACHE_DIR": str(tmp_path / "cache"), "UV_PYTHON_DOWNLOADS": "never", "UV_NO_CONFIG": "1"}
+        cmd = [exe, "tool", "install", "--offline", "--no-index", "--find-links", house, "--python", python]
+        cmd.append("wbsetup[demo]")
+    run(cmd, env=env, cwd=installed.cwd, timeout=300)
+    wbsetup = shutil.which("wbsetup", path=env["PATH"])
+    assert wbsetup == str(tmp_path / "bin" / "wbsetup")  # the tool's own bin directory, not the test venv's
+    got = run([wbsetup, "--version"], env=env, cwd=installed.cwd, timeout=60)
+    assert got.stdout == f"wbsetup {VERSION}\n"
+    (installed.cwd / f"{tool}.yaml").write_text(dump_yaml(plain_document()), encoding="utf-8")
+    run([wbsetup, "render", f"{tool}.yaml", "--out", f"{tool}-bundle"], env=env, cwd=installed.cwd, timeout=120)
+    assert "kubectl apply" in (installed.cwd / f"{tool}-bundle" / "README.md").read_text()
+
+
 def test_render_and_validate_deploy_from_an_empty_directory(installed):
     before = installed.package_files()
     answers = installed.cwd / "answers.yaml"
