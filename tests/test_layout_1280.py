@@ -78,6 +78,17 @@ CHOICE_SHOWN = """() => {
   return labels.length > 0 && labels.every(l => l.scrollWidth <= l.clientWidth + 1);
 }"""
 
+# The form stays in its column: no fieldset or field reaches under the checks beside it (a fieldset's
+# default min-width is its widest unbreakable content: a long hint or value would push it across).
+FORM_OVERFLOWS = """() => {
+  const form = document.querySelector('.step-grid > form.step-form');
+  if (!form) return [];
+  const right = form.getBoundingClientRect().right + 1;
+  return [...form.querySelectorAll('fieldset, input, select, textarea, small')]
+    .filter(e => e.offsetParent && e.getBoundingClientRect().right > right)
+    .map(e => e.name || e.tagName + ' ' + (e.textContent || '').trim().slice(0, 40));
+}"""
+
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_layout_at_1280(demo_server, page, lang):
@@ -97,6 +108,8 @@ def test_layout_at_1280(demo_server, page, lang):
             problems.append((step, "the stepper wraps", tops))
         if broken := page.evaluate(MID_WORD_BREAKS):
             problems.append((step, "check ids break mid-word", broken[:3]))
+        if wide := page.evaluate(FORM_OVERFLOWS):
+            problems.append((step, "the form reaches under the checks", wide[:5]))
         if step == "hardware":  # the requirements choice is readable whole
             fits = page.evaluate(CHOICE_SHOWN)
             if not fits:
