@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app import i18n
-from app.i18n.message import msg
+from app.i18n.message import msg, nmsg, to_data
 
 ROOT = Path(__file__).resolve().parent.parent
 KO = i18n.translations("ko").gettext
@@ -163,3 +163,13 @@ def test_a_message_is_not_a_string():
     with pytest.raises(dataclasses.FrozenInstanceError):
         a.template = "changed"  # type: ignore[misc]
     assert not Msg("") and Msg("x")
+
+
+def test_a_message_keeps_only_the_values_its_templates_name():
+    about = {"pod": "wandb-1", "container": "app", "image": "wandb/local:0.70.0", "why": "OOMKilled"}
+    m = msg("pod %(pod)s: %(why)s", **about)
+    assert dict(m.params) == {"pod": "wandb-1", "why": "OOMKilled"}
+    assert m == msg("pod %(pod)s: %(why)s", pod="wandb-1", why="OOMKilled") and str(m) == "pod wandb-1: OOMKilled"
+    assert to_data(m)["p"] == {"pod": "wandb-1", "why": "OOMKilled"}  # what is stored: no unshown value
+    counted = nmsg("one node", "%(n)s nodes on %(host)s", 3, host="db", extra="x")
+    assert dict(counted.params) == {"n": 3, "host": "db"} and str(counted) == "3 nodes on db"

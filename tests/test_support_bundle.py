@@ -259,6 +259,29 @@ def test_a_paged_list_keeps_page_one_and_says_so(kube, monkeypatch):
     assert "cluster.events" not in {e["collector"] for e in json.loads(rel["errors.json"])}  # a short list is whole
 
 
+def test_the_stand_in_pages_as_the_api_server_does(kube):
+    """limit → a page and a `continue` token; the token → the rest; a bad limit → 400 (the support bundle
+    keeps page one; a client that follows tokens reaches the end)."""
+    import ssl
+
+    import httpx
+
+    kube.state.pods = [pod(f"wandb-{i}", {}) for i in range(5)]
+    tls = ssl.create_default_context(cadata=kube.ca.cert_pem.bytes().decode())
+    auth = {"Authorization": f"Bearer {kube.state.token}"}
+    with httpx.Client(base_url=kube.url, verify=tls, headers=auth, timeout=5) as c:
+        names, token, pages = [], "", 0
+        while True:
+            doc = c.get(f"/api/v1/namespaces/{NS}/pods", params={"limit": 2, "continue": token}).json()
+            names += [p["metadata"]["name"] for p in doc["items"]]
+            pages, token = pages + 1, doc["metadata"].get("continue", "")
+            if not token:
+                break
+            assert doc["metadata"]["remainingItemCount"] == 5 - len(names)
+        assert (names, pages) == ([f"wandb-{i}" for i in range(5)], 3)
+        assert c.get(f"/api/v1/namespaces/{NS}/pods", params={"limit": "x"}).status_code == 400
+
+
 def test_the_total_log_budget_leaves_the_rest_out_and_says_so(kube, monkeypatch):
     from app.support import cluster
 

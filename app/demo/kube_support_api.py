@@ -1,15 +1,18 @@
 """Routes of the simulated Kubernetes API that a support bundle reads (app/support/cluster.py): pod logs
-with the kubelet's parameters, Services, Ingresses, Secrets and the WeightsAndBiases resource.
+with the kubelet's parameters, Services, Ingresses, Secrets and the WeightsAndBiases resource; the pod
+routes (pods, events, Deployments, StatefulSets) live here too.
 
 Pod logs follow the API's rules: `container` (default: the pod's first container), `previous=true` (the
 last terminated instance; 400 when the container never restarted), `sinceSeconds` (lines whose leading
 RFC 3339 timestamp is older are dropped, as the kubelet does with its entry times), then `tailLines`,
-then `limitBytes` (the output is cut at that many bytes). A list asked with `limit` answers that many
-items and, when there are more, `metadata.continue` and `remainingItemCount`, as the API server pages. A container that is waiting and never ran
-answers 400. Logs live in `KubeState.logs` / `KubeState.previous_logs`, keyed by "pod/container" or
-by the pod's name (its first container). Lists honour `KubeState.forbidden` (403) like the others, and
-labelSelector / fieldSelector (involvedObject.name) as verify.rollout sends them; the pod routes
-(pods, events, Deployments, StatefulSets) live here too.
+then `limitBytes` (the output is cut at that many bytes). A container that is waiting and never ran
+answers 400. Logs live in `KubeState.logs` / `KubeState.previous_logs`, keyed by "pod/container" or by
+the pod's name (its first container).
+
+Lists honour `KubeState.forbidden` (403) like the others, labelSelector / fieldSelector
+(involvedObject.name) as verify.rollout sends them, and paging: with `limit` a list answers that many
+items and, when there are more, `metadata.continue` (the token that asks for the rest) and
+`remainingItemCount`, as the API server does.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from app.demo.kube_objects import collection, status
@@ -46,11 +50,20 @@ def _selected(handler, items: list[dict], namespace: str) -> list[dict]:
 def _list(handler, kind: str, api: str, plural: str, group: str, items: list, namespace: str) -> None:
     if handler._forbidden(plural, group, "list"):
         return
-    selected = _selected(handler, items, namespace)
-    limit = int((parse_qs(urlsplit(handler.path).query).get("limit") or ["0"])[0] or 0)
-    doc = collection(kind, api, selected[:limit] if limit else selected, "1300")
-    if limit and len(selected) > limit:  # the API pages a longer list: the rest is behind a `continue` token
-        doc["metadata"] |= {"continue": f"page-2-of-{plural}", "remainingItemCount": len(selected) - limit}
+    query = parse_qs(urlsplit(handler.path).query)
+    limit, token = (query.get("limit") or ["0"])[0] or "0", (query.get("continue") or [""])[0]
+    start = token.removeprefix(f"{plural}-from-")
+    if not limit.isdigit() or not (token == "" or start.isdigit()):
+        return handler._send(400, status(400, "BadRequest", f"invalid limit or continue: {limit!r} {token!r}"))
+    selected = _selected(handler, items, namespace)[int(start or 0) :]
+    page = selected[: int(limit)] if int(limit) else selected
+    doc = collection(kind, api, page, "1300")
+    if len(page) < len(selected):  # the API pages a longer list: the rest is behind a `continue` token
+        rest = {
+            "continue": f"{plural}-from-{int(start or 0) + len(page)}",
+            "remainingItemCount": len(selected) - len(page),
+        }
+        doc["metadata"] |= rest
     handler._send(200, doc)
 
 
@@ -60,7 +73,7 @@ def _path(group: str, version: str, plural: str) -> str:
     return f"{prefix}/namespaces/([^/]+)/{plural}"
 
 
-def _lister(kind: str, group: str, version: str, plural: str, attr: str) -> Callable:
+def _lister(attr: str, kind: str, group: str, version: str, plural: str) -> Callable:
     """The route that lists the objects in `KubeState.<attr>` as the collection `plural` of `group`."""
     api = f"{group}/{version}" if group else version
 
@@ -71,24 +84,29 @@ def _lister(kind: str, group: str, version: str, plural: str, attr: str) -> Call
     return get
 
 
-# kind, API group ("" is the core group), version, plural (the URL's and RBAC's name), KubeState's field
+class Route(NamedTuple):
+    path: str  # a regular expression; its groups are the handler's arguments after the body
+    get: Callable
+
+
+# KubeState's field: kind, API group ("" is the core group), version, plural (the URL's and RBAC's name)
 _LISTED = {
-    "pods": ("Pod", "", "v1", "pods", "pods"),
-    "events": ("Event", "", "v1", "events", "events"),
-    "deployments": ("Deployment", "apps", "v1", "deployments", "deployments"),
-    "statefulsets": ("StatefulSet", "apps", "v1", "statefulsets", "statefulsets"),
-    "services": ("Service", "", "v1", "services", "services"),
-    "ingresses": ("Ingress", "networking.k8s.io", "v1", "ingresses", "ingresses"),
-    "secrets": ("Secret", "", "v1", "secrets", "secrets"),
-    "wandb": ("WeightsAndBiases", "apps.wandb.com", "v1", "weightsandbiases", "wandb"),
+    "pods": ("Pod", "", "v1", "pods"),
+    "events": ("Event", "", "v1", "events"),
+    "deployments": ("Deployment", "apps", "v1", "deployments"),
+    "statefulsets": ("StatefulSet", "apps", "v1", "statefulsets"),
+    "services": ("Service", "", "v1", "services"),
+    "ingresses": ("Ingress", "networking.k8s.io", "v1", "ingresses"),
+    "secrets": ("Secret", "", "v1", "secrets"),
+    "wandb": ("WeightsAndBiases", "apps.wandb.com", "v1", "weightsandbiases"),
 }
-_LISTERS = {name: (_path(*spec[1:4]), _lister(*spec)) for name, spec in _LISTED.items()}
+_LISTERS = {attr: Route(_path(*spec[1:]), _lister(attr, *spec)) for attr, spec in _LISTED.items()}
 
 
 def get_wandb(handler, body, namespace):
     if handler.st.crd is None:  # no CRD: the resource type does not exist
         return handler._send(404, status(404, "NotFound", "the server could not find the requested resource", {}))
-    _LISTERS["wandb"][1](handler, body, namespace)
+    _LISTERS["wandb"].get(handler, body, namespace)
 
 
 def _since(lines: list[str], seconds: int) -> list[str]:
@@ -148,13 +166,13 @@ SUPPORT_ROUTES: list[tuple[str, Callable]] = [
     _LISTERS["services"],
     _LISTERS["secrets"],
     _LISTERS["ingresses"],
-    (_LISTERS["wandb"][0], get_wandb),
+    Route(_LISTERS["wandb"].path, get_wandb),
 ]
 
 
 POD_ROUTES: list[tuple[str, Callable]] = [
     _LISTERS["pods"],
-    (r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/log", get_pod_log),
+    Route(r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/log", get_pod_log),
     _LISTERS["events"],
     _LISTERS["deployments"],
     _LISTERS["statefulsets"],

@@ -39,7 +39,9 @@ class Msg:
     """A message: its template (the catalog msgid), its values by name, and for a message about a count
     (`nmsg`) the `plural` template and the count `n` that chooses between them. It is not a string:
     `str(m)` is the English text, two messages are equal when template and values are, and the page
-    renders it in the reader's language (`render`)."""
+    renders it in the reader's language (`render`). It keeps only the values its templates name: one
+    passed for no field (a subject's other fields, `msg(t, **about)`) is dropped, so a message is stored
+    and compared by what it shows."""
 
     template: str
     params: Mapping[str, Any]
@@ -53,7 +55,8 @@ class Msg:
         plural: str | None = None,
         n: int | None = None,
     ) -> None:
-        values = {k: _plain(v) for k, v in (params or {}).items()}
+        named = set(_NAMES.findall(template)) | set(_NAMES.findall(plural or "")) | ({"n"} if plural else set())
+        values = {k: _plain(v) for k, v in (params or {}).items() if k in named}  # a value no template shows is dropped
         for name, value in (("template", template), ("params", values), ("plural", plural), ("n", n)):
             object.__setattr__(self, name, value)
         _fill(self._english_template(), values, str)  # a template its values cannot fill fails here, at once
@@ -284,6 +287,7 @@ def _fill(template: str, params: dict[str, Any], show: Callable[[Any], str]) -> 
 
 _FORMAT_FIELD = re.compile(r"\{(\w+)(?::([^}\s]*))?\}")
 _FIELD = re.compile(r"%\(\w+\)")
+_NAMES = re.compile(r"%\((\w+)\)")
 
 
 def _plain(value: Any) -> Any:

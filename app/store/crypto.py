@@ -19,8 +19,8 @@ class KeyError_(RuntimeError):
 
 WRONG_KEY = (
     "the secret key cannot decrypt the stored secrets: WBSETUP_SECRET_KEY (or the key file) differs "
-    "from the key they were saved with; set the key they were saved with (after `wbsetup rotate-key` "
-    "with WBSETUP_SECRET_KEY set, that is the key the command printed)"
+    "from the key they were saved with; set that key (after `wbsetup rotate-key` with "
+    "WBSETUP_SECRET_KEY set, the key the command printed)"
 )
 
 

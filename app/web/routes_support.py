@@ -61,7 +61,7 @@ def _shown(exc: Exception) -> str:
     operator's fix); any other error's text may quote what was read, so only its type is shown."""
     from app.store.crypto import KeyError_
 
-    return str(exc)[:500] if isinstance(exc, KeyError_) else type(exc).__name__
+    return str(exc) if isinstance(exc, KeyError_) else type(exc).__name__  # the store keeps 255 characters
 
 
 def _stored_finding(finding: dict, redact) -> dict:

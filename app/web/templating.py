@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from app import i18n
 from app.i18n.message import N_
 from app.version import version
-from app.web import forms
+from app.web.forms import OPTION_LABELS, STEP_LEADS, STEP_TITLES
 
 STEPS_NAV = ("hardware", "database", "object_store", "tls", "deploy", "review", "verify")  # verify: after installing
 ICONS = {
@@ -69,7 +69,7 @@ def make_templates(directory: Path, app) -> Jinja2Templates:
     env = templates.env
     i18n.install(env)
     env.globals.update(STEPS_NAV=STEPS_NAV, ICONS=ICONS, STATES=STATES)
-    env.globals.update({name: getattr(forms, name) for name in ("STEP_TITLES", "OPTION_LABELS", "STEP_LEADS")})
+    env.globals.update(STEP_TITLES=STEP_TITLES, OPTION_LABELS=OPTION_LABELS, STEP_LEADS=STEP_LEADS)
     env.globals["csrf"] = csrf
     env.globals["demo"] = lambda: app.state.settings.demo
     from app.applicability import fold
