@@ -33,7 +33,7 @@ def test_airgap_and_day_two_in_the_browser(live_server, page, registry, lang):  
     page.fill("#f-operations-backup_hour", "3")
     save(page)
     legends = page.locator("legend").all_inner_texts()
-    assert legends[1] == ("에어갭 설치" if lang == "ko" else "Air-gapped installs")
+    assert legends[2] == ("에어갭 설치" if lang == "ko" else "Air-gapped installs")
     run_checks(page)
     # docker-compose with the default TLS mode (provided) runs nginx too: that image is missing.
     assert status(page, "deploy.images") == "fail"

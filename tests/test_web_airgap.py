@@ -8,7 +8,7 @@ def test_deploy_step_groups_and_review_show_registry_and_backups(client):
     client.create("acme")
     page = client.get("/p/acme/deploy").text
     legends = re.findall(r"<legend>([^<]+)</legend>", page)
-    assert legends[:4] == ["Deployment", "Air-gapped installs", "Day two: backups", "License"]
+    assert legends[:5] == ["Deployment", "Replicas and resources", "Air-gapped installs", "Day two: backups", "License"]
     for name in (
         "deploy.registry",
         "deploy.chart_repo",
@@ -50,6 +50,24 @@ def test_out_of_range_backup_hour_is_refused_naming_the_field(client):
     r = client.post_form("/p/acme/deploy", {"version": "1", "operations.backup_hour": "24"}, follow_redirects=False)
     assert r.status_code == 422
     assert "operations.backup_hour" in r.text
+
+
+def test_replicas_and_resources_are_folded_and_open_on_their_error(client):
+    """Sized from the Hardware page's advice, they are folded; a refused value opens the fold at its field."""
+    client.create("acme")
+    page = client.get("/p/acme/deploy").text
+    scale = page[
+        page.index('data-testid="fold-deploy-scale"') - 300 : page.index("<legend>Air-gapped installs</legend>")
+    ]
+    assert (
+        '<details class="fold">' in scale and 'name="deploy.cpu_request"' in scale and 'name="deploy.replicas"' in scale
+    )
+    r = client.post_form("/p/acme/deploy", {"version": "1", "deploy.replicas": "0"}, follow_redirects=False)
+    assert r.status_code == 422 and "deploy.replicas" in r.text
+    scale = r.text[
+        r.text.index("<legend>Replicas and resources</legend>") : r.text.index("<legend>Air-gapped installs</legend>")
+    ]
+    assert '<details class="fold" open>' in scale
 
 
 def test_review_without_registry_says_the_internet_is_needed(client):

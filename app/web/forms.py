@@ -36,6 +36,7 @@ class Section:
     model: type[BaseModel]
     fields: tuple[str, ...] | None = None  # None = every field of the model
     fold: bool = False  # shown folded (a <details> to open) unless a field has an error: optional extras
+    key: str = ""  # names the section in the page (data-testid fold-KEY) when two share a prefix; else the prefix
 
 
 # One paragraph under each step's title: what the step is for and what the checks do.
@@ -88,6 +89,9 @@ STEP_TITLES = {
     "verify": N_("Verify"),
 }
 AIRGAP_FIELDS = ("registry", "registry_username", "registry_password", "registry_ca_pem", "chart_repo", "chart_version")
+# Sized from the Hardware page's advice (app/sizing.py) and rarely changed: folded, opened on an error.
+SCALE_FIELDS = ("replicas", "service_type", "cpu_request", "memory_request", "cpu_limit", "memory_limit", "redis_url")
+FOLDED_DEPLOY = AIRGAP_FIELDS + SCALE_FIELDS
 STEP_SECTIONS: dict[str, list[Section]] = {
     "hardware": [
         Section(N_("Profile"), "", Answers, ("requirements", "language")),
@@ -98,7 +102,8 @@ STEP_SECTIONS: dict[str, list[Section]] = {
     "object_store": [Section(N_("S3-compatible object store"), "object_store", ObjectStore)],
     "tls": [Section(N_("W&B host"), "", Answers, ("host",)), Section(N_("TLS"), "tls", TLS)],
     "deploy": [
-        Section(N_("Deployment"), "deploy", Deploy, tuple(n for n in Deploy.model_fields if n not in AIRGAP_FIELDS)),
+        Section(N_("Deployment"), "deploy", Deploy, tuple(n for n in Deploy.model_fields if n not in FOLDED_DEPLOY)),
+        Section(N_("Replicas and resources"), "deploy", Deploy, SCALE_FIELDS, fold=True, key="deploy-scale"),
         Section(N_("Air-gapped installs"), "deploy", Deploy, AIRGAP_FIELDS, fold=True),
         Section(N_("Day two: backups"), "operations", Operations, fold=True),
         Section(N_("License"), "", Answers, ("license",)),
