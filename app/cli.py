@@ -265,7 +265,7 @@ def cmd_export(args) -> int:
     if answers is None:
         from app.suggest import unknown_profile
 
-        return _die(unknown_profile(args.profile, [p.name for p in store.list_profiles(limit=1000)]))
+        return _die(unknown_profile(args.profile, store))
     sys.stdout.write(dump_yaml(answers.to_document(secrets="plain" if args.include_secrets else "refs")))
     return EXIT_OK
 

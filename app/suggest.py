@@ -27,10 +27,10 @@ def unknown_ids(wanted: Iterable[str], known: Iterable[str], what: str) -> list[
 DEMO_PROFILE = "demo"  # the demo's profile (app.demo.profile.PROFILE); the demo keeps its own state
 
 
-def unknown_profile(name: str, stored: Iterable[str]) -> str:
-    """The CLI's line for a profile that is not stored: the closest stored name, or for the demo's profile
-    where its answers come from."""
-    close = suggest(name, stored)
+def unknown_profile(name: str, store) -> str:
+    """The CLI's line for a profile that `store` (app.store.Store) does not hold: the closest stored name,
+    or for the demo's profile where its answers come from."""
+    close = suggest(name, [p.name for p in store.list_profiles(limit=1000)])
     if close:
         return f"unknown profile {name!r}; did you mean `{close}`?"
     if name == DEMO_PROFILE:

@@ -21,8 +21,7 @@ def command(args, store) -> int:
     except NotFound:
         from app.suggest import unknown_profile
 
-        names = [p.name for p in store.list_profiles(limit=1000)]
-        print(f"wbsetup: {unknown_profile(args.profile, names)}", file=sys.stderr)
+        print(f"wbsetup: {unknown_profile(args.profile, store)}", file=sys.stderr)
         return 2
     if args.format == "json":
         doc = {"schema": 1, "profile": args.profile, "revisions": [r.to_json() for r in revisions]}
